@@ -1,0 +1,16 @@
+// One jest run for the whole suite. swc transpiles (types are checked by `npm run typecheck`);
+// the global setup starts one embedded PostgreSQL per run and exposes it as TEST_DATABASE_URL.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test', '<rootDir>/scripts'],
+  testMatch: ['**/*.spec.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  moduleNameMapper: {
+    '^@app/(contracts-domain|event-store|platform|registry|projections)$': '<rootDir>/libs/$1/src',
+  },
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,113 @@
+/**
+ * The event store port. Every adapter (in-memory, PostgreSQL, KurrentDB) implements it and passes
+ * the shared contract suite (`contract-suite.ts`).
+ *
+ * Revisions are 0-based per stream, as in KurrentDB: the first event of a stream is revision 0.
+ * Positions are the global order across all streams, strictly increasing, starting at 1.
+ */
+
+/** Who did it, through which door, and why: stored beside every event. */
+export interface EventMetadata {
+  eventId: string;
+  commandId?: string;
+  correlationId: string;
+  causationId?: string;
+  actor: { sub: string; role: string };
+  channel: string;
+  branchId?: string;
+  occurredAt: string; // ISO-8601, from the injected clock
+  schemaVersion?: number;
+}
+
+/** An event to append. `id` must be deterministic for a retry (derived from the command). */
+export interface NewEvent {
+  id: string; // UUID
+  type: string;
+  version: number; // schema version of `data`
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent {
+  id: string;
+  streamId: string;
+  revision: number;
+  position: bigint;
+  type: string;
+  version: number; // after upcasting: the current version
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  recordedAt: Date;
+}
+
+/** What the writer expects the stream to look like before its append. */
+export type ExpectedRevision = number | 'no_stream' | 'stream_exists' | 'any';
+
+export interface AppendResult {
+  /** Revision of the last event in the stream after the append (or of the already stored events). */
+  nextRevision: number;
+  /** Global position of the last appended (or already stored) event. */
+  position: bigint;
+  /** False when every event id was already stored: an idempotent retry, nothing written. */
+  written: boolean;
+}
+
+export interface ReadStreamOptions {
+  fromRevision?: number;
+  /** Auditors: stop after this revision (inclusive). */
+  toRevision?: number;
+  /** Auditors: only events whose metadata.occurredAt is at or before this instant. */
+  asOf?: Date;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events with position > fromPosition. 0n reads from the start. */
+  fromPosition?: bigint;
+  limit?: number;
+}
+
+export interface Subscription {
+  /** Stops delivery; resolves once the handler is no longer running. */
+  stop(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Resume after this position (exclusive); 0n = from the start. */
+  fromPosition: bigint;
+  /** Called with batches in global order; the next batch waits until this resolves. */
+  handler: (events: RecordedEvent[]) => Promise<void>;
+  batchSize?: number;
+  /** Called when the handler throws; delivery retries the same batch after a backoff. */
+  onError?: (error: unknown) => void;
+}
+
+export interface EventStore {
+  /**
+   * Appends atomically. Throws `ConcurrencyError` when the stream is not at `expected`, unless
+   * every event id is already stored in this stream (idempotent retry → `written: false`).
+   */
+  append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** Events of one stream in revision order; [] when the stream does not exist. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** All events in global order. Never returns an event before an earlier-positioned one is visible. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** The highest position a reader can safely see now (0n when empty). */
+  headPosition(): Promise<bigint>;
+  /** Catch-up from `fromPosition`, then live; each event delivered once per subscription, in order. */
+  subscribe(options: SubscribeOptions): Subscription;
+  close(): Promise<void>;
+}
+
+export class ConcurrencyError extends Error {
+  readonly code = 'CONCURRENCY_CONFLICT';
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: number | 'no_stream',
+  ) {
+    super(`Stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'ConcurrencyError';
+  }
+}
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
