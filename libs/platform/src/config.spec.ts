@@ -1,0 +1,30 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('has sensible defaults: port 3000, embedded PostgreSQL in .data, system clock', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.dataDir.endsWith('.data')).toBe(true);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.eventStore).toBe('postgres');
+    expect(config.clock).toEqual({ mode: 'system' });
+    expect(config.registryFile.endsWith('registry.json')).toBe(true);
+  });
+
+  it('reads a manual clock with its start instant', () => {
+    const config = loadConfig({ CLOCK_MODE: 'manual', CLOCK_START: '2026-12-01T06:30:00Z' });
+    expect(config.clock).toEqual({ mode: 'manual', start: new Date('2026-12-01T06:30:00Z') });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT/],
+    [{ EVENT_STORE: 'mongo' }, /EVENT_STORE/],
+    [{ EVENT_STORE: 'kurrentdb' }, /KURRENTDB_URL/],
+    [{ CLOCK_MODE: 'fast' }, /CLOCK_MODE/],
+    [{ CLOCK_MODE: 'manual', CLOCK_START: 'tomorrow' }, /CLOCK_START/],
+    [{ CLOCK_START: '2026-12-01T00:00:00Z' }, /CLOCK_MODE=manual/],
+  ])('refuses %j with a clear message', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

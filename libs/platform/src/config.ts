@@ -1,0 +1,64 @@
+import { resolve } from 'node:path';
+
+/** Everything the service reads from its environment, checked once at boot (API.md, "Configuration"). */
+export interface AppConfig {
+  port: number;
+  host: string;
+  production: boolean;
+  dataDir: string;
+  /** External PostgreSQL; unset → embedded PostgreSQL in `dataDir/pg`. */
+  databaseUrl?: string;
+  eventStore: 'postgres' | 'kurrentdb';
+  kurrentDbUrl?: string;
+  registryFile: string;
+  smsGatewayUrl?: string;
+  clock: { mode: 'system' } | { mode: 'manual'; start?: Date };
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_REGISTRY_FILE = resolve(__dirname, '../../registry/sample/registry.json');
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got "${env.PORT}"`);
+
+  const eventStore = env.EVENT_STORE ?? 'postgres';
+  if (eventStore !== 'postgres' && eventStore !== 'kurrentdb') {
+    throw new ConfigError(`EVENT_STORE must be "postgres" or "kurrentdb", got "${eventStore}"`);
+  }
+  if (eventStore === 'kurrentdb' && !env.KURRENTDB_URL) throw new ConfigError('EVENT_STORE=kurrentdb needs KURRENTDB_URL');
+
+  const clockMode = env.CLOCK_MODE ?? 'system';
+  let clock: AppConfig['clock'];
+  if (clockMode === 'system') {
+    if (env.CLOCK_START) throw new ConfigError('CLOCK_START only applies with CLOCK_MODE=manual');
+    clock = { mode: 'system' };
+  } else if (clockMode === 'manual') {
+    const start = env.CLOCK_START ? new Date(env.CLOCK_START) : undefined;
+    if (start && Number.isNaN(start.getTime())) throw new ConfigError(`CLOCK_START must be an ISO-8601 instant, got "${env.CLOCK_START}"`);
+    clock = start ? { mode: 'manual', start } : { mode: 'manual' };
+  } else {
+    throw new ConfigError(`CLOCK_MODE must be "system" or "manual", got "${clockMode}"`);
+  }
+
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    production: env.NODE_ENV === 'production',
+    dataDir: resolve(env.DATA_DIR ?? '.data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    eventStore,
+    kurrentDbUrl: env.KURRENTDB_URL || undefined,
+    registryFile: resolve(env.REGISTRY_FILE ?? DEFAULT_REGISTRY_FILE),
+    smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
+    clock,
+    logLevel: env.LOG_LEVEL ?? 'info',
+  };
+}
