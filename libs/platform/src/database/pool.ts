@@ -1,0 +1,44 @@
+import { Pool, types, type CustomTypesConfig, type PoolConfig } from 'pg';
+
+const INT8 = 20;
+const INT8_ARRAY = 1016;
+type Parser = (value: string) => unknown;
+const defaultParser = types.getTypeParser as (oid: number, format?: 'text' | 'binary') => Parser;
+
+/**
+ * BIGINT (int8) columns come back as JS `bigint`, never as a lossy `number` nor as a string:
+ * event positions are 64-bit and money is integer rial. Cast in SQL (`count(*)::int`) where a
+ * `number` is wanted. `numeric` stays a string, as in `pg`. Every other type keeps `pg`'s parser.
+ */
+function parserFor(oid: number, format: 'text' | 'binary' = 'text'): Parser {
+  if (oid === INT8) return (value) => BigInt(value);
+  if (oid === INT8_ARRAY) {
+    const parseStrings = defaultParser(INT8_ARRAY) as (value: string) => (string | null)[];
+    return (value) => parseStrings(value).map((item) => (item === null ? null : BigInt(item)));
+  }
+  return defaultParser(oid, format);
+}
+
+export interface PoolOptions {
+  /** Most connections open at once (default 10). */
+  max?: number;
+  /** Shown in pg_stat_activity, to tell the app's connections apart. */
+  applicationName?: string;
+  /** An idle connection failed (e.g. the server restarted); the pool has already discarded it. */
+  onIdleError?: (error: Error) => void;
+}
+
+/** A connection pool with this project's type parsing; the caller ends it. */
+export function createPool(url: string, options: PoolOptions = {}): Pool {
+  const config: PoolConfig = {
+    connectionString: url,
+    max: options.max ?? 10,
+    types: { getTypeParser: parserFor as CustomTypesConfig['getTypeParser'] },
+  };
+  if (options.applicationName) config.application_name = options.applicationName;
+  const pool = new Pool(config);
+  // Without a listener, an idle client losing its connection would crash the process; the pool
+  // discards that client and the next query opens a new one.
+  pool.on('error', (error) => options.onIdleError?.(error));
+  return pool;
+}

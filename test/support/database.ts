@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import { Client, type Pool } from 'pg';
+import { createPool, type PoolOptions } from '../../libs/platform/src/database';
+
+export interface TestDatabase {
+  url: string;
+  pool: Pool;
+  /** Ends the pool and drops the database (forcing out any connection still open). */
+  drop(): Promise<void>;
+}
+
+/** A fresh, empty database on the run's server, so test files never see each other's rows. */
+export async function createTestDatabase(options: PoolOptions = {}): Promise<TestDatabase> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) throw new Error('TEST_DATABASE_URL is not set: run through jest (test/global-setup.ts)');
+  const name = `test_${randomBytes(6).toString('hex')}`;
+  await onServer(serverUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const pool = createPool(url.toString(), { max: 20, ...options });
+  return {
+    url: url.toString(),
+    pool,
+    async drop() {
+      await pool.end();
+      await onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+async function onServer(serverUrl: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
