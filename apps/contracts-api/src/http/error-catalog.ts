@@ -1,0 +1,301 @@
+import type { DomainErrorCode } from '@app/contracts-domain';
+
+/**
+ * Every `code` the API can answer with, and how it reads: the HTTP status, a stable title and a
+ * detail in English and Persian. API.md fixes the codes and statuses; clients branch on `code`,
+ * people read `detail`/`detailFa`.
+ */
+export type ApiErrorCode =
+  | DomainErrorCode
+  | 'ACTIVE_CONTRACT_EXISTS'
+  | 'CONCURRENCY_CONFLICT'
+  | 'PRECONDITION_FAILED'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'VALIDATION_FAILED'
+  | 'MALFORMED_JSON'
+  | 'BAD_REQUEST'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'NOT_ACCEPTABLE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL';
+
+/** Texts may use the occurrence's details (e.g. the allowed premium range). */
+type Text = string | ((details: Record<string, unknown>) => string);
+
+export interface CatalogEntry {
+  status: number;
+  title: string;
+  detail: Text;
+  detailFa: Text;
+}
+
+const REASONS_EN: Record<string, string> = {
+  INSUFFICIENT_HISTORY: 'fewer than 30 days of prior contributions',
+  AGE_LIMIT: 'over the age limit for the years contributed',
+  CURRENTLY_INSURED: 'currently covered by compulsory insurance',
+  NOT_MAIN_INSURED: 'not a main insured person',
+  SELF_EMPLOYED_CONTRACT: 'an active self-employed contract exists',
+};
+
+const REASONS_FA: Record<string, string> = {
+  INSUFFICIENT_HISTORY: 'سابقه پرداخت کمتر از ۳۰ روز',
+  AGE_LIMIT: 'بیش از حد مجاز سنی نسبت به سال‌های سابقه',
+  CURRENTLY_INSURED: 'در حال حاضر بیمه اجباری دارد',
+  NOT_MAIN_INSURED: 'بیمه‌شده اصلی نیست',
+  SELF_EMPLOYED_CONTRACT: 'قرارداد فعال بیمه مشاغل آزاد دارد',
+};
+
+function reasons(details: Record<string, unknown>, texts: Record<string, string>, separator: string): string {
+  const list = Array.isArray(details.reasons) ? details.reasons : [];
+  return list.map((reason) => texts[String(reason)] ?? String(reason)).join(separator);
+}
+
+function rial(value: unknown, locale: 'en-US' | 'fa-IR'): string {
+  return typeof value === 'number' ? value.toLocaleString(locale) : '?';
+}
+
+/**
+ * Domain codes that name, more precisely, a situation API.md gives a public code: clients see the
+ * public one (a malformed command is a validation failure; a missing stream is a 404).
+ */
+const PUBLIC_CODE = {
+  INVALID_COMMAND: 'VALIDATION_FAILED',
+  CONTRACT_NOT_FOUND: 'NOT_FOUND',
+} as const satisfies Partial<Record<ApiErrorCode, ApiErrorCode>>;
+
+/** A code a client can receive. */
+export type PublicErrorCode = Exclude<ApiErrorCode, keyof typeof PUBLIC_CODE>;
+
+export function publicCode(code: ApiErrorCode): PublicErrorCode {
+  return code in PUBLIC_CODE ? PUBLIC_CODE[code as keyof typeof PUBLIC_CODE] : (code as PublicErrorCode);
+}
+
+export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
+  // Domain refusals: 422 unless API.md says otherwise.
+  NOT_ELIGIBLE: {
+    status: 422,
+    title: 'Not eligible for voluntary insurance',
+    detail: (d) => `The applicant cannot conclude a voluntary-insurance contract: ${reasons(d, REASONS_EN, '; ')}.`,
+    detailFa: (d) => `امکان انعقاد قرارداد بیمه اختیاری وجود ندارد: ${reasons(d, REASONS_FA, '؛ ')}.`,
+  },
+  BRANCH_VISIT_REQUIRED: {
+    status: 422,
+    title: 'Branch visit required',
+    detail: 'Applicants under 18 or under guardianship must conclude their contract at an SSO branch.',
+    detailFa: 'متقاضیان زیر ۱۸ سال یا تحت قیمومیت باید برای انعقاد قرارداد به شعبه تأمین اجتماعی مراجعه کنند.',
+  },
+  TERMS_NOT_ACCEPTED: {
+    status: 422,
+    title: 'Regulation not accepted',
+    detail: 'The regulation version in force must be accepted to conclude the contract.',
+    detailFa: 'برای انعقاد قرارداد باید نسخه جاری آیین‌نامه را بپذیرید.',
+  },
+  EXAM_UNDERTAKING_REQUIRED: {
+    status: 422,
+    title: 'Exam undertaking required',
+    detail: 'This applicant is not exempt from the medical exam and must undertake to be examined within 2 months.',
+    detailFa: 'متقاضی از معاینات پزشکی معاف نیست و باید تعهد انجام معاینه ظرف ۲ ماه را بپذیرد.',
+  },
+  WAGE_OUT_OF_RANGE: {
+    status: 422,
+    title: 'Monthly premium out of range',
+    detail: (d) => `The monthly premium must be between ${rial(d.minPremium, 'en-US')} and ${rial(d.maxPremium, 'en-US')} rial.`,
+    detailFa: (d) => `حق بیمه ماهانه باید بین ${rial(d.minPremium, 'fa-IR')} و ${rial(d.maxPremium, 'fa-IR')} ریال باشد.`,
+  },
+  QUOTE_MISMATCH: {
+    status: 422,
+    title: 'Confirmed terms are out of date',
+    detail: 'The confirmed premium rate, wage basis or start date differ from what the rules give now; request a new quote.',
+    detailFa: 'نرخ، دستمزد مبنا یا تاریخ شروع تأییدشده با مقررات فعلی مطابقت ندارد؛ دوباره استعلام بگیرید.',
+  },
+  WAGE_CHANGE_NOT_ALLOWED: {
+    status: 422,
+    title: 'Wage change not allowed',
+    detail: 'The wage can only be changed before the first payment is confirmed.',
+    detailFa: 'تغییر دستمزد فقط پیش از تأیید نخستین پرداخت امکان‌پذیر است.',
+  },
+  PAYMENT_DEADLINE_PASSED: {
+    status: 422,
+    title: 'Payment deadline passed',
+    detail: 'The first payment was not made within 20 days of the contract date; the contract is void.',
+    detailFa: 'نخستین پرداخت ظرف ۲۰ روز از تاریخ قرارداد انجام نشده و قرارداد باطل شده است.',
+  },
+  PAYMENTS_BLOCKED: {
+    status: 422,
+    title: 'Payments blocked',
+    detail: 'Premium payments are blocked until a branch makes its determination on the overdue medical exam.',
+    detailFa: 'پرداخت حق بیمه تا تعیین تکلیف معاینه پزشکی معوق توسط شعبه مسدود است.',
+  },
+  AMOUNT_MISMATCH: {
+    status: 422,
+    title: 'Amount does not match',
+    detail: 'The amount paid must equal the sum of the premiums of the periods paid.',
+    detailFa: 'مبلغ پرداختی باید دقیقاً برابر مجموع حق بیمه دوره‌های پرداخت‌شده باشد.',
+  },
+  CONTRACT_NOT_ACTIVE: {
+    status: 422,
+    title: 'Contract not active',
+    detail: 'The contract is not in a state that allows this operation.',
+    detailFa: 'وضعیت قرارداد اجازه این عملیات را نمی‌دهد.',
+  },
+  EXAM_NOT_REQUIRED: {
+    status: 422,
+    title: 'Exam not required',
+    detail: 'This contract is exempt from the medical exam.',
+    detailFa: 'این قرارداد از معاینات پزشکی معاف است.',
+  },
+  EXAM_STEP_NOT_ALLOWED: {
+    status: 422,
+    title: 'Exam step not allowed now',
+    detail: 'This step does not follow from the current state of the medical exam.',
+    detailFa: 'این مرحله با وضعیت فعلی معاینه پزشکی سازگار نیست.',
+  },
+  DOCUMENTS_REQUIRED: {
+    status: 422,
+    title: 'Documents required',
+    detail: "A document the applicant's situation calls for has not been verified.",
+    detailFa: 'مدرک لازم برای وضعیت متقاضی احراز نشده است.',
+  },
+  CONTRACT_ALREADY_OPENED: {
+    status: 409,
+    title: 'Contract already opened',
+    detail: 'This contract has already been opened.',
+    detailFa: 'این قرارداد قبلاً منعقد شده است.',
+  },
+  DEADLINE_NOT_REACHED: {
+    status: 409,
+    title: 'Deadline not reached',
+    detail: 'The deadline has not come yet.',
+    detailFa: 'مهلت هنوز به پایان نرسیده است.',
+  },
+  NOTHING_TO_DO: {
+    status: 409,
+    title: 'Nothing to do',
+    detail: 'The reason for this command no longer holds.',
+    detailFa: 'دلیلی برای انجام این عملیات باقی نمانده است.',
+  },
+  BANK_REFERENCE_REUSED: {
+    status: 409,
+    title: 'Bank reference reused',
+    detail: 'This bank reference was already recorded for a different payment.',
+    detailFa: 'این شناسه بانکی قبلاً برای پرداخت دیگری ثبت شده است.',
+  },
+
+  // Conflicts and preconditions.
+  ACTIVE_CONTRACT_EXISTS: {
+    status: 409,
+    title: 'Active contract exists',
+    detail: 'This person already has an active voluntary-insurance contract.',
+    detailFa: 'برای این شخص قرارداد بیمه اختیاری فعال وجود دارد.',
+  },
+  CONCURRENCY_CONFLICT: {
+    status: 409,
+    title: 'Concurrent change',
+    detail: 'The contract was changed by another request at the same time; read it again and retry.',
+    detailFa: 'قرارداد هم‌زمان توسط درخواست دیگری تغییر کرد؛ دوباره بخوانید و تلاش کنید.',
+  },
+  PRECONDITION_FAILED: {
+    status: 412,
+    title: 'Precondition failed',
+    detail: 'The If-Match revision is not the current revision of the contract.',
+    detailFa: 'نسخه ذکرشده در If-Match با نسخه فعلی قرارداد یکسان نیست.',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 409,
+    title: 'Idempotency key reused',
+    detail: 'This Idempotency-Key was already used with a different request body.',
+    detailFa: 'این کلید Idempotency-Key قبلاً با بدنه درخواست دیگری استفاده شده است.',
+  },
+
+  // Request shape.
+  VALIDATION_FAILED: {
+    status: 400,
+    title: 'Validation failed',
+    detail: 'One or more fields are not valid; see errors.',
+    detailFa: 'یک یا چند فیلد معتبر نیست؛ فهرست خطاها را ببینید.',
+  },
+  MALFORMED_JSON: {
+    status: 400,
+    title: 'Malformed JSON',
+    detail: 'The request body is not valid JSON.',
+    detailFa: 'بدنه درخواست JSON معتبر نیست.',
+  },
+  BAD_REQUEST: {
+    status: 400,
+    title: 'Bad request',
+    detail: 'The request cannot be processed as sent.',
+    detailFa: 'درخواست به شکل ارسال‌شده قابل پردازش نیست.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    title: 'Payload too large',
+    detail: 'The request body is larger than allowed.',
+    detailFa: 'حجم بدنه درخواست بیش از حد مجاز است.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    title: 'Unsupported media type',
+    detail: 'Send the request body as application/json.',
+    detailFa: 'بدنه درخواست را با نوع application/json ارسال کنید.',
+  },
+  NOT_ACCEPTABLE: {
+    status: 406,
+    title: 'Not acceptable',
+    detail: 'No representation matches the Accept header.',
+    detailFa: 'قالبی مطابق سرآیند Accept در دسترس نیست.',
+  },
+
+  // Who may do what.
+  UNAUTHENTICATED: {
+    status: 401,
+    title: 'Unauthenticated',
+    detail: 'A valid bearer token is required.',
+    detailFa: 'توکن معتبر لازم است.',
+  },
+  FORBIDDEN: {
+    status: 403,
+    title: 'Forbidden',
+    detail: 'Your role does not allow this operation on this resource.',
+    detailFa: 'نقش شما اجازه این عملیات را روی این منبع نمی‌دهد.',
+  },
+  NOT_FOUND: {
+    status: 404,
+    title: 'Not found',
+    detail: 'The resource does not exist.',
+    detailFa: 'منبع موردنظر وجود ندارد.',
+  },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    title: 'Method not allowed',
+    detail: 'This method is not allowed on this resource.',
+    detailFa: 'این روش برای این منبع مجاز نیست.',
+  },
+
+  // Our side.
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    title: 'Service unavailable',
+    detail: 'The service is temporarily unavailable; retry later.',
+    detailFa: 'سرویس موقتاً در دسترس نیست؛ بعداً تلاش کنید.',
+  },
+  INTERNAL: {
+    status: 500,
+    title: 'Internal error',
+    detail: 'An unexpected error occurred.',
+    detailFa: 'خطای پیش‌بینی‌نشده‌ای رخ داد.',
+  },
+};
+
+/** Stable per code, so clients and docs can link to it. */
+export function problemType(code: PublicErrorCode): string {
+  return `https://sso.example/problems/${code.toLowerCase()}`;
+}
+
+export function renderText(text: Text, details: Record<string, unknown>): string {
+  return typeof text === 'function' ? text(details) : text;
+}

@@ -1,0 +1,173 @@
+import 'reflect-metadata';
+import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { DomainError } from '@app/contracts-domain';
+import { ConcurrencyError } from '@app/event-store';
+import { ProblemException } from './problem';
+import { startTinyApp, type TinyApp } from './testing/tiny-app';
+import { IsIranMobile, IsNationalCode } from './validation';
+
+class ConfirmDto {
+  @IsInt() premiumRate!: number;
+}
+
+class ThingDto {
+  @IsString() title!: string;
+  @IsNationalCode() nationalCode!: string;
+  @IsOptional() @IsIranMobile() mobile?: string;
+  @IsOptional() @ValidateNested() @Type(() => ConfirmDto) confirm?: ConfirmDto;
+}
+
+@Controller()
+class ProbeController {
+  @Post('things') create(@Body() body: ThingDto) {
+    return { isDto: body instanceof ThingDto, body };
+  }
+  @Get('refuse/not-eligible') notEligible() {
+    throw new DomainError('NOT_ELIGIBLE', 'not eligible', { reasons: ['AGE_LIMIT', 'CURRENTLY_INSURED'] });
+  }
+  @Get('refuse/wage') wage() {
+    throw new DomainError('WAGE_OUT_OF_RANGE', 'out of range', { minPremium: 19_348_697, maxPremium: 135_440_879 });
+  }
+  @Get('refuse/invalid-command') invalidCommand() {
+    throw new DomainError('INVALID_COMMAND', 'periods must be 1–12', { field: 'periods' });
+  }
+  @Get('refuse/missing') missing() {
+    throw new DomainError('CONTRACT_NOT_FOUND', 'no stream');
+  }
+  @Get('refuse/concurrency') concurrency() {
+    throw new ConcurrencyError('insured-0084575948', 3, 4);
+  }
+  @Get('refuse/stale') stale() {
+    throw new ProblemException('PRECONDITION_FAILED', { currentRevision: 4 });
+  }
+  @Get('refuse/spoof') spoof() {
+    // Occurrence details must never overwrite the fields every problem has.
+    throw new DomainError('EXAM_NOT_REQUIRED', 'exempt', { status: 200, code: 'OK', title: 'fine' });
+  }
+  @Get('boom') boom() {
+    throw new Error('connection to 10.0.0.7:5432 refused; password=hunter2');
+  }
+}
+
+@Module({ controllers: [ProbeController] })
+class ProbeModule {}
+
+const VALID = { title: 'x', nationalCode: '0084575948' };
+
+describe('problem+json filter and validation pipe', () => {
+  let app: TinyApp;
+  beforeAll(async () => {
+    app = await startTinyApp(ProbeModule);
+  });
+  afterAll(() => app.close());
+
+  const post = (payload: string, contentType = 'application/json') =>
+    app.inject({ method: 'POST', url: '/things', payload, headers: { 'content-type': contentType } });
+
+  function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number, code: string) {
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const body = res.json();
+    expect(body).toMatchObject({ status, code, type: `https://sso.example/problems/${code.toLowerCase()}` });
+    expect(typeof body.title).toBe('string');
+    expect(body.detail).toEqual(expect.any(String));
+    expect(body.detailFa).toMatch(/[\u0600-\u06FF]/);
+    return body;
+  }
+
+  it('accepts a valid body as a DTO instance, normalising Persian digits and +98 mobiles', async () => {
+    const res = await post(JSON.stringify({ ...VALID, nationalCode: '۰۰۸۴۵۷۵۹۴۸', mobile: '+98 912 345 6789' }));
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toEqual({ isDto: true, body: { title: 'x', nationalCode: '0084575948', mobile: '09123456789' } });
+  });
+
+  it('malformed JSON → 400 MALFORMED_JSON', async () => {
+    expectProblem(await post('{"title": '), 400, 'MALFORMED_JSON');
+  });
+
+  it('an empty JSON body → 400 MALFORMED_JSON', async () => {
+    expectProblem(await post(''), 400, 'MALFORMED_JSON');
+  });
+
+  it('a prototype-poisoning body is refused as malformed', async () => {
+    expectProblem(await post('{"__proto__": {"admin": true}, "title": "x"}'), 400, 'MALFORMED_JSON');
+  });
+
+  it('an unknown field → 400 VALIDATION_FAILED naming it', async () => {
+    const body = expectProblem(await post(JSON.stringify({ ...VALID, extra: 1 })), 400, 'VALIDATION_FAILED');
+    expect(body.errors).toEqual([{ field: 'extra', message: 'property extra should not exist' }]);
+  });
+
+  it('lists every field problem with a dotted path, without echoing values', async () => {
+    const res = await post(JSON.stringify({ title: 5, nationalCode: '0084575949', mobile: '0812', confirm: { premiumRate: 0.27 } }));
+    const body = expectProblem(res, 400, 'VALIDATION_FAILED');
+    expect(body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['confirm.premiumRate', 'mobile', 'nationalCode', 'title']);
+    expect(res.body).not.toContain('0084575949');
+  });
+
+  it.each([['[]'], ['null'], ['"text"'], ['42']])('a body that is not an object (%s) → 400 VALIDATION_FAILED', async (payload) => {
+    expectProblem(await post(payload), 400, 'VALIDATION_FAILED');
+  });
+
+  it.each([['application/x-www-form-urlencoded'], ['text/plain'], ['application/xml']])(
+    'a body that is not JSON (%s) → 415 UNSUPPORTED_MEDIA_TYPE',
+    async (contentType) => {
+      expectProblem(await post('title=x', contentType), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    },
+  );
+
+  it('a body over the limit → 413 PAYLOAD_TOO_LARGE', async () => {
+    expectProblem(await post(JSON.stringify({ ...VALID, title: 'x'.repeat(1_100_000) })), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('an unknown route → 404 NOT_FOUND', async () => {
+    expectProblem(await app.inject({ method: 'GET', url: '/v1/nowhere' }), 404, 'NOT_FOUND');
+    expectProblem(await app.inject({ method: 'DELETE', url: '/things' }), 404, 'NOT_FOUND');
+  });
+
+  it('NOT_ELIGIBLE → 422 with reasons, explained in both languages', async () => {
+    const body = expectProblem(await app.inject({ method: 'GET', url: '/refuse/not-eligible' }), 422, 'NOT_ELIGIBLE');
+    expect(body.reasons).toEqual(['AGE_LIMIT', 'CURRENTLY_INSURED']);
+    expect(body.detail).toContain('compulsory insurance');
+    expect(body.detailFa).toContain('بیمه اجباری');
+  });
+
+  it('WAGE_OUT_OF_RANGE → 422 with the allowed premium range', async () => {
+    const body = expectProblem(await app.inject({ method: 'GET', url: '/refuse/wage' }), 422, 'WAGE_OUT_OF_RANGE');
+    expect(body).toMatchObject({ minPremium: 19_348_697, maxPremium: 135_440_879 });
+    expect(body.detail).toContain('19,348,697');
+    expect(body.detailFa).toContain('۱۹٬۳۴۸٬۶۹۷');
+  });
+
+  it("the domain's INVALID_COMMAND is a 400 VALIDATION_FAILED for clients", async () => {
+    const body = expectProblem(await app.inject({ method: 'GET', url: '/refuse/invalid-command' }), 400, 'VALIDATION_FAILED');
+    expect(body.errors).toEqual([{ field: 'periods', message: 'periods must be 1–12' }]);
+  });
+
+  it("the domain's CONTRACT_NOT_FOUND is a 404 NOT_FOUND", async () => {
+    expectProblem(await app.inject({ method: 'GET', url: '/refuse/missing' }), 404, 'NOT_FOUND');
+  });
+
+  it('a ConcurrencyError → 409 CONCURRENCY_CONFLICT without the stream id', async () => {
+    const res = await app.inject({ method: 'GET', url: '/refuse/concurrency' });
+    expectProblem(res, 409, 'CONCURRENCY_CONFLICT');
+    expect(res.body).not.toContain('0084575948');
+  });
+
+  it('HTTP-layer refusals keep their details', async () => {
+    const body = expectProblem(await app.inject({ method: 'GET', url: '/refuse/stale' }), 412, 'PRECONDITION_FAILED');
+    expect(body.currentRevision).toBe(4);
+  });
+
+  it('details cannot overwrite the standard fields', async () => {
+    expectProblem(await app.inject({ method: 'GET', url: '/refuse/spoof' }), 422, 'EXAM_NOT_REQUIRED');
+  });
+
+  it('an unexpected error → 500 INTERNAL that leaks nothing', async () => {
+    const res = await app.inject({ method: 'GET', url: '/boom' });
+    expectProblem(res, 500, 'INTERNAL');
+    expect(res.body).not.toMatch(/hunter2|10\.0\.0\.7|connection/);
+  });
+});

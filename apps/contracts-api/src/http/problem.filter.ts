@@ -1,0 +1,100 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DomainError } from '@app/contracts-domain';
+import { ConcurrencyError } from '@app/event-store';
+import type { ApiErrorCode } from './error-catalog';
+import { PROBLEM_CONTENT_TYPE, ProblemException, problemFor, type FieldError, type Problem } from './problem';
+
+/** Fastify's own request errors (body parsing happens before any Nest code runs). */
+const FASTIFY_CODES: Record<string, ApiErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** Any other HttpException (Nest's own, or a transport error Nest wrapped) by its status. */
+const STATUS_CODES: Record<number, ApiErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/**
+ * The one place an error becomes an HTTP answer: RFC 9457 problem+json for every error, whoever
+ * threw it. Unknown errors are logged and answered with a bare 500 that leaks nothing.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const problem = problemOf(exception);
+    if (problem.status >= 500) this.logger.error({ err: exception, code: problem.code }, 'request failed');
+    if (reply.raw.headersSent) return;
+    if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer');
+    reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(problem);
+  }
+
+}
+
+/** The answer for any error (also used to keep a refusal for idempotent replays). */
+export function problemOf(exception: unknown): Problem {
+  if (exception instanceof ProblemException) return exception.problem();
+  if (exception instanceof DomainError) return domainProblem(exception);
+  if (exception instanceof ConcurrencyError) {
+    // The stream id may name a person (reservation streams): not part of the answer.
+    return problemFor('CONCURRENCY_CONFLICT');
+  }
+  if (exception instanceof HttpException) return httpProblem(exception);
+  if (isServerFault(exception) && exception.statusCode === 503) return problemFor('SERVICE_UNAVAILABLE');
+  return problemFor('INTERNAL');
+}
+
+function domainProblem(error: DomainError): Problem {
+  if (error.code === 'INVALID_COMMAND') {
+    // The domain's own check of a malformed command: a validation failure like the DTO's.
+    const field = typeof error.details.field === 'string' ? error.details.field : '';
+    return problemFor('INVALID_COMMAND', {}, [{ field, message: error.message }]);
+  }
+  return problemFor(error.code, error.details);
+}
+
+function httpProblem(exception: HttpException): Problem {
+  const transportCode = fastifyCode(exception.cause);
+  if (transportCode) return problemFor(FASTIFY_CODES[transportCode] ?? STATUS_CODES[exception.getStatus()] ?? 'BAD_REQUEST');
+  const status = exception.getStatus();
+  if (status === 400) {
+    // Nest's built-in pipes (ParseIntPipe, ParseUUIDPipe…) reject a parameter: a field problem.
+    return problemFor('VALIDATION_FAILED', {}, messagesOf(exception).map((message): FieldError => ({ field: '', message })));
+  }
+  return problemFor(STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'));
+}
+
+function fastifyCode(cause: unknown): string | undefined {
+  if (cause instanceof Error && 'code' in cause && typeof cause.code === 'string' && cause.code.startsWith('FST_')) {
+    return cause.code;
+  }
+  return undefined;
+}
+
+/** Nest leaves a 5xx transport error (e.g. a handler timeout) unwrapped. */
+function isServerFault(error: unknown): error is Error & { statusCode: number } {
+  return error instanceof Error && 'statusCode' in error && typeof error.statusCode === 'number';
+}
+
+function messagesOf(exception: HttpException): string[] {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return [response];
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.map(String);
+  return [typeof message === 'string' ? message : exception.message];
+}

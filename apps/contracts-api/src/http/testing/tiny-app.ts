@@ -1,0 +1,26 @@
+import type { LoggerService, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { configureHttp, FASTIFY_OPTIONS } from '../configure';
+
+export interface TinyApp {
+  app: NestFastifyApplication;
+  inject(options: InjectOptions): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+/** A Fastify-backed Nest app with the shared HTTP conventions, driven in-process (no port). */
+export async function startTinyApp(module: Type, options: { logger?: (app: NestFastifyApplication) => LoggerService } = {}): Promise<TinyApp> {
+  const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(FASTIFY_OPTIONS), {
+    logger: options.logger ? undefined : false,
+    bufferLogs: Boolean(options.logger),
+    bodyParser: false,
+  });
+  if (options.logger) app.useLogger(options.logger(app));
+  configureHttp(app);
+  await app.init();
+  const fastify = app.getHttpAdapter().getInstance();
+  await fastify.ready();
+  return { app, inject: (request) => fastify.inject(request), close: () => app.close() };
+}
