@@ -1,0 +1,46 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import type { Clock } from '@app/platform';
+import { ProblemException } from '../http/problem';
+import type { Role } from './actor';
+import { PUBLIC_KEY, ROLES_KEY, setActor } from './decorators';
+import { InvalidTokenError, verifyToken } from './jwt';
+import { AUTH_CLOCK, JWT_SECRET } from './secret';
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * Global guard: every route needs a valid bearer token unless marked `@Public()`; `@Roles(...)`
+ * narrows who may call it. Ownership (own contract, own branch) is the handlers' business: it
+ * needs the resource.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    @Inject(JWT_SECRET) private readonly secret: string,
+    @Inject(AUTH_CLOCK) private readonly clock: Clock,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) throw new ProblemException('UNAUTHENTICATED');
+    let actor;
+    try {
+      actor = verifyToken(token, this.secret, this.clock.now());
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new ProblemException('UNAUTHENTICATED');
+      throw error;
+    }
+    setActor(request.raw, actor);
+
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
+    if (roles && !roles.includes(actor.role)) throw new ProblemException('FORBIDDEN');
+    return true;
+  }
+}

@@ -1,0 +1,102 @@
+import { createHmac } from 'node:crypto';
+import { InvalidTokenError, signToken, verifyToken, type TokenClaims } from './jwt';
+import { DEV_JWT_SECRET, InsecureSecretError, resolveJwtSecret } from './secret';
+
+const SECRET = 'test-secret-test-secret-test-secret';
+const NOW = new Date('2026-12-01T08:00:00Z');
+const T = NOW.getTime() / 1000;
+const APPLICANT: TokenClaims = { sub: 'u-1', role: 'applicant', nationalCode: '0084575948', exp: T + 60 };
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+/** A token with any header, signed with HS256 over whatever it says (to forge headers). */
+function forge(header: unknown, claims: unknown, secret = SECRET): string {
+  const input = `${b64(header)}.${b64(claims)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+function rejects(token: string, now = NOW): void {
+  expect(() => verifyToken(token, SECRET, now)).toThrow(InvalidTokenError);
+}
+
+describe('HS256 tokens', () => {
+  it('round-trips the actor, keeping only the claim of its role', () => {
+    expect(verifyToken(signToken(APPLICANT, SECRET), SECRET, NOW)).toEqual({ sub: 'u-1', role: 'applicant', nationalCode: '0084575948' });
+    const auditor = signToken({ sub: 'a', role: 'auditor', nationalCode: '0084575948', branchId: '1201', exp: T + 60 }, SECRET);
+    expect(verifyToken(auditor, SECRET, NOW)).toEqual({ sub: 'a', role: 'auditor' });
+    const officer = signToken({ sub: 'o', role: 'branch_officer', branchId: '1201', bankId: 'x', exp: T + 60 }, SECRET);
+    expect(verifyToken(officer, SECRET, NOW)).toEqual({ sub: 'o', role: 'branch_officer', branchId: '1201' });
+  });
+
+  it('refuses alg none, other algorithms and a missing alg', () => {
+    const claims = b64(APPLICANT);
+    rejects(`${b64({ alg: 'none', typ: 'JWT' })}.${claims}.`);
+    rejects(`${b64({ alg: 'none' })}.${claims}.AAAA`);
+    rejects(forge({ alg: 'HS512', typ: 'JWT' }, APPLICANT));
+    rejects(forge({ alg: 'RS256' }, APPLICANT));
+    rejects(forge({ alg: 'hs256' }, APPLICANT));
+    rejects(forge({ typ: 'JWT' }, APPLICANT));
+    rejects(forge({ alg: 'HS256', crit: ['exp'] }, APPLICANT));
+  });
+
+  it('accepts a header without typ (it is optional)', () => {
+    expect(verifyToken(forge({ alg: 'HS256' }, APPLICANT), SECRET, NOW).role).toBe('applicant');
+  });
+
+  it('refuses a wrong secret, a tampered payload and a truncated signature', () => {
+    rejects(signToken(APPLICANT, 'another-secret'));
+    const [h, , s] = signToken(APPLICANT, SECRET).split('.');
+    rejects(`${h}.${b64({ ...APPLICANT, role: 'auditor' })}.${s}`);
+    rejects(`${h}.${b64(APPLICANT)}.${s.slice(0, -2)}`);
+  });
+
+  it('checks exp and nbf against the given instant', () => {
+    const token = signToken({ ...APPLICANT, nbf: T - 10, exp: T + 60 }, SECRET);
+    expect(verifyToken(token, SECRET, NOW).sub).toBe('u-1');
+    rejects(token, new Date((T + 60) * 1000));
+    rejects(token, new Date((T - 11) * 1000));
+    rejects(forge({ alg: 'HS256' }, { ...APPLICANT, exp: String(T + 60) }));
+    rejects(forge({ alg: 'HS256' }, { ...APPLICANT, nbf: 'now' }));
+  });
+
+  it('accepts a token without exp (RFC 7519 makes it optional)', () => {
+    const { exp: _exp, ...forever } = APPLICANT;
+    expect(verifyToken(signToken(forever, SECRET), SECRET, NOW).sub).toBe('u-1');
+  });
+
+  it('requires sub, a known role and the claim the role needs', () => {
+    rejects(forge({ alg: 'HS256' }, { ...APPLICANT, sub: '' }));
+    rejects(forge({ alg: 'HS256' }, { ...APPLICANT, role: 'admin' }));
+    rejects(forge({ alg: 'HS256' }, { sub: 'u', role: 'applicant', exp: T + 60 }));
+    rejects(forge({ alg: 'HS256' }, { ...APPLICANT, nationalCode: '0084575949' }));
+    rejects(forge({ alg: 'HS256' }, { sub: 'b', role: 'bank', exp: T + 60 }));
+    rejects(forge({ alg: 'HS256' }, { sub: 'o', role: 'branch_officer', branchId: 1201, exp: T + 60 }));
+  });
+
+  it.each([
+    ['empty', ''],
+    ['two parts', 'a.b'],
+    ['four parts', 'a.b.c.d'],
+    ['not base64url', 'a+b.c/d.e=f'],
+    ['header not JSON', `${Buffer.from('{alg').toString('base64url')}.e30.AAAA`],
+    ['payload an array', forge({ alg: 'HS256' }, [APPLICANT])],
+    ['huge', 'a'.repeat(5000) + '.b.c'],
+  ])('refuses a malformed token (%s)', (_name, token) => {
+    rejects(token);
+  });
+});
+
+describe('the signing secret', () => {
+  it('defaults to the dev secret outside production', () => {
+    expect(resolveJwtSecret({})).toBe(DEV_JWT_SECRET);
+    expect(resolveJwtSecret({ NODE_ENV: 'test', AUTH_JWT_SECRET: 'x' })).toBe('x');
+  });
+
+  it('refuses to boot in production without a real secret', () => {
+    expect(() => resolveJwtSecret({ NODE_ENV: 'production' })).toThrow(InsecureSecretError);
+    expect(() => resolveJwtSecret({ NODE_ENV: 'production', AUTH_JWT_SECRET: '' })).toThrow(InsecureSecretError);
+    expect(() => resolveJwtSecret({ NODE_ENV: 'production', AUTH_JWT_SECRET: DEV_JWT_SECRET })).toThrow(InsecureSecretError);
+    expect(() => resolveJwtSecret({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'short' })).toThrow(InsecureSecretError);
+    const real = 'k'.repeat(32);
+    expect(resolveJwtSecret({ NODE_ENV: 'production', AUTH_JWT_SECRET: real })).toBe(real);
+  });
+});

@@ -1,0 +1,104 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isValidNationalCode } from '@app/contracts-domain';
+import { isRole, SCOPE_CLAIM, type Actor, type Role } from './actor';
+
+/**
+ * HS256 JSON Web Tokens with node:crypto only: the small subset we need, strict about everything
+ * an attacker controls (RFC 7519, RFC 8725 best practices).
+ */
+
+export class InvalidTokenError extends Error {
+  constructor(reason: string) {
+    super(`invalid token: ${reason}`);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+/** What the token script and tests sign. `exp`/`nbf`/`iat` are seconds since the epoch. */
+export interface TokenClaims {
+  sub: string;
+  role: Role;
+  nationalCode?: string;
+  branchId?: string;
+  bankId?: string;
+  iat?: number;
+  nbf?: number;
+  /** Our tokens always carry one; tokens from elsewhere may omit it (RFC 7519 makes it optional). */
+  exp?: number;
+}
+
+const HEADER = { alg: 'HS256', typ: 'JWT' } as const;
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** Far above any token we issue; stops us from parsing megabytes of attacker JSON. */
+const MAX_TOKEN_LENGTH = 4096;
+const MAX_CLAIM_LENGTH = 64;
+
+export function signToken(claims: TokenClaims, secret: string): string {
+  const signingInput = `${encode(HEADER)}.${encode(claims)}`;
+  return `${signingInput}.${hmac(signingInput, secret).toString('base64url')}`;
+}
+
+/** Verifies signature, algorithm and validity window at `now`, and returns who is calling. */
+export function verifyToken(token: string, secret: string, now: Date): Actor {
+  if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('too long');
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts.every((part) => SEGMENT.test(part))) throw new InvalidTokenError('not a compact JWS');
+  const [headerPart, payloadPart, signaturePart] = parts;
+
+  // The algorithm is fixed by us, never chosen by the token: `none`, RS256 with our secret as a
+  // "public key", and any other confusion are refused before the signature is even looked at.
+  const header = decodeObject(headerPart, 'header');
+  if (header.alg !== 'HS256') throw new InvalidTokenError('algorithm must be HS256');
+  if (header.typ !== undefined && header.typ !== 'JWT') throw new InvalidTokenError('unexpected typ');
+  if (header.crit !== undefined) throw new InvalidTokenError('critical extensions are not supported');
+
+  const expected = hmac(`${headerPart}.${payloadPart}`, secret);
+  const given = Buffer.from(signaturePart, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidTokenError('bad signature');
+
+  const claims = decodeObject(payloadPart, 'payload');
+  const nowSeconds = now.getTime() / 1000;
+  if (claims.exp !== undefined && (typeof claims.exp !== 'number' || nowSeconds >= claims.exp)) {
+    throw new InvalidTokenError('expired');
+  }
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || nowSeconds < claims.nbf)) {
+    throw new InvalidTokenError('not valid yet');
+  }
+  return actorFrom(claims);
+}
+
+function actorFrom(claims: Record<string, unknown>): Actor {
+  const sub = claims.sub;
+  if (!isShortString(sub)) throw new InvalidTokenError('sub is required');
+  const role = claims.role;
+  if (!isRole(role)) throw new InvalidTokenError('unknown role');
+  const scope = SCOPE_CLAIM[role];
+  if (!scope) return { sub, role };
+  const value = claims[scope];
+  if (!isShortString(value)) throw new InvalidTokenError(`${scope} is required for role ${role}`);
+  if (scope === 'nationalCode' && !isValidNationalCode(value)) throw new InvalidTokenError('nationalCode is not valid');
+  return { sub, role, [scope]: value };
+}
+
+function isShortString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_CLAIM_LENGTH;
+}
+
+function hmac(input: string, secret: string): Buffer {
+  return createHmac('sha256', secret).update(input).digest();
+}
+
+function encode(value: object): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function decodeObject(segment: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidTokenError(`${what} is not JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidTokenError(`${what} is not an object`);
+  return value as Record<string, unknown>;
+}

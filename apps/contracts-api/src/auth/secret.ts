@@ -1,0 +1,36 @@
+/**
+ * The HS256 secret. Development works out of the box with a well-known default; production must
+ * be given a real one, so a forgotten variable fails the boot instead of accepting forged tokens.
+ */
+export const DEV_JWT_SECRET = 'dev-only-insecure-jwt-secret-do-not-use-in-production';
+
+/** HS256 keys shorter than the hash output (32 bytes) weaken it (RFC 7518 §3.2). */
+const MIN_PRODUCTION_SECRET_BYTES = 32;
+
+export class InsecureSecretError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InsecureSecretError';
+  }
+}
+
+export function resolveJwtSecret(env: NodeJS.ProcessEnv = process.env): string {
+  const secret = env.AUTH_JWT_SECRET || undefined;
+  if (env.NODE_ENV !== 'production') return secret ?? DEV_JWT_SECRET;
+  if (!secret) throw new InsecureSecretError('AUTH_JWT_SECRET must be set when NODE_ENV=production');
+  if (secret === DEV_JWT_SECRET) throw new InsecureSecretError('AUTH_JWT_SECRET must not be the development default in production');
+  if (Buffer.byteLength(secret) < MIN_PRODUCTION_SECRET_BYTES) {
+    throw new InsecureSecretError(`AUTH_JWT_SECRET must be at least ${MIN_PRODUCTION_SECRET_BYTES} bytes in production`);
+  }
+  return secret;
+}
+
+/** Injection token for the resolved secret. */
+export const JWT_SECRET = Symbol('JWT_SECRET');
+
+/**
+ * The clock token lifetimes are checked against. Tokens are issued in real time, so this is the
+ * system clock even when the business clock is manual (CLOCK_MODE=manual moves contract time by
+ * months; it must not expire every caller's token). Tests inject a manual one.
+ */
+export const AUTH_CLOCK = Symbol('AUTH_CLOCK');
