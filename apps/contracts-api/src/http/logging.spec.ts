@@ -1,0 +1,151 @@
+import 'reflect-metadata';
+import { Body, Controller, Get, Logger as NestLogger, Module, Param, Post } from '@nestjs/common';
+import { IsOptional, IsString } from 'class-validator';
+import { Logger, LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import { ConcurrencyError } from '@app/event-store';
+import { authProviders, CurrentActor, signToken, type Actor } from '../auth';
+import { loggerParams, scrubText, scrubValue } from './logging';
+import { startTinyApp, type TinyApp } from './testing/tiny-app';
+
+const SECRET = 'logging-spec-secret';
+const NATIONAL_CODE = '0084575948';
+const MOBILE = '09123456789';
+const FIRST = 'مریم';
+const LAST = 'احمدی‌نژاد';
+const ADDRESS = 'تهران، خیابان ولیعصر، کوچه نسترن، پلاک ۱۲';
+
+class CorrectionDto {
+  @IsString() firstName!: string;
+  @IsString() lastName!: string;
+  @IsString() mobile!: string;
+  @IsString() address!: string;
+  @IsOptional() @IsString() note?: string;
+}
+
+@Controller('v1')
+class ProbeController {
+  private readonly logger = new NestLogger('Probe');
+
+  @Post('people/:nationalCode') correct(@Param('nationalCode') code: string, @Body() body: CorrectionDto, @CurrentActor() actor: Actor) {
+    // Careless logging, on purpose: the logger must catch it.
+    this.logger.log({ body, applicant: { nationalCode: code } }, `correcting ${code} for ${actor.sub}, call ${MOBILE}`);
+    return { ok: true };
+  }
+
+  @Get('crash') crash() {
+    throw new ConcurrencyError(`insured-${NATIONAL_CODE}`, 0, 1);
+  }
+
+  @Get('crash-hard') crashHard() {
+    throw new Error(`projection failed for ${NATIONAL_CODE} / ${MOBILE}`);
+  }
+}
+
+const lines: string[] = [];
+const capture: DestinationStream = { write: (line: string) => void lines.push(line) };
+
+@Module({
+  imports: [LoggerModule.forRoot(loggerParams({ level: 'info', stream: capture }))],
+  controllers: [ProbeController],
+  providers: authProviders({ AUTH_JWT_SECRET: SECRET }),
+})
+class ProbeModule {}
+
+describe('request logging', () => {
+  let app: TinyApp;
+  const token = signToken({ sub: 'officer-9', role: 'branch_officer', branchId: '1201' }, SECRET);
+
+  beforeAll(async () => {
+    app = await startTinyApp(ProbeModule, { logger: (nest) => nest.get(Logger) });
+  });
+  afterAll(() => app.close());
+  beforeEach(() => {
+    lines.length = 0;
+  });
+
+  const records = () => lines.map((line) => JSON.parse(line) as Record<string, any>);
+
+  it('logs no national code, name, mobile, address or token, even when the code logs them', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/v1/people/${NATIONAL_CODE}?nationalCode=${NATIONAL_CODE}&mobile=%2B98${MOBILE.slice(1)}`,
+      headers: { authorization: `Bearer ${token}`, 'x-request-id': 'req-42', cookie: 'session=abc' },
+      payload: { firstName: FIRST, lastName: LAST, mobile: MOBILE, address: ADDRESS, note: `call ${MOBILE}` },
+    });
+    expect(res.statusCode).toBe(201);
+    await app.inject({ method: 'GET', url: '/v1/crash-hard', headers: { authorization: `Bearer ${token}` } });
+
+    const output = lines.join('');
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const secret of [NATIONAL_CODE, MOBILE, MOBILE.slice(1), FIRST, LAST, 'ولیعصر', token, token.split('.')[2], 'session=abc']) {
+      expect(output).not.toContain(secret);
+    }
+    // What was logged is still useful: the message, the route shape, the error type.
+    expect(output).toContain('correcting [redacted] for officer-9');
+    expect(output).toContain('/v1/people/[redacted]');
+    expect(output).toContain('projection failed for [redacted] / [redacted]');
+  });
+
+  it('tags every request line with the request id (honoured and echoed) and the actor', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/v1/people/${NATIONAL_CODE}`,
+      headers: { authorization: `Bearer ${token}`, 'x-request-id': 'req-42' },
+      payload: { firstName: FIRST, lastName: LAST, mobile: MOBILE, address: ADDRESS },
+    });
+    expect(res.headers['x-request-id']).toBe('req-42');
+    const [appLine, accessLine] = records();
+    expect(appLine).toMatchObject({ reqId: 'req-42', context: 'Probe' });
+    expect(accessLine).toMatchObject({
+      msg: 'request completed',
+      req: { id: 'req-42', method: 'POST' },
+      res: { statusCode: 201 },
+      actor: { sub: 'officer-9', role: 'branch_officer' },
+    });
+    expect(accessLine.req.headers).toBeUndefined();
+  });
+
+  it('makes up a request id when none (or a suspicious one) is sent', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/nowhere', headers: { 'x-request-id': 'bad id\n{"level":60}' } });
+    expect(res.statusCode).toBe(404);
+    const id = res.headers['x-request-id'];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(records().at(-1)).toMatchObject({ req: { id }, res: { statusCode: 404 } });
+  });
+
+  it('logs server errors once, at error level, scrubbed, and the access line at error level too', async () => {
+    await app.inject({ method: 'GET', url: '/v1/crash-hard', headers: { authorization: `Bearer ${token}` } });
+    const [errorLine, accessLine] = records();
+    expect(errorLine).toMatchObject({ level: 50, err: { type: 'Error', message: 'projection failed for [redacted] / [redacted]' } });
+    expect(accessLine).toMatchObject({ level: 50, res: { statusCode: 500 } });
+    expect(accessLine.err).toBeUndefined();
+  });
+
+  it('a 409 is an expected answer: logged as an ordinary request, not as an error', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/crash', headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(409);
+    expect(records()).toEqual([expect.objectContaining({ level: 30, res: { statusCode: 409 } })]);
+  });
+});
+
+describe('scrubbing', () => {
+  it('replaces valid national codes and mobiles in any digits, keeps other numbers', () => {
+    expect(scrubText('nc 0084575948, ۰۰۸۴۵۷۵۹۴۸; m 09123456789 +989123456789 00989123456789 9123456789')).toBe(
+      'nc [redacted], [redacted]; m [redacted] [redacted] [redacted] [redacted]',
+    );
+    // Not a valid national code (check digit), an amount, a uuid: kept.
+    expect(scrubText('0084575949 amount 1934869700 id 3f1c2b7e-1234-4abc-8def-001234567890')).toBe(
+      '0084575949 amount 1934869700 id 3f1c2b7e-1234-4abc-8def-001234567890',
+    );
+  });
+
+  it('replaces personal fields at any depth and leaves the input untouched', () => {
+    const input = { event: { data: { firstName: 'علی', NationalCode: 1, items: [{ mobile: 'x' }] } }, status: 'active' };
+    expect(scrubValue(input)).toEqual({
+      event: { data: { firstName: '[redacted]', NationalCode: '[redacted]', items: [{ mobile: '[redacted]' }] } },
+      status: 'active',
+    });
+    expect(input.event.data.firstName).toBe('علی');
+  });
+});
