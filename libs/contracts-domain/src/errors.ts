@@ -29,8 +29,8 @@ export type DomainErrorCode =
   | 'NOTHING_TO_DO'
   /** A command that does not fit the exam's current step (e.g. a result before a referral). */
   | 'EXAM_STEP_NOT_ALLOWED'
-  /** A payment whose bank reference this contract has already recorded. */
-  | 'DUPLICATE_PAYMENT';
+  /** A bank reference this contract already recorded, sent again with a different body. */
+  | 'BANK_REFERENCE_REUSED';
 
 export type IneligibilityReason =
   | 'INSUFFICIENT_HISTORY'

@@ -36,10 +36,9 @@ export interface Policy {
   readonly ageLimitLiftYears: number;
   /** Days of contribution that count as one contribution year. */
   readonly daysPerContributionYear: number;
+  /** Below this age nobody may conclude; from it up to adultAge only at a branch, with a growth certificate. */
   readonly minimumAge: number;
   readonly adultAge: number;
-  /** From this age up to adulthood a growth certificate lets a minor conclude at a branch. */
-  readonly growthCertificateMinAge: number;
   readonly maxPeriodsPerPayment: number;
   /** Inpatient cover before a required exam is passed ("to be announced" in the directive). */
   readonly inpatientBeforeExam: 'covered' | 'not_covered';
@@ -65,7 +64,6 @@ export const POLICY_1403: Policy = {
   daysPerContributionYear: 365,
   minimumAge: 15,
   adultAge: 18,
-  growthCertificateMinAge: 15,
   maxPeriodsPerPayment: 12,
   inpatientBeforeExam: 'not_covered',
   terms: {

@@ -1,0 +1,56 @@
+/**
+ * When each deadline command becomes due. Deadlines are Iran civil days: a deadline date is the
+ * last day on which the awaited thing may still happen, so the command is due at 00:00 Iran time
+ * of the following day. The deadline runner schedules `pendingDeadlines` after every event and
+ * `decide` checks the same instants, so the two can never disagree.
+ */
+import { DeadlineCommand } from './commands';
+import { IsoDate, addDays, addJalaliMonthsIso, addPeriods, iranDayStart, jalaliToGregorian, periodStart } from './jalali';
+import { Policy } from './policy';
+import { ContractState, isClosed } from './state';
+
+export interface PendingDeadline {
+  readonly command: DeadlineCommand['type'];
+  /** ISO instant from which the command is accepted. */
+  readonly dueAt: string;
+}
+
+/** First payment: due the day after paymentDeadline while nothing is paid. */
+export function lapseDueAt(state: ContractState): Date | null {
+  return state.status === 'awaiting_payment' ? dayAfter(state.paymentDeadline) : null;
+}
+
+/** Exam: due the day after the exam deadline while the exam is required and not passed or cleared. */
+export function examOverdueDueAt(state: ContractState): Date | null {
+  const waiting = ['pending', 'referred', 'failed'].includes(state.exam.status);
+  if (isClosed(state) || !waiting || state.exam.deadline === null) return null;
+  return dayAfter(state.exam.deadline);
+}
+
+/**
+ * Non-payment: the nonPaymentCancelMonths periods after the last paid one may go unpaid; the
+ * contract is cancellable from the first day of the next period. A branch clearance restarts
+ * the clock (payments were blocked, so the months before it are not the payer's fault).
+ * Not while payments are blocked.
+ */
+export function cancellationDueAt(state: ContractState, policy: Policy): Date | null {
+  if (state.status !== 'active' || state.lastPaidPeriod === null) return null;
+  const months = policy.nonPaymentCancelMonths;
+  const afterPaid = jalaliToGregorian(periodStart(addPeriods(state.lastPaidPeriod, months + 1)));
+  const afterClearance = state.exam.clearedOn === null ? null : addDays(addJalaliMonthsIso(state.exam.clearedOn, months), 1);
+  const due = afterClearance !== null && afterClearance > afterPaid ? afterClearance : afterPaid;
+  return iranDayStart(due);
+}
+
+export function pendingDeadlines(state: ContractState, policy: Policy): PendingDeadline[] {
+  const candidates: [DeadlineCommand['type'], Date | null][] = [
+    ['MarkLapsed', lapseDueAt(state)],
+    ['MarkExamOverdue', examOverdueDueAt(state)],
+    ['CancelForNonPayment', cancellationDueAt(state, policy)],
+  ];
+  return candidates.flatMap(([command, due]) => (due === null ? [] : [{ command, dueAt: due.toISOString() }]));
+}
+
+function dayAfter(date: IsoDate): Date {
+  return iranDayStart(addDays(date, 1));
+}

@@ -1,0 +1,139 @@
+/** The contract as its history makes it: `evolve` folds events, nothing else changes state. */
+import { ExamRequirement } from './eligibility';
+import { ContractEvent, ContractOpened, ExamOutcome, ExamResult } from './events';
+import { IsoDate, PeriodKey, addPeriods, gregorianToJalali, jalaliToGregorian, periodEnd, periodKeyOf } from './jalali';
+
+export type ContractStatus = 'awaiting_payment' | 'active' | 'payments_blocked' | 'lapsed' | 'cancelled' | 'terminated';
+
+export type ExamStatus = 'not_required' | 'pending' | 'referred' | 'passed' | 'failed' | 'overdue' | 'cleared';
+
+export interface ExamState {
+  readonly requirement: ExamRequirement;
+  readonly status: ExamStatus;
+  readonly deadline: IsoDate | null;
+  readonly referralNumber: string | null;
+  readonly result: ExamResult | null;
+  readonly determination: ExamOutcome | null;
+  /** Day of a `cleared` determination: the non-payment clock restarts from it. */
+  readonly clearedOn: IsoDate | null;
+}
+
+export interface PaymentRecord {
+  readonly paymentId: string;
+  readonly bankReference: string;
+  readonly periods: readonly PeriodKey[];
+  readonly amount: number;
+  readonly paidAt: string;
+}
+
+type OpenedData = ContractOpened['data'];
+
+export interface ContractState
+  extends Omit<OpenedData, 'contractId' | 'examRequirement' | 'examDeadline'> {
+  readonly id: string;
+  readonly status: ContractStatus;
+  /** The first period, the Jalali month of the start date. */
+  readonly firstPeriod: PeriodKey;
+  /** Paid periods are always the consecutive run firstPeriod … lastPaidPeriod. */
+  readonly lastPaidPeriod: PeriodKey | null;
+  readonly paidThrough: IsoDate | null;
+  readonly payments: readonly PaymentRecord[];
+  readonly exam: ExamState;
+}
+
+/** No stream yet: the state before ContractOpened. */
+export const initialState: ContractState | undefined = undefined;
+
+export function evolve(state: ContractState | undefined, event: ContractEvent): ContractState | undefined {
+  if (event.type === 'ContractOpened') return opened(event.data);
+  if (state === undefined) return state; // a stream never starts with anything else
+  switch (event.type) {
+    case 'WageChanged':
+      return { ...state, wageBasis: event.data.wageBasis, monthlyPremium: event.data.monthlyPremium };
+    case 'PaymentConfirmed': {
+      const { paymentId, bankReference, periods, amount, paidAt, paidThrough } = event.data;
+      return {
+        ...state,
+        status: state.status === 'awaiting_payment' ? 'active' : state.status,
+        lastPaidPeriod: periods[periods.length - 1] ?? state.lastPaidPeriod,
+        paidThrough,
+        payments: [...state.payments, { paymentId, bankReference, periods, amount, paidAt }],
+      };
+    }
+    case 'ContractLapsed':
+      return { ...state, status: 'lapsed' };
+    case 'ExamReferralIssued':
+      return { ...state, exam: { ...state.exam, status: 'referred', referralNumber: event.data.referralNumber } };
+    case 'ExamResultRecorded':
+      return { ...state, exam: { ...state.exam, status: event.data.result, result: event.data.result } };
+    case 'ExamOverdue':
+      return { ...state, status: 'payments_blocked', exam: { ...state.exam, status: 'overdue' } };
+    case 'ExamDeterminationMade':
+      return determined(state, event.data.outcome, event.data.madeOn);
+    case 'ContractCancelled':
+      return { ...state, status: 'cancelled' };
+    case 'ContractTerminated':
+      return { ...state, status: 'terminated' };
+    default:
+      return assertNever(event);
+  }
+}
+
+/** Folds a whole history; undefined for an empty one. */
+export function replay(events: readonly ContractEvent[]): ContractState | undefined {
+  return events.reduce<ContractState | undefined>(evolve, initialState);
+}
+
+export function isClosed(state: ContractState): boolean {
+  return state.status === 'lapsed' || state.status === 'cancelled' || state.status === 'terminated';
+}
+
+/** The exam no longer limits payments: exempt, passed or cleared by a branch. */
+export function examSettled(exam: ExamState): boolean {
+  return exam.status === 'not_required' || exam.status === 'passed' || exam.status === 'cleared';
+}
+
+/** The next period a payment would cover. */
+export function firstUnpaidPeriod(state: ContractState): PeriodKey {
+  return state.lastPaidPeriod === null ? state.firstPeriod : addPeriods(state.lastPaidPeriod, 1);
+}
+
+export function periodEndIso(period: PeriodKey): IsoDate {
+  return jalaliToGregorian(periodEnd(period));
+}
+
+function opened(data: OpenedData): ContractState {
+  const { contractId, examRequirement, examDeadline, ...terms } = data;
+  return {
+    ...terms,
+    id: contractId,
+    status: 'awaiting_payment',
+    firstPeriod: periodKeyOf(gregorianToJalali(data.startDate)),
+    lastPaidPeriod: null,
+    paidThrough: null,
+    payments: [],
+    exam: {
+      requirement: examRequirement,
+      status: examRequirement === 'exempt' ? 'not_required' : 'pending',
+      deadline: examDeadline,
+      referralNumber: null,
+      result: null,
+      determination: null,
+      clearedOn: null,
+    },
+  };
+}
+
+/** Cleared unblocks payments; rejected leaves the exam as it stood (ContractTerminated follows). */
+function determined(state: ContractState, outcome: ExamOutcome, madeOn: IsoDate): ContractState {
+  if (outcome === 'rejected') return { ...state, exam: { ...state.exam, determination: outcome } };
+  return {
+    ...state,
+    status: state.status !== 'payments_blocked' ? state.status : state.lastPaidPeriod === null ? 'awaiting_payment' : 'active',
+    exam: { ...state.exam, status: 'cleared', determination: outcome, clearedOn: madeOn },
+  };
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(value)}`);
+}
