@@ -1,0 +1,63 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { EVENT_STORE } from '@app/event-store';
+import { CLOCK } from '@app/platform';
+import { REGISTRY } from '@app/registry';
+import { authProviders } from './auth';
+import { Applicants } from './contracts/applicants';
+import { ChangeContractHandler } from './contracts/change-contract.handler';
+import { ChangeWageController } from './contracts/change-wage/change-wage.controller';
+import { CommandResponder } from './contracts/command-response';
+import { ConfirmPaymentController } from './contracts/confirm-payment/confirm-payment.controller';
+import { ContractStreams } from './contracts/contract-streams';
+import { ExamController } from './contracts/exam/exam.controller';
+import { OpenContractController } from './contracts/open-contract/open-contract.controller';
+import { OpenContractHandler } from './contracts/open-contract/open-contract.handler';
+import { QuoteController } from './contracts/quote/quote.controller';
+import { ContractQueriesController } from './contracts/read/contract-queries.controller';
+import { TermsController } from './contracts/read/terms.controller';
+import { Reservations } from './contracts/reservations';
+import { HealthController } from './health/health.controller';
+import { loggerParams } from './http/logging';
+import { CONTRACT_NUMBERS, PostgresContractNumberAllocator } from './infrastructure/contract-numbers';
+import { IDEMPOTENCY, PostgresIdempotencyStore } from './infrastructure/idempotency';
+import { APP_CONFIG, PG_POOL, type Runtime } from './runtime';
+
+@Module({})
+export class AppModule {
+  /** The whole HTTP app over a runtime (database, event store, clock, registry) built outside. */
+  static forRuntime(runtime: Runtime, env: NodeJS.ProcessEnv = process.env): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot(), TerminusModule, LoggerModule.forRoot(loggerParams({ level: runtime.config.logLevel }))],
+      controllers: [
+        QuoteController,
+        OpenContractController,
+        ChangeWageController,
+        ConfirmPaymentController,
+        ExamController,
+        ContractQueriesController,
+        TermsController,
+        HealthController,
+      ],
+      providers: [
+        ...authProviders(env),
+        { provide: APP_CONFIG, useValue: runtime.config },
+        { provide: PG_POOL, useValue: runtime.pool },
+        { provide: EVENT_STORE, useValue: runtime.eventStore },
+        { provide: CLOCK, useValue: runtime.clock },
+        { provide: REGISTRY, useValue: runtime.registry },
+        { provide: ContractStreams, useFactory: () => new ContractStreams(runtime.eventStore, runtime.clock) },
+        { provide: Reservations, useFactory: () => new Reservations(runtime.eventStore) },
+        { provide: CONTRACT_NUMBERS, useFactory: () => new PostgresContractNumberAllocator(runtime.pool) },
+        { provide: IDEMPOTENCY, useFactory: () => new PostgresIdempotencyStore(runtime.pool) },
+        Applicants,
+        CommandResponder,
+        OpenContractHandler,
+        ChangeContractHandler,
+      ],
+    };
+  }
+}

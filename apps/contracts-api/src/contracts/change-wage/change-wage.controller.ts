@@ -1,0 +1,41 @@
+import { Body, Controller, Param, ParseUUIDPipe, Put, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CurrentActor, Roles, type Actor } from '../../auth';
+import { assertOwner } from '../access';
+import { ChangeContractCommand } from '../change-contract.handler';
+import { CommandResponder } from '../command-response';
+import { IDEMPOTENCY_HEADER, viewResult } from '../open-contract/open-contract.controller';
+import { WageDto } from './change-wage.dto';
+
+@ApiTags('commands')
+@ApiBearerAuth()
+@ApiHeader(IDEMPOTENCY_HEADER)
+@ApiHeader({ name: 'If-Match', required: false, description: 'The revision the caller saw, e.g. "0"; a stale one is 412' })
+@Controller('v1/contracts/:id/wage')
+export class ChangeWageController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly responder: CommandResponder,
+  ) {}
+
+  @Put()
+  @Roles('applicant')
+  @ApiOperation({ summary: 'Change the monthly premium (and so the wage basis) before the first payment' })
+  @ApiOkResponse({ description: 'The contract view' })
+  async changeWage(
+    @CurrentActor() actor: Actor,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: WageDto,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.responder.respond(request, reply, actor, async () => {
+      const context = this.responder.context(request, actor, 'online');
+      const command = { type: 'ChangeWage' as const, data: { requestedMonthlyPremium: body.requestedMonthlyPremium } };
+      const outcome = await this.commandBus.execute(new ChangeContractCommand(id, command, context, (state) => assertOwner(actor, state)));
+      return viewResult(outcome, 200);
+    });
+  }
+}

@@ -1,0 +1,109 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { deterministicId } from '@app/event-store';
+import type { Actor } from '../auth';
+import { PROBLEM_CONTENT_TYPE, ProblemException } from '../http/problem';
+import { problemOf } from '../http/problem.filter';
+import { IDEMPOTENCY, requestHash, type IdempotencyStore, type StoredResponse } from '../infrastructure/idempotency';
+import type { CommandContext } from './contract-streams';
+
+/** What a command route answers; sent as is, and kept for idempotent replays. */
+export interface HttpResult {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export const etag = (revision: number) => `"${revision}"`;
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+/** `If-Match: "3"` (or W/"3", or 3) → 3. Absent → undefined. */
+export function parseIfMatch(header: string | string[] | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(String(header).trim());
+  if (!match) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'If-Match', message: 'If-Match must be a revision such as "3"' }]);
+  return Number(match[1]);
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export interface IdempotencyOptions {
+  /** Defaults to the `Idempotency-Key` header, scoped to the caller. */
+  key?: string;
+  scope?: string;
+  /** Status of a replayed answer, when it differs from the first (a bank's repeated confirmation: 200). */
+  replayStatus?: number;
+}
+
+/**
+ * Runs a command route: builds its context (actor, request id, If-Match, a command id that is
+ * stable across retries of one idempotency key), answers a repeated key from the stored response,
+ * and keeps the first answer (success or refusal) for later repeats. 5xx answers are not kept, so
+ * a retry after a crash runs again, and appends nothing new thanks to the stable command id.
+ */
+@Injectable()
+export class CommandResponder {
+  constructor(@Inject(IDEMPOTENCY) private readonly idempotency: IdempotencyStore) {}
+
+  context(request: FastifyRequest, actor: Actor, channel: string, options: IdempotencyOptions = {}): CommandContext {
+    const key = options.key ?? header(request, 'idempotency-key');
+    const scope = options.scope ?? `${actor.role}:${actor.sub}`;
+    return {
+      actor: { sub: actor.sub, role: actor.role },
+      channel,
+      ...(actor.branchId ? { branchId: actor.branchId } : {}),
+      correlationId: String(request.id),
+      commandId: key ? deterministicId('command', scope, key) : randomUUID(),
+      expectedRevision: parseIfMatch(request.headers['if-match']),
+    };
+  }
+
+  async respond(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    actor: Actor,
+    execute: () => Promise<HttpResult>,
+    options: IdempotencyOptions = {},
+  ): Promise<void> {
+    const key = options.key ?? header(request, 'idempotency-key');
+    if (key === undefined) return send(reply, await execute());
+    if (!KEY_PATTERN.test(key)) {
+      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1–200 visible ASCII characters' }]);
+    }
+    const scope = options.scope ?? `${actor.role}:${actor.sub}`;
+    const hash = requestHash(request.method, request.url, request.body ?? null);
+    const claim = await this.idempotency.claim(scope, key, hash);
+    if (claim.kind === 'reused') throw new ProblemException('IDEMPOTENCY_KEY_REUSED');
+    if (claim.kind === 'in_progress') throw new ProblemException('CONCURRENCY_CONFLICT');
+    if (claim.kind === 'replay') {
+      const stored = claim.response;
+      const status = stored.status < 300 && options.replayStatus ? options.replayStatus : stored.status;
+      return send(reply, { ...stored, status, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } });
+    }
+
+    let result: HttpResult;
+    try {
+      result = await execute();
+    } catch (error) {
+      const problem = problemOf(error);
+      if (problem.status < 500) await this.idempotency.complete(scope, key, { status: problem.status, body: problem });
+      else await this.idempotency.release(scope, key);
+      throw error;
+    }
+    const stored: StoredResponse = { status: result.status, body: result.body, ...(result.headers ? { headers: result.headers } : {}) };
+    await this.idempotency.complete(scope, key, stored);
+    send(reply, result);
+  }
+}
+
+function send(reply: FastifyReply, result: HttpResult): void {
+  reply.status(result.status);
+  for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
+  if (result.status >= 400) reply.header('Content-Type', PROBLEM_CONTENT_TYPE);
+  reply.send(result.body);
+}

@@ -1,0 +1,32 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsISO8601, IsInt, IsNotEmpty, IsPositive, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { MAX_RIAL } from '../quote/quote.dto';
+
+export class ConfirmPaymentDto {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
+  contractId!: string;
+
+  @ApiProperty({ description: 'How many consecutive unpaid periods (Jalali months) this payment covers', minimum: 1, maximum: 12 })
+  @IsInt()
+  @Min(1)
+  @Max(12)
+  periods!: number;
+
+  @ApiProperty({ description: 'Integer rial; must equal the monthly premium × periods exactly' })
+  @IsInt()
+  @IsPositive()
+  @Max(MAX_RIAL)
+  amount!: number;
+
+  @ApiProperty({ description: "The bank's own reference; a repeated reference answers 200 with the first result" })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(64)
+  @Matches(/^[\x21-\x7e]+$/, { message: 'bankReference must be visible ASCII characters' })
+  bankReference!: string;
+
+  @ApiProperty({ description: 'When the bank received the money (ISO-8601 instant)', example: '2026-12-05T09:30:00Z' })
+  @IsISO8601({ strict: true })
+  paidAt!: string;
+}

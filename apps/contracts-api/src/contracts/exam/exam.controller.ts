@@ -1,0 +1,95 @@
+import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ContractCommand, ContractState } from '@app/contracts-domain';
+import { CurrentActor, Roles, type Actor } from '../../auth';
+import { assertOwnBranch, assertOwner } from '../access';
+import { ChangeContractCommand } from '../change-contract.handler';
+import { CommandResponder, etag, type HttpResult } from '../command-response';
+import type { CommandOutcome } from '../contract-streams';
+import { IDEMPOTENCY_HEADER, viewResult } from '../open-contract/open-contract.controller';
+import { ExamDeterminationDto, ExamResultDto } from './exam.dto';
+
+/** One referral per contract, numbered after it, so asking again shows the same form. */
+export const referralNumberFor = (contractNumber: string) => `${contractNumber}-1`;
+
+@ApiTags('commands')
+@ApiBearerAuth()
+@ApiHeader(IDEMPOTENCY_HEADER)
+@ApiHeader({ name: 'If-Match', required: false, description: 'The revision the caller saw; a stale one is 412' })
+@Controller('v1/contracts/:id/exam')
+export class ExamController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly responder: CommandResponder,
+  ) {}
+
+  @Post('referral')
+  @HttpCode(201)
+  @Roles('applicant')
+  @ApiOperation({ summary: 'Issue the referral form to the examining centre (non-exempt contracts)' })
+  async referral(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    await this.run(request, reply, actor, id, 'online', (state) => ({
+      type: 'IssueExamReferral',
+      data: { referralNumber: referralNumberFor(state!.contractNumber) },
+    }), (state) => assertOwner(actor, state), (outcome) => ({
+      status: 201,
+      body: { referralNumber: outcome.state.exam.referralNumber, contractId: id, examDeadline: outcome.state.exam.deadline },
+      headers: { ETag: etag(outcome.revision) },
+    }));
+  }
+
+  @Post('result')
+  @HttpCode(200)
+  @Roles('examiner')
+  @ApiOperation({ summary: 'Record the examining centre’s result' })
+  async result(
+    @CurrentActor() actor: Actor,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: ExamResultDto,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.run(request, reply, actor, id, 'examiner', { type: 'RecordExamResult', data: { result: body.result } }, () => undefined, (o) => viewResult(o, 200));
+  }
+
+  @Post('determination')
+  @HttpCode(200)
+  @Roles('branch_officer')
+  @ApiOperation({ summary: "The branch's final determination after an overdue or failed exam" })
+  async determination(
+    @CurrentActor() actor: Actor,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: ExamDeterminationDto,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
+    await this.run(
+      request,
+      reply,
+      actor,
+      id,
+      'branch',
+      { type: 'MakeExamDetermination', data: { outcome: body.outcome, note: body.note ?? '' } },
+      (state) => assertOwnBranch(actor, state),
+      (o) => viewResult(o, 200),
+    );
+  }
+
+  private run(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    actor: Actor,
+    id: string,
+    channel: string,
+    command: ContractCommand | ((state: ContractState | undefined) => ContractCommand),
+    authorize: (state: ContractState) => void,
+    answer: (outcome: CommandOutcome) => HttpResult,
+  ): Promise<void> {
+    return this.responder.respond(request, reply, actor, async () => {
+      const context = this.responder.context(request, actor, channel);
+      return answer(await this.commandBus.execute(new ChangeContractCommand(id, command, context, authorize)));
+    });
+  }
+}

@@ -1,0 +1,53 @@
+import { Body, Controller, Post, Req, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { contractView } from '@app/contracts-domain';
+import { CurrentActor, Roles, type Actor } from '../../auth';
+import { Applicants } from '../applicants';
+import { CommandResponder, etag, type HttpResult } from '../command-response';
+import type { CommandOutcome } from '../contract-streams';
+import { BranchOpenContractDto, OpenContractDto } from './open-contract.dto';
+import { OpenContractCommand } from './open-contract.handler';
+
+export const IDEMPOTENCY_HEADER = { name: 'Idempotency-Key', required: false, description: 'A retry with the same key and body returns the first answer and appends nothing' };
+
+export function viewResult(outcome: CommandOutcome, status: number): HttpResult {
+  return { status, body: contractView(outcome.state, outcome.revision), headers: { ETag: etag(outcome.revision) } };
+}
+
+@ApiTags('commands')
+@ApiBearerAuth()
+@ApiHeader(IDEMPOTENCY_HEADER)
+@Controller('v1')
+export class OpenContractController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly applicants: Applicants,
+    private readonly responder: CommandResponder,
+  ) {}
+
+  @Post('contracts')
+  @Roles('applicant')
+  @ApiOperation({ summary: 'Conclude a contract online for the calling applicant' })
+  @ApiCreatedResponse({ description: 'The contract view; ETag carries its revision' })
+  async openOnline(@CurrentActor() actor: Actor, @Body() body: OpenContractDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    await this.responder.respond(request, reply, actor, async () => {
+      const facts = await this.applicants.facts(actor.nationalCode);
+      const context = this.responder.context(request, actor, 'online');
+      return viewResult(await this.commandBus.execute(new OpenContractCommand(facts, body, context)), 201);
+    });
+  }
+
+  @Post('branch/contracts')
+  @Roles('branch_officer')
+  @ApiOperation({ summary: 'Conclude a contract at a branch after verifying documents (minors, guardianship)' })
+  @ApiCreatedResponse({ description: 'The contract view; ETag carries its revision' })
+  async openAtBranch(@CurrentActor() actor: Actor, @Body() body: BranchOpenContractDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    await this.responder.respond(request, reply, actor, async () => {
+      const facts = await this.applicants.facts(body.nationalCode);
+      const context = this.responder.context(request, actor, 'branch');
+      return viewResult(await this.commandBus.execute(new OpenContractCommand(facts, body, context, actor.branchId)), 201);
+    });
+  }
+}

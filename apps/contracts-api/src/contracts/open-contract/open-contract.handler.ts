@@ -1,0 +1,77 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { decide, isClosed, policyFor, type ApplicantFacts, type OpenContractAtBranch, type OpenContractOnline } from '@app/contracts-domain';
+import { deterministicId } from '@app/event-store';
+import { CLOCK, type Clock } from '@app/platform';
+import { CONTRACT_NUMBERS, type ContractNumberAllocator } from '../../infrastructure/contract-numbers';
+import { ContractStreams, type CommandContext, type CommandOutcome } from '../contract-streams';
+import { Reservations } from '../reservations';
+import type { BranchOpenContractDto, OpenContractDto } from './open-contract.dto';
+
+export class OpenContractCommand {
+  constructor(
+    readonly facts: ApplicantFacts,
+    readonly body: OpenContractDto | BranchOpenContractDto,
+    readonly context: CommandContext,
+    /** The officer's branch for a branch opening; absent online. */
+    readonly branchId?: string,
+  ) {}
+}
+
+/**
+ * Concludes a contract: check it with the pure decider first (nothing is reserved for a refused
+ * application), reserve the person's single active-contract slot, then write ContractOpened.
+ * The contract id derives from the command id, so a retried request lands on the same contract.
+ */
+@CommandHandler(OpenContractCommand)
+export class OpenContractHandler implements ICommandHandler<OpenContractCommand, CommandOutcome> {
+  constructor(
+    private readonly streams: ContractStreams,
+    private readonly reservations: Reservations,
+    @Inject(CONTRACT_NUMBERS) private readonly numbers: ContractNumberAllocator,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async execute({ facts, body, context, branchId }: OpenContractCommand): Promise<CommandOutcome> {
+    const contractId = deterministicId(context.commandId, 'contract');
+    const data = {
+      contractId,
+      contractNumber: await this.numbers.next(),
+      facts,
+      requestedMonthlyPremium: body.requestedMonthlyPremium,
+      startNextMonth: body.startNextMonth ?? false,
+      acceptedTermsVersion: body.acceptTerms?.version ?? null,
+      confirm: body.confirm,
+      examUndertaking: body.examUndertaking ?? false,
+      corrections: body.corrections ?? {},
+    };
+    const command: OpenContractOnline | OpenContractAtBranch =
+      branchId === undefined
+        ? { type: 'OpenContractOnline', data }
+        : { type: 'OpenContractAtBranch', data: { ...data, branchId, documents: (body as BranchOpenContractDto).documents } };
+
+    const now = this.clock.now();
+    decide(command, undefined, now, policyFor(undefined, now));
+
+    await this.reservations.reserve(
+      facts.nationalCode,
+      contractId,
+      deterministicId(context.commandId, 'reservation'),
+      {
+        eventId: deterministicId(context.commandId, 'reservation'),
+        commandId: context.commandId,
+        correlationId: context.correlationId,
+        actor: context.actor,
+        channel: context.channel,
+        occurredAt: now.toISOString(),
+      },
+      now,
+      async (id) => {
+        const { state } = await this.streams.load(id);
+        if (!state) return 'missing';
+        return isClosed(state) ? 'ended' : 'active';
+      },
+    );
+    return this.streams.execute(contractId, command, { ...context, expectedRevision: undefined });
+  }
+}

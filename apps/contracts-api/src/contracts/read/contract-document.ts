@@ -1,0 +1,86 @@
+import {
+  contractView,
+  formatJalaliFa,
+  gregorianToJalali,
+  toPersianDigits,
+  type ContractState,
+  type IsoDate,
+} from '@app/contracts-domain';
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const jalaliFa = (date: IsoDate | null) => (date ? formatJalaliFa(gregorianToJalali(date)) : '—');
+const rialFa = (amount: number) => `${toPersianDigits(amount.toLocaleString('en-US').replace(/,/g, '٬'))} ریال`;
+
+const STATUS_FA: Record<ContractState['status'], string> = {
+  awaiting_payment: 'در انتظار پرداخت نخستین حق بیمه',
+  active: 'فعال',
+  payments_blocked: 'پرداخت متوقف (در انتظار تعیین تکلیف معاینات)',
+  lapsed: 'کان‌لم‌یکن (عدم پرداخت در مهلت)',
+  cancelled: 'لغو شده (عدم پرداخت)',
+  terminated: 'خاتمه یافته',
+};
+
+/**
+ * The printable contract (directive point 1: "viewed and printed"): a self-contained Persian RTL
+ * page with print CSS; Jalali dates and Persian digits throughout. Everything shown is escaped.
+ */
+export function renderContractDocument(state: ContractState, revision: number): string {
+  const view = contractView(state, revision);
+  const a = state.applicant;
+  const exam =
+    state.exam.requirement === 'exempt'
+      ? 'بر اساس سوابق، از معاینات پزشکی بدو قرارداد معاف است.'
+      : `بیمه‌شده متعهد است حداکثر تا ${jalaliFa(state.exam.deadline)} (دو ماه از تاریخ قرارداد) با دریافت فرم معرفی، معاینات پزشکی را انجام دهد؛ در غیر این صورت پرداخت حق بیمه تا تعیین تکلیف شعبه متوقف می‌شود.`;
+  const rows: Array<[string, string]> = [
+    ['شماره قرارداد', toPersianDigits(view.contractNumber)],
+    ['تاریخ قرارداد', jalaliFa(view.contractDate)],
+    ['نام و نام خانوادگی', `${a.firstName} ${a.lastName}`],
+    ['کد ملی', toPersianDigits(a.nationalCode)],
+    ['تاریخ تولد', jalaliFa(a.birthDate)],
+    ['تلفن همراه', toPersianDigits(a.mobile)],
+    ['نشانی', a.address],
+    ['شعبه', toPersianDigits(view.branchId)],
+    ['نحوه انعقاد', view.channel === 'online' ? 'غیرحضوری (درگاه خدمات الکترونیکی)' : 'حضوری در شعبه'],
+    ['نرخ حق بیمه', `${toPersianDigits(Math.round(view.premiumRate * 100))}٪ دستمزد مبنا`],
+    ['دستمزد مبنای پرداخت حق بیمه', rialFa(view.wageBasis)],
+    ['حق بیمه ماهانه', rialFa(view.monthlyPremium)],
+    ['تاریخ شروع بیمه‌پردازی', jalaliFa(view.startDate)],
+    ['مهلت پرداخت نخستین حق بیمه', `${jalaliFa(view.paymentDeadline)} (۲۰ روز از تاریخ قرارداد)`],
+    ['پرداخت شده تا', jalaliFa(view.paidThrough)],
+    ['وضعیت', STATUS_FA[view.status]],
+  ];
+  return `<!doctype html>
+<html lang="fa" dir="rtl">
+<head>
+<meta charset="utf-8">
+<title>قرارداد بیمه اختیاری ${escapeHtml(toPersianDigits(view.contractNumber))}</title>
+<style>
+  body { font-family: Vazirmatn, Tahoma, "Noto Naskh Arabic", sans-serif; margin: 2rem auto; max-width: 48rem; color: #111; line-height: 1.8; }
+  h1 { font-size: 1.4rem; text-align: center; margin-bottom: .25rem; }
+  p.subtitle { text-align: center; margin-top: 0; color: #333; }
+  table { width: 100%; border-collapse: collapse; margin: 1rem 0; }
+  th, td { border: 1px solid #555; padding: .4rem .6rem; text-align: right; vertical-align: top; }
+  th { background: #eee; width: 38%; font-weight: 600; }
+  .obligation { border: 1px solid #555; padding: .6rem; }
+  footer { margin-top: 2rem; font-size: .85rem; color: #333; }
+  @media print { body { margin: 0; max-width: none; } @page { size: A4; margin: 15mm; } button { display: none; } }
+</style>
+</head>
+<body>
+<h1>قرارداد ادامه بیمه به طور اختیاری</h1>
+<p class="subtitle">سازمان تأمین اجتماعی</p>
+<table>
+${rows.map(([k, v]) => `  <tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('\n')}
+</table>
+<h2>تعهد معاینات پزشکی</h2>
+<p class="obligation">${escapeHtml(exam)}</p>
+<h2>مهلت پرداخت</h2>
+<p class="obligation">${escapeHtml(`نخستین حق بیمه باید حداکثر تا ${jalaliFa(view.paymentDeadline)} پرداخت شود؛ در غیر این صورت قرارداد کان‌لم‌یکن تلقی می‌شود. با تأیید پرداخت توسط بانک عامل، استفاده از خدمات درمانی بلافاصله آغاز می‌شود.`)}</p>
+<footer>نسخه آیین‌نامه پذیرفته‌شده: ${escapeHtml(toPersianDigits(state.termsVersion))} — ویرایش ${escapeHtml(toPersianDigits(revision))}</footer>
+<button type="button" onclick="window.print()">چاپ</button>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,112 @@
+import { Controller, Get, Header, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { contractView, isValidNationalCode, type ContractState } from '@app/contracts-domain';
+import type { RecordedEvent } from '@app/event-store';
+import { CurrentActor, Roles, type Actor } from '../../auth';
+import { ProblemException } from '../../http/problem';
+import { assertCanRead, canRead } from '../access';
+import { etag } from '../command-response';
+import { ContractStreams } from '../contract-streams';
+import { Reservations } from '../reservations';
+import { renderContractDocument } from './contract-document';
+
+function historyItem(event: RecordedEvent) {
+  return {
+    revision: event.revision,
+    position: event.position.toString(),
+    type: event.type,
+    version: event.version,
+    data: event.data,
+    metadata: event.metadata,
+    recordedAt: event.recordedAt.toISOString(),
+  };
+}
+
+/** Queries answered from the event stream itself: always current, never behind a projection. */
+@ApiTags('queries')
+@ApiBearerAuth()
+@Controller('v1/contracts')
+export class ContractQueriesController {
+  constructor(
+    private readonly streams: ContractStreams,
+    private readonly reservations: Reservations,
+  ) {}
+
+  @Get()
+  @Roles('auditor', 'applicant', 'branch_officer')
+  @ApiOperation({ summary: "A person's contracts, newest first (applicants: their own; officers: their branch's)" })
+  @ApiQuery({ name: 'nationalCode', required: true })
+  async list(@CurrentActor() actor: Actor, @Query('nationalCode') nationalCode?: string) {
+    if (!nationalCode || !isValidNationalCode(nationalCode)) {
+      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'nationalCode', message: 'nationalCode must be a valid 10-digit national code' }]);
+    }
+    if (actor.role === 'applicant' && actor.nationalCode !== nationalCode) throw new ProblemException('FORBIDDEN');
+    const { reservations } = await this.reservations.read(nationalCode);
+    const items = [];
+    for (const { contractId } of [...reservations].reverse()) {
+      const { state, revision } = await this.streams.load(contractId);
+      if (state && canRead(actor, state)) items.push(contractView(state, revision));
+    }
+    return { items };
+  }
+
+  @Get(':id')
+  @Roles('auditor', 'applicant', 'branch_officer')
+  @ApiOperation({ summary: 'The contract view, folded from its stream; ETag is its revision' })
+  async view(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { state, revision } = await this.readable(actor, id);
+    reply.header('ETag', etag(revision));
+    return contractView(state, revision);
+  }
+
+  @Get(':id/events')
+  @Roles('auditor', 'applicant')
+  @ApiOperation({ summary: 'The ordered history with metadata (actor, role, channel, correlation/causation) and positions' })
+  async events(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string) {
+    const { events } = await this.readable(actor, id);
+    return { contractId: id, items: events.map(historyItem) };
+  }
+
+  @Get(':id/state')
+  @Roles('auditor')
+  @ApiOperation({ summary: 'The contract view as it was at an instant (asOf) or after a revision' })
+  @ApiQuery({ name: 'asOf', required: false, description: 'ISO-8601 instant' })
+  @ApiQuery({ name: 'revision', required: false, description: '0-based revision' })
+  async state(@Param('id', new ParseUUIDPipe()) id: string, @Query('asOf') asOf?: string, @Query('revision') revision?: string) {
+    if ((asOf === undefined) === (revision === undefined)) {
+      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'asOf', message: 'give exactly one of asOf or revision' }]);
+    }
+    let options;
+    if (asOf !== undefined) {
+      const instant = new Date(asOf);
+      if (!/^\d{4}-\d{2}-\d{2}T/.test(asOf) || Number.isNaN(instant.getTime())) {
+        throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'asOf', message: 'asOf must be an ISO-8601 instant' }]);
+      }
+      options = { asOf: instant };
+    } else {
+      if (!/^\d{1,9}$/.test(revision!)) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'revision', message: 'revision must be a non-negative integer' }]);
+      options = { toRevision: Number(revision) };
+    }
+    await this.streams.loadExisting(id);
+    const then = await this.streams.load(id, options);
+    if (!then.state) throw new ProblemException('NOT_FOUND');
+    return contractView(then.state, then.revision);
+  }
+
+  @Get(':id/document')
+  @Roles('auditor', 'applicant', 'branch_officer')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @ApiOperation({ summary: 'The printable contract: Persian RTL HTML with print CSS' })
+  async document(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string) {
+    const { state, revision } = await this.readable(actor, id);
+    return renderContractDocument(state, revision);
+  }
+
+  private async readable(actor: Actor, id: string): Promise<{ state: ContractState; revision: number; events: RecordedEvent[] }> {
+    const loaded = await this.streams.loadExisting(id);
+    assertCanRead(actor, loaded.state);
+    return loaded;
+  }
+}
+

@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
+
+/** What a command answered, kept so a retry gets the very same answer. */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export type IdempotencyClaim =
+  | { kind: 'new' }
+  | { kind: 'replay'; response: StoredResponse }
+  | { kind: 'reused' } // same key, different request
+  | { kind: 'in_progress' }; // the first request with this key has not finished
+
+export interface IdempotencyStore {
+  claim(scope: string, key: string, requestHash: string): Promise<IdempotencyClaim>;
+  complete(scope: string, key: string, response: StoredResponse): Promise<void>;
+  /** The first attempt failed without an answer worth keeping (e.g. 5xx): let a retry run again. */
+  release(scope: string, key: string): Promise<void>;
+}
+
+export const IDEMPOTENCY = Symbol('IDEMPOTENCY');
+
+/** Stable hash of a request: method, path and canonical JSON body (key order does not matter). */
+export function requestHash(method: string, path: string, body: unknown): string {
+  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body)}`).digest('hex');
+}
+
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** Rows older than a claim's lease are taken over: the process that claimed them died. */
+const IN_PROGRESS_LEASE = '30 seconds';
+
+export class PostgresIdempotencyStore implements IdempotencyStore {
+  constructor(private readonly pool: Pool) {}
+
+  async claim(scope: string, key: string, hash: string): Promise<IdempotencyClaim> {
+    const { rows } = await this.pool.query<{ request_hash: string; response: StoredResponse | null; inserted: boolean; stale: boolean }>(
+      `WITH ins AS (
+         INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
+         ON CONFLICT (scope, key) DO NOTHING
+         RETURNING request_hash, response, true AS inserted, false AS stale)
+       SELECT * FROM ins
+       UNION ALL
+       SELECT request_hash, response, false, claimed_at < now() - interval '${IN_PROGRESS_LEASE}'
+         FROM idempotency_keys WHERE scope = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      [scope, key, hash],
+    );
+    const row = rows[0];
+    if (row.inserted) return { kind: 'new' };
+    if (row.request_hash !== hash) return { kind: 'reused' };
+    if (row.response) return { kind: 'replay', response: row.response };
+    if (row.stale) {
+      const taken = await this.pool.query(
+        `UPDATE idempotency_keys SET claimed_at = now() WHERE scope = $1 AND key = $2 AND response IS NULL
+           AND claimed_at < now() - interval '${IN_PROGRESS_LEASE}'`,
+        [scope, key],
+      );
+      if (taken.rowCount === 1) return { kind: 'new' };
+    }
+    return { kind: 'in_progress' };
+  }
+
+  async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
+    await this.pool.query(`UPDATE idempotency_keys SET response = $3, completed_at = now() WHERE scope = $1 AND key = $2`, [
+      scope,
+      key,
+      JSON.stringify(response),
+    ]);
+  }
+
+  async release(scope: string, key: string): Promise<void> {
+    await this.pool.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND response IS NULL`, [scope, key]);
+  }
+}

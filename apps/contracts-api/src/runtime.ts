@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import type { Pool } from 'pg';
+import { PostgresEventStore, type EventStore } from '@app/event-store';
+import {
+  CLOCK,
+  ManualClock,
+  SystemClock,
+  createPool,
+  migrate,
+  startEmbeddedPostgres,
+  type AppConfig,
+  type Clock,
+  type RunningPostgres,
+} from '@app/platform';
+import { FileRegistry, type Registry } from '@app/registry';
+import { apiMigrations } from './infrastructure/migrations';
+
+export const PG_POOL = Symbol('PG_POOL');
+export const APP_CONFIG = Symbol('APP_CONFIG');
+export { CLOCK };
+
+/** The process's outside world, built once at boot and handed to the Nest module (tests build their own). */
+export interface Runtime {
+  config: AppConfig;
+  pool: Pool;
+  eventStore: EventStore;
+  clock: Clock;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+export function clockFor(config: AppConfig, boot: Date): Clock {
+  return config.clock.mode === 'manual' ? new ManualClock(config.clock.start ?? boot) : new SystemClock();
+}
+
+/**
+ * Database first (embedded PostgreSQL under DATA_DIR unless DATABASE_URL is set), then migrations,
+ * the event store and the registry. `close` undoes it in reverse order.
+ */
+export async function startRuntime(config: AppConfig, log: (message: string) => void = () => undefined): Promise<Runtime> {
+  let embedded: RunningPostgres | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg') });
+    url = embedded.url;
+    log(`embedded PostgreSQL started in ${join(config.dataDir, 'pg')} on port ${embedded.port}`);
+  }
+  const pool = createPool(url, { max: 20, applicationName: 'contracts-api' });
+  try {
+    await migrate(pool, 'contracts-api', apiMigrations);
+    const eventStore = await PostgresEventStore.create({ pool });
+    const registry = await FileRegistry.load(config.registryFile);
+    const clock = clockFor(config, new SystemClock().now());
+    return {
+      config,
+      pool,
+      eventStore,
+      clock,
+      registry,
+      async close() {
+        await eventStore.close();
+        await pool.end();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await pool.end();
+    await embedded?.stop();
+    throw error;
+  }
+}
