@@ -17,11 +17,11 @@ import { cancellationDueAt, examOverdueDueAt, lapseDueAt } from './deadlines';
 import { DocumentKind } from './eligibility';
 import { DomainError, DomainErrorCode } from './errors';
 import { ApplicantRecord, ContractEvent, ContractOpened, PaymentConfirmed, VerifiedDocument } from './events';
-import { IsoDate, addDays, addJalaliMonthsIso, addPeriods, gregorianToJalali, iranDate, jalaliToGregorian, periodStart } from './jalali';
+import { addDays, addJalaliMonthsIso, addPeriods, gregorianToJalali, iranDate } from './jalali';
 import { choosePremium } from './money';
 import { POLICY_TABLE, Policy, PolicyTable, policyAt } from './policy';
 import { assessApplication, priceApplication } from './quote';
-import { ContractState, assertNever, examSettled, firstUnpaidPeriod, isClosed, periodEndIso } from './state';
+import { ContractState, assertNever, beyondExamWindow, firstUnpaidPeriod, isClosed, periodEndIso } from './state';
 import { isPositiveRial, normaliseMobile } from './validation';
 
 export function decide(
@@ -219,16 +219,13 @@ function confirmPayment(command: ConfirmPayment, state: ContractState, now: Date
   }
   const first = firstUnpaidPeriod(state);
   const keys = Array.from({ length: periods }, (_, i) => addPeriods(first, i));
-  if (!examSettled(state.exam)) {
-    const deadline = state.exam.deadline ?? state.contractDate;
-    const beyond = keys.find((key) => coverageStart(state, key) > deadline);
-    if (beyond !== undefined) {
-      fail('PAYMENTS_BLOCKED', 'until the exam is passed only periods starting within the exam window can be paid', {
-        reason: 'exam_pending',
-        period: beyond,
-        examDeadline: deadline,
-      });
-    }
+  const beyond = keys.find((key) => beyondExamWindow(state, key));
+  if (beyond !== undefined) {
+    fail('PAYMENTS_BLOCKED', 'until the exam is passed only periods starting within the exam window can be paid', {
+      reason: 'exam_pending',
+      period: beyond,
+      examDeadline: state.exam.deadline,
+    });
   }
   const last = keys[keys.length - 1];
   return [
@@ -350,12 +347,6 @@ function cancelForNonPayment(state: ContractState, now: Date, policy: Policy): C
 function assertDue(due: Date | null, now: Date): asserts due is Date {
   if (due === null) fail('NOTHING_TO_DO', 'the deadline no longer applies to this contract');
   if (now < due) fail('DEADLINE_NOT_REACHED', 'the deadline has not been reached', { dueAt: due.toISOString() });
-}
-
-/** The day a period's cover begins: its first day, or the start date for the first period. */
-function coverageStart(state: ContractState, period: string): IsoDate {
-  const start = jalaliToGregorian(periodStart(period));
-  return start < state.startDate ? state.startDate : start;
 }
 
 function existing(state: ContractState | undefined): ContractState {

@@ -11,3 +11,4 @@ export * from './state';
 export * from './deadlines';
 export * from './decide';
 export * from './view';
+export * from './billing';

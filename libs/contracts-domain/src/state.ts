@@ -1,7 +1,16 @@
 /** The contract as its history makes it: `evolve` folds events, nothing else changes state. */
 import { ExamRequirement } from './eligibility';
 import { ContractEvent, ContractOpened, ExamOutcome, ExamResult } from './events';
-import { IsoDate, PeriodKey, addPeriods, gregorianToJalali, jalaliToGregorian, periodEnd, periodKeyOf } from './jalali';
+import {
+  IsoDate,
+  PeriodKey,
+  addPeriods,
+  gregorianToJalali,
+  jalaliToGregorian,
+  periodEnd,
+  periodKeyOf,
+  periodStart,
+} from './jalali';
 
 export type ContractStatus = 'awaiting_payment' | 'active' | 'payments_blocked' | 'lapsed' | 'cancelled' | 'terminated';
 
@@ -100,6 +109,21 @@ export function firstUnpaidPeriod(state: ContractState): PeriodKey {
 
 export function periodEndIso(period: PeriodKey): IsoDate {
   return jalaliToGregorian(periodEnd(period));
+}
+
+/** The day a period's cover begins: its first day, or the start date for the first period. */
+export function coverageStart(state: ContractState, period: PeriodKey): IsoDate {
+  const start = jalaliToGregorian(periodStart(period));
+  return start < state.startDate ? state.startDate : start;
+}
+
+/**
+ * Until the exam is passed or cleared, only periods starting by the exam deadline can be paid
+ * (the directive: slips only for periods within 2 months of the contract date).
+ */
+export function beyondExamWindow(state: ContractState, period: PeriodKey): boolean {
+  if (examSettled(state.exam) || state.exam.deadline === null) return false;
+  return coverageStart(state, period) > state.exam.deadline;
 }
 
 function opened(data: OpenedData): ContractState {

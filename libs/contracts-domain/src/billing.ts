@@ -1,0 +1,67 @@
+/**
+ * What the contract means for billing and medical cover on a given day — pure functions of the
+ * state, so the read models and the API show what `decide` would enforce.
+ */
+import { IsoDate, PeriodKey, addPeriods, formatPeriodJalali, gregorianToJalali, periodKeyOf, periodsBetween } from './jalali';
+import { Policy } from './policy';
+import { ContractState, beyondExamWindow, examSettled, firstUnpaidPeriod, isClosed, periodEndIso } from './state';
+
+export type SlipStatus = 'open' | 'paid' | 'blocked' | 'void';
+
+export interface Slip {
+  readonly period: PeriodKey;
+  readonly periodJalali: string;
+  readonly amount: number;
+  /** The first period is due by the payment deadline; later ones by the end of their month. */
+  readonly dueDate: IsoDate;
+  readonly status: SlipStatus;
+}
+
+/** Paid periods, then every unpaid one up to the month of `asOf` (at least the next one). */
+export function slipsOf(state: ContractState, asOf: IsoDate): Slip[] {
+  const current = periodKeyOf(gregorianToJalali(asOf));
+  const firstUnpaid = firstUnpaidPeriod(state);
+  const unpaidCount = isClosed(state) ? 1 : Math.max(1, periodsBetween(firstUnpaid, current) + 1);
+  const paidCount = periodsBetween(state.firstPeriod, firstUnpaid);
+  const count = paidCount + unpaidCount;
+  return Array.from({ length: count }, (_, i) => {
+    const period = addPeriods(state.firstPeriod, i);
+    return {
+      period,
+      periodJalali: formatPeriodJalali(period),
+      amount: state.monthlyPremium,
+      dueDate: i === 0 ? state.paymentDeadline : periodEndIso(period),
+      status: i < paidCount ? 'paid' : unpaidStatus(state, period),
+    };
+  });
+}
+
+export type InpatientCover = 'covered' | 'pending_exam' | 'not_covered';
+
+export interface Coverage {
+  readonly covered: boolean;
+  readonly outpatient: boolean;
+  readonly inpatient: InpatientCover;
+  readonly paidThrough: IsoDate | null;
+}
+
+/**
+ * Medical cover on a day: from the first confirmed payment (at once, per the directive) through
+ * the last paid day, while the contract is not cancelled or terminated. Inpatient cover before a
+ * required exam is passed follows the policy; when it is not covered it shows as pending.
+ */
+export function coverageOn(state: ContractState, day: IsoDate, policy: Policy): Coverage {
+  const covered = !isClosed(state) && state.paidThrough !== null && day <= state.paidThrough;
+  let inpatient: InpatientCover = 'not_covered';
+  if (covered) {
+    const examClear = examSettled(state.exam) || policy.inpatientBeforeExam === 'covered';
+    inpatient = examClear ? 'covered' : 'pending_exam';
+  }
+  return { covered, outpatient: covered, inpatient, paidThrough: state.paidThrough };
+}
+
+function unpaidStatus(state: ContractState, period: PeriodKey): SlipStatus {
+  if (isClosed(state)) return 'void';
+  if (state.status === 'payments_blocked' || beyondExamWindow(state, period)) return 'blocked';
+  return 'open';
+}

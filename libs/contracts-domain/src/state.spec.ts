@@ -1,0 +1,156 @@
+import { coverageOn, slipsOf } from './billing';
+import { ContractCommand } from './commands';
+import { pendingDeadlines } from './deadlines';
+import { POLICY_1403 } from './policy';
+import { ContractState, replay } from './state';
+import { CONTRACT_ID, CONTRACT_NOW, factsNeedingExam, historyOf, jalali, openOnline, pay } from './testing/fixtures';
+import { contractView } from './view';
+
+const FIRST_PAYMENT_AT = '2026-12-05T06:00:00Z';
+const exemptAfter = (steps: [ContractCommand, string][]) => replayed([[openOnline(), CONTRACT_NOW], ...steps]);
+const needingExamAfter = (steps: [ContractCommand, string][]) =>
+  replayed([[openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW], ...steps]);
+
+function replayed(steps: [ContractCommand, string][]): ContractState {
+  const state = replay(historyOf(steps));
+  if (state === undefined) throw new Error('no contract');
+  return state;
+}
+
+describe('evolve', () => {
+  it('has no state for an empty stream', () => {
+    expect(replay([])).toBeUndefined();
+  });
+
+  it('goes awaiting_payment → active on the first payment, and keeps the paid run', () => {
+    expect(exemptAfter([]).status).toBe('awaiting_payment');
+    const paid = exemptAfter([
+      [pay(2), FIRST_PAYMENT_AT],
+      [pay(1, { bankReference: 'BR-2' }), '2026-12-20T08:00:00Z'],
+    ]);
+    expect([paid.status, paid.lastPaidPeriod, paid.paidThrough, paid.payments.length]).toEqual([
+      'active',
+      '1405-11',
+      jalali(1405, 11, 30),
+      2,
+    ]);
+  });
+
+  it('goes payments_blocked on ExamOverdue and back to active when cleared', () => {
+    const overdueSteps: [ContractCommand, string][] = [
+      [pay(1), FIRST_PAYMENT_AT],
+      [{ type: 'MarkExamOverdue', data: {} }, '2027-01-31T10:00:00Z'],
+    ];
+    const overdue = needingExamAfter(overdueSteps);
+    expect([overdue.status, overdue.exam.status]).toEqual(['payments_blocked', 'overdue']);
+    const cleared = needingExamAfter([
+      ...overdueSteps,
+      [{ type: 'MakeExamDetermination', data: { outcome: 'cleared', note: 'ok' } }, '2027-02-02T08:00:00Z'],
+    ]);
+    expect([cleared.status, cleared.exam.status, cleared.exam.clearedOn]).toEqual(['active', 'cleared', '2027-02-02']);
+  });
+});
+
+describe('contract view', () => {
+  it('has the API shape with Jalali twins', () => {
+    const state = needingExamAfter([
+      [pay(1), FIRST_PAYMENT_AT],
+      [{ type: 'IssueExamReferral', data: { referralNumber: 'R-1' } }, '2026-12-06T08:00:00Z'],
+    ]);
+    expect(contractView(state, 2)).toEqual({
+      id: CONTRACT_ID,
+      contractNumber: '1405000001',
+      contractDate: '2026-12-01',
+      contractDateJalali: '1405/09/10',
+      nationalCode: '0499370899',
+      channel: 'online',
+      branchId: '1201',
+      status: 'active',
+      premiumRate: 0.27,
+      wageBasis: 111_111_111,
+      monthlyPremium: 30_000_000,
+      startDate: '2026-12-01',
+      startDateJalali: '1405/09/10',
+      paymentDeadline: '2026-12-21',
+      paymentDeadlineJalali: '1405/09/30',
+      paidThrough: '2026-12-21',
+      paidThroughJalali: '1405/09/30',
+      exam: {
+        requirement: 'required',
+        status: 'referred',
+        deadline: '2027-01-30',
+        deadlineJalali: '1405/11/10',
+        referralNumber: 'R-1',
+        result: null,
+        determination: null,
+      },
+      revision: 2,
+    });
+  });
+});
+
+describe('pending deadlines', () => {
+  it('schedules the lapse and the exam deadline, then the non-payment cancellation once paid', () => {
+    expect(pendingDeadlines(needingExamAfter([]), POLICY_1403)).toEqual([
+      { command: 'MarkLapsed', dueAt: '2026-12-21T20:30:00.000Z' },
+      { command: 'MarkExamOverdue', dueAt: '2027-01-30T20:30:00.000Z' },
+    ]);
+    expect(pendingDeadlines(needingExamAfter([[pay(1), FIRST_PAYMENT_AT]]), POLICY_1403)).toEqual([
+      { command: 'MarkExamOverdue', dueAt: '2027-01-30T20:30:00.000Z' },
+      { command: 'CancelForNonPayment', dueAt: '2027-03-20T20:30:00.000Z' },
+    ]);
+  });
+
+  it('restarts the non-payment clock from a clearance', () => {
+    const cleared = needingExamAfter([
+      [pay(1), FIRST_PAYMENT_AT],
+      [{ type: 'MarkExamOverdue', data: {} }, '2027-01-31T10:00:00Z'],
+      [{ type: 'MakeExamDetermination', data: { outcome: 'cleared', note: 'ok' } }, '2027-03-01T08:00:00Z'],
+    ]);
+    // Cleared on 1405/12/10: three months later is 1406/03/10, so due from 1406/03/11.
+    expect(pendingDeadlines(cleared, POLICY_1403)).toEqual([
+      { command: 'CancelForNonPayment', dueAt: new Date(`${jalali(1406, 3, 11)}T00:00:00+03:30`).toISOString() },
+    ]);
+  });
+
+  it('has none once the contract is closed', () => {
+    expect(pendingDeadlines(exemptAfter([[{ type: 'MarkLapsed', data: {} }, '2026-12-22T08:00:00Z']]), POLICY_1403)).toEqual(
+      [],
+    );
+  });
+});
+
+describe('slips and coverage', () => {
+  it('lists paid periods and open ones up to the current month', () => {
+    const state = exemptAfter([[pay(1), FIRST_PAYMENT_AT]]);
+    expect(slipsOf(state, jalali(1405, 11, 5))).toEqual([
+      { period: '1405-09', periodJalali: '1405/09', amount: 30_000_000, dueDate: '2026-12-21', status: 'paid' },
+      { period: '1405-10', periodJalali: '1405/10', amount: 30_000_000, dueDate: jalali(1405, 10, 30), status: 'open' },
+      { period: '1405-11', periodJalali: '1405/11', amount: 30_000_000, dueDate: jalali(1405, 11, 30), status: 'open' },
+    ]);
+  });
+
+  it('blocks slips beyond the exam window and voids them on a closed contract', () => {
+    const pending = needingExamAfter([[pay(1), FIRST_PAYMENT_AT]]);
+    expect(slipsOf(pending, jalali(1405, 12, 5)).map((s) => s.status)).toEqual(['paid', 'open', 'open', 'blocked']);
+    const lapsed = exemptAfter([[{ type: 'MarkLapsed', data: {} }, '2026-12-22T08:00:00Z']]);
+    expect(slipsOf(lapsed, jalali(1405, 11, 5)).map((s) => s.status)).toEqual(['void']);
+  });
+
+  it('covers at once from the first payment through the paid day; inpatient pends on the exam', () => {
+    const exempt = exemptAfter([[pay(1), FIRST_PAYMENT_AT]]);
+    expect(coverageOn(exempt, '2026-12-05', POLICY_1403)).toEqual({
+      covered: true,
+      outpatient: true,
+      inpatient: 'covered',
+      paidThrough: '2026-12-21',
+    });
+    expect(coverageOn(exempt, '2026-12-22', POLICY_1403).covered).toBe(false);
+    const pending = needingExamAfter([[pay(1), FIRST_PAYMENT_AT]]);
+    expect(coverageOn(pending, '2026-12-05', POLICY_1403).inpatient).toBe('pending_exam');
+    expect(coverageOn(pending, '2026-12-05', { ...POLICY_1403, inpatientBeforeExam: 'covered' }).inpatient).toBe(
+      'covered',
+    );
+    expect(coverageOn(exemptAfter([]), '2026-12-05', POLICY_1403).inpatient).toBe('not_covered');
+  });
+});
