@@ -33,7 +33,7 @@ export interface OpenContractData {
   readonly acceptedTermsVersion: string | null;
   readonly confirm: Confirmation;
   readonly examUndertaking: boolean;
-  readonly corrections: Corrections;
+  readonly corrections?: Corrections;
 }
 
 export type OpenContractOnline = Command<'OpenContractOnline', OpenContractData>;

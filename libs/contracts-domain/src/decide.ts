@@ -139,7 +139,7 @@ function open(
 
 /** Identity from the registry; mobile and address as corrected, the mobile normalised. */
 function applicantRecord(command: OpenContractOnline | OpenContractAtBranch): ApplicantRecord {
-  const { facts, corrections } = command.data;
+  const { facts, corrections = {} } = command.data;
   const mobile = normaliseMobile(corrections.mobile ?? facts.mobile);
   if (mobile === null) invalid('the mobile number must be an Iranian mobile (09xxxxxxxxx)', 'mobile');
   const address = (corrections.address ?? facts.address).trim();
