@@ -1,0 +1,40 @@
+import { verifyToken } from '../apps/contracts-api/src/auth/jwt';
+import { DEV_JWT_SECRET } from '../apps/contracts-api/src/auth/secret';
+import { tokenFor, UsageError } from './token';
+
+const NOW = new Date('2026-12-01T08:00:00Z');
+
+describe('npm run token', () => {
+  it('signs with the dev default secret, valid for an hour', () => {
+    const token = tokenFor(['--role', 'auditor'], {}, NOW);
+    expect(verifyToken(token, DEV_JWT_SECRET, NOW)).toEqual({ sub: 'dev-auditor', role: 'auditor' });
+    expect(() => verifyToken(token, DEV_JWT_SECRET, new Date(NOW.getTime() + 3600_000))).toThrow();
+  });
+
+  it('signs with AUTH_JWT_SECRET and the claim the role needs', () => {
+    const env = { AUTH_JWT_SECRET: 'shared-secret' };
+    const token = tokenFor(['--role', 'applicant', '--nationalCode', '0089216091', '--sub', 'u-1', '--ttl', '60'], env, NOW);
+    expect(verifyToken(token, 'shared-secret', NOW)).toEqual({ sub: 'u-1', role: 'applicant', nationalCode: '0089216091' });
+    expect(verifyToken(tokenFor(['--role', 'bank', '--bankId', 'mellat'], env, NOW), 'shared-secret', NOW).bankId).toBe('mellat');
+  });
+
+  it('gives each person a stable sub of their own that does not contain the national code', () => {
+    const subOf = (nationalCode: string) => verifyToken(tokenFor(['--role', 'applicant', '--nationalCode', nationalCode], {}, NOW), DEV_JWT_SECRET, NOW).sub;
+    expect(subOf('0089216091')).toBe(subOf('0089216091'));
+    expect(subOf('0089216091')).not.toBe(subOf('0937560987'));
+    expect(subOf('0089216091')).toMatch(/^dev-applicant-[0-9a-f]{12}$/);
+  });
+
+  it('refuses what the API would refuse', () => {
+    expect(() => tokenFor(['--role', 'admin'], {}, NOW)).toThrow(UsageError);
+    expect(() => tokenFor(['--role', 'applicant'], {}, NOW)).toThrow(/needs --nationalCode/);
+    expect(() => tokenFor(['--role', 'branch_officer'], {}, NOW)).toThrow(/needs --branchId/);
+    expect(() => tokenFor(['--role', 'applicant', '--nationalCode', '0089216092'], {}, NOW)).toThrow(/nationalCode is not valid/);
+    expect(() => tokenFor(['--role', 'auditor', '--ttl', '-5'], {}, NOW)).toThrow(/--ttl/);
+    expect(() => tokenFor(['--role', 'auditor', '--colour', 'red'], {}, NOW)).toThrow();
+  });
+
+  it('will not sign with the dev secret in production', () => {
+    expect(() => tokenFor(['--role', 'auditor'], { NODE_ENV: 'production' }, NOW)).toThrow(/AUTH_JWT_SECRET/);
+  });
+});
