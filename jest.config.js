@@ -7,7 +7,7 @@ module.exports = {
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleNameMapper: {
-    '^@app/(contracts-domain|event-store|platform|registry|projections)$': '<rootDir>/libs/$1/src',
+    '^@app/(contracts-domain|contracts-app|event-store|platform|registry|projections)$': '<rootDir>/libs/$1/src',
   },
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',

@@ -11,7 +11,7 @@ import { ChangeContractHandler } from './contracts/change-contract.handler';
 import { ChangeWageController } from './contracts/change-wage/change-wage.controller';
 import { CommandResponder } from './contracts/command-response';
 import { ConfirmPaymentController } from './contracts/confirm-payment/confirm-payment.controller';
-import { ContractStreams } from './contracts/contract-streams';
+import { ContractStreams } from '@app/contracts-app';
 import { ExamController } from './contracts/exam/exam.controller';
 import { OpenContractController } from './contracts/open-contract/open-contract.controller';
 import { OpenContractHandler } from './contracts/open-contract/open-contract.handler';

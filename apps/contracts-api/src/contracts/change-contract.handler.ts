@@ -1,6 +1,6 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { ContractCommand, ContractState } from '@app/contracts-domain';
-import { ContractStreams, type CommandContext, type CommandOutcome } from './contract-streams';
+import { ContractStreams, type CommandContext, type CommandOutcome } from '@app/contracts-app';
 
 /** Any command on an existing contract: wage, payment, exam steps. Opening has its own handler. */
 export class ChangeContractCommand {

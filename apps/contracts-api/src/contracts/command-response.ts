@@ -6,7 +6,7 @@ import type { Actor } from '../auth';
 import { PROBLEM_CONTENT_TYPE, ProblemException } from '../http/problem';
 import { problemOf } from '../http/problem.filter';
 import { IDEMPOTENCY, requestHash, type IdempotencyStore, type StoredResponse } from '../infrastructure/idempotency';
-import type { CommandContext } from './contract-streams';
+import type { CommandContext } from '@app/contracts-app';
 
 /** What a command route answers; sent as is, and kept for idempotent replays. */
 export interface HttpResult {

@@ -7,7 +7,7 @@ import { deterministicId } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { ChangeContractCommand } from '../change-contract.handler';
 import { CommandResponder, etag } from '../command-response';
-import type { CommandOutcome } from '../contract-streams';
+import type { CommandOutcome } from '@app/contracts-app';
 import { ConfirmPaymentDto } from './confirm-payment.dto';
 
 @ApiTags('commands')

@@ -7,7 +7,7 @@ import { CurrentActor, Roles, type Actor } from '../../auth';
 import { assertOwnBranch, assertOwner } from '../access';
 import { ChangeContractCommand } from '../change-contract.handler';
 import { CommandResponder, etag, type HttpResult } from '../command-response';
-import type { CommandOutcome } from '../contract-streams';
+import type { CommandOutcome } from '@app/contracts-app';
 import { IDEMPOTENCY_HEADER, viewResult } from '../open-contract/open-contract.controller';
 import { ExamDeterminationDto, ExamResultDto } from './exam.dto';
 

@@ -6,7 +6,7 @@ import { contractView } from '@app/contracts-domain';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { Applicants } from '../applicants';
 import { CommandResponder, etag, type HttpResult } from '../command-response';
-import type { CommandOutcome } from '../contract-streams';
+import type { CommandOutcome } from '@app/contracts-app';
 import { BranchOpenContractDto, OpenContractDto } from './open-contract.dto';
 import { OpenContractCommand } from './open-contract.handler';
 

@@ -4,7 +4,7 @@ import { decide, isClosed, policyFor, type ApplicantFacts, type OpenContractAtBr
 import { deterministicId } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform';
 import { CONTRACT_NUMBERS, type ContractNumberAllocator } from '../../infrastructure/contract-numbers';
-import { ContractStreams, type CommandContext, type CommandOutcome } from '../contract-streams';
+import { ContractStreams, type CommandContext, type CommandOutcome } from '@app/contracts-app';
 import { Reservations } from '../reservations';
 import type { BranchOpenContractDto, OpenContractDto } from './open-contract.dto';
 

@@ -7,7 +7,7 @@ import { CurrentActor, Roles, type Actor } from '../../auth';
 import { ProblemException } from '../../http/problem';
 import { assertCanRead, canRead } from '../access';
 import { etag } from '../command-response';
-import { ContractStreams } from '../contract-streams';
+import { ContractStreams } from '@app/contracts-app';
 import { Reservations } from '../reservations';
 import { renderContractDocument } from './contract-document';
 

@@ -1,4 +1,5 @@
 import {
+  DomainError,
   ContractCommand,
   ContractEvent,
   ContractState,
@@ -16,7 +17,6 @@ import {
   type RecordedEvent,
 } from '@app/event-store';
 import type { Clock } from '@app/platform';
-import { ProblemException } from '../http/problem';
 
 export const contractStream = (contractId: string) => `contract-${contractId}`;
 
@@ -49,6 +49,18 @@ export interface CommandContext {
   expectedRevision?: number;
 }
 
+/** The caller's If-Match revision is not the current one (HTTP 412). */
+export class RevisionMismatch extends Error {
+  readonly code = 'PRECONDITION_FAILED';
+  constructor(
+    readonly expected: number,
+    readonly currentRevision: number,
+  ) {
+    super(`expected revision ${expected}, current revision ${currentRevision}`);
+    this.name = 'RevisionMismatch';
+  }
+}
+
 export interface CommandOutcome extends LoadedContract {
   state: ContractState;
   appended: ContractEvent[];
@@ -74,7 +86,7 @@ export class ContractStreams {
 
   async loadExisting(contractId: string, options?: ReadStreamOptions): Promise<LoadedContract & { state: ContractState }> {
     const loaded = await this.load(contractId, options);
-    if (!loaded.state) throw new ProblemException('NOT_FOUND');
+    if (!loaded.state) throw new DomainError('CONTRACT_NOT_FOUND', `Contract ${contractId} does not exist`);
     return loaded as LoadedContract & { state: ContractState };
   }
 
@@ -91,9 +103,9 @@ export class ContractStreams {
     for (let attempt = 1; ; attempt++) {
       const loaded = await this.load(contractId);
       if (loaded.state) authorize(loaded.state);
-      else if (typeof commandOrFactory === 'function' || !commandOrFactory.type.startsWith('Open')) throw new ProblemException('NOT_FOUND');
+      else if (typeof commandOrFactory === 'function' || !commandOrFactory.type.startsWith('Open')) throw new DomainError('CONTRACT_NOT_FOUND', `Contract ${contractId} does not exist`);
       if (context.expectedRevision !== undefined && context.expectedRevision !== loaded.revision) {
-        throw new ProblemException('PRECONDITION_FAILED', { currentRevision: loaded.revision });
+        throw new RevisionMismatch(context.expectedRevision, loaded.revision);
       }
       const command = typeof commandOrFactory === 'function' ? commandOrFactory(loaded.state) : commandOrFactory;
       const now = this.clock.now();
@@ -121,7 +133,7 @@ export class ContractStreams {
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
         if (context.expectedRevision !== undefined) {
-          throw new ProblemException('PRECONDITION_FAILED');
+          throw new RevisionMismatch(context.expectedRevision, typeof error.actual === 'number' ? error.actual : -1);
         }
         if (attempt >= MAX_ATTEMPTS) throw error;
       }
