@@ -1,7 +1,9 @@
-import type { FastifyServerOptions } from 'fastify';
+import { HttpException } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyServerOptions } from 'fastify';
 import { requestId } from './logging';
-import { ProblemFilter } from './problem.filter';
+import { PROBLEM_CONTENT_TYPE } from './problem';
+import { problemOf, ProblemFilter } from './problem.filter';
 import { createValidationPipe } from './validation';
 
 /**
@@ -20,9 +22,18 @@ export function configureHttp(app: NestFastifyApplication): void {
   app.useGlobalFilters(new ProblemFilter());
 }
 
-/** Options for `new FastifyAdapter(...)`: our request ids, and an explicit 1 MiB body limit. */
+/**
+ * Fastify's router answers a malformed URL (bad escape, over-long segment) itself, before Nest
+ * sees the request: this makes those answers problems like every other.
+ */
+function frameworkError(error: FastifyError, _request: unknown, reply: FastifyReply): void {
+  const problem = problemOf(new HttpException(error.message, error.statusCode ?? 400, { cause: error }));
+  void reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+/** Options for `new FastifyAdapter(...)` (spread, then set `bodyLimit` as the app needs). */
 export const FASTIFY_OPTIONS = {
   genReqId: requestId,
   requestIdHeader: false,
-  bodyLimit: 1_048_576,
+  frameworkErrors: frameworkError,
 } satisfies FastifyServerOptions;

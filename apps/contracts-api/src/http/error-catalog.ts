@@ -20,6 +20,7 @@ export type ApiErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'NOT_ACCEPTABLE'
   | 'PAYLOAD_TOO_LARGE'
+  | 'URI_TOO_LONG'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
@@ -236,6 +237,12 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
     title: 'Payload too large',
     detail: 'The request body is larger than allowed.',
     detailFa: 'حجم بدنه درخواست بیش از حد مجاز است.',
+  },
+  URI_TOO_LONG: {
+    status: 414,
+    title: 'URI too long',
+    detail: 'A path segment is longer than any resource name.',
+    detailFa: 'بخشی از نشانی درخواست بیش از حد طولانی است.',
   },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,

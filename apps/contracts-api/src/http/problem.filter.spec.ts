@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { Body, Controller, Get, Module, Param, Post } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { DomainError } from '@app/contracts-domain';
 import { ConcurrencyError } from '@app/event-store';
-import { ProblemException } from './problem';
+import { ERROR_CATALOG } from './error-catalog';
+import { problemFor, ProblemException } from './problem';
 import { startTinyApp, type TinyApp } from './testing/tiny-app';
 import { IsIranMobile, IsNationalCode } from './validation';
 
@@ -23,6 +24,9 @@ class ThingDto {
 class ProbeController {
   @Post('things') create(@Body() body: ThingDto) {
     return { isDto: body instanceof ThingDto, body };
+  }
+  @Get('things/:id') one(@Param('id') id: string) {
+    return { id };
   }
   @Get('refuse/not-eligible') notEligible() {
     throw new DomainError('NOT_ELIGIBLE', 'not eligible', { reasons: ['AGE_LIMIT', 'CURRENTLY_INSURED'] });
@@ -120,6 +124,20 @@ describe('problem+json filter and validation pipe', () => {
 
   it('a body over the limit → 413 PAYLOAD_TOO_LARGE', async () => {
     expectProblem(await post(JSON.stringify({ ...VALID, title: 'x'.repeat(1_100_000) })), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('a malformed URL → 400, an over-long path segment → 414, as problems', async () => {
+    expectProblem(await app.inject({ method: 'GET', url: '/things/%E0%A4%A' }), 400, 'BAD_REQUEST');
+    expectProblem(await app.inject({ method: 'GET', url: `/things/${'a'.repeat(200)}` }), 414, 'URI_TOO_LONG');
+  });
+
+  it('every code has a stable type and a Persian detail', () => {
+    for (const code of Object.keys(ERROR_CATALOG) as (keyof typeof ERROR_CATALOG)[]) {
+      const problem = problemFor(code, { reasons: [], minPremium: 1, maxPremium: 2 });
+      expect(problem.status).toBeGreaterThanOrEqual(400);
+      expect(problem.type).toBe(`https://sso.example/problems/${code.toLowerCase()}`);
+      expect(problem.detailFa).toMatch(/[\u0600-\u06FF]/);
+    }
   });
 
   it('an unknown route → 404 NOT_FOUND', async () => {
