@@ -1,0 +1,16 @@
+import { CONTRACTS_TABLE, foldContracts, handlesContractEvent } from '../contract-states';
+import type { Projection } from '../projection';
+
+/**
+ * Billing: each contract's folded state, from which `slipsOf` gives the slips on the day asked
+ * (unpaid slips appear as months begin, without any event).
+ */
+export const billingProjection: Projection = {
+  name: 'billing',
+  version: 1,
+  tables: [CONTRACTS_TABLE],
+  handles: handlesContractEvent,
+  async apply(tx, events) {
+    await foldContracts(tx, events);
+  },
+};

@@ -1,0 +1,16 @@
+import { CONTRACTS_TABLE, foldContracts, handlesContractEvent } from '../contract-states';
+import type { Projection } from '../projection';
+
+/**
+ * Medical eligibility: every contract of a person, by national code; `coverageOn` answers for the
+ * day asked (cover ends with the paid-through day, without any event).
+ */
+export const eligibilityProjection: Projection = {
+  name: 'eligibility',
+  version: 1,
+  tables: [CONTRACTS_TABLE, 'CREATE INDEX contracts_by_person ON contracts (national_code, position)'],
+  handles: handlesContractEvent,
+  async apply(tx, events) {
+    await foldContracts(tx, events);
+  },
+};

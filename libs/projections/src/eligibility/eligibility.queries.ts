@@ -1,0 +1,34 @@
+import type { Pool } from 'pg';
+import { coverageOn, iranDate, policyFor, type ContractState, type Coverage } from '@app/contracts-domain';
+import { queryReadModel } from '../read-model';
+
+export interface EligibilityAnswer extends Coverage {
+  nationalCode: string;
+  /** The contract the answer comes from: the covering one, else the latest; null without any. */
+  contractId: string | null;
+  checkpoint: bigint;
+}
+
+/**
+ * A person's medical eligibility on `now`'s Iran day. One active contract per person at a time,
+ * but earlier closed ones stay on record: the person is covered if any contract covers the day.
+ */
+export async function readEligibility(pool: Pool, nationalCode: string, now: Date): Promise<EligibilityAnswer> {
+  const rows = await queryReadModel<{ checkpoint: bigint; contract_id: string | null; state: ContractState | null }>(
+    pool,
+    'eligibility',
+    `SELECT {checkpoint} AS checkpoint, c.contract_id, c.state
+     FROM (SELECT 1) AS one
+     LEFT JOIN {schema}.contracts c ON c.national_code = $1
+     ORDER BY c.position DESC`,
+    [nationalCode],
+  );
+  const checkpoint = rows[0]!.checkpoint;
+  const day = iranDate(now);
+  const answers = rows.flatMap(({ contract_id, state }) =>
+    contract_id === null || state === null ? [] : [{ contractId: contract_id, coverage: coverageOn(state, day, policyFor(state, now)) }],
+  );
+  const chosen = answers.find((answer) => answer.coverage.covered) ?? answers[0];
+  const coverage: Coverage = chosen?.coverage ?? { covered: false, outpatient: false, inpatient: 'not_covered', paidThrough: null };
+  return { nationalCode, contractId: chosen?.contractId ?? null, checkpoint, ...coverage };
+}

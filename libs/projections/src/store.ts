@@ -1,0 +1,98 @@
+import type { Pool, PoolClient } from 'pg';
+import type { RecordedEvent } from '@app/event-store';
+import type { Projection } from './projection';
+
+export interface Checkpoint {
+  /** Position of the last event the rows include (handled or not); 0n before the first. */
+  position: bigint;
+  version: number;
+}
+
+/** The projection's checkpoint moved under the runner (a rebuild swapped in, or another owner ran). */
+export class CheckpointMoved extends Error {
+  constructor(
+    readonly schema: string,
+    readonly expected: bigint,
+    readonly actual: bigint,
+  ) {
+    super(`${schema}: checkpoint is at ${actual}, expected ${expected}`);
+    this.name = 'CheckpointMoved';
+  }
+}
+
+/** The live tables were built by another version of the projection: they must be rebuilt first. */
+export class VersionMismatch extends Error {
+  constructor(
+    readonly schema: string,
+    readonly stored: number,
+    readonly code: number,
+  ) {
+    super(`${schema}: tables are version ${stored}, this code is version ${code}; rebuild it`);
+    this.name = 'VersionMismatch';
+  }
+}
+
+export async function withTransaction<T>(pool: Pool, work: (tx: PoolClient) => Promise<T>): Promise<T> {
+  const tx = await pool.connect();
+  try {
+    await tx.query('BEGIN');
+    const result = await work(tx);
+    await tx.query('COMMIT');
+    return result;
+  } catch (error) {
+    await tx.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    tx.release();
+  }
+}
+
+/** Schema names are built from `liveSchema` (checked), never from input: safe to inline. */
+export async function useSchema(tx: PoolClient, schema: string): Promise<void> {
+  await tx.query(`SET LOCAL search_path TO ${schema}`);
+}
+
+export async function readCheckpoint(db: Pool | PoolClient, schema: string): Promise<Checkpoint | undefined> {
+  const exists = await db.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [`${schema}.checkpoint`]);
+  if (!exists.rows[0]!.found) return undefined;
+  const { rows } = await db.query<{ position: bigint; version: number }>(`SELECT position, version FROM ${schema}.checkpoint`);
+  return { position: rows[0]!.position, version: rows[0]!.version };
+}
+
+/** Creates the schema with the projection's tables and a checkpoint at 0, inside `tx`. */
+export async function createProjectionSchema(tx: PoolClient, projection: Projection, schema: string): Promise<void> {
+  await tx.query(`CREATE SCHEMA ${schema}`);
+  await useSchema(tx, schema);
+  for (const ddl of projection.tables) await tx.query(ddl);
+  await tx.query(`
+    CREATE TABLE checkpoint (
+      singleton BOOLEAN PRIMARY KEY DEFAULT true CHECK (singleton),
+      version   INTEGER NOT NULL,
+      position  BIGINT  NOT NULL
+    )`);
+  await tx.query('INSERT INTO checkpoint (version, position) VALUES ($1, 0)', [projection.version]);
+}
+
+/**
+ * Applies one batch and moves the checkpoint to its last event, in the caller's transaction.
+ * The checkpoint row is locked and compared with `expected`: a second writer (a lost lease, a
+ * swapped-in rebuild) makes this throw instead of applying anything twice.
+ */
+export async function applyBatch(
+  tx: PoolClient,
+  projection: Projection,
+  schema: string,
+  batch: readonly RecordedEvent[],
+  expected: bigint,
+): Promise<bigint> {
+  await useSchema(tx, schema);
+  const { rows } = await tx.query<{ position: bigint; version: number }>('SELECT position, version FROM checkpoint FOR UPDATE');
+  const current = rows[0]!;
+  if (current.version !== projection.version) throw new VersionMismatch(schema, current.version, projection.version);
+  if (current.position !== expected) throw new CheckpointMoved(schema, expected, current.position);
+  const handled = batch.filter((event) => projection.handles(event.type));
+  if (handled.length > 0) await projection.apply(tx, handled);
+  const last = batch[batch.length - 1]!.position;
+  await tx.query('UPDATE checkpoint SET position = $1', [last]);
+  return last;
+}
