@@ -3,8 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { configureHttp } from './http/configure';
-import { requestId } from './http/logging';
+import { FASTIFY_OPTIONS, configureHttp } from './http/configure';
 import type { Runtime } from './runtime';
 
 /** Largest request body accepted; anything bigger is a 413 before it is parsed. */
@@ -12,7 +11,7 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Builds the HTTP app (not yet listening) over a runtime; main.ts and the e2e tests share it. */
 export async function createApp(runtime: Runtime, env: NodeJS.ProcessEnv = process.env): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, requestIdHeader: false, genReqId: requestId });
+  const adapter = new FastifyAdapter({ ...FASTIFY_OPTIONS, bodyLimit: BODY_LIMIT_BYTES });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRuntime(runtime, env), adapter, {
     bodyParser: false,
     bufferLogs: true,

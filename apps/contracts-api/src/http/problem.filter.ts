@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { RevisionMismatch } from '@app/contracts-app';
 import { DomainError } from '@app/contracts-domain';
 import { ConcurrencyError } from '@app/event-store';
 import type { ApiErrorCode } from './error-catalog';
@@ -51,6 +52,7 @@ export class ProblemFilter implements ExceptionFilter {
 export function problemOf(exception: unknown): Problem {
   if (exception instanceof ProblemException) return exception.problem();
   if (exception instanceof DomainError) return domainProblem(exception);
+  if (exception instanceof RevisionMismatch) return problemFor('PRECONDITION_FAILED', { currentRevision: exception.currentRevision });
   if (exception instanceof ConcurrencyError) {
     // The stream id may name a person (reservation streams): not part of the answer.
     return problemFor('CONCURRENCY_CONFLICT');

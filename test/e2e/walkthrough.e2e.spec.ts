@@ -1,0 +1,56 @@
+import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
+
+describe('e2e: quote → open → view → print → pay (the README walkthrough)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('concludes a contract online and takes its first payment', async () => {
+    const applicant = t.token({ role: 'applicant', nationalCode: PEOPLE.walkthrough });
+    const auth = { Authorization: `Bearer ${applicant}` };
+
+    const terms = await t.http().get('/v1/terms').set(auth).expect(200);
+    const quote = await t.http().post('/v1/quotes').set(auth).send({ requestedMonthlyPremium: 30_000_000 }).expect(200);
+    expect(quote.body).toMatchObject({ premiumRate: 0.27, examRequirement: 'exempt', termsVersion: terms.body.version });
+    expect(quote.body.monthlyPremium).toBe(Math.round(quote.body.wageBasis * 0.27));
+
+    const opened = await t
+      .http()
+      .post('/v1/contracts')
+      .set(auth)
+      .set('Idempotency-Key', 'walkthrough-open-1')
+      .send({
+        requestedMonthlyPremium: 30_000_000,
+        acceptTerms: { version: terms.body.version },
+        confirm: { premiumRate: quote.body.premiumRate, wageBasis: quote.body.wageBasis, startDate: quote.body.startDate },
+      })
+      .expect(201);
+    expect(opened.headers.etag).toBe('"0"');
+    expect(opened.body).toMatchObject({ status: 'awaiting_payment', nationalCode: PEOPLE.walkthrough, channel: 'online', revision: 0 });
+    expect(opened.body.contractNumber).toMatch(/^\d{10}$/);
+    expect(opened.body.contractDateJalali).toBe('1405/09/10');
+
+    const id = opened.body.id as string;
+    const view = await t.http().get(`/v1/contracts/${id}`).set(auth).expect(200);
+    expect(view.body).toEqual(opened.body);
+
+    const doc = await t.http().get(`/v1/contracts/${id}/document`).set(auth).expect(200);
+    expect(doc.headers['content-type']).toMatch(/text\/html/);
+    expect(doc.text).toContain('dir="rtl"');
+    expect(doc.text).toContain('۱۴۰۵/۰۹/۱۰');
+
+    const bank = t.token({ role: 'bank', bankId: 'mellat' });
+    const payment = { contractId: id, periods: 1, amount: opened.body.monthlyPremium, bankReference: 'MEL-0001', paidAt: '2026-12-02T10:00:00Z' };
+    const paid = await t.http().post('/v1/payments').set('Authorization', `Bearer ${bank}`).send(payment).expect(201);
+    expect(paid.body.contract.status).toBe('active');
+    const again = await t.http().post('/v1/payments').set('Authorization', `Bearer ${bank}`).send(payment).expect(200);
+    expect(again.body).toEqual(paid.body);
+
+    const history = await t.http().get(`/v1/contracts/${id}/events`).set(auth).expect(200);
+    expect(history.body.items.map((e: { type: string }) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed']);
+  });
+});
