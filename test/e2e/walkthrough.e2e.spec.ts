@@ -54,3 +54,34 @@ describe('e2e: quote → open → view → print → pay (the README walkthrough
     expect(history.body.items.map((e: { type: string }) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed']);
   });
 });
+
+describe('e2e: the manual clock', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('moves only by PUT /v1/_test/clock with an ops token', async () => {
+    const ops = { Authorization: `Bearer ${t.token({ role: 'ops' })}` };
+    await t.http().put('/v1/_test/clock').set(ops).send({ now: '2026-12-22T08:00:00Z' }).expect(200, { now: '2026-12-22T08:00:00.000Z', mode: 'manual' });
+    expect(t.clock.now().toISOString()).toBe('2026-12-22T08:00:00.000Z');
+    await t.http().put('/v1/_test/clock').set(ops).send({ now: 'next tuesday' }).expect(400);
+    const auditor = { Authorization: `Bearer ${t.token({ role: 'auditor' })}` };
+    await t.http().put('/v1/_test/clock').set(auditor).send({ now: '2027-01-01T00:00:00Z' }).expect(403);
+    expect(t.clock.now().toISOString()).toBe('2026-12-22T08:00:00.000Z');
+  });
+
+  it('does not exist in system mode', async () => {
+    const system = await startTestApp({ CLOCK_MODE: 'system', CLOCK_START: '' });
+    try {
+      const ops = { Authorization: `Bearer ${system.token({ role: 'ops' })}` };
+      const res = await system.http().put('/v1/_test/clock').set(ops).send({ now: '2026-12-22T08:00:00Z' }).expect(404);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    } finally {
+      await system.close();
+    }
+  });
+});

@@ -19,6 +19,7 @@ import { QuoteController } from './contracts/quote/quote.controller';
 import { ContractQueriesController } from './contracts/read/contract-queries.controller';
 import { TermsController } from './contracts/read/terms.controller';
 import { Reservations } from './contracts/reservations';
+import { TestClockController } from './clock/test-clock.controller';
 import { HealthController } from './health/health.controller';
 import { loggerParams } from './http/logging';
 import { CONTRACT_NUMBERS, PostgresContractNumberAllocator } from './infrastructure/contract-numbers';
@@ -41,6 +42,7 @@ export class AppModule {
         ContractQueriesController,
         TermsController,
         HealthController,
+        ...(runtime.config.clock.mode === 'manual' ? [TestClockController] : []),
       ],
       providers: [
         ...authProviders(env),
