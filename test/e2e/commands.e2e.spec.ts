@@ -1,0 +1,158 @@
+import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
+import { bearer, examContract, openBody, openOnline, pay, People, type ContractView } from './support/scenario';
+
+/** Every row of API.md's command table, over real HTTP, with what it must answer and append. */
+describe('e2e: the command table', () => {
+  let t: TestApp;
+  const people = new People(Object.values(PEOPLE));
+  const auditor = () => bearer(t.token({ role: 'auditor' }));
+  const history = async (id: string) =>
+    (await t.http().get(`/v1/contracts/${id}/events`).set(auditor()).expect(200)).body.items as Array<{ type: string; data: Record<string, unknown>; metadata: Record<string, unknown> }>;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('POST /v1/quotes prices the caller and appends nothing', async () => {
+    const token = t.token({ role: 'applicant', nationalCode: PEOPLE.examRequired });
+    const head = await t.runtime.eventStore.headPosition();
+    const res = await t.http().post('/v1/quotes').set(bearer(token)).send({ requestedMonthlyPremium: 30_000_000 }).expect(200);
+    expect(res.body).toMatchObject({
+      applicant: { nationalCode: PEOPLE.examRequired },
+      premiumRate: 0.27,
+      wageBasis: expect.any(Number),
+      monthlyPremium: expect.any(Number),
+      minPremium: expect.any(Number),
+      maxPremium: expect.any(Number),
+      startDate: '2026-12-01',
+      examRequirement: 'required',
+      termsVersion: expect.any(String),
+    });
+    expect(res.body.minPremium).toBeLessThanOrEqual(res.body.monthlyPremium);
+    expect(res.body.monthlyPremium).toBeLessThanOrEqual(res.body.maxPremium);
+
+    const nextMonth = await t.http().post('/v1/quotes').set(bearer(token)).send({ requestedMonthlyPremium: 30_000_000, startNextMonth: true }).expect(200);
+    // 1405/10/01, the first day of the next Jalali month.
+    expect(nextMonth.body.startDate).toBe('2026-12-22');
+    expect(await t.runtime.eventStore.headPosition()).toBe(head);
+  });
+
+  it('POST /v1/contracts concludes online: 201, ETag "0", the full contract view, one ContractOpened', async () => {
+    const person = people.next('required');
+    const { token, body } = await openBody(t, person.nationalCode, { startNextMonth: true });
+    const res = await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, corrections: { mobile: '+989121234567', address: 'تهران، خیابان آزادی، پلاک ۱' } }).expect(201);
+    expect(res.headers.etag).toBe('"0"');
+    expect(res.body).toEqual({
+      id: expect.any(String),
+      contractNumber: expect.stringMatching(/^\d{10}$/),
+      contractDate: '2026-12-01',
+      contractDateJalali: '1405/09/10',
+      nationalCode: person.nationalCode,
+      channel: 'online',
+      branchId: person.branchId,
+      status: 'awaiting_payment',
+      premiumRate: 0.27,
+      wageBasis: body.confirm.wageBasis,
+      monthlyPremium: expect.any(Number),
+      startDate: '2026-12-22',
+      startDateJalali: '1405/10/01',
+      paymentDeadline: '2026-12-21',
+      paymentDeadlineJalali: '1405/09/30',
+      paidThrough: null,
+      paidThroughJalali: null,
+      // Two Jalali months after the contract date.
+      exam: { requirement: 'required', status: 'pending', deadline: '2027-01-30', deadlineJalali: '1405/11/10', referralNumber: null, result: null, determination: null },
+      revision: 0,
+    });
+    const events = await history(res.body.id);
+    expect(events.map((e) => e.type)).toEqual(['ContractOpened']);
+    expect(events[0].data).toMatchObject({ applicant: { mobile: '09121234567', address: 'تهران، خیابان آزادی، پلاک ۱' }, examUndertaking: true });
+    expect(events[0].metadata).toMatchObject({ channel: 'online', actor: { role: 'applicant' } });
+  });
+
+  it('POST /v1/branch/contracts concludes for a 16-year-old with a growth certificate', async () => {
+    const { body } = await openBody(t, PEOPLE.minor16);
+    const officer = t.token({ role: 'branch_officer', branchId: '2101' });
+    const documents = [{ kind: 'growth_certificate', reference: 'GC-1405-0042' }, { kind: 'identity', reference: 'ID-0083661646' }];
+    const res = await t.http().post('/v1/branch/contracts').set(bearer(officer)).send({ ...body, nationalCode: PEOPLE.minor16, documents }).expect(201);
+    expect(res.headers.etag).toBe('"0"');
+    expect(res.body).toMatchObject({ nationalCode: PEOPLE.minor16, channel: 'branch', branchId: '2101', status: 'awaiting_payment', exam: { requirement: 'required' } });
+    const [opened] = await history(res.body.id);
+    expect(opened.data.documents).toEqual(documents);
+    expect(opened.metadata).toMatchObject({ channel: 'branch', branchId: '2101', actor: { role: 'branch_officer' } });
+  });
+
+  it('POST /v1/branch/contracts concludes for a person under guardianship with the guardianship letter', async () => {
+    const { body } = await openBody(t, PEOPLE.guardianship);
+    const officer = t.token({ role: 'branch_officer', branchId: '1002' });
+    const documents = [{ kind: 'guardianship_letter', reference: 'COURT-98-7731' }];
+    const res = await t.http().post('/v1/branch/contracts').set(bearer(officer)).send({ ...body, nationalCode: PEOPLE.guardianship, documents }).expect(201);
+    expect(res.body).toMatchObject({ nationalCode: PEOPLE.guardianship, channel: 'branch', branchId: '1002', exam: { requirement: 'exempt', status: 'not_required' } });
+    expect((await history(res.body.id))[0].data.documents).toEqual(documents);
+  });
+
+  it('PUT /v1/contracts/{id}/wage changes the wage basis before the first payment: 200, ETag "1"', async () => {
+    const { token, contract } = await openOnline(t, people.next().nationalCode);
+    const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).set('If-Match', '"0"').send({ requestedMonthlyPremium: 40_000_000 }).expect(200);
+    expect(res.headers.etag).toBe('"1"');
+    expect(res.body.revision).toBe(1);
+    expect(res.body.wageBasis).toBeGreaterThan(contract.wageBasis);
+    expect(res.body.monthlyPremium).toBe(Math.round(res.body.wageBasis * 0.27));
+    expect((await history(contract.id)).map((e) => e.type)).toEqual(['ContractOpened', 'WageChanged']);
+  });
+
+  it('POST /v1/payments confirms 1 period: 201, the contract active, cover from now', async () => {
+    const { contract } = await openOnline(t, people.next().nationalCode);
+    const res = await pay(t, contract, 1, 'SADERAT-1');
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ paymentId: expect.any(String), periods: ['1405-09'], contract: { status: 'active', revision: 1 } });
+    expect(res.headers.etag).toBe('"1"');
+    expect(res.body.contract.paidThrough).toBe('2026-12-21');
+  });
+
+  it('POST /v1/payments confirms 12 periods at once for 12 × the premium', async () => {
+    const { contract } = await openOnline(t, people.next().nationalCode);
+    const res = await pay(t, contract, 12, 'SADERAT-12');
+    expect(res.status).toBe(201);
+    expect(res.body.periods).toHaveLength(12);
+    expect(res.body.periods[0]).toBe('1405-09');
+    expect(res.body.periods[11]).toBe('1406-08');
+    expect(res.body.amount).toBe(12 * contract.monthlyPremium);
+    const events = await history(contract.id);
+    expect(events.map((e) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed']);
+  });
+
+  it('POST /v1/contracts/{id}/exam/referral issues the referral form: 201 { referralNumber }', async () => {
+    const { token, contract } = await examContract(t, people, 'paid');
+    const res = await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)).expect(201);
+    expect(res.body.referralNumber).toBe(`${contract.contractNumber}-1`);
+    const view = await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(token)).expect(200);
+    expect(view.body.exam).toMatchObject({ status: 'referred', referralNumber: res.body.referralNumber });
+  });
+
+  it('POST /v1/contracts/{id}/exam/result records a passed exam: 200', async () => {
+    const { contract } = await examContract(t, people, 'referred');
+    const res = await t.http().post(`/v1/contracts/${contract.id}/exam/result`).set(bearer(t.token({ role: 'examiner' }))).send({ result: 'passed' }).expect(200);
+    expect(res.body.exam.status).toBe('passed');
+    expect(res.headers.etag).toBe(`"${res.body.revision}"`);
+  });
+
+  it('POST /v1/contracts/{id}/exam/determination cleared: payments go on', async () => {
+    const { contract } = await examContract(t, people, 'failed');
+    const officer = bearer(t.token({ role: 'branch_officer', branchId: contract.branchId }));
+    const res = await t.http().post(`/v1/contracts/${contract.id}/exam/determination`).set(officer).send({ outcome: 'cleared', note: 'مدارک پزشکی تکمیلی بررسی شد' }).expect(200);
+    expect(res.body).toMatchObject({ status: 'active', exam: { status: 'cleared' } });
+    expect((await pay(t, res.body as ContractView, 1)).status).toBe(201);
+  });
+
+  it('POST /v1/contracts/{id}/exam/determination rejected: the contract is terminated', async () => {
+    const { contract } = await examContract(t, people, 'failed');
+    const officer = bearer(t.token({ role: 'branch_officer', branchId: contract.branchId }));
+    const res = await t.http().post(`/v1/contracts/${contract.id}/exam/determination`).set(officer).send({ outcome: 'rejected', note: 'عدم احراز سلامت' }).expect(200);
+    expect(res.body.status).toBe('terminated');
+    expect((await history(contract.id)).slice(-2).map((e) => e.type)).toEqual(['ExamDeterminationMade', 'ContractTerminated']);
+  });
+});

@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Response } from 'supertest';
+import { assess, policyAt, type ApplicantFacts } from '../../../libs/contracts-domain/src';
+import { ERROR_CATALOG } from '../../../apps/contracts-api/src/http/error-catalog';
+import { REFERENCE_INSTANT, type TestApp } from './test-app';
+
+/** Contract views and quotes as the API answers them (only the fields the specs read). */
+export interface ContractView {
+  id: string;
+  contractNumber: string;
+  nationalCode: string;
+  branchId: string;
+  status: string;
+  monthlyPremium: number;
+  wageBasis: number;
+  revision: number;
+  exam: { requirement: string; status: string; deadline: string | null; referralNumber: string | null };
+  [field: string]: unknown;
+}
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/**
+ * Fresh people for each fixture, picked from the sample registry by the domain's own assessment on
+ * the reference date, so a spec never reuses someone who already has a contract in its database.
+ */
+export class People {
+  private readonly used = new Set<string>();
+  private readonly all: Array<{ facts: ApplicantFacts; exam: string; online: boolean }>;
+
+  constructor(reserved: readonly string[] = []) {
+    reserved.forEach((code) => this.used.add(code));
+    const facts = JSON.parse(readFileSync(join(__dirname, '../../../libs/registry/sample/registry.json'), 'utf8')) as ApplicantFacts[];
+    const date = REFERENCE_INSTANT.slice(0, 10);
+    const policy = policyAt(date);
+    this.all = facts
+      .map((f) => ({ f, a: assess(f, date, policy) }))
+      .filter(({ a }) => a.reasons.length === 0)
+      .map(({ f, a }) => ({ facts: f, exam: a.examRequirement, online: a.branchVisitReasons.length === 0 }));
+  }
+
+  /** An eligible person who may conclude online, exempt from the exam unless asked otherwise. */
+  next(exam: 'exempt' | 'required' = 'exempt'): ApplicantFacts {
+    const found = this.all.find((p) => p.online && p.exam === exam && !this.used.has(p.facts.nationalCode));
+    if (!found) throw new Error(`no unused ${exam} person left in the sample registry`);
+    this.used.add(found.facts.nationalCode);
+    return found.facts;
+  }
+
+  /** Someone in another branch than `branchId`. */
+  nextOutside(branchId: string): ApplicantFacts {
+    const found = this.all.find((p) => p.online && p.exam === 'exempt' && p.facts.branchId !== branchId && !this.used.has(p.facts.nationalCode));
+    if (!found) throw new Error('no unused person in another branch');
+    this.used.add(found.facts.nationalCode);
+    return found.facts;
+  }
+}
+
+/** Asserts an RFC 9457 answer: status, code, both details, and the problem media type. */
+export function expectProblem(res: Response, status: number, code: string): Record<string, unknown> {
+  if (res.status !== status || res.body?.code !== code) {
+    throw new Error(`expected ${status} ${code}, got ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String) });
+  const entry = ERROR_CATALOG[code as keyof typeof ERROR_CATALOG];
+  expect(entry).toBeDefined();
+  expect(res.body.detail).toEqual(expect.any(String));
+  expect(res.body.detail.length).toBeGreaterThan(0);
+  // The Persian detail is Persian: it carries Arabic-script letters.
+  expect(res.body.detailFa).toMatch(/[\u0600-\u06FF]/);
+  return res.body;
+}
+
+export interface OpenOptions {
+  requestedMonthlyPremium?: number;
+  startNextMonth?: boolean;
+  idempotencyKey?: string;
+}
+
+/** What a well-formed open body looks like for a person: quote as them, then confirm the quote. */
+export async function openBody(t: TestApp, nationalCode: string, options: OpenOptions = {}) {
+  const token = t.token({ role: 'applicant', nationalCode });
+  const requestedMonthlyPremium = options.requestedMonthlyPremium ?? 30_000_000;
+  const terms = await t.http().get('/v1/terms').set(bearer(token)).expect(200);
+  const quote = await t
+    .http()
+    .post('/v1/quotes')
+    .set(bearer(token))
+    .send({ requestedMonthlyPremium, ...(options.startNextMonth ? { startNextMonth: true } : {}) })
+    .expect(200);
+  return {
+    token,
+    quote: quote.body,
+    body: {
+      requestedMonthlyPremium,
+      ...(options.startNextMonth ? { startNextMonth: true } : {}),
+      acceptTerms: { version: terms.body.version as string },
+      confirm: { premiumRate: quote.body.premiumRate, wageBasis: quote.body.wageBasis, startDate: quote.body.startDate },
+      ...(quote.body.examRequirement === 'required' ? { examUndertaking: true } : {}),
+    },
+  };
+}
+
+/** Concludes a contract online for the person and returns it with the owner's token. */
+export async function openOnline(t: TestApp, nationalCode: string, options: OpenOptions = {}) {
+  const { token, body } = await openBody(t, nationalCode, options);
+  const res = await t.http().post('/v1/contracts').set(bearer(token)).send(body);
+  if (res.status !== 201) throw new Error(`open for ${nationalCode}: ${res.status} ${JSON.stringify(res.body)}`);
+  return { token, contract: res.body as ContractView };
+}
+
+let bankRefs = 0;
+/** The bank confirms `periods` periods of the contract's premium. */
+export function pay(t: TestApp, contract: ContractView, periods = 1, bankReference = `REF-${++bankRefs}-${contract.id.slice(0, 8)}`) {
+  return t
+    .http()
+    .post('/v1/payments')
+    .set(bearer(t.token({ role: 'bank', bankId: 'mellat' })))
+    .send({ contractId: contract.id, periods, amount: periods * contract.monthlyPremium, bankReference, paidAt: '2026-12-02T10:00:00Z' });
+}
+
+/** An exam-required contract taken as far as `step`: paid, referred, then the exam failed. */
+export async function examContract(t: TestApp, people: People, step: 'paid' | 'referred' | 'failed') {
+  const { token, contract } = await openOnline(t, people.next('required').nationalCode);
+  expect((await pay(t, contract)).status).toBe(201);
+  if (step === 'paid') return { token, contract };
+  await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)).expect(201);
+  if (step === 'referred') return { token, contract };
+  await t
+    .http()
+    .post(`/v1/contracts/${contract.id}/exam/result`)
+    .set(bearer(t.token({ role: 'examiner' })))
+    .send({ result: 'failed' })
+    .expect(200);
+  return { token, contract };
+}
+
+/** Every stored event of a type, across all streams. */
+export async function eventsOfType(t: TestApp, type: string) {
+  return (await t.runtime.eventStore.readAll()).filter((e) => e.type === type);
+}
