@@ -14,8 +14,10 @@ export function errorMessage(error: unknown): string {
 /** A sleep that `wake()` ends early (stop, a signal that there is work). */
 export class Sleeper {
   private wakeUp: (() => void) | undefined;
+  private closed = false;
 
   sleep(ms: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       const self = this;
@@ -30,5 +32,11 @@ export class Sleeper {
 
   wake(): void {
     this.wakeUp?.();
+  }
+
+  /** Ends the current sleep and makes every later one return at once (stopping). */
+  close(): void {
+    this.closed = true;
+    this.wake();
   }
 }

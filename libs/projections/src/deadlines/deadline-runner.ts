@@ -1,0 +1,175 @@
+import type { Pool } from 'pg';
+import { isDomainError, type DeadlineCommand } from '@app/contracts-domain';
+import type { ContractStreams } from '@app/contracts-app';
+import { migrate, type Clock, type Migration } from '@app/platform';
+import { errorMessage, Sleeper, type Log } from '../log';
+import { liveSchema } from '../projection';
+import { withTransaction } from '../store';
+
+/**
+ * What the runner did with each deadline. Kept apart from the schedule (a projection, rebuilt
+ * from events at will): a rebuild must not forget what already fired. Even so, firing again is
+ * harmless — the command id is the deadline id, and the domain answers NOTHING_TO_DO.
+ */
+export const DEADLINE_RUNNER_MIGRATIONS: Migration[] = [
+  {
+    id: '001_deadline_firings',
+    sql: `
+      CREATE TABLE deadline_firings (
+        deadline_id UUID        PRIMARY KEY,
+        contract_id UUID        NOT NULL,
+        command     TEXT        NOT NULL,
+        due_at      TIMESTAMPTZ NOT NULL,
+        outcome     TEXT        NOT NULL, -- fired | nothing_to_do
+        fired_at    TIMESTAMPTZ NOT NULL  -- the business clock's time
+      )`,
+  },
+];
+
+export type DeadlineOutcome = 'fired' | 'nothing_to_do';
+
+export interface DeadlineRunnerOptions {
+  pool: Pool;
+  streams: ContractStreams;
+  clock: Clock;
+  log: Log;
+  /** Safety net between wake-ups (new schedule rows, clock changes); default 1 s. */
+  pollMs?: number;
+  batchSize?: number;
+}
+
+interface DueRow {
+  deadline_id: string;
+  contract_id: string;
+  command: DeadlineCommand['type'];
+  due_at: Date;
+}
+
+const SCHEDULE = `${liveSchema('deadlines')}.schedule`;
+
+/**
+ * Issues each due deadline's command through ContractStreams. Exactly once in effect:
+ *  - due rows are claimed with FOR UPDATE SKIP LOCKED, so concurrent runners take different ones;
+ *  - the command id is the deadline id, so events get the same ids on any retry and a crash
+ *    between "appended" and "recorded" appends nothing the second time;
+ *  - `decide` answers NOTHING_TO_DO when the reason vanished (paid, passed, already closed).
+ * A manual clock's change wakes it at once.
+ */
+export class DeadlineRunner {
+  private readonly sleeper = new Sleeper();
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private dirty = true;
+  private unsubscribe: (() => void) | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: DeadlineRunnerOptions) {}
+
+  static async create(options: DeadlineRunnerOptions): Promise<DeadlineRunner> {
+    await migrate(options.pool, 'deadline-runner', DEADLINE_RUNNER_MIGRATIONS);
+    return new DeadlineRunner(options);
+  }
+
+  start(): void {
+    const clock = this.options.clock as Clock & { onChange?: (listener: () => void) => () => void };
+    this.unsubscribe = clock.onChange?.(() => this.wake());
+    this.loop ??= this.run();
+  }
+
+  /** Something may be due: a new schedule row was committed, or the clock moved. */
+  wake(): void {
+    this.dirty = true;
+    this.sleeper.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.sleeper.close();
+    await this.loop;
+  }
+
+  /**
+   * Fires every deadline due now; returns how many it recorded as done. Calls queue behind each
+   * other and behind the background round, so when it resolves everything due has been tried.
+   */
+  runDue(): Promise<number> {
+    const round = this.queue.then(() => this.fireAllDue());
+    this.queue = round.catch(() => 0);
+    return round;
+  }
+
+  private async fireAllDue(): Promise<number> {
+    let recordedInAll = 0;
+    for (;;) {
+      const { claimed, recorded } = await this.fireBatch();
+      recordedInAll += recorded;
+      // A row left unrecorded will be tried again next round, not in a tight loop now.
+      if (claimed < (this.options.batchSize ?? 50) || recorded < claimed) return recordedInAll;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      this.dirty = false;
+      try {
+        await this.runDue();
+      } catch (error) {
+        // The schedule may not exist yet (first start) or the database blipped: next round.
+        this.options.log({ level: 'warn', msg: 'deadline run failed', error: errorMessage(error) });
+      }
+      if (!this.dirty) await this.sleeper.sleep(this.options.pollMs ?? 1_000);
+    }
+  }
+
+  private async fireBatch(): Promise<{ claimed: number; recorded: number }> {
+    const { pool, clock } = this.options;
+    return withTransaction(pool, async (tx) => {
+      const now = clock.now();
+      const { rows } = await tx.query<DueRow>(
+        `SELECT s.deadline_id, s.contract_id, s.command, s.due_at FROM ${SCHEDULE} s
+         WHERE s.due_at <= $1 AND NOT EXISTS (SELECT 1 FROM deadline_firings f WHERE f.deadline_id = s.deadline_id)
+         ORDER BY s.due_at, s.deadline_id
+         LIMIT $2
+         FOR UPDATE OF s SKIP LOCKED`,
+        [now, this.options.batchSize ?? 50],
+      );
+      let recorded = 0;
+      for (const row of rows) {
+        const outcome = await this.fire(row);
+        if (outcome === undefined) continue;
+        recorded += 1;
+        await tx.query(
+          `INSERT INTO deadline_firings (deadline_id, contract_id, command, due_at, outcome, fired_at)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (deadline_id) DO NOTHING`,
+          [row.deadline_id, row.contract_id, row.command, row.due_at, outcome, clock.now()],
+        );
+      }
+      return { claimed: rows.length, recorded };
+    });
+  }
+
+  /** Undefined: not done now, left for the next round. */
+  private async fire(row: DueRow): Promise<DeadlineOutcome | undefined> {
+    try {
+      const outcome = await this.options.streams.execute(
+        row.contract_id,
+        { type: row.command, data: {} },
+        {
+          actor: { sub: 'deadline-runner', role: 'system' },
+          channel: 'system',
+          correlationId: row.deadline_id,
+          commandId: row.deadline_id,
+        },
+      );
+      this.options.log({ level: 'info', msg: 'deadline fired', deadlineId: row.deadline_id, command: row.command, appended: outcome.appended.length });
+      return outcome.appended.length > 0 ? 'fired' : 'nothing_to_do';
+    } catch (error) {
+      if (isDomainError(error) && error.code === 'NOTHING_TO_DO') return 'nothing_to_do';
+      // A schedule row the projection has not updated yet, or a manual clock set back: not yet.
+      if (isDomainError(error) && error.code === 'DEADLINE_NOT_REACHED') return undefined;
+      this.options.log({ level: 'error', msg: 'deadline failed', deadlineId: row.deadline_id, command: row.command, error: errorMessage(error) });
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { iranDayStart, isDomainError, type ContractCommand } from '@app/contracts-domain';
+import { ContractStreams, type CommandContext } from '@app/contracts-app';
+import { PostgresEventStore } from '@app/event-store';
+import { ManualClock } from '@app/platform';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { CONTRACT_ID, CONTRACT_NOW, factsNeedingExam, jalali, openOnline, pay } from '../../../contracts-domain/src/testing/fixtures';
+import { startProjector, type Projector } from '../projector';
+import { waitFor } from '../testing/wait';
+import { DeadlineRunner } from './deadline-runner';
+import { deadlineId, deadlinesProjection } from './deadlines.projection';
+
+const dayStart = (y: number, m: number, d: number) => iranDayStart(jalali(y, m, d));
+const noon = (y: number, m: number, d: number) => new Date(dayStart(y, m, d).getTime() + 12 * 3600_000);
+const before = (instant: Date) => new Date(instant.getTime() - 1);
+/** The first payment deadline is 1405/09/30 (day 20): the lapse is due when 1405/10/01 begins. */
+const LAPSE_DUE = dayStart(1405, 10, 1);
+/** The exam deadline is 1405/11/10 (2 Jalali months): ExamOverdue is due when 1405/11/11 begins. */
+const EXAM_DUE = dayStart(1405, 11, 11);
+
+describe('deadlines: a durable schedule fired on the manual clock', () => {
+  let db: TestDatabase;
+  let eventStore: PostgresEventStore;
+  let clock: ManualClock;
+  let streams: ContractStreams;
+  let projector: Projector;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    eventStore = await PostgresEventStore.create({ pool: db.pool, idlePollMs: 200 });
+    clock = new ManualClock(new Date(CONTRACT_NOW));
+    streams = new ContractStreams(eventStore, clock);
+    // A long poll: anything that fires promptly was woken by the clock or the schedule.
+    projector = await startProjector({ pool: db.pool, eventStore, clock, log: () => undefined, projections: [deadlinesProjection], deadlinePollMs: 60_000 });
+  });
+  afterEach(async () => {
+    await projector.stop();
+    await eventStore.close();
+    await db.drop();
+  });
+
+  const context = (): CommandContext => ({ actor: { sub: 'test', role: 'applicant' }, channel: 'online', correlationId: randomUUID(), commandId: randomUUID() });
+  const run = (command: ContractCommand, at: Date) => {
+    clock.set(at);
+    return streams.execute(CONTRACT_ID, command, context());
+  };
+  const types = async () => (await eventStore.readStream(`contract-${CONTRACT_ID}`)).map((event) => event.type);
+  const caughtUp = () => waitFor(async () => (await projector.status()).every((s) => s.caughtUp), 'the schedule to catch up');
+  const schedule = async () =>
+    (await db.pool.query<{ command: string; due_at: Date }>('SELECT command, due_at FROM projection_deadlines.schedule ORDER BY due_at')).rows;
+
+  /** Moves the clock and lets the runner do whatever is due (it is woken by the clock itself). */
+  async function advanceTo(at: Date) {
+    await caughtUp();
+    clock.set(at);
+    await projector.runDueDeadlines();
+  }
+
+  describe('first payment: 20 days', () => {
+    beforeEach(async () => {
+      await run(openOnline(), new Date(CONTRACT_NOW));
+      await caughtUp();
+    });
+
+    it('schedules the lapse for the start of day 21', async () => {
+      expect(await schedule()).toEqual([{ command: 'MarkLapsed', due_at: LAPSE_DUE }]);
+    });
+
+    it('does nothing on day 20, up to its last millisecond', async () => {
+      await advanceTo(noon(1405, 9, 30));
+      await advanceTo(before(LAPSE_DUE));
+      expect(await types()).toEqual(['ContractOpened']);
+    });
+
+    it('lapses the contract promptly when the clock reaches day 21', async () => {
+      clock.set(LAPSE_DUE);
+      await waitFor(async () => (await types()).includes('ContractLapsed'), 'the lapse', 3_000);
+      expect(await types()).toEqual(['ContractOpened', 'ContractLapsed']);
+      await caughtUp();
+      expect(await schedule()).toEqual([]);
+    });
+
+    it('does nothing once the contract is paid: the deadline leaves the schedule', async () => {
+      await run(pay(1), noon(1405, 9, 30));
+      await caughtUp();
+      expect((await schedule()).map((row) => row.command)).toEqual(['CancelForNonPayment']);
+      await advanceTo(noon(1405, 10, 2));
+      expect(await types()).toEqual(['ContractOpened', 'PaymentConfirmed']);
+    });
+
+    it('lets exactly one of a payment and the lapse win at the same instant: the lapse, as the rules say', async () => {
+      clock.set(LAPSE_DUE);
+      const [payment] = await Promise.allSettled([streams.execute(CONTRACT_ID, pay(1), context()), projector.runDueDeadlines()]);
+      expect(payment.status).toBe('rejected');
+      const refusal = (payment as PromiseRejectedResult).reason;
+      expect(isDomainError(refusal) && refusal.code).toBe('PAYMENT_DEADLINE_PASSED');
+      await waitFor(async () => (await types()).length === 2, 'the lapse');
+      expect(await types()).toEqual(['ContractOpened', 'ContractLapsed']);
+    });
+
+    it('lets the payment win a millisecond before: the lapse then has nothing to do', async () => {
+      clock.set(before(LAPSE_DUE));
+      await streams.execute(CONTRACT_ID, pay(1), context());
+      clock.set(LAPSE_DUE);
+      await projector.runDueDeadlines();
+      await caughtUp();
+      await projector.runDueDeadlines();
+      expect(await types()).toEqual(['ContractOpened', 'PaymentConfirmed']);
+    });
+
+    it('fires once in effect across a crash between the append and the record, and duplicate runners', async () => {
+      // A runner appended the lapse and died before recording it; the schedule has not caught up
+      // (the projector is stopped), so the row is still due when runners come back, three at once.
+      await projector.stop();
+      const id = deadlineId(CONTRACT_ID, 'MarkLapsed', LAPSE_DUE.toISOString());
+      // Its own clock: moving the shared one would wake this projector's runner first.
+      const crashed = new ContractStreams(eventStore, new ManualClock(LAPSE_DUE));
+      await crashed.execute(CONTRACT_ID, { type: 'MarkLapsed', data: {} }, { ...context(), commandId: id });
+      clock.set(LAPSE_DUE);
+      const runners = await Promise.all(
+        [1, 2, 3].map(() => DeadlineRunner.create({ pool: db.pool, streams: new ContractStreams(eventStore, clock), clock, log: () => undefined })),
+      );
+      await Promise.all(runners.map((runner) => runner.runDue()));
+      expect(await types()).toEqual(['ContractOpened', 'ContractLapsed']);
+      const { rows } = await db.pool.query('SELECT deadline_id, command, outcome FROM deadline_firings');
+      expect(rows).toEqual([{ deadline_id: id, command: 'MarkLapsed', outcome: 'nothing_to_do' }]);
+    });
+
+    it('remembers what fired across a restart and fires nothing again', async () => {
+      await advanceTo(LAPSE_DUE);
+      await projector.stop();
+      projector = await startProjector({ pool: db.pool, eventStore, clock, log: () => undefined, projections: [deadlinesProjection] });
+      await advanceTo(noon(1405, 10, 5));
+      expect(await types()).toEqual(['ContractOpened', 'ContractLapsed']);
+      const { rows } = await db.pool.query('SELECT command, outcome FROM deadline_firings');
+      expect(rows).toEqual([{ command: 'MarkLapsed', outcome: 'fired' }]);
+    });
+  });
+
+  describe('exam: 2 months from the contract date', () => {
+    beforeEach(async () => {
+      await run(openOnline({ facts: factsNeedingExam() }), new Date(CONTRACT_NOW));
+      await run(pay(1), noon(1405, 9, 15));
+      await run({ type: 'IssueExamReferral', data: { referralNumber: 'R-1' } }, noon(1405, 9, 16));
+      await caughtUp();
+    });
+
+    it('is not overdue a day before nor on the deadline day itself', async () => {
+      await advanceTo(noon(1405, 11, 9));
+      await advanceTo(before(EXAM_DUE));
+      expect(await types()).not.toContain('ExamOverdue');
+    });
+
+    it('is overdue from the day after the deadline', async () => {
+      await advanceTo(noon(1405, 11, 11));
+      expect(await types()).toEqual(['ContractOpened', 'PaymentConfirmed', 'ExamReferralIssued', 'ExamOverdue']);
+    });
+
+    it('never fires for an exam passed on the last day, even if the schedule has not caught up', async () => {
+      await run({ type: 'RecordExamResult', data: { result: 'passed' } }, new Date(EXAM_DUE.getTime() - 60_000));
+      clock.set(EXAM_DUE);
+      await projector.runDueDeadlines(); // the schedule may still hold the exam deadline
+      await caughtUp();
+      await projector.runDueDeadlines();
+      expect(await types()).toEqual(['ContractOpened', 'PaymentConfirmed', 'ExamReferralIssued', 'ExamResultRecorded']);
+      expect((await schedule()).map((row) => row.command)).toEqual(['CancelForNonPayment']);
+    });
+  });
+});

@@ -1,0 +1,14 @@
+export * from './projection';
+export * from './log';
+export * from './store';
+export * from './runner';
+export * from './rebuild';
+export * from './read-model';
+export * from './projector';
+export * from './metrics';
+export { billingProjection } from './billing/billing.projection';
+export { readSlips, type SlipsAnswer } from './billing/billing.queries';
+export { eligibilityProjection } from './eligibility/eligibility.projection';
+export { readEligibility, type EligibilityAnswer } from './eligibility/eligibility.queries';
+export { deadlinesProjection, deadlineId } from './deadlines/deadlines.projection';
+export { DeadlineRunner, DEADLINE_RUNNER_MIGRATIONS, type DeadlineOutcome } from './deadlines/deadline-runner';

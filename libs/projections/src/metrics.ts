@@ -1,0 +1,28 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { ProjectionStatus } from './runner';
+
+/**
+ * Registers gauges that read the projector's status at scrape time:
+ * projection_position, projection_head_position, projection_lag_seconds, projection_failures,
+ * projection_owner (1 when this process applies the projection).
+ */
+export function registerProjectionMetrics(registry: Registry, status: () => Promise<ProjectionStatus[]>): void {
+  let latest: Promise<ProjectionStatus[]> | undefined;
+  // One status read per scrape, shared by the gauges.
+  const read = () => (latest ??= status().finally(() => setImmediate(() => (latest = undefined))));
+  const gauge = (name: string, help: string, value: (s: ProjectionStatus) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['projection'],
+      registers: [registry],
+      async collect() {
+        for (const s of await read()) this.set({ projection: s.name }, value(s));
+      },
+    });
+  gauge('projection_position', 'Checkpoint: position of the last event applied', (s) => Number(s.position));
+  gauge('projection_head_position', 'Event store head position', (s) => Number(s.head));
+  gauge('projection_lag_seconds', 'Age of the oldest event not yet applied (0 when caught up)', (s) => s.lagSeconds);
+  gauge('projection_failures', 'Consecutive failed attempts of the projection', (s) => s.failures);
+  gauge('projection_owner', '1 when this process owns (applies) the projection', (s) => (s.role === 'owner' ? 1 : 0));
+}

@@ -1,0 +1,213 @@
+import { Client, type Pool } from 'pg';
+import type { EventStore, Subscription } from '@app/event-store';
+import { SystemClock, type Clock } from '@app/platform';
+import { errorMessage, Sleeper, type Log } from './log';
+import { liveSchema, type Projection } from './projection';
+import { rebuild } from './rebuild';
+import { CheckpointMoved, applyBatch, createProjectionSchema, readCheckpoint, withTransaction } from './store';
+
+export type RunnerRole = 'starting' | 'owner' | 'standby' | 'stopped';
+
+export interface ProjectionStatus {
+  name: string;
+  version: number;
+  /** owner: this process applies events; standby: another process holds the projection. */
+  role: RunnerRole;
+  /** Checkpoint and event-store head, as decimal strings (positions are 64-bit). */
+  position: string;
+  head: string;
+  caughtUp: boolean;
+  /** How long the oldest event not yet applied has waited; 0 when caught up. */
+  lagSeconds: number;
+  /** Consecutive failed attempts; the runner retries with backoff. */
+  failures: number;
+  lastError: { message: string; at: string } | null;
+}
+
+export interface RunnerOptions {
+  pool: Pool;
+  eventStore: EventStore;
+  projection: Projection;
+  log: Log;
+  batchSize?: number;
+  /** How often a standby tries to take the projection over (default 1 s). */
+  standbyPollMs?: number;
+  /** Longest backoff after a failure (default 30 s). */
+  maxBackoffMs?: number;
+  /** After each committed batch (e.g. to wake the deadline runner). */
+  onCommitted?: (position: bigint) => void;
+  /** Operational time for lag and error stamps (not the business clock). */
+  clock?: Clock;
+}
+
+/** Key space of the ownership leases: one session-level advisory lock per projection. */
+const LEASE_LOCK_CLASS = 0x5052_4f4a; // "PROJ"
+
+/**
+ * Runs one projection: takes its lease (a session advisory lock on a dedicated connection, so it
+ * is released the moment this process or its connection dies), creates or rebuilds its tables
+ * if needed, then subscribes from the stored checkpoint and applies batches, each committed with
+ * the checkpoint. A standby polls for the lease. Failures are retried with backoff and reported
+ * in `status()`; they never reach other projections, which have their own runners.
+ */
+export class ProjectionRunner {
+  private readonly schema: string;
+  private readonly clock: Clock;
+  private readonly sleeper = new Sleeper();
+  private lease: Client | undefined;
+  private leased = false;
+  private role: RunnerRole = 'starting';
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private interrupt: (() => void) | undefined;
+  private expected = 0n;
+  private failures = 0;
+  private lastError: ProjectionStatus['lastError'] = null;
+
+  constructor(private readonly options: RunnerOptions) {
+    this.schema = liveSchema(options.projection.name);
+    this.clock = options.clock ?? new SystemClock();
+  }
+
+  get name(): string {
+    return this.options.projection.name;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.interrupt?.();
+    this.sleeper.close();
+    await this.loop;
+    this.role = 'stopped';
+  }
+
+  async status(): Promise<ProjectionStatus> {
+    const { pool, eventStore, projection } = this.options;
+    const [checkpoint, head] = await Promise.all([readCheckpoint(pool, this.schema), eventStore.headPosition()]);
+    const position = checkpoint?.position ?? 0n;
+    let lagSeconds = 0;
+    if (position < head) {
+      const [oldest] = await eventStore.readAll({ fromPosition: position, limit: 1 });
+      if (oldest) lagSeconds = Math.max(0, (this.clock.now().getTime() - oldest.recordedAt.getTime()) / 1000);
+    }
+    return {
+      name: projection.name,
+      version: projection.version,
+      role: this.role,
+      position: position.toString(),
+      head: head.toString(),
+      caughtUp: position >= head,
+      lagSeconds,
+      failures: this.failures,
+      lastError: this.lastError,
+    };
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (!(await this.acquireLease())) {
+          this.role = 'standby';
+          await this.sleeper.sleep(this.options.standbyPollMs ?? 1_000);
+          continue;
+        }
+        this.role = 'owner';
+        await this.ownUntilInterrupted();
+      } catch (error) {
+        this.failed(error);
+        await this.sleeper.sleep(this.backoffMs());
+      }
+    }
+    await this.releaseLease();
+  }
+
+  /** Subscribes from the stored checkpoint; returns when stopped, the lease is lost, or the checkpoint moved. */
+  private async ownUntilInterrupted(): Promise<void> {
+    const { pool, eventStore, projection } = this.options;
+    const checkpoint = await this.ensureTables();
+    this.expected = checkpoint;
+    const interrupted = new Promise<void>((resolve) => (this.interrupt = resolve));
+    if (this.stopped || !this.leased) return;
+    const subscription: Subscription = eventStore.subscribe({
+      fromPosition: checkpoint,
+      batchSize: this.options.batchSize ?? 500,
+      handler: async (batch) => {
+        const position = await withTransaction(pool, (tx) => applyBatch(tx, projection, this.schema, batch, this.expected));
+        this.expected = position;
+        this.failures = 0;
+        this.options.onCommitted?.(position);
+      },
+      onError: (error) => {
+        this.failed(error);
+        // Resubscribe from the stored checkpoint rather than apply anything twice.
+        if (error instanceof CheckpointMoved) this.interrupt?.();
+      },
+    });
+    await interrupted;
+    this.interrupt = undefined;
+    await subscription.stop();
+  }
+
+  /** Creates the live tables on first start, rebuilds them when this code's version differs. */
+  private async ensureTables(): Promise<bigint> {
+    const { pool, projection } = this.options;
+    let checkpoint = await readCheckpoint(pool, this.schema);
+    if (checkpoint === undefined) {
+      await withTransaction(pool, (tx) => createProjectionSchema(tx, projection, this.schema));
+    } else if (checkpoint.version !== projection.version) {
+      this.options.log({ level: 'warn', msg: 'projection version changed: rebuilding', projection: projection.name, from: checkpoint.version, to: projection.version });
+      await rebuild({ pool, eventStore: this.options.eventStore, projection, batchSize: this.options.batchSize });
+    }
+    checkpoint = await readCheckpoint(pool, this.schema);
+    return checkpoint!.position;
+  }
+
+  private async acquireLease(): Promise<boolean> {
+    if (this.leased) return true;
+    if (!this.lease) {
+      const client = new Client({ ...this.options.pool.options, keepAlive: true });
+      client.on('error', () => this.leaseLost(client));
+      client.on('end', () => this.leaseLost(client));
+      this.lease = client;
+      await client.connect();
+    }
+    const { rows } = await this.lease.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [
+      LEASE_LOCK_CLASS,
+      this.options.projection.name,
+    ]);
+    this.leased = rows[0]!.locked;
+    if (this.leased) this.options.log({ level: 'info', msg: 'projection lease taken', projection: this.name });
+    return this.leased;
+  }
+
+  private leaseLost(client: Client): void {
+    if (this.lease !== client) return;
+    if (this.leased && !this.stopped) this.options.log({ level: 'warn', msg: 'projection lease lost', projection: this.name });
+    this.lease = undefined;
+    this.leased = false;
+    client.end().catch(() => undefined);
+    this.interrupt?.();
+  }
+
+  private async releaseLease(): Promise<void> {
+    const client = this.lease;
+    this.lease = undefined;
+    this.leased = false;
+    await client?.end().catch(() => undefined);
+  }
+
+  private failed(error: unknown): void {
+    this.failures += 1;
+    this.lastError = { message: errorMessage(error), at: this.clock.now().toISOString() };
+    const level = error instanceof CheckpointMoved ? 'warn' : 'error';
+    this.options.log({ level, msg: 'projection batch failed', projection: this.name, failures: this.failures, error: this.lastError.message });
+  }
+
+  private backoffMs(): number {
+    return Math.min(100 * 2 ** Math.min(this.failures, 16), this.options.maxBackoffMs ?? 30_000);
+  }
+}
