@@ -1,0 +1,236 @@
+import { createHmac } from 'node:crypto';
+import { PEOPLE, TEST_SECRET, startTestApp, type TestApp } from './support/test-app';
+import { bearer, examContract, expectProblem, openBody, openOnline, pay, People } from './support/scenario';
+
+const MULTI_REASON = '1754395015';
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** Every error code of API.md's Errors section, produced over HTTP with its status and problem body. */
+describe('e2e: every error code', () => {
+  let t: TestApp;
+  const people = new People([...Object.values(PEOPLE), MULTI_REASON]);
+  const applicant = (nationalCode: string) => bearer(t.token({ role: 'applicant', nationalCode }));
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  describe('422 NOT_ELIGIBLE names its reasons', () => {
+    it.each([
+      [PEOPLE.insufficientHistory, ['INSUFFICIENT_HISTORY']],
+      [PEOPLE.ageLimit, ['AGE_LIMIT']],
+      [PEOPLE.currentlyInsured, ['CURRENTLY_INSURED']],
+      [PEOPLE.notMainInsured, ['NOT_MAIN_INSURED']],
+      [PEOPLE.selfEmployed, ['SELF_EMPLOYED_CONTRACT']],
+      [MULTI_REASON, ['INSUFFICIENT_HISTORY', 'AGE_LIMIT', 'CURRENTLY_INSURED', 'SELF_EMPLOYED_CONTRACT']],
+    ])('quote for %s → %j', async (nationalCode, reasons) => {
+      const res = await t.http().post('/v1/quotes').set(applicant(nationalCode)).send({ requestedMonthlyPremium: 30_000_000 });
+      const problem = expectProblem(res, 422, 'NOT_ELIGIBLE');
+      expect([...(problem.reasons as string[])].sort()).toEqual([...reasons].sort());
+    });
+
+    it('an online open is refused the same way, and nothing is appended', async () => {
+      const head = await t.runtime.eventStore.headPosition();
+      const body = {
+        requestedMonthlyPremium: 30_000_000,
+        acceptTerms: { version: 'any' },
+        confirm: { premiumRate: 0.27, wageBasis: 111_111_111, startDate: '2026-12-01' },
+      };
+      const res = await t.http().post('/v1/contracts').set(applicant(MULTI_REASON)).send(body);
+      expect(expectProblem(res, 422, 'NOT_ELIGIBLE').reasons).toHaveLength(4);
+      expect(await t.runtime.eventStore.headPosition()).toBe(head);
+    });
+  });
+
+  it('422 WAGE_OUT_OF_RANGE carries minPremium and maxPremium, in both details', async () => {
+    const token = applicant(PEOPLE.walkthrough);
+    for (const requestedMonthlyPremium of [1, 999_999_999_999]) {
+      const res = await t.http().post('/v1/quotes').set(token).send({ requestedMonthlyPremium });
+      const problem = expectProblem(res, 422, 'WAGE_OUT_OF_RANGE');
+      expect(problem.minPremium).toEqual(expect.any(Number));
+      expect(problem.maxPremium).toBeGreaterThan(problem.minPremium as number);
+      expect(problem.detail).toContain((problem.minPremium as number).toLocaleString('en-US'));
+      expect(problem.detailFa).toContain((problem.maxPremium as number).toLocaleString('fa-IR'));
+    }
+  });
+
+  it('422 QUOTE_MISMATCH when the confirmed rate, wage basis or start date differ', async () => {
+    const { token, body } = await openBody(t, people.next().nationalCode);
+    for (const confirm of [
+      { ...body.confirm, premiumRate: 0.3 },
+      { ...body.confirm, wageBasis: body.confirm.wageBasis + 1 },
+      { ...body.confirm, startDate: '2026-12-22' },
+    ]) {
+      expectProblem(await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, confirm }), 422, 'QUOTE_MISMATCH');
+    }
+  });
+
+  it('422 TERMS_NOT_ACCEPTED without acceptance or with another version', async () => {
+    const { token, body } = await openBody(t, people.next().nationalCode);
+    const { acceptTerms: _accepted, ...withoutTerms } = body;
+    expectProblem(await t.http().post('/v1/contracts').set(bearer(token)).send(withoutTerms), 422, 'TERMS_NOT_ACCEPTED');
+    expectProblem(await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, acceptTerms: { version: '1399-01' } }), 422, 'TERMS_NOT_ACCEPTED');
+  });
+
+  it('422 EXAM_UNDERTAKING_REQUIRED when a non-exempt applicant does not undertake the exam', async () => {
+    const { token, body } = await openBody(t, people.next('required').nationalCode);
+    expectProblem(await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, examUndertaking: false }), 422, 'EXAM_UNDERTAKING_REQUIRED');
+  });
+
+  it.each([
+    ['a 16-year-old', PEOPLE.minor16],
+    ['a person under guardianship', PEOPLE.guardianship],
+  ])('422 BRANCH_VISIT_REQUIRED online for %s', async (_who, nationalCode) => {
+    const { token, body } = await openBody(t, nationalCode);
+    expectProblem(await t.http().post('/v1/contracts').set(bearer(token)).send(body), 422, 'BRANCH_VISIT_REQUIRED');
+  });
+
+  it('422 WAGE_CHANGE_NOT_ALLOWED after the first payment', async () => {
+    const { token, contract } = await openOnline(t, people.next().nationalCode);
+    expect((await pay(t, contract)).status).toBe(201);
+    const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).send({ requestedMonthlyPremium: 40_000_000 });
+    expectProblem(res, 422, 'WAGE_CHANGE_NOT_ALLOWED');
+  });
+
+  it('422 PAYMENTS_BLOCKED for periods beyond the exam window before the exam is passed', async () => {
+    const { contract } = await examContract(t, people, 'paid');
+    expectProblem(await pay(t, contract, 12), 422, 'PAYMENTS_BLOCKED');
+  });
+
+  it('422 AMOUNT_MISMATCH unless amount = periods × premium exactly', async () => {
+    const { contract } = await openOnline(t, people.next().nationalCode);
+    const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
+    const res = await t
+      .http()
+      .post('/v1/payments')
+      .set(bank)
+      .send({ contractId: contract.id, periods: 2, amount: contract.monthlyPremium * 2 + 1, bankReference: 'AMT-1', paidAt: '2026-12-02T10:00:00Z' });
+    expectProblem(res, 422, 'AMOUNT_MISMATCH');
+  });
+
+  it('422 EXAM_NOT_REQUIRED: no referral for an exempt contract', async () => {
+    const { token, contract } = await openOnline(t, people.next().nationalCode);
+    expectProblem(await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)), 422, 'EXAM_NOT_REQUIRED');
+  });
+
+  it('422 CONTRACT_NOT_ACTIVE on a terminated contract', async () => {
+    const { token, contract } = await examContract(t, people, 'failed');
+    await t
+      .http()
+      .post(`/v1/contracts/${contract.id}/exam/determination`)
+      .set(bearer(t.token({ role: 'branch_officer', branchId: contract.branchId })))
+      .send({ outcome: 'rejected', note: 'رد' })
+      .expect(200);
+    expectProblem(await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)), 422, 'CONTRACT_NOT_ACTIVE');
+  });
+
+  it('409 ACTIVE_CONTRACT_EXISTS for a second contract of the same person', async () => {
+    const person = people.next().nationalCode;
+    await openOnline(t, person);
+    const { token, body } = await openBody(t, person);
+    expectProblem(await t.http().post('/v1/contracts').set(bearer(token)).send(body), 409, 'ACTIVE_CONTRACT_EXISTS');
+  });
+
+  it('412 PRECONDITION_FAILED for a stale If-Match', async () => {
+    const { token, contract } = await openOnline(t, people.next().nationalCode);
+    const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).set('If-Match', '"3"').send({ requestedMonthlyPremium: 40_000_000 });
+    expectProblem(res, 412, 'PRECONDITION_FAILED');
+  });
+
+  it('409 IDEMPOTENCY_KEY_REUSED for the same key with another body', async () => {
+    const { token, contract } = await openOnline(t, people.next().nationalCode);
+    const url = `/v1/contracts/${contract.id}/wage`;
+    await t.http().put(url).set(bearer(token)).set('Idempotency-Key', 'wage-1').send({ requestedMonthlyPremium: 40_000_000 }).expect(200);
+    const res = await t.http().put(url).set(bearer(token)).set('Idempotency-Key', 'wage-1').send({ requestedMonthlyPremium: 45_000_000 });
+    expectProblem(res, 409, 'IDEMPOTENCY_KEY_REUSED');
+  });
+
+  describe('404 NOT_FOUND', () => {
+    const unknownId = '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f';
+    it('an unknown contract', async () => {
+      expectProblem(await t.http().get(`/v1/contracts/${unknownId}`).set(bearer(t.token({ role: 'auditor' }))), 404, 'NOT_FOUND');
+    });
+    it('a command on an unknown contract', async () => {
+      const res = await t.http().put(`/v1/contracts/${unknownId}/wage`).set(applicant(PEOPLE.walkthrough)).send({ requestedMonthlyPremium: 30_000_000 });
+      expectProblem(res, 404, 'NOT_FOUND');
+    });
+    it('an unknown route', async () => {
+      expectProblem(await t.http().get('/v1/nothing-here').set(bearer(t.token({ role: 'auditor' }))), 404, 'NOT_FOUND');
+    });
+  });
+
+  describe('400 VALIDATION_FAILED lists the field problems', () => {
+    const token = () => applicant(PEOPLE.walkthrough);
+    it.each([
+      ['an unknown field', { requestedMonthlyPremium: 30_000_000, nationalCode: '0089216091' }, 'nationalCode'],
+      ['a missing field', {}, 'requestedMonthlyPremium'],
+      ['a fractional rial', { requestedMonthlyPremium: 30_000_000.5 }, 'requestedMonthlyPremium'],
+      ['a string for a number', { requestedMonthlyPremium: '30000000' }, 'requestedMonthlyPremium'],
+    ])('%s', async (_what, body, field) => {
+      const problem = expectProblem(await t.http().post('/v1/quotes').set(token()).send(body), 400, 'VALIDATION_FAILED');
+      expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: expect.stringContaining(field), message: expect.any(String) })]));
+    });
+    it('a nested field of the open body', async () => {
+      const res = await t.http().post('/v1/contracts').set(token()).send({ requestedMonthlyPremium: 30_000_000, confirm: { premiumRate: 0.27, wageBasis: 1, startDate: 'tomorrow' } });
+      const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'confirm.startDate' })]));
+    });
+    it('a malformed If-Match', async () => {
+      const { token: owner, contract } = await openOnline(t, people.next().nationalCode);
+      const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(owner)).set('If-Match', 'yesterday').send({ requestedMonthlyPremium: 40_000_000 });
+      expectProblem(res, 400, 'VALIDATION_FAILED');
+    });
+    it('a contract id that is not a UUID', async () => {
+      expectProblem(await t.http().get('/v1/contracts/123').set(bearer(t.token({ role: 'auditor' }))), 400, 'VALIDATION_FAILED');
+    });
+    it('malformed JSON is a 400 problem too', async () => {
+      const res = await t.http().post('/v1/quotes').set(token()).set('Content-Type', 'application/json').send('{"requestedMonthlyPremium": ');
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.detailFa).toMatch(/[\u0600-\u06FF]/);
+    });
+  });
+
+  describe('401 UNAUTHENTICATED', () => {
+    const claims = { sub: 'mallory', role: 'auditor', exp: Math.floor(Date.now() / 1000) + 3600 };
+    const hs256 = (payload: object, secret: string) => {
+      const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}`;
+      return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+    };
+    it.each([
+      ['no Authorization header', undefined],
+      ['a non-bearer scheme', 'Basic YWRtaW46YWRtaW4='],
+      ['garbage', 'Bearer not.a.jwt'],
+      ['alg: none', `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`],
+      ['alg: none with a signature', `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.c2lnbmF0dXJl`],
+      ['a wrong signature', `Bearer ${hs256(claims, 'not-the-secret')}`],
+      ['an expired token', `Bearer ${hs256({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, TEST_SECRET)}`],
+      ['an unknown role', `Bearer ${hs256({ ...claims, role: 'admin' }, TEST_SECRET)}`],
+    ])('%s', async (_what, authorization) => {
+      const request = t.http().get('/v1/terms');
+      const res = await (authorization ? request.set('Authorization', authorization) : request);
+      expectProblem(res, 401, 'UNAUTHENTICATED');
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+    });
+    it('a correctly signed token of the same claims is accepted (the cases above fail for their flaw alone)', async () => {
+      await t.http().get('/v1/terms').set('Authorization', `Bearer ${hs256(claims, TEST_SECRET)}`).expect(200);
+    });
+  });
+
+  // Last: it moves the clock past the first payment deadline.
+  it('422 PAYMENT_DEADLINE_PASSED on day 21, and the lapsed contract refuses changes (CONTRACT_NOT_ACTIVE)', async () => {
+    const { token, contract } = await openOnline(t, people.next().nationalCode);
+    expect(contract.paymentDeadline).toBe('2026-12-21');
+    t.clock.set(new Date('2026-12-22T08:00:00Z'));
+    try {
+      expectProblem(await pay(t, contract), 422, 'PAYMENT_DEADLINE_PASSED');
+      const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).send({ requestedMonthlyPremium: 40_000_000 });
+      expectProblem(res, 422, 'CONTRACT_NOT_ACTIVE');
+    } finally {
+      t.clock.set(new Date('2026-12-01T08:00:00Z'));
+    }
+  });
+});
