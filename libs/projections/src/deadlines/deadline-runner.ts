@@ -4,7 +4,6 @@ import type { ContractStreams } from '@app/contracts-app';
 import { migrate, type Clock, type Migration } from '@app/platform';
 import { errorMessage, Sleeper, type Log } from '../log';
 import { liveSchema } from '../projection';
-import { withTransaction } from '../store';
 
 /**
  * What the runner did with each deadline. Kept apart from the schedule (a projection, rebuilt
@@ -46,10 +45,11 @@ interface DueRow {
 }
 
 const SCHEDULE = `${liveSchema('deadlines')}.schedule`;
+const CLAIM_LOCK_CLASS = 0x4445_4144; // "DEAD"
 
 /**
  * Issues each due deadline's command through ContractStreams. Exactly once in effect:
- *  - due rows are claimed with FOR UPDATE SKIP LOCKED, so concurrent runners take different ones;
+ *  - a due row is claimed with an advisory lock, so concurrent runners never fire it together;
  *  - the command id is the deadline id, so events get the same ids on any retry and a crash
  *    between "appended" and "recorded" appends nothing the second time;
  *  - `decide` answers NOTHING_TO_DO when the reason vanished (paid, passed, already closed).
@@ -122,31 +122,45 @@ export class DeadlineRunner {
     }
   }
 
+  /**
+   * Claims with a session advisory lock per deadline, in autocommit: a transaction holding an xid
+   * across the command would hold back event visibility for every reader of the event store.
+   */
   private async fireBatch(): Promise<{ claimed: number; recorded: number }> {
     const { pool, clock } = this.options;
-    return withTransaction(pool, async (tx) => {
-      const now = clock.now();
-      const { rows } = await tx.query<DueRow>(
+    const db = await pool.connect();
+    try {
+      const { rows } = await db.query<DueRow>(
         `SELECT s.deadline_id, s.contract_id, s.command, s.due_at FROM ${SCHEDULE} s
          WHERE s.due_at <= $1 AND NOT EXISTS (SELECT 1 FROM deadline_firings f WHERE f.deadline_id = s.deadline_id)
          ORDER BY s.due_at, s.deadline_id
-         LIMIT $2
-         FOR UPDATE OF s SKIP LOCKED`,
-        [now, this.options.batchSize ?? 50],
+         LIMIT $2`,
+        [clock.now(), this.options.batchSize ?? 50],
       );
       let recorded = 0;
       for (const row of rows) {
-        const outcome = await this.fire(row);
-        if (outcome === undefined) continue;
-        recorded += 1;
-        await tx.query(
-          `INSERT INTO deadline_firings (deadline_id, contract_id, command, due_at, outcome, fired_at)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (deadline_id) DO NOTHING`,
-          [row.deadline_id, row.contract_id, row.command, row.due_at, outcome, clock.now()],
-        );
+        const lock = [CLAIM_LOCK_CLASS, row.deadline_id];
+        const claim = await db.query<{ claimed: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS claimed', lock);
+        if (!claim.rows[0]!.claimed) continue; // another runner is on it
+        try {
+          const done = await db.query('SELECT 1 FROM deadline_firings WHERE deadline_id = $1', [row.deadline_id]);
+          if (done.rows.length > 0) continue; // it finished between our read and our claim
+          const outcome = await this.fire(row);
+          if (outcome === undefined) continue;
+          await db.query(
+            `INSERT INTO deadline_firings (deadline_id, contract_id, command, due_at, outcome, fired_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (deadline_id) DO NOTHING`,
+            [row.deadline_id, row.contract_id, row.command, row.due_at, outcome, clock.now()],
+          );
+          recorded += 1;
+        } finally {
+          await db.query('SELECT pg_advisory_unlock($1, hashtext($2))', lock);
+        }
       }
       return { claimed: rows.length, recorded };
-    });
+    } finally {
+      db.release();
+    }
   }
 
   /** Undefined: not done now, left for the next round. */

@@ -45,7 +45,11 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
     return streams.execute(CONTRACT_ID, command, context());
   };
   const types = async () => (await eventStore.readStream(`contract-${CONTRACT_ID}`)).map((event) => event.type);
-  const caughtUp = () => waitFor(async () => (await projector.status()).every((s) => s.caughtUp), 'the schedule to catch up');
+  /** Until the schedule includes the contract's last event (the head may lag behind an open transaction). */
+  const caughtUp = async () => {
+    const last = (await eventStore.readStream(`contract-${CONTRACT_ID}`)).at(-1)!.position;
+    await waitFor(async () => (await projector.status()).every((s) => BigInt(s.position) >= last), 'the schedule to catch up');
+  };
   const schedule = async () =>
     (await db.pool.query<{ command: string; due_at: Date }>('SELECT command, due_at FROM projection_deadlines.schedule ORDER BY due_at')).rows;
 
