@@ -1,0 +1,121 @@
+import type { PoolClient } from 'pg';
+import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { billingProjection } from './billing/billing.projection';
+import { liveSchema, type Projection } from './projection';
+import { rebuild, replayInto } from './rebuild';
+import { ProjectionRunner } from './runner';
+import { createProjectionSchema, withTransaction } from './store';
+import { appendContracts } from './testing/contracts';
+import { dumpSchema } from './testing/harness';
+import { waitFor } from './testing/wait';
+
+describe('projection runner', () => {
+  let db: TestDatabase;
+  let eventStore: PostgresEventStore;
+  const runners: ProjectionRunner[] = [];
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    eventStore = await PostgresEventStore.create({ pool: db.pool, idlePollMs: 100 });
+  });
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map((runner) => runner.stop()));
+    await eventStore.close();
+    await db.drop();
+  });
+
+  function startRunner(projection: Projection, batchSize = 7): ProjectionRunner {
+    const runner = new ProjectionRunner({ pool: db.pool, eventStore, projection, log: () => undefined, batchSize, standbyPollMs: 50, maxBackoffMs: 200 });
+    runners.push(runner);
+    runner.start();
+    return runner;
+  }
+
+  const lastPosition = async () => (await eventStore.readAll()).at(-1)!.position;
+  const reaches = (runner: ProjectionRunner, position: bigint) =>
+    waitFor(async () => BigInt((await runner.status()).position) >= position, `${runner.name} to reach ${position}`);
+
+  /** The rows a clean replay from position 0 gives, to compare with the live ones. */
+  async function cleanReplay(projection: Projection): Promise<Record<string, string[]>> {
+    const schema = `${liveSchema(projection.name)}_clean`;
+    await withTransaction(db.pool, (tx) => createProjectionSchema(tx, projection, schema));
+    await replayInto({ pool: db.pool, eventStore, projection, schema, batchSize: 1000 });
+    return dumpSchema(db.pool, schema);
+  }
+
+  it('keeps other projections going while one fails, retries it with backoff and reports the error', async () => {
+    let broken = true;
+    const fragile: Projection = {
+      name: 'fragile',
+      version: 1,
+      tables: ['CREATE TABLE seen (position BIGINT PRIMARY KEY)'],
+      handles: () => true,
+      async apply(tx: PoolClient, events: readonly RecordedEvent[]) {
+        if (broken) throw new Error('disk on fire');
+        await tx.query('INSERT INTO seen SELECT unnest($1::bigint[])', [events.map((e) => e.position.toString())]);
+      },
+    };
+    await appendContracts(eventStore, 5);
+    const failing = startRunner(fragile);
+    const billing = startRunner(billingProjection);
+    const head = await lastPosition();
+    await reaches(billing, head);
+
+    const status = await waitFor(async () => {
+      const s = await failing.status();
+      return s.failures >= 2 && s;
+    }, 'retries');
+    expect(status).toMatchObject({ name: 'fragile', role: 'owner', position: '0', caughtUp: false, lastError: { message: 'disk on fire' } });
+    expect(status.lagSeconds).toBeGreaterThanOrEqual(0);
+
+    broken = false;
+    await reaches(failing, head);
+    const { rows } = await db.pool.query<{ count: number }>('SELECT count(*)::int AS count FROM projection_fragile.seen');
+    expect(rows[0]!.count).toBe((await eventStore.readAll()).length);
+    expect(await failing.status()).toMatchObject({ failures: 0, caughtUp: true, lagSeconds: 0 });
+  });
+
+  it('gives one process the projection; a standby takes over when the owner stops', async () => {
+    await appendContracts(eventStore, 3);
+    const first = startRunner(billingProjection);
+    await reaches(first, await lastPosition());
+    const second = startRunner(billingProjection);
+    await waitFor(async () => (await second.status()).role === 'standby', 'the standby');
+    expect((await first.status()).role).toBe('owner');
+
+    await first.stop();
+    await appendContracts(eventStore, 3);
+    await reaches(second, await lastPosition());
+    expect((await second.status()).role).toBe('owner');
+    expect(await dumpSchema(db.pool, liveSchema('billing'))).toEqual(await cleanReplay(billingProjection));
+  });
+
+  it('rebuilds into fresh tables and swaps them in while the runner keeps applying new events', async () => {
+    await appendContracts(eventStore, 20);
+    const runner = startRunner(billingProjection);
+    const progress: bigint[] = [];
+    const writing = appendContracts(eventStore, 20);
+    const rebuilt = await rebuild({ pool: db.pool, eventStore, projection: billingProjection, batchSize: 5, onProgress: (p) => progress.push(p.position) });
+    await writing;
+    expect(rebuilt.events).toBeGreaterThan(0);
+    expect(progress).toEqual([...progress].sort((a, b) => (a < b ? -1 : 1)));
+    await reaches(runner, await lastPosition());
+    expect(await dumpSchema(db.pool, liveSchema('billing'))).toEqual(await cleanReplay(billingProjection));
+    const { rows } = await db.pool.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'projection_billing%' ORDER BY 1`);
+    expect(rows.map((r) => r.nspname)).toEqual(['projection_billing', 'projection_billing_clean']);
+  });
+
+  it('rebuilds on start when the code has a new version of the projection', async () => {
+    await appendContracts(eventStore, 4);
+    const v1 = startRunner(billingProjection);
+    await reaches(v1, await lastPosition());
+    await v1.stop();
+    await db.pool.query('DELETE FROM projection_billing.contracts'); // what v1 left behind is not trusted
+
+    const v2 = startRunner({ ...billingProjection, version: 2 });
+    await waitFor(async () => (await db.pool.query('SELECT version FROM projection_billing.checkpoint')).rows[0].version === 2, 'v2');
+    await reaches(v2, await lastPosition());
+    expect(await dumpSchema(db.pool, liveSchema('billing'))).toEqual(await cleanReplay({ ...billingProjection, version: 2 }));
+  });
+});

@@ -1,0 +1,26 @@
+/** Test support: real contracts appended through ContractStreams. */
+import { randomUUID } from 'node:crypto';
+import { ContractStreams, type CommandContext } from '@app/contracts-app';
+import type { EventStore } from '@app/event-store';
+import { ManualClock } from '@app/platform';
+import { CONTRACT_NOW, openOnline, pay } from '../../../contracts-domain/src/testing/fixtures';
+
+export const context = (): CommandContext => ({
+  actor: { sub: 'test', role: 'applicant' },
+  channel: 'online',
+  correlationId: randomUUID(),
+  commandId: randomUUID(),
+});
+
+/** Opens `count` contracts (every other one paid): two or one events each. */
+export async function appendContracts(eventStore: EventStore, count: number): Promise<string[]> {
+  const streams = new ContractStreams(eventStore, new ManualClock(new Date(CONTRACT_NOW)));
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const contractId = randomUUID();
+    await streams.execute(contractId, openOnline({ contractId, contractNumber: String(1405_000_000 + i) }), context());
+    if (i % 2 === 0) await streams.execute(contractId, pay(1, { bankReference: `BR-${contractId}` }), context());
+    ids.push(contractId);
+  }
+  return ids;
+}
