@@ -1,0 +1,38 @@
+import { PostgresEventStore } from '@app/event-store';
+import { SystemClock, createPool, loadConfig } from '@app/platform';
+import { startProjector, type LogEntry } from '@app/projections';
+
+const log = (entry: LogEntry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+
+/**
+ * The projector alone (`node dist/apps/projector/src/main.js`), for running it apart from the API
+ * and scaling it separately; any number may run, one owns each projection. It needs DATABASE_URL
+ * (the API's embedded PostgreSQL belongs to the API process). Deadlines fire by the system clock;
+ * with CLOCK_MODE=manual they are left to the API process, which owns the manual clock.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run the projector on its own');
+  const pool = createPool(config.databaseUrl, { max: 10, applicationName: 'projector' });
+  const eventStore = await PostgresEventStore.create({ pool });
+  const projector = await startProjector({ pool, eventStore, clock: new SystemClock(), log, deadlines: config.clock.mode === 'system' });
+  log({ level: 'info', msg: 'projector started' });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log({ level: 'info', msg: `${signal}: stopping projector` });
+    await projector.stop();
+    await eventStore.close();
+    await pool.end();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
