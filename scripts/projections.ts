@@ -1,0 +1,61 @@
+/**
+ * `npm run projections -- status` prints each projection's checkpoint, head and lag;
+ * `npm run projections -- rebuild <name>` replays one projection from position 0 into fresh
+ * tables and swaps them in, while the service keeps serving (and applying to) the old ones.
+ * Uses DATABASE_URL, or else the embedded PostgreSQL under DATA_DIR (only while the API is not
+ * running: that server belongs to the API process).
+ */
+import { join } from 'node:path';
+import { PostgresEventStore } from '@app/event-store';
+import { createPool, loadConfig, startEmbeddedPostgres, type RunningPostgres } from '@app/platform';
+import { PROJECTIONS, ProjectionRunner, rebuild, type RebuildProgress } from '@app/projections';
+
+export function progressLine(p: RebuildProgress): string {
+  const fraction = p.total === 0n ? 1 : Number((p.position * 1000n) / p.total) / 1000;
+  const width = 30;
+  const filled = Math.round(fraction * width);
+  const eta = p.etaSeconds === null ? '?' : `${Math.ceil(p.etaSeconds)}s`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.position}/${p.total}  ${p.events} events  ${Math.round(p.eventsPerSecond)} ev/s  ETA ${eta}`;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, name] = argv;
+  if (command !== 'status' && command !== 'rebuild') throw new Error('usage: projections status | projections rebuild <name>');
+  const projection = PROJECTIONS.find((p) => p.name === name);
+  if (command === 'rebuild' && !projection) throw new Error(`unknown projection "${name}"; one of: ${PROJECTIONS.map((p) => p.name).join(', ')}`);
+
+  const config = loadConfig();
+  let embedded: RunningPostgres | undefined;
+  const url = config.databaseUrl ?? (embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg') })).url;
+  const pool = createPool(url, { max: 4, applicationName: 'projections-cli' });
+  const eventStore = await PostgresEventStore.create({ pool });
+  try {
+    if (command === 'status') {
+      for (const p of PROJECTIONS) {
+        // A runner never started only reads: status needs no lease.
+        const status = await new ProjectionRunner({ pool, eventStore, projection: p, log: () => undefined }).status();
+        process.stdout.write(`${p.name.padEnd(12)} v${p.version}  position ${status.position}  head ${status.head}  lag ${status.lagSeconds.toFixed(1)}s${status.caughtUp ? '  caught up' : ''}\n`);
+      }
+      return;
+    }
+    const result = await rebuild({
+      pool,
+      eventStore,
+      projection: projection!,
+      onProgress: (progress) => process.stderr.write(`\r${progressLine(progress)}`),
+    });
+    process.stderr.write('\n');
+    process.stdout.write(`${projection!.name}: rebuilt from ${result.events} events, swapped in at position ${result.position}\n`);
+  } finally {
+    await eventStore.close();
+    await pool.end();
+    await embedded?.stop();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
