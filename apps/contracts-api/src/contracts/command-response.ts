@@ -43,8 +43,8 @@ export interface IdempotencyOptions {
 /**
  * Runs a command route: builds its context (actor, request id, If-Match, a command id that is
  * stable across retries of one idempotency key), answers a repeated key from the stored response,
- * and keeps the first answer (success or refusal) for later repeats. 5xx answers are not kept, so
- * a retry after a crash runs again, and appends nothing new thanks to the stable command id.
+ * and keeps the first answer (success or refusal) for later repeats. 5xx answers and concurrency
+ * conflicts are not kept, so a retry runs again, and appends nothing new thanks to the stable command id.
  */
 @Injectable()
 export class CommandResponder {
@@ -91,8 +91,10 @@ export class CommandResponder {
       result = await execute();
     } catch (error) {
       const problem = problemOf(error);
-      if (problem.status < 500) await this.idempotency.complete(scope, key, { status: problem.status, body: problem });
-      else await this.idempotency.release(scope, key);
+      // A 5xx or a lost race says nothing about the request itself: the client is told to retry,
+      // so a retry with this key must run again instead of replaying the conflict forever.
+      if (problem.status >= 500 || problem.code === 'CONCURRENCY_CONFLICT') await this.idempotency.release(scope, key);
+      else await this.idempotency.complete(scope, key, { status: problem.status, body: problem });
       throw error;
     }
     const stored: StoredResponse = { status: result.status, body: result.body, ...(result.headers ? { headers: result.headers } : {}) };
