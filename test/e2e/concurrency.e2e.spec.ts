@@ -1,0 +1,167 @@
+import type { Response } from 'supertest';
+import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
+import { bearer, eventsOfType, expectProblem, openBody, openOnline, pay, People } from './support/scenario';
+
+const RACERS = 8;
+const statuses = (responses: Response[]) => responses.map((r) => r.status).sort();
+
+/** One active contract per person, optimistic concurrency and idempotency, under real concurrent HTTP. */
+describe('e2e: races and retries', () => {
+  let t: TestApp;
+  const people = new People(Object.values(PEOPLE));
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const openedFor = async (nationalCode: string) =>
+    (await eventsOfType(t, 'ContractOpened')).filter((e) => (e.data.applicant as { nationalCode: string }).nationalCode === nationalCode);
+
+  describe('racing opens for one person', () => {
+    it(`${RACERS} concurrent online opens: exactly one 201, the rest 409 ACTIVE_CONTRACT_EXISTS, one ContractOpened`, async () => {
+      const person = people.next().nationalCode;
+      const { token, body } = await openBody(t, person);
+      const responses = await Promise.all(Array.from({ length: RACERS }, () => t.http().post('/v1/contracts').set(bearer(token)).send(body)));
+      expect(statuses(responses)).toEqual([201, ...Array(RACERS - 1).fill(409)]);
+      responses.filter((r) => r.status === 409).forEach((r) => expectProblem(r, 409, 'ACTIVE_CONTRACT_EXISTS'));
+      const opened = await openedFor(person);
+      expect(opened).toHaveLength(1);
+      expect(opened[0].data.contractId).toBe(responses.find((r) => r.status === 201)!.body.id);
+    });
+
+    it('online and branch opens racing for one person: still exactly one wins', async () => {
+      const person = people.next();
+      const { token, body } = await openBody(t, person.nationalCode);
+      const officer = bearer(t.token({ role: 'branch_officer', branchId: person.branchId }));
+      const responses = await Promise.all(
+        Array.from({ length: RACERS }, (_, i) =>
+          i % 2 === 0
+            ? t.http().post('/v1/contracts').set(bearer(token)).send(body)
+            : t.http().post('/v1/branch/contracts').set(officer).send({ ...body, nationalCode: person.nationalCode, documents: [] }),
+        ),
+      );
+      expect(statuses(responses)).toEqual([201, ...Array(RACERS - 1).fill(409)]);
+      expect(await openedFor(person.nationalCode)).toHaveLength(1);
+    });
+
+    it(`${RACERS} concurrent opens for ${RACERS} people all win, with distinct 10-digit contract numbers`, async () => {
+      const bodies = await Promise.all(Array.from({ length: RACERS }, () => openBody(t, people.next().nationalCode)));
+      const responses = await Promise.all(bodies.map(({ token, body }) => t.http().post('/v1/contracts').set(bearer(token)).send(body)));
+      expect(statuses(responses)).toEqual(Array(RACERS).fill(201));
+      const numbers = responses.map((r) => r.body.contractNumber as string);
+      numbers.forEach((n) => expect(n).toMatch(/^\d{10}$/));
+      expect(new Set(numbers).size).toBe(RACERS);
+    });
+  });
+
+  describe('racing wage changes', () => {
+    it(`${RACERS} concurrent changes with If-Match "0": exactly one 200, the rest 412`, async () => {
+      const { token, contract } = await openOnline(t, people.next().nationalCode);
+      const responses = await Promise.all(
+        Array.from({ length: RACERS }, (_, i) =>
+          t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).set('If-Match', '"0"').send({ requestedMonthlyPremium: 31_000_000 + i * 1_000_000 }),
+        ),
+      );
+      expect(statuses(responses)).toEqual([200, ...Array(RACERS - 1).fill(412)]);
+      responses.filter((r) => r.status === 412).forEach((r) => expectProblem(r, 412, 'PRECONDITION_FAILED'));
+      const winner = responses.find((r) => r.status === 200)!;
+      expect(winner.headers.etag).toBe('"1"');
+      const view = await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(token)).expect(200);
+      expect(view.headers.etag).toBe('"1"');
+      expect(view.body.wageBasis).toBe(winner.body.wageBasis);
+    });
+
+    it('without If-Match, racing changes are retried on the new state; a loser gets 409 CONCURRENCY_CONFLICT and its key may be retried', async () => {
+      // Enough racers that some lose even after the bounded internal retry.
+      const crowd = 24;
+      let losers = 0;
+      for (let round = 0; round < 5 && losers === 0; round++) {
+        const { token, contract } = await openOnline(t, people.next().nationalCode);
+        const send = (i: number) =>
+          t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).set('Idempotency-Key', `race-${i}`).send({ requestedMonthlyPremium: 31_000_000 + i * 500_000 });
+        const responses = await Promise.all(Array.from({ length: crowd }, (_, i) => send(i)));
+        const won = responses.filter((r) => r.status === 200);
+        const lost = responses.flatMap((r, i) => (r.status === 200 ? [] : [i]));
+        lost.forEach((i) => expectProblem(responses[i], 409, 'CONCURRENCY_CONFLICT'));
+        expect(new Set(won.map((r) => r.body.revision)).size).toBe(won.length);
+        let changes = (await t.runtime.eventStore.readStream(`contract-${contract.id}`)).filter((e) => e.type === 'WageChanged');
+        expect(changes).toHaveLength(won.length);
+
+        // The conflict was not kept as the key's answer: the same request runs again and wins now.
+        const retried = await Promise.all(lost.map((i) => send(i)));
+        retried.forEach((r) => expect(r.status).toBe(200));
+        changes = (await t.runtime.eventStore.readStream(`contract-${contract.id}`)).filter((e) => e.type === 'WageChanged');
+        expect(changes).toHaveLength(crowd);
+        losers += lost.length;
+      }
+      expect(losers).toBeGreaterThan(0);
+    });
+  });
+
+  describe('idempotent retries', () => {
+    it('same key and body: the same 201 and one event; same key, other body: 409 IDEMPOTENCY_KEY_REUSED', async () => {
+      const person = people.next().nationalCode;
+      const { token, body } = await openBody(t, person);
+      const send = (payload: object) => t.http().post('/v1/contracts').set(bearer(token)).set('Idempotency-Key', 'open-once').send(payload);
+      const first = await send(body);
+      expect(first.status).toBe(201);
+      const head = await t.runtime.eventStore.headPosition();
+      const again = await send(body);
+      expect(again.status).toBe(201);
+      expect(again.body).toEqual(first.body);
+      expect(again.headers.etag).toBe(first.headers.etag);
+      expectProblem(await send({ ...body, requestedMonthlyPremium: body.requestedMonthlyPremium + 1 }), 409, 'IDEMPOTENCY_KEY_REUSED');
+      expect(await t.runtime.eventStore.headPosition()).toBe(head);
+      expect(await openedFor(person)).toHaveLength(1);
+    });
+
+    it('concurrent retries of one key: one contract, every answer the same 201 or a 409 to retry later', async () => {
+      const person = people.next().nationalCode;
+      const { token, body } = await openBody(t, person);
+      const responses = await Promise.all(
+        Array.from({ length: 5 }, () => t.http().post('/v1/contracts').set(bearer(token)).set('Idempotency-Key', 'open-racing').send(body)),
+      );
+      const created = responses.filter((r) => r.status === 201);
+      expect(created.length).toBeGreaterThan(0);
+      created.forEach((r) => expect(r.body).toEqual(created[0].body));
+      responses.filter((r) => r.status !== 201).forEach((r) => expectProblem(r, 409, 'CONCURRENCY_CONFLICT'));
+      expect(await openedFor(person)).toHaveLength(1);
+    });
+
+    it('a refusal is kept too: the same key and body answer the same 422 again', async () => {
+      const { token, body } = await openBody(t, people.next().nationalCode);
+      const send = () => t.http().post('/v1/contracts').set(bearer(token)).set('Idempotency-Key', 'refused').send({ ...body, acceptTerms: { version: 'old' } });
+      const first = await send();
+      expectProblem(first, 422, 'TERMS_NOT_ACCEPTED');
+      const again = await send();
+      expect(again.status).toBe(422);
+      expect(again.body).toEqual(first.body);
+    });
+
+    it('a wage change retried with its key appends one WageChanged', async () => {
+      const { token, contract } = await openOnline(t, people.next().nationalCode);
+      const send = () => t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).set('Idempotency-Key', 'wage-once').send({ requestedMonthlyPremium: 44_000_000 });
+      const first = await send();
+      const again = await send();
+      expect([first.status, again.status]).toEqual([200, 200]);
+      expect(again.body).toEqual(first.body);
+      const stream = await t.runtime.eventStore.readStream(`contract-${contract.id}`);
+      expect(stream.map((e) => e.type)).toEqual(['ContractOpened', 'WageChanged']);
+    });
+
+    it('a bank confirmation is idempotent by bankReference: 200 with the first result, one PaymentConfirmed; another amount is 409', async () => {
+      const { contract } = await openOnline(t, people.next().nationalCode);
+      const first = await pay(t, contract, 1, 'TEJARAT-77');
+      expect(first.status).toBe(201);
+      const again = await pay(t, contract, 1, 'TEJARAT-77');
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual(first.body);
+      expectProblem(await pay(t, contract, 2, 'TEJARAT-77'), 409, 'IDEMPOTENCY_KEY_REUSED');
+      const stream = await t.runtime.eventStore.readStream(`contract-${contract.id}`);
+      expect(stream.map((e) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed']);
+    });
+  });
+});
