@@ -1,0 +1,43 @@
+import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { Pool } from 'pg';
+import { formatJalali, gregorianToJalali, isValidNationalCode } from '@app/contracts-domain';
+import { CLOCK, type Clock } from '@app/platform';
+import { readEligibility } from '@app/projections';
+import { CurrentActor, Roles, type Actor } from '../auth';
+import { ProblemException } from '../http/problem';
+import { PG_POOL } from '../runtime';
+import { fromReadModel } from './read-model-response';
+
+/** Medical-services eligibility read model, for a person on today's Iran day. */
+@ApiTags('queries')
+@ApiBearerAuth()
+@Controller('v1/eligibility')
+export class EligibilityController {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Get(':nationalCode')
+  @Roles('applicant', 'auditor', 'ops')
+  @ApiOperation({ summary: 'Covered today? Outpatient and inpatient (pending_exam before a required exam), paid through' })
+  @ApiHeader({ name: 'X-Checkpoint', description: 'Position of the last event the read model includes (response header)' })
+  async eligibility(@CurrentActor() actor: Actor, @Param('nationalCode') nationalCode: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (!isValidNationalCode(nationalCode)) {
+      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'nationalCode', message: 'nationalCode must be a valid 10-digit national code' }]);
+    }
+    if (actor.role === 'applicant' && actor.nationalCode !== nationalCode) throw new ProblemException('FORBIDDEN');
+    const answer = await fromReadModel(reply, () => readEligibility(this.pool, nationalCode, this.clock.now()));
+    return {
+      nationalCode,
+      covered: answer.covered,
+      outpatient: answer.outpatient,
+      inpatient: answer.inpatient,
+      paidThrough: answer.paidThrough,
+      paidThroughJalali: answer.paidThrough === null ? null : formatJalali(gregorianToJalali(answer.paidThrough)),
+      checkpoint: answer.checkpoint.toString(),
+    };
+  }
+}

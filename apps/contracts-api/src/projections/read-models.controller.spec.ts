@@ -1,0 +1,91 @@
+import { Module } from '@nestjs/common';
+import { PostgresEventStore } from '@app/event-store';
+import { CLOCK, ManualClock } from '@app/platform';
+import { billingProjection, eligibilityProjection, startProjector, type Projector } from '@app/projections';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { CONTRACT_ID, CONTRACT_NOW, facts, openOnline, pay } from '../../../../libs/contracts-domain/src/testing/fixtures';
+import { context } from '../../../../libs/projections/src/testing/contracts';
+import { waitFor } from '../../../../libs/projections/src/testing/wait';
+import { ContractStreams } from '@app/contracts-app';
+import { DEV_JWT_SECRET, authProviders, signToken, type TokenClaims } from '../auth';
+import { startTinyApp, type TinyApp } from '../http/testing/tiny-app';
+import { PG_POOL } from '../runtime';
+import { EligibilityController } from './eligibility.controller';
+import { SlipsController } from './slips.controller';
+
+const OWNER = facts().nationalCode; // branch 1201
+const OTHER = '0013542419';
+const token = (claims: Omit<TokenClaims, 'sub'>) => `Bearer ${signToken({ sub: 'someone', exp: 4_102_444_800, ...claims } as TokenClaims, DEV_JWT_SECRET)}`;
+
+describe('read-model queries over HTTP: slips and eligibility', () => {
+  let db: TestDatabase;
+  let eventStore: PostgresEventStore;
+  let projector: Projector;
+  let api: TinyApp;
+  const clock = new ManualClock(new Date(CONTRACT_NOW));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    eventStore = await PostgresEventStore.create({ pool: db.pool, idlePollMs: 100 });
+    const streams = new ContractStreams(eventStore, clock);
+    await streams.execute(CONTRACT_ID, openOnline(), context());
+    await streams.execute(CONTRACT_ID, pay(1), context());
+    projector = await startProjector({ pool: db.pool, eventStore, clock, log: () => undefined, projections: [billingProjection, eligibilityProjection], deadlines: false });
+    const last = (await eventStore.readAll()).at(-1)!.position;
+    await waitFor(async () => (await projector.status()).every((s) => BigInt(s.position) >= last), 'read models');
+
+    @Module({
+      controllers: [SlipsController, EligibilityController],
+      providers: [...authProviders({}), { provide: PG_POOL, useValue: db.pool }, { provide: CLOCK, useValue: clock }],
+    })
+    class ReadModelsModule {}
+    api = await startTinyApp(ReadModelsModule);
+  });
+  afterAll(async () => {
+    await api.close();
+    await projector.stop();
+    await eventStore.close();
+    await db.drop();
+  });
+
+  const get = (url: string, authorization: string) => api.inject({ method: 'GET', url, headers: { authorization } });
+
+  it('gives the owner, the branch, a bank and an auditor the slips with the checkpoint', async () => {
+    for (const who of [{ role: 'applicant', nationalCode: OWNER }, { role: 'branch_officer', branchId: '1201' }, { role: 'bank', bankId: 'B1' }, { role: 'auditor' }] as const) {
+      const res = await get(`/v1/contracts/${CONTRACT_ID}/slips`, token(who));
+      expect(res.statusCode).toBe(200);
+      const body = res.json();
+      expect(res.headers['x-checkpoint']).toBe(body.checkpoint);
+      expect(body.items[0]).toMatchObject({ period: '1405-09', periodJalali: expect.any(String), status: 'paid', dueDate: '2026-12-21', dueDateJalali: '1405/09/30' });
+    }
+  });
+
+  it('answers 404 to someone else, another branch, and an unknown contract; 403 to ops', async () => {
+    expect((await get(`/v1/contracts/${CONTRACT_ID}/slips`, token({ role: 'applicant', nationalCode: OTHER }))).statusCode).toBe(404);
+    expect((await get(`/v1/contracts/${CONTRACT_ID}/slips`, token({ role: 'branch_officer', branchId: '9999' }))).statusCode).toBe(404);
+    expect((await get('/v1/contracts/00000000-0000-4000-8000-000000000000/slips', token({ role: 'auditor' }))).statusCode).toBe(404);
+    expect((await get(`/v1/contracts/${CONTRACT_ID}/slips`, token({ role: 'ops' }))).statusCode).toBe(403);
+  });
+
+  it('gives eligibility to the owner, an auditor and ops, with the checkpoint', async () => {
+    for (const who of [{ role: 'applicant', nationalCode: OWNER }, { role: 'auditor' }, { role: 'ops' }] as const) {
+      const res = await get(`/v1/eligibility/${OWNER}`, token(who));
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({
+        nationalCode: OWNER,
+        covered: true,
+        outpatient: true,
+        inpatient: 'covered',
+        paidThrough: '2026-12-21',
+        paidThroughJalali: '1405/09/30',
+        checkpoint: res.headers['x-checkpoint'],
+      });
+    }
+  });
+
+  it('refuses eligibility of someone else to an applicant, to a bank, and a malformed national code', async () => {
+    expect((await get(`/v1/eligibility/${OTHER}`, token({ role: 'applicant', nationalCode: OWNER }))).statusCode).toBe(403);
+    expect((await get(`/v1/eligibility/${OWNER}`, token({ role: 'bank', bankId: 'B1' }))).statusCode).toBe(403);
+    expect((await get('/v1/eligibility/123', token({ role: 'auditor' }))).statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,39 @@
+import { Controller, Get, Inject, Param, ParseUUIDPipe, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { Pool } from 'pg';
+import { formatJalali, gregorianToJalali } from '@app/contracts-domain';
+import { CLOCK, type Clock } from '@app/platform';
+import { readSlips } from '@app/projections';
+import { CurrentActor, Roles, type Actor } from '../auth';
+import { canRead } from '../contracts/access';
+import { ProblemException } from '../http/problem';
+import { PG_POOL } from '../runtime';
+import { fromReadModel } from './read-model-response';
+
+/** Billing read model: the contract's slips as of today (Iran day, by the service clock). */
+@ApiTags('queries')
+@ApiBearerAuth()
+@Controller('v1/contracts')
+export class SlipsController {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Get(':id/slips')
+  @Roles('applicant', 'branch_officer', 'bank', 'auditor')
+  @ApiOperation({ summary: 'Payment slips per Jalali period (open, paid, blocked, void), from the billing read model' })
+  @ApiHeader({ name: 'X-Checkpoint', description: 'Position of the last event the read model includes (response header)' })
+  async slips(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { checkpoint, contract } = await fromReadModel(reply, () => readSlips(this.pool, id, this.clock.now()));
+    // Banks pay any contract's slips; everyone else as for the contract itself. Unknown and
+    // not-yours look alike (404); a contract opened a moment ago may not be projected yet.
+    if (!contract || (actor.role !== 'bank' && !canRead(actor, contract.state))) throw new ProblemException('NOT_FOUND');
+    return {
+      contractId: id,
+      checkpoint: checkpoint.toString(),
+      items: contract.slips.map((slip) => ({ ...slip, dueDateJalali: formatJalali(gregorianToJalali(slip.dueDate)) })),
+    };
+  }
+}
