@@ -1,0 +1,38 @@
+import type { Projection } from '../projection';
+import { GENESIS_HASH, chainHash } from './chain-hash';
+
+/**
+ * The audit hash chain: one row per event of every stream, in global order, each hash covering the
+ * event and the hash before it. The runner applies events exactly once and in order (the
+ * checkpoint is locked and compared in the same transaction), so a row, once written, never
+ * changes. Its version must never be bumped: a rebuild would re-hash whatever the events table
+ * holds now, which is exactly what the chain exists to catch (the independently copied
+ * `GET /v1/audit/head` would then disagree).
+ */
+export const auditChainProjection: Projection = {
+  name: 'audit_chain',
+  version: 1,
+  tables: [
+    `CREATE TABLE chain (
+       position  BIGINT PRIMARY KEY,
+       prev_hash TEXT   NOT NULL,
+       hash      TEXT   NOT NULL
+     )`,
+  ],
+  handles: () => true,
+  async apply(tx, events) {
+    const { rows } = await tx.query<{ hash: string }>('SELECT hash FROM chain ORDER BY position DESC LIMIT 1');
+    let prev = rows[0]?.hash ?? GENESIS_HASH;
+    const positions: string[] = [];
+    const prevs: string[] = [];
+    const hashes: string[] = [];
+    for (const event of events) {
+      const hash = chainHash(prev, event);
+      positions.push(event.position.toString());
+      prevs.push(prev);
+      hashes.push(hash);
+      prev = hash;
+    }
+    await tx.query('INSERT INTO chain (position, prev_hash, hash) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])', [positions, prevs, hashes]);
+  },
+};

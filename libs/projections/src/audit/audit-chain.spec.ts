@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { appendContracts } from '../testing/contracts';
+import { dumpSchema, project } from '../testing/harness';
+import { auditChainProjection } from './audit-chain.projection';
+import { auditRow, readAuditHead, walkChain } from './audit-chain.queries';
+import { GENESIS_HASH, canonicalJson } from './chain-hash';
+import { verifyChain } from './verify';
+
+describe('audit chain: hash = sha256(prevHash ‖ canonical JSON of the event and its metadata)', () => {
+  let db: TestDatabase;
+  let eventStore: PostgresEventStore;
+  let events: RecordedEvent[];
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    eventStore = await PostgresEventStore.create({ pool: db.pool });
+    await appendContracts(eventStore, 6); // 9 events over 6 streams
+    events = await eventStore.readAll();
+    await project(db.pool, auditChainProjection, events, 4);
+  });
+  afterEach(async () => {
+    await eventStore.close();
+    await db.drop();
+  });
+
+  const verify = (from?: bigint) => verifyChain({ pool: db.pool, eventStore, from });
+
+  it('sorts keys at every depth and drops undefined, so key order never changes the bytes', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: null, y: 'ی' }], c: undefined } })).toBe('{"a":{"d":[1,{"y":"ی","z":null}]},"b":1}');
+  });
+
+  it('links every event in global order, starting from the genesis hash', async () => {
+    const rows = [];
+    for await (const step of walkChain(db.pool, eventStore, 0n, 4)) rows.push(auditRow(step));
+    expect(rows.map((row) => row.position)).toEqual(events.map((e) => e.position.toString()));
+    expect(rows[0]!.prevHash).toBe(GENESIS_HASH);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prevHash).toBe(rows[i - 1]!.hash);
+    // Anyone can recompute a row's hash from the exported line alone.
+    for (const row of rows) {
+      const { prevHash, hash, ...document } = row;
+      expect(createHash('sha256').update(`${prevHash}${canonicalJson(document)}`).digest('hex')).toBe(hash);
+    }
+    const head = await readAuditHead(db.pool);
+    expect(head).toEqual({ position: events[events.length - 1]!.position, hash: rows[rows.length - 1]!.hash, checkpoint: head.position });
+  });
+
+  it('gives the same links whatever the batch boundaries', async () => {
+    const other = await createTestDatabase();
+    try {
+      await project(other.pool, auditChainProjection, events, 1);
+      expect(await dumpSchema(other.pool, 'projection_audit_chain')).toEqual(await dumpSchema(db.pool, 'projection_audit_chain'));
+    } finally {
+      await other.drop();
+    }
+  });
+
+  it('verifies an untouched history to the head', async () => {
+    const head = await readAuditHead(db.pool);
+    expect(await verify()).toEqual({ ok: true, events: events.length, position: head.position, hash: head.hash });
+    expect(await verify(events[4]!.position)).toMatchObject({ ok: true, events: events.length - 5, hash: head.hash });
+  });
+
+  it('fails at exactly the position whose payload was altered in PostgreSQL', async () => {
+    const altered = events[5]!.position;
+    await db.pool.query(`UPDATE events SET data = jsonb_set(data, '{contractId}', '"someone-else"') WHERE position = $1`, [altered]);
+    expect(await verify()).toEqual({ ok: false, events: 5, position: altered, reason: expect.stringMatching(/does not match its stored hash/) });
+  });
+
+  it('fails at exactly the position whose metadata was altered', async () => {
+    const altered = events[2]!.position;
+    await db.pool.query(`UPDATE events SET metadata = jsonb_set(metadata, '{actor,role}', '"ops"') WHERE position = $1`, [altered]);
+    expect(await verify()).toMatchObject({ ok: false, position: altered });
+  });
+
+  it('fails at the position of a deleted event', async () => {
+    const deleted = events[3]!.position;
+    await db.pool.query('DELETE FROM events WHERE position = $1', [deleted]);
+    expect(await verify()).toMatchObject({ ok: false, events: 3, position: deleted, reason: expect.stringMatching(/missing/) });
+  });
+
+  it('fails where a stored link was rewritten to hide an edit', async () => {
+    const position = events[6]!.position;
+    await db.pool.query(`UPDATE projection_audit_chain.chain SET hash = $2 WHERE position = $1`, [position, 'f'.repeat(64)]);
+    // The rewritten link itself no longer matches its event.
+    expect(await verify()).toMatchObject({ ok: false, position });
+  });
+
+  it('reports progress up to the chain checkpoint', async () => {
+    const seen: bigint[] = [];
+    await verifyChain({ pool: db.pool, eventStore, onProgress: (p) => seen.push(p.position), elapsedMs: (() => { let t = 0; return () => (t += 500); })() });
+    expect(seen[seen.length - 1]).toBe(events[events.length - 1]!.position);
+  });
+});

@@ -1,0 +1,194 @@
+import type { Pool } from 'pg';
+import {
+  addDays,
+  formatJalali,
+  gregorianToJalali,
+  iranDate,
+  iranJalaliDate,
+  jalaliToGregorian,
+  periodEnd,
+  periodKeyOf,
+  periodStart,
+  type ContractStatus,
+  type IsoDate,
+  type PeriodKey,
+} from '@app/contracts-domain';
+import { queryReadModel } from '../read-model';
+import { dashboardProjection } from './dashboard.projection';
+
+/** "First payments due in the next 5 days": deadlines from today through today + 4. */
+export const DUE_SOON_DAYS = 5;
+/** Without a period, the chart shows this many days up to today. */
+export const CHART_DAYS = 30;
+
+export interface DashboardFilter {
+  provinceCode?: string;
+  branchId?: string;
+  /** Jalali month `YYYY-MM`: only contracts concluded in it (and the chart over its days). */
+  period?: PeriodKey;
+}
+
+export interface DashboardCounts {
+  contracts: number;
+  byStatus: Record<ContractStatus, number>;
+  byChannel: { online: number; branch: number };
+  openedToday: number;
+  openedThisMonth: number;
+  /** Exams required and not yet settled: pending, referred, or failed awaiting the branch. */
+  examsPending: number;
+  examsOverdue: number;
+  firstPaymentsDueSoon: number;
+  lapses: number;
+}
+
+export interface BranchCounts extends DashboardCounts {
+  branchId: string;
+  provinceCode: string;
+}
+
+export interface DashboardAnswer {
+  checkpoint: bigint;
+  today: IsoDate;
+  todayJalali: string;
+  /** The Jalali month "openedThisMonth" counts. */
+  month: PeriodKey;
+  branches: BranchCounts[];
+  openedPerDay: { date: IsoDate; dateJalali: string; count: number }[];
+}
+
+const STATUSES: readonly ContractStatus[] = ['awaiting_payment', 'active', 'payments_blocked', 'lapsed', 'cancelled', 'terminated'];
+const CLOSED = `('lapsed', 'cancelled', 'terminated')`;
+
+interface BranchRow {
+  branch_id: string;
+  province_code: string;
+  contracts: number;
+  statuses: Partial<Record<ContractStatus, number>>;
+  online: number;
+  branch: number;
+  opened_today: number;
+  opened_this_month: number;
+  exams_pending: number;
+  exams_overdue: number;
+  due_soon: number;
+}
+
+/**
+ * Counts per branch (with its province), and contracts opened per day, as of `now`'s Iran day.
+ * One statement, so the counts, the chart and the checkpoint come from one snapshot.
+ */
+export async function readDashboard(pool: Pool, filter: DashboardFilter, now: Date): Promise<DashboardAnswer> {
+  const today = iranDate(now);
+  const month = periodKeyOf(iranJalaliDate(now));
+  const monthRange = periodRange(month);
+  const selected = filter.period ? periodRange(filter.period) : undefined;
+  const chart = selected ?? { from: addDays(today, -(CHART_DAYS - 1)), to: today };
+  const rows = await queryReadModel<{ checkpoint: bigint; branches: BranchRow[]; days: { day: IsoDate; count: number }[] }>(
+    pool,
+    dashboardProjection.name,
+    `WITH f AS (
+       SELECT * FROM {schema}.branch_contracts
+       WHERE ($1::text IS NULL OR province_code = $1) AND ($2::text IS NULL OR branch_id = $2)
+         AND ($3::text IS NULL OR contract_date BETWEEN $3 AND $4)
+     ), per_status AS (
+       SELECT branch_id, province_code, status, count(*)::int AS n FROM f GROUP BY 1, 2, 3
+     ), b AS (
+       SELECT branch_id, province_code,
+              count(*)::int AS contracts,
+              (SELECT jsonb_object_agg(s.status, s.n) FROM per_status s
+                WHERE s.branch_id = f.branch_id AND s.province_code = f.province_code) AS statuses,
+              count(*) FILTER (WHERE channel = 'online')::int AS online,
+              count(*) FILTER (WHERE channel = 'branch')::int AS branch,
+              count(*) FILTER (WHERE contract_date = $5)::int AS opened_today,
+              count(*) FILTER (WHERE contract_date BETWEEN $6 AND $7)::int AS opened_this_month,
+              count(*) FILTER (WHERE exam_status IN ('pending', 'referred', 'failed') AND status NOT IN ${CLOSED})::int AS exams_pending,
+              count(*) FILTER (WHERE exam_status = 'overdue' AND status NOT IN ${CLOSED})::int AS exams_overdue,
+              count(*) FILTER (WHERE status = 'awaiting_payment' AND payment_deadline BETWEEN $5 AND $8)::int AS due_soon
+       FROM f GROUP BY branch_id, province_code
+     ), d AS (
+       SELECT contract_date AS day, count(*)::int AS count FROM f WHERE contract_date BETWEEN $9 AND $10 GROUP BY 1
+     )
+     SELECT {checkpoint} AS checkpoint,
+            COALESCE((SELECT json_agg(b ORDER BY province_code, branch_id) FROM b), '[]') AS branches,
+            COALESCE((SELECT json_agg(d ORDER BY day) FROM d), '[]') AS days`,
+    [
+      filter.provinceCode ?? null,
+      filter.branchId ?? null,
+      selected?.from ?? null,
+      selected?.to ?? null,
+      today,
+      monthRange.from,
+      monthRange.to,
+      addDays(today, DUE_SOON_DAYS - 1),
+      chart.from,
+      chart.to,
+    ],
+  );
+  const { checkpoint, branches, days } = rows[0]!;
+  const perDay = new Map(days.map((d) => [d.day, d.count]));
+  const openedPerDay = [];
+  for (let date = chart.from; date <= chart.to; date = addDays(date, 1)) {
+    openedPerDay.push({ date, dateJalali: formatJalali(gregorianToJalali(date)), count: perDay.get(date) ?? 0 });
+  }
+  return {
+    checkpoint,
+    today,
+    todayJalali: formatJalali(gregorianToJalali(today)),
+    month,
+    branches: branches.map(toBranchCounts),
+    openedPerDay,
+  };
+}
+
+/** Adds counts up (per province, or in total). */
+export function sumCounts(items: readonly DashboardCounts[]): DashboardCounts {
+  const total = emptyCounts();
+  for (const c of items) {
+    total.contracts += c.contracts;
+    for (const s of STATUSES) total.byStatus[s] += c.byStatus[s];
+    total.byChannel.online += c.byChannel.online;
+    total.byChannel.branch += c.byChannel.branch;
+    total.openedToday += c.openedToday;
+    total.openedThisMonth += c.openedThisMonth;
+    total.examsPending += c.examsPending;
+    total.examsOverdue += c.examsOverdue;
+    total.firstPaymentsDueSoon += c.firstPaymentsDueSoon;
+    total.lapses += c.lapses;
+  }
+  return total;
+}
+
+function emptyCounts(): DashboardCounts {
+  return {
+    contracts: 0,
+    byStatus: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<ContractStatus, number>,
+    byChannel: { online: 0, branch: 0 },
+    openedToday: 0,
+    openedThisMonth: 0,
+    examsPending: 0,
+    examsOverdue: 0,
+    firstPaymentsDueSoon: 0,
+    lapses: 0,
+  };
+}
+
+function toBranchCounts(row: BranchRow): BranchCounts {
+  const byStatus = Object.fromEntries(STATUSES.map((s) => [s, row.statuses?.[s] ?? 0])) as Record<ContractStatus, number>;
+  return {
+    branchId: row.branch_id,
+    provinceCode: row.province_code,
+    contracts: row.contracts,
+    byStatus,
+    byChannel: { online: row.online, branch: row.branch },
+    openedToday: row.opened_today,
+    openedThisMonth: row.opened_this_month,
+    examsPending: row.exams_pending,
+    examsOverdue: row.exams_overdue,
+    firstPaymentsDueSoon: row.due_soon,
+    lapses: byStatus.lapsed,
+  };
+}
+
+function periodRange(period: PeriodKey): { from: IsoDate; to: IsoDate } {
+  return { from: jalaliToGregorian(periodStart(period)), to: jalaliToGregorian(periodEnd(period)) };
+}

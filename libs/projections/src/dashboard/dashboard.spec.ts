@@ -1,0 +1,108 @@
+import type { ContractCommand } from '@app/contracts-domain';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { CONTRACT_NOW, facts, factsNeedingExam, jalali, openAtBranch, openOnline, pay } from '../../../contracts-domain/src/testing/fixtures';
+import { History, project } from '../testing/harness';
+import { dashboardProjection } from './dashboard.projection';
+import { readDashboard, sumCounts, type BranchCounts } from './dashboard.queries';
+
+const id = (n: number) => `c0ffee00-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const EARLIER = '2026-11-15T07:00:00Z'; // 1405/08/24
+const day = (iso: string) => new Date(`${iso}T09:00:00Z`);
+
+describe('dashboard projection: counts per branch and province, no personal data', () => {
+  let db: TestDatabase;
+  const history = new History();
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const run = (n: number, command: ContractCommand, now = CONTRACT_NOW) => history.run(id(n), command, now);
+    // Branch 1201 (province 23): one paid, one awaiting its first payment, one paid needing the exam that goes overdue.
+    run(1, openOnline({ contractId: id(1) }));
+    run(1, pay(1, { bankReference: 'B1' }), '2026-12-02T08:00:00Z');
+    run(2, openOnline({ contractId: id(2) }));
+    run(3, openOnline({ contractId: id(3), facts: factsNeedingExam() }));
+    run(3, pay(1, { bankReference: 'B3' }), '2026-12-02T08:00:00Z');
+    run(3, { type: 'MarkExamOverdue', data: {} }, `${jalali(1405, 11, 11)}T00:00:00Z`);
+    // Branch 1299 (province 23) at the counter; an older contract in province 11 that lapsed.
+    run(4, openAtBranch({ contractId: id(4), branchId: '1299' }));
+    run(5, openOnline({ contractId: id(5), now: EARLIER, facts: facts({ branchId: '1101', provinceCode: '11' }) }), EARLIER);
+    run(5, { type: 'MarkLapsed', data: {} }, '2026-12-06T00:00:00Z');
+    history.other('insured-0499370899', 'ContractReserved');
+    await project(db.pool, dashboardProjection, history.events, 3);
+  });
+  afterAll(() => db.drop());
+
+  const branch = (rows: BranchCounts[], branchId: string) => rows.find((b) => b.branchId === branchId)!;
+
+  it('counts each branch by status, channel and exam, on the day asked', async () => {
+    const answer = await readDashboard(db.pool, {}, day('2026-12-01'));
+    expect(answer.checkpoint).toBe(history.events[history.events.length - 1]!.position);
+    expect(answer).toMatchObject({ today: '2026-12-01', todayJalali: '1405/09/10', month: '1405-09' });
+    expect(answer.branches.map((b) => [b.provinceCode, b.branchId])).toEqual([
+      ['11', '1101'],
+      ['23', '1201'],
+      ['23', '1299'],
+    ]);
+    expect(branch(answer.branches, '1201')).toEqual({
+      branchId: '1201',
+      provinceCode: '23',
+      contracts: 3,
+      byStatus: { awaiting_payment: 1, active: 1, payments_blocked: 1, lapsed: 0, cancelled: 0, terminated: 0 },
+      byChannel: { online: 3, branch: 0 },
+      openedToday: 3,
+      openedThisMonth: 3,
+      examsPending: 0,
+      examsOverdue: 1,
+      firstPaymentsDueSoon: 0,
+      lapses: 0,
+    });
+    expect(branch(answer.branches, '1299')).toMatchObject({ byChannel: { online: 0, branch: 1 }, openedToday: 1 });
+    expect(branch(answer.branches, '1101')).toMatchObject({ lapses: 1, openedToday: 0, openedThisMonth: 0, byStatus: { lapsed: 1 } });
+    expect(sumCounts(answer.branches)).toMatchObject({ contracts: 5, openedToday: 4, lapses: 1, byChannel: { online: 4, branch: 1 } });
+  });
+
+  it('counts first payments due from today through the fifth day (deadline 1405/09/30 = 2026-12-21)', async () => {
+    const due = async (iso: string) => sumCounts((await readDashboard(db.pool, {}, day(iso))).branches).firstPaymentsDueSoon;
+    expect(await due('2026-12-16')).toBe(0);
+    expect(await due('2026-12-17')).toBe(2); // contracts 2 and 4 still await their first payment
+    expect(await due('2026-12-21')).toBe(2);
+    expect(await due('2026-12-22')).toBe(0);
+  });
+
+  it('filters by province, branch and Jalali month of conclusion', async () => {
+    const now = day('2026-12-01');
+    expect((await readDashboard(db.pool, { provinceCode: '11' }, now)).branches.map((b) => b.branchId)).toEqual(['1101']);
+    expect((await readDashboard(db.pool, { branchId: '1299' }, now)).branches.map((b) => b.branchId)).toEqual(['1299']);
+    const aban = await readDashboard(db.pool, { period: '1405-08' }, now);
+    expect(aban.branches.map((b) => [b.branchId, b.contracts])).toEqual([['1101', 1]]);
+    expect(aban.openedPerDay).toHaveLength(30); // Aban has 30 days
+    expect(aban.openedPerDay.filter((d) => d.count > 0)).toEqual([{ date: '2026-11-15', dateJalali: '1405/08/24', count: 1 }]);
+  });
+
+  it('charts contracts opened per day over the last 30 days, including empty days', async () => {
+    const answer = await readDashboard(db.pool, {}, day('2026-12-01'));
+    expect(answer.openedPerDay).toHaveLength(30);
+    expect(answer.openedPerDay[29]).toEqual({ date: '2026-12-01', dateJalali: '1405/09/10', count: 4 });
+    expect(answer.openedPerDay.find((d) => d.date === '2026-11-15')!.count).toBe(1);
+    expect(answer.openedPerDay.reduce((sum, d) => sum + d.count, 0)).toBe(5);
+  });
+
+  it('keeps no personal data in its counting table', async () => {
+    const { rows } = await db.pool.query('SELECT * FROM projection_dashboard.branch_contracts');
+    expect(Object.keys(rows[0]!).sort()).toEqual(
+      ['branch_id', 'channel', 'contract_date', 'contract_id', 'exam_status', 'payment_deadline', 'province_code', 'status'].sort(),
+    );
+  });
+
+  it('answers with empty counts before any contract', async () => {
+    const empty = await createTestDatabase();
+    try {
+      await project(empty.pool, dashboardProjection, []);
+      const answer = await readDashboard(empty.pool, {}, day('2026-12-01'));
+      expect(answer.branches).toEqual([]);
+      expect(answer.checkpoint).toBe(0n);
+    } finally {
+      await empty.drop();
+    }
+  });
+});

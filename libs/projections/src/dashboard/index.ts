@@ -1,0 +1,2 @@
+export { dashboardProjection } from './dashboard.projection';
+export * from './dashboard.queries';
