@@ -359,7 +359,8 @@ function testUpcasters(): Upcasters {
   });
 }
 
-function newEvent(type: string, data: Record<string, unknown> = {}, occurredAt = '2025-03-21T08:00:00.000Z', id: string = randomUUID()): NewEvent {
+/** A new event with fresh ids and plausible metadata, for specs. */
+export function newEvent(type: string, data: Record<string, unknown> = {}, occurredAt = '2025-03-21T08:00:00.000Z', id: string = randomUUID()): NewEvent {
   return {
     id,
     type,
@@ -392,11 +393,11 @@ function collect() {
 }
 
 /** Retries an assertion until it passes or the time is up (then fails with its last error). */
-async function eventually(assertion: () => void, timeoutMs = 5_000): Promise<void> {
+export async function eventually(assertion: () => void | Promise<void>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      assertion();
+      await assertion();
       return;
     } catch (error) {
       if (Date.now() > deadline) throw error;

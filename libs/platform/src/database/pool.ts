@@ -1,4 +1,4 @@
-import { Pool, types, type CustomTypesConfig, type PoolConfig } from 'pg';
+import { Pool, types, type CustomTypesConfig, type PoolClient, type PoolConfig } from 'pg';
 
 const INT8 = 20;
 const INT8_ARRAY = 1016;
@@ -41,4 +41,20 @@ export function createPool(url: string, options: PoolOptions = {}): Pool {
   // discards that client and the next query opens a new one.
   pool.on('error', (error) => options.onIdleError?.(error));
   return pool;
+}
+
+/**
+ * Runs `work` on one pooled connection and gives it back, whatever `work` threw. Prefer it to
+ * `pool.query` wherever an error is an expected outcome (unique violations, serialization
+ * failures): `pool.query` closes the connection on ANY query error, so each one then pays a new
+ * connection with its SCRAM handshake and loses its prepared statements. A broken connection is
+ * still discarded: the pool checks that on release. `work` must not leave a transaction open.
+ */
+export async function withClient<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await work(client);
+  } finally {
+    client.release();
+  }
 }

@@ -1,0 +1,324 @@
+import { Client, DatabaseError, type Pool, type QueryResultRow } from 'pg';
+import { migrate, withClient } from '@app/platform';
+import { assertAppendable, meetsExpectation, retriedAppend, type StoredId } from '../append-rules';
+import {
+  ConcurrencyError,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '../port';
+import { PullSubscription } from '../subscription';
+import { Upcasters } from '../upcasters';
+import { EVENT_STORE_MIGRATIONS } from './schema';
+
+/** Anything that runs a query: the pool, or a client inside a transaction. */
+export interface Queryable {
+  query<R extends QueryResultRow>(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: R[] }>;
+}
+
+export interface PostgresEventStoreOptions {
+  /** Needs room for the appenders plus one connection per reading subscription. The caller ends it. */
+  pool: Pool;
+  upcasters?: Upcasters;
+  /** Longest a subscription sleeps without a notification (default 5 s): covers a lost NOTIFY. */
+  idlePollMs?: number;
+}
+
+const CHANNEL = 'event_store';
+const MAX_EVENTS_PER_APPEND = 0xffff; // the low 16 bits of a position
+/** Attempts when `any`/`stream_exists` lose a race for the next revision to a concurrent writer. */
+const MAX_APPEND_ATTEMPTS = 10;
+
+/** Below this position, every event that will ever exist is already visible (see schema.ts). */
+const VISIBLE_BELOW = `(SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + xid_offset) << 16 FROM event_position_base)`;
+
+const COLUMNS = 'position, stream_id, revision, event_id, type, version, data, metadata, recorded_at';
+
+/**
+ * One statement, one round trip: find the stream's head, check the expectation, insert the batch.
+ * A concurrent writer that took the same revision makes it fail on the unique (stream_id,
+ * revision) index; a retried batch fails on the unique event_id index, or inserts nothing because
+ * the stream has moved on. Only then does the adapter look closer (slow path).
+ *
+ * Must run as its own transaction (autocommit): the xid is taken here, after the head was read,
+ * which is what keeps positions in each stream's revision order.
+ */
+const APPEND = `
+  WITH head AS (
+    SELECT (SELECT revision FROM events WHERE stream_id = $1 ORDER BY revision DESC LIMIT 1) AS revision
+  ), base AS (
+    SELECT COALESCE(head.revision, -1) AS revision,
+           (pg_current_xact_id()::text::bigint + b.xid_offset) << 16 AS position
+    FROM head, event_position_base b
+    WHERE CASE $2::text
+      WHEN 'any' THEN true
+      WHEN 'no_stream' THEN head.revision IS NULL
+      WHEN 'stream_exists' THEN head.revision IS NOT NULL
+      ELSE head.revision = $3::int
+    END
+  )
+  INSERT INTO events (position, stream_id, revision, event_id, type, version, data, metadata, occurred_at)
+  SELECT base.position + e.index, $1, base.revision + e.index, (e.doc->>'id')::uuid, e.doc->>'type',
+         (e.doc->>'version')::int, e.doc->'data', e.doc->'metadata', (e.doc->'metadata'->>'occurredAt')::timestamptz
+  FROM base, jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(doc, index)
+  RETURNING position, revision`;
+
+interface EventRow {
+  position: bigint | string;
+  stream_id: string;
+  revision: number;
+  event_id: string;
+  type: string;
+  version: number;
+  data: Record<string, unknown>;
+  metadata: RecordedEvent['metadata'];
+  recorded_at: Date;
+}
+
+/**
+ * Runs the append statement on `db`. Returns the inserted (position, revision) rows; [] when the
+ * expectation did not hold; throws the unique violation when a concurrent writer or a retry got
+ * there first. Exported for tests that need an append inside a transaction they hold open.
+ */
+export async function insertEvents(
+  db: Queryable,
+  streamId: string,
+  events: readonly NewEvent[],
+  expected: ExpectedRevision,
+): Promise<{ position: bigint; revision: number }[]> {
+  const { rows } = await db.query<{ position: bigint | string; revision: number }>({
+    name: 'event_store_append',
+    text: APPEND,
+    values: [
+      streamId,
+      typeof expected === 'number' ? 'revision' : expected,
+      typeof expected === 'number' ? expected : null,
+      JSON.stringify(events.map(({ id, type, version, data, metadata }) => ({ id, type, version, data, metadata }))),
+    ],
+  });
+  return rows.map((row) => ({ position: BigInt(row.position), revision: row.revision }));
+}
+
+/**
+ * The PostgreSQL adapter. Create it with `PostgresEventStore.create`, which migrates the schema.
+ * Subscriptions pull pages in position order and sleep until a NOTIFY (sent after the append has
+ * committed, coalesced, never inside the append: see `announce`) or the idle poll.
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly subscriptions = new Set<PullSubscription>();
+  private readonly upcasters: Upcasters;
+  private readonly idlePollMs: number;
+  private listener: Client | undefined;
+  private listening: Promise<void> | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private notifying = false;
+  private toAnnounce: bigint | undefined;
+
+  private constructor(private readonly pool: Pool, options: PostgresEventStoreOptions) {
+    this.upcasters = options.upcasters ?? new Upcasters();
+    this.idlePollMs = options.idlePollMs ?? 5_000;
+  }
+
+  static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    await migrate(options.pool, 'event-store', EVENT_STORE_MIGRATIONS);
+    await catchUpXidOffset(options.pool);
+    return new PostgresEventStore(options.pool, options);
+  }
+
+  async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    assertAppendable(streamId, events);
+    if (events.length > MAX_EVENTS_PER_APPEND) throw new Error(`Append to ${streamId}: more than ${MAX_EVENTS_PER_APPEND} events`);
+    const result = await withClient(this.pool, async (client) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const rows = await insertEvents(client, streamId, events, expected);
+          if (rows.length > 0) {
+            const last = rows[rows.length - 1]!;
+            return { nextRevision: last.revision, position: last.position, written: true };
+          }
+        } catch (error) {
+          if (!(error instanceof DatabaseError && error.code === '23505')) throw error;
+        }
+        const { stored, actual } = await lookUp(client, streamId, events);
+        const retry = retriedAppend(streamId, events, expected, stored, actual);
+        if (retry) return retry;
+        // Lost a race for the next revision, but the stream now is as expected: go again.
+        if (!meetsExpectation(expected, actual) || attempt === MAX_APPEND_ATTEMPTS) {
+          throw new ConcurrencyError(streamId, expected, actual);
+        }
+      }
+    });
+    if (result.written) this.announce(result.position);
+    return result;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>({
+      name: 'event_store_read_stream',
+      text: `SELECT ${COLUMNS} FROM events
+             WHERE stream_id = $1 AND revision >= $2
+               AND ($3::int IS NULL OR revision <= $3) AND ($4::timestamptz IS NULL OR occurred_at <= $4)
+             ORDER BY revision`,
+      values: [streamId, options.fromRevision ?? 0, options.toRevision ?? null, options.asOf ?? null],
+    });
+    return rows.map((row) => this.toRecorded(row));
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>({
+      name: 'event_store_read_all',
+      text: `SELECT ${COLUMNS} FROM events
+             WHERE position > $1 AND position < ${VISIBLE_BELOW}
+             ORDER BY position LIMIT $2`,
+      values: [options.fromPosition ?? 0n, options.limit ?? null],
+    });
+    return rows.map((row) => this.toRecorded(row));
+  }
+
+  async headPosition(): Promise<bigint> {
+    const { rows } = await this.pool.query<{ head: bigint | string }>({
+      name: 'event_store_head',
+      text: `SELECT COALESCE(max(position), 0) AS head FROM events WHERE position < ${VISIBLE_BELOW}`,
+    });
+    return BigInt(rows[0]!.head);
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    if (this.closed) throw new Error('Event store is closed');
+    void this.listen();
+    const subscription = new PullSubscription(
+      (fromPosition, limit) => this.readAll({ fromPosition, limit }),
+      options,
+      { idlePollMs: this.idlePollMs },
+      (stopped) => this.subscriptions.delete(stopped),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.listening;
+    await this.listener?.end().catch(() => undefined);
+    this.listener = undefined;
+  }
+
+  /**
+   * Wakes local subscriptions at once and other processes through NOTIFY. The NOTIFY is sent
+   * after the append committed, in its own transaction, one at a time (appends meanwhile only
+   * raise the position to announce): PostgreSQL serialises the commits of all transactions that
+   * NOTIFY behind one lock held through the WAL flush, so notifying inside every append would
+   * serialise all appends. A NOTIFY lost to a crash here only delays readers to their idle poll.
+   */
+  private announce(position: bigint): void {
+    for (const subscription of this.subscriptions) subscription.wake(position);
+    if (this.toAnnounce === undefined || position > this.toAnnounce) this.toAnnounce = position;
+    if (!this.notifying) void this.flushAnnouncements();
+  }
+
+  private async flushAnnouncements(): Promise<void> {
+    this.notifying = true;
+    try {
+      while (this.toAnnounce !== undefined) {
+        const position = this.toAnnounce;
+        this.toAnnounce = undefined;
+        // A wake-up signal needs no durable commit. Simple protocol: the two statements share one
+        // implicit transaction; the payload is a bigint's digits, safe to inline.
+        await this.pool
+          .query(`SET LOCAL synchronous_commit = off; SELECT pg_notify('${CHANNEL}', '${position.toString()}')`)
+          .catch(() => undefined);
+      }
+    } finally {
+      this.notifying = false;
+    }
+  }
+
+  /** One LISTEN connection per store, opened with the first subscription, reopened if it drops. */
+  private listen(): Promise<void> {
+    if (this.listening || this.closed) return this.listening ?? Promise.resolve();
+    const client = new Client(this.pool.options);
+    this.listener = client;
+    client.on('notification', (message) => {
+      const position = message.payload ? BigInt(message.payload) : undefined;
+      for (const subscription of this.subscriptions) subscription.wake(position);
+    });
+    client.on('error', () => this.reconnectListener(client));
+    client.on('end', () => this.reconnectListener(client));
+    this.listening = client
+      .connect()
+      .then(() => client.query(`LISTEN ${CHANNEL}`))
+      .then(() => {
+        // Anything committed before LISTEN took effect would otherwise wait for the idle poll.
+        for (const subscription of this.subscriptions) subscription.wake();
+      })
+      .catch(() => this.reconnectListener(client));
+    return this.listening;
+  }
+
+  private reconnectListener(client: Client): void {
+    if (this.listener !== client || this.closed) return;
+    this.listener = undefined;
+    this.listening = undefined;
+    client.end().catch(() => undefined);
+    this.reconnectTimer = setTimeout(() => void this.listen(), 1_000);
+  }
+
+  private toRecorded(row: EventRow): RecordedEvent {
+    return this.upcasters.upcast({
+      id: row.event_id,
+      streamId: row.stream_id,
+      revision: row.revision,
+      position: BigInt(row.position),
+      type: row.type,
+      version: row.version,
+      data: row.data,
+      metadata: row.metadata,
+      recordedAt: row.recorded_at,
+    });
+  }
+}
+
+/** Where the batch's ids are already stored, and the stream's head: what the slow path decides on. */
+async function lookUp(
+  db: Queryable,
+  streamId: string,
+  events: readonly NewEvent[],
+): Promise<{ stored: StoredId[]; actual: number | 'no_stream' }> {
+  const { rows } = await db.query<{ id: string | null; stream_id: string; revision: number; position: bigint | string; head: number | null }>({
+    name: 'event_store_look_up',
+    text: `SELECT e.event_id AS id, e.stream_id, e.revision, e.position,
+                  (SELECT max(revision) FROM events WHERE stream_id = $1) AS head
+           FROM (SELECT 1) AS one
+           LEFT JOIN events e ON e.event_id = ANY($2::uuid[])`,
+    values: [streamId, events.map((event) => event.id)],
+  });
+  const head = rows[0]!.head;
+  return {
+    stored: rows.flatMap((row) =>
+      row.id === null ? [] : [{ id: row.id, streamId: row.stream_id, revision: row.revision, position: BigInt(row.position) }],
+    ),
+    actual: head === null ? 'no_stream' : head,
+  };
+}
+
+/**
+ * Positions come from the xid counter. A logical restore (pg_dump into a new cluster) brings
+ * positions from the old, further-advanced counter; raising the offset past them keeps new
+ * positions after old ones. A no-op on a cluster that wrote its own events. Run before appends
+ * start: changing the offset under running appends would break the visibility rule.
+ */
+async function catchUpXidOffset(pool: Pool): Promise<void> {
+  await pool.query(`
+    UPDATE event_position_base SET xid_offset = needed.offset
+    FROM (SELECT (SELECT max(position) >> 16 FROM events) + 1 - pg_current_xact_id()::text::bigint AS offset) AS needed
+    WHERE needed.offset > xid_offset`);
+}
