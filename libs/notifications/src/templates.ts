@@ -1,0 +1,89 @@
+/**
+ * The SMS texts, in Persian with Persian digits and Jalali dates. Persian needs UCS-2, so a single
+ * SMS holds 70 characters and each part of a concatenated one 67: every text here stays within
+ * two parts (134 characters) for the longest values it can carry (the spec checks it).
+ */
+import { formatJalaliFa, formatPeriodJalali, gregorianToJalali, toPersianDigits, type IsoDate, type PeriodKey } from '@app/contracts-domain';
+
+export const TEMPLATES = [
+  'contract_concluded',
+  'exam_required',
+  'payment_reminder',
+  'exam_reminder',
+  'payment_confirmed',
+  'exam_overdue',
+  'exam_cleared',
+  'wage_changed',
+  'contract_lapsed',
+  'contract_cancelled',
+  'contract_terminated',
+] as const;
+
+export type Template = (typeof TEMPLATES)[number];
+
+const SIGNATURE = 'تأمین اجتماعی';
+const SINGLE_PART = 70;
+const PER_PART = 67;
+export const MAX_PARTS = 2;
+
+/** How many SMS parts a UCS-2 text takes (JS string length counts UTF-16 units, as UCS-2 does). */
+export function smsParts(text: string): number {
+  return text.length <= SINGLE_PART ? 1 : Math.ceil(text.length / PER_PART);
+}
+
+/** `۱۲٬۳۴۵٬۶۷۸` — rial amounts with the Persian thousands separator. */
+export function rialFa(amount: number): string {
+  return toPersianDigits(String(amount).replace(/\B(?=(\d{3})+(?!\d))/g, '٬'));
+}
+
+export const dateFa = (date: IsoDate): string => formatJalaliFa(gregorianToJalali(date));
+const periodFa = (period: PeriodKey): string => toPersianDigits(formatPeriodJalali(period));
+const numberFa = (contractNumber: string): string => toPersianDigits(contractNumber);
+
+export const texts = {
+  contractConcluded: (p: { contractNumber: string; contractDate: IsoDate; monthlyPremium: number; paymentDeadline: IsoDate }) =>
+    `قرارداد بیمه اختیاری ${numberFa(p.contractNumber)} در ${dateFa(p.contractDate)} منعقد شد. ` +
+    `حق بیمه ماهانه ${rialFa(p.monthlyPremium)} ریال، مهلت پرداخت اول ${dateFa(p.paymentDeadline)}. ${SIGNATURE}`,
+
+  examRequired: (p: { contractNumber: string; examDeadline: IsoDate }) =>
+    `تعهد معاینات پزشکی قرارداد ${numberFa(p.contractNumber)} ثبت شد. تا ${dateFa(p.examDeadline)} فرم معرفی بگیرید و معاینه شوید، ` +
+    'وگرنه پرداخت حق بیمه متوقف می‌شود.',
+
+  paymentReminder: (p: { contractNumber: string; paymentDeadline: IsoDate }) =>
+    `یادآوری: مهلت پرداخت اول حق بیمه قرارداد ${numberFa(p.contractNumber)} تا ${dateFa(p.paymentDeadline)} است؛ ` +
+    `بدون پرداخت، قرارداد باطل می‌شود. ${SIGNATURE}`,
+
+  examReminder: (p: { contractNumber: string; examDeadline: IsoDate }) =>
+    `یادآوری: مهلت معاینات پزشکی قرارداد ${numberFa(p.contractNumber)} تا ${dateFa(p.examDeadline)} است، ` +
+    `وگرنه پرداخت حق بیمه متوقف می‌شود. ${SIGNATURE}`,
+
+  paymentConfirmed: (p: { contractNumber: string; periods: readonly PeriodKey[]; paidThrough: IsoDate }) => {
+    const first = p.periods[0]!;
+    const last = p.periods[p.periods.length - 1]!;
+    const months = first === last ? `ماه ${periodFa(first)}` : `ماه‌های ${periodFa(first)} تا ${periodFa(last)}`;
+    return (
+      `پرداخت حق بیمه قرارداد ${numberFa(p.contractNumber)} برای ${months} ثبت شد. ` +
+      `پوشش درمانی تا ${dateFa(p.paidThrough)} برقرار است. ${SIGNATURE}`
+    );
+  },
+
+  examOverdue: (p: { contractNumber: string }) =>
+    `مهلت معاینات پزشکی قرارداد ${numberFa(p.contractNumber)} گذشت و پرداخت حق بیمه متوقف شد. ` +
+    'برای تعیین تکلیف به شعبه تأمین اجتماعی مراجعه کنید.',
+
+  examCleared: (p: { contractNumber: string }) =>
+    `شعبه معاینات قرارداد ${numberFa(p.contractNumber)} را تأیید کرد؛ پرداخت حق بیمه بدون محدودیت ممکن است. ${SIGNATURE}`,
+
+  wageChanged: (p: { contractNumber: string; wageBasis: number; monthlyPremium: number }) =>
+    `دستمزد مبنای قرارداد ${numberFa(p.contractNumber)} به ${rialFa(p.wageBasis)} ریال و ` +
+    `حق بیمه ماهانه به ${rialFa(p.monthlyPremium)} ریال تغییر کرد. ${SIGNATURE}`,
+
+  contractLapsed: (p: { contractNumber: string; paymentDeadline: IsoDate }) =>
+    `قرارداد بیمه اختیاری ${numberFa(p.contractNumber)} به دلیل پرداخت نشدن حق بیمه تا ${dateFa(p.paymentDeadline)} باطل شد. ${SIGNATURE}`,
+
+  contractCancelled: (p: { contractNumber: string; lastPaidPeriod: PeriodKey }) =>
+    `قرارداد بیمه اختیاری ${numberFa(p.contractNumber)} به دلیل پرداخت نشدن حق بیمه پس از ماه ${periodFa(p.lastPaidPeriod)} لغو شد. ${SIGNATURE}`,
+
+  contractTerminated: (p: { contractNumber: string }) =>
+    `قرارداد بیمه اختیاری ${numberFa(p.contractNumber)} به دلیل نتیجه معاینات پزشکی و تصمیم شعبه خاتمه یافت. ${SIGNATURE}`,
+};
