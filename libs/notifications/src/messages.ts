@@ -1,0 +1,99 @@
+/**
+ * Which messages an event calls for — a pure function of the event, so the outbox projection
+ * gives the same messages on any replay — and whether a reminder still applies when it is due.
+ */
+import { addDays, assertNever, iranDayStart, isClosed, type ContractEvent, type ContractState, type IsoDate } from '@app/contracts-domain';
+import { texts, type Template } from './templates';
+
+export interface ReminderSettings {
+  /** Days before the last day of the 20-day first-payment deadline. */
+  paymentReminderDays: number;
+  /** Days before the last day of the exam deadline. */
+  examReminderDays: number;
+}
+
+export const DEFAULT_REMINDERS: ReminderSettings = { paymentReminderDays: 5, examReminderDays: 14 };
+
+export interface MessageDraft {
+  template: Template;
+  text: string;
+  /** Not sent before this instant: the event's time, or a reminder's send time. */
+  notBefore: Date;
+}
+
+/** Reminders go out in the morning (09:00 Iran time), never at midnight. */
+const REMINDER_HOUR_MS = 9 * 3_600_000;
+
+/** Templates sent later, only if their reason still holds then. */
+export const REMINDER_TEMPLATES: readonly Template[] = ['payment_reminder', 'exam_reminder'];
+
+/**
+ * The messages for one contract event. `contractNumber` is the contract's (from its
+ * ContractOpened); `occurredAt` is the event's time. A reminder whose day is not after the event
+ * is left out: the event's own message already says the deadline.
+ */
+export function messagesFor(event: ContractEvent, contractNumber: string, occurredAt: Date, reminders: ReminderSettings): MessageDraft[] {
+  const now = (template: Template, text: string): MessageDraft => ({ template, text, notBefore: occurredAt });
+  switch (event.type) {
+    case 'ContractOpened': {
+      const { contractDate, monthlyPremium, paymentDeadline, examRequirement, examDeadline } = event.data;
+      const drafts = [now('contract_concluded', texts.contractConcluded({ contractNumber, contractDate, monthlyPremium, paymentDeadline }))];
+      const paymentReminder = reminderAt(paymentDeadline, reminders.paymentReminderDays);
+      if (paymentReminder > occurredAt) {
+        drafts.push({ template: 'payment_reminder', text: texts.paymentReminder({ contractNumber, paymentDeadline }), notBefore: paymentReminder });
+      }
+      if (examRequirement === 'required' && examDeadline !== null) {
+        drafts.push(now('exam_required', texts.examRequired({ contractNumber, examDeadline })));
+        const examReminder = reminderAt(examDeadline, reminders.examReminderDays);
+        if (examReminder > occurredAt) {
+          drafts.push({ template: 'exam_reminder', text: texts.examReminder({ contractNumber, examDeadline }), notBefore: examReminder });
+        }
+      }
+      return drafts;
+    }
+    case 'WageChanged':
+      return [now('wage_changed', texts.wageChanged({ contractNumber, ...event.data }))];
+    case 'PaymentConfirmed':
+      return [now('payment_confirmed', texts.paymentConfirmed({ contractNumber, ...event.data }))];
+    case 'ContractLapsed':
+      return [now('contract_lapsed', texts.contractLapsed({ contractNumber, ...event.data }))];
+    case 'ExamOverdue':
+      return [now('exam_overdue', texts.examOverdue({ contractNumber }))];
+    case 'ExamDeterminationMade':
+      // A rejection is told by ContractTerminated, which follows it.
+      return event.data.outcome === 'cleared' ? [now('exam_cleared', texts.examCleared({ contractNumber }))] : [];
+    case 'ContractCancelled':
+      return [now('contract_cancelled', texts.contractCancelled({ contractNumber, ...event.data }))];
+    case 'ContractTerminated':
+      return [now('contract_terminated', texts.contractTerminated({ contractNumber }))];
+    case 'ExamReferralIssued':
+    case 'ExamResultRecorded':
+      return []; // the applicant did these themselves, online or at the examining centre
+    default:
+      return assertNever(event);
+  }
+}
+
+/** 09:00 Iran time, `days` before the deadline's last day. */
+export function reminderAt(deadline: IsoDate, days: number): Date {
+  return new Date(iranDayStart(addDays(deadline, -days)).getTime() + REMINDER_HOUR_MS);
+}
+
+/**
+ * Why a reminder no longer applies at `now` (paid, exam passed, contract closed, deadline gone),
+ * or null while it does. Checked against the contract's current events just before sending.
+ */
+export function reminderObsolete(template: Template, state: ContractState | undefined, now: Date): string | null {
+  if (state === undefined) return 'contract not found';
+  if (isClosed(state)) return `contract ${state.status}`;
+  switch (template) {
+    case 'payment_reminder':
+      if (state.status !== 'awaiting_payment') return 'first payment made';
+      return now >= iranDayStart(addDays(state.paymentDeadline, 1)) ? 'payment deadline passed' : null;
+    case 'exam_reminder':
+      if (state.exam.status !== 'pending' && state.exam.status !== 'referred') return `exam ${state.exam.status}`;
+      return state.exam.deadline === null || now >= iranDayStart(addDays(state.exam.deadline, 1)) ? 'exam deadline passed' : null;
+    default:
+      return null;
+  }
+}

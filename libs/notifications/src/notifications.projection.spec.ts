@@ -1,0 +1,104 @@
+import type { ContractCommand } from '@app/contracts-domain';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { CONTRACT_ID, CONTRACT_NOW, facts, factsNeedingExam, openOnline, pay } from '../../contracts-domain/src/testing/fixtures';
+import { liveSchema, type Projection } from '../../projections/src/projection';
+import { readCheckpoint } from '../../projections/src/store';
+import { History, project } from '../../projections/src/testing/harness';
+import { messageId, notificationsProjection } from './notifications.projection';
+import { migrateOutbox, notificationCounts, readNotifications } from './outbox';
+
+describe('notifications projection: contract events into the SMS outbox', () => {
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    await migrateOutbox(db.pool);
+  });
+  afterEach(() => db.drop());
+
+  const outboxRows = async () =>
+    (await db.pool.query('SELECT message_id, event_id, template, recipient, status, not_before FROM sms_outbox ORDER BY not_before, template')).rows;
+
+  it('queues the conclusion SMS to the mobile as corrected at conclusion, with a deterministic id, and the reminder for later', async () => {
+    const history = new History();
+    const [opened] = history.run(CONTRACT_ID, openOnline({ corrections: { mobile: '+989351112233' } }), CONTRACT_NOW);
+    await project(db.pool, notificationsProjection(), history.events);
+
+    const answer = await readNotifications(db.pool, CONTRACT_ID);
+    expect(answer.checkpoint).toBe(opened!.position);
+    expect(answer.items).toEqual([
+      expect.objectContaining({
+        messageId: messageId(opened!.id, 'contract_concluded'),
+        template: 'contract_concluded',
+        recipient: '09351112233',
+        text: 'قرارداد بیمه اختیاری ۱۴۰۵۰۰۰۰۰۱ در ۱۴۰۵/۰۹/۱۰ منعقد شد. حق بیمه ماهانه ۳۰٬۰۰۰٬۰۰۰ ریال، مهلت پرداخت اول ۱۴۰۵/۰۹/۳۰. تأمین اجتماعی',
+        status: 'pending',
+        attempts: 0,
+        lastError: null,
+        createdAt: new Date(CONTRACT_NOW),
+        notBefore: new Date(CONTRACT_NOW),
+        sentAt: null,
+      }),
+      expect.objectContaining({ template: 'payment_reminder', notBefore: new Date('2026-12-16T05:30:00Z'), status: 'pending' }),
+    ]);
+  });
+
+  it('gives later events the contract number and mobile of the ContractOpened, across batches', async () => {
+    const history = new History();
+    const steps: [ContractCommand, string][] = [
+      [openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW],
+      [{ type: 'ChangeWage', data: { requestedMonthlyPremium: 31_000_000 } }, '2026-12-02T08:00:00Z'],
+      [pay(2, { amount: 62_000_000 }), '2026-12-05T08:00:00Z'],
+    ];
+    for (const [command, now] of steps) history.run(CONTRACT_ID, command, now);
+    await project(db.pool, notificationsProjection(), history.events, 1);
+    const items = (await readNotifications(db.pool, CONTRACT_ID)).items;
+    expect(items.map((i) => i.template)).toEqual(['contract_concluded', 'exam_required', 'wage_changed', 'payment_confirmed', 'payment_reminder', 'exam_reminder']);
+    expect(new Set(items.map((i) => i.recipient))).toEqual(new Set([facts().mobile]));
+    expect(items.find((i) => i.template === 'payment_confirmed')!.text).toBe(
+      'پرداخت حق بیمه قرارداد ۱۴۰۵۰۰۰۰۰۱ برای ماه‌های ۱۴۰۵/۰۹ تا ۱۴۰۵/۱۰ ثبت شد. پوشش درمانی تا ۱۴۰۵/۱۰/۳۰ برقرار است. تأمین اجتماعی',
+    );
+  });
+
+  it('queues nothing twice when the same events are replayed (a rebuild), whatever the batch boundaries', async () => {
+    const history = new History();
+    history.run(CONTRACT_ID, openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW);
+    history.run(CONTRACT_ID, pay(1), '2026-12-05T08:00:00Z');
+    history.other('insured-0499370899', 'ContractReserved');
+    await project(db.pool, notificationsProjection(), history.events, 2);
+    const first = await outboxRows();
+    await db.pool.query('UPDATE sms_outbox SET status = $1', ['sent']);
+
+    await db.pool.query(`DROP SCHEMA ${liveSchema('notifications')} CASCADE`);
+    await project(db.pool, notificationsProjection(), history.events, 500);
+    const again = await outboxRows();
+    expect(again).toHaveLength(first.length);
+    expect(again.map((r) => [r.message_id, r.status])).toEqual(first.map((r) => [r.message_id, 'sent']));
+  });
+
+  it('commits outbox rows and checkpoint together: a failed batch leaves neither', async () => {
+    const history = new History();
+    history.run(CONTRACT_ID, openOnline(), CONTRACT_NOW);
+    const base = notificationsProjection();
+    const failing: Projection = {
+      ...base,
+      async apply(tx, events) {
+        await base.apply(tx, events);
+        throw new Error('crash after queueing');
+      },
+    };
+    await expect(project(db.pool, failing, history.events)).rejects.toThrow('crash after queueing');
+    expect(await outboxRows()).toEqual([]);
+    expect((await readCheckpoint(db.pool, liveSchema('notifications')))!.position).toBe(0n);
+  });
+
+  it('counts messages by status, overall and per branch, without personal data', async () => {
+    const history = new History();
+    history.run(CONTRACT_ID, openOnline(), CONTRACT_NOW);
+    await project(db.pool, notificationsProjection(), history.events);
+    await db.pool.query(`UPDATE sms_outbox SET status = 'failed' WHERE template = 'payment_reminder'`);
+    expect(await notificationCounts(db.pool)).toEqual({
+      total: { pending: 1, sent: 0, failed: 1, cancelled: 0 },
+      byBranch: [{ branchId: '1201', provinceCode: '23', counts: { pending: 1, sent: 0, failed: 1, cancelled: 0 } }],
+    });
+  });
+});

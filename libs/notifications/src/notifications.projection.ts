@@ -1,0 +1,101 @@
+import type { PoolClient } from 'pg';
+import { isContractEventType, type ContractOpened } from '@app/contracts-domain';
+import { toDomainEvent } from '@app/contracts-app';
+import { deterministicId, type RecordedEvent } from '@app/event-store';
+import type { Projection } from '@app/projections';
+import { DEFAULT_REMINDERS, messagesFor, type ReminderSettings } from './messages';
+import { enqueue, type OutboxMessage } from './outbox';
+import type { Template } from './templates';
+
+/** One id per (event, template): the same on every replay, and what the gateway sees on every retry. */
+export function messageId(eventId: string, template: Template): string {
+  return deterministicId('sms', eventId, template);
+}
+
+interface Recipient {
+  contract_number: string;
+  mobile: string;
+  branch_id: string;
+  province_code: string;
+}
+
+const CONTRACT_STREAM = 'contract-';
+
+/**
+ * Feeds the SMS outbox (`public.sms_outbox`) from contract events. Its own table keeps, per
+ * contract, what later messages need from ContractOpened: the contract number and the mobile as
+ * corrected at conclusion. The outbox rows and this projection's checkpoint commit together, so a
+ * crash never loses a message nor queues one twice; reminders are rows with a later `not_before`.
+ */
+export function notificationsProjection(reminders: ReminderSettings = DEFAULT_REMINDERS): Projection {
+  return {
+    name: 'notifications',
+    version: 1,
+    tables: [
+      `CREATE TABLE recipients (
+         contract_id     UUID PRIMARY KEY,
+         contract_number TEXT NOT NULL,
+         mobile          TEXT NOT NULL,
+         branch_id       TEXT NOT NULL,
+         province_code   TEXT NOT NULL
+       )`,
+    ],
+    handles: isContractEventType,
+    async apply(tx, events) {
+      const contracts = events.filter((e) => e.streamId.startsWith(CONTRACT_STREAM)).map(contractIdOf);
+      const recipients = await loadRecipients(tx, [...new Set(contracts)]);
+      const outbox: OutboxMessage[] = [];
+      for (const recorded of events) {
+        if (!recorded.streamId.startsWith(CONTRACT_STREAM)) continue;
+        const contractId = contractIdOf(recorded);
+        const event = toDomainEvent(recorded);
+        if (event.type === 'ContractOpened') recipients.set(contractId, await remember(tx, contractId, event));
+        const recipient = recipients.get(contractId);
+        if (!recipient) continue; // a stream that does not start with ContractOpened has nobody to tell
+        const occurredAt = new Date(recorded.metadata.occurredAt);
+        for (const draft of messagesFor(event, recipient.contract_number, occurredAt, reminders)) {
+          outbox.push({
+            messageId: messageId(recorded.id, draft.template),
+            eventId: recorded.id,
+            contractId,
+            branchId: recipient.branch_id,
+            provinceCode: recipient.province_code,
+            template: draft.template,
+            recipient: recipient.mobile,
+            text: draft.text,
+            createdAt: occurredAt,
+            notBefore: draft.notBefore,
+          });
+        }
+      }
+      await enqueue(tx, outbox);
+    },
+  };
+}
+
+function contractIdOf(event: RecordedEvent): string {
+  return event.streamId.slice(CONTRACT_STREAM.length);
+}
+
+async function loadRecipients(tx: PoolClient, contractIds: string[]): Promise<Map<string, Recipient>> {
+  const { rows } = await tx.query<Recipient & { contract_id: string }>(
+    'SELECT contract_id, contract_number, mobile, branch_id, province_code FROM recipients WHERE contract_id = ANY($1::uuid[])',
+    [contractIds],
+  );
+  return new Map(rows.map(({ contract_id, ...recipient }) => [contract_id, recipient]));
+}
+
+async function remember(tx: PoolClient, contractId: string, { data }: ContractOpened): Promise<Recipient> {
+  const recipient: Recipient = {
+    contract_number: data.contractNumber,
+    mobile: data.applicant.mobile,
+    branch_id: data.branchId,
+    province_code: data.provinceCode,
+  };
+  await tx.query(
+    `INSERT INTO recipients (contract_id, contract_number, mobile, branch_id, province_code) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (contract_id) DO NOTHING`,
+    [contractId, recipient.contract_number, recipient.mobile, recipient.branch_id, recipient.province_code],
+  );
+  return recipient;
+}

@@ -1,0 +1,178 @@
+import type { Pool, PoolClient } from 'pg';
+import { migrate, type Migration } from '@app/platform';
+import { queryReadModel } from '@app/projections';
+import type { Template } from './templates';
+
+/**
+ * The SMS outbox. It lives outside the projection's schema on purpose: the projection may be
+ * rebuilt (a fresh schema swapped in), and delivery state — sent, attempts, errors — must survive
+ * that. The projection only ever inserts, keyed by a deterministic message id, so a replay inserts
+ * nothing new. `available_at` is operational (wall-clock) time: the end of a dispatcher's lease
+ * or of a retry's backoff; `not_before` is business time (a reminder's day).
+ */
+export const OUTBOX_MIGRATIONS: Migration[] = [
+  {
+    id: '001_sms_outbox',
+    sql: `
+      CREATE TABLE sms_outbox (
+        message_id    UUID        PRIMARY KEY,
+        event_id      TEXT        NOT NULL,
+        contract_id   UUID        NOT NULL,
+        branch_id     TEXT        NOT NULL,
+        province_code TEXT        NOT NULL,
+        template      TEXT        NOT NULL,
+        recipient     TEXT        NOT NULL, -- personal data: shown masked to ops, never logged
+        text          TEXT        NOT NULL,
+        created_at    TIMESTAMPTZ NOT NULL, -- the event's occurredAt
+        not_before    TIMESTAMPTZ NOT NULL,
+        status        TEXT        NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed', 'cancelled')),
+        attempts      INTEGER     NOT NULL DEFAULT 0,
+        last_error    TEXT,
+        available_at  TIMESTAMPTZ NOT NULL DEFAULT '-infinity',
+        claim_token   UUID,
+        sent_at       TIMESTAMPTZ,
+        finished_at   TIMESTAMPTZ
+      );
+      CREATE INDEX sms_outbox_due ON sms_outbox (not_before, message_id) WHERE status = 'pending';
+      CREATE INDEX sms_outbox_by_contract ON sms_outbox (contract_id, created_at);`,
+  },
+];
+
+/** Creates or updates the outbox table; every process that writes or reads it calls this first. */
+export async function migrateOutbox(pool: Pool): Promise<void> {
+  await migrate(pool, 'notifications', OUTBOX_MIGRATIONS);
+}
+
+export type NotificationStatus = 'pending' | 'sent' | 'failed' | 'cancelled';
+
+export interface OutboxMessage {
+  messageId: string;
+  eventId: string;
+  contractId: string;
+  branchId: string;
+  provinceCode: string;
+  template: Template;
+  recipient: string;
+  text: string;
+  createdAt: Date;
+  notBefore: Date;
+}
+
+/** Inserts in the caller's transaction; a message already there (a replay) is left as it is. */
+export async function enqueue(tx: PoolClient, messages: readonly OutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  const column = <K extends keyof OutboxMessage>(key: K) => messages.map((m) => m[key]);
+  await tx.query(
+    `INSERT INTO public.sms_outbox (message_id, event_id, contract_id, branch_id, province_code, template, recipient, text, created_at, not_before)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[])
+     ON CONFLICT (message_id) DO NOTHING`,
+    [
+      column('messageId'),
+      column('eventId'),
+      column('contractId'),
+      column('branchId'),
+      column('provinceCode'),
+      column('template'),
+      column('recipient'),
+      column('text'),
+      column('createdAt'),
+      column('notBefore'),
+    ],
+  );
+}
+
+export interface Notification {
+  messageId: string;
+  contractId: string;
+  template: Template;
+  recipient: string;
+  text: string;
+  status: NotificationStatus;
+  attempts: number;
+  lastError: string | null;
+  createdAt: Date;
+  notBefore: Date;
+  sentAt: Date | null;
+}
+
+export interface NotificationsAnswer {
+  contractId: string;
+  items: Notification[];
+  /** Position of the last event the outbox projection had applied when this was read. */
+  checkpoint: bigint;
+}
+
+interface NotificationRow {
+  checkpoint: bigint;
+  message_id: string | null;
+  contract_id: string;
+  template: Template;
+  recipient: string;
+  text: string;
+  status: NotificationStatus;
+  attempts: number;
+  last_error: string | null;
+  created_at: Date;
+  not_before: Date;
+  sent_at: Date | null;
+}
+
+/** A contract's messages in the order they were (or will be) due; throws ReadModelNotReady before the first start. */
+export async function readNotifications(pool: Pool, contractId: string): Promise<NotificationsAnswer> {
+  const rows = await queryReadModel<NotificationRow>(
+    pool,
+    'notifications',
+    `SELECT {checkpoint} AS checkpoint, o.*
+     FROM (SELECT 1) AS one
+     LEFT JOIN public.sms_outbox o ON o.contract_id = $1
+     ORDER BY o.not_before, o.created_at, o.message_id`,
+    [contractId],
+  );
+  const items = rows.flatMap((row): Notification[] =>
+    row.message_id === null
+      ? []
+      : [
+          {
+            messageId: row.message_id,
+            contractId: row.contract_id,
+            template: row.template,
+            recipient: row.recipient,
+            text: row.text,
+            status: row.status,
+            attempts: row.attempts,
+            lastError: row.last_error,
+            createdAt: row.created_at,
+            notBefore: row.not_before,
+            sentAt: row.sent_at,
+          },
+        ],
+  );
+  return { contractId, items, checkpoint: rows[0]!.checkpoint };
+}
+
+export type StatusCounts = Record<NotificationStatus, number>;
+
+export interface NotificationCounts {
+  total: StatusCounts;
+  byBranch: { branchId: string; provinceCode: string; counts: StatusCounts }[];
+}
+
+const zero = (): StatusCounts => ({ pending: 0, sent: 0, failed: 0, cancelled: 0 });
+
+/** Messages by status, overall and per branch: for /metrics and the dashboard (no personal data). */
+export async function notificationCounts(pool: Pool): Promise<NotificationCounts> {
+  const { rows } = await pool.query<{ branch_id: string; province_code: string; status: NotificationStatus; count: number }>(
+    `SELECT branch_id, province_code, status, count(*)::int AS count
+     FROM public.sms_outbox GROUP BY branch_id, province_code, status ORDER BY branch_id, province_code`,
+  );
+  const total = zero();
+  const branches = new Map<string, NotificationCounts['byBranch'][number]>();
+  for (const row of rows) {
+    total[row.status] += row.count;
+    const key = `${row.branch_id}\u0000${row.province_code}`;
+    let branch = branches.get(key);
+    if (!branch) branches.set(key, (branch = { branchId: row.branch_id, provinceCode: row.province_code, counts: zero() }));
+    branch.counts[row.status] += row.count;
+  }
+  return { total, byBranch: [...branches.values()] };
+}
