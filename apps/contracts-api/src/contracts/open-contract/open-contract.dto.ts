@@ -9,6 +9,7 @@ import {
   IsInt,
   IsNotEmpty,
   IsNumber,
+  IsObject,
   IsOptional,
   IsPositive,
   IsString,
@@ -63,11 +64,14 @@ export class CorrectionsDto {
 export class OpenContractDto extends QuoteRequestDto {
   @ApiPropertyOptional({ type: AcceptTermsDto, description: 'Missing or another version: TERMS_NOT_ACCEPTED' })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => AcceptTermsDto)
   acceptTerms?: AcceptTermsDto;
 
   @ApiProperty({ type: ConfirmDto })
+  // ValidateNested alone lets a missing object (or an array of them) through.
+  @IsObject()
   @ValidateNested()
   @Type(() => ConfirmDto)
   confirm!: ConfirmDto;
@@ -79,6 +83,7 @@ export class OpenContractDto extends QuoteRequestDto {
 
   @ApiPropertyOptional({ type: CorrectionsDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => CorrectionsDto)
   corrections?: CorrectionsDto;
