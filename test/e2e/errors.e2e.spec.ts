@@ -178,6 +178,15 @@ describe('e2e: every error code', () => {
       const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
       expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'confirm.startDate' })]));
     });
+    it.each([
+      ['missing', undefined],
+      ['an array', [{ premiumRate: 0.27, wageBasis: 111_111_111, startDate: '2026-12-01' }]],
+      ['a string', '0.27'],
+    ])('the confirmed quote %s', async (_what, confirm) => {
+      const res = await t.http().post('/v1/contracts').set(token()).send({ requestedMonthlyPremium: 30_000_000, acceptTerms: { version: 'v' }, confirm });
+      const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
+      expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'confirm' })]));
+    });
     it('a malformed If-Match', async () => {
       const { token: owner, contract } = await openOnline(t, people.next().nationalCode);
       const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(owner)).set('If-Match', 'yesterday').send({ requestedMonthlyPremium: 40_000_000 });

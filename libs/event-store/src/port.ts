@@ -3,7 +3,9 @@
  * the shared contract suite (`contract-suite.ts`).
  *
  * Revisions are 0-based per stream, as in KurrentDB: the first event of a stream is revision 0.
- * Positions are the global order across all streams, strictly increasing, starting at 1.
+ * Positions are the global order across all streams: strictly increasing and above 0, but not
+ * dense and not small (the PostgreSQL adapter derives them from transaction ids), so never
+ * count with them; only compare them and resume after them.
  */
 
 /** Who did it, through which door, and why: stored beside every event. */
@@ -84,7 +86,8 @@ export interface SubscribeOptions {
 export interface EventStore {
   /**
    * Appends atomically. Throws `ConcurrencyError` when the stream is not at `expected`, unless
-   * every event id is already stored in this stream (idempotent retry → `written: false`).
+   * every event id is already stored in this stream (idempotent retry → `written: false`); a
+   * batch only partly stored is a `ConcurrencyError` too. Rejects an empty batch.
    */
   append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** Events of one stream in revision order; [] when the stream does not exist. */
