@@ -4,7 +4,7 @@ import { CLOCK, ManualClock } from '@app/platform';
 import { billingProjection, eligibilityProjection, startProjector, type Projector } from '@app/projections';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { CONTRACT_ID, CONTRACT_NOW, facts, openOnline, pay } from '../../../../libs/contracts-domain/src/testing/fixtures';
-import { context } from '../../../../libs/projections/src/testing/contracts';
+import { context, storedEvents } from '../../../../libs/projections/src/testing/contracts';
 import { waitFor } from '../../../../libs/projections/src/testing/wait';
 import { ContractStreams } from '@app/contracts-app';
 import { DEV_JWT_SECRET, authProviders, signToken, type TokenClaims } from '../auth';
@@ -31,7 +31,7 @@ describe('read-model queries over HTTP: slips and eligibility', () => {
     await streams.execute(CONTRACT_ID, openOnline(), context());
     await streams.execute(CONTRACT_ID, pay(1), context());
     projector = await startProjector({ pool: db.pool, eventStore, clock, log: () => undefined, projections: [billingProjection, eligibilityProjection], deadlines: false });
-    const last = (await eventStore.readAll()).at(-1)!.position;
+    const { last } = await storedEvents(db.pool);
     await waitFor(async () => (await projector.status()).every((s) => BigInt(s.position) >= last), 'read models');
 
     @Module({

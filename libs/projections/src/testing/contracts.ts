@@ -1,5 +1,6 @@
 /** Test support: real contracts appended through ContractStreams. */
 import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
 import { ContractStreams, type CommandContext } from '@app/contracts-app';
 import type { EventStore } from '@app/event-store';
 import { ManualClock } from '@app/platform';
@@ -23,4 +24,14 @@ export async function appendContracts(eventStore: EventStore, count: number): Pr
     ids.push(contractId);
   }
   return ids;
+}
+
+/**
+ * The last position and count in the PostgreSQL store's table. Not readAll: a reader sees an
+ * event only once every older transaction in the whole server has ended, and other spec files
+ * share this server, so the visible head may lag behind what was appended.
+ */
+export async function storedEvents(pool: Pool): Promise<{ last: bigint; count: number }> {
+  const { rows } = await pool.query<{ last: bigint; count: number }>('SELECT max(position) AS last, count(*)::int AS count FROM events');
+  return rows[0]!;
 }
