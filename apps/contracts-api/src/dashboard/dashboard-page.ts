@@ -1,0 +1,352 @@
+/**
+ * The ops dashboard as one self-contained HTML document: no CDN, no web fonts, no build step
+ * (the service may run where there is no internet). Persian and right-to-left by default, with
+ * an English toggle; the chart is inline SVG drawn by the page's script. The script polls
+ * `GET /v1/dashboard/branches` every REFRESH_MS and redraws when the read model has moved.
+ *
+ * Client code below is plain browser JavaScript in a string: it is never run by Node.
+ */
+export const REFRESH_MS = 2000;
+
+const STYLE = `
+  :root { color-scheme: light; --ink: #1a1a1a; --muted: #4a4a4a; --line: #c8c8c8; --accent: #0b5394; --focus: #b45309; --bad: #a61b1b; --bg: #fff; --panel: #f4f6f8; }
+  * { box-sizing: border-box; }
+  body { margin: 0; font: 16px/1.6 Vazirmatn, Tahoma, "Segoe UI", "Noto Sans Arabic", Arial, sans-serif; color: var(--ink); background: var(--bg); }
+  header { display: flex; justify-content: space-between; align-items: center; gap: 1rem; padding: .75rem 1.25rem; background: var(--accent); color: #fff; }
+  header h1 { margin: 0; font-size: 1.25rem; }
+  main { padding: 1rem 1.25rem; max-width: 80rem; margin: 0 auto; }
+  h2 { font-size: 1.1rem; margin: 1.25rem 0 .5rem; }
+  button { font: inherit; padding: .4rem .9rem; border: 2px solid var(--accent); border-radius: .3rem; background: var(--accent); color: #fff; cursor: pointer; }
+  button.secondary { background: #fff; color: var(--accent); }
+  header button { background: #fff; color: var(--accent); border-color: #fff; }
+  input { font: inherit; padding: .35rem .5rem; border: 1px solid #6b6b6b; border-radius: .25rem; min-width: 8rem; }
+  :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+  .skip { position: absolute; inset-inline-start: -999px; }
+  .skip:focus { inset-inline-start: 1rem; top: 1rem; background: #fff; color: var(--accent); padding: .5rem; z-index: 1; }
+  form.row { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; }
+  form.row div { display: flex; flex-direction: column; }
+  label { font-weight: 600; }
+  .help { color: var(--muted); font-size: .9rem; margin: .25rem 0; }
+  .error { color: var(--bad); font-weight: 600; min-height: 1.5em; }
+  #status { color: var(--muted); }
+  dl.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .75rem; margin: 0; }
+  dl.cards div { background: var(--panel); border: 1px solid var(--line); border-radius: .4rem; padding: .6rem .8rem; }
+  dl.cards dt { color: var(--muted); font-size: .9rem; }
+  dl.cards dd { margin: 0; font-size: 1.5rem; font-weight: 700; }
+  figure { margin: 0; background: var(--panel); border: 1px solid var(--line); border-radius: .4rem; padding: .5rem; }
+  figcaption { color: var(--muted); font-size: .9rem; }
+  svg { width: 100%; height: auto; display: block; }
+  .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: .4rem; }
+  table { border-collapse: collapse; width: 100%; font-size: .95rem; }
+  caption { text-align: start; padding: .4rem .6rem; color: var(--muted); }
+  th, td { padding: .4rem .6rem; border-bottom: 1px solid var(--line); text-align: start; white-space: nowrap; }
+  thead th { background: var(--panel); }
+  td.num { font-variant-numeric: tabular-nums; }
+  [hidden] { display: none !important; }
+`;
+
+const SCRIPT = `
+(function () {
+  'use strict';
+  var REFRESH_MS = ${REFRESH_MS};
+  var TEXT = {
+    fa: {
+      title: 'داشبورد شعب بیمه اختیاری', other: 'English', skip: 'پرش به محتوا', login: 'ورود',
+      tokenLabel: 'توکن دسترسی (نقش ops یا کارمند شعبه)', tokenHelp: 'توکن آزمایشی: npm run token -- --role ops',
+      show: 'نمایش داشبورد', signOut: 'خروج', filters: 'فیلترها', province: 'کد استان', branch: 'کد شعبه',
+      period: 'ماه انعقاد (مثلاً ۱۴۰۵-۰۹)', apply: 'اعمال', totals: 'خلاصه', chart: 'قراردادهای منعقدشده در هر روز',
+      branches: 'شعب', branchesCaption: 'تعداد قراردادها به تفکیک شعبه (بدون اطلاعات شخصی)',
+      updated: 'به‌روزشده در', position: 'تا رویداد شماره', loading: 'در حال بارگیری…',
+      badToken: 'توکن پذیرفته نشد؛ توکن معتبر ops یا کارمند شعبه وارد کنید.', failed: 'خطا در دریافت داده‌ها؛ دوباره تلاش می‌شود.',
+      chartSummary: 'مجموع {total} قرارداد در {days} روز؛ بیشترین {max} در {day}.', noData: 'قراردادی نیست',
+      fields: {
+        contracts: 'کل قراردادها', openedToday: 'منعقد امروز', openedThisMonth: 'منعقد این ماه', online: 'برخط', branchChannel: 'حضوری',
+        awaiting_payment: 'در انتظار پرداخت', active: 'فعال', payments_blocked: 'پرداخت مسدود', lapsed: 'منقضی (عدم پرداخت اول)',
+        cancelled: 'لغوشده', terminated: 'فسخ‌شده', examsPending: 'معاینه در انتظار', examsOverdue: 'معاینه معوق',
+        firstPaymentsDueSoon: 'سررسید پرداخت اول تا ۵ روز', lapses: 'انقضاها', smsFailures: 'پیامک‌های ناموفق',
+        branchId: 'شعبه', provinceCode: 'استان'
+      }
+    },
+    en: {
+      title: 'Voluntary insurance: branch dashboard', other: 'فارسی', skip: 'Skip to content', login: 'Sign in',
+      tokenLabel: 'Access token (ops or branch officer role)', tokenHelp: 'A dev token: npm run token -- --role ops',
+      show: 'Show dashboard', signOut: 'Sign out', filters: 'Filters', province: 'Province code', branch: 'Branch code',
+      period: 'Month concluded (e.g. 1405-09)', apply: 'Apply', totals: 'Summary', chart: 'Contracts opened per day',
+      branches: 'Branches', branchesCaption: 'Contract counts per branch (no personal data)',
+      updated: 'Updated at', position: 'up to event position', loading: 'Loading…',
+      badToken: 'Token refused: enter a valid ops or branch-officer token.', failed: 'Could not load data; retrying.',
+      chartSummary: '{total} contracts over {days} days; at most {max} on {day}.', noData: 'no contracts',
+      fields: {
+        contracts: 'Contracts', openedToday: 'Opened today', openedThisMonth: 'Opened this month', online: 'Online', branchChannel: 'At a branch',
+        awaiting_payment: 'Awaiting payment', active: 'Active', payments_blocked: 'Payments blocked', lapsed: 'Lapsed',
+        cancelled: 'Cancelled', terminated: 'Terminated', examsPending: 'Exams pending', examsOverdue: 'Exams overdue',
+        firstPaymentsDueSoon: 'First payments due ≤ 5 days', lapses: 'Lapses', smsFailures: 'SMS failures',
+        branchId: 'Branch', provinceCode: 'Province'
+      }
+    }
+  };
+  var CARDS = ['contracts', 'openedToday', 'openedThisMonth', 'online', 'branchChannel', 'active', 'awaiting_payment', 'examsPending', 'examsOverdue', 'firstPaymentsDueSoon', 'lapses', 'smsFailures'];
+  var COLUMNS = ['contracts', 'openedToday', 'openedThisMonth', 'online', 'branchChannel', 'awaiting_payment', 'active', 'payments_blocked', 'lapsed', 'cancelled', 'terminated', 'examsPending', 'examsOverdue', 'firstPaymentsDueSoon', 'smsFailures'];
+  var SVG = 'http://www.w3.org/2000/svg';
+
+  var lang = sessionStorage.getItem('dashboard.lang') || 'fa';
+  var token = sessionStorage.getItem('dashboard.token') || '';
+  var filters = {};
+  var latest = null;
+  var shownKey = '';
+  var timer = null;
+
+  function $(id) { return document.getElementById(id); }
+  function t(key) { return TEXT[lang][key]; }
+  function digits(text) { return lang === 'fa' ? String(text).replace(/[0-9]/g, function (d) { return String.fromCharCode(0x06f0 + Number(d)); }) : String(text); }
+  function num(value) { return value === null || value === undefined ? '—' : new Intl.NumberFormat(lang === 'fa' ? 'fa-IR' : 'en-US').format(value); }
+  function field(counts, key) {
+    if (key === 'online') return counts.byChannel.online;
+    if (key === 'branchChannel') return counts.byChannel.branch;
+    if (key in counts.byStatus) return counts.byStatus[key];
+    return counts[key];
+  }
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    for (var name in attrs) node.setAttribute(name, attrs[name]);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function applyLanguage() {
+    document.documentElement.lang = lang;
+    document.documentElement.dir = lang === 'fa' ? 'rtl' : 'ltr';
+    document.title = t('title');
+    var labels = document.querySelectorAll('[data-i18n]');
+    for (var i = 0; i < labels.length; i++) labels[i].textContent = t(labels[i].getAttribute('data-i18n'));
+    $('lang').textContent = t('other');
+    $('lang').setAttribute('lang', lang === 'fa' ? 'en' : 'fa');
+    if (latest) render(latest, true);
+  }
+
+  function showLogin(message) {
+    $('board').hidden = true;
+    $('login').hidden = false;
+    $('login-error').textContent = message || '';
+    $('token').focus();
+  }
+
+  function load() {
+    clearTimeout(timer);
+    var query = [];
+    for (var name in filters) if (filters[name]) query.push(name + '=' + encodeURIComponent(filters[name]));
+    fetch('/v1/dashboard/branches' + (query.length ? '?' + query.join('&') : ''), { headers: { Authorization: 'Bearer ' + token, Accept: 'application/json' } })
+      .then(function (res) {
+        if (res.status === 401 || res.status === 403) { sessionStorage.removeItem('dashboard.token'); token = ''; showLogin(t('badToken')); return null; }
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        return res.json();
+      })
+      .then(function (body) {
+        if (!body) return;
+        $('error').textContent = '';
+        render(body, false);
+        timer = setTimeout(load, REFRESH_MS);
+      })
+      .catch(function () { $('error').textContent = t('failed'); timer = setTimeout(load, REFRESH_MS); });
+  }
+
+  function render(body, force) {
+    var key = body.checkpoint + '|' + body.today + '|' + JSON.stringify(body.filters) + '|' + body.totals.smsFailures;
+    latest = body;
+    if (!force && key === shownKey) return;
+    shownKey = key;
+    $('login').hidden = true;
+    $('board').hidden = false;
+    $('board').setAttribute('data-checkpoint', body.checkpoint);
+    renderTotals(body.totals);
+    renderChart(body.openedPerDay);
+    renderBranches(body.branches);
+    $('status').textContent = t('updated') + ' ' + digits(body.todayJalali) + ' ' + new Date().toLocaleTimeString(lang === 'fa' ? 'fa-IR' : 'en-GB') + ' — ' + t('position') + ' ' + digits(body.checkpoint);
+  }
+
+  function renderTotals(totals) {
+    var list = $('totals');
+    list.textContent = '';
+    CARDS.forEach(function (name) {
+      var value = field(totals, name);
+      var item = el('div');
+      item.appendChild(el('dt', { id: 'label-' + name }, TEXT[lang].fields[name]));
+      item.appendChild(el('dd', { id: 'total-' + name, 'data-value': String(value) }, num(value)));
+      list.appendChild(item);
+    });
+  }
+
+  function renderChart(days) {
+    var svg = $('chart');
+    svg.textContent = '';
+    var width = 720, height = 220, left = 36, right = 8, top = 12, bottom = 36;
+    var max = Math.max(1, Math.max.apply(null, days.map(function (d) { return d.count; })));
+    var slot = (width - left - right) / days.length;
+    var total = 0, peak = days[0];
+    var rtl = lang === 'fa';
+    var title = document.createElementNS(SVG, 'title');
+    title.id = 'chart-title';
+    title.textContent = t('chart');
+    svg.appendChild(title);
+    for (var g = 0; g <= 2; g++) {
+      var gy = top + (height - top - bottom) * (1 - g / 2);
+      var grid = document.createElementNS(SVG, 'line');
+      grid.setAttribute('x1', left); grid.setAttribute('x2', width - right); grid.setAttribute('y1', gy); grid.setAttribute('y2', gy);
+      grid.setAttribute('stroke', '#c8c8c8');
+      svg.appendChild(grid);
+      var tick = document.createElementNS(SVG, 'text');
+      tick.setAttribute('x', rtl ? width - 2 : 2); tick.setAttribute('y', gy + 4); tick.setAttribute('font-size', '11'); tick.setAttribute('fill', '#4a4a4a');
+      tick.setAttribute('text-anchor', rtl ? 'end' : 'start');
+      tick.textContent = num(Math.round(max * g / 2));
+      svg.appendChild(tick);
+    }
+    days.forEach(function (day, i) {
+      total += day.count;
+      if (day.count > peak.count) peak = day;
+      var index = rtl ? days.length - 1 - i : i;
+      var x = (rtl ? right : left) + index * slot;
+      var h = (height - top - bottom) * day.count / max;
+      var bar = document.createElementNS(SVG, 'rect');
+      bar.setAttribute('x', x + slot * 0.15); bar.setAttribute('width', slot * 0.7);
+      bar.setAttribute('y', height - bottom - h); bar.setAttribute('height', Math.max(h, day.count > 0 ? 1 : 0));
+      bar.setAttribute('fill', '#0b5394');
+      bar.setAttribute('data-date', day.date); bar.setAttribute('data-count', String(day.count));
+      var tip = document.createElementNS(SVG, 'title');
+      tip.textContent = digits(day.dateJalali) + ': ' + num(day.count);
+      bar.appendChild(tip);
+      svg.appendChild(bar);
+      if (i % 5 === 0 || i === days.length - 1) {
+        var label = document.createElementNS(SVG, 'text');
+        label.setAttribute('x', x + slot / 2); label.setAttribute('y', height - bottom + 16);
+        label.setAttribute('font-size', '11'); label.setAttribute('text-anchor', 'middle'); label.setAttribute('fill', '#4a4a4a');
+        label.textContent = digits(day.dateJalali.slice(5));
+        svg.appendChild(label);
+      }
+    });
+    var summary = total === 0 ? t('noData') : t('chartSummary').replace('{total}', num(total)).replace('{days}', num(days.length)).replace('{max}', num(peak.count)).replace('{day}', digits(peak.dateJalali));
+    $('chart-desc').textContent = summary;
+  }
+
+  function renderBranches(branches) {
+    var head = $('branches-head');
+    head.textContent = '';
+    var row = el('tr');
+    row.appendChild(el('th', { scope: 'col' }, TEXT[lang].fields.branchId));
+    row.appendChild(el('th', { scope: 'col' }, TEXT[lang].fields.provinceCode));
+    COLUMNS.forEach(function (name) { row.appendChild(el('th', { scope: 'col' }, TEXT[lang].fields[name])); });
+    head.appendChild(row);
+    var body = $('branches-body');
+    body.textContent = '';
+    branches.forEach(function (b) {
+      var tr = el('tr', { 'data-branch': b.branchId });
+      tr.appendChild(el('th', { scope: 'row' }, digits(b.branchId)));
+      tr.appendChild(el('td', {}, digits(b.provinceCode)));
+      COLUMNS.forEach(function (name) {
+        var value = field(b, name);
+        tr.appendChild(el('td', { class: 'num', 'data-field': name, 'data-value': String(value) }, num(value)));
+      });
+      body.appendChild(tr);
+    });
+  }
+
+  $('login-form').addEventListener('submit', function (event) {
+    event.preventDefault();
+    token = $('token').value.trim();
+    if (!token) return;
+    sessionStorage.setItem('dashboard.token', token);
+    $('token').value = '';
+    $('login-error').textContent = '';
+    $('status').textContent = t('loading');
+    load();
+  });
+  $('filters').addEventListener('submit', function (event) {
+    event.preventDefault();
+    filters = { province: $('f-province').value.trim(), branch: $('f-branch').value.trim(), period: $('f-period').value.trim() };
+    shownKey = '';
+    load();
+  });
+  $('sign-out').addEventListener('click', function () {
+    clearTimeout(timer);
+    sessionStorage.removeItem('dashboard.token');
+    token = '';
+    latest = null;
+    showLogin('');
+  });
+  $('lang').addEventListener('click', function () {
+    lang = lang === 'fa' ? 'en' : 'fa';
+    sessionStorage.setItem('dashboard.lang', lang);
+    applyLanguage();
+  });
+
+  applyLanguage();
+  if (token) load(); else showLogin('');
+})();
+`;
+
+export function renderDashboardPage(nonce: string): string {
+  return `<!doctype html>
+<html lang="fa" dir="rtl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>داشبورد شعب بیمه اختیاری</title>
+<style nonce="${nonce}">${STYLE}</style>
+</head>
+<body>
+<a class="skip" href="#main" data-i18n="skip">پرش به محتوا</a>
+<header>
+  <h1 data-i18n="title">داشبورد شعب بیمه اختیاری</h1>
+  <button id="lang" type="button" lang="en">English</button>
+</header>
+<main id="main" tabindex="-1">
+  <section id="login" aria-labelledby="login-heading">
+    <h2 id="login-heading" data-i18n="login">ورود</h2>
+    <form id="login-form" class="row">
+      <div>
+        <label for="token" data-i18n="tokenLabel">توکن دسترسی</label>
+        <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required aria-describedby="token-help login-error">
+        <p id="token-help" class="help" data-i18n="tokenHelp"></p>
+      </div>
+      <button type="submit" data-i18n="show">نمایش داشبورد</button>
+    </form>
+    <p id="login-error" class="error" role="alert"></p>
+  </section>
+  <section id="board" hidden>
+    <h2 id="filters-heading" data-i18n="filters">فیلترها</h2>
+    <form id="filters" class="row" aria-labelledby="filters-heading">
+      <div><label for="f-province" data-i18n="province">کد استان</label><input id="f-province" inputmode="numeric" autocomplete="off"></div>
+      <div><label for="f-branch" data-i18n="branch">کد شعبه</label><input id="f-branch" inputmode="numeric" autocomplete="off"></div>
+      <div><label for="f-period" data-i18n="period">ماه</label><input id="f-period" placeholder="1405-09" pattern="[0-9]{4}-[0-9]{2}" autocomplete="off"></div>
+      <button type="submit" data-i18n="apply">اعمال</button>
+      <button id="sign-out" type="button" class="secondary" data-i18n="signOut">خروج</button>
+    </form>
+    <p id="status" role="status" aria-live="polite"></p>
+    <p id="error" class="error" role="alert"></p>
+    <section aria-labelledby="totals-heading">
+      <h2 id="totals-heading" data-i18n="totals">خلاصه</h2>
+      <dl id="totals" class="cards"></dl>
+    </section>
+    <section aria-labelledby="chart-heading">
+      <h2 id="chart-heading" data-i18n="chart">قراردادهای منعقدشده در هر روز</h2>
+      <figure>
+        <svg id="chart" viewBox="0 0 720 220" role="img" aria-labelledby="chart-heading chart-desc"></svg>
+        <figcaption id="chart-desc"></figcaption>
+      </figure>
+    </section>
+    <section aria-labelledby="branches-heading">
+      <h2 id="branches-heading" data-i18n="branches">شعب</h2>
+      <div class="table-wrap" role="region" aria-labelledby="branches-heading" tabindex="0">
+        <table id="branches">
+          <caption data-i18n="branchesCaption"></caption>
+          <thead id="branches-head"></thead>
+          <tbody id="branches-body"></tbody>
+        </table>
+      </div>
+    </section>
+  </section>
+</main>
+<script nonce="${nonce}">${SCRIPT}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,96 @@
+import { Controller, Get, Inject, Optional, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { Pool } from 'pg';
+import { isPeriodKey } from '@app/contracts-domain';
+import { CLOCK, type Clock } from '@app/platform';
+import { readDashboard, sumCounts, type DashboardCounts, type DashboardFilter } from '@app/projections';
+import { CurrentActor, Roles, type Actor } from '../auth';
+import { ProblemException, type FieldError } from '../http/problem';
+import { fromReadModel } from '../projections/read-model-response';
+import { PG_POOL } from '../runtime';
+import { SMS_COUNTS, type SmsCounts, type SmsCountsSource } from './sms-counts';
+
+const CODE = /^[0-9A-Za-z-]{1,20}$/;
+
+/** Counts only: ops see every branch, a branch officer only their own. */
+@ApiTags('operations')
+@ApiBearerAuth()
+@Controller('v1/dashboard')
+export class DashboardController {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(SMS_COUNTS) private readonly smsCounts?: SmsCountsSource,
+  ) {}
+
+  @Get('branches')
+  @Roles('ops', 'branch_officer')
+  @ApiOperation({
+    summary: 'Per branch and province: contracts by status and channel, opened today and this Jalali month, exams pending/overdue, first payments due within 5 days, lapses, SMS failures',
+    description:
+      '`period` (Jalali `YYYY-MM`) keeps only contracts concluded in that month and charts its days; without it, all contracts and the last 30 days. ' +
+      'Day-relative counts use the service clock’s Iran day. SMS failures are per branch over all time (null when the outbox is not available).',
+  })
+  @ApiQuery({ name: 'province', required: false, description: 'Province code' })
+  @ApiQuery({ name: 'branch', required: false, description: 'Branch id (a branch officer may only give their own)' })
+  @ApiQuery({ name: 'period', required: false, description: 'Jalali month, e.g. 1405-09' })
+  @ApiHeader({ name: 'X-Checkpoint', description: 'Position of the last event the read model includes (response header)' })
+  async branches(
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Query('province') province?: string,
+    @Query('branch') branch?: string,
+    @Query('period') period?: string,
+  ) {
+    const filter = parseFilter(province, branch, period);
+    if (actor.role === 'branch_officer') {
+      if (filter.branchId !== undefined && filter.branchId !== actor.branchId) throw new ProblemException('FORBIDDEN');
+      filter.branchId = actor.branchId;
+    }
+    const now = this.clock.now();
+    const [answer, sms] = await Promise.all([
+      fromReadModel(reply, () => readDashboard(this.pool, filter, now)),
+      this.smsCounts ? this.smsCounts() : Promise.resolve(undefined),
+    ]);
+    const smsFailures = failuresByBranch(sms);
+    const branches = answer.branches.map((b) => ({ ...b, smsFailures: smsFailures?.get(b.branchId) ?? (smsFailures ? 0 : null) }));
+    const provinces = [...new Set(branches.map((b) => b.provinceCode))].map((provinceCode) => {
+      const inProvince = branches.filter((b) => b.provinceCode === provinceCode);
+      return { provinceCode, ...sumCounts(inProvince), smsFailures: sumSms(inProvince) };
+    });
+    return {
+      asOf: now.toISOString(),
+      today: answer.today,
+      todayJalali: answer.todayJalali,
+      month: answer.month,
+      checkpoint: answer.checkpoint.toString(),
+      filters: { province: filter.provinceCode ?? null, branch: filter.branchId ?? null, period: filter.period ?? null },
+      totals: { ...sumCounts(branches), smsFailures: sumSms(branches) },
+      provinces,
+      branches,
+      openedPerDay: answer.openedPerDay,
+    };
+  }
+}
+
+function parseFilter(province?: string, branch?: string, period?: string): DashboardFilter {
+  const errors: FieldError[] = [];
+  if (province !== undefined && !CODE.test(province)) errors.push({ field: 'province', message: 'province must be a province code' });
+  if (branch !== undefined && !CODE.test(branch)) errors.push({ field: 'branch', message: 'branch must be a branch id' });
+  if (period !== undefined && !isPeriodKey(period)) errors.push({ field: 'period', message: 'period must be a Jalali month YYYY-MM' });
+  if (errors.length > 0) throw new ProblemException('VALIDATION_FAILED', {}, errors);
+  return { provinceCode: province, branchId: branch, period };
+}
+
+function failuresByBranch(sms: SmsCounts | undefined): Map<string, number> | undefined {
+  if (!sms) return undefined;
+  const failures = new Map<string, number>();
+  for (const b of sms.byBranch) failures.set(b.branchId, (failures.get(b.branchId) ?? 0) + (b.counts.failed ?? 0));
+  return failures;
+}
+
+function sumSms(items: readonly (DashboardCounts & { smsFailures: number | null })[]): number | null {
+  if (items.some((b) => b.smsFailures === null)) return null;
+  return items.reduce((sum, b) => sum + (b.smsFailures ?? 0), 0);
+}
