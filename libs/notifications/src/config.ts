@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { ConfigError, type AppConfig, type Clock } from '@app/platform';
+import { DEFAULT_RETRY, type RetryPolicy } from './dispatcher';
+import { FileSmsSink } from './gateway/file-sink';
+import { HttpSmsGateway } from './gateway/http-gateway';
+import type { SmsGateway } from './gateway/port';
+import { DEFAULT_REMINDERS, type ReminderSettings } from './messages';
+
+export interface NotificationConfig {
+  /** Unset: the file sink `DATA_DIR/sms.ndjson`. */
+  gatewayUrl?: string;
+  sinkFile: string;
+  gatewayTimeoutMs: number;
+  retry: RetryPolicy;
+  ratePerSecond: number;
+  reminders: ReminderSettings;
+}
+
+/**
+ * SMS settings from the environment, beside the service's AppConfig: SMS_GATEWAY_URL (via
+ * AppConfig), SMS_TIMEOUT_MS (10000), SMS_MAX_ATTEMPTS (8), SMS_RETRY_BASE_MS (2000),
+ * SMS_RETRY_MAX_MS (300000), SMS_RATE_PER_SECOND (10), SMS_PAYMENT_REMINDER_DAYS (5),
+ * SMS_EXAM_REMINDER_DAYS (14).
+ */
+export function loadNotificationConfig(app: Pick<AppConfig, 'dataDir' | 'smsGatewayUrl'>, env: NodeJS.ProcessEnv = process.env): NotificationConfig {
+  const int = (name: string, fallback: number, min: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+    return value;
+  };
+  return {
+    gatewayUrl: app.smsGatewayUrl,
+    sinkFile: join(app.dataDir, 'sms.ndjson'),
+    gatewayTimeoutMs: int('SMS_TIMEOUT_MS', 10_000, 1),
+    retry: {
+      maxAttempts: int('SMS_MAX_ATTEMPTS', DEFAULT_RETRY.maxAttempts, 1),
+      baseDelayMs: int('SMS_RETRY_BASE_MS', DEFAULT_RETRY.baseDelayMs, 0),
+      maxDelayMs: int('SMS_RETRY_MAX_MS', DEFAULT_RETRY.maxDelayMs, 0),
+    },
+    ratePerSecond: int('SMS_RATE_PER_SECOND', 10, 1),
+    reminders: {
+      paymentReminderDays: int('SMS_PAYMENT_REMINDER_DAYS', DEFAULT_REMINDERS.paymentReminderDays, 1),
+      examReminderDays: int('SMS_EXAM_REMINDER_DAYS', DEFAULT_REMINDERS.examReminderDays, 1),
+    },
+  };
+}
+
+/** The HTTP gateway when a URL is configured, else the file sink. */
+export function gatewayFor(config: NotificationConfig, clock: Clock): SmsGateway {
+  return config.gatewayUrl ? new HttpSmsGateway({ url: config.gatewayUrl, timeoutMs: config.gatewayTimeoutMs }) : new FileSmsSink(config.sinkFile, clock);
+}

@@ -1,0 +1,231 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { fold, contractStream } from '@app/contracts-app';
+import type { EventStore } from '@app/event-store';
+import { SystemClock, type Clock } from '@app/platform';
+import { errorMessage, Sleeper, type Log } from '@app/projections';
+import { redactMobiles, type SendOutcome, type SmsGateway } from './gateway/port';
+import { REMINDER_TEMPLATES, reminderObsolete } from './messages';
+import { migrateOutbox } from './outbox';
+import type { Template } from './templates';
+
+export interface RetryPolicy {
+  /** Gateway calls before a message that keeps failing with 5xx or timeouts is given up (failed). */
+  maxAttempts: number;
+  /** Backoff before the second attempt; it doubles each time, up to maxDelayMs, with jitter. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 2_000, maxDelayMs: 300_000 };
+
+/** Why a reminder no longer applies now (paid, exam passed, closed), or null to send it. */
+export type ReminderCheck = (contractId: string, template: Template, now: Date) => Promise<string | null>;
+
+/** Asks the contract's own stream, not a read model that may lag behind a payment. */
+export function reminderCheckFrom(eventStore: EventStore): ReminderCheck {
+  return async (contractId, template, now) => reminderObsolete(template, fold(await eventStore.readStream(contractStream(contractId))), now);
+}
+
+export interface DispatcherOptions {
+  pool: Pool;
+  gateway: SmsGateway;
+  /** Business time: a reminder waits for its day by it (a ManualClock's change wakes the dispatcher); sentAt is stamped with it. */
+  clock: Clock;
+  /** Operational time for leases, backoff and the rate limit (default: the system clock). */
+  wallClock?: Clock;
+  log: Log;
+  reminders: ReminderCheck;
+  retry?: Partial<RetryPolicy>;
+  /** Most gateway calls per second from this dispatcher (default 10). */
+  ratePerSecond?: number;
+  /** A claimed message is this dispatcher's for this long, then anyone's again (default 60 s); keep it above the gateway timeout. */
+  leaseMs?: number;
+  /** Safety net between wake-ups (default 500 ms). */
+  pollMs?: number;
+  /** Jitter source in [0, 1) (tests pin it). */
+  random?: () => number;
+}
+
+interface Claimed {
+  message_id: string;
+  contract_id: string;
+  template: Template;
+  recipient: string;
+  text: string;
+  attempts: number;
+}
+
+type Finish =
+  | { status: 'sent' }
+  | { status: 'failed' | 'cancelled'; error: string }
+  | { status: 'pending'; error: string; retryAt: Date };
+
+/**
+ * Sends the outbox's due messages through the gateway. Any number may run against one database:
+ *  - a message is claimed with `FOR UPDATE SKIP LOCKED` and leased (`available_at`), so no two
+ *    dispatchers hold it at once, and a dispatcher that dies mid-send leaves it to be retried
+ *    when the lease ends — with the same `messageId`, which lets the gateway drop a duplicate;
+ *  - its outcome is recorded only by the claim that sent it (`claim_token`);
+ *  - 5xx and timeouts come back after an exponential, jittered backoff, up to maxAttempts;
+ *    4xx fails it for good with the reason;
+ *  - a reminder whose reason vanished (paid, exam passed) is cancelled instead of sent.
+ * Recipients and texts never reach the log.
+ */
+export class SmsDispatcher {
+  private readonly sleeper = new Sleeper();
+  private readonly wallClock: Clock;
+  private readonly retry: RetryPolicy;
+  private stopped = false;
+  private dirty = true;
+  private loop: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private nextSlot = 0;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.wallClock = options.wallClock ?? new SystemClock();
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+  }
+
+  static async create(options: DispatcherOptions): Promise<SmsDispatcher> {
+    await migrateOutbox(options.pool);
+    return new SmsDispatcher(options);
+  }
+
+  start(): void {
+    const clock = this.options.clock as Clock & { onChange?: (listener: () => void) => () => void };
+    this.unsubscribe = clock.onChange?.(() => this.wake());
+    this.loop ??= this.run();
+  }
+
+  /** New messages may be due: the outbox projection committed, or the business clock moved. */
+  wake(): void {
+    this.dirty = true;
+    this.sleeper.wake();
+  }
+
+  /** Finishes the message in hand (a send is bounded by the gateway timeout), then stops. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.sleeper.close();
+    await this.loop;
+  }
+
+  /**
+   * Handles every message claimable now and resolves with how many it handled. Calls queue behind
+   * each other and behind the background round. Messages in backoff are left for later rounds.
+   */
+  runDue(): Promise<number> {
+    const round = this.queue.then(() => this.drain());
+    this.queue = round.catch(() => 0);
+    return round;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      this.dirty = false;
+      try {
+        await this.runDue();
+      } catch (error) {
+        // The outbox may not exist yet, or the database blipped: next round.
+        this.options.log({ level: 'warn', msg: 'sms dispatch round failed', error: errorMessage(error) });
+      }
+      if (!this.dirty) await this.sleeper.sleep(this.options.pollMs ?? 500);
+    }
+  }
+
+  private async drain(): Promise<number> {
+    let handled = 0;
+    while (!this.stopped) {
+      const token = randomUUID();
+      const message = await this.claim(token);
+      if (!message) break;
+      await this.handle(message, token);
+      handled += 1;
+    }
+    return handled;
+  }
+
+  /** One statement in autocommit: the row lock lasts only while the lease is written. */
+  private async claim(token: string): Promise<Claimed | undefined> {
+    const now = this.wallClock.now();
+    const { rows } = await this.options.pool.query<Claimed>(
+      `UPDATE public.sms_outbox o SET claim_token = $1, available_at = $2
+       FROM (SELECT message_id FROM public.sms_outbox
+             WHERE status = 'pending' AND not_before <= $3 AND available_at <= $4
+             ORDER BY not_before, message_id
+             LIMIT 1
+             FOR UPDATE SKIP LOCKED) due
+       WHERE o.message_id = due.message_id
+       RETURNING o.message_id, o.contract_id, o.template, o.recipient, o.text, o.attempts`,
+      [token, new Date(now.getTime() + (this.options.leaseMs ?? 60_000)), this.options.clock.now(), now],
+    );
+    return rows[0];
+  }
+
+  private async handle(message: Claimed, token: string): Promise<void> {
+    if (REMINDER_TEMPLATES.includes(message.template)) {
+      const obsolete = await this.options.reminders(message.contract_id, message.template, this.options.clock.now());
+      if (obsolete !== null) return this.finish(message, token, false, { status: 'cancelled', error: `not sent: ${obsolete}` });
+    }
+    await this.throttle();
+    const outcome = await this.options.gateway
+      .send({ messageId: message.message_id, to: message.recipient, text: message.text })
+      .catch((error: unknown): SendOutcome => ({ kind: 'retry', reason: redactMobiles(errorMessage(error)) }));
+    const attempts = message.attempts + 1;
+    if (outcome.kind === 'sent') return this.finish(message, token, true, { status: 'sent' });
+    if (outcome.kind === 'rejected') return this.finish(message, token, true, { status: 'failed', error: outcome.reason });
+    if (attempts >= this.retry.maxAttempts) {
+      return this.finish(message, token, true, { status: 'failed', error: `gave up after ${attempts} attempts: ${outcome.reason}` });
+    }
+    const retryAt = new Date(this.wallClock.now().getTime() + this.backoffMs(attempts));
+    return this.finish(message, token, true, { status: 'pending', error: outcome.reason, retryAt });
+  }
+
+  /** Records the outcome if this claim still holds the message (its lease may have ended meanwhile). */
+  private async finish(message: Claimed, token: string, attempted: boolean, finish: Finish): Promise<void> {
+    const now = this.options.clock.now();
+    const done = finish.status !== 'pending';
+    const { rowCount } = await this.options.pool.query(
+      `UPDATE public.sms_outbox
+       SET status = $3, attempts = attempts + $4, last_error = COALESCE($5, last_error),
+           sent_at = $6, finished_at = $7, available_at = COALESCE($8, available_at), claim_token = NULL
+       WHERE message_id = $1 AND claim_token = $2`,
+      [
+        message.message_id,
+        token,
+        finish.status,
+        attempted ? 1 : 0,
+        finish.status === 'sent' ? null : finish.error,
+        finish.status === 'sent' ? now : null,
+        done ? now : null,
+        finish.status === 'pending' ? finish.retryAt : null,
+      ],
+    );
+    const entry = { messageId: message.message_id, template: message.template, attempts: message.attempts + (attempted ? 1 : 0) };
+    if (rowCount === 0) {
+      this.options.log({ level: 'warn', msg: 'sms claim lost before its outcome was recorded', ...entry, outcome: finish.status });
+    } else if (finish.status === 'sent') {
+      this.options.log({ level: 'info', msg: 'sms sent', ...entry });
+    } else {
+      this.options.log({ level: finish.status === 'failed' ? 'error' : 'info', msg: `sms ${finish.status}`, ...entry, error: finish.error });
+    }
+  }
+
+  /** Spaces gateway calls at least 1/ratePerSecond apart. */
+  private async throttle(): Promise<void> {
+    const interval = 1000 / (this.options.ratePerSecond ?? 10);
+    const now = this.wallClock.now().getTime();
+    const wait = this.nextSlot - now;
+    this.nextSlot = Math.max(now, this.nextSlot) + interval;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  /** Exponential with "equal jitter": half fixed, half random, so dispatchers do not retry in step. */
+  private backoffMs(attempts: number): number {
+    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempts - 1));
+    return ceiling / 2 + (this.options.random ?? Math.random)() * (ceiling / 2);
+  }
+}

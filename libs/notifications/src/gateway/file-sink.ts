@@ -1,0 +1,26 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Clock } from '@app/platform';
+import type { SendOutcome, SmsGateway, SmsMessage } from './port';
+
+/**
+ * The default gateway when SMS_GATEWAY_URL is unset: one JSON line per message appended to a
+ * file (`DATA_DIR/sms.ndjson`), so a newcomer sees what would have been sent. Like a real
+ * gateway it may see a message twice after a crash mid-send; readers key lines by `messageId`.
+ */
+export class FileSmsSink implements SmsGateway {
+  private ready: Promise<unknown> | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly clock: Clock,
+  ) {}
+
+  async send(message: SmsMessage): Promise<SendOutcome> {
+    this.ready ??= mkdir(dirname(this.path), { recursive: true });
+    await this.ready;
+    const line = { messageId: message.messageId, to: message.to, text: message.text, at: this.clock.now().toISOString() };
+    await appendFile(this.path, `${JSON.stringify(line)}\n`, 'utf8');
+    return { kind: 'sent' };
+  }
+}
