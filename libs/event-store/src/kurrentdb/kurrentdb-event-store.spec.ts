@@ -1,0 +1,406 @@
+import { PassThrough } from 'node:stream';
+import {
+  BACKWARDS,
+  END,
+  START,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  type AllStreamResolvedEvent,
+  type AllStreamSubscription,
+  type AppendResult as ClientAppendResult,
+  type AppendToStreamOptions,
+  type EventData,
+  type ReadAllOptions as ClientReadAllOptions,
+  type ReadStreamOptions as ClientReadStreamOptions,
+  type SubscribeToAllOptions,
+} from '@kurrent/kurrentdb-client';
+import { ConcurrencyError, type NewEvent, type RecordedEvent } from '../port';
+import { Upcasters } from '../upcasters';
+import { KurrentDbEventStore, type KurrentDbClient } from './kurrentdb-event-store';
+
+/**
+ * The adapter against a fake client: what each port call asks of KurrentDB (stream names,
+ * expected states, positions, filters, counts) and how it reads the answers. The same adapter runs
+ * the shared contract suite against a real server in kurrentdb.contract.spec.ts where Docker exists.
+ */
+
+const NS = 'ns1.';
+const PREFIXES = ['contract-', 'insured-'];
+
+function newEvent(id: string, type = 'Opened', occurredAt = '2025-03-21T08:00:00.000Z'): NewEvent {
+  return {
+    id,
+    type,
+    version: 1,
+    data: { wage: 100 },
+    metadata: {
+      eventId: id,
+      commandId: 'cmd-1',
+      correlationId: 'corr-1',
+      causationId: 'cause-1',
+      actor: { sub: 'user-1', role: 'applicant' },
+      channel: 'portal',
+      occurredAt,
+      schemaVersion: 1,
+    },
+  };
+}
+
+/** An event as the client returns it from the server, written by this adapter. */
+function stored(streamId: string, revision: number, position: bigint, event: NewEvent): AllStreamResolvedEvent {
+  return {
+    event: {
+      streamId: NS + streamId,
+      id: event.id,
+      isJson: true,
+      revision: BigInt(revision),
+      type: event.type,
+      created: new Date('2025-03-21T08:00:01.000Z'),
+      data: structuredClone(event.data),
+      metadata: { ...structuredClone(event.metadata), $correlationId: event.metadata.correlationId, eventVersion: event.version },
+      position: { commit: position, prepare: position },
+    },
+    commitPosition: position,
+  };
+}
+
+async function* iterate<T>(items: T[]): AsyncIterableIterator<T> {
+  yield* items;
+}
+
+class FakeSubscription extends PassThrough {
+  unsubscribed = false;
+  constructor() {
+    super({ objectMode: true });
+  }
+  async unsubscribe(): Promise<void> {
+    this.unsubscribed = true;
+    this.end();
+  }
+}
+
+class FakeClient {
+  streams = new Map<string, AllStreamResolvedEvent[]>();
+  all: AllStreamResolvedEvent[] = [];
+  subscriptions: FakeSubscription[] = [];
+  appendToStream = jest.fn(async (_stream: string, _events: EventData[], _options: AppendToStreamOptions): Promise<ClientAppendResult> => {
+    throw new Error('no append expected');
+  });
+  readStream = jest.fn((stream: string, _options: ClientReadStreamOptions) => {
+    const events = this.streams.get(stream);
+    if (!events) return (async function* () { throw new StreamNotFoundError(undefined, stream); })();
+    return iterate(events);
+  });
+  readAll = jest.fn((_options: ClientReadAllOptions) => iterate(this.all));
+  subscribeToAll = jest.fn((_options: SubscribeToAllOptions) => {
+    const subscription = new FakeSubscription();
+    this.subscriptions.push(subscription);
+    return subscription as unknown as AllStreamSubscription;
+  });
+  dispose = jest.fn(async () => undefined);
+}
+
+function setUp(upcasters?: Upcasters) {
+  const client = new FakeClient();
+  const store = new KurrentDbEventStore({ client: client as unknown as KurrentDbClient, streamPrefixes: PREFIXES, namespace: NS, upcasters, retryMs: 5 });
+  return { client, store };
+}
+
+async function eventually(assertion: () => void, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      assertion();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
+describe('KurrentDbEventStore (fake client)', () => {
+  describe('append', () => {
+    it('sends the events with their ids, data and metadata (plus $correlationId, $causationId and the data version) to the namespaced stream', async () => {
+      const { client, store } = setUp();
+      client.appendToStream.mockResolvedValueOnce({ success: true, nextExpectedRevision: 1n, position: { commit: 900n, prepare: 900n } });
+      const events = [newEvent('11111111-1111-4111-8111-111111111111'), newEvent('22222222-2222-4222-8222-222222222222', 'WageChanged')];
+
+      const result = await store.append('contract-1', events, 'no_stream');
+
+      expect(result).toEqual({ nextRevision: 1, position: 900n, written: true });
+      const [stream, sent, options] = client.appendToStream.mock.calls[0]!;
+      expect(stream).toBe('ns1.contract-1');
+      expect(options).toEqual({ streamState: 'no_stream' });
+      expect(sent).toEqual(
+        events.map((event) => ({
+          id: event.id,
+          contentType: 'application/json',
+          type: event.type,
+          data: event.data,
+          metadata: { ...event.metadata, $correlationId: 'corr-1', $causationId: 'cause-1', eventVersion: 1 },
+        })),
+      );
+    });
+
+    it.each([
+      [3, 3n],
+      ['any', 'any'],
+      ['stream_exists', 'stream_exists'],
+    ] as const)('maps the expected revision %p to the stream state %p', async (expected, state) => {
+      const { client, store } = setUp();
+      client.streams.set('ns1.contract-1', [0, 1, 2, 3].map((revision) => stored('contract-1', revision, BigInt(100 + revision), newEvent(`id-${revision}`))));
+      client.appendToStream.mockResolvedValueOnce({ success: true, nextExpectedRevision: 4n, position: { commit: 200n, prepare: 200n } });
+
+      await store.append('contract-1', [newEvent('new')], expected);
+
+      expect(client.appendToStream.mock.calls[0]![2]).toEqual({ streamState: state });
+    });
+
+    it('answers a retry from the stored events without appending, whatever it expects', async () => {
+      const { client, store } = setUp();
+      const events = [newEvent('a'), newEvent('b')];
+      client.streams.set('ns1.contract-1', [stored('contract-1', 0, 10n, events[0]!), stored('contract-1', 1, 11n, events[1]!), stored('contract-1', 2, 12n, newEvent('c'))]);
+
+      for (const expected of ['no_stream', 'any', 2, 7] as const) {
+        expect(await store.append('contract-1', events, expected)).toEqual({ nextRevision: 1, position: 11n, written: false });
+      }
+      expect(client.appendToStream).not.toHaveBeenCalled();
+    });
+
+    it('refuses a stale expectation seen on the read, saying what the stream is at', async () => {
+      const { client, store } = setUp();
+      client.streams.set('ns1.contract-1', [stored('contract-1', 0, 10n, newEvent('a'))]);
+
+      await expect(store.append('contract-1', [newEvent('b')], 'no_stream')).rejects.toMatchObject({ expected: 'no_stream', actual: 0 });
+      await expect(store.append('contract-2', [newEvent('b')], 0)).rejects.toMatchObject({ expected: 0, actual: 'no_stream' });
+      expect(client.appendToStream).not.toHaveBeenCalled();
+    });
+
+    it("maps the server's WrongExpectedVersion to ConcurrencyError with the stream as read after it", async () => {
+      const { client, store } = setUp();
+      client.appendToStream.mockImplementationOnce(async () => {
+        client.streams.set('ns1.contract-1', [stored('contract-1', 0, 10n, newEvent('other'))]); // a writer got in first
+        throw new WrongExpectedVersionError(undefined, { streamName: 'ns1.contract-1', expected: 'no_stream', current: 0n });
+      });
+
+      const error = await store.append('contract-1', [newEvent('mine')], 'no_stream').catch((thrown: unknown) => thrown);
+
+      expect(error).toBeInstanceOf(ConcurrencyError);
+      expect(error).toMatchObject({ streamId: 'contract-1', expected: 'no_stream', actual: 0 });
+    });
+
+    it('treats a WrongExpectedVersion caused by a concurrent copy of the same append as a retry', async () => {
+      const { client, store } = setUp();
+      const event = newEvent('mine');
+      client.appendToStream.mockImplementationOnce(async () => {
+        client.streams.set('ns1.contract-1', [stored('contract-1', 0, 10n, event)]);
+        throw new WrongExpectedVersionError(undefined, { streamName: 'ns1.contract-1', expected: 'no_stream', current: 0n });
+      });
+
+      expect(await store.append('contract-1', [event], 'no_stream')).toEqual({ nextRevision: 0, position: 10n, written: false });
+    });
+
+    it('reads a success without a position as the server de-duplicating the ids: written false, with the stored position', async () => {
+      const { client, store } = setUp();
+      const event = newEvent('mine');
+      client.appendToStream.mockImplementationOnce(async () => {
+        client.streams.set('ns1.contract-1', [stored('contract-1', 0, 10n, event)]);
+        return { success: true, nextExpectedRevision: 0n, position: undefined };
+      });
+
+      expect(await store.append('contract-1', [event], 'any')).toEqual({ nextRevision: 0, position: 10n, written: false });
+    });
+
+    it('passes other client errors through unchanged', async () => {
+      const { client, store } = setUp();
+      const unavailable = new Error('14 UNAVAILABLE');
+      client.appendToStream.mockRejectedValueOnce(unavailable);
+      await expect(store.append('contract-1', [newEvent('a')], 'any')).rejects.toBe(unavailable);
+    });
+  });
+
+  describe('readStream', () => {
+    const times = ['2025-01-01T10:00:00.000Z', '2025-01-02T10:00:00.000Z', '2025-01-03T10:00:00.000Z'];
+
+    it('reads from a revision, counts up to a revision, and returns the port event without our storage keys', async () => {
+      const { client, store } = setUp();
+      const events = times.map((time, i) => newEvent(`id-${i}`, `Step${i}`, time));
+      client.streams.set('ns1.contract-1', events.slice(1).map((event, i) => stored('contract-1', i + 1, BigInt(20 + i), event)));
+
+      const read = await store.readStream('contract-1', { fromRevision: 1, toRevision: 2 });
+
+      expect(client.readStream).toHaveBeenCalledWith('ns1.contract-1', { fromRevision: 1n, maxCount: 2n });
+      expect(read).toEqual([
+        { id: 'id-1', streamId: 'contract-1', revision: 1, position: 20n, type: 'Step1', version: 1, data: { wage: 100 }, metadata: events[1]!.metadata, recordedAt: new Date('2025-03-21T08:00:01.000Z') },
+        { id: 'id-2', streamId: 'contract-1', revision: 2, position: 21n, type: 'Step2', version: 1, data: { wage: 100 }, metadata: events[2]!.metadata, recordedAt: new Date('2025-03-21T08:00:01.000Z') },
+      ]);
+    });
+
+    it('reads from the start without a count by default, and filters asOf by metadata.occurredAt', async () => {
+      const { client, store } = setUp();
+      client.streams.set('ns1.contract-1', times.map((time, i) => stored('contract-1', i, BigInt(10 + i), newEvent(`id-${i}`, 'Step', time))));
+
+      const read = await store.readStream('contract-1', { asOf: new Date('2025-01-02T10:00:00.000Z') });
+
+      expect(client.readStream).toHaveBeenCalledWith('ns1.contract-1', { fromRevision: 0n });
+      expect(read.map((event) => event.revision)).toEqual([0, 1]);
+    });
+
+    it('reads a stream the server does not know as empty, and an empty revision range without asking', async () => {
+      const { client, store } = setUp();
+      expect(await store.readStream('contract-unknown')).toEqual([]);
+      expect(await store.readStream('contract-unknown', { fromRevision: 3, toRevision: 2 })).toEqual([]);
+      expect(client.readStream).toHaveBeenCalledTimes(1);
+    });
+
+    it('upcasts what it reads', async () => {
+      const upcasters = new Upcasters().register({ type: 'Opened', fromVersion: 1, toVersion: 2, upcast: (data) => ({ ...data, upcast: true }) });
+      const { client, store } = setUp(upcasters);
+      client.streams.set('ns1.contract-1', [stored('contract-1', 0, 10n, newEvent('a'))]);
+      expect(await store.readStream('contract-1')).toMatchObject([{ version: 2, data: { wage: 100, upcast: true } }]);
+    });
+  });
+
+  describe('readAll and headPosition', () => {
+    it('reads $all from the start through the stream-prefix filter, with the limit as count', async () => {
+      const { client, store } = setUp();
+      client.all = [stored('contract-1', 0, 10n, newEvent('a')), stored('insured-7', 0, 12n, newEvent('b'))];
+
+      const read = await store.readAll({ limit: 5 });
+
+      const options = client.readAll.mock.calls[0]![0];
+      expect(options).toMatchObject({ fromPosition: START, maxCount: 5, filter: { filterOn: 'streamName', prefixes: ['ns1.contract-', 'ns1.insured-'] } });
+      expect(read.map((event) => [event.streamId, event.position])).toEqual([['contract-1', 10n], ['insured-7', 12n]]);
+    });
+
+    it('reads after a position: starts at it, asks one more, and drops the event at it', async () => {
+      const { client, store } = setUp();
+      client.all = [10n, 12n, 14n].map((position, i) => stored('contract-1', i, position, newEvent(`id-${i}`)));
+
+      const read = await store.readAll({ fromPosition: 10n, limit: 1 });
+
+      expect(client.readAll.mock.calls[0]![0]).toMatchObject({ fromPosition: { commit: 10n, prepare: 10n }, maxCount: 2 });
+      expect(read.map((event) => event.position)).toEqual([12n]);
+    });
+
+    it('reads without a count when no limit is given', async () => {
+      const { client, store } = setUp();
+      await store.readAll({ fromPosition: 10n });
+      expect(client.readAll.mock.calls[0]![0]).not.toHaveProperty('maxCount');
+    });
+
+    it('takes the head from the last filtered event read backwards from the end, 0 when there is none', async () => {
+      const { client, store } = setUp();
+      expect(await store.headPosition()).toBe(0n);
+      client.all = [stored('contract-1', 3, 44n, newEvent('a'))];
+      expect(await store.headPosition()).toBe(44n);
+      expect(client.readAll).toHaveBeenLastCalledWith({ fromPosition: END, direction: BACKWARDS, maxCount: 1, filter: expect.objectContaining({ prefixes: ['ns1.contract-', 'ns1.insured-'] }) });
+    });
+  });
+
+  describe('subscribe', () => {
+    function received() {
+      const events: RecordedEvent[] = [];
+      const batches: number[] = [];
+      return { events, batches, handler: async (batch: RecordedEvent[]) => void (batches.push(batch.length), events.push(...batch)) };
+    }
+
+    it('subscribes to $all from the start or after the checkpoint, through the filter', async () => {
+      const { client, store } = setUp();
+      const fromStart = store.subscribe({ fromPosition: 0n, handler: async () => undefined });
+      const fromCheckpoint = store.subscribe({ fromPosition: 77n, handler: async () => undefined });
+      await fromStart.stop();
+      await fromCheckpoint.stop();
+
+      expect(client.subscribeToAll.mock.calls.map(([options]) => options.fromPosition)).toEqual([START, { commit: 77n, prepare: 77n }]);
+      expect(client.subscribeToAll.mock.calls[0]![0].filter).toMatchObject({ prefixes: ['ns1.contract-', 'ns1.insured-'] });
+      expect(client.subscriptions.every((subscription) => subscription.unsubscribed)).toBe(true);
+    });
+
+    it('delivers batches of at most batchSize, closing a batch when nothing more is buffered', async () => {
+      const { client, store } = setUp();
+      const got = received();
+      const subscription = store.subscribe({ fromPosition: 0n, handler: got.handler, batchSize: 2 });
+      try {
+        const live = client.subscriptions[0]!;
+        [1n, 2n, 3n].forEach((position, i) => live.write(stored('contract-1', i, position, newEvent(`id-${i}`))));
+        await eventually(() => expect(got.events).toHaveLength(3));
+        live.write(stored('contract-1', 3, 4n, newEvent('id-3')));
+        await eventually(() => expect(got.events).toHaveLength(4));
+
+        expect(got.events.map((event) => event.position)).toEqual([1n, 2n, 3n, 4n]);
+        expect(Math.max(...got.batches)).toBeLessThanOrEqual(2);
+      } finally {
+        await subscription.stop();
+      }
+    });
+
+    it('retries a batch whose handler failed, reporting the failure', async () => {
+      const { client, store } = setUp();
+      const errors: unknown[] = [];
+      const delivered: bigint[] = [];
+      let failuresLeft = 2;
+      const subscription = store.subscribe({
+        fromPosition: 0n,
+        handler: async (batch) => {
+          if (failuresLeft-- > 0) throw new Error('projection down');
+          delivered.push(...batch.map((event) => event.position));
+        },
+        onError: (error) => errors.push(error),
+      });
+      try {
+        client.subscriptions[0]!.write(stored('contract-1', 0, 5n, newEvent('a')));
+        await eventually(() => expect(delivered).toEqual([5n]));
+        expect(errors).toHaveLength(2);
+        expect(client.subscribeToAll).toHaveBeenCalledTimes(1);
+      } finally {
+        await subscription.stop();
+      }
+    });
+
+    it('after a drop, reports it and resubscribes after the last delivered event, skipping a repeat of it', async () => {
+      const { client, store } = setUp();
+      const got = received();
+      const errors: unknown[] = [];
+      const subscription = store.subscribe({ fromPosition: 0n, handler: got.handler, onError: (error) => errors.push(error) });
+      try {
+        client.subscriptions[0]!.write(stored('contract-1', 0, 5n, newEvent('a')));
+        await eventually(() => expect(got.events).toHaveLength(1));
+        client.subscriptions[0]!.destroy(new Error('leader changed'));
+
+        await eventually(() => expect(client.subscriptions).toHaveLength(2));
+        expect(client.subscribeToAll.mock.calls[1]![0].fromPosition).toEqual({ commit: 5n, prepare: 5n });
+        expect((errors[0] as Error).message).toBe('leader changed');
+        client.subscriptions[1]!.write(stored('contract-1', 0, 5n, newEvent('a')));
+        client.subscriptions[1]!.write(stored('contract-1', 1, 6n, newEvent('b')));
+        await eventually(() => expect(got.events).toHaveLength(2));
+        expect(got.events.map((event) => event.position)).toEqual([5n, 6n]);
+      } finally {
+        await subscription.stop();
+      }
+    });
+
+    it('resubscribes when the server ends the subscription', async () => {
+      const { client, store } = setUp();
+      const errors: unknown[] = [];
+      const subscription = store.subscribe({ fromPosition: 9n, handler: async () => undefined, onError: (error) => errors.push(error) });
+      try {
+        client.subscriptions[0]!.end();
+        await eventually(() => expect(client.subscriptions).toHaveLength(2));
+        expect((errors[0] as Error).message).toMatch(/ended the subscription/);
+        expect(client.subscribeToAll.mock.calls[1]![0].fromPosition).toEqual({ commit: 9n, prepare: 9n });
+      } finally {
+        await subscription.stop();
+      }
+    });
+  });
+
+  it('close stops subscriptions and disposes of the client', async () => {
+    const { client, store } = setUp();
+    store.subscribe({ fromPosition: 0n, handler: async () => undefined });
+    await store.close();
+    expect(client.subscriptions[0]!.unsubscribed).toBe(true);
+    expect(client.dispose).toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,250 @@
+import {
+  BACKWARDS,
+  END,
+  KurrentDBClient,
+  START,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  jsonEvent,
+  streamNameFilter,
+  type AllStreamResolvedEvent,
+  type AppendStreamState,
+  type Filter,
+  type ReadPosition,
+  type ResolvedEvent,
+} from '@kurrent/kurrentdb-client';
+import { assertAppendable, meetsExpectation, retriedAppend, type StoredId } from '../append-rules';
+import {
+  ConcurrencyError,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '../port';
+import { Upcasters } from '../upcasters';
+import { CatchUpSubscription } from './catch-up-subscription';
+
+/** The part of the KurrentDB client this adapter uses: the real client has it, unit tests fake it. */
+export type KurrentDbClient = Pick<KurrentDBClient, 'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'dispose'>;
+
+export interface KurrentDbEventStoreOptions {
+  client: KurrentDbClient;
+  /**
+   * Stream-name prefixes of this service's streams (e.g. `contract-`, `insured-`): `$all` is read
+   * through a server-side filter on them, so system streams and other services' streams never
+   * reach a projection.
+   */
+  streamPrefixes: string[];
+  upcasters?: Upcasters;
+  /**
+   * Prepended to every stream name on the server and removed on the way back, so several
+   * environments (or every contract-suite test) can share one cluster without seeing each other.
+   */
+  namespace?: string;
+  /** First wait before resubscribing after a drop or retrying a failed handler; doubles up to 5 s. */
+  retryMs?: number;
+}
+
+/** Our keys in KurrentDB's event metadata besides the port's own metadata. */
+interface StoredMetadata extends EventMetadata {
+  /** KurrentDB's conventional keys, so its own tooling ($by_correlation_id, the UI) links events. */
+  $correlationId: string;
+  $causationId?: string;
+  /** Schema version of `data` (the port's `version`; `schemaVersion` in the metadata is the caller's). */
+  eventVersion: number;
+}
+
+/**
+ * The KurrentDB (EventStoreDB) adapter over the gRPC client.
+ *
+ * Positions: the port's bigint position is the event's `$all` commit position. Events appended
+ * through gRPC are written without explicit transactions, so each one's commit position equals its
+ * prepare position and is unique and increasing in `$all` order; `{ commit: p, prepare: p }` names
+ * it exactly. `fromPosition` is exclusive in the port, inclusive in a KurrentDB read: reads start at
+ * `p` and drop the event at `p`; subscriptions start after `p` as the server does. 0n means START.
+ * Checkpoints therefore belong to one store: after moving stores, projections rebuild (or map their
+ * checkpoints with the positions the migration records).
+ *
+ * Idempotency: KurrentDB only recognises a repeated append by its event ids when the expected
+ * revision points before those events, or (for `any`) while the ids are in a recent-write cache;
+ * with the expectation equal to the stream's head it would write them again. So every append reads
+ * the stream first (one extra round trip, on a stream of one contract) and answers a retry from
+ * what is stored; a writer racing in between is caught by the server's expected-revision check.
+ * Event ids are unique per stream here, not across streams as in the PostgreSQL adapter.
+ */
+export class KurrentDbEventStore implements EventStore {
+  private readonly client: KurrentDbClient;
+  private readonly upcasters: Upcasters;
+  private readonly namespace: string;
+  private readonly filter: Filter;
+  private readonly retryMs: number;
+  private readonly subscriptions = new Set<CatchUpSubscription>();
+
+  constructor(options: KurrentDbEventStoreOptions) {
+    if (options.streamPrefixes.length === 0) throw new Error('KurrentDbEventStore needs at least one stream prefix');
+    this.client = options.client;
+    this.upcasters = options.upcasters ?? new Upcasters();
+    this.namespace = options.namespace ?? '';
+    this.filter = streamNameFilter({ prefixes: options.streamPrefixes.map((prefix) => this.namespace + prefix) });
+    this.retryMs = options.retryMs ?? 100;
+  }
+
+  /** Connects with a connection string (`kurrentdb://host:2113?tls=false`, or several hosts for a cluster). */
+  static connect(url: string, options: Omit<KurrentDbEventStoreOptions, 'client'>): KurrentDbEventStore {
+    return new KurrentDbEventStore({ ...options, client: KurrentDBClient.connectionString(url) });
+  }
+
+  async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    assertAppendable(streamId, events);
+    const before = await this.stored(streamId, events);
+    const retry = retriedAppend(streamId, events, expected, before.stored, before.actual);
+    if (retry) return retry;
+    if (!meetsExpectation(expected, before.actual)) throw new ConcurrencyError(streamId, expected, before.actual);
+
+    let result;
+    try {
+      result = await this.client.appendToStream(this.serverName(streamId), events.map(toEventData), { streamState: streamState(expected) });
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      // Another writer got in after our read: the same append (a concurrent retry), or a conflict.
+      const after = await this.stored(streamId, events);
+      const raced = retriedAppend(streamId, events, expected, after.stored, after.actual);
+      if (raced) return raced;
+      throw new ConcurrencyError(streamId, expected, after.actual);
+    }
+    if (result.position === undefined) {
+      // Success without a position: the server took the batch for a repeat of one it already stored.
+      const after = await this.stored(streamId, events);
+      const raced = retriedAppend(streamId, events, expected, after.stored, after.actual);
+      if (raced) return raced;
+      throw new Error(`KurrentDB acknowledged an append to ${streamId} without a position, and its events are not in the stream`);
+    }
+    return { nextRevision: Number(result.nextExpectedRevision), position: result.position.commit, written: true };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const { fromRevision = 0, toRevision, asOf } = options;
+    if (toRevision !== undefined && toRevision < fromRevision) return [];
+    const read = this.client.readStream(this.serverName(streamId), {
+      fromRevision: BigInt(fromRevision),
+      ...(toRevision === undefined ? {} : { maxCount: BigInt(toRevision - fromRevision + 1) }),
+    });
+    const events: RecordedEvent[] = [];
+    try {
+      for await (const resolved of read) {
+        const event = this.toRecorded(resolved);
+        // occurredAt lives in the metadata, which the server cannot filter on.
+        if (event && (asOf === undefined || Date.parse(event.metadata.occurredAt) <= asOf.getTime())) events.push(event);
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    return events;
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const after = options.fromPosition ?? 0n;
+    const limit = options.limit;
+    // A read starts at (and includes) its position: ask for one more to make up for dropping it.
+    const extra = after === 0n ? 0 : 1;
+    const read = this.client.readAll({
+      fromPosition: toReadPosition(after),
+      filter: this.filter,
+      ...(limit === undefined ? {} : { maxCount: limit + extra }),
+    });
+    const events: RecordedEvent[] = [];
+    for await (const resolved of read) {
+      const event = this.toRecorded(resolved);
+      if (event && event.position > after) events.push(event);
+    }
+    return limit === undefined ? events : events.slice(0, limit);
+  }
+
+  async headPosition(): Promise<bigint> {
+    const read = this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1, filter: this.filter });
+    for await (const resolved of read) {
+      const event = this.toRecorded(resolved);
+      if (event) return event.position;
+    }
+    return 0n;
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    const subscription = new CatchUpSubscription(
+      (after) => this.client.subscribeToAll({ fromPosition: toReadPosition(after), filter: this.filter }),
+      (resolved) => this.toRecorded(resolved),
+      options,
+      { retryMs: this.retryMs, maxRetryMs: 5_000 },
+      (stopped) => this.subscriptions.delete(stopped),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
+    await this.client.dispose();
+  }
+
+  private serverName(streamId: string): string {
+    return this.namespace + streamId;
+  }
+
+  /** Which of the batch's ids the stream already holds, and the stream's last revision. */
+  private async stored(streamId: string, events: readonly NewEvent[]): Promise<{ stored: StoredId[]; actual: number | 'no_stream' }> {
+    const ids = new Set(events.map((event) => event.id));
+    const stream = await this.readStream(streamId);
+    return {
+      stored: stream.filter((event) => ids.has(event.id)).map(({ id, revision, position }) => ({ id, streamId, revision, position })),
+      actual: stream.length === 0 ? 'no_stream' : stream[stream.length - 1]!.revision,
+    };
+  }
+
+  /** The port's event from a KurrentDB one; undefined for what is not ours (a link, another namespace). */
+  private toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined {
+    const event = resolved.event;
+    if (!event || !event.isJson || !event.streamId.startsWith(this.namespace)) return undefined;
+    const commit = event.position?.commit;
+    if (commit === undefined) {
+      throw new Error(`KurrentDB returned event ${event.id} without its $all position (servers report it on stream reads since 22.6)`);
+    }
+    const { $correlationId, $causationId, eventVersion, ...metadata } = event.metadata as unknown as StoredMetadata;
+    return this.upcasters.upcast({
+      id: event.id,
+      streamId: event.streamId.slice(this.namespace.length),
+      revision: Number(event.revision),
+      position: commit,
+      type: event.type,
+      version: eventVersion,
+      data: event.data as Record<string, unknown>,
+      metadata,
+      recordedAt: event.created,
+    });
+  }
+}
+
+function toEventData(event: NewEvent) {
+  const metadata: StoredMetadata = {
+    ...event.metadata,
+    $correlationId: event.metadata.correlationId,
+    ...(event.metadata.causationId === undefined ? {} : { $causationId: event.metadata.causationId }),
+    eventVersion: event.version,
+  };
+  return jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: { ...metadata } });
+}
+
+function streamState(expected: ExpectedRevision): AppendStreamState {
+  return typeof expected === 'number' ? BigInt(expected) : expected;
+}
+
+/** Our events' commit and prepare positions are equal (see the class comment). */
+function toReadPosition(position: bigint): ReadPosition {
+  return position === 0n ? START : { commit: position, prepare: position };
+}
