@@ -1,0 +1,54 @@
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { Pool } from 'pg';
+import { maskMobile, readNotifications, type Notification } from '../../../../libs/notifications/src';
+import { CurrentActor, Roles, type Actor } from '../auth';
+import { ProblemException } from '../http/problem';
+import { fromReadModel } from '../projections/read-model-response';
+import { PG_POOL } from '../runtime';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Auditors read everything; ops see delivery, not personal data: the number masked to its last
+ * four digits and no text (it carries the contract's amounts).
+ */
+function item(notification: Notification, actor: Actor) {
+  const full = actor.role === 'auditor';
+  return {
+    messageId: notification.messageId,
+    template: notification.template,
+    status: notification.status,
+    attempts: notification.attempts,
+    lastError: notification.lastError,
+    to: full ? notification.recipient : maskMobile(notification.recipient),
+    text: full ? notification.text : null,
+    createdAt: notification.createdAt.toISOString(),
+    notBefore: notification.notBefore.toISOString(),
+    sentAt: notification.sentAt?.toISOString() ?? null,
+  };
+}
+
+/** The SMS outbox of one contract with delivery status, from the notifications projection. */
+@ApiTags('queries')
+@ApiBearerAuth()
+@Controller('v1/notifications')
+export class NotificationsController {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  @Get()
+  @Roles('ops', 'auditor')
+  @ApiOperation({
+    summary: "A contract's SMS messages: template, status (pending, sent, failed; cancelled for a reminder whose reason vanished), attempts, last error",
+  })
+  @ApiQuery({ name: 'contractId', required: true })
+  @ApiHeader({ name: 'X-Checkpoint', description: 'Position of the last event the outbox projection includes (response header)' })
+  async list(@CurrentActor() actor: Actor, @Query('contractId') contractId: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (!contractId || !UUID.test(contractId)) {
+      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'contractId', message: 'contractId must be a UUID' }]);
+    }
+    const answer = await fromReadModel(reply, () => readNotifications(this.pool, contractId.toLowerCase()));
+    return { contractId: answer.contractId, checkpoint: answer.checkpoint.toString(), items: answer.items.map((n) => item(n, actor)) };
+  }
+}
