@@ -85,3 +85,57 @@ describe('e2e: the manual clock', () => {
     }
   });
 });
+
+describe('e2e: deadlines fire when the manual clock moves', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('an unpaid contract lapses on day 21, not on day 20, and its slot frees up', async () => {
+    const auth = { Authorization: `Bearer ${t.token({ role: 'applicant', nationalCode: PEOPLE.eligible2 })}` };
+    const ops = { Authorization: `Bearer ${t.token({ role: 'ops' })}` };
+    const quote = await t.http().post('/v1/quotes').set(auth).send({ requestedMonthlyPremium: 30_000_000 }).expect(200);
+    const open = () =>
+      t
+        .http()
+        .post('/v1/contracts')
+        .set(auth)
+        .send({
+          requestedMonthlyPremium: 30_000_000,
+          acceptTerms: { version: quote.body.termsVersion },
+          confirm: { premiumRate: quote.body.premiumRate, wageBasis: quote.body.wageBasis, startDate: quote.body.startDate },
+        });
+    const opened = await open().expect(201);
+    const id = opened.body.id as string;
+    expect(opened.body.paymentDeadline).toBe('2026-12-21');
+
+    // The last minute of day 20 (Iran time, UTC+03:30): still awaiting payment.
+    await t.http().put('/v1/_test/clock').set(ops).send({ now: '2026-12-21T20:29:00Z' }).expect(200);
+    expect((await t.http().get(`/v1/contracts/${id}`).set(auth).expect(200)).body.status).toBe('awaiting_payment');
+
+    // Day 21 has begun: the lapse deadline fires before the clock route answers.
+    await t.http().put('/v1/_test/clock').set(ops).send({ now: '2026-12-21T20:31:00Z' }).expect(200);
+    const lapsed = await t.http().get(`/v1/contracts/${id}`).set(auth).expect(200);
+    expect(lapsed.body.status).toBe('lapsed');
+
+    const history = await t.http().get(`/v1/contracts/${id}/events`).set(auth).expect(200);
+    const lapse = history.body.items.at(-1);
+    expect(lapse).toMatchObject({ type: 'ContractLapsed', metadata: { channel: 'system' } });
+
+    // A lapsed contract no longer blocks a new one, and refuses payments.
+    const quote2 = await t.http().post('/v1/quotes').set(auth).send({ requestedMonthlyPremium: 30_000_000 }).expect(200);
+    expect(quote2.body.contractDate).toBe('2026-12-22');
+    const bank = { Authorization: `Bearer ${t.token({ role: 'bank', bankId: 'tejarat' })}` };
+    const refused = await t
+      .http()
+      .post('/v1/payments')
+      .set(bank)
+      .send({ contractId: id, periods: 1, amount: opened.body.monthlyPremium, bankReference: 'TJ-1', paidAt: '2026-12-22T07:00:00Z' })
+      .expect(422);
+    expect(['PAYMENT_DEADLINE_PASSED', 'CONTRACT_NOT_ACTIVE']).toContain(refused.body.code);
+  });
+});

@@ -21,10 +21,16 @@ import { TermsController } from './contracts/read/terms.controller';
 import { Reservations } from './contracts/reservations';
 import { TestClockController } from './clock/test-clock.controller';
 import { HealthController } from './health/health.controller';
+import { EligibilityController } from './projections/eligibility.controller';
+import { SlipsController } from './projections/slips.controller';
+import { AuditController } from './audit/audit.controller';
+import { DashboardController } from './dashboard/dashboard.controller';
+import { DashboardPageController } from './dashboard/dashboard-page.controller';
+import { MetricsController, metricsProviders } from './metrics';
 import { loggerParams } from './http/logging';
 import { CONTRACT_NUMBERS, PostgresContractNumberAllocator } from './infrastructure/contract-numbers';
 import { IDEMPOTENCY, PostgresIdempotencyStore } from './infrastructure/idempotency';
-import { APP_CONFIG, PG_POOL, type Runtime } from './runtime';
+import { APP_CONFIG, PG_POOL, PROJECTOR, type Runtime } from './runtime';
 
 @Module({})
 export class AppModule {
@@ -42,6 +48,12 @@ export class AppModule {
         ContractQueriesController,
         TermsController,
         HealthController,
+        SlipsController,
+        EligibilityController,
+        DashboardController,
+        DashboardPageController,
+        AuditController,
+        MetricsController,
         ...(runtime.config.clock.mode === 'manual' ? [TestClockController] : []),
       ],
       providers: [
@@ -51,6 +63,7 @@ export class AppModule {
         { provide: EVENT_STORE, useValue: runtime.eventStore },
         { provide: CLOCK, useValue: runtime.clock },
         { provide: REGISTRY, useValue: runtime.registry },
+        { provide: PROJECTOR, useValue: runtime.projector ?? null },
         { provide: ContractStreams, useFactory: () => new ContractStreams(runtime.eventStore, runtime.clock) },
         { provide: Reservations, useFactory: () => new Reservations(runtime.eventStore) },
         { provide: CONTRACT_NUMBERS, useFactory: () => new PostgresContractNumberAllocator(runtime.pool) },
@@ -59,6 +72,7 @@ export class AppModule {
         CommandResponder,
         OpenContractHandler,
         ChangeContractHandler,
+        ...metricsProviders,
       ],
     };
   }

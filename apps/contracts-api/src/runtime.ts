@@ -12,11 +12,13 @@ import {
   type Clock,
   type RunningPostgres,
 } from '@app/platform';
+import { startProjector, type Projector } from '@app/projections';
 import { FileRegistry, type Registry } from '@app/registry';
 import { apiMigrations } from './infrastructure/migrations';
 
 export const PG_POOL = Symbol('PG_POOL');
 export const APP_CONFIG = Symbol('APP_CONFIG');
+export const PROJECTOR = Symbol('PROJECTOR');
 export { CLOCK };
 
 /** The process's outside world, built once at boot and handed to the Nest module (tests build their own). */
@@ -26,6 +28,8 @@ export interface Runtime {
   eventStore: EventStore;
   clock: Clock;
   registry: Registry;
+  /** Projections and deadlines, in this process unless PROJECTOR=off (then apps/projector runs them). */
+  projector?: Projector;
   close(): Promise<void>;
 }
 
@@ -51,13 +55,18 @@ export async function startRuntime(config: AppConfig, log: (message: string) => 
     const eventStore = await PostgresEventStore.create({ pool });
     const registry = await FileRegistry.load(config.registryFile);
     const clock = clockFor(config, new SystemClock().now());
+    const projector = config.projector
+      ? await startProjector({ pool, eventStore, clock, log: (entry) => log(`${entry.level}: ${entry.msg}`) })
+      : undefined;
     return {
       config,
       pool,
       eventStore,
       clock,
       registry,
+      projector,
       async close() {
+        await projector?.stop();
         await eventStore.close();
         await pool.end();
         await embedded?.stop();

@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(config.eventStore).toBe('postgres');
     expect(config.clock).toEqual({ mode: 'system' });
     expect(config.registryFile.endsWith('registry.json')).toBe(true);
+    expect(config.projector).toBe(true);
   });
 
   it('reads a manual clock with its start instant', () => {
@@ -23,6 +24,7 @@ describe('loadConfig', () => {
     [{ CLOCK_MODE: 'fast' }, /CLOCK_MODE/],
     [{ CLOCK_MODE: 'manual', CLOCK_START: 'tomorrow' }, /CLOCK_START/],
     [{ CLOCK_START: '2026-12-01T00:00:00Z' }, /CLOCK_MODE=manual/],
+    [{ PROJECTOR: 'sometimes' }, /PROJECTOR/],
   ])('refuses %j with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

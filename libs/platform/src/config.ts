@@ -14,6 +14,8 @@ export interface AppConfig {
   smsGatewayUrl?: string;
   clock: { mode: 'system' } | { mode: 'manual'; start?: Date };
   logLevel: string;
+  /** Run projections and deadlines inside this process (default); `PROJECTOR=off` leaves them to apps/projector. */
+  projector: boolean;
 }
 
 export class ConfigError extends Error {
@@ -48,6 +50,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`CLOCK_MODE must be "system" or "manual", got "${clockMode}"`);
   }
 
+  const projector = env.PROJECTOR ?? 'inline';
+  if (projector !== 'inline' && projector !== 'off') throw new ConfigError(`PROJECTOR must be "inline" or "off", got "${projector}"`);
+
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -60,5 +65,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
     clock,
     logLevel: env.LOG_LEVEL ?? 'info',
+    projector: projector === 'inline',
   };
 }

@@ -2,6 +2,11 @@ import { Body, Controller, Get, Inject, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsISO8601 } from 'class-validator';
 import { CLOCK, ManualClock, type Clock } from '@app/platform';
+import type { Projector } from '@app/projections';
+import { EVENT_STORE, type EventStore } from '@app/event-store';
+import { PROJECTOR } from '../runtime';
+
+const CATCH_UP_WAIT_MS = 5_000;
 import { Roles } from '../auth';
 
 export class SetClockDto {
@@ -15,7 +20,11 @@ export class SetClockDto {
 @ApiBearerAuth()
 @Controller('v1/_test/clock')
 export class TestClockController {
-  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+  constructor(
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PROJECTOR) private readonly projector: Projector | null,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+  ) {}
 
   @Get()
   @Roles('ops')
@@ -26,9 +35,24 @@ export class TestClockController {
 
   @Put()
   @Roles('ops')
-  @ApiOperation({ summary: 'Move the manual clock (forwards or backwards)' })
-  set(@Body() body: SetClockDto) {
+  @ApiOperation({ summary: 'Move the manual clock (forwards or backwards); answers once due deadlines have fired' })
+  async set(@Body() body: SetClockDto) {
     (this.clock as ManualClock).set(new Date(body.now));
+    if (this.projector) await this.fireDueDeadlines(this.projector);
     return { now: this.clock.now().toISOString(), mode: 'manual' };
+  }
+
+  /**
+   * So a test or demo sees the consequences in the answer: let the deadline schedule catch up
+   * with every event written so far (bounded wait), then fire what is due.
+   */
+  private async fireDueDeadlines(projector: Projector): Promise<void> {
+    const head = await this.eventStore.headPosition();
+    for (let waited = 0; waited < CATCH_UP_WAIT_MS; waited += 20) {
+      const schedule = (await projector.status()).find((s) => s.name === 'deadlines');
+      if (!schedule || BigInt(schedule.position) >= head) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await projector.runDueDeadlines();
   }
 }

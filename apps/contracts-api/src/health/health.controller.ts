@@ -4,7 +4,8 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import type { Pool } from 'pg';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { Public } from '../auth';
-import { PG_POOL } from '../runtime';
+import type { Projector } from '@app/projections';
+import { PG_POOL, PROJECTOR } from '../runtime';
 
 @ApiTags('operations')
 @Public()
@@ -15,6 +16,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(PROJECTOR) private readonly projector: Projector | null,
   ) {}
 
   @Get('live')
@@ -25,7 +27,7 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Ready to serve: read store and event store answer (503 otherwise)' })
+  @ApiOperation({ summary: 'Ready to serve: read store and event store answer, no projection failing (503 otherwise); each projection’s position and lag' })
   ready() {
     return this.health.check([
       async () => {
@@ -42,6 +44,18 @@ export class HealthController {
         try {
           const head = await this.eventStore.headPosition();
           return indicator.up({ headPosition: head.toString() });
+        } catch (error) {
+          return indicator.down({ message: (error as Error).message });
+        }
+      },
+      async () => {
+        const indicator = this.indicators.check('projections');
+        if (!this.projector) return indicator.up({ runner: 'apps/projector (PROJECTOR=off here)' });
+        try {
+          const statuses = await this.projector.status();
+          const failing = statuses.filter((s) => s.role === 'owner' && s.failures > 0);
+          const details = Object.fromEntries(statuses.map((s) => [s.name, s]));
+          return failing.length ? indicator.down(details) : indicator.up(details);
         } catch (error) {
           return indicator.down({ message: (error as Error).message });
         }

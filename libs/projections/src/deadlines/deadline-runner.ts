@@ -5,6 +5,8 @@ import { migrate, type Clock, type Migration } from '@app/platform';
 import { errorMessage, Sleeper, type Log } from '../log';
 import { liveSchema } from '../projection';
 
+const UNDEFINED_TABLE = '42P01';
+
 /**
  * What the runner did with each deadline. Kept apart from the schedule (a projection, rebuilt
  * from events at will): a rebuild must not forget what already fired. Even so, firing again is
@@ -130,13 +132,16 @@ export class DeadlineRunner {
     const { pool, clock } = this.options;
     const db = await pool.connect();
     try {
-      const { rows } = await db.query<DueRow>(
-        `SELECT s.deadline_id, s.contract_id, s.command, s.due_at FROM ${SCHEDULE} s
+      const { rows } = await db
+        .query<DueRow>(
+          `SELECT s.deadline_id, s.contract_id, s.command, s.due_at FROM ${SCHEDULE} s
          WHERE s.due_at <= $1 AND NOT EXISTS (SELECT 1 FROM deadline_firings f WHERE f.deadline_id = s.deadline_id)
          ORDER BY s.due_at, s.deadline_id
          LIMIT $2`,
-        [clock.now(), this.options.batchSize ?? 50],
-      );
+          [clock.now(), this.options.batchSize ?? 50],
+        )
+        // Before the deadlines projection has created its schedule (first start) nothing is due.
+        .catch((error: { code?: string }) => (error.code === UNDEFINED_TABLE ? { rows: [] as DueRow[] } : Promise.reject(error)));
       let recorded = 0;
       for (const row of rows) {
         const lock = [CLAIM_LOCK_CLASS, row.deadline_id];
