@@ -92,7 +92,11 @@ export interface EventStore {
   append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** Events of one stream in revision order; [] when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
-  /** All events in global order. Never returns an event before an earlier-positioned one is visible. */
+  /**
+   * All events in global order. Never returns an event before an earlier-positioned one is
+   * visible, so it may lag a just-committed append while older transactions are still open
+   * (milliseconds, normally): read your own writes with `readStream`.
+   */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** The highest position a reader can safely see now (0n when empty). */
   headPosition(): Promise<bigint>;
