@@ -1,0 +1,254 @@
+/**
+ * `npm run migrate-events -- --from postgres --to kurrentdb` copies every event, stream by stream
+ * in global order, with the same ids, types, schema versions, data and metadata, then compares the
+ * two stores event by event. Resumable: the source position of the last copied event is kept in a
+ * checkpoint file, and a batch copied again after a crash is recognised by its ids (written: false).
+ *
+ * Options: --from-url / --to-url (default DATABASE_URL for postgres, KURRENTDB_URL for kurrentdb),
+ * --checkpoint <file> (default DATA_DIR/migrate-events-<from>-<to>.json), --batch-size (500),
+ * --stream-prefixes contract-,insured- (the streams a KurrentDB store reads from $all).
+ * Cut-over procedure: docs/scaling.md, "Moving the events to KurrentDB".
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Pool } from 'pg';
+import { ConcurrencyError, PostgresEventStore, type AppendResult, type EventStore, type ExpectedRevision, type RecordedEvent } from '@app/event-store';
+import { KurrentDbEventStore } from '../libs/event-store/src/kurrentdb/kurrentdb-event-store';
+import { createPool } from '@app/platform';
+import type { RebuildProgress } from '@app/projections';
+import { progressLine } from './projections';
+
+export interface MigrationState {
+  /** Source position of the last copied event: where a resumed run starts. */
+  sourcePosition: bigint;
+  /** Target position of that event: a projection checkpoint at `sourcePosition` maps to this. */
+  targetPosition: bigint;
+  events: number;
+}
+
+export interface CheckpointStore {
+  load(): Promise<MigrationState | undefined>;
+  save(state: MigrationState): Promise<void>;
+}
+
+/** A JSON file replaced atomically (write, then rename), so a crash leaves the old or the new state. */
+export function checkpointFile(path: string): CheckpointStore {
+  return {
+    async load() {
+      const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (text === undefined) return undefined;
+      const saved = JSON.parse(text) as { sourcePosition: string; targetPosition: string; events: number };
+      return { sourcePosition: BigInt(saved.sourcePosition), targetPosition: BigInt(saved.targetPosition), events: saved.events };
+    },
+    async save(state) {
+      await mkdir(dirname(path), { recursive: true });
+      const json = JSON.stringify({ ...state, sourcePosition: state.sourcePosition.toString(), targetPosition: state.targetPosition.toString() });
+      await writeFile(`${path}.tmp`, `${json}\n`);
+      await rename(`${path}.tmp`, path);
+    },
+  };
+}
+
+export interface MigrateOptions {
+  /** Opened without upcasters, so events are copied in the schema version they were stored in. */
+  source: EventStore;
+  target: EventStore;
+  checkpoint: CheckpointStore;
+  batchSize?: number;
+  onProgress?: (progress: RebuildProgress) => void;
+  /** Milliseconds since some fixed point, for the rate (defaults to the process's monotonic clock). */
+  elapsedMs?: () => number;
+}
+
+/**
+ * Copies from the checkpoint until the source has nothing more. Consecutive events of one stream
+ * go in one append expecting the revision before them, so the target's revisions equal the
+ * source's and a copy can never interleave with another writer unnoticed.
+ */
+export async function migrateEvents(options: MigrateOptions): Promise<MigrationState> {
+  const { source, target, checkpoint, batchSize = 500 } = options;
+  const elapsedMs = options.elapsedMs ?? (() => performance.now());
+  let state = (await checkpoint.load()) ?? { sourcePosition: 0n, targetPosition: 0n, events: 0 };
+  const started = { ms: elapsedMs(), position: state.sourcePosition, events: state.events };
+  for (;;) {
+    const page = await source.readAll({ fromPosition: state.sourcePosition, limit: batchSize });
+    if (page.length === 0) return state;
+    for (const run of streamRuns(page)) {
+      const result = await copyRun(target, run);
+      state = { sourcePosition: run[run.length - 1]!.position, targetPosition: result.position, events: state.events + run.length };
+      await checkpoint.save(state);
+    }
+    const total = await source.headPosition();
+    const seconds = Math.max((elapsedMs() - started.ms) / 1000, 1e-3);
+    const positionsPerSecond = Number(state.sourcePosition - started.position) / seconds;
+    options.onProgress?.({
+      position: state.sourcePosition,
+      total,
+      events: state.events,
+      eventsPerSecond: (state.events - started.events) / seconds,
+      etaSeconds: positionsPerSecond > 0 ? Number(total - state.sourcePosition) / positionsPerSecond : null,
+    });
+  }
+}
+
+/**
+ * Appends one run expecting the revision before it. A run can start with events copied just
+ * before a crash and end with new ones (the resumed page ends elsewhere than the one that was
+ * cut short): the target then reports a conflict, and the copied prefix is skipped.
+ */
+async function copyRun(target: EventStore, run: RecordedEvent[]): Promise<AppendResult> {
+  const first = run[0]!;
+  const append = (events: RecordedEvent[], expected: ExpectedRevision) =>
+    target.append(first.streamId, events.map(({ id, type, version, data, metadata }) => ({ id, type, version, data, metadata })), expected);
+  try {
+    return await append(run, first.revision === 0 ? 'no_stream' : first.revision - 1);
+  } catch (error) {
+    if (!(error instanceof ConcurrencyError)) throw error;
+    const present = await target.readStream(first.streamId, { fromRevision: first.revision, toRevision: run[run.length - 1]!.revision });
+    const copied = present.findIndex((event, i) => event.id !== run[i]!.id) === -1 ? present.length : 0;
+    if (copied === 0 || copied === run.length) throw error;
+    return append(run.slice(copied), present[copied - 1]!.revision);
+  }
+}
+
+/** Splits a page in global order into runs of consecutive events of the same stream. */
+function streamRuns(page: RecordedEvent[]): RecordedEvent[][] {
+  const runs: RecordedEvent[][] = [];
+  for (const event of page) {
+    const run = runs[runs.length - 1];
+    if (run && run[0]!.streamId === event.streamId) run.push(event);
+    else runs.push([event]);
+  }
+  return runs;
+}
+
+export interface Mismatch {
+  index: number;
+  source: Comparable | undefined;
+  target: Comparable | undefined;
+}
+
+type Comparable = Pick<RecordedEvent, 'id' | 'streamId' | 'revision' | 'type' | 'version' | 'data' | 'metadata'>;
+
+/**
+ * Reads both stores in global order and compares every event (positions and recording times
+ * differ between stores by design). Returns how many matched, or the first difference.
+ */
+export async function compareStores(source: EventStore, target: EventStore, pageSize = 500): Promise<{ events: number; mismatch?: Mismatch }> {
+  let sourceAfter = 0n;
+  let targetAfter = 0n;
+  let index = 0;
+  for (;;) {
+    const [left, right] = await Promise.all([
+      source.readAll({ fromPosition: sourceAfter, limit: pageSize }),
+      target.readAll({ fromPosition: targetAfter, limit: pageSize }),
+    ]);
+    for (let i = 0; i < Math.max(left.length, right.length); i++, index++) {
+      const a = left[i] && comparable(left[i]!);
+      const b = right[i] && comparable(right[i]!);
+      if (JSON.stringify(a) !== JSON.stringify(b)) return { events: index, mismatch: { index, source: a, target: b } };
+    }
+    if (left.length === 0) return { events: index };
+    sourceAfter = left[left.length - 1]!.position;
+    targetAfter = right[right.length - 1]!.position;
+  }
+}
+
+function comparable({ id, streamId, revision, type, version, data, metadata }: RecordedEvent): Comparable {
+  return { id, streamId, revision, type, version, data, metadata };
+}
+
+type StoreKind = 'postgres' | 'kurrentdb';
+
+interface OpenStore {
+  store: EventStore;
+  close(): Promise<void>;
+}
+
+async function openStore(kind: StoreKind, url: string, streamPrefixes: string[]): Promise<OpenStore> {
+  if (kind === 'kurrentdb') {
+    const store = KurrentDbEventStore.connect(url, { streamPrefixes });
+    return { store, close: () => store.close() };
+  }
+  const pool: Pool = createPool(url, { max: 4, applicationName: 'migrate-events' });
+  const store = await PostgresEventStore.create({ pool });
+  return {
+    store,
+    async close() {
+      await store.close();
+      await pool.end();
+    },
+  };
+}
+
+function storeKind(value: string | undefined, flag: string): StoreKind {
+  if (value === 'postgres' || value === 'kurrentdb') return value;
+  throw new Error(`${flag} must be "postgres" or "kurrentdb", got "${value ?? ''}"`);
+}
+
+function defaultUrl(kind: StoreKind): string | undefined {
+  return (kind === 'postgres' ? process.env.DATABASE_URL : process.env.KURRENTDB_URL) || undefined;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      'from-url': { type: 'string' },
+      'to-url': { type: 'string' },
+      checkpoint: { type: 'string' },
+      'batch-size': { type: 'string', default: '500' },
+      'stream-prefixes': { type: 'string', default: 'contract-,insured-' },
+    },
+  });
+  const from = storeKind(values.from, '--from');
+  const to = storeKind(values.to, '--to');
+  const fromUrl = values['from-url'] ?? defaultUrl(from);
+  const toUrl = values['to-url'] ?? (from === to ? undefined : defaultUrl(to));
+  if (!fromUrl || !toUrl) throw new Error('Give --from-url and --to-url (or DATABASE_URL / KURRENTDB_URL); copying within one kind needs both');
+  if (fromUrl === toUrl) throw new Error('The source and the target are the same store');
+  const batchSize = Number(values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('--batch-size must be a positive integer');
+  const streamPrefixes = values['stream-prefixes'].split(',').filter(Boolean);
+  const checkpointPath = resolve(values.checkpoint ?? join(process.env.DATA_DIR ?? '.data', `migrate-events-${from}-${to}.json`));
+
+  const source = await openStore(from, fromUrl, streamPrefixes);
+  const target = await openStore(to, toUrl, streamPrefixes).catch(async (error: unknown) => {
+    await source.close();
+    throw error;
+  });
+  try {
+    const state = await migrateEvents({
+      source: source.store,
+      target: target.store,
+      checkpoint: checkpointFile(checkpointPath),
+      batchSize,
+      onProgress: (progress) => process.stderr.write(`\r${progressLine(progress)}`),
+    });
+    process.stderr.write('\n');
+    process.stdout.write(
+      `copied ${state.events} events; last source position ${state.sourcePosition} = target position ${state.targetPosition} (checkpoint ${checkpointPath})\n`,
+    );
+    const compared = await compareStores(source.store, target.store, batchSize);
+    if (compared.mismatch) {
+      throw new Error(`Stores differ at event #${compared.mismatch.index}: ${JSON.stringify(compared.mismatch)}`);
+    }
+    process.stdout.write(`verified: both stores hold the same ${compared.events} events in the same order\n`);
+  } finally {
+    await source.close();
+    await target.close();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}
