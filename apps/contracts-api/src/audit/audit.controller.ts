@@ -1,0 +1,67 @@
+import { Controller, Get, Header, Inject, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { Pool } from 'pg';
+import { EVENT_STORE, type EventStore } from '@app/event-store';
+import { auditRow, readAuditHead, walkChain } from '@app/projections';
+import { Roles } from '../auth';
+import { ProblemException } from '../http/problem';
+import { fromReadModel } from '../projections/read-model-response';
+import { PG_POOL } from '../runtime';
+
+export const DEFAULT_LIMIT = 1000;
+export const MAX_LIMIT = 10_000;
+
+/**
+ * The tamper-evident export for auditors: every event in global order with its hash-chain link
+ * (`hash = sha256(prevHash ‖ canonical JSON of the line without prevHash and hash)`), and the
+ * head to copy somewhere independent. Only events the chain has reached are listed.
+ */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Roles('auditor')
+@Controller('v1/audit')
+export class AuditController {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+  ) {}
+
+  @Get('events')
+  @Header('Content-Type', 'application/x-ndjson; charset=utf-8')
+  @ApiProduces('application/x-ndjson')
+  @ApiOperation({
+    summary: 'Global history as NDJSON, one event per line with position, prevHash and hash',
+    description:
+      'Continue from the last line’s position (also in `X-Last-Position`). A line whose event is gone from the store says `"missing": "event"`. ' +
+      'Canonical JSON: object keys sorted at every depth, no whitespace; `position` is a decimal string.',
+  })
+  @ApiQuery({ name: 'fromPosition', required: false, description: 'Exclusive; 0 (default) starts at the first event' })
+  @ApiQuery({ name: 'limit', required: false, description: `Lines, 1–${MAX_LIMIT} (default ${DEFAULT_LIMIT})` })
+  async events(@Res({ passthrough: true }) reply: FastifyReply, @Query('fromPosition') fromPosition = '0', @Query('limit') limit = String(DEFAULT_LIMIT)) {
+    if (!/^\d{1,19}$/.test(fromPosition)) throw invalid('fromPosition', 'fromPosition must be a non-negative integer');
+    const count = /^\d{1,5}$/.test(limit) ? Number(limit) : NaN;
+    if (!(count >= 1 && count <= MAX_LIMIT)) throw invalid('limit', `limit must be an integer from 1 to ${MAX_LIMIT}`);
+    await fromReadModel(reply, () => readAuditHead(this.pool)); // 503 before the chain exists; sets X-Checkpoint
+    const lines: string[] = [];
+    let last = fromPosition;
+    for await (const step of walkChain(this.pool, this.eventStore, BigInt(fromPosition), Math.min(count, DEFAULT_LIMIT))) {
+      lines.push(JSON.stringify(auditRow(step)));
+      last = step.position.toString();
+      if (lines.length === count) break;
+    }
+    reply.header('X-Last-Position', last);
+    return lines.map((line) => `${line}\n`).join('');
+  }
+
+  @Get('head')
+  @ApiOperation({ summary: 'The latest chained position and its hash: copy it somewhere independent, then `npm run audit -- verify` can be checked against it' })
+  async head(@Res({ passthrough: true }) reply: FastifyReply) {
+    const [head, storeHead] = await Promise.all([fromReadModel(reply, () => readAuditHead(this.pool)), this.eventStore.headPosition()]);
+    return { position: head.position.toString(), hash: head.hash, eventStoreHead: storeHead.toString() };
+  }
+}
+
+function invalid(field: string, message: string): ProblemException {
+  return new ProblemException('VALIDATION_FAILED', {}, [{ field, message }]);
+}

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@app/projections';
+import { People, bearer, openOnline, pay } from '../../../../test/e2e/support/scenario';
+import { startOpsApp, type OpsApp } from '../../../../test/browser/support/ops-app';
+
+const ndjson = (text: string) => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe('GET /v1/audit/events and /v1/audit/head', () => {
+  let t: OpsApp;
+  let auditor: string;
+
+  beforeAll(async () => {
+    t = await startOpsApp();
+    auditor = t.token({ role: 'auditor' });
+    const people = new People();
+    for (let i = 0; i < 3; i++) {
+      const { contract } = await openOnline(t, people.next().nationalCode);
+      expect((await pay(t, contract)).status).toBe(201);
+    }
+    await t.caughtUp();
+  });
+  afterAll(() => t?.close());
+
+  const get = (url: string, token = auditor) => t.http().get(url).set(bearer(token));
+
+  it('exports every event in global order as NDJSON, each line chained to the one before', async () => {
+    const res = await get('/v1/audit/events').expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = ndjson(res.text);
+    const stored = await t.runtime.eventStore.readAll();
+    expect(lines.map((l) => l.position)).toEqual(stored.map((e) => e.position.toString()));
+    expect(lines[0]!.prevHash).toBe('0'.repeat(64));
+    for (const [i, line] of lines.entries()) {
+      const { prevHash, hash, ...document } = line;
+      if (i > 0) expect(prevHash).toBe(lines[i - 1]!.hash);
+      expect(createHash('sha256').update(`${prevHash as string}${canonicalJson(document)}`).digest('hex')).toBe(hash);
+      expect(document).toMatchObject({ streamId: expect.any(String), type: expect.any(String), metadata: { actor: { role: expect.any(String) } } });
+    }
+    const head = await get('/v1/audit/head').expect(200);
+    expect(head.body).toEqual({ position: lines.at(-1)!.position, hash: lines.at(-1)!.hash, eventStoreHead: lines.at(-1)!.position });
+  });
+
+  it('pages with fromPosition (exclusive) and limit', async () => {
+    const all = ndjson((await get('/v1/audit/events').expect(200)).text);
+    const first = await get('/v1/audit/events?limit=2').expect(200);
+    expect(ndjson(first.text)).toEqual(all.slice(0, 2));
+    expect(first.headers['x-last-position']).toBe(all[1]!.position);
+    const rest = await get(`/v1/audit/events?fromPosition=${first.headers['x-last-position']}&limit=10000`).expect(200);
+    expect(ndjson(rest.text)).toEqual(all.slice(2));
+    expect((await get(`/v1/audit/events?fromPosition=${all.at(-1)!.position}`).expect(200)).text).toBe('');
+  });
+
+  it('refuses bad paging, and every role but the auditor', async () => {
+    for (const query of ['?limit=0', '?limit=10001', '?limit=ten', '?fromPosition=-1']) {
+      expect((await get(`/v1/audit/events${query}`).expect(400)).body.code).toBe('VALIDATION_FAILED');
+    }
+    for (const who of [{ role: 'ops' }, { role: 'bank', bankId: 'mellat' }, { role: 'examiner' }] as const) {
+      await get('/v1/audit/events', t.token(who)).expect(403);
+      await get('/v1/audit/head', t.token(who)).expect(403);
+    }
+    await t.http().get('/v1/audit/head').expect(401);
+  });
+});

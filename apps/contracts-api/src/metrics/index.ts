@@ -1,0 +1,17 @@
+import type { Provider } from '@nestjs/common';
+import { SMS_COUNTS, type SmsCountsSource } from '../dashboard/sms-counts';
+import { HttpMetrics } from './http-metrics';
+import { ApiMetrics, PROJECTION_STATUS, type ProjectionStatusSource } from './metrics';
+
+export { ApiMetrics, PROJECTION_STATUS, type ProjectionStatusSource } from './metrics';
+export { MetricsController } from './metrics.controller';
+
+/** The registry (with projection and SMS gauges when their sources are provided) and the HTTP hooks. */
+export const metricsProviders: Provider[] = [
+  {
+    provide: ApiMetrics,
+    inject: [{ token: PROJECTION_STATUS, optional: true }, { token: SMS_COUNTS, optional: true }],
+    useFactory: (projections?: ProjectionStatusSource, sms?: SmsCountsSource) => new ApiMetrics(projections, sms),
+  },
+  HttpMetrics,
+];

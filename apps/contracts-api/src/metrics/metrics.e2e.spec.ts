@@ -1,0 +1,30 @@
+import { People, bearer, openOnline } from '../../../../test/e2e/support/scenario';
+import { PEOPLE, startTestApp, type TestApp } from '../../../../test/e2e/support/test-app';
+
+describe('GET /metrics (Prometheus)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t?.close());
+
+  const scrape = async () => (await t.http().get('/metrics').expect(200).expect('Content-Type', /^text\/plain/)).text;
+
+  it('times requests by route pattern and counts commands by outcome, without a token', async () => {
+    const { contract, token } = await openOnline(t, new People().next().nationalCode);
+    await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(token)).expect(200);
+    const refused = t.token({ role: 'applicant', nationalCode: PEOPLE.ageLimit });
+    await t.http().post('/v1/quotes').set(bearer(refused)).send({ requestedMonthlyPremium: 30_000_000 }).expect(422);
+    await t.http().post('/v1/contracts').send({}).expect(401);
+    await t.http().get('/no/such/route').expect(404);
+
+    const text = await scrape();
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/v1\/contracts\/:id",status="200"\} 1/);
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} 1/);
+    expect(text).toMatch(/commands_total\{command="POST \/v1\/contracts",outcome="accepted"\} 1/);
+    expect(text).toMatch(/commands_total\{command="POST \/v1\/quotes",outcome="NOT_ELIGIBLE"\} 1/);
+    expect(text).toMatch(/commands_total\{command="POST \/v1\/contracts",outcome="UNAUTHENTICATED"\} 1/);
+    expect(text).not.toContain(contract.id); // raw URLs never become labels
+    expect(text).toContain('process_cpu_seconds_total');
+  });
+});
