@@ -1,5 +1,5 @@
 import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
-import { bearer, examContract, openBody, openOnline, pay, People, type ContractView } from './support/scenario';
+import { bearer, examContract, openBody, openOnline, pay, People, type ContractView, settledHead } from './support/scenario';
 
 /** Every row of API.md's command table, over real HTTP, with what it must answer and append. */
 describe('e2e: the command table', () => {
@@ -18,7 +18,7 @@ describe('e2e: the command table', () => {
 
   it('POST /v1/quotes prices the caller and appends nothing', async () => {
     const token = t.token({ role: 'applicant', nationalCode: PEOPLE.examRequired });
-    const head = await t.runtime.eventStore.headPosition();
+    const head = await settledHead(t);
     const res = await t.http().post('/v1/quotes').set(bearer(token)).send({ requestedMonthlyPremium: 30_000_000 }).expect(200);
     expect(res.body).toMatchObject({
       applicant: { nationalCode: PEOPLE.examRequired },

@@ -1,6 +1,6 @@
 import type { Response } from 'supertest';
 import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
-import { bearer, eventsOfType, expectProblem, openBody, openOnline, pay, People } from './support/scenario';
+import { bearer, eventsOfType, expectProblem, openBody, openOnline, pay, People, settledHead } from './support/scenario';
 
 const RACERS = 8;
 const statuses = (responses: Response[]) => responses.map((r) => r.status).sort();
@@ -108,7 +108,7 @@ describe('e2e: races and retries', () => {
       const send = (payload: object) => t.http().post('/v1/contracts').set(bearer(token)).set('Idempotency-Key', 'open-once').send(payload);
       const first = await send(body);
       expect(first.status).toBe(201);
-      const head = await t.runtime.eventStore.headPosition();
+      const head = await settledHead(t);
       const again = await send(body);
       expect(again.status).toBe(201);
       expect(again.body).toEqual(first.body);

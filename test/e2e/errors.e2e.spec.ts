@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { PEOPLE, TEST_SECRET, startTestApp, type TestApp } from './support/test-app';
-import { bearer, examContract, expectProblem, openBody, openOnline, pay, People } from './support/scenario';
+import { bearer, examContract, expectProblem, openBody, openOnline, pay, People, settledHead } from './support/scenario';
 
 const MULTI_REASON = '1754395015';
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -33,7 +33,7 @@ describe('e2e: every error code', () => {
     });
 
     it('an online open is refused the same way, and nothing is appended', async () => {
-      const head = await t.runtime.eventStore.headPosition();
+      const head = await settledHead(t);
       const body = {
         requestedMonthlyPremium: 30_000_000,
         acceptTerms: { version: 'any' },

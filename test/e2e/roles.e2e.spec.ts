@@ -1,6 +1,6 @@
 import type { Test } from 'supertest';
 import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
-import { bearer, examContract, expectProblem, openBody, openOnline, People, type ContractView } from './support/scenario';
+import { bearer, examContract, expectProblem, openBody, openOnline, People, type ContractView, settledHead } from './support/scenario';
 
 type ActorKey = 'applicant' | 'branch_officer' | 'bank' | 'examiner' | 'auditor' | 'ops' | 'none';
 const ACTORS: ActorKey[] = ['applicant', 'branch_officer', 'bank', 'examiner', 'auditor', 'ops', 'none'];
@@ -206,7 +206,7 @@ describe('e2e: role × endpoint matrix', () => {
       ['GET /v1/contracts/{id}/events', (auth: Record<string, string>) => t.http().get(`/v1/contracts/${id(shared)}/events`).set(auth)],
       ['GET /v1/contracts/{id}/document', (auth: Record<string, string>) => t.http().get(`/v1/contracts/${id(shared)}/document`).set(auth)],
     ])('%s by another applicant → 404, nothing appended', async (_name, send) => {
-      const head = await t.runtime.eventStore.headPosition();
+      const head = await settledHead(t);
       expectProblem(await send(otherApplicant()), 404, 'NOT_FOUND');
       expect(await t.runtime.eventStore.headPosition()).toBe(head);
     });

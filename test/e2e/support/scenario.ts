@@ -15,7 +15,7 @@ export interface ContractView {
   monthlyPremium: number;
   wageBasis: number;
   revision: number;
-  exam: { requirement: string; status: string; deadline: string | null; referralNumber: string | null };
+  exam: { requirement: string; status: string; deadline: string | null; deadlineJalali: string | null; referralNumber: string | null };
   [field: string]: unknown;
 }
 
@@ -137,7 +137,32 @@ export async function examContract(t: TestApp, people: People, step: 'paid' | 'r
   return { token, contract };
 }
 
-/** Every stored event of a type, across all streams. */
-export async function eventsOfType(t: TestApp, type: string) {
-  return (await t.runtime.eventStore.readAll()).filter((e) => e.type === type);
+/**
+ * Every committed event of a type, read from the events table itself. The store's `readAll` only
+ * shows positions below the oldest transaction still running on the server, and the test files
+ * share one PostgreSQL server, so another file's open transaction can hide fresh events for a while.
+ */
+export async function eventsOfType(t: TestApp, type: string): Promise<Array<{ streamId: string; data: Record<string, unknown> }>> {
+  const { rows } = await t.db.pool.query<{ stream_id: string; data: Record<string, unknown> }>('SELECT stream_id, data FROM events WHERE type = $1 ORDER BY position', [type]);
+  return rows.map((row) => ({ streamId: row.stream_id, data: row.data }));
+}
+
+/** How many events are committed, whether or not the store's global reads show them yet. */
+export async function storedEventCount(t: TestApp): Promise<number> {
+  const { rows } = await t.db.pool.query<{ count: string }>('SELECT count(*) AS count FROM events');
+  return Number(rows[0].count);
+}
+
+/**
+ * The store's head once every committed event is visible to it (see `eventsOfType`), so a later
+ * equal head means nothing was appended, not that something is still hidden.
+ */
+export async function settledHead(t: TestApp): Promise<bigint> {
+  for (let waited = 0; ; waited += 50) {
+    const { rows } = await t.db.pool.query<{ max: string | null }>('SELECT max(position) AS max FROM events');
+    const head = await t.runtime.eventStore.headPosition();
+    if (head === BigInt(rows[0].max ?? 0)) return head;
+    if (waited > 10_000) throw new Error(`the event store's head ${head} did not reach the stored ${rows[0].max}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
