@@ -1,6 +1,9 @@
 import { join } from 'node:path';
+import type { Pool } from 'pg';
+import type { EventStore } from '@app/event-store';
 import { ConfigError, type AppConfig, type Clock } from '@app/platform';
-import { DEFAULT_RETRY, type RetryPolicy } from './dispatcher';
+import type { Log } from '@app/projections';
+import { DEFAULT_RETRY, SmsDispatcher, reminderCheckFrom, type RetryPolicy } from './dispatcher';
 import { FileSmsSink } from './gateway/file-sink';
 import { HttpSmsGateway } from './gateway/http-gateway';
 import type { SmsGateway } from './gateway/port';
@@ -50,4 +53,30 @@ export function loadNotificationConfig(app: Pick<AppConfig, 'dataDir' | 'smsGate
 /** The HTTP gateway when a URL is configured, else the file sink. */
 export function gatewayFor(config: NotificationConfig, clock: Clock): SmsGateway {
   return config.gatewayUrl ? new HttpSmsGateway({ url: config.gatewayUrl, timeoutMs: config.gatewayTimeoutMs }) : new FileSmsSink(config.sinkFile, clock);
+}
+
+/**
+ * Creates the outbox if need be and starts a dispatcher with these settings. Its lease is twice
+ * the gateway timeout (at least a minute), so a slow call never outlives its claim.
+ */
+export async function startSmsDispatcher(options: {
+  pool: Pool;
+  eventStore: EventStore;
+  clock: Clock;
+  log: Log;
+  config: NotificationConfig;
+}): Promise<SmsDispatcher> {
+  const { pool, eventStore, clock, log, config } = options;
+  const dispatcher = await SmsDispatcher.create({
+    pool,
+    gateway: gatewayFor(config, clock),
+    clock,
+    log,
+    reminders: reminderCheckFrom(eventStore),
+    retry: config.retry,
+    ratePerSecond: config.ratePerSecond,
+    leaseMs: Math.max(60_000, 2 * config.gatewayTimeoutMs),
+  });
+  dispatcher.start();
+  return dispatcher;
 }

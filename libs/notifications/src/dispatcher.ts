@@ -155,7 +155,7 @@ export class SmsDispatcher {
       `UPDATE public.sms_outbox o SET claim_token = $1, available_at = $2
        FROM (SELECT message_id FROM public.sms_outbox
              WHERE status = 'pending' AND not_before <= $3 AND available_at <= $4
-             ORDER BY not_before, message_id
+             ORDER BY not_before, seq
              LIMIT 1
              FOR UPDATE SKIP LOCKED) due
        WHERE o.message_id = due.message_id

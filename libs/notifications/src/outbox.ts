@@ -16,6 +16,7 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
     sql: `
       CREATE TABLE sms_outbox (
         message_id    UUID        PRIMARY KEY,
+        seq           BIGINT      GENERATED ALWAYS AS IDENTITY, -- queue order among messages due together
         event_id      TEXT        NOT NULL,
         contract_id   UUID        NOT NULL,
         branch_id     TEXT        NOT NULL,
@@ -33,7 +34,7 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
         sent_at       TIMESTAMPTZ,
         finished_at   TIMESTAMPTZ
       );
-      CREATE INDEX sms_outbox_due ON sms_outbox (not_before, message_id) WHERE status = 'pending';
+      CREATE INDEX sms_outbox_due ON sms_outbox (not_before, seq) WHERE status = 'pending';
       CREATE INDEX sms_outbox_by_contract ON sms_outbox (contract_id, created_at);`,
   },
 ];
@@ -125,7 +126,7 @@ export async function readNotifications(pool: Pool, contractId: string): Promise
     `SELECT {checkpoint} AS checkpoint, o.*
      FROM (SELECT 1) AS one
      LEFT JOIN public.sms_outbox o ON o.contract_id = $1
-     ORDER BY o.not_before, o.created_at, o.message_id`,
+     ORDER BY o.not_before, o.seq`,
     [contractId],
   );
   const items = rows.flatMap((row): Notification[] =>

@@ -1,0 +1,35 @@
+import { ConfigError, ManualClock } from '@app/platform';
+import { gatewayFor, loadNotificationConfig } from './config';
+import { FileSmsSink } from './gateway/file-sink';
+import { HttpSmsGateway } from './gateway/http-gateway';
+
+describe('SMS configuration', () => {
+  const app = { dataDir: '/srv/data', smsGatewayUrl: undefined };
+
+  it('defaults to the file sink under DATA_DIR, a 5-day payment reminder and a 14-day exam reminder', () => {
+    const config = loadNotificationConfig(app, {});
+    expect(config).toEqual({
+      gatewayUrl: undefined,
+      sinkFile: '/srv/data/sms.ndjson',
+      gatewayTimeoutMs: 10_000,
+      retry: { maxAttempts: 8, baseDelayMs: 2_000, maxDelayMs: 300_000 },
+      ratePerSecond: 10,
+      reminders: { paymentReminderDays: 5, examReminderDays: 14 },
+    });
+    expect(gatewayFor(config, new ManualClock(new Date(0)))).toBeInstanceOf(FileSmsSink);
+  });
+
+  it('reads the gateway URL and the settings from the environment', () => {
+    const config = loadNotificationConfig(
+      { ...app, smsGatewayUrl: 'http://gateway.local/sms' },
+      { SMS_PAYMENT_REMINDER_DAYS: '3', SMS_MAX_ATTEMPTS: '5', SMS_RATE_PER_SECOND: '50', SMS_TIMEOUT_MS: '2000' },
+    );
+    expect(config).toMatchObject({ gatewayTimeoutMs: 2_000, ratePerSecond: 50, retry: { maxAttempts: 5 }, reminders: { paymentReminderDays: 3 } });
+    expect(gatewayFor(config, new ManualClock(new Date(0)))).toBeInstanceOf(HttpSmsGateway);
+  });
+
+  it('refuses a setting that is not a whole number in range', () => {
+    expect(() => loadNotificationConfig(app, { SMS_PAYMENT_REMINDER_DAYS: 'five' })).toThrow(ConfigError);
+    expect(() => loadNotificationConfig(app, { SMS_MAX_ATTEMPTS: '0' })).toThrow('SMS_MAX_ATTEMPTS must be an integer ≥ 1, got "0"');
+  });
+});
