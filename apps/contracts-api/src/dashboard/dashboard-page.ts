@@ -191,7 +191,7 @@ const SCRIPT = `
     for (var g = 0; g <= 2; g++) {
       var gy = top + (height - top - bottom) * (1 - g / 2);
       var grid = document.createElementNS(SVG, 'line');
-      grid.setAttribute('x1', left); grid.setAttribute('x2', width - right); grid.setAttribute('y1', gy); grid.setAttribute('y2', gy);
+      grid.setAttribute('x1', rtl ? right : left); grid.setAttribute('x2', rtl ? width - left : width - right); grid.setAttribute('y1', gy); grid.setAttribute('y2', gy);
       grid.setAttribute('stroke', '#c8c8c8');
       svg.appendChild(grid);
       var tick = document.createElementNS(SVG, 'text');

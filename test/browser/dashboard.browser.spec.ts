@@ -1,0 +1,103 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { People, bearer, openOnline, pay } from '../e2e/support/scenario';
+import { launchChromium } from './support/chromium';
+import { startOpsApp, type OpsApp } from './support/ops-app';
+
+const ARTIFACTS = join(__dirname, '..', 'artifacts');
+
+/** The page in headless Chromium against the real app: what it shows is what the API returns. */
+describe('browser: the /dashboard page', () => {
+  let t: OpsApp;
+  let chromium: { context: BrowserContext; close(): Promise<void> };
+  let page: Page;
+  let opsToken: string;
+  const people = new People();
+
+  beforeAll(async () => {
+    chromium = await launchChromium();
+    t = await startOpsApp();
+    opsToken = t.token({ role: 'ops' });
+    for (let i = 0; i < 3; i++) {
+      const { contract } = await openOnline(t, people.next().nationalCode);
+      if (i < 2) expect((await pay(t, contract)).status).toBe(201);
+    }
+    await t.caughtUp();
+    const address = t.app.getHttpServer().address() as { port: number };
+    page = await chromium.context.newPage();
+    await page.goto(`http://127.0.0.1:${address.port}/dashboard`);
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await t?.close();
+  });
+
+  const api = async () => (await t.http().get('/v1/dashboard/branches').set(bearer(opsToken)).expect(200)).body;
+  const shown = (id: string) => page.locator(`#${id}`).getAttribute('data-value');
+
+  it('asks for a token in Persian, right to left, with a labelled field', async () => {
+    expect(await page.locator('html').getAttribute('dir')).toBe('rtl');
+    expect(await page.locator('html').getAttribute('lang')).toBe('fa');
+    await page.getByLabel('توکن دسترسی (نقش ops یا کارمند شعبه)').waitFor();
+    expect(await page.locator('#board').isHidden()).toBe(true);
+  });
+
+  it('refuses a bad token and says so', async () => {
+    await page.getByLabel('توکن دسترسی (نقش ops یا کارمند شعبه)').fill('not-a-token');
+    await page.keyboard.press('Enter'); // keyboard only
+    await page.getByRole('alert').filter({ hasText: 'توکن پذیرفته نشد' }).waitFor();
+  });
+
+  it('shows the counts the API returns, per branch and in the chart', async () => {
+    await page.getByLabel('توکن دسترسی (نقش ops یا کارمند شعبه)').fill(opsToken);
+    await page.getByRole('button', { name: 'نمایش داشبورد' }).click();
+    const body = await api();
+    await page.waitForFunction((checkpoint) => document.getElementById('board')?.getAttribute('data-checkpoint') === checkpoint, body.checkpoint);
+    expect(await shown('total-contracts')).toBe(String(body.totals.contracts));
+    expect(await shown('total-openedToday')).toBe(String(body.totals.openedToday));
+    expect(await shown('total-active')).toBe(String(body.totals.byStatus.active));
+    expect(await shown('total-awaiting_payment')).toBe(String(body.totals.byStatus.awaiting_payment));
+    // Persian digits on screen.
+    expect(await page.locator('#total-contracts').textContent()).toBe(new Intl.NumberFormat('fa-IR').format(body.totals.contracts));
+    for (const branch of body.branches as { branchId: string; contracts: number; openedToday: number }[]) {
+      const row = page.locator(`tr[data-branch="${branch.branchId}"]`);
+      expect(await row.locator('td[data-field="contracts"]').getAttribute('data-value')).toBe(String(branch.contracts));
+      expect(await row.locator('td[data-field="openedToday"]').getAttribute('data-value')).toBe(String(branch.openedToday));
+    }
+    expect(await page.locator('#chart rect[data-date="2026-12-01"]').getAttribute('data-count')).toBe(String(body.totals.openedToday));
+    expect(await page.locator('#chart rect').count()).toBe(30);
+  });
+
+  it('updates by itself after a new contract is concluded', async () => {
+    const before = Number(await shown('total-contracts'));
+    await openOnline(t, people.next().nationalCode);
+    await page.waitForFunction((expected) => document.getElementById('total-contracts')?.getAttribute('data-value') === expected, String(before + 1), { timeout: 15_000 });
+    const body = await api();
+    expect(body.totals.contracts).toBe(before + 1);
+    expect(await page.locator('#chart rect[data-date="2026-12-01"]').getAttribute('data-count')).toBe(String(body.totals.openedToday));
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-fa.png'), fullPage: true });
+  });
+
+  it('switches to English, left to right, from the keyboard', async () => {
+    await page.locator('#lang').focus();
+    await page.keyboard.press('Enter');
+    expect(await page.locator('html').getAttribute('dir')).toBe('ltr');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    await page.getByRole('heading', { name: 'Contracts opened per day' }).waitFor();
+    expect(await page.locator('#total-contracts').textContent()).toBe(String((await api()).totals.contracts));
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-en.png'), fullPage: true });
+  });
+
+  it('labels every form field and gives the chart a text alternative', async () => {
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input')].filter((input) => !input.labels || input.labels.length === 0).map((input) => input.id),
+    );
+    expect(unlabelled).toEqual([]);
+    expect(await page.locator('#chart').getAttribute('role')).toBe('img');
+    expect((await page.locator('#chart-desc').textContent())!.length).toBeGreaterThan(10);
+    // The table's region is reachable by Tab.
+    expect(await page.locator('.table-wrap').getAttribute('tabindex')).toBe('0');
+  });
+});
