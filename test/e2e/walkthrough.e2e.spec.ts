@@ -1,4 +1,18 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { toPersianDigits } from '@app/contracts-domain';
 import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
+
+/** Polls until `probe` yields a value (projections and the SMS dispatcher run asynchronously). */
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('waitFor: timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 describe('e2e: quote → open → view → print → pay (the README walkthrough)', () => {
   let t: TestApp;
@@ -52,6 +66,18 @@ describe('e2e: quote → open → view → print → pay (the README walkthrough
 
     const history = await t.http().get(`/v1/contracts/${id}/events`).set(auth).expect(200);
     expect(history.body.items.map((e: { type: string }) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed']);
+
+    // Directive point 1: an SMS with the contract number and (Jalali) date, in the file sink.
+    const concluded = await waitFor(async () => {
+      const lines = await readFile(join(t.dataDir, 'sms.ndjson'), 'utf8').catch(() => '');
+      return lines
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { messageId: string; to: string; text: string })
+        .find((sms) => sms.text.includes(toPersianDigits(opened.body.contractNumber)));
+    });
+    expect(concluded.to).toBe('09010122222');
+    expect(concluded.text).toContain('۱۴۰۵/۰۹/۱۰');
   });
 });
 

@@ -21,6 +21,7 @@ import { TermsController } from './contracts/read/terms.controller';
 import { Reservations } from './contracts/reservations';
 import { TestClockController } from './clock/test-clock.controller';
 import { HealthController } from './health/health.controller';
+import { NotificationsController } from './notifications/notifications.controller';
 import { EligibilityController } from './projections/eligibility.controller';
 import { SlipsController } from './projections/slips.controller';
 import { AuditController } from './audit/audit.controller';
@@ -50,6 +51,7 @@ export class AppModule {
         HealthController,
         SlipsController,
         EligibilityController,
+        NotificationsController,
         DashboardController,
         DashboardPageController,
         AuditController,

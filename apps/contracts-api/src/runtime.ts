@@ -12,7 +12,8 @@ import {
   type Clock,
   type RunningPostgres,
 } from '@app/platform';
-import { startProjector, type Projector } from '@app/projections';
+import { loadNotificationConfig, migrateOutbox, notificationsProjection, startSmsDispatcher } from '@app/notifications';
+import { PROJECTIONS, startProjector, type LogEntry, type Projector } from '@app/projections';
 import { FileRegistry, type Registry } from '@app/registry';
 import { apiMigrations } from './infrastructure/migrations';
 
@@ -52,12 +53,16 @@ export async function startRuntime(config: AppConfig, log: (message: string) => 
   const pool = createPool(url, { max: 20, applicationName: 'contracts-api' });
   try {
     await migrate(pool, 'contracts-api', apiMigrations);
+    await migrateOutbox(pool);
     const eventStore = await PostgresEventStore.create({ pool });
     const registry = await FileRegistry.load(config.registryFile);
     const clock = clockFor(config, new SystemClock().now());
+    const sms = loadNotificationConfig(config);
+    const projectorLog = (entry: LogEntry) => log(`${entry.level}: ${entry.msg}`);
     const projector = config.projector
-      ? await startProjector({ pool, eventStore, clock, log: (entry) => log(`${entry.level}: ${entry.msg}`) })
+      ? await startProjector({ pool, eventStore, clock, log: projectorLog, projections: [...PROJECTIONS, notificationsProjection(sms.reminders)] })
       : undefined;
+    const dispatcher = config.projector ? await startSmsDispatcher({ pool, eventStore, clock, log: projectorLog, config: sms }) : undefined;
     return {
       config,
       pool,
@@ -66,6 +71,7 @@ export async function startRuntime(config: AppConfig, log: (message: string) => 
       registry,
       projector,
       async close() {
+        await dispatcher?.stop();
         await projector?.stop();
         await eventStore.close();
         await pool.end();

@@ -1,4 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import { signToken, type Actor } from '../../../apps/contracts-api/src/auth';
 import { createApp } from '../../../apps/contracts-api/src/create-app';
@@ -14,6 +17,8 @@ export interface TestApp {
   app: NestFastifyApplication;
   runtime: Runtime;
   db: TestDatabase;
+  /** A fresh folder per app: the SMS file sink writes `sms.ndjson` here. */
+  dataDir: string;
   clock: ManualClock;
   http: () => ReturnType<typeof request>;
   token(actor: Partial<Actor> & Pick<Actor, 'role'>): string;
@@ -26,8 +31,10 @@ export interface TestApp {
  */
 export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp> {
   const db = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'e2e-data-'));
   const fullEnv = {
     DATABASE_URL: db.url,
+    DATA_DIR: dataDir,
     CLOCK_MODE: 'manual',
     CLOCK_START: REFERENCE_INSTANT,
     AUTH_JWT_SECRET: TEST_SECRET,
@@ -43,6 +50,7 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp
     app,
     runtime,
     db,
+    dataDir,
     clock: runtime.clock as ManualClock,
     http: () => request(server),
     token: (actor) => signToken({ sub: actor.sub ?? `${actor.role}-${++counter}`, ...actor, exp: Math.floor(Date.now() / 1000) + 3600 }, TEST_SECRET),
@@ -50,6 +58,7 @@ export async function startTestApp(env: NodeJS.ProcessEnv = {}): Promise<TestApp
       await app.close();
       await runtime.close();
       await db.drop();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

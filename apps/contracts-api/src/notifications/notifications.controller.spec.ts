@@ -3,7 +3,7 @@ import { ManualClock } from '@app/platform';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { CONTRACT_ID, CONTRACT_NOW, openOnline } from '../../../../libs/contracts-domain/src/testing/fixtures';
 import { History, project } from '../../../../libs/projections/src/testing/harness';
-import { SmsDispatcher, migrateOutbox, notificationsProjection } from '../../../../libs/notifications/src';
+import { SmsDispatcher, migrateOutbox, notificationsProjection } from '@app/notifications';
 import { DEV_JWT_SECRET, authProviders, signToken, type TokenClaims } from '../auth';
 import { startTinyApp, type TinyApp } from '../http/testing/tiny-app';
 import { PG_POOL } from '../runtime';

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
-import { maskMobile, readNotifications, type Notification } from '../../../../libs/notifications/src';
+import { maskMobile, readNotifications, type Notification } from '@app/notifications';
 import { CurrentActor, Roles, type Actor } from '../auth';
 import { ProblemException } from '../http/problem';
 import { fromReadModel } from '../projections/read-model-response';
