@@ -254,6 +254,13 @@ describe('KurrentDbEventStore (fake client)', () => {
       expect(client.readStream).toHaveBeenCalledTimes(1);
     });
 
+    it('refuses events without a $all position rather than inventing one', async () => {
+      const { client, store } = setUp();
+      const event = stored('contract-1', 0, 2n ** 64n - 1n, newEvent('a'));
+      client.streams.set('ns1.contract-1', [event]);
+      await expect(store.readStream('contract-1')).rejects.toThrow(/without its \$all position/);
+    });
+
     it('upcasts what it reads', async () => {
       const upcasters = new Upcasters().register({ type: 'Opened', fromVersion: 1, toVersion: 2, upcast: (data) => ({ ...data, upcast: true }) });
       const { client, store } = setUp(upcasters);

@@ -212,7 +212,7 @@ export class KurrentDbEventStore implements EventStore {
     const event = resolved.event;
     if (!event || !event.isJson || !event.streamId.startsWith(this.namespace)) return undefined;
     const commit = event.position?.commit;
-    if (commit === undefined) {
+    if (commit === undefined || commit === NO_POSITION) {
       throw new Error(`KurrentDB returned event ${event.id} without its $all position (servers report it on stream reads since 22.6)`);
     }
     const { $correlationId, $causationId, eventVersion, ...metadata } = event.metadata as unknown as StoredMetadata;
@@ -229,6 +229,9 @@ export class KurrentDbEventStore implements EventStore {
     });
   }
 }
+
+/** What servers before 22.6 sent as the position of an event read from a stream: none. */
+const NO_POSITION = 2n ** 64n - 1n;
 
 function toEventData(event: NewEvent) {
   const metadata: StoredMetadata = {
