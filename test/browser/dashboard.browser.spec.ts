@@ -53,7 +53,7 @@ describe('browser: the /dashboard page', () => {
     await page.getByLabel('توکن دسترسی (نقش ops یا کارمند شعبه)').fill(opsToken);
     await page.getByRole('button', { name: 'نمایش داشبورد' }).click();
     const body = await api();
-    await page.waitForFunction((checkpoint) => document.getElementById('board')?.getAttribute('data-checkpoint') === checkpoint, body.checkpoint);
+    await page.locator(`#board[data-checkpoint="${body.checkpoint}"]`).waitFor();
     expect(await shown('total-contracts')).toBe(String(body.totals.contracts));
     expect(await shown('total-openedToday')).toBe(String(body.totals.openedToday));
     expect(await shown('total-active')).toBe(String(body.totals.byStatus.active));
@@ -72,7 +72,7 @@ describe('browser: the /dashboard page', () => {
   it('updates by itself after a new contract is concluded', async () => {
     const before = Number(await shown('total-contracts'));
     await openOnline(t, people.next().nationalCode);
-    await page.waitForFunction((expected) => document.getElementById('total-contracts')?.getAttribute('data-value') === expected, String(before + 1), { timeout: 15_000 });
+    await page.locator(`#total-contracts[data-value="${before + 1}"]`).waitFor({ timeout: 15_000 });
     const body = await api();
     expect(body.totals.contracts).toBe(before + 1);
     expect(await page.locator('#chart rect[data-date="2026-12-01"]').getAttribute('data-count')).toBe(String(body.totals.openedToday));
@@ -91,10 +91,9 @@ describe('browser: the /dashboard page', () => {
   });
 
   it('labels every form field and gives the chart a text alternative', async () => {
-    const unlabelled = await page.evaluate(() =>
-      [...document.querySelectorAll('input')].filter((input) => !input.labels || input.labels.length === 0).map((input) => input.id),
-    );
-    expect(unlabelled).toEqual([]);
+    const inputs = await page.locator('input').all();
+    expect(inputs.length).toBe(4);
+    for (const input of inputs) expect(await page.locator(`label[for="${await input.getAttribute('id')}"]`).count()).toBe(1);
     expect(await page.locator('#chart').getAttribute('role')).toBe('img');
     expect((await page.locator('#chart-desc').textContent())!.length).toBeGreaterThan(10);
     // The table's region is reachable by Tab.
