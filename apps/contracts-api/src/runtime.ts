@@ -12,9 +12,9 @@ import {
   type Clock,
   type RunningPostgres,
 } from '@app/platform';
-import { loadNotificationConfig, migrateOutbox, notificationsProjection, startSmsDispatcher } from '@app/notifications';
-import { PROJECTIONS, startProjector, type LogEntry, type Projector } from '@app/projections';
+import type { Projector } from '@app/projections';
 import { FileRegistry, type Registry } from '@app/registry';
+import { startReadSide } from '../../projector/src/read-side';
 import { apiMigrations } from './infrastructure/migrations';
 
 export const PG_POOL = Symbol('PG_POOL');
@@ -53,26 +53,21 @@ export async function startRuntime(config: AppConfig, log: (message: string) => 
   const pool = createPool(url, { max: 20, applicationName: 'contracts-api' });
   try {
     await migrate(pool, 'contracts-api', apiMigrations);
-    await migrateOutbox(pool);
     const eventStore = await PostgresEventStore.create({ pool });
     const registry = await FileRegistry.load(config.registryFile);
     const clock = clockFor(config, new SystemClock().now());
-    const sms = loadNotificationConfig(config);
-    const projectorLog = (entry: LogEntry) => log(`${entry.level}: ${entry.msg}`);
-    const projector = config.projector
-      ? await startProjector({ pool, eventStore, clock, log: projectorLog, projections: [...PROJECTIONS, notificationsProjection(sms.reminders)] })
+    const readSide = config.projector
+      ? await startReadSide({ pool, eventStore, clock, config, log: (entry) => log(`${entry.level}: ${entry.msg}`) })
       : undefined;
-    const dispatcher = config.projector ? await startSmsDispatcher({ pool, eventStore, clock, log: projectorLog, config: sms }) : undefined;
     return {
       config,
       pool,
       eventStore,
       clock,
       registry,
-      projector,
+      projector: readSide?.projector,
       async close() {
-        await dispatcher?.stop();
-        await projector?.stop();
+        await readSide?.stop();
         await eventStore.close();
         await pool.end();
         await embedded?.stop();

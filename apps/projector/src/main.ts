@@ -1,6 +1,7 @@
 import { PostgresEventStore } from '@app/event-store';
 import { SystemClock, createPool, loadConfig } from '@app/platform';
-import { startProjector, type LogEntry } from '@app/projections';
+import type { LogEntry } from '@app/projections';
+import { startReadSide } from './read-side';
 
 const log = (entry: LogEntry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
 
@@ -8,14 +9,14 @@ const log = (entry: LogEntry) => process.stdout.write(`${JSON.stringify({ time: 
  * The projector alone (`node dist/apps/projector/src/main.js`), for running it apart from the API
  * and scaling it separately; any number may run, one owns each projection. It needs DATABASE_URL
  * (the API's embedded PostgreSQL belongs to the API process). Deadlines fire by the system clock;
- * with CLOCK_MODE=manual they are left to the API process, which owns the manual clock.
+ * with CLOCK_MODE=manual they (and SMS) are left to the API process, which owns the manual clock.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run the projector on its own');
   const pool = createPool(config.databaseUrl, { max: 10, applicationName: 'projector' });
   const eventStore = await PostgresEventStore.create({ pool });
-  const projector = await startProjector({ pool, eventStore, clock: new SystemClock(), log, deadlines: config.clock.mode === 'system' });
+  const readSide = await startReadSide({ pool, eventStore, clock: new SystemClock(), config, log, actOnTime: config.clock.mode === 'system' });
   log({ level: 'info', msg: 'projector started' });
 
   let stopping = false;
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log({ level: 'info', msg: `${signal}: stopping projector` });
-    await projector.stop();
+    await readSide.stop();
     await eventStore.close();
     await pool.end();
     process.exit(0);

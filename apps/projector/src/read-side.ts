@@ -1,0 +1,46 @@
+import type { Pool } from 'pg';
+import type { EventStore } from '@app/event-store';
+import { loadNotificationConfig, migrateOutbox, notificationsProjection, startSmsDispatcher } from '@app/notifications';
+import type { AppConfig, Clock } from '@app/platform';
+import { PROJECTIONS, startProjector, type Log, type Projector } from '@app/projections';
+
+export interface ReadSide {
+  projector: Projector;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything fed by the event store: the projections (billing, eligibility, deadlines,
+ * notifications, …), the deadline runner and the SMS dispatcher. The API process runs it by
+ * default; apps/projector runs it alone. One list, so both run the same projections.
+ */
+export async function startReadSide(options: {
+  pool: Pool;
+  eventStore: EventStore;
+  clock: Clock;
+  config: AppConfig;
+  log: Log;
+  /** Fire deadlines and send SMS here (false: another process owns the clock). */
+  actOnTime?: boolean;
+}): Promise<ReadSide> {
+  const { pool, eventStore, clock, config, log } = options;
+  const actOnTime = options.actOnTime ?? true;
+  await migrateOutbox(pool);
+  const sms = loadNotificationConfig(config);
+  const projector = await startProjector({
+    pool,
+    eventStore,
+    clock,
+    log,
+    deadlines: actOnTime,
+    projections: [...PROJECTIONS, notificationsProjection(sms.reminders)],
+  });
+  const dispatcher = actOnTime ? await startSmsDispatcher({ pool, eventStore, clock, log, config: sms }) : undefined;
+  return {
+    projector,
+    async stop() {
+      await dispatcher?.stop();
+      await projector.stop();
+    },
+  };
+}
