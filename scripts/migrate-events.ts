@@ -13,8 +13,15 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
-import { ConcurrencyError, PostgresEventStore, type AppendResult, type EventStore, type ExpectedRevision, type RecordedEvent } from '@app/event-store';
-import { KurrentDbEventStore } from '../libs/event-store/src/kurrentdb/kurrentdb-event-store';
+import {
+  ConcurrencyError,
+  KurrentDbEventStore,
+  PostgresEventStore,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type RecordedEvent,
+} from '@app/event-store';
 import { createPool } from '@app/platform';
 import type { RebuildProgress } from '@app/projections';
 import { progressLine } from './projections';

@@ -6,9 +6,10 @@
  * running: that server belongs to the API process).
  */
 import { join } from 'node:path';
-import { PostgresEventStore } from '@app/event-store';
+import { openEventStore } from '@app/event-store';
 import { createPool, loadConfig, startEmbeddedPostgres, type RunningPostgres } from '@app/platform';
-import { PROJECTIONS, ProjectionRunner, rebuild, type RebuildProgress } from '@app/projections';
+import { ProjectionRunner, rebuild, type RebuildProgress } from '@app/projections';
+import { readSideProjections } from '../apps/projector/src/read-side';
 
 export function progressLine(p: RebuildProgress): string {
   const fraction = p.total === 0n ? 1 : Number((p.position * 1000n) / p.total) / 1000;
@@ -21,17 +22,18 @@ export function progressLine(p: RebuildProgress): string {
 async function main(argv: string[]): Promise<void> {
   const [command, name] = argv;
   if (command !== 'status' && command !== 'rebuild') throw new Error('usage: projections status | projections rebuild <name>');
-  const projection = PROJECTIONS.find((p) => p.name === name);
-  if (command === 'rebuild' && !projection) throw new Error(`unknown projection "${name}"; one of: ${PROJECTIONS.map((p) => p.name).join(', ')}`);
-
   const config = loadConfig();
+  const projections = readSideProjections(config);
+  const projection = projections.find((p) => p.name === name);
+  if (command === 'rebuild' && !projection) throw new Error(`unknown projection "${name}"; one of: ${projections.map((p) => p.name).join(', ')}`);
+
   let embedded: RunningPostgres | undefined;
   const url = config.databaseUrl ?? (embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg') })).url;
   const pool = createPool(url, { max: 4, applicationName: 'projections-cli' });
-  const eventStore = await PostgresEventStore.create({ pool });
+  const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
   try {
     if (command === 'status') {
-      for (const p of PROJECTIONS) {
+      for (const p of projections) {
         // A runner never started only reads: status needs no lease.
         const status = await new ProjectionRunner({ pool, eventStore, projection: p, log: () => undefined }).status();
         process.stdout.write(`${p.name.padEnd(12)} v${p.version}  position ${status.position}  head ${status.head}  lag ${status.lagSeconds.toFixed(1)}s${status.caughtUp ? '  caught up' : ''}\n`);

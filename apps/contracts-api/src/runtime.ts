@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Pool } from 'pg';
-import { PostgresEventStore, type EventStore } from '@app/event-store';
+import { openEventStore, type EventStore } from '@app/event-store';
 import {
   CLOCK,
   ManualClock,
@@ -53,7 +53,7 @@ export async function startRuntime(config: AppConfig, log: (message: string) => 
   const pool = createPool(url, { max: 20, applicationName: 'contracts-api' });
   try {
     await migrate(pool, 'contracts-api', apiMigrations);
-    const eventStore = await PostgresEventStore.create({ pool });
+    const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
     const registry = await FileRegistry.load(config.registryFile);
     const clock = clockFor(config, new SystemClock().now());
     const readSide = config.projector

@@ -1,4 +1,4 @@
-import { PostgresEventStore } from '@app/event-store';
+import { openEventStore } from '@app/event-store';
 import { SystemClock, createPool, loadConfig } from '@app/platform';
 import type { LogEntry } from '@app/projections';
 import { startReadSide } from './read-side';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run the projector on its own');
   const pool = createPool(config.databaseUrl, { max: 10, applicationName: 'projector' });
-  const eventStore = await PostgresEventStore.create({ pool });
+  const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
   const readSide = await startReadSide({ pool, eventStore, clock: new SystemClock(), config, log, actOnTime: config.clock.mode === 'system' });
   log({ level: 'info', msg: 'projector started' });
 

@@ -2,7 +2,12 @@ import type { Pool } from 'pg';
 import type { EventStore } from '@app/event-store';
 import { loadNotificationConfig, migrateOutbox, notificationsProjection, startSmsDispatcher } from '@app/notifications';
 import type { AppConfig, Clock } from '@app/platform';
-import { PROJECTIONS, startProjector, type Log, type Projector } from '@app/projections';
+import { PROJECTIONS, startProjector, type Log, type Projection, type Projector } from '@app/projections';
+
+/** Every projection the service runs, in one list (the rebuild CLI uses it too). */
+export function readSideProjections(config: Pick<AppConfig, 'dataDir' | 'smsGatewayUrl'>): Projection[] {
+  return [...PROJECTIONS, notificationsProjection(loadNotificationConfig(config).reminders)];
+}
 
 export interface ReadSide {
   projector: Projector;
@@ -33,7 +38,7 @@ export async function startReadSide(options: {
     clock,
     log,
     deadlines: actOnTime,
-    projections: [...PROJECTIONS, notificationsProjection(sms.reminders)],
+    projections: readSideProjections(config),
   });
   const dispatcher = actOnTime ? await startSmsDispatcher({ pool, eventStore, clock, log, config: sms }) : undefined;
   return {

@@ -5,3 +5,5 @@ export * from './ids';
 export * from './upcasters';
 export { InMemoryEventStore, type InMemoryEventStoreOptions } from './in-memory/in-memory-event-store';
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
+export { KurrentDbEventStore, type KurrentDbEventStoreOptions, type KurrentDbClient } from './kurrentdb/kurrentdb-event-store';
+export { openEventStore, SERVICE_STREAM_PREFIXES } from './open-event-store';
