@@ -27,7 +27,9 @@ import { SlipsController } from './projections/slips.controller';
 import { AuditController } from './audit/audit.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { DashboardPageController } from './dashboard/dashboard-page.controller';
-import { MetricsController, metricsProviders } from './metrics';
+import { MetricsController, PROJECTION_STATUS, metricsProviders } from './metrics';
+import { SMS_COUNTS } from './dashboard/sms-counts';
+import { notificationCounts } from '@app/notifications';
 import { loggerParams } from './http/logging';
 import { CONTRACT_NUMBERS, PostgresContractNumberAllocator } from './infrastructure/contract-numbers';
 import { IDEMPOTENCY, PostgresIdempotencyStore } from './infrastructure/idempotency';
@@ -74,6 +76,8 @@ export class AppModule {
         CommandResponder,
         OpenContractHandler,
         ChangeContractHandler,
+        ...(runtime.projector ? [{ provide: PROJECTION_STATUS, useValue: () => runtime.projector!.status() }] : []),
+        { provide: SMS_COUNTS, useValue: () => notificationCounts(runtime.pool) },
         ...metricsProviders,
       ],
     };

@@ -12,3 +12,5 @@ export { eligibilityProjection } from './eligibility/eligibility.projection';
 export { readEligibility, type EligibilityAnswer } from './eligibility/eligibility.queries';
 export { deadlinesProjection, deadlineId } from './deadlines/deadlines.projection';
 export { DeadlineRunner, DEADLINE_RUNNER_MIGRATIONS, type DeadlineOutcome } from './deadlines/deadline-runner';
+export * from './dashboard';
+export * from './audit';

@@ -9,8 +9,16 @@ import { eligibilityProjection } from './eligibility/eligibility.projection';
 import type { Log } from './log';
 import type { Projection } from './projection';
 import { ProjectionRunner, type ProjectionStatus } from './runner';
+import { auditChainProjection } from './audit/audit-chain.projection';
+import { dashboardProjection } from './dashboard/dashboard.projection';
 
-export const PROJECTIONS: readonly Projection[] = [billingProjection, eligibilityProjection, deadlinesProjection];
+export const PROJECTIONS: readonly Projection[] = [
+  billingProjection,
+  eligibilityProjection,
+  deadlinesProjection,
+  dashboardProjection,
+  auditChainProjection,
+];
 
 export interface ProjectorOptions {
   pool: Pool;

@@ -28,7 +28,7 @@ describe('GET /v1/dashboard/branches', () => {
     const res = await get(t.token({ role: 'ops' })).expect(200);
     expect(res.headers['x-checkpoint']).toBe(res.body.checkpoint);
     expect(res.body).toMatchObject({ today: '2026-12-01', todayJalali: '1405/09/10', month: '1405-09', filters: { province: null, branch: null, period: null } });
-    expect(res.body.totals).toMatchObject({ contracts: 2, openedToday: 2, openedThisMonth: 2, byStatus: { active: 1, awaiting_payment: 1 }, byChannel: { online: 2, branch: 0 }, smsFailures: null });
+    expect(res.body.totals).toMatchObject({ contracts: 2, openedToday: 2, openedThisMonth: 2, byStatus: { active: 1, awaiting_payment: 1 }, byChannel: { online: 2, branch: 0 }, smsFailures: 0 });
     expect(res.body.branches.map((b: { branchId: string }) => b.branchId).sort()).toEqual([branchA, branchB].sort());
     expect(res.body.provinces.reduce((sum: number, p: { contracts: number }) => sum + p.contracts, 0)).toBe(2);
     expect(res.body.openedPerDay).toHaveLength(30);
