@@ -1,6 +1,7 @@
 import { assess, evolve, isValidNationalCode, policyAt, type ContractEvent, type ContractState } from '@app/contracts-domain';
 import { contractHistory } from './history';
 import { benchNationalCode, benchPeople } from './people';
+import { GENERATED_BEGIN, GENERATED_END, renderMarkdown, spliceGenerated, summaryLine, type BenchResults } from './report';
 import { percentile, ratio, summarise } from './stats';
 
 describe('bench arithmetic', () => {
@@ -48,5 +49,54 @@ describe('bench data', () => {
     const state = history.events.reduce<ContractState | undefined>((s, e) => evolve(s, e as unknown as ContractEvent), undefined)!;
     expect(state.lastPaidPeriod).not.toBeNull();
     expect(history.events.at(-1)!.metadata.occurredAt.slice(0, 4)).toBe('2056');
+  });
+});
+
+describe('bench report', () => {
+  const run = (connections: number, opsPerSec: number, p99Ms = 10) => ({ connections, opsPerSec, p50Ms: 1, p99Ms, maxMs: 50, errors: 0 });
+  const results: BenchResults = {
+    date: '2026-11-28T18:00:00Z',
+    commit: 'abc1234',
+    machine: { cpus: 2, cpuModel: 'AMD EPYC', memoryGiB: 24, loadAverage: [6.5, 7] },
+    quick: true,
+    http: [1, 16, 64].map((c) => ({ ...run(c, c === 16 ? 4_000 : 100, 18.25), requestsPerSec: 0, errorSamples: [] })),
+    floor: [run(1, 700), run(16, 10_000), run(64, 9_000)],
+    peer: [run(1, 600), run(16, 3_000), run(64, 2_000)],
+    ours: [run(1, 650), run(16, 8_500), run(64, 8_000)],
+    catchUp: { events: 100_000, eventsPerSec: 41_234.6 },
+    lag: { p50Ms: 20, p99Ms: 300 },
+    replay: { events: 100_000, eventsPerSec: 160_000 },
+    long: { loadMs: 3.456, asOfMs: 2 },
+  };
+
+  it('sums the run up in the JSON line the issue names, at 16 connections', () => {
+    expect(summaryLine(results)).toEqual({
+      commandsPerSec16: 4_000,
+      p99Ms16: 18.3,
+      floorInsertsPerSec16: 10_000,
+      peerAppendsPerSec16: 3_000,
+      ourAppendsPerSec16: 8_500,
+      catchUpEventsPerSec: 41_235,
+      lagP99Ms: 300,
+      load360Ms: 3.46,
+      replayEventsPerSec: 160_000,
+    });
+  });
+
+  it('reports ratios to the floor and the peer, each target as met or missed, and a busy machine', () => {
+    const markdown = renderMarkdown(results);
+    expect(markdown).toContain('| 16 | 10,000 | 3,000 | 8,500 | 0.85 × | 2.83 × |');
+    expect(markdown).toContain('| our append ≥ 0.8 × floor at 16 | 0.85 × | met |');
+    expect(markdown).toContain('| HTTP commands ≥ 0.4 × floor at 16 | 0.40 × | met |');
+    expect(markdown).toContain('| lag p99 ≤ 250 ms under load | 300 ms | **missed** |');
+    expect(markdown).toContain('the machine was busy with other work');
+    expect(renderMarkdown({ ...results, machine: { ...results.machine, loadAverage: [0.5, 0.4] } })).not.toContain('busy');
+  });
+
+  it('replaces only the generated section of the document', () => {
+    const first = spliceGenerated('# Performance\n\nNotes by hand.\n', 'run 1');
+    expect(first).toBe(`# Performance\n\nNotes by hand.\n\n${GENERATED_BEGIN}\nrun 1\n${GENERATED_END}\n`);
+    const second = spliceGenerated(`${first}\n## Before/after\nkept\n`, 'run 2');
+    expect(second).toBe(`# Performance\n\nNotes by hand.\n\n${GENERATED_BEGIN}\nrun 2\n${GENERATED_END}\n\n## Before/after\nkept\n`);
   });
 });

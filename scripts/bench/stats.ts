@@ -21,6 +21,13 @@ export interface RunResult {
   errors: number;
 }
 
+/** An HTTP mix: `opsPerSec` counts the commands (requests that append events). */
+export interface MixResult extends RunResult {
+  requestsPerSec: number;
+  /** The first failures' status and body, to say why. */
+  errorSamples: string[];
+}
+
 /** Summarises the latencies (ms) of `ops` operations finished in `seconds`. */
 export function summarise(connections: number, latenciesMs: readonly number[], seconds: number, errors = 0): RunResult {
   if (seconds <= 0) throw new RangeError('a run must last a positive time');

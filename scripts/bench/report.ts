@@ -1,0 +1,111 @@
+import { ratio, type MixResult, type RunResult } from './stats';
+
+export interface BenchResults {
+  date: string;
+  commit: string;
+  machine: { cpus: number; cpuModel: string; memoryGiB: number; loadAverage: [number, number] };
+  quick: boolean;
+  http: MixResult[];
+  floor: RunResult[];
+  peer: RunResult[];
+  ours: RunResult[];
+  catchUp: { events: number; eventsPerSec: number };
+  lag: { p50Ms: number; p99Ms: number };
+  replay: { events: number; eventsPerSec: number };
+  long: { loadMs: number; asOfMs: number };
+}
+
+/** The issue's summary line: figures at 16 connections. */
+export function summaryLine(r: BenchResults): Record<string, number> {
+  const at16 = (runs: readonly RunResult[]) => runs.find((run) => run.connections === 16);
+  return {
+    commandsPerSec16: round(at16(r.http)?.opsPerSec),
+    p99Ms16: round(at16(r.http)?.p99Ms, 1),
+    floorInsertsPerSec16: round(at16(r.floor)?.opsPerSec),
+    peerAppendsPerSec16: round(at16(r.peer)?.opsPerSec),
+    ourAppendsPerSec16: round(at16(r.ours)?.opsPerSec),
+    catchUpEventsPerSec: round(r.catchUp.eventsPerSec),
+    lagP99Ms: round(r.lag.p99Ms),
+    load360Ms: round(r.long.loadMs, 2),
+    replayEventsPerSec: round(r.replay.eventsPerSec),
+  };
+}
+
+function round(value: number | undefined, digits = 0): number {
+  if (value === undefined || !Number.isFinite(value)) return Number.NaN;
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+const n = (value: number, digits = 0) =>
+  Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–';
+const x = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)} ×` : '–');
+const met = (ok: boolean) => (ok ? 'met' : '**missed**');
+
+/** The generated part of docs/performance.md, also printed to the terminal. */
+export function renderMarkdown(r: BenchResults): string {
+  const byConnections = (runs: readonly RunResult[], c: number) => runs.find((run) => run.connections === c);
+  const levels = r.floor.map((run) => run.connections);
+  const s = summaryLine(r);
+  const floor16 = s.floorInsertsPerSec16;
+  const busy = r.machine.loadAverage[0] > r.machine.cpus;
+  const lines = [
+    `Run of ${r.date} (${r.quick ? '`--quick`' : 'full'}), commit \`${r.commit}\`, ${r.machine.cpus} × ${r.machine.cpuModel}, ${n(r.machine.memoryGiB)} GiB;`,
+    `load average ${r.machine.loadAverage.map((l) => l.toFixed(1)).join(' / ')} (1/5 min) when it started${busy ? ': **the machine was busy with other work; absolute figures are low and noisy, the ratios measured in this same run are what to compare**' : ''}.`,
+    '',
+    '### Appends: one event per call, each to a new stream, same PostgreSQL (fsync on)',
+    '',
+    '| connections | floor: INSERT/s | peer: Emmett appends/s | ours: appends/s | ours ÷ floor | ours ÷ peer | p99 floor / peer / ours (ms) | errors |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...levels.map((c) => {
+      const [f, p, o] = [byConnections(r.floor, c), byConnections(r.peer, c), byConnections(r.ours, c)];
+      return `| ${c} | ${n(f?.opsPerSec ?? NaN)} | ${n(p?.opsPerSec ?? NaN)} | ${n(o?.opsPerSec ?? NaN)} | ${x(ratio(o?.opsPerSec ?? NaN, f?.opsPerSec ?? 0))} | ${x(ratio(o?.opsPerSec ?? NaN, p?.opsPerSec ?? 0))} | ${[f, p, o].map((run) => n(run?.p99Ms ?? NaN, 1)).join(' / ')} | ${[f, p, o].reduce((sum, run) => sum + (run?.errors ?? 0), 0)} |`;
+    }),
+    '',
+    '### HTTP: quote → open → wage change → first payment → read, new applicant per loop',
+    '',
+    '| connections | commands/s | requests/s | p50 / p99 / max (ms, all requests) | errors | commands ÷ floor |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...r.http.map((h) => {
+      const f = byConnections(r.floor, h.connections);
+      return `| ${h.connections} | ${n(h.opsPerSec)} | ${n(h.requestsPerSec)} | ${n(h.p50Ms, 1)} / ${n(h.p99Ms, 1)} / ${n(h.maxMs, 1)} | ${h.errors} | ${x(ratio(h.opsPerSec, f?.opsPerSec ?? 0))} |`;
+    }),
+    '',
+    '### Read side',
+    '',
+    '| measure | value |',
+    '|---|---:|',
+    `| catch-up of every projection from position 0 over ${n(r.catchUp.events)} events | ${n(r.catchUp.eventsPerSec)} events/s |`,
+    `| projection lag under the 16-connection HTTP load, p50 / p99 | ${n(r.lag.p50Ms)} / ${n(r.lag.p99Ms)} ms |`,
+    `| replay of ${n(r.replay.events)} events into memory (read in order, fold per contract) | ${n(r.replay.eventsPerSec)} events/s |`,
+    `| load a 360-event contract (read + fold), median | ${n(r.long.loadMs, 2)} ms |`,
+    `| auditor \`asOf\` halfway through it (read + fold + view), median | ${n(r.long.asOfMs, 2)} ms |`,
+    '',
+    '### Against the targets (issue 7)',
+    '',
+    '| target | measured | |',
+    '|---|---:|---|',
+    `| our append ≥ 0.8 × floor at 16 | ${x(ratio(s.ourAppendsPerSec16, floor16))} | ${met(ratio(s.ourAppendsPerSec16, floor16) >= 0.8)} |`,
+    `| our append ≥ 2 × peer at 16 | ${x(ratio(s.ourAppendsPerSec16, s.peerAppendsPerSec16))} | ${met(ratio(s.ourAppendsPerSec16, s.peerAppendsPerSec16) >= 2)} |`,
+    `| HTTP commands ≥ 0.4 × floor at 16 | ${x(ratio(s.commandsPerSec16, floor16))} | ${met(ratio(s.commandsPerSec16, floor16) >= 0.4)} |`,
+    `| HTTP p99 ≤ 20 ms at 16 | ${n(s.p99Ms16, 1)} ms | ${met(s.p99Ms16 <= 20)} |`,
+    `| HTTP zero errors | ${r.http.reduce((sum, h) => sum + h.errors, 0)} | ${met(r.http.every((h) => h.errors === 0))} |`,
+    `| catch-up ≥ 40,000 events/s | ${n(s.catchUpEventsPerSec)} | ${met(s.catchUpEventsPerSec >= 40_000)} |`,
+    `| replay into memory ≥ 150,000 events/s | ${n(s.replayEventsPerSec)} | ${met(s.replayEventsPerSec >= 150_000)} |`,
+    `| lag p99 ≤ 250 ms under load | ${n(s.lagP99Ms)} ms | ${met(s.lagP99Ms <= 250)} |`,
+    `| 360-event load ≤ 5 ms | ${n(s.load360Ms, 2)} ms | ${met(s.load360Ms <= 5)} |`,
+  ];
+  return lines.join('\n');
+}
+
+export const GENERATED_BEGIN = '<!-- bench:begin (written by npm run bench; edit outside these markers) -->';
+export const GENERATED_END = '<!-- bench:end -->';
+
+/** Puts the generated section into the document, keeping everything written around it by hand. */
+export function spliceGenerated(document: string, generated: string): string {
+  const block = `${GENERATED_BEGIN}\n${generated}\n${GENERATED_END}`;
+  const begin = document.indexOf(GENERATED_BEGIN);
+  const end = document.indexOf(GENERATED_END);
+  if (begin === -1 || end < begin) return `${document.trimEnd()}${document.trim() ? '\n\n' : ''}${block}\n`;
+  return document.slice(0, begin) + block + document.slice(end + GENERATED_END.length);
+}

@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createPool, freePort, startEmbeddedPostgres, type RunningPostgres } from '@app/platform';
+
+/**
+ * A fresh embedded PostgreSQL (`dataDir` its own new folder: as root the server runs as another
+ * user, who must own it) with the server's durable defaults (fsync on, synchronous commit),
+ * unlike the test clusters: the bench measures what a durable append costs. Each subject gets its
+ * own database on this one server, so they share its disk and WAL as in production.
+ */
+export async function startBenchPostgres(dataDir: string, databases: readonly string[]): Promise<{ server: RunningPostgres; urlOf(database: string): string }> {
+  // Room for the service's pool, its read side, and 64 connections of a subject at a time.
+  const server = await startEmbeddedPostgres({ dataDir, settings: { max_connections: '200' } });
+  const admin = createPool(server.url, { max: 1 });
+  try {
+    for (const database of databases) await admin.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await admin.end();
+  }
+  const urlOf = (database: string) => {
+    const url = new URL(server.url);
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+  return { server, urlOf };
+}
+
+export interface RunningService {
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The built service (`dist/`, as `npm start` runs it) as a child process on the given database,
+ * ready once `/health/ready` answers 200.
+ */
+export async function startService(env: Record<string, string>, log: (line: string) => void): Promise<RunningService> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [join('dist', 'apps', 'contracts-api', 'src', 'main.js')], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ready = await fetch(`${baseUrl}/health/ready`).then((res) => res.ok, () => false);
+    if (ready) break;
+    const code = await Promise.race([exited, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 250))]);
+    if (code !== 'running') throw new Error(`the service exited (${code}) before it was ready:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error(`the service was not ready within 60 s:\n${output}`);
+    }
+  }
+  log(`service ready on ${baseUrl} (pid ${child.pid})`);
+  return {
+    baseUrl,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
