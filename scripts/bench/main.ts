@@ -1,0 +1,130 @@
+/**
+ * `npm run bench` (or `npm run bench -- --quick`, under 3 minutes): the service and the bare
+ * append paths measured side by side on one fresh, durable embedded PostgreSQL, so every figure
+ * can be read as a ratio to the floor and the peer measured in the same run. Prints a markdown
+ * table, writes it into docs/performance.md, and ends with one JSON line.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { PostgresEventStore } from '@app/event-store';
+import { createPool } from '@app/platform';
+import { measureAppends, type AppendSubject } from './appends';
+import { contractHistory } from './history';
+import { runMix } from './http';
+import { benchPeople } from './people';
+import { fillStore, measureCatchUp, measureLongContract, measureReplay, sampleLag } from './read-side';
+import { renderMarkdown, spliceGenerated, summaryLine, type BenchResults } from './report';
+import { startBenchPostgres, startService } from './server';
+import { percentile, type RunResult } from './stats';
+
+const CONNECTIONS = [1, 16, 64] as const;
+const CORPUS_EVENTS = 100_000;
+const DOC = join('docs', 'performance.md');
+
+const say = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+async function main(argv: string[]): Promise<void> {
+  const quick = argv.includes('--quick');
+  const timing = quick ? { httpSeconds: 5, appendSeconds: 3, warmupSeconds: 1 } : { httpSeconds: 20, appendSeconds: 10, warmupSeconds: 2 };
+  if (!existsSync(join('dist', 'apps', 'contracts-api', 'src', 'main.js'))) throw new Error('build first: npm run bench builds, then runs this');
+
+  const started = new Date();
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryGiB: totalmem() / 2 ** 30, loadAverage: [loadavg()[0]!, loadavg()[1]!] as [number, number] };
+  const dir = await mkdtemp(join(tmpdir(), 'bench-'));
+  const pgDir = await mkdtemp(join(tmpdir(), 'bench-pg-'));
+  const { server, urlOf } = await startBenchPostgres(pgDir, ['contracts', 'bench_floor', 'bench_peer', 'bench_ours', 'bench_corpus']);
+  say(`PostgreSQL (fsync on) in ${pgDir}`);
+  try {
+    const contractDate = started.toISOString().slice(0, 10);
+    const people = benchPeople(quick ? 20_000 : 80_000, contractDate);
+    const registryFile = join(dir, 'registry.json');
+    await writeFile(registryFile, JSON.stringify(people));
+    const env = { AUTH_JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: urlOf('contracts'), REGISTRY_FILE: registryFile, DATA_DIR: join(dir, 'service') };
+
+    // 1. The service over HTTP, with the projection lag sampled under the 16-connection load.
+    const service = await startService(env, say);
+    const http = [];
+    let lagSamples: number[] = [];
+    try {
+      let person = 0;
+      const mix = (connections: number, seconds: number) => runMix({ baseUrl: service.baseUrl, connections, seconds, people, nextPerson: () => person++, env });
+      await mix(4, timing.warmupSeconds * 2);
+      for (const connections of CONNECTIONS) {
+        const lag = connections === 16 ? sampleLag(env.DATABASE_URL) : undefined;
+        const result = await mix(connections, timing.httpSeconds);
+        if (lag) lagSamples = await lag.stop();
+        say(`http ${connections}: ${result.opsPerSec.toFixed(0)} commands/s, p99 ${result.p99Ms} ms, ${result.errors} errors${result.errorSamples.length ? `: ${result.errorSamples.join(' | ')}` : ''}`);
+        http.push(result);
+      }
+    } finally {
+      await service.stop();
+    }
+
+    // 2-4. Floor, peer and ours, interleaved per concurrency so drift in the machine's load hits all three.
+    const [person] = benchPeople(1, contractDate);
+    const event = contractHistory('00000000-0000-4000-8000-00000000be0c', '1400000001', person!, started, 0).events[0]!;
+    const appends: Record<AppendSubject, RunResult[]> = { floor: [], peer: [], ours: [] };
+    const databases: Record<AppendSubject, string> = { floor: 'bench_floor', peer: 'bench_peer', ours: 'bench_ours' };
+    for (const connections of CONNECTIONS) {
+      for (const subject of ['floor', 'peer', 'ours'] as const) {
+        const result = await measureAppends(subject, { url: urlOf(databases[subject]), connections, seconds: timing.appendSeconds, warmupSeconds: timing.warmupSeconds, event });
+        say(`${subject} ${connections}: ${result.opsPerSec.toFixed(0)}/s, p99 ${result.p99Ms.toFixed(1)} ms${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''}`);
+        appends[subject].push(result);
+      }
+    }
+
+    // 5-6. The read side over a store of 100,000 events.
+    const pool = createPool(urlOf('bench_corpus'), { max: 12, applicationName: 'bench-read-side' });
+    const store = await PostgresEventStore.create({ pool });
+    let readSide;
+    try {
+      const events = await fillStore(store, CORPUS_EVENTS, contractDate);
+      say(`corpus: ${events} events`);
+      const catchUp = await measureCatchUp(pool, store, events);
+      say(`catch-up: ${catchUp.eventsPerSec.toFixed(0)} events/s`);
+      const replay = await measureReplay(store);
+      const long = await measureLongContract(store, contractDate, quick ? 20 : 100);
+      readSide = { catchUp: { events, eventsPerSec: catchUp.eventsPerSec }, replay, long };
+    } finally {
+      await store.close();
+      await pool.end();
+    }
+
+    const results: BenchResults = {
+      date: started.toISOString().replace(/\.\d+Z$/, 'Z'),
+      commit: commit(),
+      machine,
+      quick,
+      http,
+      ...appends,
+      ...readSide,
+      lag: { p50Ms: percentile(lagSamples, 50), p99Ms: percentile(lagSamples, 99) },
+    };
+    const markdown = renderMarkdown(results);
+    const document = existsSync(DOC) ? await readFile(DOC, 'utf8') : '# Performance\n';
+    await writeFile(DOC, spliceGenerated(document, markdown));
+    process.stdout.write(`${markdown}\n\n${JSON.stringify(summaryLine(results))}\n`);
+  } finally {
+    await server.stop();
+    await Promise.all([dir, pgDir].map((folder) => rm(folder, { recursive: true, force: true })));
+  }
+}
+
+/** The commit measured, marked when the working tree had changes. */
+function commit(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
+  try {
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? ' (with uncommitted changes)' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
