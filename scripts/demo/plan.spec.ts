@@ -69,7 +69,7 @@ describe('demo plan', () => {
       const wages = story.filter((s) => s.action.kind === 'changeWage');
       if (pay) expect(wages.filter((w) => w.at > pay.at).length).toBeLessThanOrEqual(1);
       const order = story.map((s) => s.action.kind).filter((k) => k !== 'changeWage');
-      const expected = ['apply', 'branchOpen', 'pay', 'referral', 'examResult', 'determination'].filter((k) => order.includes(k as Action['kind']));
+      const expected = ['apply', 'branchOpen', 'pay', 'referral', 'examResult', 'determination'].filter((k) => (order as string[]).includes(k));
       expect(order).toEqual(expected);
       if (story.some((s) => s.action.kind === 'referral')) expect(person.exam).toBe('required');
     }
