@@ -40,6 +40,11 @@ export function createPool(url: string, options: PoolOptions = {}): Pool {
   // Without a listener, an idle client losing its connection would crash the process; the pool
   // discards that client and the next query opens a new one.
   pool.on('error', (error) => options.onIdleError?.(error));
+  // The pool listens for errors only on idle clients. A checked-out client whose connection dies
+  // between two queries (the server restarts, an admin terminates it) emits 'error' with nobody
+  // listening, which kills the process. Listening here is enough: the query in flight or the
+  // next one still fails, and the pool discards the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
