@@ -5,7 +5,9 @@ import { IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { DomainError } from '@app/contracts-domain';
 import { ConcurrencyError } from '@app/event-store';
 import { ERROR_CATALOG } from './error-catalog';
+import { DatabaseError } from 'pg';
 import { problemFor, ProblemException } from './problem';
+import { problemOf } from './problem.filter';
 import { startTinyApp, type TinyApp } from './testing/tiny-app';
 import { IsIranMobile, IsNationalCode } from './validation';
 
@@ -181,6 +183,19 @@ describe('problem+json filter and validation pipe', () => {
 
   it('details cannot overwrite the standard fields', async () => {
     expectProblem(await app.inject({ method: 'GET', url: '/refuse/spoof' }), 422, 'EXAM_NOT_REQUIRED');
+  });
+
+  it('a database that is down or going away → 503 SERVICE_UNAVAILABLE, not 500', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const shutdown = Object.assign(new DatabaseError('terminating connection due to administrator command', 0, 'error'), { code: '57P01' });
+    const starting = Object.assign(new DatabaseError('the database system is starting up', 0, 'error'), { code: '57P03' });
+    const lost = new Error('Connection terminated unexpectedly');
+    const wrapped = new Error('append failed', { cause: refused });
+    for (const error of [refused, shutdown, starting, lost, wrapped, new AggregateError([refused])]) {
+      expect(problemOf(error)).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    }
+    const uniqueViolation = Object.assign(new DatabaseError('duplicate key', 0, 'error'), { code: '23505' });
+    expect(problemOf(uniqueViolation)).toMatchObject({ status: 500, code: 'INTERNAL' });
   });
 
   it('an unexpected error → 500 INTERNAL that leaks nothing', async () => {

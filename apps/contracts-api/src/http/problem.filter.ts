@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { DatabaseError } from 'pg';
 import { RevisionMismatch } from '@app/contracts-app';
 import { DomainError } from '@app/contracts-domain';
 import { ConcurrencyError } from '@app/event-store';
@@ -59,7 +60,29 @@ export function problemOf(exception: unknown): Problem {
   }
   if (exception instanceof HttpException) return httpProblem(exception);
   if (isServerFault(exception) && exception.statusCode === 503) return problemFor('SERVICE_UNAVAILABLE');
+  if (isDatabaseUnavailable(exception)) return problemFor('SERVICE_UNAVAILABLE');
   return problemFor('INTERNAL');
+}
+
+/** SQLSTATEs of a server that is unreachable or going away: connection exceptions, shutdowns, too many connections. */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** pg gives no code to a connection that ended under a query, nor to a client left unusable by it. */
+const CONNECTION_LOST = /^Connection terminated|not queryable/;
+
+/**
+ * The database cannot be reached (restarting, down, out of connections): a 503 the client may
+ * retry, not a 500. A retry is safe even when the connection died around a commit: event ids
+ * derive from the command id, so a command that did commit appends nothing the second time.
+ */
+function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 3) return false;
+  const code = (error as { code?: unknown }).code;
+  if (error instanceof DatabaseError) return typeof code === 'string' && UNAVAILABLE_SQLSTATE.test(code);
+  if (typeof code === 'string' && UNAVAILABLE_SOCKET.has(code)) return true;
+  if (CONNECTION_LOST.test(error.message)) return true;
+  if (error instanceof AggregateError && error.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  return isDatabaseUnavailable(error.cause, depth + 1);
 }
 
 function domainProblem(error: DomainError): Problem {
