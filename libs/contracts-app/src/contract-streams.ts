@@ -104,6 +104,11 @@ export class ContractStreams {
       const loaded = await this.load(contractId);
       if (loaded.state) authorize(loaded.state);
       else if (typeof commandOrFactory === 'function' || !commandOrFactory.type.startsWith('Open')) throw new DomainError('CONTRACT_NOT_FOUND', `Contract ${contractId} does not exist`);
+      if (loaded.state && loaded.events.some((event) => event.metadata.commandId === context.commandId)) {
+        // A retry of a command already appended (its process died before answering): deciding it
+        // again on the state it produced could refuse it (CONTRACT_ALREADY_OPENED, a stale If-Match).
+        return { ...loaded, state: loaded.state, appended: [] };
+      }
       if (context.expectedRevision !== undefined && context.expectedRevision !== loaded.revision) {
         throw new RevisionMismatch(context.expectedRevision, loaded.revision);
       }
