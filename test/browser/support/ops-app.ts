@@ -1,26 +1,22 @@
-import { auditChainProjection, dashboardProjection, startProjector, type Projector } from '../../../libs/projections/src';
+import { dashboardProjection, auditChainProjection } from '../../../libs/projections/src';
 import { waitFor } from '../../../libs/projections/src/testing/wait';
 import { startTestApp, type TestApp } from '../../e2e/support/test-app';
 
 export interface OpsApp extends TestApp {
-  projector: Projector;
   /** Resolves once the dashboard and audit chain include every event appended so far. */
   caughtUp(): Promise<void>;
 }
 
-/**
- * The real app (startTestApp) with the dashboard and audit-chain projections running beside it,
- * whether or not the runtime runs them too (the lease makes one of the two a standby).
- */
+/** The real app (its runtime runs the dashboard and audit-chain projections) and a way to wait for them. */
 export async function startOpsApp(): Promise<OpsApp> {
   const t = await startTestApp();
-  const { pool, eventStore, clock } = t.runtime;
-  const projector = await startProjector({ pool, eventStore, clock, log: () => undefined, projections: [dashboardProjection, auditChainProjection], deadlines: false, standbyPollMs: 100 });
+  const { pool } = t.runtime;
   return {
     ...t,
-    projector,
     async caughtUp() {
-      const head = await eventStore.headPosition();
+      // The stored head, not headPosition(): the visible head can briefly lag what was appended.
+      const { rows } = await pool.query<{ head: bigint | null }>('SELECT max(position) AS head FROM events');
+      const head = rows[0]!.head ?? 0n;
       await waitFor(async () => {
         const positions = await Promise.all(
           [dashboardProjection, auditChainProjection].map((p) =>
@@ -32,10 +28,6 @@ export async function startOpsApp(): Promise<OpsApp> {
         );
         return positions.every((position) => position >= head);
       }, 'dashboard and audit chain to catch up');
-    },
-    async close() {
-      await projector.stop();
-      await t.close();
     },
   };
 }
