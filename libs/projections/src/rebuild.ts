@@ -1,7 +1,7 @@
 import { Client, type Pool, type PoolClient } from 'pg';
 import type { EventStore } from '@app/event-store';
 import { liveSchema, type Projection } from './projection';
-import { applyBatch, createProjectionSchema, readCheckpoint, useSchema, withTransaction } from './store';
+import { applyBatch, commitBatch, createProjectionSchema, readCheckpoint, useSchema, withTransaction } from './store';
 
 export interface RebuildProgress {
   position: bigint;
@@ -83,7 +83,7 @@ export async function replayInto(options: RebuildOptions & { schema: string }): 
   while (position < total) {
     const batch = (await eventStore.readAll({ fromPosition: position, limit: batchSize })).filter((event) => event.position <= total);
     if (batch.length === 0) break;
-    position = await withTransaction(pool, (tx) => applyBatch(tx, projection, schema, batch, position));
+    position = await commitBatch(pool, projection, schema, batch, position);
     events += batch.length;
     const seconds = Math.max((elapsedMs() - startedAt) / 1000, 1e-3);
     const positionsPerSecond = Number(position - start) / seconds;

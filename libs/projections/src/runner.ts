@@ -4,7 +4,7 @@ import { SystemClock, type Clock } from '@app/platform';
 import { errorMessage, Sleeper, type Log } from './log';
 import { liveSchema, type Projection } from './projection';
 import { rebuild } from './rebuild';
-import { CheckpointMoved, applyBatch, createProjectionSchema, readCheckpoint, withTransaction } from './store';
+import { CheckpointMoved, commitBatch, createProjectionSchema, readCheckpoint, withTransaction } from './store';
 
 export type RunnerRole = 'starting' | 'owner' | 'standby' | 'stopped';
 
@@ -30,6 +30,12 @@ export interface RunnerOptions {
   projection: Projection;
   log: Log;
   batchSize?: number;
+  /**
+   * After committing a batch smaller than `batchSize`, wait this long before reading again
+   * (default 50 ms), so events arriving under load are applied in one transaction instead of
+   * one each. Bounds the delay this adds to an event; a full batch goes on at once (catch-up).
+   */
+  coalesceMs?: number;
   /** How often a standby tries to take the projection over (default 1 s). */
   standbyPollMs?: number;
   /** Longest backoff after a failure (default 30 s). */
@@ -132,14 +138,16 @@ export class ProjectionRunner {
     this.expected = checkpoint;
     const interrupted = new Promise<void>((resolve) => (this.interrupt = resolve));
     if (this.stopped || !this.leased) return;
+    const batchSize = this.options.batchSize ?? 500;
     const subscription: Subscription = eventStore.subscribe({
       fromPosition: checkpoint,
-      batchSize: this.options.batchSize ?? 500,
+      batchSize,
       handler: async (batch) => {
-        const position = await withTransaction(pool, (tx) => applyBatch(tx, projection, this.schema, batch, this.expected));
+        const position = await commitBatch(pool, projection, this.schema, batch, this.expected);
         this.expected = position;
         this.failures = 0;
         this.options.onCommitted?.(position);
+        if (batch.length < batchSize) await this.sleeper.sleep(this.options.coalesceMs ?? 50);
       },
       onError: (error) => {
         this.failed(error);

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import type { RecordedEvent } from '@app/event-store';
 import type { Projection } from './projection';
 
@@ -33,12 +33,19 @@ export class VersionMismatch extends Error {
 }
 
 export async function withTransaction<T>(pool: Pool, work: (tx: PoolClient) => Promise<T>): Promise<T> {
-  const tx = await pool.connect();
-  try {
+  return ownTransaction(pool, async (tx) => {
     await tx.query('BEGIN');
     const result = await work(tx);
     await tx.query('COMMIT');
     return result;
+  });
+}
+
+/** A client for `work`, which begins and commits itself; rolled back if it throws. */
+async function ownTransaction<T>(pool: Pool, work: (tx: PoolClient) => Promise<T>): Promise<T> {
+  const tx = await pool.connect();
+  try {
+    return await work(tx);
   } catch (error) {
     await tx.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -86,13 +93,53 @@ export async function applyBatch(
   expected: bigint,
 ): Promise<bigint> {
   await useSchema(tx, schema);
-  const { rows } = await tx.query<{ position: bigint; version: number }>('SELECT position, version FROM checkpoint FOR UPDATE');
-  const current = rows[0]!;
+  const { rows } = await tx.query<CheckpointRow>(LOCK_CHECKPOINT);
+  await applyAfterCheck(tx, projection, schema, batch, expected, rows[0]!);
+  const last = batch[batch.length - 1]!.position;
+  await tx.query('UPDATE checkpoint SET position = $1', [last]);
+  return last;
+}
+
+/**
+ * `applyBatch` in a transaction of its own, in three round trips plus the projection's own
+ * statements instead of six: under load every projection commits a batch many times a second,
+ * and each round trip costs both processes CPU. Same statements, same checks, same atomicity.
+ */
+export async function commitBatch(
+  pool: Pool,
+  projection: Projection,
+  schema: string,
+  batch: readonly RecordedEvent[],
+  expected: bigint,
+): Promise<bigint> {
+  return ownTransaction(pool, async (tx) => {
+    // Simple protocol, several statements: the schema is checked (`liveSchema`) and the position
+    // is a bigint's digits, both safe to inline.
+    const opened = (await tx.query(`BEGIN; SET LOCAL search_path TO ${schema}; ${LOCK_CHECKPOINT}`)) as unknown as QueryResult<CheckpointRow>[];
+    await applyAfterCheck(tx, projection, schema, batch, expected, opened[2]!.rows[0]!);
+    const last = batch[batch.length - 1]!.position;
+    await tx.query(`UPDATE checkpoint SET position = ${last.toString()}; COMMIT`);
+    return last;
+  });
+}
+
+interface CheckpointRow {
+  position: bigint;
+  version: number;
+}
+
+const LOCK_CHECKPOINT = 'SELECT position, version FROM checkpoint FOR UPDATE';
+
+async function applyAfterCheck(
+  tx: PoolClient,
+  projection: Projection,
+  schema: string,
+  batch: readonly RecordedEvent[],
+  expected: bigint,
+  current: CheckpointRow,
+): Promise<void> {
   if (current.version !== projection.version) throw new VersionMismatch(schema, current.version, projection.version);
   if (current.position !== expected) throw new CheckpointMoved(schema, expected, current.position);
   const handled = batch.filter((event) => projection.handles(event.type));
   if (handled.length > 0) await projection.apply(tx, handled);
-  const last = batch[batch.length - 1]!.position;
-  await tx.query('UPDATE checkpoint SET position = $1', [last]);
-  return last;
 }

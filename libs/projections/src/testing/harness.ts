@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { decide, evolve, policyFor, type ContractCommand, type ContractState } from '@app/contracts-domain';
 import type { RecordedEvent } from '@app/event-store';
 import { liveSchema, type Projection } from '../projection';
-import { applyBatch, createProjectionSchema, readCheckpoint, withTransaction } from '../store';
+import { commitBatch, createProjectionSchema, readCheckpoint, withTransaction } from '../store';
 
 /** Positions step like the PostgreSQL store's (transaction id << 16 | index): not dense. */
 const POSITION_STEP = 1n << 16n;
@@ -70,7 +70,7 @@ export async function project(pool: Pool, projection: Projection, events: readon
   const fresh = events.filter((event) => event.position > position);
   for (let i = 0; i < fresh.length; i += batchSize) {
     const batch = fresh.slice(i, i + batchSize);
-    position = await withTransaction(pool, (tx) => applyBatch(tx, projection, schema, batch, position));
+    position = await commitBatch(pool, projection, schema, batch, position);
   }
 }
 
