@@ -45,11 +45,16 @@ export function notificationsProjection(reminders: ReminderSettings = DEFAULT_RE
       const contracts = events.filter((e) => e.streamId.startsWith(CONTRACT_STREAM)).map(contractIdOf);
       const recipients = await loadRecipients(tx, [...new Set(contracts)]);
       const outbox: OutboxMessage[] = [];
+      const opened = new Map<string, Recipient>();
       for (const recorded of events) {
         if (!recorded.streamId.startsWith(CONTRACT_STREAM)) continue;
         const contractId = contractIdOf(recorded);
         const event = toDomainEvent(recorded);
-        if (event.type === 'ContractOpened') recipients.set(contractId, await remember(tx, contractId, event));
+        if (event.type === 'ContractOpened') {
+          const recipient = recipientOf(event);
+          recipients.set(contractId, recipient);
+          opened.set(contractId, recipient);
+        }
         const recipient = recipients.get(contractId);
         if (!recipient) continue; // a stream that does not start with ContractOpened has nobody to tell
         const occurredAt = new Date(recorded.metadata.occurredAt);
@@ -68,6 +73,7 @@ export function notificationsProjection(reminders: ReminderSettings = DEFAULT_RE
           });
         }
       }
+      await remember(tx, opened);
       await enqueue(tx, outbox);
     },
   };
@@ -85,17 +91,24 @@ async function loadRecipients(tx: PoolClient, contractIds: string[]): Promise<Ma
   return new Map(rows.map(({ contract_id, ...recipient }) => [contract_id, recipient]));
 }
 
-async function remember(tx: PoolClient, contractId: string, { data }: ContractOpened): Promise<Recipient> {
-  const recipient: Recipient = {
-    contract_number: data.contractNumber,
-    mobile: data.applicant.mobile,
-    branch_id: data.branchId,
-    province_code: data.provinceCode,
-  };
+function recipientOf({ data }: ContractOpened): Recipient {
+  return { contract_number: data.contractNumber, mobile: data.applicant.mobile, branch_id: data.branchId, province_code: data.provinceCode };
+}
+
+/** The batch's new recipients in one statement (a statement per opened contract cost a round trip each). */
+async function remember(tx: PoolClient, opened: ReadonlyMap<string, Recipient>): Promise<void> {
+  if (opened.size === 0) return;
+  const rows = [...opened];
   await tx.query(
-    `INSERT INTO recipients (contract_id, contract_number, mobile, branch_id, province_code) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO recipients (contract_id, contract_number, mobile, branch_id, province_code)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])
      ON CONFLICT (contract_id) DO NOTHING`,
-    [contractId, recipient.contract_number, recipient.mobile, recipient.branch_id, recipient.province_code],
+    [
+      rows.map(([contractId]) => contractId),
+      rows.map(([, r]) => r.contract_number),
+      rows.map(([, r]) => r.mobile),
+      rows.map(([, r]) => r.branch_id),
+      rows.map(([, r]) => r.province_code),
+    ],
   );
-  return recipient;
 }
