@@ -32,11 +32,11 @@ export interface RunningService {
 
 /**
  * The built service (`dist/`, as `npm start` runs it) as a child process on the given database,
- * ready once `/health/ready` answers 200.
+ * ready once `/health/ready` answers 200. `nodeArgs` go to node before the script (e.g. `--cpu-prof`).
  */
-export async function startService(env: Record<string, string>, log: (line: string) => void): Promise<RunningService> {
+export async function startService(env: Record<string, string>, log: (line: string) => void, nodeArgs: readonly string[] = []): Promise<RunningService> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [join('dist', 'apps', 'contracts-api', 'src', 'main.js')], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join('dist', 'apps', 'contracts-api', 'src', 'main.js')], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

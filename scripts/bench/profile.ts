@@ -1,0 +1,97 @@
+/**
+ * A short, single-subject run to profile with, not a measurement to report:
+ *   node --cpu-prof dist/scripts/bench/profile.js catchup [events] [each]   projections from 0 in this
+ *     process (`each`: first every projection alone;
+ *     a projection's name: that one only)
+ *   node dist/scripts/bench/profile.js http [connections] [seconds]  the HTTP mix against the built
+ *     service; with PROFILE_DIR set the service runs under --cpu-prof and writes its profile there;
+ *     PRELOAD=<file.js> is required into the service first (count-queries.js counts its statements)
+ * Both print their figure, so two builds can be compared back to back on the same busy machine.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { PoolClient } from 'pg';
+import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
+import { createPool } from '@app/platform';
+import { PROJECTIONS, liveSchema } from '@app/projections';
+import { runMix } from './http';
+import { benchPeople } from './people';
+import { fillStore, measureCatchUp } from './read-side';
+import { startBenchPostgres, startService } from './server';
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main([mode = 'catchup', first, second]: string[]): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-profile-'));
+  const pgDir = await mkdtemp(join(tmpdir(), 'bench-pg-'));
+  const { server, urlOf } = await startBenchPostgres(pgDir, ['subject']);
+  const contractDate = new Date().toISOString().slice(0, 10);
+  try {
+    if (mode === 'catchup') {
+      const pool = createPool(urlOf('subject'), { max: 12, applicationName: 'bench-profile' });
+      const store = await PostgresEventStore.create({ pool });
+      try {
+        const events = await fillStore(store, Number(first ?? 20_000), contractDate);
+        if (second === 'each') {
+          // Each projection alone, to see which one the catch-up waits for.
+          for (const projection of PROJECTIONS) {
+            const alone = await measureCatchUp(pool, store, events, [projection]);
+            say(`catch-up of ${projection.name} alone: ${alone.eventsPerSec.toFixed(0)} events/s`);
+            await pool.query(`DROP SCHEMA ${liveSchema(projection.name)} CASCADE`);
+          }
+        }
+        // Where the catch-up's wall time goes: reading pages, and each projection's apply.
+        const spent = new Map<string, number>();
+        const timed = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+          const started = performance.now();
+          try {
+            return await work();
+          } finally {
+            spent.set(what, (spent.get(what) ?? 0) + performance.now() - started);
+          }
+        };
+        const readAll = store.readAll.bind(store);
+        store.readAll = (options) => timed('readAll', () => readAll(options));
+        const only = PROJECTIONS.filter((projection) => projection.name === second);
+        const projections = (only.length > 0 ? only : PROJECTIONS).map((projection) => ({
+          ...projection,
+          handles: projection.handles.bind(projection),
+          apply: (tx: PoolClient, batch: readonly RecordedEvent[]) => timed(`apply ${projection.name}`, () => projection.apply(tx, batch)),
+        }));
+        const catchUp = await measureCatchUp(pool, store, events, projections);
+        say([...spent].map(([what, ms]) => `${what}: ${ms.toFixed(0)} ms`).join(', '));
+        say(`catch-up${only.length > 0 ? ` of ${second}` : ''}: ${events} events in ${catchUp.seconds.toFixed(2)} s, ${catchUp.eventsPerSec.toFixed(0)} events/s`);
+      } finally {
+        await store.close();
+        await pool.end();
+      }
+    } else {
+      const people = benchPeople(20_000, contractDate);
+      const registryFile = join(dir, 'registry.json');
+      await writeFile(registryFile, JSON.stringify(people));
+      const env: Record<string, string> = { AUTH_JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: urlOf('subject'), REGISTRY_FILE: registryFile, DATA_DIR: join(dir, 'service') };
+      const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
+      if (process.env.PRELOAD) profile.push('--require', resolve(process.env.PRELOAD));
+      const service = await startService(env, say, profile);
+      try {
+        let person = 0;
+        const mix = (connections: number, seconds: number) => runMix({ baseUrl: service.baseUrl, connections, seconds, people, nextPerson: () => person++, env });
+        await mix(4, 2);
+        const result = await mix(Number(first ?? 16), Number(second ?? 10));
+        say(`http ${first ?? 16}: ${result.opsPerSec.toFixed(0)} commands/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.errors} errors`);
+      } finally {
+        await service.stop();
+      }
+    }
+  } finally {
+    await server.stop();
+    await Promise.all([dir, pgDir].map((folder) => rm(folder, { recursive: true, force: true })));
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
