@@ -14,4 +14,6 @@ module.exports = {
   moduleNameMapper: base.moduleNameMapper,
   maxWorkers: 1,
   testTimeout: 15 * 60_000,
+  // fetch's keep-alive sockets to a service that was killed can keep jest waiting after the last test.
+  forceExit: true,
 };

@@ -1,45 +1,29 @@
 import fc from 'fast-check';
-import { join } from 'node:path';
-import type { Pool } from 'pg';
-import { createPool } from '../../libs/platform/src/database';
 import { compareWithRebuild } from './support/converge';
 import { LoadGenerator } from './support/load';
-import { startFaultPostgres, type FaultPostgres } from './support/postgres';
-import { writeLoadRegistry } from './support/registry';
-import { recordFigures, scratchDir, seedFromEnv } from './support/report';
-import { ServiceProcess, sleep } from './support/service';
+import { recordFigures, seedFromEnv } from './support/report';
+import { startRig, type Rig } from './support/rig';
+import { sleep } from './support/service';
 import { verifyLedger } from './support/verify';
 
 const KILLS = Number(process.env.FAULTS_KILLS ?? 6);
 
 describe('SIGKILL under load', () => {
-  let pg: FaultPostgres;
-  let scratch: Awaited<ReturnType<typeof scratchDir>>;
-  let service: ServiceProcess;
-  let pool: Pool;
-  let people: string[];
+  let rig: Rig;
 
   beforeAll(async () => {
-    pg = await startFaultPostgres();
-    scratch = await scratchDir('faults-kill-');
-    const registryFile = join(scratch.path, 'registry.json');
-    people = await writeLoadRegistry(registryFile, 5_000);
-    service = await ServiceProcess.create({ databaseUrl: pg.url, dataDir: scratch.path, registryFile });
-    await service.start();
-    pool = createPool(pg.url, { max: 4, applicationName: 'fault-tests' });
+    rig = await startRig('kill', 5_000);
   });
 
   afterAll(async () => {
-    await service?.stop();
-    await pool?.end();
-    await pg?.destroy();
-    await scratch?.remove();
+    await rig?.close();
   });
 
   it(`keeps every acknowledged command exactly once across ${KILLS} kills, and the projections equal a rebuild`, async () => {
     // Random moments between kills (1.5–5 s of load), reproducible from the printed seed.
     const pauses = fc.sample(fc.integer({ min: 1_500, max: 5_000 }), { seed: seedFromEnv(), numRuns: KILLS });
-    const load = new LoadGenerator({ baseUrl: service.baseUrl, people, concurrency: 12, drainMs: 45_000, refuseEvery: 4 });
+    const { service, pool } = rig;
+    const load = new LoadGenerator({ baseUrl: service.baseUrl, people: rig.people, concurrency: 12, drainMs: 45_000, refuseEvery: 4 });
     load.start();
     const ackedAtKill: number[] = [];
     const restartMs: number[] = [];
@@ -55,7 +39,7 @@ describe('SIGKILL under load', () => {
     await load.stop();
 
     const ledger = await verifyLedger(pool, load);
-    const projections = await compareWithRebuild(pool, scratch.path);
+    const projections = await compareWithRebuild(pool, rig.dataDir);
     await recordFigures('kill-under-load', {
       kills: KILLS,
       starts: service.starts,
@@ -65,6 +49,7 @@ describe('SIGKILL under load', () => {
       serverErrors: load.serverErrors,
       acknowledgedByKind: countBy(load.acked.map((r) => r.kind)),
       refusedByCode: countBy(load.rejected.map((r) => `${r.kind} ${r.status} ${r.code}`)),
+      unresolvedBecause: countBy(load.unresolved.map((r) => `${r.kind} ${r.lastFailure}`)),
       ackedAtKill,
       restartMs,
       ledger,
@@ -75,6 +60,7 @@ describe('SIGKILL under load', () => {
     expect(ledger).toMatchObject({ lost: 0, duplicates: 0, writtenDespiteRefusal: 0 });
     // The database stayed up: a restart must not surface as a 5xx, only as refused connections.
     expect(load.serverErrors).toEqual({});
+    expect(service.crashes).toEqual([]);
     expect(service.starts).toBe(KILLS + 1);
     // The load really ran across the kills: commands were acknowledged before the last one, and refusals happened.
     expect(ackedAtKill[KILLS - 1]).toBeGreaterThan(0);

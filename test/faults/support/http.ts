@@ -7,6 +7,8 @@ export interface Answer {
   body: any;
   contentType: string;
   ms: number;
+  /** "METHOD path" with ids and codes blanked, to group answers by route. */
+  route: string;
 }
 
 export interface CallOptions {
@@ -35,7 +37,8 @@ export async function call(baseUrl: string, method: string, path: string, option
   } catch {
     // not JSON (the document, the dashboard page, metrics)
   }
-  return { status: res.status, body, contentType: res.headers.get('content-type') ?? '', ms: performance.now() - started };
+  const route = `${method} ${path.replace(/[0-9a-f-]{36}|\d{10}/g, ':id')}`;
+  return { status: res.status, body, contentType: res.headers.get('content-type') ?? '', ms: performance.now() - started, route };
 }
 
 /** A token for the fault tests' secret, valid for two hours. */

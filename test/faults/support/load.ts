@@ -15,6 +15,8 @@ export interface CommandRecord {
   status?: number;
   code?: string;
   attempts: number;
+  /** Why the last attempt was not final ("network", "503 SERVICE_UNAVAILABLE", …): kept for unresolved ones. */
+  lastFailure?: string;
 }
 
 export interface LoadOptions {
@@ -46,7 +48,7 @@ export class LoadGenerator {
   readonly unresolved: CommandRecord[] = [];
   requests = 0;
   networkErrors = 0;
-  /** Final or retried 5xx answers by "status code". */
+  /** Retried 5xx answers by "status code route" (a body that is no problem is shown instead of its code). */
   readonly serverErrors: Record<string, number> = {};
   private next = 0;
   private stopping = false;
@@ -129,9 +131,9 @@ export class LoadGenerator {
 
   /** Retries until a final answer (2xx or a 4xx other than a retry code) or until giving up after stop(). */
   private async command(record: CommandRecord, request: () => Promise<Answer>): Promise<Answer | undefined> {
-    const answer = await this.retrying(request, (a) => {
+    const answer = await this.retrying(request, (failure) => {
       record.attempts += 1;
-      return a;
+      record.lastFailure = failure;
     });
     if (!answer) {
       this.unresolved.push(record);
@@ -148,26 +150,32 @@ export class LoadGenerator {
 
   /** A read the flow depends on: retried like a command, not recorded. */
   private read(request: () => Promise<Answer>): Promise<Answer | undefined> {
-    return this.retrying(request, (a) => a).then((a) => (a && a.status < 300 ? a : undefined));
+    return this.retrying(request, () => undefined).then((a) => (a && a.status < 300 ? a : undefined));
   }
 
-  private async retrying(request: () => Promise<Answer>, seen: (a: Answer) => Answer): Promise<Answer | undefined> {
+  private async retrying(request: () => Promise<Answer>, failed: (why: string) => void): Promise<Answer | undefined> {
     for (let attempt = 0; Date.now() < this.giveUpAt; attempt++) {
       if (attempt > 0) await sleep(Math.min(50 * 2 ** attempt, 1_000));
       let answer: Answer;
       try {
         this.requests += 1;
-        answer = seen(await request());
+        answer = await request();
       } catch {
         this.networkErrors += 1;
+        failed('network');
         continue;
       }
       if (answer.status >= 500) {
-        const key = `${answer.status} ${answer.body?.code ?? ''}`.trim();
+        const what = answer.body?.code ?? JSON.stringify(answer.body)?.slice(0, 120);
+        const key = `${answer.status} ${what} ${answer.route}`;
         this.serverErrors[key] = (this.serverErrors[key] ?? 0) + 1;
+        failed(key);
         continue;
       }
-      if (RETRY_CODES.has(answer.body?.code)) continue;
+      if (RETRY_CODES.has(answer.body?.code)) {
+        failed(`${answer.status} ${answer.body.code}`);
+        continue;
+      }
       return answer;
     }
     return undefined;

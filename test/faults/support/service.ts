@@ -27,7 +27,10 @@ export class ServiceProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private readonly lines: string[] = [];
+  private expectingExit = false;
   starts = 0;
+  /** Exits nobody asked for (a crash), with the output before them. */
+  readonly crashes: string[] = [];
 
   private constructor(
     readonly port: number,
@@ -72,11 +75,13 @@ export class ServiceProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    this.expectingExit = false;
     this.starts += 1;
     let exitCode: number | null | undefined;
     this.exited = new Promise((done) =>
-      child.once('exit', (code) => {
+      child.once('exit', (code, signal) => {
         exitCode = code;
+        if (!this.expectingExit) this.crashes.push(`exit ${code ?? signal}:\n${this.output()}`);
         if (this.child === child) this.child = undefined;
         done();
       }),
@@ -104,6 +109,7 @@ export class ServiceProcess {
 
   /** SIGKILL: no shutdown hook runs, in-flight requests die with the process. */
   async kill(): Promise<void> {
+    this.expectingExit = true;
     this.child?.kill('SIGKILL');
     await this.exited;
   }
@@ -112,6 +118,7 @@ export class ServiceProcess {
   async stop(graceMs = 15_000): Promise<void> {
     const child = this.child;
     if (!child) return;
+    this.expectingExit = true;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.exited;
