@@ -27,7 +27,7 @@ describe(`soak: ${SECONDS} s of mixed load`, () => {
   let rig: Rig;
 
   beforeAll(async () => {
-    rig = await startRig('soak', Math.max(2_000, SECONDS * 40));
+    rig = await startRig('soak', Math.max(2_000, SECONDS * 100));
   });
 
   afterAll(async () => {
