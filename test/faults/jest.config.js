@@ -12,6 +12,7 @@ module.exports = {
   transform: base.transform,
   transformIgnorePatterns: base.transformIgnorePatterns,
   moduleNameMapper: base.moduleNameMapper,
+  reporters: base.reporters,
   maxWorkers: 1,
   testTimeout: 15 * 60_000,
   // fetch's keep-alive sockets to a service that was killed can keep jest waiting after the last test.
