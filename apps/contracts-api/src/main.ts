@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig } from '@app/platform';
+import { loadConfig, runProcess } from '@app/platform';
 import { createApp } from './create-app';
 import { startRuntime } from './runtime';
 
@@ -7,7 +7,7 @@ import { startRuntime } from './runtime';
  * `npm start`: one process serving the API (and, by default, the projector). Without DATABASE_URL
  * it boots embedded PostgreSQL under DATA_DIR and stops it cleanly on SIGINT/SIGTERM.
  */
-async function main(): Promise<void> {
+runProcess(async (onSignal) => {
   const config = loadConfig();
   const say = (message: string) => process.stdout.write(`${JSON.stringify({ level: 30, time: new Date().toISOString(), msg: message })}\n`);
   const runtime = await startRuntime(config, say);
@@ -21,20 +21,9 @@ async function main(): Promise<void> {
   }
   say(`listening on http://localhost:${config.port} (OpenAPI at /docs)`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  onSignal(async (signal) => {
     say(`${signal}: shutting down`);
     await app.close();
     await runtime.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
+  });
 });

@@ -1,5 +1,5 @@
 import { openEventStore } from '@app/event-store';
-import { SystemClock, createPool, loadConfig } from '@app/platform';
+import { SystemClock, createPool, loadConfig, runProcess } from '@app/platform';
 import type { LogEntry } from '@app/projections';
 import { startReadSide } from './read-side';
 
@@ -11,7 +11,7 @@ const log = (entry: LogEntry) => process.stdout.write(`${JSON.stringify({ time: 
  * (the API's embedded PostgreSQL belongs to the API process). Deadlines fire by the system clock;
  * with CLOCK_MODE=manual they (and SMS) are left to the API process, which owns the manual clock.
  */
-async function main(): Promise<void> {
+runProcess(async (onSignal) => {
   const config = loadConfig();
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run the projector on its own');
   const pool = createPool(config.databaseUrl, { max: 10, applicationName: 'projector' });
@@ -19,21 +19,10 @@ async function main(): Promise<void> {
   const readSide = await startReadSide({ pool, eventStore, clock: new SystemClock(), config, log, actOnTime: config.clock.mode === 'system' });
   log({ level: 'info', msg: 'projector started' });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  onSignal(async (signal) => {
     log({ level: 'info', msg: `${signal}: stopping projector` });
     await readSide.stop();
     await eventStore.close();
     await pool.end();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
+  });
 });
