@@ -56,15 +56,24 @@ async function main(): Promise<number> {
   const pool = createPool(url, { max: 4, applicationName: 'audit-cli' });
   // No upcasters: the chain covers events as stored.
   const eventStore = await PostgresEventStore.create({ pool });
+  let progressOpen = false;
   try {
     return await runAudit(process.argv.slice(2), {
       pool,
       eventStore,
-      out: (line) => process.stdout.write(`${line}\n`),
-      progress: (line) => process.stderr.write(`\r${line}`),
+      out: (line) => {
+        // End an open progress line first, so the verdict starts on a line of its own.
+        if (progressOpen) process.stderr.write('\n');
+        progressOpen = false;
+        process.stdout.write(`${line}\n`);
+      },
+      progress: (line) => {
+        progressOpen = true;
+        process.stderr.write(`\r${line}`);
+      },
     });
   } finally {
-    process.stderr.write('\n');
+    if (progressOpen) process.stderr.write('\n');
     await eventStore.close();
     await pool.end();
     await embedded?.stop();
