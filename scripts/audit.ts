@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Pool } from 'pg';
-import { PostgresEventStore, type EventStore } from '@app/event-store';
+import { openEventStore, type EventStore } from '@app/event-store';
 import { createPool, loadConfig, startEmbeddedPostgres, type RunningPostgres } from '@app/platform';
 import { linkAtOrBefore, verifyChain } from '@app/projections';
 import { progressLine } from './projections';
@@ -55,7 +55,7 @@ async function main(): Promise<number> {
   const url = config.databaseUrl ?? (embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg') })).url;
   const pool = createPool(url, { max: 4, applicationName: 'audit-cli' });
   // No upcasters: the chain covers events as stored.
-  const eventStore = await PostgresEventStore.create({ pool });
+  const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
   let progressOpen = false;
   try {
     return await runAudit(process.argv.slice(2), {
