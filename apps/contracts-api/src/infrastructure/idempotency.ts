@@ -44,6 +44,16 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   constructor(private readonly pool: Pool) {}
 
   async claim(scope: string, key: string, hash: string): Promise<IdempotencyClaim> {
+    // A concurrent first claim of the same key can commit while this statement runs: its INSERT then
+    // does nothing, yet its snapshot cannot see that row either, and no row comes back. The next
+    // statement sees it.
+    for (let attempt = 1; ; attempt++) {
+      const claim = await this.tryClaim(scope, key, hash);
+      if (claim || attempt === 3) return claim ?? { kind: 'in_progress' };
+    }
+  }
+
+  private async tryClaim(scope: string, key: string, hash: string): Promise<IdempotencyClaim | undefined> {
     const { rows } = await this.pool.query<{ request_hash: string; response: StoredResponse | null; inserted: boolean; stale: boolean }>(
       `WITH ins AS (
          INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
@@ -56,6 +66,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
       [scope, key, hash],
     );
     const row = rows[0];
+    if (!row) return undefined;
     if (row.inserted) return { kind: 'new' };
     if (row.request_hash !== hash) return { kind: 'reused' };
     if (row.response) return { kind: 'replay', response: row.response };

@@ -1,0 +1,49 @@
+import { migrate } from '@app/platform';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { PostgresIdempotencyStore } from './idempotency';
+import { apiMigrations } from './migrations';
+
+describe('PostgresIdempotencyStore', () => {
+  let db: TestDatabase;
+  let store: PostgresIdempotencyStore;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await migrate(db.pool, 'contracts-api', apiMigrations);
+    store = new PostgresIdempotencyStore(db.pool);
+  });
+  afterAll(() => db?.drop());
+
+  it('many concurrent first claims of one key: exactly one is new, none fails', async () => {
+    for (let round = 0; round < 5; round++) {
+      const claims = await Promise.all(Array.from({ length: 20 }, () => store.claim('bank:b', `K-${round}`, 'h')));
+      expect(claims.filter((c) => c.kind === 'new')).toHaveLength(1);
+      expect(claims.every((c) => c.kind === 'new' || c.kind === 'in_progress')).toBe(true);
+    }
+  });
+
+  it('a claim that waited on a concurrent first claim of its key sees it (found by the slow-body fault test)', async () => {
+    // The first claim's row is inserted but not yet committed when the second claim's statement
+    // starts: that statement waits on the row, then its own snapshot cannot see it.
+    const first = await db.pool.connect();
+    try {
+      await first.query('BEGIN');
+      await first.query(`INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ('bank:b', 'HELD', 'h')`);
+      const second = store.claim('bank:b', 'HELD', 'h');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await first.query('COMMIT');
+      expect(await second).toEqual({ kind: 'in_progress' });
+    } finally {
+      first.release();
+    }
+  });
+
+  it('replays a completed answer, refuses the key with another request, and frees a released key', async () => {
+    expect(await store.claim('s', 'k', 'h1')).toEqual({ kind: 'new' });
+    await store.complete('s', 'k', { status: 201, body: { ok: true } });
+    expect(await store.claim('s', 'k', 'h1')).toEqual({ kind: 'replay', response: { status: 201, body: { ok: true } } });
+    expect(await store.claim('s', 'k', 'h2')).toEqual({ kind: 'reused' });
+    expect(await store.claim('s', 'k2', 'h')).toEqual({ kind: 'new' });
+    await store.release('s', 'k2');
+    expect(await store.claim('s', 'k2', 'h')).toEqual({ kind: 'new' });
+  });
+});
