@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { fold, contractStream } from '@app/contracts-app';
 import type { EventStore } from '@app/event-store';
 import { SystemClock, type Clock } from '@app/platform';
-import { errorMessage, Sleeper, type Log } from '@app/projections';
+import { DueWorkLoop, errorMessage, type Log } from '@app/projections';
 import { redactMobiles, type SendOutcome, type SmsGateway } from './gateway/port';
 import { REMINDER_TEMPLATES, reminderObsolete } from './messages';
 import { migrateOutbox } from './outbox';
@@ -73,19 +73,15 @@ type Finish =
  * Recipients and texts never reach the log.
  */
 export class SmsDispatcher {
-  private readonly sleeper = new Sleeper();
+  private readonly loop: DueWorkLoop;
   private readonly wallClock: Clock;
   private readonly retry: RetryPolicy;
-  private stopped = false;
-  private dirty = true;
-  private loop: Promise<void> | undefined;
-  private unsubscribe: (() => void) | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
   private nextSlot = 0;
 
   constructor(private readonly options: DispatcherOptions) {
     this.wallClock = options.wallClock ?? new SystemClock();
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.loop = new DueWorkLoop({ clock: options.clock, pollMs: options.pollMs ?? 500, round: () => this.drain(), log: options.log, what: 'sms dispatch' });
   }
 
   static async create(options: DispatcherOptions): Promise<SmsDispatcher> {
@@ -94,23 +90,17 @@ export class SmsDispatcher {
   }
 
   start(): void {
-    const clock = this.options.clock as Clock & { onChange?: (listener: () => void) => () => void };
-    this.unsubscribe = clock.onChange?.(() => this.wake());
-    this.loop ??= this.run();
+    this.loop.start();
   }
 
   /** New messages may be due: the outbox projection committed, or the business clock moved. */
   wake(): void {
-    this.dirty = true;
-    this.sleeper.wake();
+    this.loop.wake();
   }
 
   /** Finishes the message in hand (a send is bounded by the gateway timeout), then stops. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.unsubscribe?.();
-    this.sleeper.close();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /**
@@ -118,27 +108,12 @@ export class SmsDispatcher {
    * each other and behind the background round. Messages in backoff are left for later rounds.
    */
   runDue(): Promise<number> {
-    const round = this.queue.then(() => this.drain());
-    this.queue = round.catch(() => 0);
-    return round;
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      this.dirty = false;
-      try {
-        await this.runDue();
-      } catch (error) {
-        // The outbox may not exist yet, or the database blipped: next round.
-        this.options.log({ level: 'warn', msg: 'sms dispatch round failed', error: errorMessage(error) });
-      }
-      if (!this.dirty) await this.sleeper.sleep(this.options.pollMs ?? 500);
-    }
+    return this.loop.runDue();
   }
 
   private async drain(): Promise<number> {
     let handled = 0;
-    while (!this.stopped) {
+    while (!this.loop.stopped) {
       const token = randomUUID();
       const message = await this.claim(token);
       if (!message) break;

@@ -14,3 +14,4 @@ export { deadlinesProjection, deadlineId } from './deadlines/deadlines.projectio
 export { DeadlineRunner, DEADLINE_RUNNER_MIGRATIONS, type DeadlineOutcome } from './deadlines/deadline-runner';
 export * from './dashboard';
 export * from './audit';
+export * from './due-work-loop';

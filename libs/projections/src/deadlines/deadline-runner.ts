@@ -2,7 +2,8 @@ import type { Pool } from 'pg';
 import { isDomainError, type DeadlineCommand } from '@app/contracts-domain';
 import type { ContractStreams } from '@app/contracts-app';
 import { migrate, type Clock, type Migration } from '@app/platform';
-import { errorMessage, Sleeper, type Log } from '../log';
+import { DueWorkLoop } from '../due-work-loop';
+import { errorMessage, type Log } from '../log';
 import { liveSchema } from '../projection';
 
 const UNDEFINED_TABLE = '42P01';
@@ -58,14 +59,11 @@ const CLAIM_LOCK_CLASS = 0x4445_4144; // "DEAD"
  * A manual clock's change wakes it at once.
  */
 export class DeadlineRunner {
-  private readonly sleeper = new Sleeper();
-  private stopped = false;
-  private loop: Promise<void> | undefined;
-  private dirty = true;
-  private unsubscribe: (() => void) | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly loop: DueWorkLoop;
 
-  constructor(private readonly options: DeadlineRunnerOptions) {}
+  constructor(private readonly options: DeadlineRunnerOptions) {
+    this.loop = new DueWorkLoop({ clock: options.clock, pollMs: options.pollMs ?? 1_000, round: () => this.fireAllDue(), log: options.log, what: 'deadline' });
+  }
 
   static async create(options: DeadlineRunnerOptions): Promise<DeadlineRunner> {
     await migrate(options.pool, 'deadline-runner', DEADLINE_RUNNER_MIGRATIONS);
@@ -73,22 +71,16 @@ export class DeadlineRunner {
   }
 
   start(): void {
-    const clock = this.options.clock as Clock & { onChange?: (listener: () => void) => () => void };
-    this.unsubscribe = clock.onChange?.(() => this.wake());
-    this.loop ??= this.run();
+    this.loop.start();
   }
 
   /** Something may be due: a new schedule row was committed, or the clock moved. */
   wake(): void {
-    this.dirty = true;
-    this.sleeper.wake();
+    this.loop.wake();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.unsubscribe?.();
-    this.sleeper.close();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /**
@@ -96,9 +88,7 @@ export class DeadlineRunner {
    * other and behind the background round, so when it resolves everything due has been tried.
    */
   runDue(): Promise<number> {
-    const round = this.queue.then(() => this.fireAllDue());
-    this.queue = round.catch(() => 0);
-    return round;
+    return this.loop.runDue();
   }
 
   private async fireAllDue(): Promise<number> {
@@ -108,19 +98,6 @@ export class DeadlineRunner {
       recordedInAll += recorded;
       // A row left unrecorded will be tried again next round, not in a tight loop now.
       if (claimed < (this.options.batchSize ?? 50) || recorded < claimed) return recordedInAll;
-    }
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      this.dirty = false;
-      try {
-        await this.runDue();
-      } catch (error) {
-        // The schedule may not exist yet (first start) or the database blipped: next round.
-        this.options.log({ level: 'warn', msg: 'deadline run failed', error: errorMessage(error) });
-      }
-      if (!this.dirty) await this.sleeper.sleep(this.options.pollMs ?? 1_000);
     }
   }
 
