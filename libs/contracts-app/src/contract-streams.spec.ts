@@ -1,6 +1,6 @@
-import { InMemoryEventStore } from '@app/event-store';
+import { InMemoryEventStore, type ReadStreamOptions, type RecordedEvent } from '@app/event-store';
 import { ManualClock } from '@app/platform';
-import { CONTRACT_ID, CONTRACT_NOW, openOnline } from '../../contracts-domain/src/testing/fixtures';
+import { CONTRACT_ID, CONTRACT_NOW, openOnline, pay } from '../../contracts-domain/src/testing/fixtures';
 import { ContractStreams, type CommandContext } from './contract-streams';
 
 const context: CommandContext = {
@@ -29,5 +29,69 @@ describe('ContractStreams', () => {
     const streams = new ContractStreams(new InMemoryEventStore(), new ManualClock(new Date(CONTRACT_NOW)));
     await streams.execute(CONTRACT_ID, openOnline(), context);
     await expect(streams.execute(CONTRACT_ID, openOnline(), { ...context, commandId: 'another-request' })).rejects.toMatchObject({ code: 'CONTRACT_ALREADY_OPENED' });
+  });
+
+  describe('deciding on what this process last saw (no read before the append)', () => {
+    /** An in-memory store that counts stream reads: the round trips the guess saves. */
+    class CountingStore extends InMemoryEventStore {
+      reads = 0;
+      override readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+        this.reads += 1;
+        return super.readStream(streamId, options);
+      }
+    }
+    const clock = () => new ManualClock(new Date(CONTRACT_NOW));
+    const wage = (requestedMonthlyPremium: number) => ({ type: 'ChangeWage' as const, data: { requestedMonthlyPremium } });
+    const nextContext = (commandId: string, expectedRevision?: number): CommandContext => ({ ...context, commandId, expectedRevision });
+
+    it('opens without reading the new stream, and changes the contract it just wrote without reading it back', async () => {
+      const store = new CountingStore();
+      const streams = new ContractStreams(store, clock());
+      await streams.execute(CONTRACT_ID, openOnline(), context);
+      const changed = await streams.execute(CONTRACT_ID, wage(32_000_000), nextContext('wage-1'));
+
+      expect(store.reads).toBe(0);
+      expect(changed.revision).toBe(1);
+      expect(changed.state).toEqual((await streams.load(CONTRACT_ID)).state);
+    });
+
+    it('given another process changed the contract, a command decided on the stale state is decided again on the stored one, not refused', async () => {
+      const store = new InMemoryEventStore();
+      const here = new ContractStreams(store, clock());
+      const elsewhere = new ContractStreams(store, clock());
+      await here.execute(CONTRACT_ID, openOnline(), context);
+      const { state: changed } = await elsewhere.execute(CONTRACT_ID, wage(32_000_000), nextContext('wage-elsewhere'));
+
+      // On the state `here` remembers, this amount is wrong (AMOUNT_MISMATCH); on the stored one it is exact.
+      const paid = await here.execute(CONTRACT_ID, pay(1, { amount: changed.monthlyPremium }), nextContext('payment-1'));
+
+      expect(paid.appended.map((event) => event.type)).toContain('PaymentConfirmed');
+      expect(paid.revision).toBe((await store.readStream(`contract-${CONTRACT_ID}`)).at(-1)!.revision);
+    });
+
+    it('given another process changed the contract, an If-Match of the stored revision is accepted, not answered 412', async () => {
+      const store = new InMemoryEventStore();
+      const here = new ContractStreams(store, clock());
+      await here.execute(CONTRACT_ID, openOnline(), context);
+      const other = await new ContractStreams(store, clock()).execute(CONTRACT_ID, wage(32_000_000), nextContext('wage-elsewhere'));
+
+      const changed = await here.execute(CONTRACT_ID, wage(34_000_000), nextContext('wage-here', other.revision));
+
+      expect(changed.revision).toBe(other.revision + 1);
+      await expect(here.execute(CONTRACT_ID, wage(36_000_000), nextContext('stale-if-match', other.revision))).rejects.toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        currentRevision: other.revision + 1,
+      });
+    });
+
+    it('a retried open in a process that never saw the contract answers with the stored contract', async () => {
+      const store = new InMemoryEventStore();
+      const first = await new ContractStreams(store, clock()).execute(CONTRACT_ID, openOnline(), context);
+
+      const retry = await new ContractStreams(store, clock()).execute(CONTRACT_ID, openOnline(), { ...context, correlationId: 'request-2' });
+
+      expect(retry.appended).toEqual([]);
+      expect(retry.state).toEqual(first.state);
+    });
   });
 });

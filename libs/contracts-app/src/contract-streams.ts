@@ -61,19 +61,42 @@ export class RevisionMismatch extends Error {
   }
 }
 
-export interface CommandOutcome extends LoadedContract {
+export interface CommandOutcome {
   state: ContractState;
+  /** Revision of the contract's last event after the command. */
+  revision: number;
   appended: ContractEvent[];
 }
 
 /** Without If-Match, a command that lost a race is decided again on the new state this often. */
 const MAX_ATTEMPTS = 3;
 
+/** How many contracts each process remembers (LRU): a few MB, enough for every contract busy right now. */
+const REMEMBERED_CONTRACTS = 10_000;
+
+/** What a command is decided on: the contract's state and revision, and which commands made it. */
+interface KnownContract {
+  state: ContractState | undefined;
+  revision: number;
+  commandIds: ReadonlySet<string>;
+}
+
+const NO_CONTRACT: KnownContract = { state: undefined, revision: -1, commandIds: new Set() };
+
 /**
  * The one way a contract changes: read its stream, fold, decide, append with the revision that was
  * read. Event ids derive from the command id, so a retried command appends nothing new.
+ *
+ * Each round trip costs the database more than anything else a command does, so the read is
+ * skipped when it can be guessed: a contract this process last wrote or read (most commands follow
+ * one another on the same contract), or a new stream for an opening. The guess is only ever
+ * trusted to succeed: the append's expected revision rejects a stale one, and any refusal decided
+ * on a guess (a domain error, a 412, a conflict) is decided again on what the store says before
+ * the caller hears it.
  */
 export class ContractStreams {
+  private readonly recent = new Map<string, KnownContract>();
+
   constructor(
     private readonly store: EventStore,
     private readonly clock: Clock,
@@ -81,7 +104,12 @@ export class ContractStreams {
 
   async load(contractId: string, options?: ReadStreamOptions): Promise<LoadedContract> {
     const events = await this.store.readStream(contractStream(contractId), options);
-    return { events, state: fold(events), revision: events.length ? events[events.length - 1].revision : -1 };
+    const loaded = { events, state: fold(events), revision: events.length ? events[events.length - 1].revision : -1 };
+    if (options === undefined) {
+      const commandIds = new Set(events.flatMap((event) => event.metadata.commandId ?? []));
+      this.remember(contractId, { state: loaded.state, revision: loaded.revision, commandIds });
+    }
+    return loaded;
   }
 
   async loadExisting(contractId: string, options?: ReadStreamOptions): Promise<LoadedContract & { state: ContractState }> {
@@ -100,42 +128,20 @@ export class ContractStreams {
     context: CommandContext,
     authorize: (state: ContractState) => void = () => undefined,
   ): Promise<CommandOutcome> {
+    const opening = typeof commandOrFactory !== 'function' && commandOrFactory.type.startsWith('Open');
+    let guess = this.recent.get(contractId) ?? (opening ? NO_CONTRACT : undefined);
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(contractId);
-      if (loaded.state) authorize(loaded.state);
-      else if (typeof commandOrFactory === 'function' || !commandOrFactory.type.startsWith('Open')) throw new DomainError('CONTRACT_NOT_FOUND', `Contract ${contractId} does not exist`);
-      if (loaded.state && loaded.events.some((event) => event.metadata.commandId === context.commandId)) {
-        // A retry of a command already appended (its process died before answering): deciding it
-        // again on the state it produced could refuse it (CONTRACT_ALREADY_OPENED, a stale If-Match).
-        return { ...loaded, state: loaded.state, appended: [] };
-      }
-      if (context.expectedRevision !== undefined && context.expectedRevision !== loaded.revision) {
-        throw new RevisionMismatch(context.expectedRevision, loaded.revision);
-      }
-      const command = typeof commandOrFactory === 'function' ? commandOrFactory(loaded.state) : commandOrFactory;
-      const now = this.clock.now();
-      const decided = decide(command, loaded.state, now, policyFor(loaded.state, now));
-      if (decided.length === 0) return { ...loaded, state: loaded.state!, appended: [] };
-
-      const metadata = this.metadata(context, now);
+      const guessed = guess !== undefined;
+      const known = guess ?? (await this.readKnown(contractId));
+      guess = undefined;
       try {
-        const result = await this.store.append(
-          contractStream(contractId),
-          decided.map((event, index) => {
-            const id = deterministicId(context.commandId, String(index));
-            const data = event.data as unknown as Record<string, unknown>;
-            return { id, type: event.type, version: event.version, data, metadata: { ...metadata, eventId: id } };
-          }),
-          loaded.revision < 0 ? 'no_stream' : loaded.revision,
-        );
-        if (!result.written) {
-          // The same command was appended before (a retry): answer with what is stored.
-          const stored = await this.loadExisting(contractId);
-          return { ...stored, appended: [] };
-        }
-        const state = decided.reduce<ContractState | undefined>(evolve, loaded.state)!;
-        return { events: loaded.events, state, revision: result.nextRevision, appended: decided };
+        return await this.decideAndAppend(contractId, known, commandOrFactory, context, authorize);
       } catch (error) {
+        this.recent.delete(contractId);
+        if (guessed) {
+          attempt -= 1; // not a lost race: the same attempt again, on the store's state
+          continue;
+        }
         if (!(error instanceof ConcurrencyError)) throw error;
         if (context.expectedRevision !== undefined) {
           throw new RevisionMismatch(context.expectedRevision, typeof error.actual === 'number' ? error.actual : -1);
@@ -143,6 +149,61 @@ export class ContractStreams {
         if (attempt >= MAX_ATTEMPTS) throw error;
       }
     }
+  }
+
+  private async readKnown(contractId: string): Promise<KnownContract> {
+    await this.load(contractId);
+    return this.recent.get(contractId) ?? NO_CONTRACT;
+  }
+
+  private async decideAndAppend(
+    contractId: string,
+    known: KnownContract,
+    commandOrFactory: ContractCommand | ((state: ContractState | undefined) => ContractCommand),
+    context: CommandContext,
+    authorize: (state: ContractState) => void,
+  ): Promise<CommandOutcome> {
+    const { state, revision } = known;
+    if (state) authorize(state);
+    else if (typeof commandOrFactory === 'function' || !commandOrFactory.type.startsWith('Open')) throw new DomainError('CONTRACT_NOT_FOUND', `Contract ${contractId} does not exist`);
+    if (state && known.commandIds.has(context.commandId)) {
+      // A retry of a command already appended (its process died before answering): deciding it
+      // again on the state it produced could refuse it (CONTRACT_ALREADY_OPENED, a stale If-Match).
+      return { state, revision, appended: [] };
+    }
+    if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
+      throw new RevisionMismatch(context.expectedRevision, revision);
+    }
+    const command = typeof commandOrFactory === 'function' ? commandOrFactory(state) : commandOrFactory;
+    const now = this.clock.now();
+    const decided = decide(command, state, now, policyFor(state, now));
+    if (decided.length === 0) return { state: state!, revision, appended: [] };
+
+    const metadata = this.metadata(context, now);
+    const result = await this.store.append(
+      contractStream(contractId),
+      decided.map((event, index) => {
+        const id = deterministicId(context.commandId, String(index));
+        const data = event.data as unknown as Record<string, unknown>;
+        return { id, type: event.type, version: event.version, data, metadata: { ...metadata, eventId: id } };
+      }),
+      revision < 0 ? 'no_stream' : revision,
+    );
+    if (!result.written) {
+      // The same command was appended before (a retry): answer with what is stored.
+      const stored = await this.loadExisting(contractId);
+      return { state: stored.state, revision: stored.revision, appended: [] };
+    }
+    const next = decided.reduce<ContractState | undefined>(evolve, state)!;
+    this.remember(contractId, { state: next, revision: result.nextRevision, commandIds: new Set([...known.commandIds, context.commandId]) });
+    return { state: next, revision: result.nextRevision, appended: decided };
+  }
+
+  /** Most recently used last; the oldest goes when the map is full. */
+  private remember(contractId: string, known: KnownContract): void {
+    this.recent.delete(contractId);
+    this.recent.set(contractId, known);
+    if (this.recent.size > REMEMBERED_CONTRACTS) this.recent.delete(this.recent.keys().next().value!);
   }
 
   private metadata(context: CommandContext, now: Date): Omit<EventMetadata, 'eventId'> {

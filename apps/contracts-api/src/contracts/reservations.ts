@@ -55,6 +55,15 @@ export class Reservations {
     now: Date,
     liveness: (contractId: string) => Promise<ContractLiveness>,
   ): Promise<void> {
+    const reservation = { id: eventId, type: RESERVATION_EVENT, version: 1, data: { contractId }, metadata };
+    // Most applicants never had a contract: try that first and read the stream only when they did
+    // (a round trip saved on nearly every opening; a returning applicant pays one more).
+    try {
+      await this.store.append(reservationStream(nationalCode), [reservation], 'no_stream');
+      return;
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+    }
     const view = await this.read(nationalCode);
     const latest = view.reservations[view.reservations.length - 1];
     if (latest?.contractId === contractId) return;
@@ -66,7 +75,7 @@ export class Reservations {
     try {
       await this.store.append(
         reservationStream(nationalCode),
-        [{ id: eventId, type: RESERVATION_EVENT, version: 1, data: { contractId }, metadata }],
+        [reservation],
         view.revision < 0 ? 'no_stream' : view.revision,
       );
     } catch (error) {
