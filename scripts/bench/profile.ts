@@ -52,8 +52,14 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
             spent.set(what, (spent.get(what) ?? 0) + performance.now() - started);
           }
         };
+        // Pages apart from the status polls' one-event reads; events parsed, to see reads shared.
         const readAll = store.readAll.bind(store);
-        store.readAll = (options) => timed('readAll', () => readAll(options));
+        let parsed = 0;
+        store.readAll = async (options) => {
+          const page = await timed(options?.limit === 1 ? 'status reads' : 'readAll pages', () => readAll(options));
+          if (options?.limit !== 1) parsed += page.length;
+          return page;
+        };
         const only = PROJECTIONS.filter((projection) => projection.name === second);
         const projections = (only.length > 0 ? only : PROJECTIONS).map((projection) => ({
           ...projection,
@@ -62,6 +68,7 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
         }));
         const catchUp = await measureCatchUp(pool, store, events, projections);
         say([...spent].map(([what, ms]) => `${what}: ${ms.toFixed(0)} ms`).join(', '));
+        say(`events read from the store: ${parsed} (${(parsed / events).toFixed(1)} × the store)`);
         say(`catch-up${only.length > 0 ? ` of ${second}` : ''}: ${events} events in ${catchUp.seconds.toFixed(2)} s, ${catchUp.eventsPerSec.toFixed(0)} events/s`);
       } finally {
         await store.close();

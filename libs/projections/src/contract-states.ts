@@ -34,30 +34,51 @@ export function handlesContractEvent(type: string): boolean {
   return isContractEventType(type);
 }
 
+/**
+ * The state after folding a contract through this event, kept by whichever projection folded it
+ * first: billing, eligibility, deadlines and dashboard fold the same events (the runners of a
+ * process share the event objects, see `SharedReader`), and a contract's state after an event is
+ * a function of its events alone. Keyed by the event object, so it lives as long as the page.
+ */
+const foldedThrough = new WeakMap<RecordedEvent, { state: ContractState; json: string }>();
+
 /** Folds the batch into the `contracts` table; returns the contracts that changed. */
 export async function foldContracts(tx: PoolClient, events: readonly RecordedEvent[]): Promise<FoldedContract[]> {
   const byContract = new Map<string, RecordedEvent[]>();
   for (const event of events) {
     if (!event.streamId.startsWith(CONTRACT_STREAM) || !isContractEventType(event.type)) continue;
     const contractId = event.streamId.slice(CONTRACT_STREAM.length);
-    byContract.set(contractId, [...(byContract.get(contractId) ?? []), event]);
+    const stream = byContract.get(contractId);
+    if (stream) stream.push(event);
+    else byContract.set(contractId, [event]);
   }
   if (byContract.size === 0) return [];
 
-  const { rows } = await tx.query<{ contract_id: string; revision: number; state: ContractState }>(
-    'SELECT contract_id, revision, state FROM contracts WHERE contract_id = ANY($1::uuid[])',
-    [[...byContract.keys()]],
+  // The stored state is only needed for contracts not already folded through their last event.
+  const ids = [...byContract.keys()];
+  const known = ids.filter((contractId) => foldedThrough.has(lastOf(byContract.get(contractId)!)));
+  const { rows } = await tx.query<{ contract_id: string; revision: number; state: ContractState | null }>(
+    `SELECT contract_id, revision, CASE WHEN contract_id = ANY($2::uuid[]) THEN NULL ELSE state END AS state
+       FROM contracts WHERE contract_id = ANY($1::uuid[])`,
+    [ids, known],
   );
   const stored = new Map(rows.map((row) => [row.contract_id, row]));
   const changed: FoldedContract[] = [];
+  const json: string[] = [];
   for (const [contractId, stream] of byContract) {
     const before = stored.get(contractId);
-    const fresh = stream.filter((event) => event.revision > (before?.revision ?? -1));
-    if (fresh.length === 0) continue;
-    const state = fresh.reduce<ContractState | undefined>((folded, event) => evolve(folded, toDomainEvent(event)), before?.state);
-    if (!state) continue; // a stream that does not start with ContractOpened: nothing to show
-    const last = fresh[fresh.length - 1]!;
-    changed.push({ contractId, state, revision: last.revision, position: last.position, occurredAt: new Date(last.metadata.occurredAt) });
+    const last = lastOf(stream);
+    if (before && before.revision >= last.revision) continue; // replayed: already folded in
+    let folded = foldedThrough.get(last);
+    if (!folded) {
+      let state = before?.state ?? undefined;
+      for (const event of stream) if (event.revision > (before?.revision ?? -1)) state = evolve(state, toDomainEvent(event));
+      if (!state) continue; // a stream that does not start with ContractOpened: nothing to show
+      folded = { state, json: JSON.stringify(state) };
+      foldedThrough.set(last, folded);
+    }
+    changed.push({ contractId, state: folded.state, revision: last.revision, position: last.position, occurredAt: new Date(last.metadata.occurredAt) });
+    json.push(folded.json);
   }
   if (changed.length === 0) return [];
 
@@ -72,8 +93,12 @@ export async function foldContracts(tx: PoolClient, events: readonly RecordedEve
       changed.map((c) => c.state.branchId),
       changed.map((c) => c.revision),
       changed.map((c) => c.position.toString()),
-      changed.map((c) => JSON.stringify(c.state)),
+      json,
     ],
   );
   return changed;
+}
+
+function lastOf(stream: readonly RecordedEvent[]): RecordedEvent {
+  return stream[stream.length - 1]!;
 }

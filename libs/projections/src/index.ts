@@ -2,6 +2,7 @@ export * from './projection';
 export * from './log';
 export * from './store';
 export * from './runner';
+export { SharedReader, type Page } from './shared-reader';
 export * from './rebuild';
 export * from './read-model';
 export * from './projector';

@@ -9,6 +9,7 @@ import { eligibilityProjection } from './eligibility/eligibility.projection';
 import type { Log } from './log';
 import type { Projection } from './projection';
 import { ProjectionRunner, type ProjectionStatus } from './runner';
+import { SharedReader } from './shared-reader';
 import { auditChainProjection } from './audit/audit-chain.projection';
 import { dashboardProjection } from './dashboard/dashboard.projection';
 
@@ -44,7 +45,8 @@ export interface Projector {
 }
 
 /**
- * The projector: one runner per projection (each its own subscription, checkpoint and lease) and
+ * The projector: one runner per projection (each its own checkpoint, transaction and lease, all
+ * reading through one `SharedReader`, so the store is read once rather than once each) and
  * the deadline runner, woken whenever the schedule changes. Runs inside the API process by
  * default, or alone (apps/projector); any number of processes may run it, one owns each projection.
  */
@@ -54,11 +56,13 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     options.deadlines === false
       ? undefined
       : await DeadlineRunner.create({ pool, streams: new ContractStreams(eventStore, clock), clock, log, pollMs: options.deadlinePollMs });
+  const reader = new SharedReader(eventStore);
   const runners = (options.projections ?? PROJECTIONS).map(
     (projection) =>
       new ProjectionRunner({
         pool,
         eventStore,
+        reader,
         projection,
         log,
         batchSize: options.batchSize,
@@ -74,6 +78,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
     async stop() {
       await deadlines?.stop();
       await Promise.all(runners.map((runner) => runner.stop()));
+      await reader.stop();
     },
   };
 }

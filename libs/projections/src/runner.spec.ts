@@ -5,6 +5,7 @@ import { billingProjection } from './billing/billing.projection';
 import { liveSchema, type Projection } from './projection';
 import { rebuild, replayInto } from './rebuild';
 import { ProjectionRunner } from './runner';
+import { SharedReader } from './shared-reader';
 import { createProjectionSchema, withTransaction } from './store';
 import { appendContracts, storedEvents } from './testing/contracts';
 import { dumpSchema } from './testing/harness';
@@ -13,20 +14,24 @@ import { waitFor } from './testing/wait';
 describe('projection runner', () => {
   let db: TestDatabase;
   let eventStore: PostgresEventStore;
+  /** One reader for all runners, as in the projector: a failing one must not hold the others back. */
+  let reader: SharedReader;
   const runners: ProjectionRunner[] = [];
 
   beforeEach(async () => {
     db = await createTestDatabase();
     eventStore = await PostgresEventStore.create({ pool: db.pool, idlePollMs: 100 });
+    reader = new SharedReader(eventStore);
   });
   afterEach(async () => {
     await Promise.all(runners.splice(0).map((runner) => runner.stop()));
+    await reader.stop();
     await eventStore.close();
     await db.drop();
   });
 
   function startRunner(projection: Projection, batchSize = 7): ProjectionRunner {
-    const runner = new ProjectionRunner({ pool: db.pool, eventStore, projection, log: () => undefined, batchSize, standbyPollMs: 50, maxBackoffMs: 200 });
+    const runner = new ProjectionRunner({ pool: db.pool, eventStore, reader, projection, log: () => undefined, batchSize, standbyPollMs: 50, maxBackoffMs: 200 });
     runners.push(runner);
     runner.start();
     return runner;

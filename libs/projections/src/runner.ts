@@ -1,9 +1,10 @@
 import { Client, type Pool } from 'pg';
-import type { EventStore, Subscription } from '@app/event-store';
+import type { EventStore } from '@app/event-store';
 import { SystemClock, type Clock } from '@app/platform';
 import { errorMessage, Sleeper, type Log } from './log';
 import { liveSchema, type Projection } from './projection';
 import { rebuild } from './rebuild';
+import { SharedReader } from './shared-reader';
 import { CheckpointMoved, commitBatch, createProjectionSchema, readCheckpoint, withTransaction } from './store';
 
 export type RunnerRole = 'starting' | 'owner' | 'standby' | 'stopped';
@@ -29,6 +30,9 @@ export interface RunnerOptions {
   eventStore: EventStore;
   projection: Projection;
   log: Log;
+  /** Pages shared with the other runners of this process (default: one of its own). */
+  reader?: SharedReader;
+  /** Events per batch at the head (default 500); catch-up doubles it per full page, up to 8 ×. */
   batchSize?: number;
   /**
    * After committing a batch smaller than `batchSize`, wait this long before reading again
@@ -46,33 +50,38 @@ export interface RunnerOptions {
   clock?: Clock;
 }
 
+/** Catch-up grows batches up to this multiple of `batchSize`: fewer transactions and round trips. */
+const CATCH_UP_GROWTH = 8;
+
 /** Key space of the ownership leases: one session-level advisory lock per projection. */
 const LEASE_LOCK_CLASS = 0x5052_4f4a; // "PROJ"
 
 /**
  * Runs one projection: takes its lease (a session advisory lock on a dedicated connection, so it
  * is released the moment this process or its connection dies), creates or rebuilds its tables
- * if needed, then subscribes from the stored checkpoint and applies batches, each committed with
- * the checkpoint. A standby polls for the lease. Failures are retried with backoff and reported
- * in `status()`; they never reach other projections, which have their own runners.
+ * if needed, then reads on from the stored checkpoint (through the process's `SharedReader`) and
+ * applies batches, each committed with the checkpoint. A standby polls for the lease. Failures
+ * are retried with backoff from the stored checkpoint and reported in `status()`; they never
+ * reach other projections, which have their own runners and positions.
  */
 export class ProjectionRunner {
   private readonly schema: string;
   private readonly clock: Clock;
   private readonly sleeper = new Sleeper();
+  private readonly reader: SharedReader;
   private lease: Client | undefined;
   private leased = false;
   private role: RunnerRole = 'starting';
   private stopped = false;
   private loop: Promise<void> | undefined;
   private interrupt: (() => void) | undefined;
-  private expected = 0n;
   private failures = 0;
   private lastError: ProjectionStatus['lastError'] = null;
 
   constructor(private readonly options: RunnerOptions) {
     this.schema = liveSchema(options.projection.name);
     this.clock = options.clock ?? new SystemClock();
+    this.reader = options.reader ?? new SharedReader(options.eventStore);
   }
 
   get name(): string {
@@ -88,6 +97,7 @@ export class ProjectionRunner {
     this.interrupt?.();
     this.sleeper.close();
     await this.loop;
+    if (!this.options.reader) await this.reader.stop();
     this.role = 'stopped';
   }
 
@@ -131,33 +141,34 @@ export class ProjectionRunner {
     await this.releaseLease();
   }
 
-  /** Subscribes from the stored checkpoint; returns when stopped, the lease is lost, or the checkpoint moved. */
+  /** Applies batches from the stored checkpoint; returns when stopped or the lease is lost, throws on a failure. */
   private async ownUntilInterrupted(): Promise<void> {
-    const { pool, eventStore, projection } = this.options;
-    const checkpoint = await this.ensureTables();
-    this.expected = checkpoint;
-    const interrupted = new Promise<void>((resolve) => (this.interrupt = resolve));
-    if (this.stopped || !this.leased) return;
+    const { pool, projection } = this.options;
+    let position = await this.ensureTables();
+    let interrupted = false;
+    const interruption = new Promise<void>((resolve) => (this.interrupt = resolve)).then(() => void (interrupted = true));
     const batchSize = this.options.batchSize ?? 500;
-    const subscription: Subscription = eventStore.subscribe({
-      fromPosition: checkpoint,
-      batchSize,
-      handler: async (batch) => {
-        const position = await commitBatch(pool, projection, this.schema, batch, this.expected);
-        this.expected = position;
+    let limit = batchSize;
+    try {
+      while (!this.stopped && this.leased && !interrupted) {
+        const page = await this.reader.read(position, limit);
+        if (page.events.length === 0) {
+          await Promise.race([this.reader.waitBeyond(position), interruption]);
+          continue;
+        }
+        position = await commitBatch(pool, projection, this.schema, page.events, position);
         this.failures = 0;
         this.options.onCommitted?.(position);
-        if (batch.length < batchSize) await this.sleeper.sleep(this.options.coalesceMs ?? 50);
-      },
-      onError: (error) => {
-        this.failed(error);
-        // Resubscribe from the stored checkpoint rather than apply anything twice.
-        if (error instanceof CheckpointMoved) this.interrupt?.();
-      },
-    });
-    await interrupted;
-    this.interrupt = undefined;
-    await subscription.stop();
+        if (page.full) {
+          limit = Math.min(limit * 2, batchSize * CATCH_UP_GROWTH);
+        } else {
+          limit = batchSize;
+          await this.sleeper.sleep(this.options.coalesceMs ?? 50);
+        }
+      }
+    } finally {
+      this.interrupt = undefined;
+    }
   }
 
   /** Creates the live tables on first start, rebuilds them when this code's version differs. */

@@ -1,0 +1,136 @@
+import type { EventStore, RecordedEvent, Subscription } from '@app/event-store';
+
+export interface Page {
+  events: RecordedEvent[];
+  /** As many events as asked for (or a final page): read on at once; short means "at the head for now". */
+  full: boolean;
+}
+
+interface Stored {
+  from: bigint;
+  events: RecordedEvent[];
+}
+
+/** How many events of recent full pages stay in memory for runners a little behind (default). */
+const KEEP_EVENTS = 20_000;
+/** Page size of the subscription that only tells waiting runners that something new is there. */
+const WAKE_BATCH = 1_000;
+/** Longest wait at the head without news. */
+const IDLE_POLL_MS = 5_000;
+
+/**
+ * The event store read once per process for all its projection runners. Runners at the same
+ * position share one `readAll` in flight, and recent full pages are kept for runners a little
+ * behind: a full page is final (the PostgreSQL adapter returns only events below every open
+ * transaction, so nothing can appear inside a returned range later). A short page may grow, so it
+ * is shared only while its read is in flight. A runner further behind than the kept pages reads
+ * for itself through the same call, so a slow or failing projection never holds the others back.
+ * Waiting at the head is one store subscription for all runners (`waitBeyond`).
+ */
+export class SharedReader {
+  private readonly inFlight = new Map<bigint, { limit: number; read: Promise<RecordedEvent[]> }>();
+  /** Full pages, oldest first. */
+  private readonly kept: Stored[] = [];
+  private keptEvents = 0;
+  /** Highest position any read has returned. */
+  private seen = 0n;
+  private readonly waiters = new Set<{ after: bigint; resolve: () => void }>();
+  private wakeSubscription: Subscription | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly keepEvents = KEEP_EVENTS,
+  ) {}
+
+  /** The events after `from`, up to `limit`, as `readAll` would return them now. */
+  async read(from: bigint, limit: number): Promise<Page> {
+    const kept = this.fromKept(from, limit);
+    if (kept) return { events: kept, full: true };
+    let shared = this.inFlight.get(from);
+    if (!shared) {
+      const read = this.store.readAll({ fromPosition: from, limit });
+      shared = { limit, read };
+      this.inFlight.set(from, shared);
+      void read.then(
+        (events) => this.settled(from, shared!, events),
+        () => this.inFlight.delete(from),
+      );
+    }
+    const events = await shared.read;
+    // A page as long as either limit is final up to its end; only a short one is "the head".
+    const full = events.length >= Math.min(limit, shared.limit);
+    return { events: events.length > limit ? events.slice(0, limit) : events, full };
+  }
+
+  /** Resolves once an event after `position` has been seen (or the reader stops). */
+  waitBeyond(position: bigint): Promise<void> {
+    if (this.stopped || this.seen > position) return Promise.resolve();
+    this.wakeSubscription ??= this.store.subscribe({
+      fromPosition: position,
+      batchSize: WAKE_BATCH,
+      handler: async (events) => this.advance(events[events.length - 1]!.position),
+    });
+    return new Promise((resolve) => {
+      // Also a poll, like the store's subscriptions: covers events that became visible below where
+      // the wake subscription started (an old transaction ending), which it never reports.
+      const timer = setTimeout(done, IDLE_POLL_MS);
+      const waiter = { after: position, resolve: done };
+      const waiters = this.waiters;
+      function done() {
+        clearTimeout(timer);
+        waiters.delete(waiter);
+        resolve();
+      }
+      this.waiters.add(waiter);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const waiter of [...this.waiters]) waiter.resolve();
+    await this.wakeSubscription?.stop();
+  }
+
+  private settled(from: bigint, shared: { limit: number }, events: RecordedEvent[]): void {
+    if (this.inFlight.get(from) === shared) this.inFlight.delete(from);
+    if (events.length === 0) return;
+    this.advance(events[events.length - 1]!.position);
+    if (events.length < shared.limit) return;
+    this.kept.push({ from, events });
+    this.keptEvents += events.length;
+    while (this.keptEvents > this.keepEvents) this.keptEvents -= this.kept.shift()!.events.length;
+  }
+
+  /** Up to `limit` events after `from` from a kept page whose range covers `from`. */
+  private fromKept(from: bigint, limit: number): RecordedEvent[] | undefined {
+    for (let i = this.kept.length - 1; i >= 0; i--) {
+      const page = this.kept[i]!;
+      const events = page.events;
+      if (from < page.from || from >= events[events.length - 1]!.position) continue;
+      const start = firstAfter(events, from);
+      return events.slice(start, start + limit);
+    }
+    return undefined;
+  }
+
+  private advance(position: bigint): void {
+    if (position <= this.seen) return;
+    this.seen = position;
+    for (const waiter of this.waiters) {
+      if (waiter.after < position) waiter.resolve();
+    }
+  }
+}
+
+/** Index of the first event positioned after `position` (events in position order). */
+function firstAfter(events: readonly RecordedEvent[], position: bigint): number {
+  let low = 0;
+  let high = events.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (events[middle]!.position <= position) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
