@@ -72,6 +72,12 @@ describe('e2e: history, state as of a time or revision, printable document', () 
     expectProblem(await state({ asOf: '2026-12-01T07:59:59Z' }), 404, 'NOT_FOUND');
   });
 
+  it('a revision the contract has not reached is 404 with the latest revision, not the latest view', async () => {
+    const res = await state({ revision: 5 });
+    expectProblem(res, 404, 'NOT_FOUND');
+    expect(res.body.latestRevision).toBe(4);
+  });
+
   it.each([
     ['neither asOf nor revision', {}],
     ['both asOf and revision', { asOf: instants[0], revision: 0 }],

@@ -88,7 +88,9 @@ export class ContractQueriesController {
       if (!/^\d{1,9}$/.test(revision!)) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'revision', message: 'revision must be a non-negative integer' }]);
       options = { toRevision: Number(revision) };
     }
-    await this.streams.loadExisting(id);
+    const { revision: latestRevision } = await this.streams.loadExisting(id);
+    // A revision the contract has not reached yet is not "the latest view": the auditor asked for something that does not exist.
+    if (options.toRevision !== undefined && options.toRevision > latestRevision) throw new ProblemException('NOT_FOUND', { latestRevision });
     const then = await this.streams.load(id, options);
     if (!then.state) throw new ProblemException('NOT_FOUND');
     return contractView(then.state, then.revision);
