@@ -118,6 +118,18 @@ describe('e2e: races and retries', () => {
       expect(await openedFor(person)).toHaveLength(1);
     });
 
+    it('same key and body with another If-Match is another request: 409 IDEMPOTENCY_KEY_REUSED, and the first answer still replays', async () => {
+      const { token, contract } = await openOnline(t, people.next().nationalCode);
+      const change = (ifMatch: string) =>
+        t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).set('Idempotency-Key', 'wage-if-match').set('If-Match', ifMatch).send({ requestedMonthlyPremium: 44_000_000 });
+      const first = await change('"0"');
+      expect(first.status).toBe(200);
+      expectProblem(await change('"1"'), 409, 'IDEMPOTENCY_KEY_REUSED');
+      const replay = await change('"0"');
+      expect(replay.status).toBe(200);
+      expect(replay.body).toEqual(first.body);
+    });
+
     it('concurrent retries of one key: one contract, every answer the same 201 or a 409 to retry later', async () => {
       const person = people.next().nationalCode;
       const { token, body } = await openBody(t, person);

@@ -76,7 +76,7 @@ export class CommandResponder {
       throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1–200 visible ASCII characters' }]);
     }
     const scope = options.scope ?? `${actor.role}:${actor.sub}`;
-    const hash = requestHash(request.method, request.url, request.body ?? null);
+    const hash = requestHash(request.method, request.url, request.body ?? null, header(request, 'if-match'));
     const claim = await this.idempotency.claim(scope, key, hash);
     if (claim.kind === 'reused') throw new ProblemException('IDEMPOTENCY_KEY_REUSED');
     if (claim.kind === 'in_progress') throw new ProblemException('CONCURRENCY_CONFLICT');

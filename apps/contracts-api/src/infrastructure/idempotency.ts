@@ -23,9 +23,14 @@ export interface IdempotencyStore {
 
 export const IDEMPOTENCY = Symbol('IDEMPOTENCY');
 
-/** Stable hash of a request: method, path and canonical JSON body (key order does not matter). */
-export function requestHash(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body)}`).digest('hex');
+/**
+ * Stable hash of a request: method, path, canonical JSON body (key order does not matter) and the
+ * If-Match precondition when there is one: the same key with another precondition is another
+ * request, not a retry. Without If-Match the hash is what it was before it counted.
+ */
+export function requestHash(method: string, path: string, body: unknown, ifMatch?: string): string {
+  const precondition = ifMatch === undefined ? '' : `\nIf-Match: ${ifMatch.trim()}`;
+  return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body)}${precondition}`).digest('hex');
 }
 
 export function canonicalJson(value: unknown): string {
