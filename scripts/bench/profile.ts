@@ -3,6 +3,7 @@
  *   node --cpu-prof dist/scripts/bench/profile.js catchup [events] [each]   projections from 0 in this
  *     process (`each`: first every projection alone;
  *     a projection's name: that one only)
+ *     (CATCHUP_PROFILE=<file.cpuprofile>: a CPU profile of the catch-up alone)
  *   node dist/scripts/bench/profile.js http [connections] [seconds]  the HTTP mix against the built
  *     service; with PROFILE_DIR set the service runs under --cpu-prof and writes its profile there;
  *     PRELOAD=<file.js> is required into the service first (count-queries.js counts its statements)
@@ -10,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PoolClient } from 'pg';
@@ -22,6 +24,23 @@ import { fillStore, measureCatchUp } from './read-side';
 import { startBenchPostgres, startService } from './server';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/** With a file name: a CPU profile of `work` alone (not of filling the store) written there. */
+async function cpuProfiled<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (!file) return work();
+  const session = new Session();
+  session.connect();
+  const post = (method: string) => new Promise<unknown>((done, fail) => session.post(method, (error, result) => (error ? fail(error) : done(result))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    await writeFile(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
 
 async function main([mode = 'catchup', first, second]: string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-profile-'));
@@ -66,9 +85,12 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
           handles: projection.handles.bind(projection),
           apply: (tx: PoolClient, batch: readonly RecordedEvent[]) => timed(`apply ${projection.name}`, () => projection.apply(tx, batch)),
         }));
-        const catchUp = await measureCatchUp(pool, store, events, projections);
+        const cpuBefore = process.cpuUsage();
+        const catchUp = await cpuProfiled(process.env.CATCHUP_PROFILE, () => measureCatchUp(pool, store, events, projections));
+        const cpu = process.cpuUsage(cpuBefore);
         say([...spent].map(([what, ms]) => `${what}: ${ms.toFixed(0)} ms`).join(', '));
-        say(`events read from the store: ${parsed} (${(parsed / events).toFixed(1)} × the store)`);
+        // CPU time scatters less than wall time on a busy machine (PostgreSQL's share is not in it).
+        say(`events read from the store: ${parsed} (${(parsed / events).toFixed(1)} × the store); this process's CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
         say(`catch-up${only.length > 0 ? ` of ${second}` : ''}: ${events} events in ${catchUp.seconds.toFixed(2)} s, ${catchUp.eventsPerSec.toFixed(0)} events/s`);
       } finally {
         await store.close();

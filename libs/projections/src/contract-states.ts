@@ -84,7 +84,8 @@ export async function foldContracts(tx: PoolClient, events: readonly RecordedEve
 
   await tx.query(
     `INSERT INTO contracts (contract_id, national_code, branch_id, revision, position, state)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::jsonb[])
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::bigint[],
+                          ARRAY(SELECT value FROM jsonb_array_elements($6::jsonb) WITH ORDINALITY ORDER BY ordinality))
      ON CONFLICT (contract_id) DO UPDATE
        SET revision = EXCLUDED.revision, position = EXCLUDED.position, state = EXCLUDED.state`,
     [
@@ -93,7 +94,8 @@ export async function foldContracts(tx: PoolClient, events: readonly RecordedEve
       changed.map((c) => c.state.branchId),
       changed.map((c) => c.revision),
       changed.map((c) => c.position.toString()),
-      json,
+      // One JSON array rather than a jsonb[] literal: pg escapes every quote of every state in one.
+      `[${json.join(',')}]`,
     ],
   );
   return changed;

@@ -10,11 +10,23 @@ export const GENESIS_HASH = '0'.repeat(64);
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, item]) => item !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  // Built by appending rather than with entries/map/join: it runs over every event's document.
+  if (Array.isArray(value)) {
+    let json = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      json += `${i > 0 ? ',' : ''}${item === undefined ? 'null' : canonicalJson(item)}`;
+    }
+    return `${json}]`;
+  }
+  const record = value as Record<string, unknown>;
+  // Default sort order is by UTF-16 code units, as `<` compares strings.
+  let json = '';
+  for (const key of Object.keys(record).sort()) {
+    const item = record[key];
+    if (item !== undefined) json += `,${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return `{${json.slice(1)}}`;
 }
 
 /** What the hash covers: the whole event as stored, metadata included (position as a decimal string). */
