@@ -38,7 +38,12 @@ const MAX_APPEND_ATTEMPTS = 10;
 /** Below this position, every event that will ever exist is already visible (see schema.ts). */
 const VISIBLE_BELOW = `(SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::bigint + xid_offset) << 16 FROM event_position_base)`;
 
-const COLUMNS = 'position, stream_id, revision, event_id, type, version, data, metadata, recorded_at';
+/**
+ * In `EventRow`'s order, read as arrays (`rowMode: 'array'`): no per-row object of named fields.
+ * `recorded_at` comes as epoch milliseconds: pg's timestamptz parser (a regex per row) was the
+ * costliest part of turning a row into an event after JSON.parse.
+ */
+const COLUMNS = `position, stream_id, revision, event_id, type, version, data, metadata, (extract(epoch FROM recorded_at) * 1000)::float8`;
 
 /**
  * One statement, one round trip: find the stream's head, check the expectation, insert the batch.
@@ -69,17 +74,8 @@ const APPEND = `
   FROM base, jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(doc, index)
   RETURNING position, revision`;
 
-interface EventRow {
-  position: bigint | string;
-  stream_id: string;
-  revision: number;
-  event_id: string;
-  type: string;
-  version: number;
-  data: Record<string, unknown>;
-  metadata: RecordedEvent['metadata'];
-  recorded_at: Date;
-}
+/** A row of `COLUMNS`: position (int8, as text), stream id, revision, event id, type, version, data, metadata, recorded at (ms). */
+type EventRow = [string, string, number, string, string, number, Record<string, unknown>, RecordedEvent['metadata'], number];
 
 /**
  * Runs the append statement on `db`. Returns the inserted (position, revision) rows; [] when the
@@ -162,6 +158,7 @@ export class PostgresEventStore implements EventStore {
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const { rows } = await this.pool.query<EventRow>({
       name: 'event_store_read_stream',
+      rowMode: 'array',
       text: `SELECT ${COLUMNS} FROM events
              WHERE stream_id = $1 AND revision >= $2
                AND ($3::int IS NULL OR revision <= $3) AND ($4::timestamptz IS NULL OR occurred_at <= $4)
@@ -174,6 +171,7 @@ export class PostgresEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const { rows } = await this.pool.query<EventRow>({
       name: 'event_store_read_all',
+      rowMode: 'array',
       text: `SELECT ${COLUMNS} FROM events
              WHERE position > $1 AND position < ${VISIBLE_BELOW}
              ORDER BY position LIMIT $2`,
@@ -272,18 +270,8 @@ export class PostgresEventStore implements EventStore {
     this.reconnectTimer = setTimeout(() => void this.listen(), 1_000);
   }
 
-  private toRecorded(row: EventRow): RecordedEvent {
-    return this.upcasters.upcast({
-      id: row.event_id,
-      streamId: row.stream_id,
-      revision: row.revision,
-      position: BigInt(row.position),
-      type: row.type,
-      version: row.version,
-      data: row.data,
-      metadata: row.metadata,
-      recordedAt: row.recorded_at,
-    });
+  private toRecorded([position, streamId, revision, id, type, version, data, metadata, recordedAtMs]: EventRow): RecordedEvent {
+    return this.upcasters.upcast({ id, streamId, revision, position: BigInt(position), type, version, data, metadata, recordedAt: new Date(recordedAtMs) });
   }
 }
 
