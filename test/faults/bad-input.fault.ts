@@ -11,6 +11,8 @@ import { sleep } from './support/service';
 const RUNS = Number(process.env.FAULTS_FUZZ_RUNS ?? 600);
 const BODY_LIMIT = 64 * 1024;
 const ANSWER_BOUND_MS = 10_000;
+/** The service's REQUEST_TIMEOUT_MS here: longer than a dribbled upload (about 3 s), shorter than a wait on a stall. */
+const REQUEST_TIMEOUT_MS = 6_000;
 
 /** Every route the service mounts (ids filled in per request). */
 const ROUTES: ReadonlyArray<readonly [string, string]> = [
@@ -61,7 +63,7 @@ describe('bad input at volume', () => {
   let contractIds: string[];
 
   beforeAll(async () => {
-    rig = await startRig('fuzz', 300);
+    rig = await startRig('fuzz', 300, { REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) });
     // A few real contracts, so ids in paths also hit existing streams.
     const load = new LoadGenerator({ baseUrl: rig.service.baseUrl, people: rig.people.slice(0, 6), concurrency: 3, refuseEvery: 2 });
     load.start();
@@ -117,26 +119,32 @@ describe('bad input at volume', () => {
     expect(await eventCount()).toBe(before);
   });
 
-  it('slow and stalled bodies neither get a 5xx nor hold up other clients', async () => {
+  it('slow bodies are served, stalled ones answered 408 problem+json: no 5xx, no write, others served meanwhile', async () => {
     const before = await eventCount();
     const token = tokenFor({ sub: 'fuzz-bank', role: 'bank', bankId: 'mellat' });
     const body = JSON.stringify({ contractId: contractIds[0], periods: 1, amount: 1, bankReference: 'SLOW-1', paidAt: '2026-12-01T07:00:00Z' });
     const head = `POST /v1/payments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
     const port = rig.service.port;
-    // 10 clients dribble the body a few bytes every 100 ms (about 3 s); 10 others send half and stall.
+    // 10 clients dribble the body a few bytes every 100 ms (about 3 s); 10 others send half and stall
+    // until the service closes the connection (at the latest 4 timeouts later, or the test fails).
     const dribbling = Array.from({ length: 10 }, () => rawExchange(port, head, body, { chunk: Math.ceil(body.length / 30), everyMs: 100 }));
-    const stalled = Array.from({ length: 10 }, () => rawExchange(port, head, body.slice(0, body.length / 2), { chunk: 8, everyMs: 50, holdMs: 4_000 }));
+    const stalled = Array.from({ length: 10 }, () =>
+      rawExchange(port, head, body.slice(0, body.length / 2), { chunk: 8, everyMs: 50, holdMs: 4 * REQUEST_TIMEOUT_MS }),
+    );
     const meanwhile: number[] = [];
     for (let i = 0; i < 10; i++) {
       meanwhile.push((await call(rig.service.baseUrl, 'GET', '/v1/terms', { token: tokenFor({ sub: 'fuzz-reader', role: 'applicant', nationalCode: rig.people[101]! }) })).ms);
       await sleep(200);
     }
     const slow = await Promise.all(dribbling);
-    await Promise.all(stalled);
-    await recordFigures('slow-bodies', { dribbled: slow.map((s) => s.status), othersMaxMs: Math.round(Math.max(...meanwhile)) });
+    const cut = await Promise.all(stalled);
+    await recordFigures('slow-bodies', { dribbled: slow.map((s) => s.status), stalled: cut.map((s) => s.status), othersMaxMs: Math.round(Math.max(...meanwhile)) });
     // The dribbled payment is complete but wrong (amount 1): a 4xx like any other, after the slow upload.
     for (const answer of slow) expect(answer.status).toBeGreaterThanOrEqual(400);
     for (const answer of slow) expect(answer.status).toBeLessThan(500);
+    for (const answer of slow) expect(answer.status).not.toBe(408);
+    // The stalled ones get the request timeout's answer, not the client's own hang-up.
+    for (const answer of cut) expect(answer).toEqual({ status: 408, problem: true });
     expect(Math.max(...meanwhile)).toBeLessThan(2_000);
     expect(await eventCount()).toBe(before);
   });
@@ -261,21 +269,29 @@ function oversized(port: number, method: string, path: string, token: string, si
   });
 }
 
-/** Writes the request over a socket a chunk at a time; resolves with the status line's code (0 when none came). */
-function rawExchange(port: number, head: string, body: string, pace: { chunk: number; everyMs: number; holdMs?: number }): Promise<{ status: number }> {
+/** Writes the request over a socket a chunk at a time; resolves with the status line's code (0 when none came) and whether it is a problem. */
+function rawExchange(
+  port: number,
+  head: string,
+  body: string,
+  pace: { chunk: number; everyMs: number; holdMs?: number },
+): Promise<{ status: number; problem: boolean }> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let received = '';
+    let hold: NodeJS.Timeout | undefined;
     socket.on('data', (chunk) => (received += chunk.toString('utf8')));
-    const done = () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0) });
-    socket.on('close', done);
+    socket.on('close', () => {
+      clearTimeout(hold);
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0), problem: /^content-type: application\/problem\+json/im.test(received) });
+    });
     socket.on('error', () => undefined);
     socket.write(head);
     let at = 0;
     const timer = setInterval(() => {
       if (at >= body.length) {
         clearInterval(timer);
-        if (pace.holdMs) setTimeout(() => socket.destroy(), pace.holdMs);
+        if (pace.holdMs) hold = setTimeout(() => socket.destroy(), pace.holdMs);
         return;
       }
       socket.write(body.slice(at, at + pace.chunk));

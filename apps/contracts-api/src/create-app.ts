@@ -11,7 +11,17 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Builds the HTTP app (not yet listening) over a runtime; main.ts and the e2e tests share it. */
 export async function createApp(runtime: Runtime, env: NodeJS.ProcessEnv = process.env): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ ...FASTIFY_OPTIONS, bodyLimit: BODY_LIMIT_BYTES });
+  const timeoutMs = runtime.config.requestTimeoutMs;
+  const adapter = new FastifyAdapter({
+    ...FASTIFY_OPTIONS,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // A whole request (headers and body) must arrive within this, or it is answered 408 and the
+    // connection closed (fastify's default, 0, would hold a stalled upload for ever). Node takes
+    // the smaller of this and its headers timeout (60 s) as the limit for the whole request, so
+    // both are set; and it checks every 30 s by default, every second here to keep the deadline.
+    requestTimeout: timeoutMs,
+    http: { headersTimeout: timeoutMs, connectionsCheckingInterval: Math.min(timeoutMs, 1_000) },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRuntime(runtime, env), adapter, {
     bodyParser: false,
     bufferLogs: true,

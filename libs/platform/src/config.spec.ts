@@ -10,6 +10,11 @@ describe('loadConfig', () => {
     expect(config.clock).toEqual({ mode: 'system' });
     expect(config.registryFile.endsWith('registry.json')).toBe(true);
     expect(config.projector).toBe(true);
+    expect(config.requestTimeoutMs).toBe(30_000);
+  });
+
+  it('reads the request timeout in milliseconds', () => {
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '5000' }).requestTimeoutMs).toBe(5_000);
   });
 
   it('reads a manual clock with its start instant', () => {
@@ -25,6 +30,8 @@ describe('loadConfig', () => {
     [{ CLOCK_MODE: 'manual', CLOCK_START: 'tomorrow' }, /CLOCK_START/],
     [{ CLOCK_START: '2026-12-01T00:00:00Z' }, /CLOCK_MODE=manual/],
     [{ PROJECTOR: 'sometimes' }, /PROJECTOR/],
+    [{ REQUEST_TIMEOUT_MS: '0' }, /REQUEST_TIMEOUT_MS/],
+    [{ REQUEST_TIMEOUT_MS: '30s' }, /REQUEST_TIMEOUT_MS/],
   ])('refuses %j with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -16,6 +16,8 @@ export interface AppConfig {
   logLevel: string;
   /** Run projections and deadlines inside this process (default); `PROJECTOR=off` leaves them to apps/projector. */
   projector: boolean;
+  /** How long a client may take to send a whole request (headers and body) before a 408. */
+  requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -53,6 +55,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const projector = env.PROJECTOR ?? 'inline';
   if (projector !== 'inline' && projector !== 'off') throw new ConfigError(`PROJECTOR must be "inline" or "off", got "${projector}"`);
 
+  const requestTimeoutMs = Number(env.REQUEST_TIMEOUT_MS ?? 30_000);
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1) {
+    throw new ConfigError(`REQUEST_TIMEOUT_MS must be a positive number of milliseconds, got "${env.REQUEST_TIMEOUT_MS}"`);
+  }
+
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -66,5 +73,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     clock,
     logLevel: env.LOG_LEVEL ?? 'info',
     projector: projector === 'inline',
+    requestTimeoutMs,
   };
 }

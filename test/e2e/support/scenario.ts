@@ -58,7 +58,7 @@ export class People {
 }
 
 /** Asserts an RFC 9457 answer: status, code, both details, and the problem media type. */
-export function expectProblem(res: Response, status: number, code: string): Record<string, unknown> {
+export function expectProblem(res: Pick<Response, 'status' | 'headers' | 'body'>, status: number, code: string): Record<string, unknown> {
   if (res.status !== status || res.body?.code !== code) {
     throw new Error(`expected ${status} ${code}, got ${res.status} ${JSON.stringify(res.body)}`);
   }

@@ -1,8 +1,11 @@
 import { HttpException } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyReply, FastifyServerOptions } from 'fastify';
+import type { ConnectionError, FastifyError, FastifyReply, FastifyServerOptions } from 'fastify';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ApiErrorCode } from './error-catalog';
 import { requestId } from './logging';
-import { PROBLEM_CONTENT_TYPE } from './problem';
+import { PROBLEM_CONTENT_TYPE, problemFor } from './problem';
 import { problemOf, ProblemFilter } from './problem.filter';
 import { createValidationPipe } from './validation';
 
@@ -18,6 +21,11 @@ export function configureHttp(app: NestFastifyApplication): void {
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  // An answer before the body is in (415, 413): close the connection after it, so the rest of the
+  // body is not waited for and the request timeout cannot add a second answer to the same request.
+  fastify.addHook('onSend', async (request, reply) => {
+    if (!request.raw.complete) reply.header('Connection', 'close');
+  });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
 }
@@ -31,9 +39,49 @@ function frameworkError(error: FastifyError, _request: unknown, reply: FastifyRe
   void reply.status(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(problem);
 }
 
-/** Options for `new FastifyAdapter(...)` (spread, then set `bodyLimit` as the app needs). */
+/** Node's HTTP server's own refusals, by the code of the error it reports. */
+const CLIENT_ERRORS: Record<string, ApiErrorCode> = {
+  ERR_HTTP_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+  HPE_HEADER_OVERFLOW: 'HEADERS_TOO_LARGE',
+};
+
+/**
+ * Node's HTTP server gives up on a connection before fastify routes anything, or while a handler
+ * still waits for the body: the request was not received in full within the request timeout
+ * (408), its headers are too large (431), or the bytes are not HTTP (400). The answer is a problem
+ * like every other, unless a response has already begun on this socket (an early 404 whose body
+ * then stalled): a second one would corrupt it, so the connection just closes.
+ */
+function clientError(error: ConnectionError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const problem = problemFor(CLIENT_ERRORS[error.code] ?? 'BAD_REQUEST');
+    const body = JSON.stringify(problem);
+    socket.write(
+      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${isHead(error, inFlight) ? '' : body}`,
+    );
+  }
+  // The unread rest of the body goes with the connection: the handler waiting for it never runs.
+  socket.destroy(error);
+}
+
+/**
+ * An answer to HEAD has no body: a client would read one as a malformed next response. The method
+ * is the in-flight request's, or else the start of the bytes the parser choked on.
+ */
+function isHead(error: ConnectionError, inFlight: ServerResponse | undefined): boolean {
+  if (inFlight) return inFlight.req.method === 'HEAD';
+  // Typed as JSON by fastify; a Buffer at run time.
+  const raw: unknown = error.rawPacket;
+  return Buffer.isBuffer(raw) && raw.subarray(0, 5).toString('latin1') === 'HEAD ';
+}
+
+/** Options for `new FastifyAdapter(...)` (spread, then set `bodyLimit` and the timeout as the app needs). */
 export const FASTIFY_OPTIONS = {
   genReqId: requestId,
   requestIdHeader: false,
   frameworkErrors: frameworkError,
+  clientErrorHandler: clientError,
 } satisfies FastifyServerOptions;

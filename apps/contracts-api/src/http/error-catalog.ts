@@ -22,6 +22,8 @@ export type ApiErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'URI_TOO_LONG'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'REQUEST_TIMEOUT'
+  | 'HEADERS_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 
@@ -249,6 +251,18 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
     title: 'Unsupported media type',
     detail: 'Send the request body as application/json.',
     detailFa: 'بدنه درخواست را با نوع application/json ارسال کنید.',
+  },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    title: 'Request timeout',
+    detail: 'The request was not received in full in time; nothing was done. Send it again.',
+    detailFa: 'درخواست به‌موقع به‌طور کامل دریافت نشد و هیچ عملیاتی انجام نشد؛ دوباره ارسال کنید.',
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    title: 'Request headers too large',
+    detail: 'The request headers are larger than allowed.',
+    detailFa: 'حجم سرآیندهای درخواست بیش از حد مجاز است.',
   },
   NOT_ACCEPTABLE: {
     status: 406,

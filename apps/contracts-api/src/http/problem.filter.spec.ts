@@ -198,6 +198,11 @@ describe('problem+json filter and validation pipe', () => {
     expect(problemOf(uniqueViolation)).toMatchObject({ status: 500, code: 'INTERNAL' });
   });
 
+  it("a body the client stopped sending (fastify's 400 on the aborted stream) is the client's, not a server fault", () => {
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+    expect(problemOf(aborted)).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+  });
+
   it('an unexpected error → 500 INTERNAL that leaks nothing', async () => {
     const res = await app.inject({ method: 'GET', url: '/boom' });
     expectProblem(res, 500, 'INTERNAL');

@@ -59,7 +59,9 @@ export function problemOf(exception: unknown): Problem {
     return problemFor('CONCURRENCY_CONFLICT');
   }
   if (exception instanceof HttpException) return httpProblem(exception);
-  if (isServerFault(exception) && exception.statusCode === 503) return problemFor('SERVICE_UNAVAILABLE');
+  if (hasStatus(exception) && exception.statusCode === 503) return problemFor('SERVICE_UNAVAILABLE');
+  // Fastify marks a body the client stopped sending (it went away, or the request timeout cut it) 400.
+  if (hasStatus(exception) && exception.statusCode < 500) return problemFor(STATUS_CODES[exception.statusCode] ?? 'BAD_REQUEST');
   if (isDatabaseUnavailable(exception)) return problemFor('SERVICE_UNAVAILABLE');
   return problemFor('INTERNAL');
 }
@@ -112,9 +114,12 @@ function fastifyCode(cause: unknown): string | undefined {
   return undefined;
 }
 
-/** Nest leaves a 5xx transport error (e.g. a handler timeout) unwrapped. */
-function isServerFault(error: unknown): error is Error & { statusCode: number } {
-  return error instanceof Error && 'statusCode' in error && typeof error.statusCode === 'number';
+/**
+ * A transport error Nest left unwrapped: a handler timeout (503), a body that stopped arriving
+ * (400). Not `instanceof Error`: Node's own errors may come from another realm (jest's sandbox).
+ */
+function hasStatus(error: unknown): error is { statusCode: number } {
+  return typeof error === 'object' && error !== null && 'statusCode' in error && typeof error.statusCode === 'number';
 }
 
 function messagesOf(exception: HttpException): string[] {
