@@ -52,10 +52,11 @@ const COLUMNS = `position, stream_id, revision, event_id, type, version, data, m
  * the stream has moved on. Only then does the adapter look closer (slow path).
  *
  * Must run as its own transaction (autocommit): the xid is taken here, after the head was read,
- * which is what keeps positions in each stream's revision order.
+ * which is what keeps positions in each stream's revision order. `head` is MATERIALIZED: inlined,
+ * the planner looked the head up once for the expectation and again for the revisions.
  */
 const APPEND = `
-  WITH head AS (
+  WITH head AS MATERIALIZED (
     SELECT (SELECT revision FROM events WHERE stream_id = $1 ORDER BY revision DESC LIMIT 1) AS revision
   ), base AS (
     SELECT COALESCE(head.revision, -1) AS revision,
