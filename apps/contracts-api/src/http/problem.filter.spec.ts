@@ -124,6 +124,12 @@ describe('problem+json filter and validation pipe', () => {
     },
   );
 
+  it('a deeply nested body (small, valid JSON) → 400 VALIDATION_FAILED, not a stack overflow', async () => {
+    const depth = 5_000;
+    expectProblem(await post('['.repeat(depth) + ']'.repeat(depth)), 400, 'VALIDATION_FAILED');
+    expectProblem(await post(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`), 400, 'VALIDATION_FAILED');
+  });
+
   it('a body over the limit → 413 PAYLOAD_TOO_LARGE', async () => {
     expectProblem(await post(JSON.stringify({ ...VALID, title: 'x'.repeat(1_100_000) })), 413, 'PAYLOAD_TOO_LARGE');
   });

@@ -1,4 +1,4 @@
-import { applyDecorators, ValidationPipe } from '@nestjs/common';
+import { applyDecorators, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { registerDecorator, type ValidationError, type ValidationOptions } from 'class-validator';
 import { isValidNationalCode, normaliseMobile, toAsciiDigits } from '@app/contracts-domain';
@@ -10,7 +10,7 @@ import { ProblemException, type FieldError } from './problem';
  * normalisations below applied. Every failure is a 400 VALIDATION_FAILED listing each field.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new DepthLimitedValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -18,6 +18,34 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => new ProblemException('VALIDATION_FAILED', {}, fieldErrors(errors)),
   });
+}
+
+/** Far deeper than any DTO (a document in a list in a command is 3 levels). */
+const MAX_BODY_DEPTH = 32;
+
+/**
+ * class-transformer recurses once per level: a body of ~1 300 nested arrays (2.6 KB, well under
+ * the body limit) overflowed the stack, a 500. Such a body is refused before it is transformed.
+ */
+class DepthLimitedValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && deeperThan(value, MAX_BODY_DEPTH)) {
+      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: '', message: `the body is nested deeper than ${MAX_BODY_DEPTH} levels` }]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+/** Without recursion, so the check itself cannot overflow. */
+function deeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** Flattens nested errors to one entry per failed rule, with a dotted path to the field. */
