@@ -117,4 +117,16 @@ export class ConcurrencyError extends Error {
   }
 }
 
+/**
+ * The store cannot serve the call now (no leader during an election, a lost connection, a call past
+ * its deadline): nothing is wrong with the call itself, so it may be retried. Adapters throw it for
+ * their client's transient failures, with the client's error as `cause`; the API answers it 503.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`Event store unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 export const EVENT_STORE = Symbol('EVENT_STORE');

@@ -3,7 +3,7 @@ import { Body, Controller, Get, Module, Param, Post } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { DomainError } from '@app/contracts-domain';
-import { ConcurrencyError } from '@app/event-store';
+import { ConcurrencyError, StoreUnavailableError } from '@app/event-store';
 import { ERROR_CATALOG } from './error-catalog';
 import { DatabaseError } from 'pg';
 import { problemFor, ProblemException } from './problem';
@@ -202,6 +202,13 @@ describe('problem+json filter and validation pipe', () => {
     }
     const uniqueViolation = Object.assign(new DatabaseError('duplicate key', 0, 'error'), { code: '23505' });
     expect(problemOf(uniqueViolation)).toMatchObject({ status: 500, code: 'INTERNAL' });
+  });
+
+  it('an event store that cannot serve now (e.g. a KurrentDB leader election) → 503 SERVICE_UNAVAILABLE, also when wrapped', () => {
+    const election = new StoreUnavailableError(new Error('Leader info available'));
+    for (const error of [election, new Error('open failed', { cause: election })]) {
+      expect(problemOf(error)).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    }
   });
 
   it("a body the client stopped sending (fastify's 400 on the aborted stream) is the client's, not a server fault", () => {

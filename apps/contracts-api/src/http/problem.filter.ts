@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { DatabaseError } from 'pg';
 import { RevisionMismatch } from '@app/contracts-app';
 import { DomainError } from '@app/contracts-domain';
-import { ConcurrencyError } from '@app/event-store';
+import { ConcurrencyError, StoreUnavailableError } from '@app/event-store';
 import type { ApiErrorCode } from './error-catalog';
 import { PROBLEM_CONTENT_TYPE, ProblemException, problemFor, type FieldError, type Problem } from './problem';
 
@@ -62,7 +62,7 @@ export function problemOf(exception: unknown): Problem {
   if (hasStatus(exception) && exception.statusCode === 503) return problemFor('SERVICE_UNAVAILABLE');
   // Fastify marks a body the client stopped sending (it went away, or the request timeout cut it) 400.
   if (hasStatus(exception) && exception.statusCode < 500) return problemFor(STATUS_CODES[exception.statusCode] ?? 'BAD_REQUEST');
-  if (isDatabaseUnavailable(exception)) return problemFor('SERVICE_UNAVAILABLE');
+  if (isUnavailable(exception)) return problemFor('SERVICE_UNAVAILABLE');
   return problemFor('INTERNAL');
 }
 
@@ -73,18 +73,22 @@ const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '
 const CONNECTION_LOST = /^Connection terminated|not queryable/;
 
 /**
- * The database cannot be reached (restarting, down, out of connections): a 503 the client may
- * retry, not a 500. A retry is safe even when the connection died around a commit: event ids
- * derive from the command id, so a command that did commit appends nothing the second time.
+ * The event store or the database cannot be reached (a KurrentDB leader election, PostgreSQL
+ * restarting, down, out of connections): a 503 the client may retry, not a 500. A retry is safe
+ * even when the connection died around a commit: event ids derive from the command id, so a
+ * command that did commit appends nothing the second time. An adapter says so with
+ * `StoreUnavailableError`; pg's errors are recognised here, as they also come from queries outside
+ * the event store (idempotency records, read models).
  */
-function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+function isUnavailable(error: unknown, depth = 0): boolean {
   if (!(error instanceof Error) || depth > 3) return false;
+  if (error instanceof StoreUnavailableError) return true;
   const code = (error as { code?: unknown }).code;
   if (error instanceof DatabaseError) return typeof code === 'string' && UNAVAILABLE_SQLSTATE.test(code);
   if (typeof code === 'string' && UNAVAILABLE_SOCKET.has(code)) return true;
   if (CONNECTION_LOST.test(error.message)) return true;
-  if (error instanceof AggregateError && error.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
-  return isDatabaseUnavailable(error.cause, depth + 1);
+  if (error instanceof AggregateError && error.errors.some((inner) => isUnavailable(inner, depth + 1))) return true;
+  return isUnavailable(error.cause, depth + 1);
 }
 
 function domainProblem(error: DomainError): Problem {

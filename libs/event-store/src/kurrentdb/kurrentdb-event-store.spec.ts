@@ -1,9 +1,16 @@
 import { PassThrough } from 'node:stream';
 import {
+  AccessDeniedError,
   BACKWARDS,
+  CancelledError,
+  DeadlineExceededError,
   END,
+  NotLeaderError,
   START,
   StreamNotFoundError,
+  TimeoutError,
+  UnavailableError,
+  UnknownError,
   WrongExpectedVersionError,
   type AllStreamResolvedEvent,
   type AllStreamSubscription,
@@ -14,7 +21,7 @@ import {
   type ReadStreamOptions as ClientReadStreamOptions,
   type SubscribeToAllOptions,
 } from '@kurrent/kurrentdb-client';
-import { ConcurrencyError, type NewEvent, type RecordedEvent } from '../port';
+import { ConcurrencyError, StoreUnavailableError, type NewEvent, type RecordedEvent } from '../port';
 import { Upcasters } from '../upcasters';
 import { KurrentDbEventStore, type KurrentDbClient } from './kurrentdb-event-store';
 
@@ -214,9 +221,55 @@ describe('KurrentDbEventStore (fake client)', () => {
 
     it('passes other client errors through unchanged', async () => {
       const { client, store } = setUp();
-      const unavailable = new Error('14 UNAVAILABLE');
-      client.appendToStream.mockRejectedValueOnce(unavailable);
-      await expect(store.append('contract-1', [newEvent('a')], 'any')).rejects.toBe(unavailable);
+      for (const error of [new AccessDeniedError(undefined, 'access denied'), new UnknownError(undefined, 'unknown'), new Error('boom')]) {
+        client.appendToStream.mockRejectedValueOnce(error);
+        await expect(store.append('contract-1', [newEvent('a')], 'any')).rejects.toBe(error);
+      }
+    });
+  });
+
+  describe('a store that cannot serve now', () => {
+    const notLeader = () => new NotLeaderError({ code: 5, details: 'Leader info available', metadata: { 'leader-endpoint-host': 'node2', 'leader-endpoint-port': '2113' } } as never);
+    /** What the client throws during a leader election, a lost connection, a deadline, or when discovery finds no node. */
+    const transientErrors = () => [
+      notLeader(),
+      new UnavailableError(undefined, '14 UNAVAILABLE: No connection established'),
+      new DeadlineExceededError(undefined, '4 DEADLINE_EXCEEDED'),
+      new TimeoutError(undefined, '10 ABORTED: operation timed out'),
+      new CancelledError(undefined, '1 CANCELLED'),
+      new Error('Failed to discover after 10 attempts.'),
+    ];
+    const failing = (error: Error) =>
+      (async function* (): AsyncIterableIterator<never> {
+        throw error;
+      })();
+
+    it('append: a failed append or its read first is a StoreUnavailableError carrying the client error', async () => {
+      const { client, store } = setUp();
+      for (const error of transientErrors()) {
+        client.appendToStream.mockRejectedValueOnce(error);
+        const thrown = await store.append('contract-1', [newEvent('a')], 'any').catch((e: unknown) => e);
+        expect(thrown).toBeInstanceOf(StoreUnavailableError);
+        expect((thrown as Error).cause).toBe(error);
+
+        client.readStream.mockReturnValueOnce(failing(error));
+        await expect(store.append('contract-1', [newEvent('a')], 'any')).rejects.toBeInstanceOf(StoreUnavailableError);
+      }
+    });
+
+    it('readStream, readAll and headPosition: the same', async () => {
+      const { client, store } = setUp();
+      for (const error of transientErrors()) {
+        client.readStream.mockReturnValueOnce(failing(error));
+        await expect(store.readStream('contract-1')).rejects.toBeInstanceOf(StoreUnavailableError);
+        client.readAll.mockReturnValueOnce(failing(error));
+        await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailableError);
+        client.readAll.mockReturnValueOnce(failing(error));
+        await expect(store.headPosition()).rejects.toBeInstanceOf(StoreUnavailableError);
+      }
+      const denied = new AccessDeniedError(undefined, 'access denied');
+      client.readAll.mockReturnValueOnce(failing(denied));
+      await expect(store.readAll()).rejects.toBe(denied);
     });
   });
 

@@ -1,9 +1,14 @@
 import {
   BACKWARDS,
+  CancelledError,
+  DeadlineExceededError,
   END,
   KurrentDBClient,
+  NotLeaderError,
   START,
   StreamNotFoundError,
+  TimeoutError,
+  UnavailableError,
   WrongExpectedVersionError,
   jsonEvent,
   streamNameFilter,
@@ -16,6 +21,7 @@ import {
 import { assertAppendable, meetsExpectation, retriedAppend, type StoredId } from '../append-rules';
 import {
   ConcurrencyError,
+  StoreUnavailableError,
   type AppendResult,
   type EventMetadata,
   type EventStore,
@@ -111,7 +117,7 @@ export class KurrentDbEventStore implements EventStore {
     try {
       result = await this.client.appendToStream(this.serverName(streamId), events.map(toEventData), { streamState: streamState(expected) });
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      if (!(error instanceof WrongExpectedVersionError)) throw transient(error);
       // Another writer got in after our read: the same append (a concurrent retry), or a conflict.
       const after = await this.stored(streamId, events);
       const raced = retriedAppend(streamId, events, expected, after.stored, after.actual);
@@ -144,7 +150,7 @@ export class KurrentDbEventStore implements EventStore {
       }
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
-      throw error;
+      throw transient(error);
     }
     return events;
   }
@@ -160,18 +166,26 @@ export class KurrentDbEventStore implements EventStore {
       ...(limit === undefined ? {} : { maxCount: limit + extra }),
     });
     const events: RecordedEvent[] = [];
-    for await (const resolved of read) {
-      const event = this.toRecorded(resolved);
-      if (event && event.position > after) events.push(event);
+    try {
+      for await (const resolved of read) {
+        const event = this.toRecorded(resolved);
+        if (event && event.position > after) events.push(event);
+      }
+    } catch (error) {
+      throw transient(error);
     }
     return limit === undefined ? events : events.slice(0, limit);
   }
 
   async headPosition(): Promise<bigint> {
     const read = this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1, filter: this.filter });
-    for await (const resolved of read) {
-      const event = this.toRecorded(resolved);
-      if (event) return event.position;
+    try {
+      for await (const resolved of read) {
+        const event = this.toRecorded(resolved);
+        if (event) return event.position;
+      }
+    } catch (error) {
+      throw transient(error);
     }
     return 0n;
   }
@@ -228,6 +242,21 @@ export class KurrentDbEventStore implements EventStore {
       recordedAt: event.created,
     });
   }
+}
+
+/**
+ * The client's errors for "no node can serve this now": a leader election (`NotLeaderError`; the
+ * client reconnects to the new leader for the next call), a lost or refused connection
+ * (`UnavailableError`), a call past its deadline or timed out on the server, a call the server
+ * cancelled, and discovery that found no usable node (a plain Error). A retry is safe even for an
+ * append that did commit: `append` reads the stream first and answers a repeat from what is stored.
+ */
+const TRANSIENT = [NotLeaderError, UnavailableError, DeadlineExceededError, TimeoutError, CancelledError];
+const NO_NODE = /^Failed to discover after \d+ attempts/;
+
+function transient(error: unknown): unknown {
+  const unavailable = TRANSIENT.some((type) => error instanceof type) || (error instanceof Error && NO_NODE.test(error.message));
+  return unavailable ? new StoreUnavailableError(error) : error;
 }
 
 /** What servers before 22.6 sent as the position of an event read from a stream: none. */
