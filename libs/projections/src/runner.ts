@@ -102,12 +102,12 @@ export class ProjectionRunner {
   }
 
   async status(): Promise<ProjectionStatus> {
-    const { pool, eventStore, projection } = this.options;
-    const [checkpoint, head] = await Promise.all([readCheckpoint(pool, this.schema), eventStore.headPosition()]);
+    const { pool, projection } = this.options;
+    const [checkpoint, head] = await Promise.all([readCheckpoint(pool, this.schema), this.reader.head()]);
     const position = checkpoint?.position ?? 0n;
     let lagSeconds = 0;
     if (position < head) {
-      const [oldest] = await eventStore.readAll({ fromPosition: position, limit: 1 });
+      const oldest = await this.reader.first(position);
       if (oldest) lagSeconds = Math.max(0, (this.clock.now().getTime() - oldest.recordedAt.getTime()) / 1000);
     }
     return {

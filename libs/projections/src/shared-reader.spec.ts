@@ -15,35 +15,48 @@ describe('shared reader', () => {
   let store: InMemoryEventStore;
   let reads: ReadAllOptions[];
   let reader: SharedReader;
+  let positions: () => Promise<bigint[]>;
 
   beforeEach(async () => {
     store = new InMemoryEventStore();
     reads = [];
     const readAll = store.readAll.bind(store);
+    positions = async () => (await readAll()).map((event) => event.position);
     store.readAll = (options = {}) => {
       reads.push(options);
       return readAll(options);
     };
     await store.append('a', events('1', 10), 'no_stream');
-    reader = new SharedReader(store, 6);
+    reader = new SharedReader(store);
   });
   afterEach(() => reader.stop());
 
-  const positions = async () => (await store.readAll()).map((event) => event.position);
-
   it('reads once for runners asking for the same page at the same time, whatever their limits', async () => {
     const [first, second, smaller] = await Promise.all([reader.read(0n, 4), reader.read(0n, 4), reader.read(0n, 2)]);
-    expect(reads).toEqual([{ fromPosition: 0n, limit: 4 }]);
     const all = await positions();
+    // The one read, and the next page read ahead once (not once per runner).
+    expect(reads).toEqual([
+      { fromPosition: 0n, limit: 4 },
+      { fromPosition: all[3], limit: 4 },
+    ]);
     expect(first.events.map((e) => e.position)).toEqual(all.slice(0, 4));
     expect(second.events).toBe(first.events);
     expect(smaller).toEqual({ events: first.events.slice(0, 2), full: true });
+  });
+
+  it('reads the page after a full one ahead, and serves it from there', async () => {
+    const all = await positions();
+    await reader.read(0n, 4);
+    const next = await reader.read(all[3]!, 4);
+    expect(next.events.map((e) => e.position)).toEqual(all.slice(4, 8));
+    expect(reads.map((read) => read.fromPosition)).toEqual([0n, all[3], all[7]]);
   });
 
   it('keeps recent full pages for runners behind, from any position inside them', async () => {
     const all = await positions();
     await reader.read(0n, 3);
     await reader.read(all[2]!, 3);
+    await reader.read(all[5]!, 3); // the page read ahead
     reads.length = 0;
 
     expect((await reader.read(0n, 3)).events.map((e) => e.position)).toEqual(all.slice(0, 3));
@@ -54,12 +67,14 @@ describe('shared reader', () => {
 
   it('forgets the oldest pages beyond what it keeps, and then reads again', async () => {
     const all = await positions();
-    await reader.read(0n, 3);
-    await reader.read(all[2]!, 3);
-    await reader.read(all[5]!, 3); // 9 events kept > 6: the first page goes
+    const small = new SharedReader(store, 6);
+    await small.read(0n, 3);
+    await small.read(all[2]!, 3);
+    await small.read(all[5]!, 3); // 9 events kept > 6: the first page goes
     reads.length = 0;
-    expect((await reader.read(0n, 3)).events.map((e) => e.position)).toEqual(all.slice(0, 3));
-    expect(reads).toEqual([{ fromPosition: 0n, limit: 3 }]);
+    expect((await small.read(0n, 3)).events.map((e) => e.position)).toEqual(all.slice(0, 3));
+    expect(reads[0]).toEqual({ fromPosition: 0n, limit: 3 });
+    await small.stop();
   });
 
   it('never keeps a short page: the next read sees what was appended since', async () => {
@@ -69,6 +84,23 @@ describe('shared reader', () => {
     await store.append('b', events('2', 2), 'no_stream');
     expect((await reader.read(0n, 50)).events).toHaveLength(12);
     expect(reads).toHaveLength(2);
+  });
+
+  it('shares a head query and the lag read between runners asking at the same time', async () => {
+    const all = await positions();
+    const headPosition = jest.spyOn(store, 'headPosition');
+    expect(await Promise.all([reader.head(), reader.head()])).toEqual([all[9], all[9]]);
+    expect(headPosition).toHaveBeenCalledTimes(1);
+    const [page, first] = await Promise.all([reader.read(all[4]!, 3), reader.first(all[4]!)]);
+    expect(first).toBe(page.events[0]);
+    expect(reads.map((read) => read.fromPosition)).toEqual([all[4], all[7]]);
+  });
+
+  it('never hands a runner the one-event read of a lag poll as its batch', async () => {
+    const all = await positions();
+    const [first, page] = await Promise.all([reader.first(0n), reader.read(0n, 3)]);
+    expect(first!.position).toBe(all[0]);
+    expect(page.events.map((e) => e.position)).toEqual(all.slice(0, 3));
   });
 
   it('wakes a runner waiting at the head once something is appended after its position', async () => {

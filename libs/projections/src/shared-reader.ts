@@ -23,8 +23,9 @@ const IDLE_POLL_MS = 5_000;
  * position share one `readAll` in flight, and recent full pages are kept for runners a little
  * behind: a full page is final (the PostgreSQL adapter returns only events below every open
  * transaction, so nothing can appear inside a returned range later). A short page may grow, so it
- * is shared only while its read is in flight. A runner further behind than the kept pages reads
- * for itself through the same call, so a slow or failing projection never holds the others back.
+ * is shared only while its read is in flight. The page after a full one is read ahead while the
+ * runners apply. A runner further behind than the kept pages reads for itself through the same
+ * call, so a slow or failing projection never holds the others back.
  * Waiting at the head is one store subscription for all runners (`waitBeyond`).
  */
 export class SharedReader {
@@ -36,6 +37,7 @@ export class SharedReader {
   private seen = 0n;
   private readonly waiters = new Set<{ after: bigint; resolve: () => void }>();
   private wakeSubscription: Subscription | undefined;
+  private headInFlight: Promise<bigint> | undefined;
   private stopped = false;
 
   constructor(
@@ -45,22 +47,51 @@ export class SharedReader {
 
   /** The events after `from`, up to `limit`, as `readAll` would return them now. */
   async read(from: bigint, limit: number): Promise<Page> {
+    const page = await this.lookUp(from, limit);
+    // Read the next page while the caller applies this one: catch-up reads and applies at once.
+    if (page.full && page.events.length > 0 && !this.stopped) {
+      const last = page.events[page.events.length - 1]!.position;
+      if (!this.fromKept(last, 1) && !this.inFlight.has(last)) this.start(last, limit).catch(() => undefined);
+    }
+    return page;
+  }
+
+  /** The store's head; runners asking at the same time (a status poll of all of them) share one query. */
+  head(): Promise<bigint> {
+    this.headInFlight ??= this.store.headPosition().finally(() => (this.headInFlight = undefined));
+    return this.headInFlight;
+  }
+
+  /**
+   * The first event after `position` (for lag), from a kept page or a read in flight; a read of its
+   * own is not shared, so a runner never joins it and gets a one-event batch.
+   */
+  async first(position: bigint): Promise<RecordedEvent | undefined> {
+    const kept = this.fromKept(position, 1);
+    if (kept) return kept[0];
+    const shared = this.inFlight.get(position);
+    return (await (shared?.read ?? this.store.readAll({ fromPosition: position, limit: 1 })))[0];
+  }
+
+  private async lookUp(from: bigint, limit: number): Promise<Page> {
     const kept = this.fromKept(from, limit);
     if (kept) return { events: kept, full: true };
-    let shared = this.inFlight.get(from);
-    if (!shared) {
-      const read = this.store.readAll({ fromPosition: from, limit });
-      shared = { limit, read };
-      this.inFlight.set(from, shared);
-      void read.then(
-        (events) => this.settled(from, shared!, events),
-        () => this.inFlight.delete(from),
-      );
-    }
+    const shared = this.inFlight.get(from) ?? { limit, read: this.start(from, limit) };
     const events = await shared.read;
     // A page as long as either limit is final up to its end; only a short one is "the head".
     const full = events.length >= Math.min(limit, shared.limit);
     return { events: events.length > limit ? events.slice(0, limit) : events, full };
+  }
+
+  private start(from: bigint, limit: number): Promise<RecordedEvent[]> {
+    const read = this.store.readAll({ fromPosition: from, limit });
+    const shared = { limit, read };
+    this.inFlight.set(from, shared);
+    void read.then(
+      (events) => this.settled(from, shared, events),
+      () => this.inFlight.get(from) === shared && this.inFlight.delete(from),
+    );
+    return read;
   }
 
   /** Resolves once an event after `position` has been seen (or the reader stops). */
