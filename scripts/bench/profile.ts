@@ -3,7 +3,9 @@
  *   node --cpu-prof dist/scripts/bench/profile.js catchup [events] [each]   projections from 0 in this
  *     process (`each`: first every projection alone;
  *     a projection's name: that one only)
- *     (CATCHUP_PROFILE=<file.cpuprofile>: a CPU profile of the catch-up alone)
+ *     (CPU_PROFILE=<file.cpuprofile>: a CPU profile of the catch-up or rebuilds alone)
+ *   node dist/scripts/bench/profile.js rebuild [events] [projection]   `rebuild` of each projection
+ *     (or the one named) over a store of that many events, one after another
  *   node dist/scripts/bench/profile.js http [connections] [seconds]  the HTTP mix against the built
  *     service; with PROFILE_DIR set the service runs under --cpu-prof and writes its profile there;
  *     PRELOAD=<file.js> is required into the service first (count-queries.js counts its statements)
@@ -17,7 +19,7 @@ import { join, resolve } from 'node:path';
 import type { PoolClient } from 'pg';
 import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
 import { createPool } from '@app/platform';
-import { PROJECTIONS, liveSchema } from '@app/projections';
+import { PROJECTIONS, liveSchema, rebuild } from '@app/projections';
 import { runMix } from './http';
 import { benchPeople } from './people';
 import { fillStore, measureCatchUp } from './read-side';
@@ -25,7 +27,7 @@ import { startBenchPostgres, startService } from './server';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-/** With a file name: a CPU profile of `work` alone (not of filling the store) written there. */
+/** With a file name: a CPU profile of `work` alone (not of filling the store) written there (the last one wins). */
 async function cpuProfiled<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
   if (!file) return work();
   const session = new Session();
@@ -86,12 +88,30 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
           apply: (tx: PoolClient, batch: readonly RecordedEvent[]) => timed(`apply ${projection.name}`, () => projection.apply(tx, batch)),
         }));
         const cpuBefore = process.cpuUsage();
-        const catchUp = await cpuProfiled(process.env.CATCHUP_PROFILE, () => measureCatchUp(pool, store, events, projections));
+        const catchUp = await cpuProfiled(process.env.CPU_PROFILE, () => measureCatchUp(pool, store, events, projections));
         const cpu = process.cpuUsage(cpuBefore);
         say([...spent].map(([what, ms]) => `${what}: ${ms.toFixed(0)} ms`).join(', '));
         // CPU time scatters less than wall time on a busy machine (PostgreSQL's share is not in it).
         say(`events read from the store: ${parsed} (${(parsed / events).toFixed(1)} × the store); this process's CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
         say(`catch-up${only.length > 0 ? ` of ${second}` : ''}: ${events} events in ${catchUp.seconds.toFixed(2)} s, ${catchUp.eventsPerSec.toFixed(0)} events/s`);
+      } finally {
+        await store.close();
+        await pool.end();
+      }
+    } else if (mode === 'rebuild') {
+      // The rebuild path: replay every event into fresh tables and swap them in, one projection at a time.
+      const pool = createPool(urlOf('subject'), { max: 12, applicationName: 'bench-profile' });
+      const store = await PostgresEventStore.create({ pool });
+      try {
+        const events = await fillStore(store, Number(first ?? 20_000), contractDate);
+        for (const projection of PROJECTIONS.filter((p) => second === undefined || p.name === second)) {
+          const cpuBefore = process.cpuUsage();
+          const started = performance.now();
+          const rebuilt = await cpuProfiled(process.env.CPU_PROFILE, () => rebuild({ pool, eventStore: store, projection, batchSize: 1_000 }));
+          const seconds = (performance.now() - started) / 1000;
+          const cpu = process.cpuUsage(cpuBefore);
+          say(`rebuild of ${projection.name}: ${rebuilt.events} of ${events} events in ${seconds.toFixed(2)} s, ${(rebuilt.events / seconds).toFixed(0)} events/s; this process's CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
+        }
       } finally {
         await store.close();
         await pool.end();

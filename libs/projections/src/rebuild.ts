@@ -1,6 +1,7 @@
 import { Client, type Pool, type PoolClient } from 'pg';
 import type { EventStore } from '@app/event-store';
 import { liveSchema, type Projection } from './projection';
+import { nextLimit, SharedReader } from './shared-reader';
 import { applyBatch, commitBatch, createProjectionSchema, readCheckpoint, useSchema, withTransaction } from './store';
 
 export interface RebuildProgress {
@@ -80,20 +81,29 @@ export async function replayInto(options: RebuildOptions & { schema: string }): 
   const start = (await readCheckpoint(pool, schema))?.position ?? 0n;
   let position = start;
   let events = 0;
-  while (position < total) {
-    const batch = (await eventStore.readAll({ fromPosition: position, limit: batchSize })).filter((event) => event.position <= total);
-    if (batch.length === 0) break;
-    position = await commitBatch(pool, projection, schema, batch, position);
-    events += batch.length;
-    const seconds = Math.max((elapsedMs() - startedAt) / 1000, 1e-3);
-    const positionsPerSecond = Number(position - start) / seconds;
-    options.onProgress?.({
-      position,
-      total,
-      events,
-      eventsPerSecond: events / seconds,
-      etaSeconds: positionsPerSecond > 0 ? Number(total - position) / positionsPerSecond : null,
-    });
+  // Reads the next page while this one is applied, and grows batches as the runner's catch-up does.
+  const reader = new SharedReader(eventStore);
+  let limit = batchSize;
+  try {
+    while (position < total) {
+      const page = await reader.read(position, limit);
+      const batch = page.events.filter((event) => event.position <= total);
+      if (batch.length === 0) break;
+      position = await commitBatch(pool, projection, schema, batch, position);
+      limit = nextLimit(page, limit, batchSize);
+      events += batch.length;
+      const seconds = Math.max((elapsedMs() - startedAt) / 1000, 1e-3);
+      const positionsPerSecond = Number(position - start) / seconds;
+      options.onProgress?.({
+        position,
+        total,
+        events,
+        eventsPerSecond: events / seconds,
+        etaSeconds: positionsPerSecond > 0 ? Number(total - position) / positionsPerSecond : null,
+      });
+    }
+  } finally {
+    await reader.stop();
   }
   return { position, events };
 }

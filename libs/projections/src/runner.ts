@@ -4,7 +4,7 @@ import { SystemClock, type Clock } from '@app/platform';
 import { errorMessage, Sleeper, type Log } from './log';
 import { liveSchema, type Projection } from './projection';
 import { rebuild } from './rebuild';
-import { SharedReader } from './shared-reader';
+import { nextLimit, SharedReader } from './shared-reader';
 import { CheckpointMoved, commitBatch, createProjectionSchema, readCheckpoint, withTransaction } from './store';
 
 export type RunnerRole = 'starting' | 'owner' | 'standby' | 'stopped';
@@ -32,7 +32,7 @@ export interface RunnerOptions {
   log: Log;
   /** Pages shared with the other runners of this process (default: one of its own). */
   reader?: SharedReader;
-  /** Events per batch at the head (default 500); catch-up doubles it per full page, up to 8 ×. */
+  /** Events per batch at the head (default 500); catch-up grows it (`nextLimit`). */
   batchSize?: number;
   /**
    * After committing a batch smaller than `batchSize`, wait this long before reading again
@@ -49,9 +49,6 @@ export interface RunnerOptions {
   /** Operational time for lag and error stamps (not the business clock). */
   clock?: Clock;
 }
-
-/** Catch-up grows batches up to this multiple of `batchSize`: fewer transactions and round trips. */
-const CATCH_UP_GROWTH = 8;
 
 /** Key space of the ownership leases: one session-level advisory lock per projection. */
 const LEASE_LOCK_CLASS = 0x5052_4f4a; // "PROJ"
@@ -159,12 +156,8 @@ export class ProjectionRunner {
         position = await commitBatch(pool, projection, this.schema, page.events, position);
         this.failures = 0;
         this.options.onCommitted?.(position);
-        if (page.full) {
-          limit = Math.min(limit * 2, batchSize * CATCH_UP_GROWTH);
-        } else {
-          limit = batchSize;
-          await this.sleeper.sleep(this.options.coalesceMs ?? 50);
-        }
+        limit = nextLimit(page, limit, batchSize);
+        if (!page.full) await this.sleeper.sleep(this.options.coalesceMs ?? 50);
       }
     } finally {
       this.interrupt = undefined;

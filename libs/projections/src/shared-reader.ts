@@ -6,6 +6,14 @@ export interface Page {
   full: boolean;
 }
 
+/** Catch-up grows batches up to this multiple of the batch size: fewer transactions and round trips. */
+const CATCH_UP_GROWTH = 8;
+
+/** How many events to ask for after `page`: twice as many after a full one (catch-up), else `batchSize`. */
+export function nextLimit(page: Page, limit: number, batchSize: number): number {
+  return page.full ? Math.min(limit * 2, batchSize * CATCH_UP_GROWTH) : batchSize;
+}
+
 interface Stored {
   from: bigint;
   events: RecordedEvent[];
