@@ -22,6 +22,8 @@ export interface RebuildOptions {
   onProgress?: (progress: RebuildProgress) => void;
   /** Wall-clock milliseconds, for the rate (defaults to the process's monotonic clock). */
   elapsedMs?: () => number;
+  /** Aborted: stop before the next batch, throwing its reason. */
+  signal?: AbortSignal;
 }
 
 /** Per-projection key space for the rebuild lock (the runner's lease uses another). */
@@ -37,6 +39,11 @@ const REBUILD_LOCK_CLASS = 0x5245_4255; // "REBU"
 export async function rebuild(options: RebuildOptions): Promise<{ position: bigint; events: number }> {
   const { pool, projection } = options;
   const lock = new Client(pool.options);
+  // Losing the lock's connection (PostgreSQL restarted, the backend killed) releases the lock, so
+  // another rebuild may start: stop this one at its next batch. Without a listener, the idle
+  // client's 'error' event would crash the process.
+  const lockLost = new AbortController();
+  lock.on('error', (error) => lockLost.abort(new Error(`projection ${projection.name}: rebuild lock lost: ${error.message}`)));
   await lock.connect();
   try {
     const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [
@@ -48,8 +55,9 @@ export async function rebuild(options: RebuildOptions): Promise<{ position: bigi
     const next = `${schema}_next`;
     await pool.query(`DROP SCHEMA IF EXISTS ${next} CASCADE`);
     await withTransaction(pool, (tx) => createProjectionSchema(tx, projection, next));
-    const replayed = await replayInto({ ...options, schema: next });
+    const replayed = await replayInto({ ...options, schema: next, signal: lockLost.signal });
     const position = await withTransaction(pool, async (tx) => {
+      lockLost.signal.throwIfAborted();
       const live = await readCheckpoint(tx, schema);
       let at = replayed.position;
       if (live) {
@@ -86,6 +94,7 @@ export async function replayInto(options: RebuildOptions & { schema: string }): 
   let limit = batchSize;
   try {
     while (position < total) {
+      options.signal?.throwIfAborted();
       const page = await reader.read(position, limit);
       const batch = page.events.filter((event) => event.position <= total);
       if (batch.length === 0) break;

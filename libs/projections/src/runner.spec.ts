@@ -111,6 +111,35 @@ describe('projection runner', () => {
     expect(rows.map((r) => r.nspname)).toEqual(['projection_billing', 'projection_billing_clean']);
   });
 
+  it('fails a rebuild whose lock connection is lost, instead of crashing the process or swapping', async () => {
+    await appendContracts(eventStore, 3);
+    const lockGone = async () => {
+      const { rows } = await db.pool.query(
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [0x5245_4255],
+      );
+      return rows.length === 0;
+    };
+    let first = true;
+    const stalled: Projection = {
+      ...billingProjection,
+      name: 'stalled',
+      async apply(tx, events) {
+        if (first) {
+          first = false;
+          // Kill the lock's backend while this batch is in flight; go on once its client has heard.
+          await db.pool.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1::oid`, [0x5245_4255]);
+          await waitFor(lockGone, 'the rebuild lock to go');
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        await billingProjection.apply(tx, events);
+      },
+    };
+    await expect(rebuild({ pool: db.pool, eventStore, projection: stalled, batchSize: 1 })).rejects.toThrow('projection stalled: rebuild lock lost');
+    const { rows } = await db.pool.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'projection_stalled%'`);
+    expect(rows.map((r) => r.nspname)).toEqual(['projection_stalled_next']); // left to resume, never swapped in
+  });
+
   it('rebuilds on start when the code has a new version of the projection', async () => {
     await appendContracts(eventStore, 4);
     const v1 = startRunner(billingProjection);
