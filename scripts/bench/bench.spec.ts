@@ -67,6 +67,11 @@ describe('bench report', () => {
     lag: { p50Ms: 20, p99Ms: 300 },
     replay: { events: 100_000, eventsPerSec: 160_000 },
     long: { loadMs: 3.456, asOfMs: 2 },
+    rebuilds: [
+      { projection: 'billing', events: 100_000, eventsPerSec: 61_000.4 },
+      { projection: 'audit_chain', events: 100_000, eventsPerSec: 48_000.6 },
+    ],
+    flatness: { smallEvents: 25_000, largeEvents: 401_440, smallMsPerPage: 2, largeNearEndMsPerPage: 2.2, largeSameStartMsPerPage: 2.5 },
   };
 
   it('sums the run up in the JSON line the issue names, at 16 connections', () => {
@@ -80,7 +85,22 @@ describe('bench report', () => {
       lagP99Ms: 300,
       load360Ms: 3.46,
       replayEventsPerSec: 160_000,
+      replayIntoReadModelEventsPerSec: 48_001,
+      readAllFlatnessRatio: 1.25,
     });
+  });
+
+  it('judges the read model replay by the slowest rebuild and flatness by the worse of the two large-store readings', () => {
+    expect(renderMarkdown(results).split('\n')).toEqual(
+      expect.arrayContaining([
+        '| replay into a read model: `rebuild` of billing from 100,000 events into fresh tables | 61,000 events/s |',
+        '| replay into a read model ≥ 50,000 events/s (slowest rebuild) | 48,001 | **missed** |',
+        '| the same in the corpus grown to 401,440 events: near the end / from where its head was before it grew | 2.20 / 2.50 ms per page |',
+        '| reading from a position flat, 25,000 vs 401,440 events (within 20 %) | 1.25 × | **missed** |',
+      ]),
+    );
+    const flat = renderMarkdown({ ...results, flatness: { ...results.flatness, largeNearEndMsPerPage: 2.3, largeSameStartMsPerPage: 1.9 } });
+    expect(flat).toContain('| reading from a position flat, 25,000 vs 401,440 events (within 20 %) | 1.15 × | met |');
   });
 
   it('reports ratios to the floor and the peer, each target as met or missed, and a busy machine', () => {

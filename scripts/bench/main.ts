@@ -12,11 +12,12 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { PostgresEventStore } from '@app/event-store';
 import { createPool } from '@app/platform';
+import { PROJECTIONS, billingProjection } from '@app/projections';
 import { measureAppends, type AppendSubject } from './appends';
 import { contractHistory } from './history';
 import { runMix } from './http';
 import { benchPeople } from './people';
-import { fillStore, measureCatchUp, measureLongContract, measureReplay, sampleLag } from './read-side';
+import { fillStore, measureCatchUp, measureLongContract, measureReadFlatness, measureRebuilds, measureReplay, sampleLag } from './read-side';
 import { renderMarkdown, spliceGenerated, summaryLine, type BenchResults } from './report';
 import { startBenchPostgres, startService } from './server';
 import { percentile, type RunResult } from './stats';
@@ -36,7 +37,7 @@ async function main(argv: string[]): Promise<void> {
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryGiB: totalmem() / 2 ** 30, loadAverage: [loadavg()[0]!, loadavg()[1]!] as [number, number] };
   const dir = await mkdtemp(join(tmpdir(), 'bench-'));
   const pgDir = await mkdtemp(join(tmpdir(), 'bench-pg-'));
-  const { server, urlOf } = await startBenchPostgres(pgDir, ['contracts', 'bench_floor', 'bench_peer', 'bench_ours', 'bench_corpus']);
+  const { server, urlOf } = await startBenchPostgres(pgDir, ['contracts', 'bench_floor', 'bench_peer', 'bench_ours', 'bench_corpus', 'bench_flat']);
   say(`PostgreSQL (fsync on) in ${pgDir}`);
   try {
     const contractDate = started.toISOString().slice(0, 10);
@@ -77,8 +78,10 @@ async function main(argv: string[]): Promise<void> {
       }
     }
 
-    // 5-6. The read side over a store of 100,000 events.
+    // 5-7. The read side over a store of 100,000 events; then reading from a position in a small
+    // store and in this one grown (read only: the small store has no subscription to close).
     const pool = createPool(urlOf('bench_corpus'), { max: 12, applicationName: 'bench-read-side' });
+    const smallPool = createPool(urlOf('bench_flat'), { max: 4, applicationName: 'bench-flatness' });
     const store = await PostgresEventStore.create({ pool });
     let readSide;
     try {
@@ -88,10 +91,16 @@ async function main(argv: string[]): Promise<void> {
       say(`catch-up: ${catchUp.eventsPerSec.toFixed(0)} events/s`);
       const replay = await measureReplay(store);
       const long = await measureLongContract(store, contractDate, quick ? 20 : 100);
-      readSide = { catchUp: { events, eventsPerSec: catchUp.eventsPerSec }, replay, long };
+      // --quick rebuilds one projection to stay under 3 minutes.
+      const rebuilds = await measureRebuilds(pool, store, quick ? [billingProjection] : PROJECTIONS);
+      say(`replay: ${replay.eventsPerSec.toFixed(0)} events/s into memory; rebuilds: ${rebuilds.map((r) => `${r.projection} ${r.eventsPerSec.toFixed(0)}`).join(', ')} events/s`);
+      const small = { pool: smallPool, store: await PostgresEventStore.create({ pool: smallPool }) };
+      const flatness = await measureReadFlatness(small, { pool, store }, contractDate, quick ? 7 : 21);
+      say(`flatness: ${flatness.smallMsPerPage.toFixed(2)} → ${flatness.largeNearEndMsPerPage.toFixed(2)} / ${flatness.largeSameStartMsPerPage.toFixed(2)} ms per page`);
+      readSide = { catchUp: { events, eventsPerSec: catchUp.eventsPerSec }, replay, long, rebuilds, flatness };
     } finally {
       await store.close();
-      await pool.end();
+      await Promise.all([pool.end(), smallPool.end()]);
     }
 
     const results: BenchResults = {

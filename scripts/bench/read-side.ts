@@ -4,10 +4,10 @@ import { contractView, evolve, type ContractState } from '@app/contracts-domain'
 import { ContractStreams, toDomainEvent } from '@app/contracts-app';
 import { PostgresEventStore } from '@app/event-store';
 import { SystemClock, createPool } from '@app/platform';
-import { PROJECTIONS, ProjectionRunner, startProjector, type Projection } from '@app/projections';
+import { PROJECTIONS, ProjectionRunner, rebuild, startProjector, type Projection } from '@app/projections';
 import { contractHistory } from './history';
 import { benchPeople } from './people';
-import { percentile } from './stats';
+import { FLATNESS, percentile, type ReadFlatness, type RebuildResult } from './stats';
 
 const EVENTS_PER_CONTRACT = 20;
 
@@ -51,20 +51,112 @@ export async function measureCatchUp(
   return { seconds, eventsPerSec: events / seconds };
 }
 
-/** Every event in global order, folded into each contract's state in memory. */
+/** Page size for replays: at 5,000 a page outlived the young generation and GC took a third of the CPU. */
+const REPLAY_PAGE = 1_000;
+
+/**
+ * Every event in global order, folded into each contract's state in memory. The next page is
+ * requested before this one is folded, so PostgreSQL renders it on the other core meanwhile.
+ */
 export async function measureReplay(store: PostgresEventStore): Promise<{ events: number; eventsPerSec: number }> {
   const started = performance.now();
   const states = new Map<string, ContractState | undefined>();
-  let position = 0n;
   let events = 0;
+  let next = store.readAll({ fromPosition: 0n, limit: REPLAY_PAGE });
   for (;;) {
-    const page = await store.readAll({ fromPosition: position, limit: 5_000 });
+    const page = await next;
     if (page.length === 0) break;
+    next = store.readAll({ fromPosition: page[page.length - 1]!.position, limit: REPLAY_PAGE });
     for (const event of page) states.set(event.streamId, evolve(states.get(event.streamId), toDomainEvent(event)));
-    position = page[page.length - 1]!.position;
     events += page.length;
   }
   return { events, eventsPerSec: events / ((performance.now() - started) / 1000) };
+}
+
+/** Each projection's `rebuild` over the whole store, one after another. */
+export async function measureRebuilds(pool: Pool, store: PostgresEventStore, projections: readonly Projection[]): Promise<RebuildResult[]> {
+  const results: RebuildResult[] = [];
+  for (const projection of projections) {
+    const started = performance.now();
+    const { events } = await rebuild({ pool, eventStore: store, projection });
+    results.push({ projection: projection.name, events, eventsPerSec: events / ((performance.now() - started) / 1000) });
+  }
+  return results;
+}
+
+interface Store {
+  pool: Pool;
+  store: PostgresEventStore;
+}
+
+/**
+ * Does reading from a position cost the same in a small and a large store? `readAll` pages by
+ * position (keyset), so it should. Fills `small` (empty) with `smallEvents` of contracts, grows
+ * `large` (the filled corpus) to `largeEvents`, then times reading pages after a position in
+ * both, turn about, so that the machine's load hits both alike.
+ */
+export async function measureReadFlatness(small: Store, large: Store, contractDate: string, repeats: number): Promise<ReadFlatness> {
+  const { smallEvents, largeEvents, pages, pageSize } = FLATNESS;
+  await fillStore(small.store, smallEvents, contractDate);
+  // The bench locating where to read from; the reads themselves page by position.
+  const nearEnd = async ({ pool }: Store) => {
+    const { rows } = await pool.query<{ position: string }>('SELECT position FROM events ORDER BY position DESC OFFSET $1 LIMIT 1', [pages * pageSize]);
+    return BigInt(rows[0]!.position);
+  };
+  const sameStart = await nearEnd(large);
+  await growByCopies(large.pool, largeEvents);
+  const msPerPage = async ({ store }: Store, from: bigint) => {
+    const started = performance.now();
+    let position = from;
+    for (let page = 0; page < pages; page++) {
+      const events = await store.readAll({ fromPosition: position, limit: pageSize });
+      if (events.length < pageSize) throw new Error(`expected ${pageSize} events after ${position}, read ${events.length}`);
+      position = events[events.length - 1]!.position;
+    }
+    return (performance.now() - started) / pages;
+  };
+  const [smallStart, largeStart] = [await nearEnd(small), await nearEnd(large)];
+  const samples = { small: [] as number[], nearEnd: [] as number[], sameStart: [] as number[] };
+  for (let i = 0; i < repeats; i++) {
+    samples.small.push(await msPerPage(small, smallStart));
+    samples.nearEnd.push(await msPerPage(large, largeStart));
+    samples.sameStart.push(await msPerPage(large, sameStart));
+  }
+  const count = async ({ pool }: Store) => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM events')).rows[0]!.n;
+  return {
+    smallEvents: await count(small),
+    largeEvents: await count(large),
+    smallMsPerPage: percentile(samples.small, 50),
+    largeNearEndMsPerPage: percentile(samples.nearEnd, 50),
+    largeSameStartMsPerPage: percentile(samples.sameStart, 50),
+  };
+}
+
+/**
+ * Grows a store to at least `events` by copying its rows under new stream and event ids,
+ * positioned as the adapter positions an append ((xid + offset) << 16 | index): the same rows and
+ * index insertions as appends, in seconds rather than minutes of deciding and appending contracts.
+ */
+async function growByCopies(pool: Pool, events: number): Promise<void> {
+  // One transaction positions at most 65,535 events (the low 16 bits): copy in chunks below that.
+  const { rows: bounds } = await pool.query<{ position: string; rn: number }>(
+    `SELECT position, rn::int FROM (SELECT position, row_number() OVER (ORDER BY position) AS rn, count(*) OVER () AS n FROM events) r
+     WHERE rn % 50000 = 0 OR rn = n ORDER BY position`,
+  );
+  const original = bounds[bounds.length - 1]!.rn;
+  for (let copy = 1, stored = original; stored < events; copy++, stored += original) {
+    let from = 0n;
+    for (const { position } of bounds) {
+      await pool.query(
+        `INSERT INTO events (position, stream_id, revision, event_id, type, version, data, metadata, occurred_at)
+         SELECT ((pg_current_xact_id()::text::bigint + b.xid_offset) << 16) + row_number() OVER (ORDER BY e.position),
+                e.stream_id || '-copy-' || $1::int, e.revision, gen_random_uuid(), e.type, e.version, e.data, e.metadata, e.occurred_at
+         FROM events e, event_position_base b WHERE e.position > $2 AND e.position <= $3`,
+        [copy, from, position],
+      );
+      from = BigInt(position);
+    }
+  }
 }
 
 /**

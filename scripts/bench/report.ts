@@ -1,4 +1,4 @@
-import { ratio, type MixResult, type RunResult } from './stats';
+import { FLATNESS, ratio, type MixResult, type ReadFlatness, type RebuildResult, type RunResult } from './stats';
 
 export interface BenchResults {
   date: string;
@@ -13,6 +13,8 @@ export interface BenchResults {
   lag: { p50Ms: number; p99Ms: number };
   replay: { events: number; eventsPerSec: number };
   long: { loadMs: number; asOfMs: number };
+  rebuilds: RebuildResult[];
+  flatness: ReadFlatness;
 }
 
 /** The issue's summary line: figures at 16 connections. */
@@ -28,7 +30,14 @@ export function summaryLine(r: BenchResults): Record<string, number> {
     lagP99Ms: round(r.lag.p99Ms),
     load360Ms: round(r.long.loadMs, 2),
     replayEventsPerSec: round(r.replay.eventsPerSec),
+    replayIntoReadModelEventsPerSec: round(Math.min(...r.rebuilds.map((rebuilt) => rebuilt.eventsPerSec))),
+    readAllFlatnessRatio: round(flatnessRatio(r.flatness), 2),
   };
+}
+
+/** How much slower reading from a position got as the store grew (the worse of the two readings). */
+function flatnessRatio(f: ReadFlatness): number {
+  return ratio(Math.max(f.largeNearEndMsPerPage, f.largeSameStartMsPerPage), f.smallMsPerPage);
 }
 
 function round(value: number | undefined, digits = 0): number {
@@ -80,6 +89,9 @@ export function renderMarkdown(r: BenchResults): string {
     `| replay of ${n(r.replay.events)} events into memory (read in order, fold per contract) | ${n(r.replay.eventsPerSec)} events/s |`,
     `| load a 360-event contract (read + fold), median | ${n(r.long.loadMs, 2)} ms |`,
     `| auditor \`asOf\` halfway through it (read + fold + view), median | ${n(r.long.asOfMs, 2)} ms |`,
+    ...r.rebuilds.map((rebuilt) => `| replay into a read model: \`rebuild\` of ${rebuilt.projection} from ${n(rebuilt.events)} events into fresh tables | ${n(rebuilt.eventsPerSec)} events/s |`),
+    `| ${FLATNESS.pages} pages of ${FLATNESS.pageSize} read after a position, ${n(r.flatness.smallEvents)}-event store, median | ${n(r.flatness.smallMsPerPage, 2)} ms per page |`,
+    `| the same in the corpus grown to ${n(r.flatness.largeEvents)} events: near the end / from where its head was before it grew | ${n(r.flatness.largeNearEndMsPerPage, 2)} / ${n(r.flatness.largeSameStartMsPerPage, 2)} ms per page |`,
     '',
     '### Against the targets (issue 7)',
     '',
@@ -92,6 +104,8 @@ export function renderMarkdown(r: BenchResults): string {
     `| HTTP zero errors | ${r.http.reduce((sum, h) => sum + h.errors, 0)} | ${met(r.http.every((h) => h.errors === 0))} |`,
     `| catch-up ≥ 40,000 events/s | ${n(s.catchUpEventsPerSec)} | ${met(s.catchUpEventsPerSec >= 40_000)} |`,
     `| replay into memory ≥ 150,000 events/s | ${n(s.replayEventsPerSec)} | ${met(s.replayEventsPerSec >= 150_000)} |`,
+    `| replay into a read model ≥ 50,000 events/s (slowest rebuild) | ${n(s.replayIntoReadModelEventsPerSec)} | ${met(s.replayIntoReadModelEventsPerSec >= 50_000)} |`,
+    `| reading from a position flat, ${n(r.flatness.smallEvents)} vs ${n(r.flatness.largeEvents)} events (within 20 %) | ${x(s.readAllFlatnessRatio)} | ${met(s.readAllFlatnessRatio <= 1.2)} |`,
     `| lag p99 ≤ 250 ms under load | ${n(s.lagP99Ms)} ms | ${met(s.lagP99Ms <= 250)} |`,
     `| 360-event load ≤ 5 ms | ${n(s.load360Ms, 2)} ms | ${met(s.load360Ms <= 5)} |`,
   ];

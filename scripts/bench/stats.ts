@@ -45,3 +45,24 @@ export function summarise(connections: number, latenciesMs: readonly number[], s
 export function ratio(value: number, reference: number): number {
   return reference > 0 && Number.isFinite(value) ? value / reference : Number.NaN;
 }
+
+/** One projection rebuilt from position 0 into fresh tables (`rebuild`, as `npm run projections -- rebuild`). */
+export interface RebuildResult {
+  projection: string;
+  events: number;
+  eventsPerSec: number;
+}
+
+/** Reading from a position as the store grows (issue 7: 25k vs 400k events, within 20 %): pages read each time. */
+export const FLATNESS = { smallEvents: 25_000, largeEvents: 400_000, pages: 20, pageSize: 500 } as const;
+
+export interface ReadFlatness {
+  smallEvents: number;
+  largeEvents: number;
+  /** Median ms per page reading `pages` pages after a position `pages × pageSize` events before the head. */
+  smallMsPerPage: number;
+  /** The same in the large store: from that many events before its head... */
+  largeNearEndMsPerPage: number;
+  /** ...and from where its head was before it grew, now early in it. */
+  largeSameStartMsPerPage: number;
+}
