@@ -143,14 +143,21 @@ export class ProjectionRunner {
     const { pool, projection } = this.options;
     let position = await this.ensureTables();
     let interrupted = false;
-    const interruption = new Promise<void>((resolve) => (this.interrupt = resolve)).then(() => void (interrupted = true));
+    let stopWaiting: (() => void) | undefined;
+    this.interrupt = () => {
+      interrupted = true;
+      stopWaiting?.();
+    };
     const batchSize = this.options.batchSize ?? 500;
     let limit = batchSize;
     try {
       while (!this.stopped && this.leased && !interrupted) {
         const page = await this.reader.read(position, limit);
         if (page.events.length === 0) {
-          await Promise.race([this.reader.waitBeyond(position), interruption]);
+          await new Promise<void>((resolve) => {
+            stopWaiting = resolve;
+            void this.reader.waitBeyond(position).then(resolve);
+          });
           continue;
         }
         position = await commitBatch(pool, projection, this.schema, page.events, position);

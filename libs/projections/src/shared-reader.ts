@@ -21,8 +21,6 @@ interface Stored {
 
 /** How many events of recent full pages stay in memory for runners a little behind (default). */
 const KEEP_EVENTS = 20_000;
-/** Page size of the subscription that only tells waiting runners that something new is there. */
-const WAKE_BATCH = 1_000;
 /** Longest wait at the head without news. */
 const IDLE_POLL_MS = 5_000;
 
@@ -34,7 +32,7 @@ const IDLE_POLL_MS = 5_000;
  * is shared only while its read is in flight. The page after a full one is read ahead while the
  * runners apply. A runner further behind than the kept pages reads for itself through the same
  * call, so a slow or failing projection never holds the others back.
- * Waiting at the head is one store subscription for all runners (`waitBeyond`).
+ * Waiting at the head is one short-lived store subscription for all runners (`waitBeyond`).
  */
 export class SharedReader {
   private readonly inFlight = new Map<bigint, { limit: number; read: Promise<RecordedEvent[]> }>();
@@ -105,12 +103,7 @@ export class SharedReader {
   /** Resolves once an event after `position` has been seen (or the reader stops). */
   waitBeyond(position: bigint): Promise<void> {
     if (this.stopped || this.seen > position) return Promise.resolve();
-    this.wakeSubscription ??= this.store.subscribe({
-      fromPosition: position,
-      batchSize: WAKE_BATCH,
-      handler: async (events) => this.advance(events[events.length - 1]!.position),
-    });
-    return new Promise((resolve) => {
+    const waiting = new Promise<void>((resolve) => {
       // Also a poll, like the store's subscriptions: covers events that became visible below where
       // the wake subscription started (an old transaction ending), which it never reports.
       const timer = setTimeout(done, IDLE_POLL_MS);
@@ -123,6 +116,30 @@ export class SharedReader {
       }
       this.waiters.add(waiter);
     });
+    this.watch();
+    return waiting;
+  }
+
+  /**
+   * While runners wait, one store subscription from the lowest position waited on, reading one
+   * event at a time: it only has to tell that something arrived, and it ends with its first
+   * delivery, so it costs nothing while the runners are busy applying.
+   */
+  private watch(): void {
+    if (this.wakeSubscription || this.waiters.size === 0) return;
+    let from: bigint | undefined;
+    for (const waiter of this.waiters) if (from === undefined || waiter.after < from) from = waiter.after;
+    const subscription: Subscription = this.store.subscribe({
+      fromPosition: from!,
+      batchSize: 1,
+      handler: async (events) => {
+        if (this.wakeSubscription === subscription) this.wakeSubscription = undefined;
+        void subscription.stop();
+        this.advance(events[0]!.position);
+        if (!this.stopped) this.watch();
+      },
+    });
+    this.wakeSubscription = subscription;
   }
 
   async stop(): Promise<void> {
