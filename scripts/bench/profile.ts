@@ -6,6 +6,8 @@
  *     (CPU_PROFILE=<file.cpuprofile>: a CPU profile of the catch-up or rebuilds alone)
  *   node dist/scripts/bench/profile.js rebuild [events] [projection]   `rebuild` of each projection
  *     (or the one named) over a store of that many events, one after another
+ *   node dist/scripts/bench/profile.js long [repeats]   a 360-event contract loaded `repeats` times:
+ *     median of the whole load, of reading the stream alone and of folding it alone
  *   node dist/scripts/bench/profile.js http [connections] [seconds]  the HTTP mix against the built
  *     service; with PROFILE_DIR set the service runs under --cpu-prof and writes its profile there;
  *     PRELOAD=<file.js> is required into the service first (count-queries.js counts its statements)
@@ -17,12 +19,14 @@ import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PoolClient } from 'pg';
+import { fold } from '@app/contracts-app';
 import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
 import { createPool } from '@app/platform';
 import { PROJECTIONS, liveSchema, rebuild } from '@app/projections';
 import { runMix } from './http';
 import { benchPeople } from './people';
-import { fillStore, measureCatchUp } from './read-side';
+import { fillStore, measureCatchUp, measureLongContract } from './read-side';
+import { percentile } from './stats';
 import { startBenchPostgres, startService } from './server';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -112,6 +116,29 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
           const cpu = process.cpuUsage(cpuBefore);
           say(`rebuild of ${projection.name}: ${rebuilt.events} of ${events} events in ${seconds.toFixed(2)} s, ${(rebuilt.events / seconds).toFixed(0)} events/s; this process's CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
         }
+      } finally {
+        await store.close();
+        await pool.end();
+      }
+    } else if (mode === 'long') {
+      const pool = createPool(urlOf('subject'), { max: 2, applicationName: 'bench-profile' });
+      const store = await PostgresEventStore.create({ pool });
+      try {
+        const repeats = Number(first ?? 200);
+        const { loadMs, asOfMs } = await measureLongContract(store, contractDate, repeats);
+        // The same contract's parts: the read alone (what a load reads) and the fold alone (with toDomainEvent).
+        const [{ stream_id: streamId }] = (await pool.query<{ stream_id: string }>(`SELECT stream_id FROM events WHERE revision = 359 LIMIT 1`)).rows;
+        const readMs: number[] = [];
+        const foldMs: number[] = [];
+        for (let i = 0; i < repeats; i++) {
+          const started = performance.now();
+          const events = await store.readFoldable(streamId!);
+          const read = performance.now();
+          fold(events);
+          readMs.push(read - started);
+          foldMs.push(performance.now() - read);
+        }
+        say(`360-event load: ${loadMs.toFixed(2)} ms (read ${percentile(readMs, 50).toFixed(2)} ms + fold ${percentile(foldMs, 50).toFixed(2)} ms), asOf ${asOfMs.toFixed(2)} ms, medians of ${repeats}`);
       } finally {
         await store.close();
         await pool.end();

@@ -1,4 +1,4 @@
-import { InMemoryEventStore, type ReadStreamOptions, type RecordedEvent } from '@app/event-store';
+import { InMemoryEventStore, type ReadStreamOptions, type FoldableEvent } from '@app/event-store';
 import { ManualClock } from '@app/platform';
 import { CONTRACT_ID, CONTRACT_NOW, openOnline, pay } from '../../contracts-domain/src/testing/fixtures';
 import { ContractStreams, type CommandContext } from './contract-streams';
@@ -35,9 +35,9 @@ describe('ContractStreams', () => {
     /** An in-memory store that counts stream reads: the round trips the guess saves. */
     class CountingStore extends InMemoryEventStore {
       reads = 0;
-      override readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+      override readFoldable(streamId: string, options?: ReadStreamOptions): Promise<FoldableEvent[]> {
         this.reads += 1;
-        return super.readStream(streamId, options);
+        return super.readFoldable(streamId, options);
       }
     }
     const clock = () => new ManualClock(new Date(CONTRACT_NOW));

@@ -13,6 +13,7 @@ import {
   deterministicId,
   type EventMetadata,
   type EventStore,
+  type FoldableEvent,
   type ReadStreamOptions,
   type RecordedEvent,
 } from '@app/event-store';
@@ -24,15 +25,14 @@ export interface LoadedContract {
   state: ContractState | undefined;
   /** Revision of the last event read; -1 when the stream does not exist. */
   revision: number;
-  events: RecordedEvent[];
 }
 
-export function toDomainEvent(recorded: RecordedEvent): ContractEvent {
-  if (!isContractEventType(recorded.type)) throw new Error(`unknown event type ${recorded.type} in ${recorded.streamId}`);
+export function toDomainEvent(recorded: FoldableEvent): ContractEvent {
+  if (!isContractEventType(recorded.type)) throw new Error(`unknown event type ${recorded.type} at revision ${recorded.revision} of a contract stream`);
   return { type: recorded.type, version: recorded.version, data: recorded.data } as ContractEvent;
 }
 
-export function fold(events: RecordedEvent[]): ContractState | undefined {
+export function fold(events: readonly FoldableEvent[]): ContractState | undefined {
   return events.reduce<ContractState | undefined>((state, event) => evolve(state, toDomainEvent(event)), undefined);
 }
 
@@ -103,13 +103,21 @@ export class ContractStreams {
   ) {}
 
   async load(contractId: string, options?: ReadStreamOptions): Promise<LoadedContract> {
-    const events = await this.store.readStream(contractStream(contractId), options);
-    const loaded = { events, state: fold(events), revision: events.length ? events[events.length - 1].revision : -1 };
+    const events = await this.store.readFoldable(contractStream(contractId), options);
+    const loaded = { state: fold(events), revision: events.length ? events[events.length - 1].revision : -1 };
     if (options === undefined) {
-      const commandIds = new Set(events.flatMap((event) => event.metadata.commandId ?? []));
+      const commandIds = new Set(events.flatMap((event) => event.commandId ?? []));
       this.remember(contractId, { state: loaded.state, revision: loaded.revision, commandIds });
     }
     return loaded;
+  }
+
+  /** The whole history with its metadata, for those who read it (the state, to decide who may). */
+  async history(contractId: string): Promise<LoadedContract & { state: ContractState; events: RecordedEvent[] }> {
+    const events = await this.store.readStream(contractStream(contractId));
+    const state = fold(events);
+    if (!state) throw new DomainError('CONTRACT_NOT_FOUND', `Contract ${contractId} does not exist`);
+    return { state, revision: events[events.length - 1]!.revision, events };
   }
 
   async loadExisting(contractId: string, options?: ReadStreamOptions): Promise<LoadedContract & { state: ContractState }> {

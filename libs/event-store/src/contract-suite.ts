@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { deterministicId } from './ids';
-import { ConcurrencyError, type EventStore, type ExpectedRevision, type NewEvent, type RecordedEvent } from './port';
+import { ConcurrencyError, toFoldable, type EventStore, type ExpectedRevision, type NewEvent, type RecordedEvent } from './port';
 import { Upcasters } from './upcasters';
 
 export interface StoreUnderTest {
@@ -71,6 +71,25 @@ export function eventStoreContract(name: string, createStore: (setup: StoreSetup
         expect(revisions(await store.readStream('contract-1', { asOf: new Date('2025-01-02T10:00:00.000Z') }))).toEqual([0, 1]);
         expect(revisions(await store.readStream('contract-1', { asOf: new Date('2025-01-02T09:59:59.999Z') }))).toEqual([0]);
         expect(revisions(await store.readStream('contract-1', { asOf: new Date('2024-12-31T00:00:00.000Z') }))).toEqual([]);
+      });
+
+      it('reads what a fold needs (data and command id, no other metadata) for the same events and ranges as readStream', async () => {
+        const times = ['2025-01-01T10:00:00.000Z', '2025-01-02T10:00:00.000Z', '2025-01-03T10:00:00.000Z'];
+        const events = times.map((occurredAt, i) => newEvent(`Step${i}`, { step: i }, occurredAt));
+        const { commandId, ...withoutCommand } = events[1]!.metadata;
+        events[1] = { ...events[1]!, metadata: withoutCommand };
+        await store.append('contract-1', events, 'no_stream');
+
+        expect(await store.readFoldable('contract-1')).toEqual([
+          { revision: 0, type: 'Step0', version: 1, data: { step: 0 }, commandId: events[0]!.metadata.commandId },
+          { revision: 1, type: 'Step1', version: 1, data: { step: 1 } },
+          { revision: 2, type: 'Step2', version: 1, data: { step: 2 }, commandId: events[2]!.metadata.commandId },
+        ]);
+        expect(commandId).toBeDefined();
+        for (const options of [{ fromRevision: 1 }, { toRevision: 1 }, { fromRevision: 2, toRevision: 1 }, { asOf: new Date(times[1]!) }]) {
+          expect(await store.readFoldable('contract-1', options)).toEqual((await store.readStream('contract-1', options)).map(toFoldable));
+        }
+        expect(await store.readFoldable('contract-unknown')).toEqual([]);
       });
     });
 
@@ -253,9 +272,10 @@ export function eventStoreContract(name: string, createStore: (setup: StoreSetup
       it('returns stored old versions as the current version from every read', async () => {
         const old = { ...newEvent('InsuredRegistered', { name: 'Sara Ahmadi' }), version: 1 };
         await store.append('contract-1', [old], 'no_stream');
-        const current = { version: 2, data: { firstName: 'Sara', lastName: 'Ahmadi' } };
+        const current = { version: 2, data: { firstName: 'Sara', lastName: 'Ahmadi', registeredThrough: 'portal' } };
 
         expect(await store.readStream('contract-1')).toMatchObject([current]);
+        expect(await store.readFoldable('contract-1')).toMatchObject([current]);
         expect(await store.readAll()).toMatchObject([current]);
         const received = collect();
         const subscription = store.subscribe({ fromPosition: 0n, handler: received.handler });
@@ -352,9 +372,10 @@ function testUpcasters(): Upcasters {
     type: 'InsuredRegistered',
     fromVersion: 1,
     toVersion: 2,
-    upcast: (data) => {
+    // Reads the metadata too, as an upcaster may: a reader that left it out would lose `channel`.
+    upcast: (data, metadata) => {
       const [firstName, ...rest] = String(data.name).split(' ');
-      return { firstName, lastName: rest.join(' ') };
+      return { firstName, lastName: rest.join(' '), registeredThrough: metadata.channel };
     },
   });
 }

@@ -32,6 +32,11 @@ export class Upcasters {
     return this;
   }
 
+  /** `type@version` of every stored version an upcaster applies to. */
+  keys(): string[] {
+    return [...this.byKey.keys()];
+  }
+
   /** The event at its newest known version; the same object when nothing applies. */
   upcast<E extends Versioned>(event: E): E {
     let current = event;

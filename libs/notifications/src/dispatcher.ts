@@ -24,7 +24,7 @@ export type ReminderCheck = (contractId: string, template: Template, now: Date) 
 
 /** Asks the contract's own stream, not a read model that may lag behind a payment. */
 export function reminderCheckFrom(eventStore: EventStore): ReminderCheck {
-  return async (contractId, template, now) => reminderObsolete(template, fold(await eventStore.readStream(contractStream(contractId))), now);
+  return async (contractId, template, now) => reminderObsolete(template, fold(await eventStore.readFoldable(contractStream(contractId))), now);
 }
 
 export interface DispatcherOptions {

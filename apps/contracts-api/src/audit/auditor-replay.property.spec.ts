@@ -47,7 +47,7 @@ describe('auditor replay (property): /state at every revision and instant equals
               if (!(error instanceof DomainError)) throw error;
             }
           }
-          const { events } = await streams.load(contractId);
+          const { events } = await streams.history(contractId);
           for (let revision = 0; revision < events.length; revision++) {
             const expected = JSON.parse(JSON.stringify(contractView(fold(events.slice(0, revision + 1))!, revision)));
             const byRevision = await t.http().get(`/v1/contracts/${contractId}/state?revision=${revision}`).set(bearer(auditor)).expect(200);

@@ -4,12 +4,14 @@ import {
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
+  type FoldableEvent,
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
+  toFoldable,
 } from '../port';
 import { PullSubscription } from '../subscription';
 import { Upcasters } from '../upcasters';
@@ -76,6 +78,10 @@ export class InMemoryEventStore implements EventStore {
           (asOf === undefined || Date.parse(event.metadata.occurredAt) <= asOf.getTime()),
       )
       .map((event) => this.output(event));
+  }
+
+  async readFoldable(streamId: string, options?: ReadStreamOptions): Promise<FoldableEvent[]> {
+    return (await this.readStream(streamId, options)).map(toFoldable);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

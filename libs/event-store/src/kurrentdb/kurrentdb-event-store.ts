@@ -26,12 +26,14 @@ import {
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
+  type FoldableEvent,
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeOptions,
   type Subscription,
+  toFoldable,
 } from '../port';
 import { Upcasters } from '../upcasters';
 import { CatchUpSubscription } from './catch-up-subscription';
@@ -153,6 +155,10 @@ export class KurrentDbEventStore implements EventStore {
       throw transient(error);
     }
     return events;
+  }
+
+  async readFoldable(streamId: string, options?: ReadStreamOptions): Promise<FoldableEvent[]> {
+    return (await this.readStream(streamId, options)).map(toFoldable);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

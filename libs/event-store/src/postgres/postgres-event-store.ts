@@ -6,6 +6,7 @@ import {
   type AppendResult,
   type EventStore,
   type ExpectedRevision,
+  type FoldableEvent,
   type NewEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
@@ -46,6 +47,18 @@ const VISIBLE_BELOW = `(SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::b
 const COLUMNS = `position, stream_id, revision, event_id, type, version, data, metadata, (extract(epoch FROM recorded_at) * 1000)::float8`;
 
 /**
+ * One stream's events from $2 to $3 (revisions) as of $4. The range as one BETWEEN (not
+ * `$3 IS NULL OR …`) lets the planner see how few rows the index returns: it scans them in order
+ * instead of a bitmap scan and a Sort.
+ */
+const STREAM_RANGE = `stream_id = $1 AND revision BETWEEN $2 AND COALESCE($3::int, 2147483647)
+                      AND ($4::timestamptz IS NULL OR occurred_at <= $4)`;
+
+function streamRange(streamId: string, options: ReadStreamOptions): unknown[] {
+  return [streamId, options.fromRevision ?? 0, options.toRevision ?? null, options.asOf ?? null];
+}
+
+/**
  * One statement, one round trip: find the stream's head, check the expectation, insert the batch.
  * A concurrent writer that took the same revision makes it fail on the unique (stream_id,
  * revision) index; a retried batch fails on the unique event_id index, or inserts nothing because
@@ -77,6 +90,8 @@ const APPEND = `
 
 /** A row of `COLUMNS`: position (int8, as text), stream id, revision, event id, type, version, data, metadata, recorded at (ms). */
 type EventRow = [string, string, number, string, string, number, Record<string, unknown>, RecordedEvent['metadata'], number];
+/** `readFoldable`'s row: revision, type, version, data, the command id, the metadata where an upcaster applies. */
+type FoldableRow = [number, string, number, Record<string, unknown>, string | null, RecordedEvent['metadata'] | null];
 
 /**
  * Runs the append statement on `db`. Returns the inserted (position, revision) rows; [] when the
@@ -160,13 +175,30 @@ export class PostgresEventStore implements EventStore {
     const { rows } = await this.pool.query<EventRow>({
       name: 'event_store_read_stream',
       rowMode: 'array',
-      text: `SELECT ${COLUMNS} FROM events
-             WHERE stream_id = $1 AND revision >= $2
-               AND ($3::int IS NULL OR revision <= $3) AND ($4::timestamptz IS NULL OR occurred_at <= $4)
-             ORDER BY revision`,
-      values: [streamId, options.fromRevision ?? 0, options.toRevision ?? null, options.asOf ?? null],
+      text: `SELECT ${COLUMNS} FROM events WHERE ${STREAM_RANGE} ORDER BY revision`,
+      values: streamRange(streamId, options),
     });
     return rows.map((row) => this.toRecorded(row));
+  }
+
+  /**
+   * Rendering the metadata JSONB was over half of a stream read's time (a 360-event contract:
+   * 4.8 → 2.8 ms without it), so only the command id is read, and the whole metadata only where
+   * an upcaster applies (it may read it).
+   */
+  async readFoldable(streamId: string, options: ReadStreamOptions = {}): Promise<FoldableEvent[]> {
+    const { rows } = await this.pool.query<FoldableRow>({
+      name: 'event_store_read_foldable',
+      rowMode: 'array',
+      text: `SELECT revision, type, version, data, metadata->>'commandId',
+                    CASE WHEN type || '@' || version = ANY($5::text[]) THEN metadata END
+             FROM events WHERE ${STREAM_RANGE} ORDER BY revision`,
+      values: [...streamRange(streamId, options), this.upcasters.keys()],
+    });
+    return rows.map(([revision, type, version, data, commandId, metadata]) => {
+      const current = metadata === null ? { type, version, data } : this.upcasters.upcast({ type, version, data, metadata });
+      return { revision, type: current.type, version: current.version, data: current.data, ...(commandId === null ? {} : { commandId }) };
+    });
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

@@ -64,7 +64,8 @@ export class ContractQueriesController {
   @Roles('auditor', 'applicant')
   @ApiOperation({ summary: 'The ordered history with metadata (actor, role, channel, correlation/causation) and positions' })
   async events(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string) {
-    const { events } = await this.readable(actor, id);
+    const { state, events } = await this.streams.history(id);
+    assertCanRead(actor, state);
     return { contractId: id, items: events.map(historyItem) };
   }
 
@@ -105,7 +106,7 @@ export class ContractQueriesController {
     return renderContractDocument(state, revision);
   }
 
-  private async readable(actor: Actor, id: string): Promise<{ state: ContractState; revision: number; events: RecordedEvent[] }> {
+  private async readable(actor: Actor, id: string): Promise<{ state: ContractState; revision: number }> {
     const loaded = await this.streams.loadExisting(id);
     assertCanRead(actor, loaded.state);
     return loaded;
