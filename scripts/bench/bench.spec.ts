@@ -60,11 +60,13 @@ describe('bench report', () => {
     machine: { cpus: 2, cpuModel: 'AMD EPYC', memoryGiB: 24, loadAverage: [6.5, 7] },
     quick: true,
     http: [1, 16, 64].map((c) => ({ ...run(c, c === 16 ? 4_000 : 100, 18.25), requestsPerSec: 0, errorSamples: [] })),
+    httpInline: { ...run(16, 3_000, 40), errors: 2, requestsPerSec: 0, errorSamples: [] },
     floor: [run(1, 700), run(16, 10_000), run(64, 9_000)],
     peer: [run(1, 600), run(16, 3_000), run(64, 2_000)],
     ours: [run(1, 650), run(16, 8_500), run(64, 8_000)],
     catchUp: { events: 100_000, eventsPerSec: 41_234.6 },
     lag: { p50Ms: 20, p99Ms: 300 },
+    lagInline: { p50Ms: 150, p99Ms: 600 },
     replay: { events: 100_000, eventsPerSec: 160_000 },
     long: { loadMs: 3.456, asOfMs: 2 },
     rebuilds: [
@@ -109,6 +111,10 @@ describe('bench report', () => {
     expect(markdown).toContain('| our append ≥ 0.8 × floor at 16 | 0.85 × | met |');
     expect(markdown).toContain('| HTTP commands ≥ 0.4 × floor at 16 | 0.40 × | met |');
     expect(markdown).toContain('| lag p99 ≤ 250 ms under load | 300 ms | **missed** |');
+    // The targets read the two-process rows; the projector-inline run is shown, and its errors count.
+    expect(markdown).toContain('| 16, projector inline | 3,000 | 0 | 1.0 / 40.0 / 50.0 | 2 | 0.30 × |');
+    expect(markdown).toContain('| the same with the projector inside the API process | 150 / 600 ms |');
+    expect(markdown).toContain('| HTTP zero errors (every run) | 2 | **missed** |');
     expect(markdown).toContain('the machine was busy with other work');
     expect(renderMarkdown({ ...results, machine: { ...results.machine, loadAverage: [0.5, 0.4] } })).not.toContain('busy');
   });

@@ -19,8 +19,8 @@ import { runMix } from './http';
 import { benchPeople } from './people';
 import { fillStore, measureCatchUp, measureLongContract, measureReadFlatness, measureRebuilds, measureReplay, sampleLag } from './read-side';
 import { renderMarkdown, spliceGenerated, summaryLine, type BenchResults } from './report';
-import { startBenchPostgres, startService } from './server';
-import { percentile, type RunResult } from './stats';
+import { startBenchPostgres, startProjector, startService } from './server';
+import { percentile, type MixResult, type RunResult } from './stats';
 
 const CONNECTIONS = [1, 16, 64] as const;
 const CORPUS_EVENTS = 100_000;
@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<void> {
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryGiB: totalmem() / 2 ** 30, loadAverage: [loadavg()[0]!, loadavg()[1]!] as [number, number] };
   const dir = await mkdtemp(join(tmpdir(), 'bench-'));
   const pgDir = await mkdtemp(join(tmpdir(), 'bench-pg-'));
-  const { server, urlOf } = await startBenchPostgres(pgDir, ['contracts', 'bench_floor', 'bench_peer', 'bench_ours', 'bench_corpus', 'bench_flat']);
+  const { server, urlOf } = await startBenchPostgres(pgDir, ['contracts', 'contracts_inline', 'bench_floor', 'bench_peer', 'bench_ours', 'bench_corpus', 'bench_flat']);
   say(`PostgreSQL (fsync on) in ${pgDir}`);
   try {
     const contractDate = started.toISOString().slice(0, 10);
@@ -46,24 +46,35 @@ async function main(argv: string[]): Promise<void> {
     await writeFile(registryFile, JSON.stringify(people));
     const env = { AUTH_JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: urlOf('contracts'), REGISTRY_FILE: registryFile, DATA_DIR: join(dir, 'service') };
 
-    // 1. The service over HTTP, with the projection lag sampled under the 16-connection load.
-    const service = await startService(env, say);
-    const http = [];
-    let lagSamples: number[] = [];
-    try {
-      let person = 0;
-      const mix = (connections: number, seconds: number) => runMix({ baseUrl: service.baseUrl, connections, seconds, people, nextPerson: () => person++, env });
-      await mix(4, timing.warmupSeconds * 2);
-      for (const connections of CONNECTIONS) {
-        const lag = connections === 16 ? sampleLag(env.DATABASE_URL) : undefined;
-        const result = await mix(connections, timing.httpSeconds);
-        if (lag) lagSamples = await lag.stop();
-        say(`http ${connections}: ${result.opsPerSec.toFixed(0)} commands/s, p99 ${result.p99Ms} ms, ${result.errors} errors${result.errorSamples.length ? `: ${result.errorSamples.join(' | ')}` : ''}`);
-        http.push(result);
+    // 1. The service over HTTP as production runs it (docker-compose.yml): the API with
+    // PROJECTOR=off and apps/projector beside it, with the projection lag sampled under the
+    // 16-connection load; then, on a database of its own, the same 16 connections against the
+    // API with the projector inside it, as `npm start` runs it.
+    let nextPerson = 0;
+    const measureHttp = async (topology: 'apart' | 'inline', levels: readonly number[]) => {
+      const serviceEnv = topology === 'apart' ? { ...env, PROJECTOR: 'off' } : { ...env, DATABASE_URL: urlOf('contracts_inline'), DATA_DIR: join(dir, 'service-inline') };
+      const service = await startService(serviceEnv, say);
+      const projector = topology === 'apart' ? await startProjector(env, say) : undefined;
+      const runs: { result: MixResult; lagSamples?: number[] }[] = [];
+      try {
+        const mix = (connections: number, seconds: number) => runMix({ baseUrl: service.baseUrl, connections, seconds, people, nextPerson: () => nextPerson++, env });
+        await mix(4, timing.warmupSeconds * 2);
+        for (const connections of levels) {
+          const lag = connections === 16 ? sampleLag(serviceEnv.DATABASE_URL) : undefined;
+          const result = await mix(connections, timing.httpSeconds);
+          const lagSamples = await lag?.stop();
+          say(`http ${connections} (projector ${topology}): ${result.opsPerSec.toFixed(0)} commands/s, p99 ${result.p99Ms} ms, ${result.errors} errors${result.errorSamples.length ? `: ${result.errorSamples.join(' | ')}` : ''}`);
+          runs.push({ result, lagSamples });
+        }
+      } finally {
+        await projector?.stop();
+        await service.stop();
       }
-    } finally {
-      await service.stop();
-    }
+      return runs;
+    };
+    const apart = await measureHttp('apart', CONNECTIONS);
+    const [inline] = await measureHttp('inline', [16]);
+    const lagOf = (samples: number[] = []) => ({ p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99) });
 
     // 2-4. Floor, peer and ours, interleaved per concurrency so drift in the machine's load hits all three.
     const [person] = benchPeople(1, contractDate);
@@ -108,10 +119,12 @@ async function main(argv: string[]): Promise<void> {
       commit: commit(),
       machine,
       quick,
-      http,
+      http: apart.map((run) => run.result),
+      httpInline: inline!.result,
       ...appends,
       ...readSide,
-      lag: { p50Ms: percentile(lagSamples, 50), p99Ms: percentile(lagSamples, 99) },
+      lag: lagOf(apart.find((run) => run.lagSamples)?.lagSamples),
+      lagInline: lagOf(inline!.lagSamples),
     };
     const markdown = renderMarkdown(results);
     const document = existsSync(DOC) ? await readFile(DOC, 'utf8') : '# Performance\n';

@@ -36,8 +36,31 @@ export interface RunningService {
  */
 export async function startService(env: Record<string, string>, log: (line: string) => void, nodeArgs: readonly string[] = []): Promise<RunningService> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join('dist', 'apps', 'contracts-api', 'src', 'main.js')], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const child = await startChild('the service', ['apps', 'contracts-api', 'src', 'main.js'], { ...env, PORT: String(port), HOST: '127.0.0.1' }, nodeArgs, () =>
+    fetch(`${baseUrl}/health/ready`).then((res) => res.ok, () => false),
+  );
+  log(`service ready on ${baseUrl} (pid ${child.pid})`);
+  return { baseUrl, stop: child.stop };
+}
+
+/** apps/projector as a child process on the given database (as docker-compose runs it beside an API with PROJECTOR=off). */
+export async function startProjector(env: Record<string, string>, log: (line: string) => void): Promise<{ stop(): Promise<void> }> {
+  const child = await startChild('the projector', ['apps', 'projector', 'src', 'main.js'], env, [], (output) => output.includes('projector started'));
+  log(`projector started (pid ${child.pid})`);
+  return { stop: child.stop };
+}
+
+/** A built script (under dist/) as a child process, once `ready` says so (polled with its recent output). */
+async function startChild(
+  name: string,
+  script: readonly string[],
+  env: Record<string, string>,
+  nodeArgs: readonly string[],
+  ready: (output: string) => boolean | Promise<boolean>,
+): Promise<{ pid: number | undefined; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, join('dist', ...script)], {
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -47,21 +70,17 @@ export async function startService(env: Record<string, string>, log: (line: stri
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
-  for (;;) {
-    const ready = await fetch(`${baseUrl}/health/ready`).then((res) => res.ok, () => false);
-    if (ready) break;
+  while (!(await ready(output))) {
     const code = await Promise.race([exited, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 250))]);
-    if (code !== 'running') throw new Error(`the service exited (${code}) before it was ready:\n${output}`);
+    if (code !== 'running') throw new Error(`${name} exited (${code}) before it was ready:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
-      throw new Error(`the service was not ready within 60 s:\n${output}`);
+      throw new Error(`${name} was not ready within 60 s:\n${output}`);
     }
   }
-  log(`service ready on ${baseUrl} (pid ${child.pid})`);
   return {
-    baseUrl,
+    pid: child.pid,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
