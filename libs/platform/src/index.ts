@@ -2,3 +2,4 @@ export * from './database';
 export * from './clock';
 export * from './config';
 export * from './process';
+export * from './canonical-json';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '@app/projections';
+import { canonicalJson } from '@app/platform';
 import { People, bearer, openOnline, pay } from '../../../../test/e2e/support/scenario';
 import { startOpsApp, type OpsApp } from '../../../../test/browser/support/ops-app';
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
+import { canonicalJson } from '@app/platform';
 
 /** What a command answered, kept so a retry gets the very same answer. */
 export interface StoredResponse {
@@ -31,15 +32,6 @@ export const IDEMPOTENCY = Symbol('IDEMPOTENCY');
 export function requestHash(method: string, path: string, body: unknown, ifMatch?: string): string {
   const precondition = ifMatch === undefined ? '' : `\nIf-Match: ${ifMatch.trim()}`;
   return createHash('sha256').update(`${method} ${path}\n${canonicalJson(body)}${precondition}`).digest('hex');
-}
-
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
 /** Rows older than a claim's lease are taken over: the process that claimed them died. */

@@ -1,4 +1,4 @@
 export { auditChainProjection } from './audit-chain.projection';
-export { GENESIS_HASH, canonicalJson, chainHash, hashedDocument } from './chain-hash';
+export { GENESIS_HASH, chainHash, hashedDocument } from './chain-hash';
 export { auditRow, linkAtOrBefore, readAuditHead, walkChain, type AuditHead, type ChainLink, type ChainStep } from './audit-chain.queries';
 export { verifyChain, type VerifyResult } from './verify';
