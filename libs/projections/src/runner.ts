@@ -152,7 +152,7 @@ export class ProjectionRunner {
     let limit = batchSize;
     try {
       while (!this.stopped && this.leased && !interrupted) {
-        const page = await this.reader.read(position, limit);
+        const page = await this.reader.read(position, limit, this);
         if (page.events.length === 0) {
           await new Promise<void>((resolve) => {
             stopWaiting = resolve;
@@ -168,6 +168,7 @@ export class ProjectionRunner {
       }
     } finally {
       this.interrupt = undefined;
+      this.reader.leave(this);
     }
   }
 

@@ -77,6 +77,70 @@ describe('shared reader', () => {
     await small.stop();
   });
 
+  describe('keeping runners together', () => {
+    const settled = async <T>(promise: Promise<T>, ms = 50) => Promise.race([promise.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), ms))]);
+    let all: bigint[];
+    let together: SharedReader;
+    const [ahead, behind] = [{ name: 'ahead' }, { name: 'behind' }];
+
+    /** 6 events kept at most: `ahead` has read two pages of 3, `behind` still reads inside the first. */
+    beforeEach(async () => {
+      all = await positions();
+      together = new SharedReader(store, 6, 300);
+      await together.read(0n, 3, ahead);
+      await together.read(0n, 1, behind);
+      await together.read(all[2]!, 3, ahead);
+      reads.length = 0;
+    });
+    afterEach(() => together.stop());
+
+    it('keeps a page a runner still reads from, and the runner ahead waits for it before reading on', async () => {
+      const next = together.read(all[5]!, 3, ahead);
+      expect(await settled(next)).toBe(false);
+      expect(reads).toEqual([]);
+
+      expect((await together.read(all[0]!, 5, behind)).events.map((e) => e.position)).toEqual(all.slice(1, 3));
+      expect((await next).events.map((e) => e.position)).toEqual(all.slice(6, 9));
+      // The store was read once, for the new page; the first page went once nobody needed it.
+      expect(reads).toEqual([{ fromPosition: all[5], limit: 3 }]);
+      await together.read(0n, 3, behind);
+      expect(reads).toHaveLength(2);
+    });
+
+    it('keeps a page a runner still reads from past the budget when a read already under way lands', async () => {
+      const tight = new SharedReader(store, 5, 60_000);
+      try {
+        // Both start together; the page after the first is read ahead and lands: 6 events, over 5.
+        await Promise.all([tight.read(0n, 3, ahead), tight.read(0n, 1, behind)]);
+        await tight.read(all[2]!, 3, ahead);
+        reads.length = 0;
+        expect((await tight.read(all[0]!, 5, behind)).events.map((e) => e.position)).toEqual(all.slice(1, 3));
+        expect(reads).toEqual([]);
+      } finally {
+        await tight.stop();
+      }
+    });
+
+    it('waits no longer than the stall limit for a runner that does not read on, nor for one that left', async () => {
+      const started = performance.now();
+      await together.read(all[5]!, 3, ahead);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+
+      const other = new SharedReader(store, 6, 60_000);
+      try {
+        await other.read(0n, 3, ahead);
+        await other.read(0n, 1, behind);
+        await other.read(all[2]!, 3, ahead);
+        const next = other.read(all[5]!, 3, ahead);
+        expect(await settled(next)).toBe(false);
+        other.leave(behind);
+        expect(await settled(next)).toBe(true);
+      } finally {
+        await other.stop();
+      }
+    });
+  });
+
   it('never keeps a short page: the next read sees what was appended since', async () => {
     const short = await reader.read(0n, 50);
     expect(short).toMatchObject({ full: false });

@@ -23,6 +23,11 @@ interface Stored {
 const KEEP_EVENTS = 20_000;
 /** Longest wait at the head without news. */
 const IDLE_POLL_MS = 5_000;
+/**
+ * A runner that has not read for this long (applying a huge batch, failing, stopped) no longer
+ * holds pages in memory nor the others back (default).
+ */
+const STALL_MS = 2_000;
 
 /**
  * The event store read once per process for all its projection runners. Runners at the same
@@ -30,8 +35,11 @@ const IDLE_POLL_MS = 5_000;
  * behind: a full page is final (the PostgreSQL adapter returns only events below every open
  * transaction, so nothing can appear inside a returned range later). A short page may grow, so it
  * is shared only while its read is in flight. The page after a full one is read ahead while the
- * runners apply. A runner further behind than the kept pages reads for itself through the same
- * call, so a slow or failing projection never holds the others back.
+ * runners apply. Runners that say who they are (`read`'s `runner`) are kept together: a page one
+ * of them still needs stays while it reads on, and the runner furthest ahead waits for it when
+ * the kept pages are full, so the store is read and parsed once however many runners there are.
+ * A runner that has not read for `stallMs` holds nothing; it falls behind the kept pages and reads
+ * for itself through the same call, so a slow or failing projection never holds the others back.
  * Waiting at the head is one short-lived store subscription for all runners (`waitBeyond`).
  */
 export class SharedReader {
@@ -45,21 +53,47 @@ export class SharedReader {
   private wakeSubscription: Subscription | undefined;
   private headInFlight: Promise<bigint> | undefined;
   private stopped = false;
+  /** Where each runner that said who it is reads from next, and since when (performance.now()). */
+  private readonly runners = new Map<object, { at: bigint; since: number }>();
+  /** Leaders waiting for room: called whenever a runner reads on. */
+  private readonly onProgress = new Set<() => void>();
 
   constructor(
     private readonly store: EventStore,
     private readonly keepEvents = KEEP_EVENTS,
+    private readonly stallMs = STALL_MS,
   ) {}
 
-  /** The events after `from`, up to `limit`, as `readAll` would return them now. */
-  async read(from: bigint, limit: number): Promise<Page> {
+  /**
+   * The events after `from`, up to `limit`, as `readAll` would return them now. `runner`, any
+   * object that stays the same for one runner, keeps it together with the others.
+   */
+  async read(from: bigint, limit: number, runner?: object): Promise<Page> {
+    if (runner) {
+      this.note(runner, from);
+      // The runner furthest ahead is about to read new events: room first.
+      if (from >= this.seen && !this.inFlight.has(from)) await this.roomAhead(runner);
+    }
     const page = await this.lookUp(from, limit);
+    if (runner && page.events.length > 0) this.note(runner, page.events[page.events.length - 1]!.position);
     // Read the next page while the caller applies this one: catch-up reads and applies at once.
-    if (page.full && page.events.length > 0 && !this.stopped) {
+    if (page.full && page.events.length > 0 && !this.stopped && this.keptEvents < this.keepEvents) {
       const last = page.events[page.events.length - 1]!.position;
       if (!this.fromKept(last, 1) && !this.inFlight.has(last)) this.start(last, limit).catch(() => undefined);
     }
     return page;
+  }
+
+  /** A runner is done with this reader (stopped, or lost its lease): it holds no page any more. */
+  leave(runner: object): void {
+    this.runners.delete(runner);
+    for (const progress of [...this.onProgress]) progress();
+  }
+
+  /** Where `runner` reads from next. */
+  private note(runner: object, at: bigint): void {
+    this.runners.set(runner, { at, since: performance.now() });
+    for (const progress of [...this.onProgress]) progress();
   }
 
   /** The store's head; runners asking at the same time (a status poll of all of them) share one query. */
@@ -145,7 +179,42 @@ export class SharedReader {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const waiter of [...this.waiters]) waiter.resolve();
+    for (const progress of [...this.onProgress]) progress();
     await this.wakeSubscription?.stop();
+  }
+
+  /**
+   * Before a read beyond everything kept: while the kept pages are full and the oldest is still
+   * needed by another runner, wait (up to `stallMs` in all) for it to read on.
+   */
+  private async roomAhead(runner: object): Promise<void> {
+    const deadline = performance.now() + this.stallMs;
+    while (!this.stopped && this.keptEvents >= this.keepEvents && this.oldestNeeded(runner)) {
+      const left = deadline - performance.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, left);
+        const progress = this.onProgress;
+        function done() {
+          clearTimeout(timer);
+          progress.delete(done);
+          resolve();
+        }
+        progress.add(done);
+      });
+    }
+  }
+
+  /** Whether a runner other than `except`, still reading, reads next from inside the oldest kept page. */
+  private oldestNeeded(except?: object): boolean {
+    const oldest = this.kept[0];
+    if (!oldest) return false;
+    const end = oldest.events[oldest.events.length - 1]!.position;
+    const now = performance.now();
+    for (const [runner, { at, since }] of this.runners) {
+      if (runner !== except && at < end && at >= oldest.from && now - since < this.stallMs) return true;
+    }
+    return false;
   }
 
   private settled(from: bigint, shared: { limit: number }, events: RecordedEvent[]): void {
@@ -155,7 +224,11 @@ export class SharedReader {
     if (events.length < shared.limit) return;
     this.kept.push({ from, events });
     this.keptEvents += events.length;
-    while (this.keptEvents > this.keepEvents) this.keptEvents -= this.kept.shift()!.events.length;
+    // Over the budget a page a runner still needs stays, up to twice the budget (a leader waits
+    // for room before it reads on, so only reads already under way can take it past).
+    while (this.keptEvents > this.keepEvents && (!this.oldestNeeded() || this.keptEvents > 2 * this.keepEvents)) {
+      this.keptEvents -= this.kept.shift()!.events.length;
+    }
   }
 
   /** Up to `limit` events after `from` from a kept page whose range covers `from`. */
