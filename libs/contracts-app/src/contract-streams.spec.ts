@@ -1,7 +1,7 @@
 import { InMemoryEventStore, type ReadStreamOptions, type FoldableEvent } from '@app/event-store';
 import { ManualClock } from '@app/platform';
 import { CONTRACT_ID, CONTRACT_NOW, openOnline, pay } from '../../contracts-domain/src/testing/fixtures';
-import { ContractStreams, type CommandContext } from './contract-streams';
+import { ContractStreams, fold, type CommandContext } from './contract-streams';
 
 const context: CommandContext = {
   actor: { sub: 'applicant-1', role: 'applicant' },
@@ -35,8 +35,10 @@ describe('ContractStreams', () => {
     /** An in-memory store that counts stream reads: the round trips the guess saves. */
     class CountingStore extends InMemoryEventStore {
       reads = 0;
+      readOptions: (ReadStreamOptions | undefined)[] = [];
       override readFoldable(streamId: string, options?: ReadStreamOptions): Promise<FoldableEvent[]> {
         this.reads += 1;
+        this.readOptions.push(options);
         return super.readFoldable(streamId, options);
       }
     }
@@ -53,6 +55,30 @@ describe('ContractStreams', () => {
       expect(store.reads).toBe(0);
       expect(changed.revision).toBe(1);
       expect(changed.state).toEqual((await streams.load(CONTRACT_ID)).state);
+    });
+
+    it('reads a contract it remembers from after what it remembers, and sees what another process appended', async () => {
+      const store = new CountingStore();
+      const here = new ContractStreams(store, clock());
+      await here.execute(CONTRACT_ID, openOnline(), context);
+      const elsewhere = new ContractStreams(store, clock());
+      const { state: changed } = await elsewhere.execute(CONTRACT_ID, wage(32_000_000), nextContext('wage-elsewhere'));
+      await elsewhere.execute(CONTRACT_ID, pay(1, { amount: changed.monthlyPremium }), nextContext('payment-elsewhere'));
+      store.readOptions = [];
+
+      const loaded = await here.load(CONTRACT_ID);
+      const again = await here.load(CONTRACT_ID);
+
+      expect(store.readOptions).toEqual([{ fromRevision: 1 }, { fromRevision: 3 }]);
+      expect(loaded.revision).toBe(2);
+      expect(again).toEqual(loaded);
+      expect(loaded.state).toEqual(fold(await store.readFoldable(`contract-${CONTRACT_ID}`)));
+      // What it read counts for retries too: the other process's wage change is answered from it,
+      // without reading anything (decided again after the payment, it would be refused first).
+      const reads = store.reads;
+      const retried = await here.execute(CONTRACT_ID, wage(32_000_000), nextContext('wage-elsewhere'));
+      expect(retried).toEqual({ state: loaded.state, revision: 2, appended: [] });
+      expect(store.reads).toBe(reads);
     });
 
     it('given another process changed the contract, a command decided on the stale state is decided again on the stored one, not refused', async () => {

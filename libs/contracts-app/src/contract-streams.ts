@@ -32,8 +32,9 @@ export function toDomainEvent(recorded: FoldableEvent): ContractEvent {
   return { type: recorded.type, version: recorded.version, data: recorded.data } as ContractEvent;
 }
 
-export function fold(events: readonly FoldableEvent[]): ContractState | undefined {
-  return events.reduce<ContractState | undefined>((state, event) => evolve(state, toDomainEvent(event)), undefined);
+/** The state after `events`, folded onto `state` (by default: before the first event). */
+export function fold(events: readonly FoldableEvent[], state?: ContractState): ContractState | undefined {
+  return events.reduce<ContractState | undefined>((folded, event) => evolve(folded, toDomainEvent(event)), state);
 }
 
 /** Who asks, and how this command is tied to the request and to retries. */
@@ -102,14 +103,27 @@ export class ContractStreams {
     private readonly clock: Clock,
   ) {}
 
+  /**
+   * The contract as stored now, or as `options` (auditors) ask. Of a contract this process
+   * remembers, only the events after what it remembers are read and folded on: a stream only
+   * grows, so the result is the same as folding it all.
+   */
   async load(contractId: string, options?: ReadStreamOptions): Promise<LoadedContract> {
-    const events = await this.store.readFoldable(contractStream(contractId), options);
-    const loaded = { state: fold(events), revision: events.length ? events[events.length - 1].revision : -1 };
-    if (options === undefined) {
-      const commandIds = new Set(events.flatMap((event) => event.commandId ?? []));
-      this.remember(contractId, { state: loaded.state, revision: loaded.revision, commandIds });
+    const stream = contractStream(contractId);
+    if (options !== undefined) {
+      const events = await this.store.readFoldable(stream, options);
+      return { state: fold(events), revision: events.length ? events[events.length - 1]!.revision : -1 };
     }
-    return loaded;
+    const known = this.recent.get(contractId) ?? NO_CONTRACT;
+    const events = await this.store.readFoldable(stream, known.revision < 0 ? undefined : { fromRevision: known.revision + 1 });
+    if (events.length === 0) {
+      this.remember(contractId, known);
+      return { state: known.state, revision: known.revision };
+    }
+    const state = fold(events, known.state);
+    const revision = events[events.length - 1]!.revision;
+    this.remember(contractId, { state, revision, commandIds: new Set([...known.commandIds, ...events.flatMap((event) => event.commandId ?? [])]) });
+    return { state, revision };
   }
 
   /** The whole history with its metadata, for those who read it (the state, to decide who may). */
