@@ -32,6 +32,10 @@ export function toDomainEvent(recorded: FoldableEvent): ContractEvent {
   return { type: recorded.type, version: recorded.version, data: recorded.data } as ContractEvent;
 }
 
+function contractNotFound(contractId: string): DomainError {
+  return new DomainError('CONTRACT_NOT_FOUND', `Contract ${contractId} does not exist`);
+}
+
 /** The state after `events`, folded onto `state` (by default: before the first event). */
 export function fold(events: readonly FoldableEvent[], state?: ContractState): ContractState | undefined {
   return events.reduce<ContractState | undefined>((folded, event) => evolve(folded, toDomainEvent(event)), state);
@@ -115,7 +119,7 @@ export class ContractStreams {
       return { state: fold(events), revision: events.length ? events[events.length - 1]!.revision : -1 };
     }
     const known = this.recent.get(contractId) ?? NO_CONTRACT;
-    const events = await this.store.readFoldable(stream, known.revision < 0 ? undefined : { fromRevision: known.revision + 1 });
+    const events = await this.store.readFoldable(stream, { fromRevision: known.revision + 1 });
     if (events.length === 0) {
       this.remember(contractId, known);
       return { state: known.state, revision: known.revision };
@@ -130,13 +134,13 @@ export class ContractStreams {
   async history(contractId: string): Promise<LoadedContract & { state: ContractState; events: RecordedEvent[] }> {
     const events = await this.store.readStream(contractStream(contractId));
     const state = fold(events);
-    if (!state) throw new DomainError('CONTRACT_NOT_FOUND', `Contract ${contractId} does not exist`);
+    if (!state) throw contractNotFound(contractId);
     return { state, revision: events[events.length - 1]!.revision, events };
   }
 
   async loadExisting(contractId: string, options?: ReadStreamOptions): Promise<LoadedContract & { state: ContractState }> {
     const loaded = await this.load(contractId, options);
-    if (!loaded.state) throw new DomainError('CONTRACT_NOT_FOUND', `Contract ${contractId} does not exist`);
+    if (!loaded.state) throw contractNotFound(contractId);
     return loaded as LoadedContract & { state: ContractState };
   }
 
@@ -187,7 +191,7 @@ export class ContractStreams {
   ): Promise<CommandOutcome> {
     const { state, revision } = known;
     if (state) authorize(state);
-    else if (typeof commandOrFactory === 'function' || !commandOrFactory.type.startsWith('Open')) throw new DomainError('CONTRACT_NOT_FOUND', `Contract ${contractId} does not exist`);
+    else if (typeof commandOrFactory === 'function' || !commandOrFactory.type.startsWith('Open')) throw contractNotFound(contractId);
     if (state && known.commandIds.has(context.commandId)) {
       // A retry of a command already appended (its process died before answering): deciding it
       // again on the state it produced could refuse it (CONTRACT_ALREADY_OPENED, a stale If-Match).

@@ -87,12 +87,17 @@ export class SharedReader {
   /** A runner is done with this reader (stopped, or lost its lease): it holds no page any more. */
   leave(runner: object): void {
     this.runners.delete(runner);
-    for (const progress of [...this.onProgress]) progress();
+    this.progressed();
   }
 
   /** Where `runner` reads from next. */
   private note(runner: object, at: bigint): void {
     this.runners.set(runner, { at, since: performance.now() });
+    this.progressed();
+  }
+
+  /** A runner moved (or left): leaders waiting for room look again. */
+  private progressed(): void {
     for (const progress of [...this.onProgress]) progress();
   }
 
@@ -179,7 +184,7 @@ export class SharedReader {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const waiter of [...this.waiters]) waiter.resolve();
-    for (const progress of [...this.onProgress]) progress();
+    this.progressed();
     await this.wakeSubscription?.stop();
   }
 
