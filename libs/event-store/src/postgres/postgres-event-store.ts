@@ -16,6 +16,7 @@ import {
 } from '../port';
 import { PullSubscription } from '../subscription';
 import { Upcasters } from '../upcasters';
+import { GroupCommit, MAX_EVENTS_PER_TRANSACTION, type AppendRequest, type PendingAppend } from './group-commit';
 import { EVENT_STORE_MIGRATIONS } from './schema';
 
 /** Anything that runs a query: the pool, or a client inside a transaction. */
@@ -29,10 +30,14 @@ export interface PostgresEventStoreOptions {
   upcasters?: Upcasters;
   /** Longest a subscription sleeps without a notification (default 5 s): covers a lost NOTIFY. */
   idlePollMs?: number;
+  /**
+   * Append statements running at once (default 2); appends arriving meanwhile are committed
+   * together (`GroupCommit`). Each running one holds a connection of the pool.
+   */
+  appendStatements?: number;
 }
 
 const CHANNEL = 'event_store';
-const MAX_EVENTS_PER_APPEND = 0xffff; // the low 16 bits of a position
 /** Attempts when `any`/`stream_exists` lose a race for the next revision to a concurrent writer. */
 const MAX_APPEND_ATTEMPTS = 10;
 
@@ -59,34 +64,40 @@ function streamRange(streamId: string, options: ReadStreamOptions): unknown[] {
 }
 
 /**
- * One statement, one round trip: find the stream's head, check the expectation, insert the batch.
- * A concurrent writer that took the same revision makes it fail on the unique (stream_id,
- * revision) index; a retried batch fails on the unique event_id index, or inserts nothing because
- * the stream has moved on. Only then does the adapter look closer (slow path).
+ * One statement, one round trip, one transaction for a group of appends (see `GroupCommit`):
+ * find each stream's head, check each expectation, insert the batches of those that hold, each
+ * at its own offset in the transaction's positions. A concurrent writer that took the same
+ * revision makes it fail on the unique (stream_id, revision) index; a retried batch fails on the
+ * unique event_id index, or inserts nothing because the stream has moved on. Only then does the
+ * adapter look closer, one append at a time (slow path).
  *
- * Must run as its own transaction (autocommit): the xid is taken here, after the head was read,
- * which is what keeps positions in each stream's revision order. `head` is MATERIALIZED: inlined,
- * the planner looked the head up once for the expectation and again for the revisions.
+ * Must run as its own transaction (autocommit): the xid is taken here, after the heads were read,
+ * which is what keeps positions in each stream's revision order. `req` is MATERIALIZED so each
+ * head is looked up once; the window sum runs after the WHERE, over the appends that go in.
  */
 const APPEND = `
-  WITH head AS MATERIALIZED (
-    SELECT (SELECT revision FROM events WHERE stream_id = $1 ORDER BY revision DESC LIMIT 1) AS revision
-  ), base AS (
-    SELECT COALESCE(head.revision, -1) AS revision,
-           (pg_current_xact_id()::text::bigint + b.xid_offset) << 16 AS position
-    FROM head, event_position_base b
-    WHERE CASE $2::text
+  WITH req AS MATERIALIZED (
+    SELECT r.ord, r.doc->>'streamId' AS stream_id, r.doc->>'expected' AS expected, r.doc->'events' AS events,
+           (SELECT revision FROM events WHERE stream_id = r.doc->>'streamId' ORDER BY revision DESC LIMIT 1) AS head
+    FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS r(doc, ord)
+  ), accepted AS (
+    SELECT stream_id, events, COALESCE(head, -1) AS head,
+           sum(jsonb_array_length(events)) OVER (ORDER BY ord) - jsonb_array_length(events) AS offset_in_xact
+    FROM req
+    WHERE CASE expected
       WHEN 'any' THEN true
-      WHEN 'no_stream' THEN head.revision IS NULL
-      WHEN 'stream_exists' THEN head.revision IS NOT NULL
-      ELSE head.revision = $3::int
+      WHEN 'no_stream' THEN head IS NULL
+      WHEN 'stream_exists' THEN head IS NOT NULL
+      ELSE head = expected::int
     END
+  ), base AS (
+    SELECT (pg_current_xact_id()::text::bigint + xid_offset) << 16 AS position FROM event_position_base
   )
   INSERT INTO events (position, stream_id, revision, event_id, type, version, data, metadata, occurred_at)
-  SELECT base.position + e.index, $1, base.revision + e.index, (e.doc->>'id')::uuid, e.doc->>'type',
+  SELECT base.position + a.offset_in_xact + e.index, a.stream_id, a.head + e.index, (e.doc->>'id')::uuid, e.doc->>'type',
          (e.doc->>'version')::int, e.doc->'data', e.doc->'metadata', (e.doc->'metadata'->>'occurredAt')::timestamptz
-  FROM base, jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(doc, index)
-  RETURNING position, revision`;
+  FROM base, accepted a, jsonb_array_elements(a.events) WITH ORDINALITY AS e(doc, index)
+  RETURNING stream_id, position, revision`;
 
 /** A row of `COLUMNS`: position (int8, as text), stream id, revision, event id, type, version, data, metadata, recorded at (ms). */
 type EventRow = [string, string, number, string, string, number, Record<string, unknown>, RecordedEvent['metadata'], number];
@@ -94,27 +105,31 @@ type EventRow = [string, string, number, string, string, number, Record<string, 
 type FoldableRow = [number, string, number, Record<string, unknown>, string | null, RecordedEvent['metadata'] | null];
 
 /**
- * Runs the append statement on `db`. Returns the inserted (position, revision) rows; [] when the
- * expectation did not hold; throws the unique violation when a concurrent writer or a retry got
- * there first. Exported for tests that need an append inside a transaction they hold open.
+ * Runs the append statement on `db` for `appends` (one per stream). Returns, per stream that was
+ * written, its last (position, revision); a stream whose expectation did not hold is missing.
+ * Throws the unique violation when a concurrent writer or a retry got there first. Exported for
+ * tests that need an append inside a transaction they hold open.
  */
-export async function insertEvents(
-  db: Queryable,
-  streamId: string,
-  events: readonly NewEvent[],
-  expected: ExpectedRevision,
-): Promise<{ position: bigint; revision: number }[]> {
-  const { rows } = await db.query<{ position: bigint | string; revision: number }>({
+export async function insertEvents(db: Queryable, appends: readonly AppendRequest[]): Promise<Map<string, { position: bigint; revision: number }>> {
+  const { rows } = await db.query<{ stream_id: string; position: bigint | string; revision: number }>({
     name: 'event_store_append',
     text: APPEND,
     values: [
-      streamId,
-      typeof expected === 'number' ? 'revision' : expected,
-      typeof expected === 'number' ? expected : null,
-      JSON.stringify(events.map(({ id, type, version, data, metadata }) => ({ id, type, version, data, metadata }))),
+      JSON.stringify(
+        appends.map(({ streamId, events, expected }) => ({
+          streamId,
+          expected: String(expected),
+          events: events.map(({ id, type, version, data, metadata }) => ({ id, type, version, data, metadata })),
+        })),
+      ),
     ],
   });
-  return rows.map((row) => ({ position: BigInt(row.position), revision: row.revision }));
+  const written = new Map<string, { position: bigint; revision: number }>();
+  for (const row of rows) {
+    const last = written.get(row.stream_id);
+    if (!last || row.revision > last.revision) written.set(row.stream_id, { position: BigInt(row.position), revision: row.revision });
+  }
+  return written;
 }
 
 /**
@@ -126,6 +141,7 @@ export class PostgresEventStore implements EventStore {
   private readonly subscriptions = new Set<PullSubscription>();
   private readonly upcasters: Upcasters;
   private readonly idlePollMs: number;
+  private readonly groupCommit: GroupCommit;
   private listener: Client | undefined;
   private listening: Promise<void> | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -136,6 +152,7 @@ export class PostgresEventStore implements EventStore {
   private constructor(private readonly pool: Pool, options: PostgresEventStoreOptions) {
     this.upcasters = options.upcasters ?? new Upcasters();
     this.idlePollMs = options.idlePollMs ?? 5_000;
+    this.groupCommit = new GroupCommit((group) => this.commitGroup(group), options.appendStatements ?? 2);
   }
 
   static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -146,29 +163,28 @@ export class PostgresEventStore implements EventStore {
 
   async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     assertAppendable(streamId, events);
-    if (events.length > MAX_EVENTS_PER_APPEND) throw new Error(`Append to ${streamId}: more than ${MAX_EVENTS_PER_APPEND} events`);
-    const result = await withClient(this.pool, async (client) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const rows = await insertEvents(client, streamId, events, expected);
-          if (rows.length > 0) {
-            const last = rows[rows.length - 1]!;
-            return { nextRevision: last.revision, position: last.position, written: true };
-          }
-        } catch (error) {
-          if (!(error instanceof DatabaseError && error.code === '23505')) throw error;
-        }
-        const { stored, actual } = await lookUp(client, streamId, events);
-        const retry = retriedAppend(streamId, events, expected, stored, actual);
-        if (retry) return retry;
-        // Lost a race for the next revision, but the stream now is as expected: go again.
-        if (!meetsExpectation(expected, actual) || attempt === MAX_APPEND_ATTEMPTS) {
-          throw new ConcurrencyError(streamId, expected, actual);
-        }
-      }
-    });
+    if (events.length > MAX_EVENTS_PER_TRANSACTION) throw new Error(`Append to ${streamId}: more than ${MAX_EVENTS_PER_TRANSACTION} events`);
+    const result = await this.groupCommit.submit({ streamId, events, expected });
     if (result.written) this.announce(result.position);
     return result;
+  }
+
+  /** Commits a group in one statement; an append it could not write is settled alone (`appendAlone`). */
+  private async commitGroup(group: PendingAppend[]): Promise<void> {
+    await withClient(this.pool, async (client) => {
+      let written: Map<string, { position: bigint; revision: number }>;
+      try {
+        written = await insertEvents(client, group);
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        written = new Map(); // which append collided is for each one's slow path to find out
+      }
+      for (const append of group) {
+        const last = written.get(append.streamId);
+        if (last) append.resolve({ nextRevision: last.revision, position: last.position, written: true });
+        else await appendAlone(client, append).then(append.resolve, append.reject);
+      }
+    });
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -306,6 +322,31 @@ export class PostgresEventStore implements EventStore {
   private toRecorded([position, streamId, revision, id, type, version, data, metadata, recordedAtMs]: EventRow): RecordedEvent {
     return this.upcasters.upcast({ id, streamId, revision, position: BigInt(position), type, version, data, metadata, recordedAt: new Date(recordedAtMs) });
   }
+}
+
+/**
+ * The slow path, for an append its group did not write: a retry of an append already stored
+ * (nothing is written), a conflict, or a race for the next revision lost to another writer while
+ * the stream is still as expected (inserted again, alone).
+ */
+async function appendAlone(client: Queryable, append: AppendRequest): Promise<AppendResult> {
+  const { streamId, events, expected } = append;
+  for (let attempt = 1; ; attempt++) {
+    const { stored, actual } = await lookUp(client, streamId, events);
+    const retry = retriedAppend(streamId, events, expected, stored, actual);
+    if (retry) return retry;
+    if (!meetsExpectation(expected, actual) || attempt === MAX_APPEND_ATTEMPTS) throw new ConcurrencyError(streamId, expected, actual);
+    try {
+      const last = (await insertEvents(client, [append])).get(streamId);
+      if (last) return { nextRevision: last.revision, position: last.position, written: true };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof DatabaseError && error.code === '23505';
 }
 
 /** Where the batch's ids are already stored, and the stream's head: what the slow path decides on. */

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { eventStoreContract, eventually, newEvent } from '../contract-suite';
-import type { RecordedEvent } from '../port';
+import { ConcurrencyError, type AppendResult, type RecordedEvent } from '../port';
 import { insertEvents, PostgresEventStore } from './postgres-event-store';
 
 eventStoreContract('PostgreSQL', async ({ upcasters }) => {
@@ -29,7 +29,7 @@ describe('PostgreSQL event store', () => {
     try {
       // A transaction takes the lower position and stays open...
       await slow.query('BEGIN');
-      const [early] = await insertEvents(slow, 'contract-early', [newEvent('Early')], 'no_stream');
+      const early = (await insertEvents(slow, [{ streamId: 'contract-early', events: [newEvent('Early')], expected: 'no_stream' }])).get('contract-early');
       // ...while a later append commits with a higher position.
       const late = await store.append('contract-late', [newEvent('Late')], 'no_stream');
       expect(early!.position).toBeLessThan(late.position);
@@ -80,6 +80,80 @@ describe('PostgreSQL event store', () => {
     } finally {
       await restarted.close();
     }
+  });
+
+  describe('group commit', () => {
+    /** The transaction ids of the stored events, by stream: one xid per statement (see schema.ts). */
+    async function xidsByStream(): Promise<Map<string, string>> {
+      const { rows } = await db.pool.query<{ stream_id: string; xid: string }>('SELECT stream_id, (position >> 16)::text AS xid FROM events');
+      return new Map(rows.map((row) => [row.stream_id, row.xid]));
+    }
+
+    it('commits appends that wait for a running statement together, each with its own result', async () => {
+      const grouped = await PostgresEventStore.create({ pool: db.pool, appendStatements: 1 });
+      try {
+        const streams = Array.from({ length: 6 }, (_, i) => `contract-${i}`);
+        const results = await Promise.all(streams.map((stream) => grouped.append(stream, [newEvent('Opened'), newEvent('WageChanged')], 'no_stream')));
+        expect(results.map((result) => [result.nextRevision, result.written])).toEqual(streams.map(() => [1, true]));
+        expect(new Set(results.map((result) => result.position)).size).toBe(6);
+
+        const xids = await xidsByStream();
+        // The first went alone (nothing was running); the other five waited and went as one.
+        expect(new Set(streams.slice(1).map((stream) => xids.get(stream))).size).toBe(1);
+        expect(xids.get('contract-0')).not.toBe(xids.get('contract-1'));
+        const events = await grouped.readAll();
+        expect(events.map((event) => [event.streamId, event.revision])).toEqual(streams.flatMap((stream) => [[stream, 0], [stream, 1]]));
+        expect(events.map((event) => event.position)).toEqual([...events.map((event) => event.position)].sort((a, b) => (a < b ? -1 : 1)));
+      } finally {
+        await grouped.close();
+      }
+    });
+
+    it('settles each append of a group by its own expectation: one conflict, one retry, one race, the rest written', async () => {
+      await store.append('contract-taken', [newEvent('Opened')], 'no_stream');
+      const retried = [newEvent('Opened')];
+      const first = await store.append('contract-retried', retried, 'no_stream');
+      const grouped = await PostgresEventStore.create({ pool: db.pool, appendStatements: 1 });
+      try {
+        const settled = await Promise.allSettled([
+          grouped.append('contract-blocker', [newEvent('Opened')], 'no_stream'), // runs alone; the rest wait for it
+          grouped.append('contract-taken', [newEvent('Opened')], 'no_stream'),
+          grouped.append('contract-retried', retried, 'no_stream'),
+          grouped.append('contract-new', [newEvent('Opened')], 'no_stream'),
+          grouped.append('contract-taken', [newEvent('WageChanged')], 0), // same stream: the next group
+          grouped.append('contract-any', [newEvent('Opened')], 'any'),
+        ]);
+        expect(settled.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+        expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
+        expect((settled[2] as PromiseFulfilledResult<AppendResult>).value).toEqual({ ...first, written: false });
+        expect((settled[4] as PromiseFulfilledResult<AppendResult>).value).toMatchObject({ nextRevision: 1, written: true });
+        const streams = (await grouped.readAll()).map((event) => `${event.streamId}@${event.revision}`);
+        expect(streams.sort()).toEqual(['contract-any@0', 'contract-blocker@0', 'contract-new@0', 'contract-retried@0', 'contract-taken@0', 'contract-taken@1']);
+      } finally {
+        await grouped.close();
+      }
+    });
+
+    it('writes a group whose statement hit a unique violation one append at a time', async () => {
+      // An event id stored in another stream makes the grouped INSERT fail as a whole.
+      const stolen = newEvent('Opened');
+      await store.append('contract-owner', [stolen], 'no_stream');
+      const grouped = await PostgresEventStore.create({ pool: db.pool, appendStatements: 1 });
+      try {
+        const settled = await Promise.allSettled([
+          grouped.append('contract-blocker', [newEvent('Opened')], 'no_stream'),
+          grouped.append('contract-a', [newEvent('Opened')], 'no_stream'),
+          grouped.append('contract-thief', [stolen], 'no_stream'),
+          grouped.append('contract-b', [newEvent('Opened')], 'no_stream'),
+        ]);
+        expect(settled.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+        expect(String((settled[2] as PromiseRejectedResult).reason)).toMatch(/already stored in stream contract-owner/);
+        const streams = (await grouped.readAll()).map((event) => event.streamId);
+        expect(streams.sort()).toEqual(['contract-a', 'contract-b', 'contract-blocker', 'contract-owner']);
+      } finally {
+        await grouped.close();
+      }
+    });
   });
 
   it('creates its schema once, however many stores start', async () => {
