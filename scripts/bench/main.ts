@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
       const catchUp = await measureCatchUp(pool, store, events);
       say(`catch-up: ${catchUp.eventsPerSec.toFixed(0)} events/s`);
       const replay = await measureReplay(store);
-      const long = await measureLongContract(store, contractDate, quick ? 20 : 100);
+      const long = await measureLongContract(pool, store, contractDate, quick ? 20 : 100);
       // --quick rebuilds one projection to stay under 3 minutes.
       const rebuilds = await measureRebuilds(pool, store, quick ? [billingProjection] : PROJECTIONS);
       say(`replay: ${replay.eventsPerSec.toFixed(0)} events/s into memory; rebuilds: ${rebuilds.map((r) => `${r.projection} ${r.eventsPerSec.toFixed(0)}`).join(', ')} events/s`);

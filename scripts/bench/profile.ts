@@ -125,7 +125,7 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
       const store = await PostgresEventStore.create({ pool });
       try {
         const repeats = Number(first ?? 200);
-        const { loadMs, asOfMs } = await measureLongContract(store, contractDate, repeats);
+        const { loadMs, asOfMs } = await measureLongContract(pool, store, contractDate, repeats);
         // The same contract's parts: the read alone (what a load reads) and the fold alone (with toDomainEvent).
         const [{ stream_id: streamId }] = (await pool.query<{ stream_id: string }>(`SELECT stream_id FROM events WHERE revision = 359 LIMIT 1`)).rows;
         const readMs: number[] = [];

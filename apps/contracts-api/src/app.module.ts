@@ -68,7 +68,7 @@ export class AppModule {
         { provide: CLOCK, useValue: runtime.clock },
         { provide: REGISTRY, useValue: runtime.registry },
         { provide: PROJECTOR, useValue: runtime.projector ?? null },
-        { provide: ContractStreams, useFactory: () => new ContractStreams(runtime.eventStore, runtime.clock) },
+        { provide: ContractStreams, useFactory: () => new ContractStreams(runtime.eventStore, runtime.clock, runtime.snapshots) },
         { provide: Reservations, useFactory: () => new Reservations(runtime.eventStore) },
         { provide: CONTRACT_NUMBERS, useFactory: () => new PostgresContractNumberAllocator(runtime.pool) },
         { provide: IDEMPOTENCY, useFactory: () => new PostgresIdempotencyStore(runtime.pool) },

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Pool } from 'pg';
+import { PostgresSnapshots, type SnapshotStore } from '@app/contracts-app';
 import { openEventStore, type EventStore } from '@app/event-store';
 import {
   CLOCK,
@@ -27,6 +28,8 @@ export interface Runtime {
   config: AppConfig;
   pool: Pool;
   eventStore: EventStore;
+  /** Snapshots of long contracts, in PostgreSQL whichever store holds the events. */
+  snapshots: SnapshotStore;
   clock: Clock;
   registry: Registry;
   /** Projections and deadlines, in this process unless PROJECTOR=off (then apps/projector runs them). */
@@ -54,6 +57,7 @@ export async function startRuntime(config: AppConfig, log: (message: string) => 
   try {
     await migrate(pool, 'contracts-api', apiMigrations);
     const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
+    const snapshots = await PostgresSnapshots.create(pool);
     const registry = await FileRegistry.load(config.registryFile);
     const clock = clockFor(config, new SystemClock().now());
     const readSide = config.projector
@@ -63,6 +67,7 @@ export async function startRuntime(config: AppConfig, log: (message: string) => 
       config,
       pool,
       eventStore,
+      snapshots,
       clock,
       registry,
       projector: readSide?.projector,

@@ -18,6 +18,7 @@ import {
   type RecordedEvent,
 } from '@app/event-store';
 import type { Clock } from '@app/platform';
+import { NO_SNAPSHOTS, type SnapshotStore } from './snapshots';
 
 export const contractStream = (contractId: string) => `contract-${contractId}`;
 
@@ -79,14 +80,22 @@ const MAX_ATTEMPTS = 3;
 /** How many contracts each process remembers (LRU): a few MB, enough for every contract busy right now. */
 const REMEMBERED_CONTRACTS = 10_000;
 
+/**
+ * A snapshot is written once this many events have come after the last one: a 360-event contract
+ * then loads from its snapshot and at most 99 events instead of reading and folding all 360.
+ */
+const SNAPSHOT_EVERY = 100;
+
 /** What a command is decided on: the contract's state and revision, and which commands made it. */
 interface KnownContract {
   state: ContractState | undefined;
   revision: number;
   commandIds: ReadonlySet<string>;
+  /** The revision of the contract's stored snapshot; -1 when it has none. */
+  snapshotRevision: number;
 }
 
-const NO_CONTRACT: KnownContract = { state: undefined, revision: -1, commandIds: new Set() };
+const NO_CONTRACT: KnownContract = { state: undefined, revision: -1, commandIds: new Set(), snapshotRevision: -1 };
 
 /**
  * The one way a contract changes: read its stream, fold, decide, append with the revision that was
@@ -105,12 +114,13 @@ export class ContractStreams {
   constructor(
     private readonly store: EventStore,
     private readonly clock: Clock,
+    private readonly snapshots: SnapshotStore = NO_SNAPSHOTS,
   ) {}
 
   /**
    * The contract as stored now, or as `options` (auditors) ask. Of a contract this process
-   * remembers, only the events after what it remembers are read and folded on: a stream only
-   * grows, so the result is the same as folding it all.
+   * remembers, or has a snapshot of, only the events after it are read and folded on: a stream
+   * only grows, so the result is the same as folding it all. Auditors' reads never use either.
    */
   async load(contractId: string, options?: ReadStreamOptions): Promise<LoadedContract> {
     const stream = contractStream(contractId);
@@ -118,7 +128,7 @@ export class ContractStreams {
       const events = await this.store.readFoldable(stream, options);
       return { state: fold(events), revision: events.length ? events[events.length - 1]!.revision : -1 };
     }
-    const known = this.recent.get(contractId) ?? NO_CONTRACT;
+    const known = this.recent.get(contractId) ?? (await this.fromSnapshot(contractId));
     const events = await this.store.readFoldable(stream, { fromRevision: known.revision + 1 });
     if (events.length === 0) {
       this.remember(contractId, known);
@@ -126,8 +136,27 @@ export class ContractStreams {
     }
     const state = fold(events, known.state);
     const revision = events[events.length - 1]!.revision;
-    this.remember(contractId, { state, revision, commandIds: new Set([...known.commandIds, ...events.flatMap((event) => event.commandId ?? [])]) });
+    const commandIds = new Set([...known.commandIds, ...events.flatMap((event) => event.commandId ?? [])]);
+    await this.rememberAndSnapshot(contractId, { state, revision, commandIds, snapshotRevision: known.snapshotRevision });
     return { state, revision };
+  }
+
+  private async fromSnapshot(contractId: string): Promise<KnownContract> {
+    const snapshot = await this.snapshots.read(contractId);
+    if (!snapshot) return NO_CONTRACT;
+    const { state, revision, commandIds } = snapshot;
+    return { state, revision, commandIds: new Set(commandIds), snapshotRevision: revision };
+  }
+
+  /** `remember`, and a new snapshot when `SNAPSHOT_EVERY` events came after the last one. */
+  private async rememberAndSnapshot(contractId: string, known: KnownContract): Promise<void> {
+    this.remember(contractId, known);
+    if (!known.state || known.revision - known.snapshotRevision < SNAPSHOT_EVERY) return;
+    const written = await this.snapshots.write(contractId, { revision: known.revision, state: known.state, commandIds: [...known.commandIds] }).then(
+      () => true,
+      () => false, // only a cache: the command or read it follows has already succeeded; the next one tries again
+    );
+    if (written && this.recent.get(contractId) === known) this.remember(contractId, { ...known, snapshotRevision: known.revision });
   }
 
   /** The whole history with its metadata, for those who read it (the state, to decide who may). */
@@ -221,7 +250,8 @@ export class ContractStreams {
       return { state: stored.state, revision: stored.revision, appended: [] };
     }
     const next = decided.reduce<ContractState | undefined>(evolve, state)!;
-    this.remember(contractId, { state: next, revision: result.nextRevision, commandIds: new Set([...known.commandIds, context.commandId]) });
+    const commandIds = new Set([...known.commandIds, context.commandId]);
+    await this.rememberAndSnapshot(contractId, { state: next, revision: result.nextRevision, commandIds, snapshotRevision: known.snapshotRevision });
     return { state: next, revision: result.nextRevision, appended: decided };
   }
 

@@ -1,1 +1,2 @@
 export * from './contract-streams';
+export * from './snapshots';

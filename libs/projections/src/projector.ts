@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { ContractStreams } from '@app/contracts-app';
+import { ContractStreams, PostgresSnapshots } from '@app/contracts-app';
 import type { EventStore } from '@app/event-store';
 import type { Clock } from '@app/platform';
 import { billingProjection } from './billing/billing.projection';
@@ -55,7 +55,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Project
   const deadlines =
     options.deadlines === false
       ? undefined
-      : await DeadlineRunner.create({ pool, streams: new ContractStreams(eventStore, clock), clock, log, pollMs: options.deadlinePollMs });
+      : await DeadlineRunner.create({ pool, streams: new ContractStreams(eventStore, clock, await PostgresSnapshots.create(pool)), clock, log, pollMs: options.deadlinePollMs });
   const reader = new SharedReader(eventStore);
   const runners = (options.projections ?? PROJECTIONS).map(
     (projection) =>
