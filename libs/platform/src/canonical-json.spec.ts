@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { canonicalJson } from './canonical-json';
 
 describe('canonicalJson: the bytes the audit chain and the idempotency hash cover', () => {
@@ -10,5 +11,24 @@ describe('canonicalJson: the bytes the audit chain and the idempotency hash cove
     expect(canonicalJson([1, undefined, 'x y'])).toBe('[1,null,"x y"]');
     expect(canonicalJson(undefined)).toBe('null');
     expect(canonicalJson({ nested: { list: [], empty: {} } })).toBe('{"nested":{"empty":{},"list":[]}}');
+  });
+
+  it('gives the bytes of the plain definition (sorted entries, stringified) for any JSON value, integer-like and non-ASCII keys included', () => {
+    const plain = (value: unknown): string => {
+      if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : plain(item))).join(',')}]`;
+      if (value !== null && typeof value === 'object') {
+        const record = value as Record<string, unknown>;
+        const members = Object.keys(record).sort().filter((key) => record[key] !== undefined);
+        return `{${members.map((key) => `${JSON.stringify(key)}:${plain(record[key])}`).join(',')}}`;
+      }
+      return JSON.stringify(value) ?? 'null';
+    };
+    const key = fc.oneof(fc.string(), fc.constantFrom('10', '9', '0', 'a', 'B', 'é', 'ی', '__proto__x'));
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 0 }), tie('array'), tie('object')),
+      array: fc.array(tie('value'), { maxLength: 5 }),
+      object: fc.dictionary(key, fc.oneof(tie('value'), fc.constant(undefined)), { maxKeys: 8 }),
+    })).value;
+    fc.assert(fc.property(json, (value) => canonicalJson(value) === plain(value)), { numRuns: 2_000 });
   });
 });
