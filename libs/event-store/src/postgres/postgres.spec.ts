@@ -83,6 +83,16 @@ describe('PostgreSQL event store', () => {
   });
 
   describe('group commit', () => {
+    /** All `count` events, once visible: the NOTIFYs after appends are transactions too, and hold the horizon briefly. */
+    async function visible(reader: PostgresEventStore, count: number): Promise<RecordedEvent[]> {
+      let events: RecordedEvent[] = [];
+      await eventually(async () => {
+        events = await reader.readAll();
+        expect(events).toHaveLength(count);
+      });
+      return events;
+    }
+
     /** The transaction ids of the stored events, by stream: one xid per statement (see schema.ts). */
     async function xidsByStream(): Promise<Map<string, string>> {
       const { rows } = await db.pool.query<{ stream_id: string; xid: string }>('SELECT stream_id, (position >> 16)::text AS xid FROM events');
@@ -101,7 +111,7 @@ describe('PostgreSQL event store', () => {
         // The first went alone (nothing was running); the other five waited and went as one.
         expect(new Set(streams.slice(1).map((stream) => xids.get(stream))).size).toBe(1);
         expect(xids.get('contract-0')).not.toBe(xids.get('contract-1'));
-        const events = await grouped.readAll();
+        const events = await visible(grouped, 12);
         expect(events.map((event) => [event.streamId, event.revision])).toEqual(streams.flatMap((stream) => [[stream, 0], [stream, 1]]));
         expect(events.map((event) => event.position)).toEqual([...events.map((event) => event.position)].sort((a, b) => (a < b ? -1 : 1)));
       } finally {
@@ -127,10 +137,37 @@ describe('PostgreSQL event store', () => {
         expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConcurrencyError);
         expect((settled[2] as PromiseFulfilledResult<AppendResult>).value).toEqual({ ...first, written: false });
         expect((settled[4] as PromiseFulfilledResult<AppendResult>).value).toMatchObject({ nextRevision: 1, written: true });
-        const streams = (await grouped.readAll()).map((event) => `${event.streamId}@${event.revision}`);
+        const streams = (await visible(grouped, 6)).map((event) => `${event.streamId}@${event.revision}`);
         expect(streams.sort()).toEqual(['contract-any@0', 'contract-blocker@0', 'contract-new@0', 'contract-retried@0', 'contract-taken@0', 'contract-taken@1']);
       } finally {
         await grouped.close();
+      }
+    });
+
+    it('never deadlocks when groups running at once write the same streams in another order', async () => {
+      // Several stores (processes), each grouping appends to the same few streams arriving in
+      // random order: a group holding stream A while waiting for B, and another holding B while
+      // waiting for A, would be a deadlock (PostgreSQL aborts one after deadlock_timeout).
+      const stores = await Promise.all([1, 2, 3].map(() => PostgresEventStore.create({ pool: db.pool, appendStatements: 2 })));
+      try {
+        // Three rounds: without the fix, one round in five deadlocked here.
+        for (const round of [1, 2, 3]) {
+          const streams = ['a', 'b', 'c', 'd'].map((name) => `contract-${round}${name}`);
+          const appends = Array.from({ length: 240 }, (_, i) => {
+            const stream = streams[Math.floor(Math.random() * streams.length)]!;
+            return stores[i % stores.length]!.append(stream, [newEvent('Paid')], 'any');
+          });
+          const settled = await Promise.allSettled(appends);
+          expect(settled.filter((outcome) => outcome.status === 'rejected').map((outcome) => String((outcome as PromiseRejectedResult).reason))).toEqual([]);
+          const events = (await visible(store, 240 * round)).filter((event) => streams.includes(event.streamId));
+          expect(events).toHaveLength(240);
+          for (const stream of streams) {
+            const revisions = events.filter((event) => event.streamId === stream).map((event) => event.revision);
+            expect(revisions).toEqual(revisions.map((_, i) => i)); // contiguous, in position order
+          }
+        }
+      } finally {
+        await Promise.all(stores.map((each) => each.close()));
       }
     });
 
@@ -148,7 +185,7 @@ describe('PostgreSQL event store', () => {
         ]);
         expect(settled.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
         expect(String((settled[2] as PromiseRejectedResult).reason)).toMatch(/already stored in stream contract-owner/);
-        const streams = (await grouped.readAll()).map((event) => event.streamId);
+        const streams = (await visible(grouped, 4)).map((event) => event.streamId);
         expect(streams.sort()).toEqual(['contract-a', 'contract-b', 'contract-blocker', 'contract-owner']);
       } finally {
         await grouped.close();
