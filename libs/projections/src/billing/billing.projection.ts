@@ -7,7 +7,7 @@ import type { Projection } from '../projection';
  */
 export const billingProjection: Projection = {
   name: 'billing',
-  version: 1,
+  version: 2, // 2: the folded state is stored as JSON, no longer JSONB
   tables: [CONTRACTS_TABLE],
   handles: handlesContractEvent,
   async apply(tx, events) {

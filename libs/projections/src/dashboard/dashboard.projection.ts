@@ -10,7 +10,7 @@ import type { Projection } from '../projection';
  */
 export const dashboardProjection: Projection = {
   name: 'dashboard',
-  version: 1,
+  version: 2, // 2: the folded state is stored as JSON, no longer JSONB
   tables: [
     CONTRACTS_TABLE,
     `CREATE TABLE branch_contracts (

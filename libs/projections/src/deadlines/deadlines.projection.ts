@@ -16,7 +16,7 @@ export function deadlineId(contractId: string, command: string, dueAt: string): 
  */
 export const deadlinesProjection: Projection = {
   name: 'deadlines',
-  version: 1,
+  version: 2, // 2: the folded state is stored as JSON, no longer JSONB
   tables: [
     CONTRACTS_TABLE,
     `CREATE TABLE schedule (

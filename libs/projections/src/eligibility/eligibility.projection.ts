@@ -7,7 +7,7 @@ import type { Projection } from '../projection';
  */
 export const eligibilityProjection: Projection = {
   name: 'eligibility',
-  version: 1,
+  version: 2, // 2: the folded state is stored as JSON, no longer JSONB
   tables: [CONTRACTS_TABLE, 'CREATE INDEX contracts_by_person ON contracts (national_code, position)'],
   handles: handlesContractEvent,
   async apply(tx, events) {
