@@ -31,8 +31,9 @@ export interface PostgresEventStoreOptions {
   /** Longest a subscription sleeps without a notification (default 5 s): covers a lost NOTIFY. */
   idlePollMs?: number;
   /**
-   * Append statements running at once (default 2); appends arriving meanwhile are committed
-   * together (`GroupCommit`). Each running one holds a connection of the pool.
+   * Append statements running at once (default 1); appends arriving meanwhile are committed
+   * together (`GroupCommit`). Each running one holds a connection of the pool. On two shared
+   * cores fewer, larger groups won: at 16 connections 1 > 2 > 3 > 4 > 6 in every round measured.
    */
   appendStatements?: number;
 }
@@ -156,7 +157,7 @@ export class PostgresEventStore implements EventStore {
   private constructor(private readonly pool: Pool, options: PostgresEventStoreOptions) {
     this.upcasters = options.upcasters ?? new Upcasters();
     this.idlePollMs = options.idlePollMs ?? 5_000;
-    this.groupCommit = new GroupCommit((group) => this.commitGroup(group), options.appendStatements ?? 2);
+    this.groupCommit = new GroupCommit((group) => this.commitGroup(group), options.appendStatements ?? 1);
   }
 
   static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
