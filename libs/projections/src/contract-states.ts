@@ -19,7 +19,8 @@ export const CONTRACTS_TABLE = `
     revision      INTEGER NOT NULL, -- the last event folded in, so a replayed event is skipped
     position      BIGINT  NOT NULL,
     -- Only ever written and read back whole: JSON keeps the text as sent, where JSONB would be
-    -- converted on every write and rendered on every read (catch-up 1.1-1.4 x faster with JSON).
+    -- converted on every write and rendered on every read (rebuilds 1.07-1.10 x; the catch-up's
+    -- gain was within noise, docs/performance.md).
     state         JSON    NOT NULL
   )`;
 
