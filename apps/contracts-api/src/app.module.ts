@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
-import { LoggerModule } from 'nestjs-pino';
 import { EVENT_STORE } from '@app/event-store';
 import { CLOCK } from '@app/platform';
 import { REGISTRY } from '@app/registry';
@@ -30,7 +29,6 @@ import { DashboardPageController } from './dashboard/dashboard-page.controller';
 import { MetricsController, PROJECTION_STATUS, metricsProviders } from './metrics';
 import { SMS_COUNTS } from './dashboard/sms-counts';
 import { notificationCounts } from '@app/notifications';
-import { loggerParams } from './http/logging';
 import { CONTRACT_NUMBERS, PostgresContractNumberAllocator } from './infrastructure/contract-numbers';
 import { IDEMPOTENCY, PostgresIdempotencyStore } from './infrastructure/idempotency';
 import { APP_CONFIG, PG_POOL, PROJECTOR, type Runtime } from './runtime';
@@ -41,7 +39,7 @@ export class AppModule {
   static forRuntime(runtime: Runtime, env: NodeJS.ProcessEnv = process.env): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot(), TerminusModule, LoggerModule.forRoot(loggerParams({ level: runtime.config.logLevel }))],
+      imports: [CqrsModule.forRoot(), TerminusModule],
       controllers: [
         QuoteController,
         OpenContractController,

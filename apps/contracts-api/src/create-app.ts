@@ -1,9 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { FASTIFY_OPTIONS, configureHttp } from './http/configure';
+import { createLogger, useLogging } from './http/logging';
 import type { Runtime } from './runtime';
 
 /** Largest request body accepted; anything bigger is a 413 before it is parsed. */
@@ -26,7 +26,7 @@ export async function createApp(runtime: Runtime, env: NodeJS.ProcessEnv = proce
     bodyParser: false,
     bufferLogs: true,
   });
-  app.useLogger(app.get(Logger));
+  useLogging(app, createLogger({ level: runtime.config.logLevel }));
   configureHttp(app);
 
   const openApi = new DocumentBuilder()

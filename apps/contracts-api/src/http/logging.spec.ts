@@ -1,11 +1,10 @@
 import 'reflect-metadata';
 import { Body, Controller, Get, Logger as NestLogger, Module, Param, Post } from '@nestjs/common';
 import { IsOptional, IsString } from 'class-validator';
-import { Logger, LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { ConcurrencyError } from '@app/event-store';
 import { authProviders, CurrentActor, signToken, type Actor } from '../auth';
-import { loggerParams, scrubText, scrubValue } from './logging';
+import { createLogger, scrubText, scrubValue } from './logging';
 import { startTinyApp, type TinyApp } from './testing/tiny-app';
 
 const SECRET = 'logging-spec-secret';
@@ -37,6 +36,12 @@ class ProbeController {
     throw new ConcurrencyError(`insured-${NATIONAL_CODE}`, 0, 1);
   }
 
+  @Get('nest-style-error') nestStyleError() {
+    // Nest's own (message, stack, context) form.
+    this.logger.error(`could not notify ${NATIONAL_CODE}`, `Error: could not notify ${NATIONAL_CODE}\n    at notify (sms.ts:1:1)`);
+    return { ok: true };
+  }
+
   @Get('crash-hard') crashHard() {
     throw new Error(`projection failed for ${NATIONAL_CODE} / ${MOBILE}`);
   }
@@ -46,7 +51,6 @@ const lines: string[] = [];
 const capture: DestinationStream = { write: (line: string) => void lines.push(line) };
 
 @Module({
-  imports: [LoggerModule.forRoot(loggerParams({ level: 'info', stream: capture }))],
   controllers: [ProbeController],
   providers: authProviders({ AUTH_JWT_SECRET: SECRET }),
 })
@@ -57,7 +61,7 @@ describe('request logging', () => {
   const token = signToken({ sub: 'officer-9', role: 'branch_officer', branchId: '1201' }, SECRET);
 
   beforeAll(async () => {
-    app = await startTinyApp(ProbeModule, { logger: (nest) => nest.get(Logger) });
+    app = await startTinyApp(ProbeModule, { logger: createLogger({ level: 'info', stream: capture }) });
   });
   afterAll(() => app.close());
   beforeEach(() => {
@@ -120,6 +124,26 @@ describe('request logging', () => {
     expect(errorLine).toMatchObject({ level: 50, err: { type: 'Error', message: 'projection failed for [redacted] / [redacted]' } });
     expect(accessLine).toMatchObject({ level: 50, res: { statusCode: 500 } });
     expect(accessLine.err).toBeUndefined();
+  });
+
+  it("logs Nest's (message, stack, context) errors as one scrubbed error with its stack", async () => {
+    await app.inject({ method: 'GET', url: '/v1/nest-style-error', headers: { authorization: `Bearer ${token}`, 'x-request-id': 'req-7' } });
+    const [errorLine] = records();
+    expect(errorLine).toMatchObject({ level: 50, reqId: 'req-7', context: 'Probe', err: { message: 'could not notify [redacted]' } });
+    expect(errorLine.err.stack).toBe('Error: could not notify [redacted]\n    at notify (sms.ts:1:1)');
+  });
+
+  it('writes no access line below its level, and still the errors', async () => {
+    const quiet: string[] = [];
+    const warnApp = await startTinyApp(ProbeModule, { logger: createLogger({ level: 'warn', stream: { write: (line: string) => void quiet.push(line) } }) });
+    try {
+      await warnApp.inject({ method: 'GET', url: '/v1/crash', headers: { authorization: `Bearer ${token}` } });
+      expect(quiet).toEqual([]);
+      await warnApp.inject({ method: 'GET', url: '/v1/crash-hard', headers: { authorization: `Bearer ${token}` } });
+      expect(quiet.map((line) => (JSON.parse(line) as { level: number }).level)).toEqual([50, 50]);
+    } finally {
+      await warnApp.close();
+    }
   });
 
   it('a 409 is an expected answer: logged as an ordinary request, not as an error', async () => {

@@ -1,14 +1,14 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
-import type { Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
-import type { Options } from 'pino-http';
+import type { IncomingMessage } from 'node:http';
+import type { LoggerService } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { isValidNationalCode, normaliseMobile, toAsciiDigits } from '@app/contracts-domain';
 import { actorOf } from '../auth/decorators';
 
 /**
- * Structured logs (nestjs-pino) that never carry personal data. Personal data travels in events
+ * Structured logs (pino) that never carry personal data. Personal data travels in events
  * and bodies because the contract is a legal record; logs are read by many more people, so:
  * - requests are logged by an allow-list (id, method, scrubbed URL; never headers or bodies);
  * - any field named like personal data is replaced, at any depth, in every log line;
@@ -106,41 +106,17 @@ export function requestId(req: Pick<IncomingMessage, 'headers'>): string {
 /** Probes and scrapes would drown the access log. */
 const QUIET_PATHS = /^\/(health|metrics)(\/|\?|$)/;
 
-/** Nest's Fastify middleware hands us `req.url` relative to the route; this is the path asked for. */
-function requestedPath(req: IncomingMessage): string {
-  return (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
-}
-
 export interface LoggingOptions {
   level: string;
   /** Where lines go; stdout when absent (tests capture it). */
   stream?: DestinationStream;
 }
 
-/** For `LoggerModule.forRoot(loggerParams({ level }))` or a `forRootAsync` factory. */
-export function loggerParams({ level, stream }: LoggingOptions): Params {
-  const options: Options = {
+/** The process's logger: every line it writes is scrubbed, whoever calls it. */
+export function createLogger({ level, stream }: LoggingOptions): Logger {
+  const options: LoggerOptions = {
     level,
-    quietReqLogger: true,
-    autoLogging: { ignore: (req) => QUIET_PATHS.test(requestedPath(req)) },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-    customProps: (req) => {
-      const actor = actorOf(req);
-      return actor ? { actor: { sub: scrubText(actor.sub), role: actor.role } } : {};
-    },
-    // Our serializers see the raw objects and keep only what is safe to log.
-    wrapSerializers: false,
-    serializers: {
-      req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: scrubUrl(requestedPath(req)) }),
-      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-      err: serializeError,
-    },
-    // The access line of a 5xx would carry pino-http's made-up "failed with status code" error;
-    // the real one is logged by the exception filter under the same request id.
-    customErrorObject: (_req, _res, _err, value: Record<string, unknown>) => {
-      const { err: _made, ...rest } = value;
-      return rest;
-    },
+    serializers: { err: serializeError },
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     formatters: { log: (object) => scrubValue(object) as Record<string, unknown> },
     hooks: {
@@ -149,10 +125,91 @@ export function loggerParams({ level, stream }: LoggingOptions): Params {
       },
     },
   };
-  return {
-    pinoHttp: stream ? [options, stream] : options,
-    // Every path, unknown ones included (their 404s are worth a line). nestjs-pino's default
-    // pattern matches only "/" under Nest 12's Fastify adapter.
-    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-  };
+  return stream ? pino(options, stream) : pino(options);
+}
+
+/** The request a line is logged for, while Nest handles it (guards, handler, exception filter). */
+const currentRequest = new AsyncLocalStorage<string>();
+
+/**
+ * Logs through `logger`: Nest's own lines and ours (`new Logger(context)`), tagged with the
+ * request they belong to, and one access line per request (an allow-list: id, method, scrubbed
+ * URL, status, time, actor; never headers or bodies).
+ *
+ * Fastify hooks rather than a per-request child logger (pino-http): that built and serialised
+ * its bindings for every request even at `warn`, where no line is written, and cost a quote
+ * request ~1/3 of its time (docs/performance.md). The access line is built only when written.
+ */
+export function useLogging(app: NestFastifyApplication, logger: Logger): void {
+  app.useLogger(new NestPinoLogger(logger));
+  const fastify = app.getHttpAdapter().getInstance();
+  // After the body is read: its stream's callbacks would not carry a context set before it.
+  fastify.addHook('preHandler', (request, _reply, done) => currentRequest.run(request.id, done));
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const status = reply.statusCode;
+    const level = status >= 500 ? 'error' : 'info';
+    if (logger.isLevelEnabled(level) && !QUIET_PATHS.test(request.url)) {
+      const actor = actorOf(request.raw);
+      logger[level](
+        {
+          reqId: request.id,
+          req: { id: request.id, method: request.method, url: scrubUrl(request.url) },
+          ...(actor ? { actor: { sub: scrubText(actor.sub), role: actor.role } } : {}),
+          res: { statusCode: status },
+          responseTime: Math.round(reply.elapsedTime),
+        },
+        'request completed',
+      );
+    }
+    done();
+  });
+}
+
+type NestLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/** Nest's `LoggerService` over pino, as Nest calls it: `(message, ...params, context)`. */
+class NestPinoLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  verbose(message: unknown, ...params: unknown[]) {
+    this.write('trace', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]) {
+    this.write('debug', message, params);
+  }
+  log(message: unknown, ...params: unknown[]) {
+    this.write('info', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]) {
+    this.write('warn', message, params);
+  }
+  error(message: unknown, ...params: unknown[]) {
+    this.write('error', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]) {
+    this.write('fatal', message, params);
+  }
+
+  private write(level: NestLevel, message: unknown, params: unknown[]): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    const fields: Record<string, unknown> = {};
+    const reqId = currentRequest.getStore();
+    if (reqId !== undefined) fields.reqId = reqId;
+    // A Logger made with a context (and Nest's own) passes it last.
+    const rest = params.slice(0, -1);
+    if (params.length > 0) fields.context = params[params.length - 1];
+    if (message instanceof Error) {
+      fields.err = message;
+      this.logger[level](fields, ...(rest as []));
+    } else if (typeof message === 'object' && message !== null) {
+      this.logger[level](Object.assign(fields, message), ...(rest as []));
+    } else if (level === 'error' && rest.length === 1 && typeof rest[0] === 'string' && /\n\s*at /.test(rest[0])) {
+      // Nest's `error(message, stack, context)`: one error, its stack where the err serializer scrubs it.
+      const err = new Error(String(message));
+      err.stack = rest[0];
+      this.logger.error({ ...fields, err });
+    } else {
+      this.logger[level](fields, String(message), ...(rest as []));
+    }
+  }
 }

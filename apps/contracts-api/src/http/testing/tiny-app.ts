@@ -1,8 +1,10 @@
-import type { LoggerService, Type } from '@nestjs/common';
+import type { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { Logger } from 'pino';
 import { configureHttp, FASTIFY_OPTIONS } from '../configure';
+import { useLogging } from '../logging';
 
 export interface TinyApp {
   app: NestFastifyApplication;
@@ -11,13 +13,13 @@ export interface TinyApp {
 }
 
 /** A Fastify-backed Nest app with the shared HTTP conventions, driven in-process (no port). */
-export async function startTinyApp(module: Type, options: { logger?: (app: NestFastifyApplication) => LoggerService } = {}): Promise<TinyApp> {
+export async function startTinyApp(module: Type, options: { logger?: Logger } = {}): Promise<TinyApp> {
   const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(FASTIFY_OPTIONS), {
     logger: options.logger ? undefined : false,
     bufferLogs: Boolean(options.logger),
     bodyParser: false,
   });
-  if (options.logger) app.useLogger(options.logger(app));
+  if (options.logger) useLogging(app, options.logger);
   configureHttp(app);
   await app.init();
   const fastify = app.getHttpAdapter().getInstance();
