@@ -136,6 +136,31 @@ describe('properties', () => {
     );
   });
 
+  it('adds days and starts Iran days as Date arithmetic does (the conversions use none)', () => {
+    fc.assert(
+      fc.property(epochDays, fc.integer({ min: -800, max: 800 }), (day, days) => {
+        expect(addDays(isoOf(day), days)).toBe(isoOf(day + days));
+        expect(iranDayStart(isoOf(day)).getTime()).toBe(day * 86_400_000 - 210 * 60_000);
+        expect(iranDate(new Date(day * 86_400_000 + 12 * 3_600_000))).toBe(isoOf(day));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('accepts as ISO dates exactly the real calendar days of the range', () => {
+    const pad = (n: number, width: number) => String(n).padStart(width, '0');
+    fc.assert(
+      fc.property(fc.integer({ min: 1825, max: 2130 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), (y, m, d) => {
+        const text = `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
+        const date = new Date(Date.UTC(y, m - 1, d));
+        const real = m >= 1 && m <= 12 && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+        const inRange = text >= '1831-03-21' && text <= '2122-03-20';
+        expect(isIsoDate(text)).toBe(real && inRange);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
   it('agrees with ICU’s Persian calendar (an independent implementation)', () => {
     const icu = new Intl.DateTimeFormat('en-u-ca-persian', {
       timeZone: 'UTC',

@@ -65,10 +65,10 @@ export function isValidJalaliDate(date: JalaliDate): boolean {
 /** True for a real calendar date `YYYY-MM-DD` inside the supported range. */
 export function isIsoDate(value: unknown): value is IsoDate {
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
-  const [y, m, d] = value.split('-').map(Number);
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return false;
-  const { year } = epochDayToJalali(toEpochDay(value), false);
+  const epochDay = toEpochDay(value);
+  // A month or day out of range (2025-02-30, 2025-13-01) lands on another date.
+  if (fromEpochDay(epochDay) !== value) return false;
+  const { year } = epochDayToJalali(epochDay, false);
   return year >= MIN_JALALI_YEAR && year <= MAX_JALALI_YEAR;
 }
 
@@ -183,7 +183,9 @@ function dayOfYear({ month, day }: JalaliDate): number {
 function leapYearsBefore(year: number): number {
   const cycles = Math.floor(year / CYCLE_YEARS);
   const rest = mod(year, CYCLE_YEARS);
-  return cycles * LEAP_REMAINDERS.length + LEAP_REMAINDERS.filter((r) => r < rest).length;
+  let early = 0; // LEAP_REMAINDERS ascend
+  while (early < LEAP_REMAINDERS.length && LEAP_REMAINDERS[early]! < rest) early++;
+  return cycles * LEAP_REMAINDERS.length + early;
 }
 
 function yearStartEpochDay(year: number): number {
@@ -203,13 +205,40 @@ function epochDayToJalali(epochDay: number, checkRange: boolean): JalaliDate {
   return { year, month: Math.floor(rest / 30) + 7, day: (rest % 30) + 1 };
 }
 
+/*
+ * Gregorian dates to and from days since 1970-01-01 by arithmetic (H. Hinnant's
+ * days_from_civil / civil_from_days, in 400-year eras that start on 1 March), not through
+ * Date: a request converts dozens of dates, and split + Date.UTC + toISOString was 4 % of
+ * the API's CPU under load (docs/performance.md).
+ */
 function toEpochDay(date: IsoDate): number {
-  const [y, m, d] = date.split('-').map(Number);
-  return Math.floor(Date.UTC(y, m - 1, d) / MS_PER_DAY);
+  const month = digitsAt(date, 5, 2);
+  const year = digitsAt(date, 0, 4) - (month <= 2 ? 1 : 0);
+  const era = Math.floor(year / 400);
+  const yearOfEra = year - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + digitsAt(date, 8, 2) - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 function fromEpochDay(epochDay: number): IsoDate {
-  return new Date(epochDay * MS_PER_DAY).toISOString().slice(0, 10);
+  const days = epochDay + 719_468;
+  const era = Math.floor(days / 146_097);
+  const dayOfEra = days - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1_460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153); // 0 = March
+  const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
+  const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}`;
+}
+
+/** The number written with `length` ASCII digits from `start`. */
+function digitsAt(text: string, start: number, length: number): number {
+  let value = 0;
+  for (let i = start; i < start + length; i++) value = value * 10 + text.charCodeAt(i) - 48;
+  return value;
 }
 
 function pad2(n: number): string {
