@@ -5,7 +5,7 @@ import type { Clock } from '@app/platform';
 import { ProblemException } from '../http/problem';
 import type { Role } from './actor';
 import { PUBLIC_KEY, ROLES_KEY, setActor } from './decorators';
-import { InvalidTokenError, verifyToken } from './jwt';
+import { InvalidTokenError, TokenVerifier } from './jwt';
 import { AUTH_CLOCK, JWT_SECRET } from './secret';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -17,11 +17,15 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly tokens: TokenVerifier;
+
   constructor(
     private readonly reflector: Reflector,
-    @Inject(JWT_SECRET) private readonly secret: string,
+    @Inject(JWT_SECRET) secret: string,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.tokens = new TokenVerifier(secret);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
@@ -32,7 +36,7 @@ export class AuthGuard implements CanActivate {
     if (!token) throw new ProblemException('UNAUTHENTICATED');
     let actor;
     try {
-      actor = verifyToken(token, this.secret, this.clock.now());
+      actor = this.tokens.verify(token, this.clock.now());
     } catch (error) {
       if (error instanceof InvalidTokenError) throw new ProblemException('UNAUTHENTICATED');
       throw error;

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { InvalidTokenError, signToken, verifyToken, type TokenClaims } from './jwt';
+import { InvalidTokenError, signToken, TokenVerifier, verifyToken, type TokenClaims } from './jwt';
 import { DEV_JWT_SECRET, InsecureSecretError, resolveJwtSecret } from './secret';
 
 const SECRET = 'test-secret-test-secret-test-secret';
@@ -82,6 +82,37 @@ describe('HS256 tokens', () => {
     ['huge', 'a'.repeat(5000) + '.b.c'],
   ])('refuses a malformed token (%s)', (_name, token) => {
     rejects(token);
+  });
+});
+
+describe('a verifier that remembers verified tokens', () => {
+  it('still checks the validity window at every use', () => {
+    const verifier = new TokenVerifier(SECRET);
+    const token = signToken({ ...APPLICANT, nbf: T - 10 }, SECRET);
+    expect(verifier.verify(token, NOW).sub).toBe('u-1');
+    expect(verifier.verify(token, NOW).sub).toBe('u-1');
+    expect(() => verifier.verify(token, new Date((T + 60) * 1000))).toThrow('expired');
+    expect(() => verifier.verify(token, new Date((T - 11) * 1000))).toThrow('not valid yet');
+  });
+
+  it('remembers only what it verified: a changed signature or a refused token is checked again', () => {
+    const verifier = new TokenVerifier(SECRET);
+    const token = signToken(APPLICANT, SECRET);
+    verifier.verify(token, NOW);
+    const [header, , signature] = token.split('.');
+    const tampered = `${header}.${signToken({ ...APPLICANT, sub: 'u-2' }, SECRET).split('.')[1]}.${signature}`;
+    expect(() => verifier.verify(tampered, NOW)).toThrow('bad signature');
+    const wrongSecret = signToken(APPLICANT, 'another-secret-another-secret-xx');
+    expect(() => verifier.verify(wrongSecret, NOW)).toThrow('bad signature');
+    expect(() => verifier.verify(wrongSecret, NOW)).toThrow('bad signature');
+  });
+
+  it('holds at most its capacity, dropping the oldest', () => {
+    const verifier = new TokenVerifier(SECRET, 2);
+    const tokens = ['a', 'b', 'c'].map((sub) => signToken({ sub, role: 'auditor', exp: T + 60 }, SECRET));
+    for (const token of tokens) verifier.verify(token, NOW);
+    const remembered = (verifier as unknown as { verified: Map<string, unknown> }).verified;
+    expect([...remembered.keys()]).toEqual(tokens.slice(1));
   });
 });
 
