@@ -198,18 +198,19 @@ class NestPinoLogger implements LoggerService {
     // A Logger made with a context (and Nest's own) passes it last.
     const rest = params.slice(0, -1);
     if (params.length > 0) fields.context = params[params.length - 1];
-    if (message instanceof Error) {
-      fields.err = message;
-      this.logger[level](fields, ...(rest as []));
-    } else if (typeof message === 'object' && message !== null) {
-      this.logger[level](Object.assign(fields, message), ...(rest as []));
+    if (message instanceof Error || (typeof message === 'object' && message !== null)) {
+      // (fields, message?, ...format arguments), as pino takes them.
+      const [text, ...args] = rest;
+      if (message instanceof Error) fields.err = message;
+      else Object.assign(fields, message);
+      this.logger[level](fields, text === undefined ? undefined : String(text), ...args);
     } else if (level === 'error' && rest.length === 1 && typeof rest[0] === 'string' && /\n\s*at /.test(rest[0])) {
       // Nest's `error(message, stack, context)`: one error, its stack where the err serializer scrubs it.
       const err = new Error(String(message));
       err.stack = rest[0];
       this.logger.error({ ...fields, err });
     } else {
-      this.logger[level](fields, String(message), ...(rest as []));
+      this.logger[level](fields, String(message), ...rest);
     }
   }
 }
