@@ -24,8 +24,16 @@ describe('canonicalJson: the bytes the audit chain and the idempotency hash cove
       return JSON.stringify(value) ?? 'null';
     };
     const key = fc.oneof(fc.string(), fc.constantFrom('10', '9', '0', 'a', 'B', 'é', 'ی', '__proto__x'));
+    // What JSON.stringify escapes or spells its own way: quotes, backslashes, control
+    // characters, lone surrogates (any UTF-16 unit), -0, non-finite and exponent numbers.
+    const scalar = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\u007f', '\u2028', '\ud800', '\udc00', 'a', 'ی') }),
+      fc.double(),
+      fc.constantFrom(-0, Number.NaN, Number.POSITIVE_INFINITY, 1e21, 5e-7, Number.MAX_VALUE),
+    );
     const json = fc.letrec((tie) => ({
-      value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 0 }), tie('array'), tie('object')),
+      value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 0 }), scalar, tie('array'), tie('object')),
       array: fc.array(tie('value'), { maxLength: 5 }),
       object: fc.dictionary(key, fc.oneof(tie('value'), fc.constant(undefined)), { maxKeys: 8 }),
     })).value;
