@@ -14,7 +14,7 @@
  * Both print their figure, so two builds can be compared back to back on the same busy machine.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,6 +45,27 @@ async function cpuProfiled<T>(file: string | undefined, work: () => Promise<T>):
     const { profile } = (await post('Profiler.stop')) as { profile: unknown };
     await writeFile(file, JSON.stringify(profile));
     session.disconnect();
+  }
+}
+
+/**
+ * CPU time (ms) of every PostgreSQL process so far, from /proc (Linux; undefined elsewhere): the
+ * server's side of the work, which `process.cpuUsage` does not see. Exited backends count through
+ * the postmaster's reaped-children time.
+ */
+async function postgresCpuMs(): Promise<number | undefined> {
+  const ticksPerMs = 100 / 1000; // USER_HZ, 100 on Linux
+  try {
+    let ticks = 0;
+    for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]); // utime stime cutime cstime
+    }
+    return ticks / ticksPerMs;
+  } catch {
+    return undefined;
   }
 }
 
@@ -91,12 +112,13 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
           handles: projection.handles.bind(projection),
           apply: (tx: PoolClient, batch: readonly RecordedEvent[]) => timed(`apply ${projection.name}`, () => projection.apply(tx, batch)),
         }));
-        const cpuBefore = process.cpuUsage();
+        const [cpuBefore, postgresBefore] = [process.cpuUsage(), await postgresCpuMs()];
         const catchUp = await cpuProfiled(process.env.CPU_PROFILE, () => measureCatchUp(pool, store, events, projections));
-        const cpu = process.cpuUsage(cpuBefore);
+        const [cpu, postgresAfter] = [process.cpuUsage(cpuBefore), await postgresCpuMs()];
         say([...spent].map(([what, ms]) => `${what}: ${ms.toFixed(0)} ms`).join(', '));
-        // CPU time scatters less than wall time on a busy machine (PostgreSQL's share is not in it).
-        say(`events read from the store: ${parsed} (${(parsed / events).toFixed(1)} × the store); this process's CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
+        // CPU time scatters less than wall time on a busy machine.
+        const postgres = postgresBefore === undefined || postgresAfter === undefined ? 'not measured' : `${(postgresAfter - postgresBefore).toFixed(0)} ms`;
+        say(`events read from the store: ${parsed} (${(parsed / events).toFixed(1)} × the store); this process's CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, PostgreSQL's: ${postgres}`);
         say(`catch-up${only.length > 0 ? ` of ${second}` : ''}: ${events} events in ${catchUp.seconds.toFixed(2)} s, ${catchUp.eventsPerSec.toFixed(0)} events/s`);
       } finally {
         await store.close();
