@@ -96,7 +96,8 @@ function verifySigned(token: string, secret: string): VerifiedToken {
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidTokenError('bad signature');
 
   const claims = decodeObject(payloadPart, 'payload');
-  return { actor: actorFrom(claims), exp: claims.exp, nbf: claims.nbf };
+  // Frozen: a remembered token's actor is the same object for every request that sends it.
+  return { actor: Object.freeze(actorFrom(claims)), exp: claims.exp, nbf: claims.nbf };
 }
 
 function checkValidAt({ exp, nbf }: VerifiedToken, now: Date): void {
