@@ -29,6 +29,9 @@ export async function fillStore(store: PostgresEventStore, events: number, contr
   return written;
 }
 
+/** A projection failing this many times in a row fails the measurement instead of hanging it. */
+const GIVE_UP_AFTER_FAILURES = 3;
+
 /** Every projection from position 0 to the head; events/s for all of them to be caught up. */
 export async function measureCatchUp(
   pool: Pool,
@@ -42,6 +45,8 @@ export async function measureCatchUp(
     for (;;) {
       const statuses = await projector.status();
       if (statuses.every((s) => s.role === 'owner' && s.caughtUp)) break;
+      const failing = statuses.find((s) => s.failures >= GIVE_UP_AFTER_FAILURES);
+      if (failing) throw new Error(`projection ${failing.name} failed ${failing.failures} times in a row: ${failing.lastError?.message ?? 'no message'}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   } finally {
