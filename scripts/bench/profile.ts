@@ -54,7 +54,7 @@ async function cpuProfiled<T>(file: string | undefined, work: () => Promise<T>):
  * the postmaster's reaped-children time.
  */
 async function postgresCpuMs(): Promise<number | undefined> {
-  const ticksPerMs = 100 / 1000; // USER_HZ, 100 on Linux
+  const msPerTick = 1000 / 100; // USER_HZ is 100 on Linux
   try {
     let ticks = 0;
     for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
@@ -63,7 +63,7 @@ async function postgresCpuMs(): Promise<number | undefined> {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]); // utime stime cutime cstime
     }
-    return ticks / ticksPerMs;
+    return ticks * msPerTick;
   } catch {
     return undefined;
   }
