@@ -44,24 +44,29 @@ const freshStream = () => `contract-${randomUUID()}`;
 
 async function floorAppender({ url, connections, event }: AppendRun): Promise<Appender> {
   const pool = createPool(url, { max: connections, applicationName: 'bench-floor' });
-  // Our events table as it is (columns, primary key, unique indexes), positions from a sequence.
+  const insert = await floorInserter(pool, event);
+  return { append: insert, close: () => pool.end() };
+}
+
+/**
+ * The floor's statement: `event` as one row per transaction into a copy of our events table (same
+ * columns, primary key and unique indexes; positions from a sequence), under a fresh id and stream.
+ */
+export async function floorInserter(pool: Pool, event: NewEvent): Promise<() => Promise<void>> {
   await PostgresEventStore.create({ pool }).then((store) => store.close());
   await pool.query(`
     CREATE TABLE IF NOT EXISTS floor_events (LIKE events INCLUDING ALL);
     CREATE SEQUENCE IF NOT EXISTS floor_position OWNED BY floor_events.position;
     ALTER TABLE floor_events ALTER COLUMN position SET DEFAULT nextval('floor_position')`);
   const data = JSON.stringify(event.data);
-  return {
-    append: async () => {
-      const id = randomUUID();
-      await pool.query({
-        name: 'floor_insert',
-        text: `INSERT INTO floor_events (stream_id, revision, event_id, type, version, data, metadata, occurred_at)
-               VALUES ($1, 0, $2, $3, $4, $5, $6, $7)`,
-        values: [freshStream(), id, event.type, event.version, data, JSON.stringify({ ...event.metadata, eventId: id }), event.metadata.occurredAt],
-      });
-    },
-    close: () => pool.end(),
+  return async () => {
+    const id = randomUUID();
+    await pool.query({
+      name: 'floor_insert',
+      text: `INSERT INTO floor_events (stream_id, revision, event_id, type, version, data, metadata, occurred_at)
+             VALUES ($1, 0, $2, $3, $4, $5, $6, $7)`,
+      values: [freshStream(), id, event.type, event.version, data, JSON.stringify({ ...event.metadata, eventId: id }), event.metadata.occurredAt],
+    });
   };
 }
 

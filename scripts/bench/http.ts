@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import type { ApplicantFacts } from '@app/contracts-domain';
 import { tokenFor } from '../token';
-import type { MixResult } from './stats';
+import type { MixResult, RunResult } from './stats';
 
 interface Flow {
   applicant: string;
@@ -108,5 +108,20 @@ export async function runMix(options: {
     maxMs: result.latency.max,
     errors,
     errorSamples,
+  };
+}
+
+/** `POST /floor` against the Nest floor (nest-floor.ts) at `connections`, after a warm-up run that is not counted. */
+export async function runFloorRequests(options: { baseUrl: string; connections: number; seconds: number; warmupSeconds: number }): Promise<RunResult> {
+  const run = (duration: number) => autocannon({ url: `${options.baseUrl}/floor`, method: 'POST', connections: options.connections, duration });
+  await run(options.warmupSeconds);
+  const result = await run(options.seconds);
+  return {
+    connections: options.connections,
+    opsPerSec: result['2xx'] / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+    errors: result.non2xx + result.errors + result.timeouts,
   };
 }

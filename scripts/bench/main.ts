@@ -15,11 +15,12 @@ import { createPool } from '@app/platform';
 import { PROJECTIONS, billingProjection } from '@app/projections';
 import { measureAppends, type AppendSubject } from './appends';
 import { contractHistory } from './history';
-import { runMix } from './http';
+import { measureRawCatchUp, measureRawRead } from './baselines';
+import { runFloorRequests, runMix } from './http';
 import { benchPeople } from './people';
 import { fillStore, measureCatchUp, measureLongContract, measureReadFlatness, measureRebuilds, measureReplay, sampleLag } from './read-side';
 import { renderMarkdown, spliceGenerated, summaryLine, type BenchResults } from './report';
-import { startBenchPostgres, startProjector, startService } from './server';
+import { startBenchPostgres, startNestFloor, startProjector, startService } from './server';
 import { percentile, type MixResult, type RunResult } from './stats';
 
 const CONNECTIONS = [1, 16, 64] as const;
@@ -37,7 +38,7 @@ async function main(argv: string[]): Promise<void> {
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryGiB: totalmem() / 2 ** 30, loadAverage: [loadavg()[0]!, loadavg()[1]!] as [number, number] };
   const dir = await mkdtemp(join(tmpdir(), 'bench-'));
   const pgDir = await mkdtemp(join(tmpdir(), 'bench-pg-'));
-  const { server, urlOf } = await startBenchPostgres(pgDir, ['contracts', 'contracts_inline', 'bench_floor', 'bench_peer', 'bench_ours', 'bench_corpus', 'bench_flat']);
+  const { server, urlOf } = await startBenchPostgres(pgDir, ['contracts', 'contracts_inline', 'bench_floor', 'bench_peer', 'bench_ours', 'bench_nest', 'bench_corpus', 'bench_flat']);
   say(`PostgreSQL (fsync on) in ${pgDir}`);
   try {
     const contractDate = started.toISOString().slice(0, 10);
@@ -76,17 +77,27 @@ async function main(argv: string[]): Promise<void> {
     const [inline] = await measureHttp('inline', [16]);
     const lagOf = (samples: number[] = []) => ({ p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99) });
 
-    // 2-4. Floor, peer and ours, interleaved per concurrency so drift in the machine's load hits all three.
+    // 2-4. Floor, peer and ours, interleaved per concurrency so drift in the machine's load hits
+    // all three; and after them the issue's HTTP reference, Nest + Fastify + the floor's INSERT.
     const [person] = benchPeople(1, contractDate);
     const event = contractHistory('00000000-0000-4000-8000-00000000be0c', '1400000001', person!, started, 0).events[0]!;
     const appends: Record<AppendSubject, RunResult[]> = { floor: [], peer: [], ours: [] };
     const databases: Record<AppendSubject, string> = { floor: 'bench_floor', peer: 'bench_peer', ours: 'bench_ours' };
-    for (const connections of CONNECTIONS) {
-      for (const subject of ['floor', 'peer', 'ours'] as const) {
-        const result = await measureAppends(subject, { url: urlOf(databases[subject]), connections, seconds: timing.appendSeconds, warmupSeconds: timing.warmupSeconds, event });
-        say(`${subject} ${connections}: ${result.opsPerSec.toFixed(0)}/s, p99 ${result.p99Ms.toFixed(1)} ms${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''}`);
-        appends[subject].push(result);
+    const nestFloor: RunResult[] = [];
+    const nest = await startNestFloor(urlOf('bench_nest'), event, say);
+    try {
+      for (const connections of CONNECTIONS) {
+        for (const subject of ['floor', 'peer', 'ours'] as const) {
+          const result = await measureAppends(subject, { url: urlOf(databases[subject]), connections, seconds: timing.appendSeconds, warmupSeconds: timing.warmupSeconds, event });
+          say(`${subject} ${connections}: ${result.opsPerSec.toFixed(0)}/s, p99 ${result.p99Ms.toFixed(1)} ms${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''}`);
+          appends[subject].push(result);
+        }
+        const result = await runFloorRequests({ baseUrl: nest.baseUrl, connections, seconds: timing.appendSeconds, warmupSeconds: timing.warmupSeconds });
+        say(`Nest + one INSERT ${connections}: ${result.opsPerSec.toFixed(0)} requests/s, p99 ${result.p99Ms} ms, ${result.errors} errors`);
+        nestFloor.push(result);
       }
+    } finally {
+      await nest.stop();
     }
 
     // 5-7. The read side over a store of 100,000 events; then reading from a position in a small
@@ -97,18 +108,24 @@ async function main(argv: string[]): Promise<void> {
     let readSide;
     try {
       const events = await fillStore(store, CORPUS_EVENTS, contractDate);
+      // As autovacuum leaves a store at rest: otherwise whichever reads it first pays for setting
+      // every row's hint bits (PostgreSQL 2.6 s per 100,000 events against 1.0 s after).
+      await pool.query('VACUUM (ANALYZE) events');
       say(`corpus: ${events} events`);
+      const rawCatchUp = await measureRawCatchUp(pool);
       const catchUp = await measureCatchUp(pool, store, events);
-      say(`catch-up: ${catchUp.eventsPerSec.toFixed(0)} events/s`);
+      say(`catch-up: ${catchUp.eventsPerSec.toFixed(0)} events/s (raw read + batched upsert ${rawCatchUp.eventsPerSec.toFixed(0)})`);
+      const rawRead = await measureRawRead(pool);
       const replay = await measureReplay(store);
+      say(`replay: ${replay.eventsPerSec.toFixed(0)} events/s into memory (raw read ${rawRead.eventsPerSec.toFixed(0)})`);
       const long = await measureLongContract(pool, store, contractDate, quick ? 20 : 100);
       // --quick rebuilds one projection to stay under 3 minutes.
       const rebuilds = await measureRebuilds(pool, store, quick ? [billingProjection] : PROJECTIONS);
-      say(`replay: ${replay.eventsPerSec.toFixed(0)} events/s into memory; rebuilds: ${rebuilds.map((r) => `${r.projection} ${r.eventsPerSec.toFixed(0)}`).join(', ')} events/s`);
+      say(`rebuilds: ${rebuilds.map((r) => `${r.projection} ${r.eventsPerSec.toFixed(0)}`).join(', ')} events/s`);
       const small = { pool: smallPool, store: await PostgresEventStore.create({ pool: smallPool }) };
       const flatness = await measureReadFlatness(small, { pool, store }, contractDate, quick ? 7 : 21);
       say(`flatness: ${flatness.smallMsPerPage.toFixed(2)} → ${flatness.largeNearEndMsPerPage.toFixed(2)} / ${flatness.largeSameStartMsPerPage.toFixed(2)} ms per page`);
-      readSide = { catchUp: { events, eventsPerSec: catchUp.eventsPerSec }, replay, long, rebuilds, flatness };
+      readSide = { catchUp: { events, eventsPerSec: catchUp.eventsPerSec }, replay, long, rebuilds, flatness, rawCatchUp, rawRead };
     } finally {
       await store.close();
       await Promise.all([pool.end(), smallPool.end()]);
@@ -122,6 +139,7 @@ async function main(argv: string[]): Promise<void> {
       http: apart.map((run) => run.result),
       httpInline: inline!.result,
       ...appends,
+      nestFloor,
       ...readSide,
       lag: lagOf(apart.find((run) => run.lagSamples)?.lagSamples),
       lagInline: lagOf(inline!.lagSamples),

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { NewEvent } from '@app/event-store';
 import { createPool, freePort, startEmbeddedPostgres, type RunningPostgres } from '@app/platform';
 
 /**
@@ -49,6 +50,15 @@ export async function startProjector(env: Record<string, string>, log: (line: st
   const child = await startChild('the projector', ['apps', 'projector', 'src', 'main.js'], env, [], (output) => output.includes('projector started'));
   log(`projector started (pid ${child.pid})`);
   return { stop: child.stop };
+}
+
+/** The issue's HTTP reference (scripts/bench/nest-floor.ts) as a child process on the given database. */
+export async function startNestFloor(databaseUrl: string, event: NewEvent, log: (line: string) => void): Promise<RunningService> {
+  const port = await freePort();
+  const env = { DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', FLOOR_EVENT: JSON.stringify(event) };
+  const child = await startChild('Nest + Fastify + one INSERT', ['scripts', 'bench', 'nest-floor.js'], env, [], (output) => output.includes('nest floor listening'));
+  log(`Nest + Fastify + one INSERT ready (pid ${child.pid})`);
+  return { baseUrl: `http://127.0.0.1:${port}`, stop: child.stop };
 }
 
 /** A built script (under dist/) as a child process, once `ready` says so (polled with its recent output). */
