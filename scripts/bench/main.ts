@@ -111,6 +111,7 @@ async function main(argv: string[]): Promise<void> {
       // As autovacuum leaves a store at rest: otherwise whichever reads it first pays for setting
       // every row's hint bits (PostgreSQL 2.6 s per 100,000 events against 1.0 s after).
       await pool.query('VACUUM (ANALYZE) events');
+      await pool.query('CHECKPOINT');
       say(`corpus: ${events} events`);
       const rawCatchUp = await measureRawCatchUp(pool);
       const catchUp = await measureCatchUp(pool, store, events);
