@@ -10,15 +10,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { PostgresEventStore } from '@app/event-store';
-import { createPool } from '@app/platform';
 import { PROJECTIONS, billingProjection } from '@app/projections';
 import { measureAppends, type AppendSubject } from './appends';
 import { contractHistory } from './history';
-import { measureRawCatchUp, measureRawRead } from './baselines';
 import { runFloorRequests, runMix } from './http';
 import { benchPeople } from './people';
-import { fillStore, measureCatchUp, measureLongContract, measureReadFlatness, measureRebuilds, measureReplay, sampleLag } from './read-side';
+import { sampleLag } from './read-side';
+import { inFreshProcess } from './read-side-process';
 import { renderMarkdown, spliceGenerated, summaryLine, type BenchResults } from './report';
 import { startBenchPostgres, startNestFloor, startProjector, startService } from './server';
 import { percentile, type MixResult, type RunResult } from './stats';
@@ -100,37 +98,25 @@ async function main(argv: string[]): Promise<void> {
       await nest.stop();
     }
 
-    // 5-7. The read side over a store of 100,000 events; then reading from a position in a small
-    // store and in this one grown (read only: the small store has no subscription to close).
-    const pool = createPool(urlOf('bench_corpus'), { max: 12, applicationName: 'bench-read-side' });
-    const smallPool = createPool(urlOf('bench_flat'), { max: 4, applicationName: 'bench-flatness' });
-    const store = await PostgresEventStore.create({ pool });
-    let readSide;
-    try {
-      const events = await fillStore(store, CORPUS_EVENTS, contractDate);
-      // As autovacuum leaves a store at rest: otherwise whichever reads it first pays for setting
-      // every row's hint bits (PostgreSQL 2.6 s per 100,000 events against 1.0 s after).
-      await pool.query('VACUUM (ANALYZE) events');
-      await pool.query('CHECKPOINT');
-      say(`corpus: ${events} events`);
-      const rawCatchUp = await measureRawCatchUp(pool);
-      const catchUp = await measureCatchUp(pool, store, events);
-      say(`catch-up: ${catchUp.eventsPerSec.toFixed(0)} events/s (raw read + batched upsert ${rawCatchUp.eventsPerSec.toFixed(0)})`);
-      const rawRead = await measureRawRead(pool);
-      const replay = await measureReplay(store);
-      say(`replay: ${replay.eventsPerSec.toFixed(0)} events/s into memory (raw read ${rawRead.eventsPerSec.toFixed(0)})`);
-      const long = await measureLongContract(pool, store, contractDate, quick ? 20 : 100);
-      // --quick rebuilds one projection to stay under 3 minutes.
-      const rebuilds = await measureRebuilds(pool, store, quick ? [billingProjection] : PROJECTIONS);
-      say(`rebuilds: ${rebuilds.map((r) => `${r.projection} ${r.eventsPerSec.toFixed(0)}`).join(', ')} events/s`);
-      const small = { pool: smallPool, store: await PostgresEventStore.create({ pool: smallPool }) };
-      const flatness = await measureReadFlatness(small, { pool, store }, contractDate, quick ? 7 : 21);
-      say(`flatness: ${flatness.smallMsPerPage.toFixed(2)} → ${flatness.largeNearEndMsPerPage.toFixed(2)} / ${flatness.largeSameStartMsPerPage.toFixed(2)} ms per page`);
-      readSide = { catchUp: { events, eventsPerSec: catchUp.eventsPerSec }, replay, long, rebuilds, flatness, rawCatchUp, rawRead };
-    } finally {
-      await store.close();
-      await Promise.all([pool.end(), smallPool.end()]);
-    }
+    // 5-9. The read side over a store of 100,000 events, each measurement in a fresh process (as
+    // production runs the projector or a rebuild; this one has driven the runs above); then
+    // reading from a position in a small store and in this one grown.
+    const corpus = urlOf('bench_corpus');
+    const { events } = await inFreshProcess('fill', { url: corpus, events: CORPUS_EVENTS, contractDate });
+    say(`corpus: ${events} events`);
+    const rawCatchUp = await inFreshProcess('rawCatchUp', { url: corpus });
+    const catchUp = await inFreshProcess('catchUp', { url: corpus, events });
+    say(`catch-up: ${catchUp.eventsPerSec.toFixed(0)} events/s (raw read + batched upsert ${rawCatchUp.eventsPerSec.toFixed(0)})`);
+    const rawRead = await inFreshProcess('rawRead', { url: corpus });
+    const replay = await inFreshProcess('replay', { url: corpus });
+    say(`replay: ${replay.eventsPerSec.toFixed(0)} events/s into memory (raw read ${rawRead.eventsPerSec.toFixed(0)})`);
+    const long = await inFreshProcess('long', { url: corpus, contractDate, repeats: quick ? 20 : 100 });
+    // --quick rebuilds one projection to stay under 3 minutes.
+    const rebuilds = await inFreshProcess('rebuilds', { url: corpus, projections: (quick ? [billingProjection] : PROJECTIONS).map((p) => p.name) });
+    say(`rebuilds: ${rebuilds.map((r) => `${r.projection} ${r.eventsPerSec.toFixed(0)}`).join(', ')} events/s`);
+    const flatness = await inFreshProcess('flatness', { url: corpus, smallUrl: urlOf('bench_flat'), contractDate, repeats: quick ? 7 : 21 });
+    say(`flatness: ${flatness.smallMsPerPage.toFixed(2)} → ${flatness.largeNearEndMsPerPage.toFixed(2)} / ${flatness.largeSameStartMsPerPage.toFixed(2)} ms per page`);
+    const readSide = { catchUp, replay, long, rebuilds, flatness, rawCatchUp, rawRead };
 
     const results: BenchResults = {
       date: started.toISOString().replace(/\.\d+Z$/, 'Z'),

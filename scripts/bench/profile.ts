@@ -25,7 +25,7 @@ import { createPool } from '@app/platform';
 import { PROJECTIONS, liveSchema, rebuild } from '@app/projections';
 import { runMix } from './http';
 import { benchPeople } from './people';
-import { fillStore, measureCatchUp, measureLongContract } from './read-side';
+import { fillStore, measureCatchUp, measureLongContract, settleStore } from './read-side';
 import { percentile } from './stats';
 import { startBenchPostgres, startService } from './server';
 
@@ -80,6 +80,7 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
       const store = await PostgresEventStore.create({ pool });
       try {
         const events = await fillStore(store, Number(first ?? 20_000), contractDate);
+        await settleStore(pool);
         if (second === 'each') {
           // Each projection alone, to see which one the catch-up waits for.
           for (const projection of PROJECTIONS) {
@@ -130,6 +131,7 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
       const store = await PostgresEventStore.create({ pool });
       try {
         const events = await fillStore(store, Number(first ?? 20_000), contractDate);
+        await settleStore(pool);
         for (const projection of PROJECTIONS.filter((p) => second === undefined || p.name === second)) {
           const cpuBefore = process.cpuUsage();
           const started = performance.now();

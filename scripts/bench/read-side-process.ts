@@ -1,0 +1,100 @@
+/**
+ * One read-side measurement in a process of its own, as production runs the projector, a rebuild
+ * or an auditor's replay: `node dist/scripts/bench/read-side-process.js '<step as JSON>'` prints
+ * its result as the last line of stdout. The bench's own process, after it had driven the HTTP and
+ * append runs, read the same store about half as fast as a fresh process did (docs/performance.md,
+ * session 6), so no read-side figure is taken there.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { PostgresEventStore } from '@app/event-store';
+import { createPool } from '@app/platform';
+import { PROJECTIONS } from '@app/projections';
+import { measureRawCatchUp, measureRawRead } from './baselines';
+import { fillStore, measureCatchUp, measureLongContract, measureReadFlatness, measureRebuilds, measureReplay, settleStore } from './read-side';
+import type { ReadFlatness, RebuildResult } from './stats';
+
+type Rate = { events: number; eventsPerSec: number };
+
+/** Each step and what it answers. `url` is the corpus's database. */
+export interface ReadSideSteps {
+  /** Fills the corpus and leaves it at rest (`settleStore`). */
+  fill: { args: { url: string; events: number; contractDate: string }; result: { events: number } };
+  rawCatchUp: { args: { url: string }; result: Rate };
+  catchUp: { args: { url: string; events: number }; result: Rate };
+  rawRead: { args: { url: string }; result: Rate };
+  replay: { args: { url: string }; result: Rate };
+  long: { args: { url: string; contractDate: string; repeats: number }; result: { loadMs: number; asOfMs: number } };
+  rebuilds: { args: { url: string; projections: string[] }; result: RebuildResult[] };
+  flatness: { args: { url: string; smallUrl: string; contractDate: string; repeats: number }; result: ReadFlatness };
+}
+
+type Step = keyof ReadSideSteps;
+
+/** Runs `step` in a new node process and returns what it measured. */
+export function inFreshProcess<S extends Step>(step: S, args: ReadSideSteps[S]['args']): Promise<ReadSideSteps[S]['result']> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [join(__dirname, 'read-side-process.js'), JSON.stringify({ step, args })], { maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`read-side step ${step} failed: ${stderr || error.message}`));
+      resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as ReadSideSteps[S]['result']);
+    });
+  });
+}
+
+async function withStore<T>(url: string, work: (pool: ReturnType<typeof createPool>, store: PostgresEventStore) => Promise<T>): Promise<T> {
+  const pool = createPool(url, { max: 12, applicationName: 'bench-read-side' });
+  const store = await PostgresEventStore.create({ pool });
+  try {
+    return await work(pool, store);
+  } finally {
+    await store.close();
+    await pool.end();
+  }
+}
+
+async function run(step: Step, args: ReadSideSteps[Step]['args']): Promise<unknown> {
+  switch (step) {
+    case 'fill': {
+      const { url, events, contractDate } = args as ReadSideSteps['fill']['args'];
+      return withStore(url, async (pool, store) => {
+        const written = await fillStore(store, events, contractDate);
+        await settleStore(pool);
+        return { events: written };
+      });
+    }
+    case 'rawCatchUp':
+      return withStore(args.url, (pool) => measureRawCatchUp(pool));
+    case 'catchUp': {
+      const { events } = args as ReadSideSteps['catchUp']['args'];
+      return withStore(args.url, async (pool, store) => ({ events, eventsPerSec: (await measureCatchUp(pool, store, events)).eventsPerSec }));
+    }
+    case 'rawRead':
+      return withStore(args.url, (pool) => measureRawRead(pool));
+    case 'replay':
+      return withStore(args.url, (_pool, store) => measureReplay(store));
+    case 'long': {
+      const { contractDate, repeats } = args as ReadSideSteps['long']['args'];
+      return withStore(args.url, (pool, store) => measureLongContract(pool, store, contractDate, repeats));
+    }
+    case 'rebuilds': {
+      const { projections } = args as ReadSideSteps['rebuilds']['args'];
+      return withStore(args.url, (pool, store) => measureRebuilds(pool, store, PROJECTIONS.filter((p) => projections.includes(p.name))));
+    }
+    case 'flatness': {
+      const { smallUrl, contractDate, repeats } = args as ReadSideSteps['flatness']['args'];
+      return withStore(args.url, (pool, store) => withStore(smallUrl, (smallPool, smallStore) => measureReadFlatness({ pool: smallPool, store: smallStore }, { pool, store }, contractDate, repeats)));
+    }
+  }
+}
+
+if (require.main === module) {
+  const { step, args } = JSON.parse(process.argv[2] ?? '{}') as { step: Step; args: ReadSideSteps[Step]['args'] };
+  run(step, args).then(
+    // Exits at once: a handle left open by what was measured must not keep the bench waiting.
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0)),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
