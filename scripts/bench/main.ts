@@ -99,8 +99,8 @@ async function main(argv: string[]): Promise<void> {
     }
 
     // 5-9. The read side over a store of 100,000 events, each measurement in a fresh process (as
-    // production runs the projector or a rebuild; this one has driven the runs above); then
-    // reading from a position in a small store and in this one grown.
+    // production runs the projector or a rebuild; in this one the peer has replaced pg's type
+    // parsers); then reading from a position in a small store and in this one grown.
     const corpus = urlOf('bench_corpus');
     const { events } = await inFreshProcess('fill', { url: corpus, events: CORPUS_EVENTS, contractDate });
     say(`corpus: ${events} events`);

@@ -1,9 +1,9 @@
 /**
  * One read-side measurement in a process of its own, as production runs the projector, a rebuild
  * or an auditor's replay: `node dist/scripts/bench/read-side-process.js '<step as JSON>'` prints
- * its result as the last line of stdout. The bench's own process, after it had driven the HTTP and
- * append runs, read the same store about half as fast as a fresh process did (docs/performance.md,
- * session 6), so no read-side figure is taken there.
+ * its result as the last line of stdout. Not in the bench's own process: the peer it measures
+ * (Emmett) replaces `pg`'s global type parsers, after which every JSON column there is parsed with
+ * a reviver and reading ran at about half speed (docs/performance.md, session 6).
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
