@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<void> {
     const lagOf = (samples: number[] = []) => ({ p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99) });
 
     // 2-4. Floor, peer and ours, interleaved per concurrency so drift in the machine's load hits
-    // all three; and after them the HTTP reference, Nest + Fastify + the floor's INSERT.
+    // all three, each level followed by the HTTP reference: Nest + Fastify + the floor's INSERT.
     const [person] = benchPeople(1, contractDate);
     const event = contractHistory('00000000-0000-4000-8000-00000000be0c', '1400000001', person!, started, 0).events[0]!;
     const appends: Record<AppendSubject, RunResult[]> = { floor: [], peer: [], ours: [] };
