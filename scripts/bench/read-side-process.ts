@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import type { Pool } from 'pg';
 import { PostgresEventStore } from '@app/event-store';
 import { createPool } from '@app/platform';
 import { PROJECTIONS } from '@app/projections';
@@ -41,7 +42,7 @@ export function inFreshProcess<S extends Step>(step: S, args: ReadSideSteps[S]['
   });
 }
 
-async function withStore<T>(url: string, work: (pool: ReturnType<typeof createPool>, store: PostgresEventStore) => Promise<T>): Promise<T> {
+async function withStore<T>(url: string, work: (pool: Pool, store: PostgresEventStore) => Promise<T>): Promise<T> {
   const pool = createPool(url, { max: 12, applicationName: 'bench-read-side' });
   const store = await PostgresEventStore.create({ pool });
   try {
@@ -52,39 +53,25 @@ async function withStore<T>(url: string, work: (pool: ReturnType<typeof createPo
   }
 }
 
-async function run(step: Step, args: ReadSideSteps[Step]['args']): Promise<unknown> {
-  switch (step) {
-    case 'fill': {
-      const { url, events, contractDate } = args as ReadSideSteps['fill']['args'];
-      return withStore(url, async (pool, store) => {
-        const written = await fillStore(store, events, contractDate);
-        await settleStore(pool);
-        return { events: written };
-      });
-    }
-    case 'rawCatchUp':
-      return withStore(args.url, (pool) => measureRawCatchUp(pool));
-    case 'catchUp': {
-      const { events } = args as ReadSideSteps['catchUp']['args'];
-      return withStore(args.url, async (pool, store) => ({ events, eventsPerSec: (await measureCatchUp(pool, store, events)).eventsPerSec }));
-    }
-    case 'rawRead':
-      return withStore(args.url, (pool) => measureRawRead(pool));
-    case 'replay':
-      return withStore(args.url, (_pool, store) => measureReplay(store));
-    case 'long': {
-      const { contractDate, repeats } = args as ReadSideSteps['long']['args'];
-      return withStore(args.url, (pool, store) => measureLongContract(pool, store, contractDate, repeats));
-    }
-    case 'rebuilds': {
-      const { projections } = args as ReadSideSteps['rebuilds']['args'];
-      return withStore(args.url, (pool, store) => measureRebuilds(pool, store, PROJECTIONS.filter((p) => projections.includes(p.name))));
-    }
-    case 'flatness': {
-      const { smallUrl, contractDate, repeats } = args as ReadSideSteps['flatness']['args'];
-      return withStore(args.url, (pool, store) => withStore(smallUrl, (smallPool, smallStore) => measureReadFlatness({ pool: smallPool, store: smallStore }, { pool, store }, contractDate, repeats)));
-    }
-  }
+/** What each step does, given the corpus's pool and store (and what else its arguments name). */
+const STEPS: { [S in Step]: (pool: Pool, store: PostgresEventStore, args: ReadSideSteps[S]['args']) => Promise<ReadSideSteps[S]['result']> } = {
+  fill: async (pool, store, { events, contractDate }) => {
+    const written = await fillStore(store, events, contractDate);
+    await settleStore(pool);
+    return { events: written };
+  },
+  rawCatchUp: (pool) => measureRawCatchUp(pool),
+  catchUp: async (pool, store, { events }) => ({ events, eventsPerSec: (await measureCatchUp(pool, store, events)).eventsPerSec }),
+  rawRead: (pool) => measureRawRead(pool),
+  replay: (_pool, store) => measureReplay(store),
+  long: (pool, store, { contractDate, repeats }) => measureLongContract(pool, store, contractDate, repeats),
+  rebuilds: (pool, store, { projections }) => measureRebuilds(pool, store, PROJECTIONS.filter((p) => projections.includes(p.name))),
+  flatness: (pool, store, { smallUrl, contractDate, repeats }) =>
+    withStore(smallUrl, (smallPool, smallStore) => measureReadFlatness({ pool: smallPool, store: smallStore }, { pool, store }, contractDate, repeats)),
+};
+
+function run<S extends Step>(step: S, args: ReadSideSteps[S]['args']): Promise<ReadSideSteps[S]['result']> {
+  return withStore(args.url, (pool, store) => STEPS[step](pool, store, args));
 }
 
 if (require.main === module) {

@@ -176,8 +176,9 @@ async function growByCopies(pool: Pool, events: number): Promise<void> {
 
 /**
  * A contract of 360 events (opened, then 359 months paid): median time to load it in a process
- * that does not remember it (its snapshot, the events after it, fold) and to answer an auditor's `asOf` halfway through its life (read up to the
- * instant, fold, render the view), over `repeats` runs each.
+ * that does not remember it (its snapshot, the events after it, fold) and to answer an auditor's
+ * `asOf` halfway through its life (read up to the instant, fold, render the view), over `repeats`
+ * runs each.
  */
 export async function measureLongContract(pool: Pool, store: PostgresEventStore, contractDate: string, repeats: number): Promise<{ loadMs: number; asOfMs: number }> {
   const contractId = randomUUID();
