@@ -2,16 +2,22 @@ import { Pool, types, type CustomTypesConfig, type PoolClient, type PoolConfig }
 
 const INT8 = 20;
 const INT8_ARRAY = 1016;
+const JSON_OID = 114;
+const JSONB = 3802;
 type Parser = (value: string) => unknown;
 const defaultParser = types.getTypeParser as (oid: number, format?: 'text' | 'binary') => Parser;
 
 /**
  * BIGINT (int8) columns come back as JS `bigint`, never as a lossy `number` nor as a string:
  * event positions are 64-bit and money is integer rial. Cast in SQL (`count(*)::int`) where a
- * `number` is wanted. `numeric` stays a string, as in `pg`. Every other type keeps `pg`'s parser.
+ * `number` is wanted. `numeric` stays a string, as in `pg`. JSON and JSONB are parsed by
+ * `JSON.parse` here, not through `pg`'s global table, which any library in the process may
+ * replace (Emmett's does, with a reviver that halved our reads: docs/performance.md, session 6).
+ * Every other type keeps `pg`'s parser.
  */
 function parserFor(oid: number, format: 'text' | 'binary' = 'text'): Parser {
   if (oid === INT8) return (value) => BigInt(value);
+  if ((oid === JSON_OID || oid === JSONB) && format === 'text') return (value) => JSON.parse(value) as unknown;
   if (oid === INT8_ARRAY) {
     const parseStrings = defaultParser(INT8_ARRAY) as (value: string) => (string | null)[];
     return (value) => parseStrings(value).map((item) => (item === null ? null : BigInt(item)));

@@ -1,0 +1,42 @@
+import { types } from 'pg';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+
+describe('createPool: how values come back', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  const row = async () =>
+    (
+      await db.pool.query(
+        `SELECT 9007199254740993::bigint AS big, ARRAY[1, NULL, 9007199254740993]::bigint[] AS bigs,
+                '{"n": 9007199254740993, "s": "x"}'::jsonb AS doc, '[1, "two"]'::json AS list`,
+      )
+    ).rows[0];
+
+  it('gives BIGINT as bigint (arrays too) and JSON/JSONB as JSON.parse does', async () => {
+    expect(await row()).toEqual({
+      big: 9007199254740993n,
+      bigs: [1n, null, 9007199254740993n],
+      doc: JSON.parse('{"n": 9007199254740993, "s": "x"}'),
+      list: [1, 'two'],
+    });
+  });
+
+  it("keeps parsing JSON its own way when a library replaces pg's global parsers (as Emmett does)", async () => {
+    const replaced = { json: types.getTypeParser(114), jsonb: types.getTypeParser(3802) };
+    const revived = (value: string) => ({ revived: value });
+    types.setTypeParser(114, revived);
+    types.setTypeParser(3802, revived);
+    try {
+      const { doc, list } = await row();
+      expect(doc).toEqual({ n: 9007199254740992, s: 'x' });
+      expect(list).toEqual([1, 'two']);
+    } finally {
+      types.setTypeParser(114, replaced.json);
+      types.setTypeParser(3802, replaced.jsonb);
+    }
+  });
+});
