@@ -2,6 +2,7 @@
  * What the contract means for billing and medical cover on a given day — pure functions of the
  * state, so the read models and the API show what `decide` would enforce.
  */
+import { examOverdueOn } from './deadlines';
 import { IsoDate, PeriodKey, addPeriods, formatPeriodJalali, gregorianToJalali, periodKeyOf, periodsBetween } from './jalali';
 import { Policy } from './policy';
 import { ContractState, beyondExamWindow, examSettled, firstUnpaidPeriod, isClosed, periodEndIso } from './state';
@@ -31,7 +32,7 @@ export function slipsOf(state: ContractState, asOf: IsoDate): Slip[] {
       periodJalali: formatPeriodJalali(period),
       amount: state.monthlyPremium,
       dueDate: i === 0 ? state.paymentDeadline : periodEndIso(period),
-      status: i < paidCount ? 'paid' : unpaidStatus(state, period),
+      status: i < paidCount ? 'paid' : unpaidStatus(state, period, asOf),
     };
   });
 }
@@ -60,8 +61,8 @@ export function coverageOn(state: ContractState, day: IsoDate, policy: Policy): 
   return { covered, outpatient: covered, inpatient, paidThrough: state.paidThrough };
 }
 
-function unpaidStatus(state: ContractState, period: PeriodKey): SlipStatus {
+function unpaidStatus(state: ContractState, period: PeriodKey, asOf: IsoDate): SlipStatus {
   if (isClosed(state)) return 'void';
-  if (state.status === 'payments_blocked' || beyondExamWindow(state, period)) return 'blocked';
+  if (state.status === 'payments_blocked' || examOverdueOn(state, asOf) || beyondExamWindow(state, period)) return 'blocked';
   return 'open';
 }

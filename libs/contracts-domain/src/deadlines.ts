@@ -22,9 +22,22 @@ export function lapseDueAt(state: ContractState): Date | null {
 
 /** Exam: due the day after the exam deadline while the exam is required and not passed or cleared. */
 export function examOverdueDueAt(state: ContractState): Date | null {
+  const deadline = awaitedExamDeadline(state);
+  return deadline === null ? null : dayAfter(deadline);
+}
+
+/**
+ * Whether the exam deadline has passed by this Iran day with the exam still awaited: payments are
+ * blocked from then on, whether or not ExamOverdue has been recorded yet.
+ */
+export function examOverdueOn(state: ContractState, day: IsoDate): boolean {
+  const deadline = awaitedExamDeadline(state);
+  return deadline !== null && day > deadline;
+}
+
+function awaitedExamDeadline(state: ContractState): IsoDate | null {
   const waiting = ['pending', 'referred', 'failed'].includes(state.exam.status);
-  if (isClosed(state) || !waiting || state.exam.deadline === null) return null;
-  return dayAfter(state.exam.deadline);
+  return isClosed(state) || !waiting ? null : state.exam.deadline;
 }
 
 /**

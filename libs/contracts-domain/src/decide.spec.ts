@@ -234,6 +234,22 @@ describe('2. Non-exempt applicants: exam undertaking, 2-month window, ExamOverdu
     given(cleared).when(pay(6, { bankReference: 'BR-2' }), '2027-02-03T08:00:00Z').thenAccepts();
   });
 
+  it('blocks payments after the exam deadline, even before the overdue mark', () => {
+    // The outcome must not depend on how promptly the deadline runner records ExamOverdue.
+    const paid = paidNeedingExam;
+    given(paid).when(pay(1, { bankReference: 'BR-2' }), '2027-01-30T20:29:59Z').thenAccepts();
+    given(paid).when(pay(1, { bankReference: 'BR-2' }), '2027-01-30T20:30:00Z').thenFails('PAYMENTS_BLOCKED', {
+      reason: 'exam_overdue',
+    });
+    const failed = history([
+      [referral(), '2026-12-10T08:00:00Z'],
+      [result('failed'), '2026-12-12T08:00:00Z'],
+    ]);
+    given(failed).when(pay(1, { bankReference: 'BR-2' }), '2027-02-09T08:00:00Z').thenFails('PAYMENTS_BLOCKED', {
+      reason: 'exam_overdue',
+    });
+  });
+
   it('refuses referral and result after the exam deadline, even before the overdue mark', () => {
     const paid = paidNeedingExam;
     given(paid).when(referral(), '2027-01-31T10:00:00Z').thenFails('EXAM_STEP_NOT_ALLOWED', {

@@ -210,7 +210,8 @@ function confirmPayment(command: ConfirmPayment, state: ContractState, now: Date
     });
   }
   assertOpenForBusiness(state, now, policy);
-  if (state.status === 'payments_blocked') {
+  // Past the exam deadline payments are blocked even before the runner records ExamOverdue.
+  if (state.status === 'payments_blocked' || pastDue(examOverdueDueAt(state), now)) {
     fail('PAYMENTS_BLOCKED', 'payments are blocked until a branch decides on the overdue exam', { reason: 'exam_overdue' });
   }
   const expectedAmount = periods * state.monthlyPremium;

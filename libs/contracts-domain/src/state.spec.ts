@@ -131,10 +131,17 @@ describe('slips and coverage', () => {
   });
 
   it('blocks slips beyond the exam window and voids them on a closed contract', () => {
-    const pending = needingExamAfter([[pay(1), FIRST_PAYMENT_AT]]);
-    expect(slipsOf(pending, jalali(1405, 12, 5)).map((s) => s.status)).toEqual(['paid', 'open', 'open', 'blocked']);
+    // Paid through 1405-11, the last period starting within the window (deadline 1405/11/10).
+    const paidAhead = needingExamAfter([[pay(3), FIRST_PAYMENT_AT]]);
+    expect(slipsOf(paidAhead, jalali(1405, 10, 5)).map((s) => s.status)).toEqual(['paid', 'paid', 'paid', 'blocked']);
     const lapsed = exemptAfter([[{ type: 'MarkLapsed', data: {} }, '2026-12-22T08:00:00Z']]);
     expect(slipsOf(lapsed, jalali(1405, 11, 5)).map((s) => s.status)).toEqual(['void']);
+  });
+
+  it('blocks every unpaid slip once the exam deadline has passed, before ExamOverdue is recorded', () => {
+    const pending = needingExamAfter([[pay(1), FIRST_PAYMENT_AT]]);
+    expect(slipsOf(pending, jalali(1405, 11, 10)).map((s) => s.status)).toEqual(['paid', 'open', 'open']);
+    expect(slipsOf(pending, jalali(1405, 11, 11)).map((s) => s.status)).toEqual(['paid', 'blocked', 'blocked']);
   });
 
   it('covers at once from the first payment through the paid day; inpatient pends on the exam', () => {

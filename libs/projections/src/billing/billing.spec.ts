@@ -53,13 +53,21 @@ describe('billing projection: slips per Jalali period', () => {
     const referred: [ContractCommand, string] = [{ type: 'IssueExamReferral', data: { referralNumber: 'R-1' } }, at(1405, 9, 16)];
 
     it('blocks slips for periods starting beyond 2 months of the contract date until the exam is passed', async () => {
-      const statuses = (await slipsAfter([openNeedingExam, paid], noon(1405, 12, 5))).map((s) => [s.period, s.status]);
+      const paidAhead: [ContractCommand, string] = [pay(3), at(1405, 9, 15)];
+      const statuses = (await slipsAfter([openNeedingExam, paidAhead], noon(1405, 10, 5))).map((s) => [s.period, s.status]);
       expect(statuses).toEqual([
         ['1405-09', 'paid'],
-        ['1405-10', 'open'],
-        ['1405-11', 'open'], // starts 1405/11/01, within the exam deadline 1405/11/10
+        ['1405-10', 'paid'],
+        ['1405-11', 'paid'], // starts 1405/11/01, within the exam deadline 1405/11/10
         ['1405-12', 'blocked'],
       ]);
+    });
+
+    it('blocks every unpaid slip once the exam deadline has passed, before ExamOverdue is recorded', async () => {
+      const onDeadline = (await slipsAfter([openNeedingExam, paid], noon(1405, 11, 10))).map((s) => s.status);
+      expect(onDeadline).toEqual(['paid', 'open', 'open']);
+      const dayAfter = (await slipsAfter([openNeedingExam, paid], noon(1405, 11, 11))).map((s) => s.status);
+      expect(dayAfter).toEqual(['paid', 'blocked', 'blocked']);
     });
 
     it('opens them once the exam is passed', async () => {
