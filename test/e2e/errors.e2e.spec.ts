@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { PEOPLE, TEST_SECRET, startTestApp, type TestApp } from './support/test-app';
-import { bearer, examContract, expectProblem, openBody, openOnline, pay, People, settledHead } from './support/scenario';
+import { bearer, examContract, expectProblem, openBody, openOnline, pay, People, settledHead, storedEventCount } from './support/scenario';
 
 const MULTI_REASON = '1754395015';
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -186,6 +186,15 @@ describe('e2e: every error code', () => {
       const res = await t.http().post('/v1/contracts').set(token()).send({ requestedMonthlyPremium: 30_000_000, acceptTerms: { version: 'v' }, confirm });
       const problem = expectProblem(res, 400, 'VALIDATION_FAILED');
       expect(problem.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'confirm' })]));
+    });
+    it('a NUL in the address: refused before anything is written, so the corrected open goes through', async () => {
+      const { nationalCode } = people.next();
+      const { token, body } = await openBody(t, nationalCode);
+      const before = await storedEventCount(t);
+      const res = await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, corrections: { address: 'تهران\u0000' } });
+      expect(expectProblem(res, 400, 'VALIDATION_FAILED').errors).toEqual([expect.objectContaining({ field: 'corrections.address' })]);
+      expect(await storedEventCount(t)).toBe(before);
+      await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, corrections: { address: 'تهران' } }).expect(201);
     });
     it('a malformed If-Match', async () => {
       const { token: owner, contract } = await openOnline(t, people.next().nationalCode);

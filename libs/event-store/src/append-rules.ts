@@ -1,10 +1,19 @@
+import { unstorableTextAt } from '@app/platform';
 import { ConcurrencyError, type AppendResult, type ExpectedRevision, type NewEvent } from './port';
 
-/** Rejects batches no adapter should store: empty ones, and ones repeating an event id. */
+/**
+ * Rejects batches no adapter should store: empty ones, ones repeating an event id, and ones with
+ * text PostgreSQL cannot keep (so events stay movable between stores, and in PostgreSQL one such
+ * event cannot fail the other appends committed in its group).
+ */
 export function assertAppendable(streamId: string, events: readonly NewEvent[]): void {
   if (events.length === 0) throw new Error(`Append to ${streamId}: no events`);
   const ids = new Set(events.map((event) => event.id));
   if (ids.size !== events.length) throw new Error(`Append to ${streamId}: an event id appears twice in one batch`);
+  for (const event of events) {
+    const at = unstorableTextAt({ data: event.data, metadata: event.metadata });
+    if (at !== undefined) throw new Error(`Append to ${streamId}: event ${event.id} has a NUL or an unpaired surrogate at ${at}`);
+  }
 }
 
 /** Where an event id of the batch is already stored. */

@@ -176,6 +176,22 @@ export function eventStoreContract(name: string, createStore: (setup: StoreSetup
       it('refuses an empty batch', async () => {
         await expect(store.append('contract-1', [], 'any')).rejects.toThrow(/no events/);
       });
+
+      it('refuses text PostgreSQL cannot keep (NUL, an unpaired surrogate) in data or metadata, and only that append', async () => {
+        const withNul = newEvent('Opened', { address: 'a\u0000b' });
+        const withHalfPair = { ...newEvent('Opened'), metadata: { ...newEvent('Opened').metadata, channel: 'x\ud800' } };
+        const [nul, halfPair, fine] = await Promise.allSettled([
+          store.append('contract-1', [withNul], 'no_stream'),
+          store.append('contract-2', [withHalfPair], 'no_stream'),
+          store.append('contract-3', [newEvent('Opened', { address: 'تهران 😀' })], 'no_stream'),
+        ]);
+        expect(nul).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/data\.address/) } });
+        expect(halfPair).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/metadata\.channel/) } });
+        expect(fine.status).toBe('fulfilled');
+        expect(await store.readStream('contract-1')).toEqual([]);
+        expect(await store.readStream('contract-2')).toEqual([]);
+        expect((await store.readStream('contract-3'))[0]!.data).toEqual({ address: 'تهران 😀' });
+      });
     });
 
     describe('global order', () => {

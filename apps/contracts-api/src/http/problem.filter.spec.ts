@@ -130,6 +130,15 @@ describe('problem+json filter and validation pipe', () => {
     expectProblem(await post(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`), 400, 'VALIDATION_FAILED');
   });
 
+  it.each([
+    ['a NUL', '"x\\u0000y"'],
+    ['a lone high surrogate', '"x\\ud800"'],
+    ['a lone low surrogate', '"\\udc00x"'],
+  ])('%s in any text → 400 VALIDATION_FAILED naming the field, never sent to PostgreSQL', async (_what, text) => {
+    const body = expectProblem(await post(`{"title":${text},"nationalCode":"0084575948"}`), 400, 'VALIDATION_FAILED');
+    expect(body.errors).toEqual([{ field: 'title', message: expect.stringContaining('NUL') }]);
+  });
+
   it('a body over the limit → 413 PAYLOAD_TOO_LARGE', async () => {
     expectProblem(await post(JSON.stringify({ ...VALID, title: 'x'.repeat(1_100_000) })), 413, 'PAYLOAD_TOO_LARGE');
   });

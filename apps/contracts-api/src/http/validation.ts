@@ -2,6 +2,7 @@ import { applyDecorators, ValidationPipe, type ArgumentMetadata } from '@nestjs/
 import { Transform } from 'class-transformer';
 import { registerDecorator, type ValidationError, type ValidationOptions } from 'class-validator';
 import { isValidNationalCode, normaliseMobile, toAsciiDigits } from '@app/contracts-domain';
+import { unstorableTextAt } from '@app/platform';
 import { ProblemException, type FieldError } from './problem';
 
 /**
@@ -24,13 +25,21 @@ export function createValidationPipe(): ValidationPipe {
 const MAX_BODY_DEPTH = 32;
 
 /**
- * class-transformer recurses once per level: a body of ~1 300 nested arrays (2.6 KB, well under
- * the body limit) overflowed the stack, a 500. Such a body is refused before it is transformed.
+ * Before any DTO rule: class-transformer recurses once per level, and a body of ~1 300 nested
+ * arrays (2.6 KB, well under the body limit) overflowed the stack, a 500. And a NUL or a lone
+ * surrogate in any text reached PostgreSQL, which refused the whole group of appends it was in
+ * (a 500 for every command in the group). Both are refused here as 400s.
  */
 class DepthLimitedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && deeperThan(value, MAX_BODY_DEPTH)) {
       throw new ProblemException('VALIDATION_FAILED', {}, [{ field: '', message: `the body is nested deeper than ${MAX_BODY_DEPTH} levels` }]);
+    }
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const field = unstorableTextAt(value);
+      if (field !== undefined) {
+        throw new ProblemException('VALIDATION_FAILED', {}, [{ field, message: 'text must not contain NUL or unpaired surrogate characters' }]);
+      }
     }
     return super.transform(value, metadata);
   }
