@@ -125,6 +125,37 @@ describe('e2e: the command table', () => {
     expect(events.map((e) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed']);
   });
 
+  it('POST /v1/payments: a reference is each bank\'s own; the same bank repeating it gets the first answer', async () => {
+    const { contract } = await openOnline(t, people.next().nationalCode);
+    const confirm = (bankId: string) =>
+      t
+        .http()
+        .post('/v1/payments')
+        .set(bearer(t.token({ role: 'bank', bankId })))
+        .send({ contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference: 'SHARED-7', paidAt: '2026-12-02T10:00:00Z' });
+    const mellat = await confirm('mellat');
+    expect([mellat.status, mellat.body.periods]).toEqual([201, ['1405-09']]);
+    const saman = await confirm('saman');
+    expect([saman.status, saman.body.periods]).toEqual([201, ['1405-10']]);
+    expect(saman.body.paymentId).not.toBe(mellat.body.paymentId);
+    const again = await confirm('mellat');
+    expect([again.status, again.body.periods, again.headers['idempotent-replayed']]).toEqual([200, ['1405-09'], 'true']);
+    expect((await history(contract.id)).map((e) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed', 'PaymentConfirmed']);
+  });
+
+  it('POST /v1/payments: a refused confirmation leaves its reference free for the corrected one', async () => {
+    const { contract } = await openOnline(t, people.next().nationalCode);
+    const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
+    const send = (amount: number) =>
+      t.http().post('/v1/payments').set(bank).send({ contractId: contract.id, periods: 1, amount, bankReference: 'FIXED-1', paidAt: '2026-12-02T10:00:00Z' });
+    expect((await send(contract.monthlyPremium + 1)).status).toBe(422);
+    const replayed = await send(contract.monthlyPremium + 1);
+    expect([replayed.status, replayed.body.code, replayed.headers['idempotent-replayed']]).toEqual([422, 'AMOUNT_MISMATCH', 'true']);
+    const corrected = await send(contract.monthlyPremium);
+    expect([corrected.status, corrected.body.periods]).toEqual([201, ['1405-09']]);
+    expect((await send(contract.monthlyPremium + 1)).body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
   it('POST /v1/contracts/{id}/exam/referral issues the referral form: 201 { referralNumber }', async () => {
     const { token, contract } = await examContract(t, people, 'paid');
     const res = await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)).expect(201);

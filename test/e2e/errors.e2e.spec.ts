@@ -97,7 +97,8 @@ describe('e2e: every error code', () => {
 
   it('422 PAYMENTS_BLOCKED for periods beyond the exam window before the exam is passed', async () => {
     const { contract } = await examContract(t, people, 'paid');
-    expectProblem(await pay(t, contract, 12), 422, 'PAYMENTS_BLOCKED');
+    const problem = expectProblem(await pay(t, contract, 12), 422, 'PAYMENTS_BLOCKED');
+    expect(problem).toMatchObject({ reason: 'exam_pending', detail: expect.stringContaining('exam deadline') });
   });
 
   it('422 AMOUNT_MISMATCH unless amount = periods × premium exactly', async () => {
@@ -124,7 +125,8 @@ describe('e2e: every error code', () => {
       .set(bearer(t.token({ role: 'branch_officer', branchId: contract.branchId })))
       .send({ outcome: 'rejected', note: 'رد' })
       .expect(200);
-    expectProblem(await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)), 422, 'CONTRACT_NOT_ACTIVE');
+    const problem = expectProblem(await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)), 422, 'CONTRACT_NOT_ACTIVE');
+    expect(problem).toMatchObject({ status: 422, contractStatus: 'terminated' });
   });
 
   it('409 ACTIVE_CONTRACT_EXISTS for a second contract of the same person', async () => {

@@ -612,6 +612,11 @@ describe('Periods: 1–12 consecutive unpaid Jalali months, amount exact', () =>
     given(paidOnce).when(pay(2), '2026-12-06T08:00:00Z').thenFails('BANK_REFERENCE_REUSED', { paymentId: 'pay-BR-1' });
   });
 
+  it('takes the same reference from another bank (another payment id) as another payment', () => {
+    const [payment] = given(paidOnce).when(pay(1, { paymentId: 'pay-other-bank-BR-1' }), '2026-12-06T08:00:00Z').events();
+    expect(payment.type === 'PaymentConfirmed' && [payment.data.paymentId, payment.data.periods]).toEqual(['pay-other-bank-BR-1', ['1405-10']]);
+  });
+
   it('refuses a malformed paidAt', () => {
     given(opened).when(pay(1, { paidAt: '5 Dec 2026' }), FIRST_PAYMENT_AT).thenFails('INVALID_COMMAND', {
       field: 'paidAt',
@@ -647,7 +652,7 @@ describe('Non-payment after the first payment: cancelled after more than 3 month
       [pay(1), FIRST_PAYMENT_AT],
       [cancelForNonPayment, '2027-03-21T08:00:00Z'],
     ]);
-    given(cancelled).when(pay(1, { bankReference: 'BR-2' }), '2027-03-22T08:00:00Z').thenFails('CONTRACT_NOT_ACTIVE');
+    given(cancelled).when(pay(1, { bankReference: 'BR-2' }), '2027-03-22T08:00:00Z').thenFails('CONTRACT_NOT_ACTIVE', { contractStatus: 'cancelled' });
     given(cancelled).when(cancelForNonPayment, '2027-03-22T08:00:00Z').thenFails('NOTHING_TO_DO');
   });
 });

@@ -196,8 +196,9 @@ function confirmPayment(command: ConfirmPayment, state: ContractState, now: Date
   if (!isIsoInstant(paidAt)) invalid('paidAt must be an ISO-8601 instant', 'paidAt');
 
   // A bank retrying a confirmation it already made changes nothing; the same reference for a
-  // different payment is a conflict.
-  const earlier = state.payments.find((p) => p.bankReference === bankReference);
+  // different payment is a conflict. Matched by payment id, which the API derives from the bank
+  // and its reference: two banks' references may coincide.
+  const earlier = state.payments.find((p) => p.paymentId === paymentId);
   if (earlier !== undefined) {
     if (earlier.periods.length === periods && earlier.amount === amount) return [];
     fail('BANK_REFERENCE_REUSED', 'this bank reference was already used for a different payment', {
@@ -277,7 +278,7 @@ function determine(command: MakeExamDetermination, state: ContractState, now: Da
   const { outcome, note } = command.data;
   if (outcome !== 'cleared' && outcome !== 'rejected') invalid('outcome must be cleared or rejected', 'outcome');
   requireText(note, 'note');
-  if (isClosed(state)) fail('CONTRACT_NOT_ACTIVE', 'the contract is no longer in force', { status: state.status });
+  if (isClosed(state)) fail('CONTRACT_NOT_ACTIVE', 'the contract is no longer in force', { contractStatus: state.status });
   assertExamRequired(state);
   if (state.exam.status !== 'overdue' && state.exam.status !== 'failed') {
     fail('EXAM_STEP_NOT_ALLOWED', 'a determination follows a failed or overdue exam', { examStatus: state.exam.status });
@@ -297,7 +298,7 @@ function determine(command: MakeExamDetermination, state: ContractState, now: Da
  */
 function assertOpenForBusiness(state: ContractState, now: Date, policy: Policy): void {
   if (isClosed(state) || pastDue(lapseDueAt(state), now) || pastDue(cancellationDueAt(state, policy), now)) {
-    fail('CONTRACT_NOT_ACTIVE', 'the contract is no longer in force', { status: state.status });
+    fail('CONTRACT_NOT_ACTIVE', 'the contract is no longer in force', { contractStatus: state.status });
   }
 }
 

@@ -43,8 +43,10 @@ export interface IdempotencyOptions {
 /**
  * Runs a command route: builds its context (actor, request id, If-Match, a command id that is
  * stable across retries of one idempotency key), answers a repeated key from the stored response,
- * and keeps the first answer (success or refusal) for later repeats. 5xx answers and concurrency
- * conflicts are not kept, so a retry runs again, and appends nothing new thanks to the stable command id.
+ * and keeps the first answer (success or refusal) for later repeats of the same request. A refusal
+ * does not hold the key against another request (`PostgresIdempotencyStore.claim`): nothing was
+ * appended, so a corrected request may use it. 5xx answers and concurrency conflicts are not kept,
+ * so a retry runs again, and appends nothing new thanks to the stable command id.
  */
 @Injectable()
 export class CommandResponder {

@@ -131,8 +131,15 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
   PAYMENTS_BLOCKED: {
     status: 422,
     title: 'Payments blocked',
-    detail: 'Premium payments are blocked until a branch makes its determination on the overdue medical exam.',
-    detailFa: 'پرداخت حق بیمه تا تعیین تکلیف معاینه پزشکی معوق توسط شعبه مسدود است.',
+    // `reason`: exam_pending (a period starts after the exam deadline) or exam_overdue.
+    detail: (d) =>
+      d.reason === 'exam_pending'
+        ? 'Until the medical exam is passed, only periods starting by the exam deadline can be paid.'
+        : 'Premium payments are blocked until a branch makes its determination on the overdue medical exam.',
+    detailFa: (d) =>
+      d.reason === 'exam_pending'
+        ? 'تا قبولی در معاینه پزشکی، فقط حق بیمه ماه‌هایی قابل پرداخت است که تا مهلت معاینه آغاز می‌شوند.'
+        : 'پرداخت حق بیمه تا تعیین تکلیف معاینه پزشکی معوق توسط شعبه مسدود است.',
   },
   AMOUNT_MISMATCH: {
     status: 422,
@@ -211,8 +218,8 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,
     title: 'Idempotency key reused',
-    detail: 'This Idempotency-Key was already used with a different request body.',
-    detailFa: 'این کلید Idempotency-Key قبلاً با بدنه درخواست دیگری استفاده شده است.',
+    detail: 'This Idempotency-Key (for a bank, this bankReference) was already used for another request: another body or If-Match.',
+    detailFa: 'این کلید Idempotency-Key (برای بانک، این شناسه پرداخت bankReference) قبلاً برای درخواست دیگری (بدنه یا If-Match دیگر) استفاده شده است.',
   },
 
   // Request shape.

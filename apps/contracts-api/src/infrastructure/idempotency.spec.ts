@@ -46,4 +46,16 @@ describe('PostgresIdempotencyStore', () => {
     await store.release('s', 'k2');
     expect(await store.claim('s', 'k2', 'h')).toEqual({ kind: 'new' });
   });
+
+  it('replays a refusal to the same request, but lets another request take over its key (once)', async () => {
+    const refusal = { status: 422, body: { code: 'AMOUNT_MISMATCH' } };
+    expect(await store.claim('bank:b', 'REF-9', 'wrong-amount')).toEqual({ kind: 'new' });
+    await store.complete('bank:b', 'REF-9', refusal);
+    expect(await store.claim('bank:b', 'REF-9', 'wrong-amount')).toEqual({ kind: 'replay', response: refusal });
+    const corrected = await Promise.all(Array.from({ length: 10 }, () => store.claim('bank:b', 'REF-9', 'right-amount')));
+    expect(corrected.filter((c) => c.kind === 'new')).toHaveLength(1);
+    expect(corrected.every((c) => c.kind === 'new' || c.kind === 'in_progress')).toBe(true);
+    await store.complete('bank:b', 'REF-9', { status: 201, body: { ok: true } });
+    expect(await store.claim('bank:b', 'REF-9', 'wrong-amount')).toEqual({ kind: 'reused' });
+  });
 });

@@ -65,7 +65,17 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     const row = rows[0];
     if (!row) return undefined;
     if (row.inserted) return { kind: 'new' };
-    if (row.request_hash !== hash) return { kind: 'reused' };
+    if (row.request_hash !== hash) {
+      if (!row.response || row.response.status < 400) return { kind: 'reused' };
+      // Only a request that did something holds its key: after a refusal (nothing appended) the
+      // corrected request may use it, e.g. a bank whose payment was refused keeps its reference.
+      const taken = await this.pool.query(
+        `UPDATE idempotency_keys SET request_hash = $3, response = NULL, completed_at = NULL, claimed_at = now()
+          WHERE scope = $1 AND key = $2 AND request_hash = $4 AND (response->>'status')::int >= 400`,
+        [scope, key, hash, row.request_hash],
+      );
+      return taken.rowCount === 1 ? { kind: 'new' } : undefined; // undefined: raced, look again
+    }
     if (row.response) return { kind: 'replay', response: row.response };
     if (row.stale) {
       const taken = await this.pool.query(

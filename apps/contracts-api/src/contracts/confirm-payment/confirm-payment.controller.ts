@@ -43,15 +43,17 @@ export class ConfirmPaymentController {
           data: { paymentId, bankReference: body.bankReference, periods: body.periods, amount: body.amount, paidAt: body.paidAt },
         };
         const outcome: CommandOutcome = await this.commandBus.execute(new ChangeContractCommand(body.contractId, command, context));
+        // Recorded now or by the first confirmation this repeats: never an answer without it.
         const payment = outcome.state.payments.find((p) => p.paymentId === paymentId);
+        if (!payment) throw new Error(`payment ${paymentId} is not in contract ${body.contractId} after its confirmation`);
         return {
           status: 201,
           body: {
             paymentId,
             contractId: body.contractId,
             bankReference: body.bankReference,
-            amount: payment?.amount ?? body.amount,
-            periods: payment?.periods ?? [],
+            amount: payment.amount,
+            periods: payment.periods,
             paidThrough: outcome.state.paidThrough,
             contract: contractView(outcome.state, outcome.revision),
           },
