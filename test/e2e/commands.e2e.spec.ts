@@ -143,6 +143,15 @@ describe('e2e: the command table', () => {
     expect((await history(contract.id)).map((e) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed', 'PaymentConfirmed']);
   });
 
+  it('takes a contract id in capitals as the same contract, in paths and in bodies', async () => {
+    const { token, contract } = await openOnline(t, people.next().nationalCode);
+    const upper = contract.id.toUpperCase();
+    const view = await t.http().get(`/v1/contracts/${upper}`).set(bearer(token));
+    expect([view.status, view.body.id]).toEqual([200, contract.id]);
+    const res = await pay(t, { ...contract, id: upper });
+    expect([res.status, res.body.contractId, res.body.periods]).toEqual([201, contract.id, ['1405-09']]);
+  });
+
   it('POST /v1/payments: a refused confirmation leaves its reference free for the corrected one', async () => {
     const { contract } = await openOnline(t, people.next().nationalCode);
     const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));

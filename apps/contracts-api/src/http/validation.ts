@@ -1,6 +1,6 @@
-import { applyDecorators, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { applyDecorators, ParseUUIDPipe, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { registerDecorator, type ValidationError, type ValidationOptions } from 'class-validator';
+import { IsUUID, registerDecorator, type ValidationError, type ValidationOptions } from 'class-validator';
 import { isValidNationalCode, normaliseMobile, toAsciiDigits } from '@app/contracts-domain';
 import { unstorableTextAt } from '@app/platform';
 import { ProblemException, type FieldError } from './problem';
@@ -98,4 +98,23 @@ function rule(name: string, test: (value: unknown) => boolean, message: string, 
       validator: { validate: test },
     });
   };
+}
+
+/**
+ * A UUID path parameter (a contract id), lowercased: UUIDs are case-insensitive and ParseUUIDPipe
+ * accepts either case, but stream ids are stored lowercase, so `E260…` would not be found.
+ */
+export class ParseIdPipe extends ParseUUIDPipe {
+  override async transform(value: string, metadata: ArgumentMetadata): Promise<string> {
+    await super.transform(value, metadata); // refuses anything but a UUID
+    return value.toLowerCase();
+  }
+}
+
+/** A UUID body field, lowercased like `ParseIdPipe`. */
+export function IsId(options?: ValidationOptions): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value)),
+    IsUUID(undefined, options),
+  );
 }

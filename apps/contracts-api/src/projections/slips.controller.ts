@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Param, ParseUUIDPipe, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
@@ -10,6 +10,7 @@ import { canRead } from '../contracts/access';
 import { ProblemException } from '../http/problem';
 import { PG_POOL } from '../runtime';
 import { fromReadModel } from './read-model-response';
+import { ParseIdPipe } from '../http/validation';
 
 /** Billing read model: the contract's slips as of today (Iran day, by the service clock). */
 @ApiTags('queries')
@@ -25,7 +26,7 @@ export class SlipsController {
   @Roles('applicant', 'branch_officer', 'bank', 'auditor')
   @ApiOperation({ summary: 'Payment slips per Jalali period (open, paid, blocked, void), from the billing read model' })
   @ApiHeader({ name: 'X-Checkpoint', description: 'Position of the last event the read model includes (response header)' })
-  async slips(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  async slips(@CurrentActor() actor: Actor, @Param('id', ParseIdPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const { checkpoint, contract } = await fromReadModel(reply, () => readSlips(this.pool, id, this.clock.now()));
     // Banks pay any contract's slips; everyone else as for the contract itself. Unknown and
     // not-yours look alike (404); a contract opened a moment ago may not be projected yet.

@@ -1,4 +1,4 @@
-import { Body, Controller, Param, ParseUUIDPipe, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Param, Put, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -8,6 +8,7 @@ import { ChangeContractCommand } from '../change-contract.handler';
 import { CommandResponder } from '../command-response';
 import { IDEMPOTENCY_HEADER, viewResult } from '../open-contract/open-contract.controller';
 import { WageDto } from './change-wage.dto';
+import { ParseIdPipe } from '../../http/validation';
 
 @ApiTags('commands')
 @ApiBearerAuth()
@@ -26,7 +27,7 @@ export class ChangeWageController {
   @ApiOkResponse({ description: 'The contract view' })
   async changeWage(
     @CurrentActor() actor: Actor,
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() body: WageDto,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,

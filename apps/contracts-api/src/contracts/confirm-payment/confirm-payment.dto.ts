@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsISO8601, IsInt, IsNotEmpty, IsPositive, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsISO8601, IsInt, IsNotEmpty, IsPositive, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsId } from '../../http/validation';
 import { MAX_RIAL } from '../quote/quote.dto';
 
 export class ConfirmPaymentDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsId()
   contractId!: string;
 
   @ApiProperty({ description: 'How many consecutive unpaid periods (Jalali months) this payment covers', minimum: 1, maximum: 12 })

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -10,6 +10,7 @@ import { CommandResponder, etag, type HttpResult } from '../command-response';
 import type { CommandOutcome } from '@app/contracts-app';
 import { IDEMPOTENCY_HEADER, viewResult } from '../open-contract/open-contract.controller';
 import { ExamDeterminationDto, ExamResultDto } from './exam.dto';
+import { ParseIdPipe } from '../../http/validation';
 
 /** One referral per contract, numbered after it, so asking again shows the same form. */
 export const referralNumberFor = (contractNumber: string) => `${contractNumber}-1`;
@@ -29,7 +30,7 @@ export class ExamController {
   @HttpCode(201)
   @Roles('applicant')
   @ApiOperation({ summary: 'Issue the referral form to the examining centre (non-exempt contracts)' })
-  async referral(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+  async referral(@CurrentActor() actor: Actor, @Param('id', ParseIdPipe) id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     await this.run(request, reply, actor, id, 'online', (state) => ({
       type: 'IssueExamReferral',
       data: { referralNumber: referralNumberFor(state!.contractNumber) },
@@ -46,7 +47,7 @@ export class ExamController {
   @ApiOperation({ summary: 'Record the examining centre’s result' })
   async result(
     @CurrentActor() actor: Actor,
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() body: ExamResultDto,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
@@ -60,7 +61,7 @@ export class ExamController {
   @ApiOperation({ summary: "The branch's final determination after an overdue or failed exam" })
   async determination(
     @CurrentActor() actor: Actor,
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() body: ExamDeterminationDto,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { contractView, isValidNationalCode, type ContractState } from '@app/contracts-domain';
@@ -10,6 +10,7 @@ import { etag } from '../command-response';
 import { ContractStreams } from '@app/contracts-app';
 import { Reservations } from '../reservations';
 import { renderContractDocument } from './contract-document';
+import { ParseIdPipe } from '../../http/validation';
 
 function historyItem(event: RecordedEvent) {
   return {
@@ -54,7 +55,7 @@ export class ContractQueriesController {
   @Get(':id')
   @Roles('auditor', 'applicant', 'branch_officer')
   @ApiOperation({ summary: 'The contract view, folded from its stream; ETag is its revision' })
-  async view(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  async view(@CurrentActor() actor: Actor, @Param('id', ParseIdPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const { state, revision } = await this.readable(actor, id);
     reply.header('ETag', etag(revision));
     return contractView(state, revision);
@@ -63,7 +64,7 @@ export class ContractQueriesController {
   @Get(':id/events')
   @Roles('auditor', 'applicant')
   @ApiOperation({ summary: 'The ordered history with metadata (actor, role, channel, correlation/causation) and positions' })
-  async events(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string) {
+  async events(@CurrentActor() actor: Actor, @Param('id', ParseIdPipe) id: string) {
     const { state, events } = await this.streams.history(id);
     assertCanRead(actor, state);
     return { contractId: id, items: events.map(historyItem) };
@@ -74,7 +75,7 @@ export class ContractQueriesController {
   @ApiOperation({ summary: 'The contract view as it was at an instant (asOf) or after a revision' })
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO-8601 instant' })
   @ApiQuery({ name: 'revision', required: false, description: '0-based revision' })
-  async state(@Param('id', new ParseUUIDPipe()) id: string, @Query('asOf') asOf?: string, @Query('revision') revision?: string) {
+  async state(@Param('id', ParseIdPipe) id: string, @Query('asOf') asOf?: string, @Query('revision') revision?: string) {
     if ((asOf === undefined) === (revision === undefined)) {
       throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'asOf', message: 'give exactly one of asOf or revision' }]);
     }
@@ -101,7 +102,7 @@ export class ContractQueriesController {
   @Roles('auditor', 'applicant', 'branch_officer')
   @Header('Content-Type', 'text/html; charset=utf-8')
   @ApiOperation({ summary: 'The printable contract: Persian RTL HTML with print CSS' })
-  async document(@CurrentActor() actor: Actor, @Param('id', new ParseUUIDPipe()) id: string) {
+  async document(@CurrentActor() actor: Actor, @Param('id', ParseIdPipe) id: string) {
     const { state, revision } = await this.readable(actor, id);
     return renderContractDocument(state, revision);
   }
