@@ -42,6 +42,9 @@ class ProbeController {
   @Get('refuse/missing') missing() {
     throw new DomainError('CONTRACT_NOT_FOUND', 'no stream');
   }
+  @Get('refuse/unavailable') unavailable() {
+    throw new StoreUnavailableError(new Error('Leader info available'));
+  }
   @Get('refuse/concurrency') concurrency() {
     throw new ConcurrencyError('insured-0084575948', 3, 4);
   }
@@ -189,6 +192,14 @@ describe('problem+json filter and validation pipe', () => {
     const res = await app.inject({ method: 'GET', url: '/refuse/concurrency' });
     expectProblem(res, 409, 'CONCURRENCY_CONFLICT');
     expect(res.body).not.toContain('0084575948');
+  });
+
+  it('answers that a retry may cure (409 CONCURRENCY_CONFLICT, 503) say when: Retry-After, and no other does', async () => {
+    const conflict = await app.inject({ method: 'GET', url: '/refuse/concurrency' });
+    const unavailable = await app.inject({ method: 'GET', url: '/refuse/unavailable' });
+    expectProblem(unavailable, 503, 'SERVICE_UNAVAILABLE');
+    expect([conflict.headers['retry-after'], unavailable.headers['retry-after']]).toEqual(['1', '1']);
+    expect((await app.inject({ method: 'GET', url: '/refuse/stale' })).headers['retry-after']).toBeUndefined();
   });
 
   it('HTTP-layer refusals keep their details', async () => {
