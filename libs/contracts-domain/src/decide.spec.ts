@@ -146,6 +146,24 @@ describe('2. Non-exempt applicants: exam undertaking, 2-month window, ExamOverdu
     ]);
   });
 
+  it.each([
+    ['from a 31-day month', [1405, 3, 10], [1405, 5, 10]],
+    ['from the 31st into a 30-day month, clamped to its last day', [1405, 5, 31], [1405, 7, 30]],
+  ] as const)('counts the 2 months in Jalali months, not days (%s)', (_what, [y, m, d], [dy, dm, dd]) => {
+    const now = `${jalali(y, m, d)}T08:00:00Z`;
+    const facts = factsNeedingExam({ lastContributionDate: jalali(y - 1, m, 1) });
+    const [event] = given([]).when(openOnline({ facts, now }), now).events();
+    expect(event.type === 'ContractOpened' && [event.data.examRequirement, event.data.examDeadline]).toEqual(['required', jalali(dy, dm, dd)]);
+  });
+
+  it('accepts a period starting on the exam deadline day itself, not one after', () => {
+    const now = `${jalali(1405, 9, 1)}T08:00:00Z`; // deadline 1405/11/01, the first day of period 1405-11
+    const opened = historyOf([[openOnline({ facts: factsNeedingExam({ lastContributionDate: jalali(1404, 8, 1) }), now }), now]]);
+    expect(opened[0]!.type === 'ContractOpened' && opened[0]!.data.examDeadline).toBe(jalali(1405, 11, 1));
+    given(opened).when(pay(3), now).thenAccepts();
+    given(opened).when(pay(4), now).thenFails('PAYMENTS_BLOCKED', { reason: 'exam_pending', period: '1405-12' });
+  });
+
   it('does not ask an exempt applicant for the undertaking', () => {
     const [event] = given([]).when(openOnline({ examUndertaking: false }), CONTRACT_NOW).events();
     expect(event.type === 'ContractOpened' && [event.data.examRequirement, event.data.examUndertaking]).toEqual([
@@ -407,7 +425,7 @@ describe('4. Wage change before the first payment', () => {
 });
 
 describe('5. First payment deadline: 20 days from the contract date', () => {
-  it('confirms a payment and covers from the start date', () => {
+  it('confirms a payment, recording the periods it pays and the day cover runs to', () => {
     given(opened)
       .when(pay(1), FIRST_PAYMENT_AT)
       .then([

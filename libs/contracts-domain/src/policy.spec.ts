@@ -1,6 +1,9 @@
 import { DomainError } from './errors';
 import { choosePremium, mulRatioRound, premiumFromWage, wageBounds, wageFromPremium } from './money';
+import { policyFor } from './decide';
 import { POLICY_1403, Policy, minimumMonthlyWage, policyAt, rateAsNumber } from './policy';
+import { replay } from './state';
+import { CONTRACT_NOW, historyOf, openOnline } from './testing/fixtures';
 
 const policy = POLICY_1403;
 const rate = policy.premiumRate;
@@ -14,6 +17,14 @@ describe('policy table', () => {
     expect(policyAt('2026-03-21', table).version).toBe('1405.1');
     // 2026-03-20T20:30Z is already 2026-03-21 in Iran.
     expect(policyAt(new Date('2026-03-20T20:30:00Z'), table).version).toBe('1405.1');
+  });
+
+  it("decides a contract's commands under the version in force on its contract date, an open under today's", () => {
+    const opened = replay(historyOf([[openOnline(), CONTRACT_NOW]])); // contract date 2026-12-01
+    const nextYear: Policy = { ...POLICY_1403, version: '1406.1', effectiveFrom: '2027-03-21' };
+    const now = new Date('2027-04-01T08:00:00Z');
+    expect(policyFor(opened, now, [POLICY_1403, nextYear]).version).toBe('1403.1');
+    expect(policyFor(undefined, now, [POLICY_1403, nextYear]).version).toBe('1406.1');
   });
 
   it('gives the minimum wage by Jalali year, the latest known for later years', () => {

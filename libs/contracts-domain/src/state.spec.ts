@@ -152,6 +152,7 @@ describe('slips and coverage', () => {
       inpatient: 'covered',
       paidThrough: '2026-12-21',
     });
+    expect(coverageOn(exempt, '2026-12-21', POLICY_1403).covered).toBe(true); // the paid-through day itself
     expect(coverageOn(exempt, '2026-12-22', POLICY_1403).covered).toBe(false);
     const pending = needingExamAfter([[pay(1), FIRST_PAYMENT_AT]]);
     expect(coverageOn(pending, '2026-12-05', POLICY_1403).inpatient).toBe('pending_exam');
@@ -159,5 +160,25 @@ describe('slips and coverage', () => {
       'covered',
     );
     expect(coverageOn(exemptAfter([]), '2026-12-05', POLICY_1403).inpatient).toBe('not_covered');
+  });
+
+  it('covers at once even when the contract starts next month: cover does not wait for the start date', () => {
+    const startsLater = replayed([
+      [openOnline({ startNextMonth: true }), CONTRACT_NOW],
+      [pay(1), FIRST_PAYMENT_AT],
+    ]);
+    expect(startsLater.startDate).toBe('2026-12-22');
+    expect(coverageOn(startsLater, '2026-12-05', POLICY_1403)).toMatchObject({ covered: true, outpatient: true });
+  });
+
+  it('covers nothing once the contract is terminated, even for periods paid ahead', () => {
+    const terminated = needingExamAfter([
+      [pay(2), FIRST_PAYMENT_AT],
+      [{ type: 'IssueExamReferral', data: { referralNumber: 'R-1' } }, '2026-12-06T08:00:00Z'],
+      [{ type: 'RecordExamResult', data: { result: 'failed' } }, '2026-12-07T08:00:00Z'],
+      [{ type: 'MakeExamDetermination', data: { outcome: 'rejected', note: 'رد شد' } }, '2026-12-08T08:00:00Z'],
+    ]);
+    expect([terminated.status, terminated.paidThrough]).toEqual(['terminated', jalali(1405, 10, 30)]);
+    expect(coverageOn(terminated, '2026-12-09', POLICY_1403).covered).toBe(false);
   });
 });
