@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { FASTIFY_OPTIONS, configureHttp } from './http/configure';
 import { createLogger, useLogging } from './http/logging';
+import { PROBLEM_SCHEMA } from './http/openapi';
 import type { Runtime } from './runtime';
 
 /** Largest request body accepted; anything bigger is a 413 before it is parsed. */
@@ -35,6 +36,7 @@ export async function createApp(runtime: Runtime, env: NodeJS.ProcessEnv = proce
     .setVersion('1')
     .addBearerAuth()
     .build();
+  openApi.components = { ...openApi.components, schemas: { Problem: PROBLEM_SCHEMA } };
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs-json' });
   await app.init();
   return app;

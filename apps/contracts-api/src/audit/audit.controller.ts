@@ -1,16 +1,28 @@
 import { Controller, Get, Header, Inject, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { auditRow, readAuditHead, walkChain } from '@app/projections';
 import { Roles } from '../auth';
+import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
 import { ProblemException } from '../http/problem';
 import { fromReadModel } from '../projections/read-model-response';
 import { PG_POOL } from '../runtime';
 
 export const DEFAULT_LIMIT = 1000;
 export const MAX_LIMIT = 10_000;
+
+export class AuditHeadResponse {
+  @ApiProperty({ description: 'Latest chained position (decimal string)' })
+  position!: string;
+
+  @ApiProperty({ description: 'Its hash (hex sha256)' })
+  hash!: string;
+
+  @ApiProperty({ description: "The event store's head: the chain may trail it for a moment" })
+  eventStoreHead!: string;
+}
 
 /**
  * The tamper-evident export for auditors: every event in global order with its hash-chain link
@@ -38,6 +50,14 @@ export class AuditController {
   })
   @ApiQuery({ name: 'fromPosition', required: false, description: 'Exclusive; 0 (default) starts at the first event' })
   @ApiQuery({ name: 'limit', required: false, description: `Lines, 1–${MAX_LIMIT} (default ${DEFAULT_LIMIT})` })
+  @ApiOkResponse({
+    schema: { type: 'string', description: 'One JSON object per line' },
+    headers: {
+      'X-Last-Position': { description: 'Position of the last line: continue from it', schema: { type: 'string' } },
+      'X-Checkpoint': CHECKPOINT_HEADER,
+    },
+  })
+  @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
   async events(@Res({ passthrough: true }) reply: FastifyReply, @Query('fromPosition') fromPosition = '0', @Query('limit') limit = String(DEFAULT_LIMIT)) {
     if (!/^\d{1,19}$/.test(fromPosition)) throw invalid('fromPosition', 'fromPosition must be a non-negative integer');
     const count = /^\d{1,5}$/.test(limit) ? Number(limit) : NaN;
@@ -56,7 +76,9 @@ export class AuditController {
 
   @Get('head')
   @ApiOperation({ summary: 'The latest chained position and its hash: copy it somewhere independent, then `npm run audit -- verify` can be checked against it' })
-  async head(@Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOkResponse({ type: AuditHeadResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })
+  @ApiProblems(...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
+  async head(@Res({ passthrough: true }) reply: FastifyReply): Promise<AuditHeadResponse> {
     const [head, storeHead] = await Promise.all([fromReadModel(reply, () => readAuditHead(this.pool)), this.eventStore.headPosition()]);
     return { position: head.position.toString(), hash: head.hash, eventStoreHead: storeHead.toString() };
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Inject, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsISO8601 } from 'class-validator';
 import { CLOCK, ManualClock, type Clock } from '@app/platform';
 import type { Projector } from '@app/projections';
@@ -8,11 +8,20 @@ import { PROJECTOR } from '../runtime';
 
 const CATCH_UP_WAIT_MS = 5_000;
 import { Roles } from '../auth';
+import { AUTH_PROBLEMS, ApiProblems, BODY_PROBLEMS } from '../http/openapi';
 
 export class SetClockDto {
   @ApiProperty({ description: 'The new instant (ISO-8601); due deadlines fire at once', example: '2026-12-22T08:00:00Z' })
   @IsISO8601({ strict: true })
   now!: string;
+}
+
+export class ClockResponse {
+  @ApiProperty({ format: 'date-time' })
+  now!: string;
+
+  @ApiProperty({ enum: ['manual'] })
+  mode!: 'manual';
 }
 
 /** Only mounted with CLOCK_MODE=manual (tests and demos); in system mode the route does not exist. */
@@ -29,14 +38,18 @@ export class TestClockController {
   @Get()
   @Roles('ops')
   @ApiOperation({ summary: 'The manual clock’s current instant' })
-  current() {
+  @ApiOkResponse({ type: ClockResponse })
+  @ApiProblems(...AUTH_PROBLEMS)
+  current(): ClockResponse {
     return { now: this.clock.now().toISOString(), mode: 'manual' };
   }
 
   @Put()
   @Roles('ops')
   @ApiOperation({ summary: 'Move the manual clock (forwards or backwards); answers once due deadlines have fired' })
-  async set(@Body() body: SetClockDto) {
+  @ApiOkResponse({ type: ClockResponse })
+  @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
+  async set(@Body() body: SetClockDto): Promise<ClockResponse> {
     (this.clock as ManualClock).set(new Date(body.now));
     if (this.projector) await this.fireDueDeadlines(this.projector);
     return { now: this.clock.now().toISOString(), mode: 'manual' };

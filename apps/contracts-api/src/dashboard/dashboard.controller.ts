@@ -1,14 +1,16 @@
 import { Controller, Get, Inject, Optional, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { isPeriodKey } from '@app/contracts-domain';
 import { CLOCK, type Clock } from '@app/platform';
 import { readDashboard, sumCounts, type DashboardCounts, type DashboardFilter } from '@app/projections';
 import { CurrentActor, Roles, type Actor } from '../auth';
+import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
 import { ProblemException, type FieldError } from '../http/problem';
 import { fromReadModel } from '../projections/read-model-response';
 import { PG_POOL } from '../runtime';
+import { DashboardResponse } from './dashboard.response';
 import { SMS_COUNTS, type SmsCounts, type SmsCountsSource } from './sms-counts';
 
 const CODE = /^[0-9A-Za-z-]{1,20}$/;
@@ -35,14 +37,15 @@ export class DashboardController {
   @ApiQuery({ name: 'province', required: false, description: 'Province code' })
   @ApiQuery({ name: 'branch', required: false, description: 'Branch id (a branch officer may only give their own)' })
   @ApiQuery({ name: 'period', required: false, description: 'Jalali month, e.g. 1405-09' })
-  @ApiHeader({ name: 'X-Checkpoint', description: 'Position of the last event the read model includes (response header)' })
+  @ApiOkResponse({ type: DashboardResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })
+  @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
   async branches(
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Query('province') province?: string,
     @Query('branch') branch?: string,
     @Query('period') period?: string,
-  ) {
+  ): Promise<DashboardResponse> {
     const filter = parseFilter(province, branch, period);
     if (actor.role === 'branch_officer') {
       if (filter.branchId !== undefined && filter.branchId !== actor.branchId) throw new ProblemException('FORBIDDEN');

@@ -1,11 +1,14 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags, type SchemaObject } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Pool } from 'pg';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { Public } from '../auth';
+import { ApiProblems } from '../http/openapi';
 import type { Projector } from '@app/projections';
 import { PG_POOL, PROJECTOR } from '../runtime';
+
+const INDICATORS: SchemaObject = { type: 'object', additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } } } };
 
 @ApiTags('operations')
 @Public()
@@ -21,13 +24,20 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'The process is up' })
+  @ApiOkResponse({ schema: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } })
   live() {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @HealthCheck()
+  // Terminus would document its report as the 503 body; the problem filter answers that 503 like any other.
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Ready to serve: read store and event store answer, no projection failing (503 otherwise); each projection’s position and lag' })
+  @ApiOkResponse({
+    description: "Terminus's report: each indicator (readStore, eventStore, projections) with its details",
+    schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, info: INDICATORS, error: INDICATORS, details: INDICATORS } },
+  })
+  @ApiProblems('SERVICE_UNAVAILABLE')
   ready() {
     return this.health.check([
       async () => {

@@ -1,12 +1,14 @@
 import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { maskMobile, readNotifications, type Notification } from '@app/notifications';
 import { CurrentActor, Roles, type Actor } from '../auth';
+import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
 import { ProblemException } from '../http/problem';
 import { fromReadModel } from '../projections/read-model-response';
 import { PG_POOL } from '../runtime';
+import { NotificationsResponse } from './notifications.response';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -43,8 +45,13 @@ export class NotificationsController {
     summary: "A contract's SMS messages: template, status (pending, sent, failed; cancelled for a reminder whose reason vanished), attempts, last error",
   })
   @ApiQuery({ name: 'contractId', required: true })
-  @ApiHeader({ name: 'X-Checkpoint', description: 'Position of the last event the outbox projection includes (response header)' })
-  async list(@CurrentActor() actor: Actor, @Query('contractId') contractId: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOkResponse({ type: NotificationsResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })
+  @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
+  async list(
+    @CurrentActor() actor: Actor,
+    @Query('contractId') contractId: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<NotificationsResponse> {
     if (!contractId || !UUID.test(contractId)) {
       throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'contractId', message: 'contractId must be a UUID' }]);
     }

@@ -1,14 +1,16 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { formatJalali, gregorianToJalali, isValidNationalCode } from '@app/contracts-domain';
 import { CLOCK, type Clock } from '@app/platform';
 import { readEligibility } from '@app/projections';
 import { CurrentActor, Roles, type Actor } from '../auth';
+import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
 import { ProblemException } from '../http/problem';
 import { PG_POOL } from '../runtime';
 import { fromReadModel } from './read-model-response';
+import { EligibilityResponse } from './read-models.response';
 
 /** Medical-services eligibility read model, for a person on today's Iran day. */
 @ApiTags('queries')
@@ -23,8 +25,13 @@ export class EligibilityController {
   @Get(':nationalCode')
   @Roles('applicant', 'auditor', 'ops')
   @ApiOperation({ summary: 'Covered today? Outpatient and inpatient (pending_exam before a required exam), paid through' })
-  @ApiHeader({ name: 'X-Checkpoint', description: 'Position of the last event the read model includes (response header)' })
-  async eligibility(@CurrentActor() actor: Actor, @Param('nationalCode') nationalCode: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOkResponse({ type: EligibilityResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })
+  @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
+  async eligibility(
+    @CurrentActor() actor: Actor,
+    @Param('nationalCode') nationalCode: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<EligibilityResponse> {
     if (!isValidNationalCode(nationalCode)) {
       throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'nationalCode', message: 'nationalCode must be a valid 10-digit national code' }]);
     }

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { formatJalali, gregorianToJalali } from '@app/contracts-domain';
@@ -7,9 +7,11 @@ import { CLOCK, type Clock } from '@app/platform';
 import { readSlips } from '@app/projections';
 import { CurrentActor, Roles, type Actor } from '../auth';
 import { canRead } from '../contracts/access';
+import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
 import { ProblemException } from '../http/problem';
 import { PG_POOL } from '../runtime';
 import { fromReadModel } from './read-model-response';
+import { SlipsResponse } from './read-models.response';
 import { ParseIdPipe } from '../http/validation';
 
 /** Billing read model: the contract's slips as of today (Iran day, by the service clock). */
@@ -25,8 +27,13 @@ export class SlipsController {
   @Get(':id/slips')
   @Roles('applicant', 'branch_officer', 'bank', 'auditor')
   @ApiOperation({ summary: 'Payment slips per Jalali period (open, paid, blocked, void), from the billing read model' })
-  @ApiHeader({ name: 'X-Checkpoint', description: 'Position of the last event the read model includes (response header)' })
-  async slips(@CurrentActor() actor: Actor, @Param('id', ParseIdPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOkResponse({ type: SlipsResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })
+  @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'NOT_FOUND', 'SERVICE_UNAVAILABLE')
+  async slips(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseIdPipe) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SlipsResponse> {
     const { checkpoint, contract } = await fromReadModel(reply, () => readSlips(this.pool, id, this.clock.now()));
     // Banks pay any contract's slips; everyone else as for the contract itself. Unknown and
     // not-yours look alike (404); a contract opened a moment ago may not be projected yet.

@@ -1,19 +1,21 @@
 import { Body, Controller, Param, Put, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { assertOwner } from '../access';
 import { ChangeContractCommand } from '../change-contract.handler';
 import { CommandResponder } from '../command-response';
-import { IDEMPOTENCY_HEADER, viewResult } from '../open-contract/open-contract.controller';
+import { ContractViewResponse } from '../contract-view.response';
+import { viewResult } from '../open-contract/open-contract.controller';
 import { WageDto } from './change-wage.dto';
+import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, ETAG_HEADER } from '../../http/openapi';
 import { ParseIdPipe } from '../../http/validation';
 
 @ApiTags('commands')
 @ApiBearerAuth()
-@ApiHeader(IDEMPOTENCY_HEADER)
-@ApiHeader({ name: 'If-Match', required: false, description: 'The revision the caller saw, e.g. "0"; a stale one is 412' })
+@ApiIdempotencyKey()
+@ApiIfMatch()
 @Controller('v1/contracts/:id/wage')
 export class ChangeWageController {
   constructor(
@@ -24,7 +26,8 @@ export class ChangeWageController {
   @Put()
   @Roles('applicant')
   @ApiOperation({ summary: 'Change the monthly premium (and so the wage basis) before the first payment' })
-  @ApiOkResponse({ description: 'The contract view' })
+  @ApiOkResponse({ description: 'The contract view', type: ContractViewResponse, headers: { ETag: ETAG_HEADER } })
+  @ApiProblems(...CONTRACT_COMMAND_PROBLEMS, 'WAGE_CHANGE_NOT_ALLOWED', 'WAGE_OUT_OF_RANGE', 'CONTRACT_NOT_ACTIVE')
   async changeWage(
     @CurrentActor() actor: Actor,
     @Param('id', ParseIdPipe) id: string,

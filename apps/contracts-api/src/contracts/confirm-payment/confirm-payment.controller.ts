@@ -1,17 +1,46 @@
 import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contractView } from '@app/contracts-domain';
 import { deterministicId } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { ChangeContractCommand } from '../change-contract.handler';
+import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, ETAG_HEADER, RIAL } from '../../http/openapi';
 import { CommandResponder, etag } from '../command-response';
+import { ContractViewResponse } from '../contract-view.response';
 import type { CommandOutcome } from '@app/contracts-app';
 import { ConfirmPaymentDto } from './confirm-payment.dto';
 
+export class PaymentResponse {
+  @ApiProperty({ format: 'uuid', description: 'Derived from the bank and its reference: the same for a repeat' })
+  paymentId!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  contractId!: string;
+
+  @ApiProperty()
+  bankReference!: string;
+
+  @ApiProperty(RIAL)
+  amount!: number;
+
+  @ApiProperty({ type: [String], example: ['1405-09'], description: 'The Jalali months (YYYY-MM) this payment paid' })
+  periods!: string[];
+
+  @ApiProperty({ type: String, format: 'date', nullable: true, description: 'Last day covered by all payments so far' })
+  paidThrough!: string | null;
+
+  @ApiProperty({ type: ContractViewResponse })
+  contract!: ContractViewResponse;
+}
+
+const PAYMENT_RESPONSE = { type: PaymentResponse, headers: { ETag: ETAG_HEADER } };
+
 @ApiTags('commands')
 @ApiBearerAuth()
+@ApiIdempotencyKey('Not used here: the bankReference is the idempotency key (per bank)')
+@ApiIfMatch()
 @Controller('v1/payments')
 export class ConfirmPaymentController {
   constructor(
@@ -27,8 +56,16 @@ export class ConfirmPaymentController {
   @Post()
   @Roles('bank')
   @ApiOperation({ summary: 'Confirm that a bank received 1–12 periods of premium; medical cover starts at once' })
-  @ApiCreatedResponse({ description: 'Recorded' })
-  @ApiOkResponse({ description: 'The same bankReference again: the first result' })
+  @ApiCreatedResponse({ description: 'Recorded', ...PAYMENT_RESPONSE })
+  @ApiOkResponse({ description: 'The same bankReference again: the first result', ...PAYMENT_RESPONSE })
+  @ApiProblems(
+    ...CONTRACT_COMMAND_PROBLEMS,
+    'BANK_REFERENCE_REUSED',
+    'PAYMENT_DEADLINE_PASSED',
+    'PAYMENTS_BLOCKED',
+    'AMOUNT_MISMATCH',
+    'CONTRACT_NOT_ACTIVE',
+  )
   async confirm(@CurrentActor() actor: Actor, @Body() body: ConfirmPaymentDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const idempotency = { key: body.bankReference, scope: `bank:${actor.bankId}`, replayStatus: 200 };
     await this.responder.respond(

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ContractCommand, ContractState } from '@app/contracts-domain';
 import { CurrentActor, Roles, type Actor } from '../../auth';
@@ -8,17 +8,35 @@ import { assertOwnBranch, assertOwner } from '../access';
 import { ChangeContractCommand } from '../change-contract.handler';
 import { CommandResponder, etag, type HttpResult } from '../command-response';
 import type { CommandOutcome } from '@app/contracts-app';
-import { IDEMPOTENCY_HEADER, viewResult } from '../open-contract/open-contract.controller';
+import { ContractViewResponse } from '../contract-view.response';
+import { viewResult } from '../open-contract/open-contract.controller';
 import { ExamDeterminationDto, ExamResultDto } from './exam.dto';
+import type { PublicErrorCode } from '../../http/error-catalog';
+import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, ETAG_HEADER } from '../../http/openapi';
 import { ParseIdPipe } from '../../http/validation';
 
 /** One referral per contract, numbered after it, so asking again shows the same form. */
 export const referralNumberFor = (contractNumber: string) => `${contractNumber}-1`;
 
+export class ReferralResponse {
+  @ApiProperty({ example: '1405000001-1', description: 'The referral form number for the examining centre' })
+  referralNumber!: string;
+
+  @ApiProperty({ format: 'uuid' })
+  contractId!: string;
+
+  @ApiProperty({ type: String, format: 'date', description: 'Last day to be examined' })
+  examDeadline!: string;
+}
+
+/** Every exam step: on a closed contract, an exempt one, or out of order. */
+const EXAM_PROBLEMS: PublicErrorCode[] = [...CONTRACT_COMMAND_PROBLEMS, 'CONTRACT_NOT_ACTIVE', 'EXAM_NOT_REQUIRED', 'EXAM_STEP_NOT_ALLOWED'];
+const VIEW_RESPONSE = { description: 'The contract view', type: ContractViewResponse, headers: { ETag: ETAG_HEADER } };
+
 @ApiTags('commands')
 @ApiBearerAuth()
-@ApiHeader(IDEMPOTENCY_HEADER)
-@ApiHeader({ name: 'If-Match', required: false, description: 'The revision the caller saw; a stale one is 412' })
+@ApiIdempotencyKey()
+@ApiIfMatch()
 @Controller('v1/contracts/:id/exam')
 export class ExamController {
   constructor(
@@ -30,6 +48,8 @@ export class ExamController {
   @HttpCode(201)
   @Roles('applicant')
   @ApiOperation({ summary: 'Issue the referral form to the examining centre (non-exempt contracts)' })
+  @ApiCreatedResponse({ description: 'The referral; asked again, the same one', type: ReferralResponse, headers: { ETag: ETAG_HEADER } })
+  @ApiProblems(...EXAM_PROBLEMS)
   async referral(@CurrentActor() actor: Actor, @Param('id', ParseIdPipe) id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     await this.run(request, reply, actor, id, 'online', (state) => ({
       type: 'IssueExamReferral',
@@ -45,6 +65,8 @@ export class ExamController {
   @HttpCode(200)
   @Roles('examiner')
   @ApiOperation({ summary: 'Record the examining centre’s result' })
+  @ApiOkResponse(VIEW_RESPONSE)
+  @ApiProblems(...EXAM_PROBLEMS)
   async result(
     @CurrentActor() actor: Actor,
     @Param('id', ParseIdPipe) id: string,
@@ -59,6 +81,8 @@ export class ExamController {
   @HttpCode(200)
   @Roles('branch_officer')
   @ApiOperation({ summary: "The branch's final determination after an overdue or failed exam" })
+  @ApiOkResponse(VIEW_RESPONSE)
+  @ApiProblems(...EXAM_PROBLEMS)
   async determination(
     @CurrentActor() actor: Actor,
     @Param('id', ParseIdPipe) id: string,
@@ -72,7 +96,7 @@ export class ExamController {
       actor,
       id,
       'branch',
-      { type: 'MakeExamDetermination', data: { outcome: body.outcome, note: body.note ?? '' } },
+      { type: 'MakeExamDetermination', data: { outcome: body.outcome, note: body.note } },
       (state) => assertOwnBranch(actor, state),
       (o) => viewResult(o, 200),
     );

@@ -1,5 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 
 export class ExamResultDto {
   @ApiProperty({ enum: ['passed', 'failed'] })
@@ -12,9 +12,9 @@ export class ExamDeterminationDto {
   @IsIn(['cleared', 'rejected'])
   outcome!: 'cleared' | 'rejected';
 
-  @ApiPropertyOptional({ description: "The branch's reasoning, kept in the history" })
-  @IsOptional()
+  @ApiProperty({ description: "The branch's reasoning, kept in the history", maxLength: 1000 })
   @IsString()
+  @IsNotEmpty()
   @MaxLength(1000)
-  note?: string;
+  note!: string;
 }

@@ -1,24 +1,37 @@
 import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contractView } from '@app/contracts-domain';
 import { CurrentActor, Roles, type Actor } from '../../auth';
+import type { PublicErrorCode } from '../../http/error-catalog';
+import { ApiIdempotencyKey, ApiProblems, COMMAND_PROBLEMS, ETAG_HEADER } from '../../http/openapi';
 import { Applicants } from '../applicants';
 import { CommandResponder, etag, type HttpResult } from '../command-response';
+import { ContractViewResponse } from '../contract-view.response';
 import type { CommandOutcome } from '@app/contracts-app';
 import { BranchOpenContractDto, OpenContractDto } from './open-contract.dto';
 import { OpenContractCommand } from './open-contract.handler';
-
-export const IDEMPOTENCY_HEADER = { name: 'Idempotency-Key', required: false, description: 'A retry with the same key and body returns the first answer and appends nothing' };
 
 export function viewResult(outcome: CommandOutcome, status: number): HttpResult {
   return { status, body: contractView(outcome.state, outcome.revision), headers: { ETag: etag(outcome.revision) } };
 }
 
+/** Either way: the person is not in the registry (404), already insured with us (409), or the rules refuse (422). */
+const OPEN_PROBLEMS: PublicErrorCode[] = [
+  ...COMMAND_PROBLEMS,
+  'NOT_FOUND',
+  'ACTIVE_CONTRACT_EXISTS',
+  'NOT_ELIGIBLE',
+  'TERMS_NOT_ACCEPTED',
+  'EXAM_UNDERTAKING_REQUIRED',
+  'WAGE_OUT_OF_RANGE',
+  'QUOTE_MISMATCH',
+];
+
 @ApiTags('commands')
 @ApiBearerAuth()
-@ApiHeader(IDEMPOTENCY_HEADER)
+@ApiIdempotencyKey()
 @Controller('v1')
 export class OpenContractController {
   constructor(
@@ -30,7 +43,8 @@ export class OpenContractController {
   @Post('contracts')
   @Roles('applicant')
   @ApiOperation({ summary: 'Conclude a contract online for the calling applicant' })
-  @ApiCreatedResponse({ description: 'The contract view; ETag carries its revision' })
+  @ApiCreatedResponse({ description: 'The contract view', type: ContractViewResponse, headers: { ETag: ETAG_HEADER } })
+  @ApiProblems(...OPEN_PROBLEMS, 'BRANCH_VISIT_REQUIRED')
   async openOnline(@CurrentActor() actor: Actor, @Body() body: OpenContractDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     await this.responder.respond(request, reply, actor, async () => {
       const facts = await this.applicants.facts(actor.nationalCode);
@@ -42,7 +56,8 @@ export class OpenContractController {
   @Post('branch/contracts')
   @Roles('branch_officer')
   @ApiOperation({ summary: 'Conclude a contract at a branch after verifying documents (minors, guardianship)' })
-  @ApiCreatedResponse({ description: 'The contract view; ETag carries its revision' })
+  @ApiCreatedResponse({ description: 'The contract view', type: ContractViewResponse, headers: { ETag: ETAG_HEADER } })
+  @ApiProblems(...OPEN_PROBLEMS, 'DOCUMENTS_REQUIRED')
   async openAtBranch(@CurrentActor() actor: Actor, @Body() body: BranchOpenContractDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     await this.responder.respond(request, reply, actor, async () => {
       const facts = await this.applicants.facts(body.nationalCode);

@@ -1,13 +1,16 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { policyFor, quote } from '@app/contracts-domain';
 import { CLOCK, type Clock } from '@app/platform';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { Applicants, applicantSummary } from '../applicants';
+import { AUTH_PROBLEMS, ApiIdempotencyKey, ApiProblems, BODY_PROBLEMS } from '../../http/openapi';
 import { QuoteRequestDto } from './quote.dto';
+import { QuoteResponse } from './quote.response';
 
 @ApiTags('commands')
 @ApiBearerAuth()
+@ApiIdempotencyKey('Accepted and not needed: a quote appends nothing, so a repeat just prices again')
 @Controller('v1/quotes')
 export class QuoteController {
   constructor(
@@ -19,7 +22,10 @@ export class QuoteController {
   @HttpCode(200)
   @Roles('applicant')
   @ApiOperation({ summary: 'Price a contract for the calling applicant (appends nothing)' })
-  async quote(@CurrentActor() actor: Actor, @Body() body: QuoteRequestDto) {
+  @ApiOkResponse({ type: QuoteResponse })
+  // Unknown to the registry: 404. A minor is quoted too: the branch visit is the open command's refusal.
+  @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS, 'NOT_FOUND', 'NOT_ELIGIBLE', 'WAGE_OUT_OF_RANGE')
+  async quote(@CurrentActor() actor: Actor, @Body() body: QuoteRequestDto): Promise<QuoteResponse> {
     const facts = await this.applicants.facts(actor.nationalCode);
     const now = this.clock.now();
     const priced = quote(facts, body.requestedMonthlyPremium, body.startNextMonth ?? false, now, policyFor(undefined, now));

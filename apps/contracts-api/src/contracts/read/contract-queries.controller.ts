@@ -1,15 +1,18 @@
 import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { contractView, isValidNationalCode, type ContractState } from '@app/contracts-domain';
 import type { RecordedEvent } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
+import { AUTH_PROBLEMS, ApiProblems, ETAG_HEADER } from '../../http/openapi';
 import { ProblemException } from '../../http/problem';
 import { assertCanRead, canRead } from '../access';
 import { etag } from '../command-response';
+import { ContractViewResponse } from '../contract-view.response';
 import { ContractStreams } from '@app/contracts-app';
 import { Reservations } from '../reservations';
 import { renderContractDocument } from './contract-document';
+import { ContractListResponse, HistoryResponse } from './contract-queries.response';
 import { ParseIdPipe } from '../../http/validation';
 
 function historyItem(event: RecordedEvent) {
@@ -23,6 +26,9 @@ function historyItem(event: RecordedEvent) {
     recordedAt: event.recordedAt.toISOString(),
   };
 }
+
+/** A contract by id: a malformed id is a 400; unknown and not-yours alike a 404. */
+const ONE_CONTRACT_PROBLEMS = ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'NOT_FOUND', 'SERVICE_UNAVAILABLE');
 
 /** Queries answered from the event stream itself: always current, never behind a projection. */
 @ApiTags('queries')
@@ -38,6 +44,8 @@ export class ContractQueriesController {
   @Roles('auditor', 'applicant', 'branch_officer')
   @ApiOperation({ summary: "A person's contracts, newest first (applicants: their own; officers: their branch's)" })
   @ApiQuery({ name: 'nationalCode', required: true })
+  @ApiOkResponse({ type: ContractListResponse })
+  @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
   async list(@CurrentActor() actor: Actor, @Query('nationalCode') nationalCode?: string) {
     if (!nationalCode || !isValidNationalCode(nationalCode)) {
       throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'nationalCode', message: 'nationalCode must be a valid 10-digit national code' }]);
@@ -55,6 +63,8 @@ export class ContractQueriesController {
   @Get(':id')
   @Roles('auditor', 'applicant', 'branch_officer')
   @ApiOperation({ summary: 'The contract view, folded from its stream; ETag is its revision' })
+  @ApiOkResponse({ type: ContractViewResponse, headers: { ETag: ETAG_HEADER } })
+  @ONE_CONTRACT_PROBLEMS
   async view(@CurrentActor() actor: Actor, @Param('id', ParseIdPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const { state, revision } = await this.readable(actor, id);
     reply.header('ETag', etag(revision));
@@ -64,6 +74,8 @@ export class ContractQueriesController {
   @Get(':id/events')
   @Roles('auditor', 'applicant')
   @ApiOperation({ summary: 'The ordered history with metadata (actor, role, channel, correlation/causation) and positions' })
+  @ApiOkResponse({ type: HistoryResponse })
+  @ONE_CONTRACT_PROBLEMS
   async events(@CurrentActor() actor: Actor, @Param('id', ParseIdPipe) id: string) {
     const { state, events } = await this.streams.history(id);
     assertCanRead(actor, state);
@@ -75,6 +87,9 @@ export class ContractQueriesController {
   @ApiOperation({ summary: 'The contract view as it was at an instant (asOf) or after a revision' })
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO-8601 instant' })
   @ApiQuery({ name: 'revision', required: false, description: '0-based revision' })
+  @ApiOkResponse({ type: ContractViewResponse })
+  // A revision the contract has not reached is a 404 with latestRevision.
+  @ONE_CONTRACT_PROBLEMS
   async state(@Param('id', ParseIdPipe) id: string, @Query('asOf') asOf?: string, @Query('revision') revision?: string) {
     if ((asOf === undefined) === (revision === undefined)) {
       throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'asOf', message: 'give exactly one of asOf or revision' }]);
@@ -102,6 +117,9 @@ export class ContractQueriesController {
   @Roles('auditor', 'applicant', 'branch_officer')
   @Header('Content-Type', 'text/html; charset=utf-8')
   @ApiOperation({ summary: 'The printable contract: Persian RTL HTML with print CSS' })
+  @ApiProduces('text/html')
+  @ApiOkResponse({ schema: { type: 'string' } })
+  @ONE_CONTRACT_PROBLEMS
   async document(@CurrentActor() actor: Actor, @Param('id', ParseIdPipe) id: string) {
     const { state, revision } = await this.readable(actor, id);
     return renderContractDocument(state, revision);

@@ -1,7 +1,22 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { policyFor } from '@app/contracts-domain';
 import { CLOCK, type Clock } from '@app/platform';
+import { ApiProblems } from '../../http/openapi';
+
+export class TermsResponse {
+  @ApiProperty({ description: 'Send it back as acceptTerms.version' })
+  version!: string;
+
+  @ApiProperty({ format: 'date' })
+  effectiveFrom!: string;
+
+  @ApiProperty()
+  title!: string;
+
+  @ApiProperty({ description: 'The regulation text in Persian' })
+  textFa!: string;
+}
 
 @ApiTags('queries')
 @ApiBearerAuth()
@@ -11,7 +26,9 @@ export class TermsController {
 
   @Get()
   @ApiOperation({ summary: 'The regulation in force today: what the applicant reads and accepts' })
-  terms() {
+  @ApiOkResponse({ type: TermsResponse })
+  @ApiProblems('UNAUTHENTICATED') // any role may read it
+  terms(): TermsResponse {
     const { version, effectiveFrom, title, textFa } = policyFor(undefined, this.clock.now()).terms;
     return { version, effectiveFrom, title, textFa };
   }

@@ -1,0 +1,244 @@
+import type { Response } from 'supertest';
+import { waitFor } from '../../../../libs/projections/src/testing/wait';
+import { People, bearer, examContract, openOnline, pay } from '../../../../test/e2e/support/scenario';
+import { startTestApp, type TestApp } from '../../../../test/e2e/support/test-app';
+import { ERROR_CATALOG, type PublicErrorCode } from './error-catalog';
+
+interface Schema {
+  $ref?: string;
+  type?: string;
+  nullable?: boolean;
+  enum?: unknown[];
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  allOf?: Schema[];
+  additionalProperties?: boolean | Schema;
+}
+interface Operation {
+  tags?: string[];
+  parameters?: Array<{ name: string; in: string }>;
+  responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: Schema }> }>;
+}
+interface Document {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema> };
+}
+
+/** Routes without a token: their errors are not the guard's. */
+const PUBLIC = ['GET /health/live', 'GET /health/ready', 'GET /dashboard'];
+
+describe('GET /docs-json describes what the API answers', () => {
+  let t: TestApp;
+  let doc: Document;
+  const people = new People();
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    doc = (await t.http().get('/docs-json').expect(200)).body as Document;
+  });
+  afterAll(() => t?.close());
+
+  const operations = () =>
+    Object.entries(doc.paths).flatMap(([path, byMethod]) => Object.entries(byMethod).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
+  const operation = (route: string): Operation => {
+    const [method, path] = route.split(' ');
+    const found = doc.paths[path!]?.[method!.toLowerCase()];
+    if (!found) throw new Error(`${route} is not in the document`);
+    return found;
+  };
+  const schemaNamed = (ref: string) => doc.components.schemas[ref.replace('#/components/schemas/', '')]!;
+  const headerParameters = (op: Operation) => (op.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
+  const problemCodes = (op: Operation, status: number) => op.responses[status]?.content?.['application/problem+json']?.schema.allOf?.[1]?.properties?.code?.enum;
+
+  /** allOf parts merged into one object schema, references followed. */
+  function flat(schema: Schema): Schema {
+    if (schema.$ref) return flat(schemaNamed(schema.$ref));
+    if (!schema.allOf) return schema;
+    return schema.allOf.map(flat).reduce((all, part) => ({
+      ...all,
+      ...part,
+      properties: { ...all.properties, ...part.properties },
+      required: [...(all.required ?? []), ...(part.required ?? [])],
+      additionalProperties: all.additionalProperties === true || part.additionalProperties === true,
+    }));
+  }
+
+  /** Where a value departs from a schema: a missing, undocumented, mistyped or out-of-enum field. */
+  function mismatches(value: unknown, original: Schema, at: string): string[] {
+    const schema = flat(original);
+    if (value === null) return schema.nullable ? [] : [`${at} is null`];
+    if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`];
+    switch (schema.type) {
+      case 'object': {
+        if (typeof value !== 'object' || Array.isArray(value)) return [`${at} is not an object`];
+        const record = value as Record<string, unknown>;
+        const properties = schema.properties ?? {};
+        const missing = (schema.required ?? []).filter((key) => !(key in record)).map((key) => `${at}.${key} is missing`);
+        return missing.concat(
+          Object.entries(record).flatMap(([key, item]) => {
+            if (properties[key]) return mismatches(item, properties[key], `${at}.${key}`);
+            if (typeof schema.additionalProperties === 'object') return mismatches(item, schema.additionalProperties, `${at}.${key}`);
+            return schema.additionalProperties === true ? [] : [`${at}.${key} is not documented`];
+          }),
+        );
+      }
+      case 'array':
+        return Array.isArray(value) ? value.flatMap((item, i) => mismatches(item, schema.items!, `${at}[${i}]`)) : [`${at} is not an array`];
+      case 'integer':
+        return Number.isInteger(value) ? [] : [`${at} is not an integer`];
+      case 'number':
+      case 'string':
+      case 'boolean':
+        return typeof value === schema.type ? [] : [`${at} is not a ${schema.type}`];
+      default:
+        return [];
+    }
+  }
+
+  /** The answer's status, media type, body and (on success) headers are what the document says for the route. */
+  function expectDocumented(route: string, res: Response): void {
+    const response = operation(route).responses[res.status];
+    if (!response) throw new Error(`${route} answered ${res.status}, which is not documented: ${res.text}`);
+    const mediaType = String(res.headers['content-type']).split(';')[0]!;
+    const content = response.content?.[mediaType];
+    if (!content) throw new Error(`${route} ${res.status} answered ${mediaType}, documented: ${Object.keys(response.content ?? {}).join(', ')}`);
+    const body: unknown = /[/+]json$/.test(mediaType) ? res.body : res.text;
+    expect({ route, status: res.status, mismatches: mismatches(body, content.schema, 'body') }).toEqual({ route, status: res.status, mismatches: [] });
+    if (res.status < 400) {
+      for (const name of Object.keys(response.headers ?? {})) expect({ route, header: name, sent: name.toLowerCase() in res.headers }).toEqual({ route, header: name, sent: true });
+    }
+  }
+
+  it('defines a reusable RFC 9457 Problem schema', () => {
+    const problem = doc.components.schemas.Problem!;
+    expect(problem.required).toEqual(['type', 'title', 'status', 'code', 'detail', 'detailFa']);
+    expect(Object.keys(problem.properties!)).toEqual(expect.arrayContaining(['type', 'title', 'status', 'code', 'detail', 'detailFa', 'errors']));
+    expect(problem.properties!.errors).toMatchObject({ type: 'array', items: { required: ['field', 'message'] } });
+    expect(problem.additionalProperties).toBe(true); // occurrence details: reasons, minPremium, currentRevision…
+  });
+
+  it('documents every error as problem+json with codes of its status, and 401 on every route behind the guard', () => {
+    for (const { route, op } of operations()) {
+      for (const [status, response] of Object.entries(op.responses).filter(([status]) => Number(status) >= 400)) {
+        expect({ route, status, media: Object.keys(response.content ?? {}) }).toEqual({ route, status, media: ['application/problem+json'] });
+        expect(response.content!['application/problem+json']!.schema.allOf![0]).toEqual({ $ref: '#/components/schemas/Problem' });
+        const codes = problemCodes(op, Number(status)) as PublicErrorCode[];
+        for (const code of codes) expect({ route, code, status: ERROR_CATALOG[code].status }).toEqual({ route, code, status: Number(status) });
+      }
+      if (!PUBLIC.includes(route)) expect({ route, codes: problemCodes(op, 401) }).toEqual({ route, codes: ['UNAUTHENTICATED'] });
+    }
+  });
+
+  it.each([
+    ['POST /v1/quotes', { 400: 'VALIDATION_FAILED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 422: 'NOT_ELIGIBLE' }],
+    ['POST /v1/contracts', { 404: 'NOT_FOUND', 409: 'ACTIVE_CONTRACT_EXISTS', 422: 'BRANCH_VISIT_REQUIRED', 503: 'SERVICE_UNAVAILABLE' }],
+    ['POST /v1/branch/contracts', { 409: 'IDEMPOTENCY_KEY_REUSED', 422: 'DOCUMENTS_REQUIRED' }],
+    ['PUT /v1/contracts/{id}/wage', { 404: 'NOT_FOUND', 409: 'CONCURRENCY_CONFLICT', 412: 'PRECONDITION_FAILED', 422: 'WAGE_CHANGE_NOT_ALLOWED' }],
+    ['POST /v1/payments', { 409: 'IDEMPOTENCY_KEY_REUSED', 412: 'PRECONDITION_FAILED', 422: 'PAYMENTS_BLOCKED', 503: 'SERVICE_UNAVAILABLE' }],
+    ['POST /v1/contracts/{id}/exam/referral', { 412: 'PRECONDITION_FAILED', 422: 'EXAM_NOT_REQUIRED' }],
+    ['POST /v1/contracts/{id}/exam/determination', { 400: 'VALIDATION_FAILED', 422: 'EXAM_STEP_NOT_ALLOWED' }],
+    ['GET /v1/contracts/{id}', { 400: 'VALIDATION_FAILED', 404: 'NOT_FOUND', 503: 'SERVICE_UNAVAILABLE' }],
+    ['GET /v1/contracts/{id}/state', { 404: 'NOT_FOUND' }],
+    ['GET /v1/contracts/{id}/slips', { 404: 'NOT_FOUND', 503: 'SERVICE_UNAVAILABLE' }],
+    ['GET /v1/eligibility/{nationalCode}', { 400: 'VALIDATION_FAILED', 403: 'FORBIDDEN', 503: 'SERVICE_UNAVAILABLE' }],
+    ['GET /health/ready', { 503: 'SERVICE_UNAVAILABLE' }],
+  ] as const)('%s documents the problems it gives', (route, expected) => {
+    for (const [status, code] of Object.entries(expected)) expect(problemCodes(operation(route), Number(status))).toContain(code);
+  });
+
+  it('documents X-Checkpoint as a response header of the read models, never as a request header', () => {
+    for (const { route, op } of operations()) expect({ route, headers: headerParameters(op) }).not.toEqual({ route, headers: expect.arrayContaining(['X-Checkpoint']) });
+    for (const route of ['GET /v1/contracts/{id}/slips', 'GET /v1/eligibility/{nationalCode}', 'GET /v1/notifications', 'GET /v1/dashboard/branches', 'GET /v1/audit/head']) {
+      expect(Object.keys(operation(route).responses[200]!.headers ?? {})).toContain('X-Checkpoint');
+    }
+  });
+
+  it('documents Idempotency-Key on every command and If-Match on every command on an existing contract', () => {
+    const commands = operations().filter(({ op }) => op.tags?.includes('commands'));
+    expect(commands.map(({ route }) => route)).toEqual(expect.arrayContaining(['POST /v1/contracts', 'POST /v1/payments', 'PUT /v1/contracts/{id}/wage']));
+    for (const { route, op } of commands) expect({ route, headers: headerParameters(op) }).toEqual({ route, headers: expect.arrayContaining(['Idempotency-Key']) });
+    for (const { route, op } of commands.filter(({ route }) => route.includes('{id}') || route === 'POST /v1/payments')) {
+      expect({ route, headers: headerParameters(op) }).toEqual({ route, headers: expect.arrayContaining(['If-Match']) });
+    }
+  });
+
+  it('answers commands, and refuses them, as documented', async () => {
+    const { token, contract } = await openOnline(t, people.next().nationalCode);
+    const owner = bearer(token);
+    const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
+    const payment = { contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference: `DOC-${contract.id}`, paidAt: '2026-12-02T10:00:00Z' };
+
+    expectDocumented('POST /v1/quotes', await t.http().post('/v1/quotes').set(owner).send({ requestedMonthlyPremium: 30_000_000 }));
+    const wage = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(owner).set('If-Match', '"0"').send({ requestedMonthlyPremium: 35_000_000 });
+    expectDocumented('PUT /v1/contracts/{id}/wage', wage);
+    const monthlyPremium = wage.body.monthlyPremium as number;
+
+    // If-Match is honoured on payments: a stale revision appends nothing.
+    const stale = await t.http().post('/v1/payments').set(bank).set('If-Match', '"0"').send({ ...payment, amount: monthlyPremium });
+    expect(stale.status).toBe(412);
+    expectDocumented('POST /v1/payments', stale);
+    expectDocumented('POST /v1/payments', await t.http().post('/v1/payments').set(bank).send({ ...payment, bankReference: 'DOC-WRONG', amount: 1 }));
+    const paid = await t.http().post('/v1/payments').set(bank).set('If-Match', `"${wage.body.revision}"`).send({ ...payment, amount: monthlyPremium });
+    expect(paid.status).toBe(201);
+    expectDocumented('POST /v1/payments', paid);
+    const repeated = await t.http().post('/v1/payments').set(bank).set('If-Match', `"${wage.body.revision}"`).send({ ...payment, amount: monthlyPremium });
+    expect(repeated.status).toBe(200);
+    expectDocumented('POST /v1/payments', repeated);
+    expectDocumented('POST /v1/payments', await t.http().post('/v1/payments').set(bank).send({ ...payment, amount: 2 * monthlyPremium, periods: 2 }));
+
+    expectDocumented('POST /v1/contracts/{id}/exam/referral', await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(owner));
+    expectDocumented('POST /v1/contracts', await t.http().post('/v1/contracts').set(owner).send({}));
+    expectDocumented('GET /v1/contracts/{id}', await t.http().get(`/v1/contracts/${contract.id}`));
+  });
+
+  it('requires the note of an exam determination (the domain refuses one without it)', async () => {
+    const determination = doc.components.schemas.ExamDeterminationDto!;
+    expect(determination.required).toEqual(expect.arrayContaining(['outcome', 'note']));
+
+    const { token, contract } = await examContract(t, people, 'paid');
+    const referral = await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token));
+    expect(referral.status).toBe(201);
+    expectDocumented('POST /v1/contracts/{id}/exam/referral', referral);
+    const result = await t.http().post(`/v1/contracts/${contract.id}/exam/result`).set(bearer(t.token({ role: 'examiner' }))).send({ result: 'failed' });
+    expectDocumented('POST /v1/contracts/{id}/exam/result', result);
+
+    const officer = bearer(t.token({ role: 'branch_officer', branchId: contract.branchId }));
+    const url = `/v1/contracts/${contract.id}/exam/determination`;
+    const withoutNote = await t.http().post(url).set(officer).send({ outcome: 'cleared' });
+    expect(withoutNote.status).toBe(400);
+    expect(withoutNote.body.errors).toEqual(expect.arrayContaining([{ field: 'note', message: 'note should not be empty' }]));
+    expectDocumented('POST /v1/contracts/{id}/exam/determination', withoutNote);
+    const made = await t.http().post(url).set(officer).send({ outcome: 'cleared', note: 'مدارک پزشکی بررسی شد' });
+    expect(made.status).toBe(200);
+    expectDocumented('POST /v1/contracts/{id}/exam/determination', made);
+  });
+
+  it('answers queries and read models as documented', async () => {
+    const { token, contract } = await openOnline(t, people.next().nationalCode);
+    expect((await pay(t, contract)).status).toBe(201);
+    const owner = bearer(token);
+    const auditor = bearer(t.token({ role: 'auditor' }));
+    const ops = bearer(t.token({ role: 'ops' }));
+    /** A read model answers once it has caught up (404 or 503 before). */
+    const caughtUp = (url: string, auth: Record<string, string>) => waitFor(async () => ((res) => res.status === 200 && res)(await t.http().get(url).set(auth)), url);
+
+    expectDocumented('GET /v1/terms', await t.http().get('/v1/terms').set(owner));
+    expectDocumented('GET /v1/contracts', await t.http().get(`/v1/contracts?nationalCode=${contract.nationalCode}`).set(owner));
+    expectDocumented('GET /v1/contracts/{id}', await t.http().get(`/v1/contracts/${contract.id}`).set(owner));
+    expectDocumented('GET /v1/contracts/{id}/events', await t.http().get(`/v1/contracts/${contract.id}/events`).set(owner));
+    expectDocumented('GET /v1/contracts/{id}/state', await t.http().get(`/v1/contracts/${contract.id}/state?revision=0`).set(auditor));
+    expectDocumented('GET /v1/contracts/{id}/state', await t.http().get(`/v1/contracts/${contract.id}/state?revision=99`).set(auditor));
+    expectDocumented('GET /v1/contracts/{id}/document', await t.http().get(`/v1/contracts/${contract.id}/document`).set(owner));
+    expectDocumented('GET /v1/contracts/{id}', await t.http().get('/v1/contracts/not-an-id').set(owner));
+    expectDocumented('GET /v1/contracts/{id}', await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(t.token({ role: 'examiner' }))));
+
+    expectDocumented('GET /v1/contracts/{id}/slips', await caughtUp(`/v1/contracts/${contract.id}/slips`, owner));
+    expectDocumented('GET /v1/eligibility/{nationalCode}', await caughtUp(`/v1/eligibility/${contract.nationalCode}`, owner));
+    expectDocumented('GET /v1/notifications', await caughtUp(`/v1/notifications?contractId=${contract.id}`, ops));
+    expectDocumented('GET /v1/dashboard/branches', await caughtUp('/v1/dashboard/branches', ops));
+    expectDocumented('GET /v1/audit/head', await caughtUp('/v1/audit/head', auditor));
+    expectDocumented('GET /v1/audit/events', await t.http().get('/v1/audit/events?limit=5').set(auditor));
+    expectDocumented('GET /v1/_test/clock', await t.http().get('/v1/_test/clock').set(ops));
+  });
+});

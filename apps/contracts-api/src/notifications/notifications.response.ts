@@ -1,0 +1,46 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { TEMPLATES, type NotificationStatus, type Template } from '@app/notifications';
+import { valuesOf } from '../http/openapi';
+
+class NotificationResponse {
+  @ApiProperty({ format: 'uuid' })
+  messageId!: string;
+
+  @ApiProperty({ enum: TEMPLATES })
+  template!: Template;
+
+  @ApiProperty({ enum: valuesOf<NotificationStatus>({ pending: true, sent: true, failed: true, cancelled: true }) })
+  status!: NotificationStatus;
+
+  @ApiProperty({ type: 'integer' })
+  attempts!: number;
+
+  @ApiProperty({ type: String, nullable: true })
+  lastError!: string | null;
+
+  @ApiProperty({ description: 'The mobile number; for ops, masked to its last four digits' })
+  to!: string;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The text; null for ops (it carries the amounts)' })
+  text!: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'Not sent before this (reminders, retries)' })
+  notBefore!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  sentAt!: string | null;
+}
+
+export class NotificationsResponse {
+  @ApiProperty({ format: 'uuid' })
+  contractId!: string;
+
+  @ApiProperty({ description: 'Position of the last event the outbox projection includes' })
+  checkpoint!: string;
+
+  @ApiProperty({ type: [NotificationResponse] })
+  items!: NotificationResponse[];
+}
