@@ -152,6 +152,17 @@ describe('e2e: the command table', () => {
     expect([res.status, res.body.contractId, res.body.periods]).toEqual([201, contract.id, ['1405-09']]);
   });
 
+  it('takes a national code in Persian digits in a query or path, as bodies do', async () => {
+    const { nationalCode } = people.next();
+    const { token, contract } = await openOnline(t, nationalCode);
+    const persian = encodeURIComponent([...nationalCode].map((digit) => '۰۱۲۳۴۵۶۷۸۹'[Number(digit)]).join(''));
+    const list = await t.http().get(`/v1/contracts?nationalCode=${persian}`).set(bearer(token));
+    expect([list.status, list.body.items.map((c: ContractView) => c.id)]).toEqual([200, [contract.id]]);
+    const eligibility = await t.http().get(`/v1/eligibility/${persian}`).set(bearer(token));
+    expect([eligibility.status, eligibility.body.nationalCode]).toEqual([200, nationalCode]);
+    expect((await t.http().get('/v1/contracts?nationalCode=123').set(bearer(token))).body.errors).toEqual([expect.objectContaining({ field: 'nationalCode' })]);
+  });
+
   it('POST /v1/payments: a refused confirmation leaves its reference free for the corrected one', async () => {
     const { contract } = await openOnline(t, people.next().nationalCode);
     const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));

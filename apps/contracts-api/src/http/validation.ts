@@ -1,4 +1,4 @@
-import { applyDecorators, ParseUUIDPipe, ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
+import { applyDecorators, ParseUUIDPipe, ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsUUID, registerDecorator, type ValidationError, type ValidationOptions } from 'class-validator';
 import { isValidNationalCode, normaliseMobile, toAsciiDigits } from '@app/contracts-domain';
@@ -117,4 +117,18 @@ export function IsId(options?: ValidationOptions): PropertyDecorator {
     Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value)),
     IsUUID(undefined, options),
   );
+}
+
+/**
+ * A national code in a path or query, normalised as `IsNationalCode` normalises a body's (Persian
+ * or Arabic digits, surrounding spaces), then checked: the same person however the portal typed it.
+ */
+export class ParseNationalCodePipe implements PipeTransform<unknown, string> {
+  transform(value: unknown, metadata: ArgumentMetadata): string {
+    const code = typeof value === 'string' ? toAsciiDigits(value).trim() : '';
+    if (!isValidNationalCode(code)) {
+      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: metadata.data ?? 'nationalCode', message: 'nationalCode must be a valid 10-digit national code' }]);
+    }
+    return code;
+  }
 }

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
-import { formatJalali, gregorianToJalali, isValidNationalCode } from '@app/contracts-domain';
+import { formatJalali, gregorianToJalali } from '@app/contracts-domain';
 import { CLOCK, type Clock } from '@app/platform';
 import { readEligibility } from '@app/projections';
 import { CurrentActor, Roles, type Actor } from '../auth';
@@ -11,6 +11,7 @@ import { ProblemException } from '../http/problem';
 import { PG_POOL } from '../runtime';
 import { fromReadModel } from './read-model-response';
 import { EligibilityResponse } from './read-models.response';
+import { ParseNationalCodePipe } from '../http/validation';
 
 /** Medical-services eligibility read model, for a person on today's Iran day. */
 @ApiTags('queries')
@@ -29,12 +30,9 @@ export class EligibilityController {
   @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
   async eligibility(
     @CurrentActor() actor: Actor,
-    @Param('nationalCode') nationalCode: string,
+    @Param('nationalCode', ParseNationalCodePipe) nationalCode: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<EligibilityResponse> {
-    if (!isValidNationalCode(nationalCode)) {
-      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'nationalCode', message: 'nationalCode must be a valid 10-digit national code' }]);
-    }
     if (actor.role === 'applicant' && actor.nationalCode !== nationalCode) throw new ProblemException('FORBIDDEN');
     const answer = await fromReadModel(reply, () => readEligibility(this.pool, nationalCode, this.clock.now()));
     return {

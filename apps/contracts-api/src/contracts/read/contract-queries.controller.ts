@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { contractView, isValidNationalCode, type ContractState } from '@app/contracts-domain';
+import { contractView, type ContractState } from '@app/contracts-domain';
 import type { RecordedEvent } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { AUTH_PROBLEMS, ApiProblems, ETAG_HEADER } from '../../http/openapi';
@@ -13,7 +13,7 @@ import { ContractStreams } from '@app/contracts-app';
 import { Reservations } from '../reservations';
 import { renderContractDocument } from './contract-document';
 import { ContractListResponse, HistoryResponse } from './contract-queries.response';
-import { ParseIdPipe } from '../../http/validation';
+import { ParseIdPipe, ParseNationalCodePipe } from '../../http/validation';
 
 function historyItem(event: RecordedEvent) {
   return {
@@ -46,10 +46,7 @@ export class ContractQueriesController {
   @ApiQuery({ name: 'nationalCode', required: true })
   @ApiOkResponse({ type: ContractListResponse })
   @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
-  async list(@CurrentActor() actor: Actor, @Query('nationalCode') nationalCode?: string) {
-    if (!nationalCode || !isValidNationalCode(nationalCode)) {
-      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'nationalCode', message: 'nationalCode must be a valid 10-digit national code' }]);
-    }
+  async list(@CurrentActor() actor: Actor, @Query('nationalCode', ParseNationalCodePipe) nationalCode: string) {
     if (actor.role === 'applicant' && actor.nationalCode !== nationalCode) throw new ProblemException('FORBIDDEN');
     const { reservations } = await this.reservations.read(nationalCode);
     const items = [];
