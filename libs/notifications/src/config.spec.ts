@@ -12,7 +12,7 @@ describe('SMS configuration', () => {
       gatewayUrl: undefined,
       sinkFile: '/srv/data/sms.ndjson',
       gatewayTimeoutMs: 10_000,
-      retry: { maxAttempts: 8, baseDelayMs: 2_000, maxDelayMs: 300_000 },
+      retry: { maxAttempts: 56, baseDelayMs: 2_000, maxDelayMs: 300_000 },
       ratePerSecond: 10,
       reminders: { paymentReminderDays: 5, examReminderDays: 14 },
     });

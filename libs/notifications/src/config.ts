@@ -21,7 +21,7 @@ export interface NotificationConfig {
 
 /**
  * SMS settings from the environment, beside the service's AppConfig: SMS_GATEWAY_URL (via
- * AppConfig), SMS_TIMEOUT_MS (10000), SMS_MAX_ATTEMPTS (8), SMS_RETRY_BASE_MS (2000),
+ * AppConfig), SMS_TIMEOUT_MS (10000), SMS_MAX_ATTEMPTS (56), SMS_RETRY_BASE_MS (2000),
  * SMS_RETRY_MAX_MS (300000), SMS_RATE_PER_SECOND (10), SMS_PAYMENT_REMINDER_DAYS (5),
  * SMS_EXAM_REMINDER_DAYS (14).
  */

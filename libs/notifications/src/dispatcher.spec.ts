@@ -5,7 +5,7 @@ import { ManualClock } from '@app/platform';
 import type { LogEntry } from '@app/projections';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { waitFor } from '../../projections/src/testing/wait';
-import { SmsDispatcher, type DispatcherOptions, type ReminderCheck } from './dispatcher';
+import { DEFAULT_RETRY, SmsDispatcher, retryDelayMs, type DispatcherOptions, type ReminderCheck, type RetryPolicy } from './dispatcher';
 import { FileSmsSink } from './gateway/file-sink';
 import { HttpSmsGateway } from './gateway/http-gateway';
 import { migrateOutbox } from './outbox';
@@ -181,5 +181,19 @@ describe('SMS dispatcher against a real local HTTP gateway', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('SMS retry policy', () => {
+  /** The shortest time from the first failed call to giving up: every wait at its least jitter. */
+  const shortestGiveUpMs = (policy: RetryPolicy) => {
+    let total = 0;
+    for (let attempts = 1; attempts < policy.maxAttempts; attempts++) total += retryDelayMs(policy, attempts, 0);
+    return total;
+  };
+
+  it('keeps retrying a message through a gateway outage of at least two hours by default', () => {
+    expect(shortestGiveUpMs(DEFAULT_RETRY)).toBeGreaterThanOrEqual(2 * 60 * 60 * 1000);
+    expect(shortestGiveUpMs({ ...DEFAULT_RETRY, maxAttempts: 8 })).toBe(127_000); // the old default gave up after ~2 minutes
   });
 });

@@ -17,7 +17,22 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 2_000, maxDelayMs: 300_000 };
+/**
+ * 56 attempts keep a message through a gateway outage of about two hours or more: the doubling
+ * delays reach the 5-minute cap after the 9th attempt, so with the shortest jitter (half of each
+ * delay) the 55 waits add up to 255 s + 47 × 150 s ≈ 2 h 2 min, typically ≈ 3 h, at most ≈ 4 h
+ * (gateway timeouts come on top). A maintenance window must not turn messages into `failed`.
+ */
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 56, baseDelayMs: 2_000, maxDelayMs: 300_000 };
+
+/**
+ * The wait after the `attempts`-th failed call: exponential with "equal jitter", half fixed, half
+ * random (`random` in [0, 1)), so dispatchers do not retry in step.
+ */
+export function retryDelayMs(policy: RetryPolicy, attempts: number, random: number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1));
+  return ceiling / 2 + random * (ceiling / 2);
+}
 
 /** Why a reminder no longer applies now (paid, exam passed, closed), or null to send it. */
 export type ReminderCheck = (contractId: string, template: Template, now: Date) => Promise<string | null>;
@@ -155,7 +170,7 @@ export class SmsDispatcher {
     if (attempts >= this.retry.maxAttempts) {
       return this.finish(message, token, true, { status: 'failed', error: `gave up after ${attempts} attempts: ${outcome.reason}` });
     }
-    const retryAt = new Date(this.wallClock.now().getTime() + this.backoffMs(attempts));
+    const retryAt = new Date(this.wallClock.now().getTime() + retryDelayMs(this.retry, attempts, (this.options.random ?? Math.random)()));
     return this.finish(message, token, true, { status: 'pending', error: outcome.reason, retryAt });
   }
 
@@ -196,11 +211,5 @@ export class SmsDispatcher {
     const wait = this.nextSlot - now;
     this.nextSlot = Math.max(now, this.nextSlot) + interval;
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-
-  /** Exponential with "equal jitter": half fixed, half random, so dispatchers do not retry in step. */
-  private backoffMs(attempts: number): number {
-    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempts - 1));
-    return ceiling / 2 + (this.options.random ?? Math.random)() * (ceiling / 2);
   }
 }
