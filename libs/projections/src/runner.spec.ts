@@ -81,6 +81,19 @@ describe('projection runner', () => {
     expect(await failing.status()).toMatchObject({ failures: 0, caughtUp: true, lagSeconds: 0 });
   });
 
+  it('counts no failures once the store answers again, even with nothing new to apply (readiness after an outage)', async () => {
+    let unreachable = true;
+    const flaky = Object.create(eventStore) as PostgresEventStore;
+    flaky.readAll = (options) => (unreachable ? Promise.reject(new Error('connect ECONNREFUSED')) : eventStore.readAll(options));
+    await reader.stop();
+    reader = new SharedReader(flaky);
+    const runner = startRunner(billingProjection);
+    await waitFor(async () => (await runner.status()).failures >= 1, 'a failed read');
+    unreachable = false;
+    await waitFor(async () => (await runner.status()).failures === 0, 'the failures to clear with nothing to apply');
+    expect(await runner.status()).toMatchObject({ caughtUp: true, position: '0' });
+  });
+
   it('gives one process the projection; a standby takes over when the owner stops', async () => {
     await appendContracts(eventStore, 3);
     const first = startRunner(billingProjection);

@@ -154,6 +154,9 @@ export class ProjectionRunner {
       while (!this.stopped && this.leased && !interrupted) {
         const page = await this.reader.read(position, limit, this);
         if (page.events.length === 0) {
+          // At the head with the store answering: whatever failed before is over. After an outage
+          // there may be nothing new to commit, and readiness waits on this.
+          this.failures = 0;
           await new Promise<void>((resolve) => {
             stopWaiting = resolve;
             void this.reader.waitBeyond(position).then(resolve);
