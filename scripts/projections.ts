@@ -3,12 +3,12 @@
  * `npm run projections -- rebuild <name>` replays one projection from position 0 into fresh
  * tables and swaps them in, while the service keeps serving (and applying to) the old ones.
  * Uses DATABASE_URL, or else the embedded PostgreSQL under DATA_DIR (only while the API is not
- * running: that server belongs to the API process).
+ * running: that server belongs to the API process). It refuses to rebuild the audit hash chain.
  */
 import { join } from 'node:path';
 import { openEventStore } from '@app/event-store';
 import { createPool, loadConfig, startEmbeddedPostgres, type RunningPostgres } from '@app/platform';
-import { ProjectionRunner, rebuild, type RebuildProgress } from '@app/projections';
+import { ProjectionRunner, auditChainProjection, rebuild, type RebuildProgress } from '@app/projections';
 import { readSideProjections } from '../apps/projector/src/read-side';
 
 export function progressLine(p: RebuildProgress): string {
@@ -19,9 +19,20 @@ export function progressLine(p: RebuildProgress): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.position}/${p.total}  ${p.events} events  ${Math.round(p.eventsPerSecond)} ev/s  ETA ${eta}`;
 }
 
-async function main(argv: string[]): Promise<void> {
+/** The command and projection name, or an error before anything is opened or changed. */
+export function parseArgs(argv: string[]): { command: 'status' | 'rebuild'; name?: string } {
   const [command, name] = argv;
   if (command !== 'status' && command !== 'rebuild') throw new Error('usage: projections status | projections rebuild <name>');
+  if (command === 'rebuild' && name === auditChainProjection.name) {
+    throw new Error(
+      `refusing to rebuild "${name}": it would re-hash whatever the events table holds now and so hide tampering; see docs/operations.md (Audit hash chain)`,
+    );
+  }
+  return { command, name };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { command, name } = parseArgs(argv);
   const config = loadConfig();
   const projections = readSideProjections(config);
   const projection = projections.find((p) => p.name === name);
