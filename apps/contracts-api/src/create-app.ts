@@ -3,7 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { FASTIFY_OPTIONS, configureHttp } from './http/configure';
-import { createLogger, useLogging } from './http/logging';
+import { useLogging } from './http/logging';
 import { PROBLEM_SCHEMA } from './http/openapi';
 import type { Runtime } from './runtime';
 
@@ -27,7 +27,7 @@ export async function createApp(runtime: Runtime, env: NodeJS.ProcessEnv = proce
     bodyParser: false,
     bufferLogs: true,
   });
-  useLogging(app, createLogger({ level: runtime.config.logLevel }));
+  useLogging(app, runtime.logger);
   configureHttp(app);
 
   const openApi = new DocumentBuilder()

@@ -9,8 +9,8 @@ import { startRuntime } from './runtime';
  */
 runProcess(async (onSignal) => {
   const config = loadConfig();
-  const say = (message: string) => process.stdout.write(`${JSON.stringify({ level: 30, time: new Date().toISOString(), msg: message })}\n`);
-  const runtime = await startRuntime(config, say);
+  const runtime = await startRuntime(config);
+  const say = (message: string) => runtime.logger.info(message);
   let app;
   try {
     app = await createApp(runtime);
@@ -19,7 +19,7 @@ runProcess(async (onSignal) => {
     await runtime.close();
     throw error;
   }
-  say(`listening on http://localhost:${config.port} (OpenAPI at /docs)`);
+  say(`listening on ${await app.getUrl()} (OpenAPI at /docs)`);
 
   onSignal(async (signal) => {
     say(`${signal}: shutting down`);

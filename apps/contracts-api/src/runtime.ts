@@ -13,9 +13,11 @@ import {
   type Clock,
   type RunningPostgres,
 } from '@app/platform';
-import type { Projector } from '@app/projections';
+import type { Log, Projector } from '@app/projections';
+import type { Logger } from 'pino';
 import { FileRegistry, type Registry } from '@app/registry';
 import { startReadSide } from '../../projector/src/read-side';
+import { createLogger } from './http/logging';
 import { apiMigrations } from './infrastructure/migrations';
 
 export const PG_POOL = Symbol('PG_POOL');
@@ -34,6 +36,8 @@ export interface Runtime {
   registry: Registry;
   /** Projections and deadlines, in this process unless PROJECTOR=off (then apps/projector runs them). */
   projector?: Projector;
+  /** The process's one logger (LOG_LEVEL, scrubbed): boot lines, the read side and the HTTP app. */
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -45,13 +49,16 @@ export function clockFor(config: AppConfig, boot: Date): Clock {
  * Database first (embedded PostgreSQL under DATA_DIR unless DATABASE_URL is set), then migrations,
  * the event store and the registry. `close` undoes it in reverse order.
  */
-export async function startRuntime(config: AppConfig, log: (message: string) => void = () => undefined): Promise<Runtime> {
+export async function startRuntime(config: AppConfig): Promise<Runtime> {
+  const logger = createLogger({ level: config.logLevel });
+  // The read side's entries keep their level and fields (projection, error, deadline id…).
+  const log: Log = ({ level, msg, ...fields }) => logger[level](fields, msg);
   let embedded: RunningPostgres | undefined;
   let url = config.databaseUrl;
   if (!url) {
     embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg') });
     url = embedded.url;
-    log(`embedded PostgreSQL started in ${join(config.dataDir, 'pg')} on port ${embedded.port}`);
+    log({ level: 'info', msg: `embedded PostgreSQL started in ${join(config.dataDir, 'pg')} on port ${embedded.port}` });
   }
   const pool = createPool(url, { max: 20, applicationName: 'contracts-api' });
   try {
@@ -61,7 +68,7 @@ export async function startRuntime(config: AppConfig, log: (message: string) => 
     const registry = await FileRegistry.load(config.registryFile);
     const clock = clockFor(config, new SystemClock().now());
     const readSide = config.projector
-      ? await startReadSide({ pool, eventStore, clock, config, log: (entry) => log(`${entry.level}: ${entry.msg}`) })
+      ? await startReadSide({ pool, eventStore, clock, config, log })
       : undefined;
     return {
       config,
@@ -71,6 +78,7 @@ export async function startRuntime(config: AppConfig, log: (message: string) => 
       clock,
       registry,
       projector: readSide?.projector,
+      logger,
       async close() {
         await readSide?.stop();
         await eventStore.close();

@@ -13,6 +13,11 @@ describe('loadConfig', () => {
     expect(config.requestTimeoutMs).toBe(30_000);
   });
 
+  it('takes an empty PORT as unset: the default, not port 0 (any free port)', () => {
+    expect(loadConfig({ PORT: '' }).port).toBe(3000);
+    expect(loadConfig({ PORT: '8080' }).port).toBe(8080);
+  });
+
   it('reads the request timeout in milliseconds', () => {
     expect(loadConfig({ REQUEST_TIMEOUT_MS: '5000' }).requestTimeoutMs).toBe(5_000);
   });

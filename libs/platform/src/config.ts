@@ -30,7 +30,7 @@ export class ConfigError extends Error {
 export const DEFAULT_REGISTRY_FILE = resolve(__dirname, '../../registry/sample/registry.json');
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const port = Number(env.PORT ?? 3000);
+  const port = Number(env.PORT || 3000); // PORT= (empty) is unset, not port 0 (a random one)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got "${env.PORT}"`);
 
   const eventStore = env.EVENT_STORE ?? 'postgres';
