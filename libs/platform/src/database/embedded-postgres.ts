@@ -130,7 +130,10 @@ async function removeStalePidFile(dataDir: string): Promise<void> {
   }
   const pid = Number.parseInt(content.split('\n')[0] ?? '', 10);
   if (Number.isInteger(pid) && pid > 0 && (await isServerOn(pid, dataDir))) {
-    throw new Error(`PostgreSQL (pid ${pid}) is already running on ${dataDir}`);
+    throw new Error(
+      `PostgreSQL (pid ${pid}) is already running on ${dataDir}: another service uses this DATA_DIR, or one that was ` +
+        `killed left it running. Stop that service, or if none runs, stop the server (kill ${pid}) and start again.`,
+    );
   }
   await rm(pidFile, { force: true });
 }
