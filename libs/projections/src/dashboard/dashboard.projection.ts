@@ -10,7 +10,10 @@ import type { Projection } from '../projection';
  */
 export const dashboardProjection: Projection = {
   name: 'dashboard',
-  version: 2, // 2: the folded state is stored as JSON, no longer JSONB
+  // 2: the folded state is stored as JSON, no longer JSONB.
+  // 3: an index by branch alone: a branch officer's dashboard filters on the branch without its
+  //    province, which the index by place (province first) cannot serve.
+  version: 3,
   tables: [
     CONTRACTS_TABLE,
     `CREATE TABLE branch_contracts (
@@ -24,6 +27,7 @@ export const dashboardProjection: Projection = {
        payment_deadline TEXT NOT NULL
      )`,
     'CREATE INDEX branch_contracts_by_place ON branch_contracts (province_code, branch_id, contract_date)',
+    'CREATE INDEX branch_contracts_by_branch ON branch_contracts (branch_id, contract_date)',
   ],
   handles: handlesContractEvent,
   async apply(tx, events) {

@@ -58,6 +58,12 @@ export interface DashboardAnswer {
 
 const STATUSES: readonly ContractStatus[] = ['awaiting_payment', 'active', 'payments_blocked', 'lapsed', 'cancelled', 'terminated'];
 const CLOSED = `('lapsed', 'cancelled', 'terminated')`;
+/**
+ * `{status: count}` per branch, counted in the same single pass over the rows as the other counts
+ * (one `count(*) FILTER` per status). A correlated subquery per branch instead re-read every row
+ * once per branch: 36 s with 414 branches and 400,000 contracts.
+ */
+const BY_STATUS = `jsonb_build_object(${STATUSES.map((s) => `'${s}', count(*) FILTER (WHERE status = '${s}')`).join(', ')})`;
 
 interface BranchRow {
   branch_id: string;
@@ -90,13 +96,10 @@ export async function readDashboard(pool: Pool, filter: DashboardFilter, now: Da
        SELECT * FROM {schema}.branch_contracts
        WHERE ($1::text IS NULL OR province_code = $1) AND ($2::text IS NULL OR branch_id = $2)
          AND ($3::text IS NULL OR contract_date BETWEEN $3 AND $4)
-     ), per_status AS (
-       SELECT branch_id, province_code, status, count(*)::int AS n FROM f GROUP BY 1, 2, 3
      ), b AS (
        SELECT branch_id, province_code,
               count(*)::int AS contracts,
-              (SELECT jsonb_object_agg(s.status, s.n) FROM per_status s
-                WHERE s.branch_id = f.branch_id AND s.province_code = f.province_code) AS statuses,
+              ${BY_STATUS} AS statuses,
               count(*) FILTER (WHERE channel = 'online')::int AS online,
               count(*) FILTER (WHERE channel = 'branch')::int AS branch,
               count(*) FILTER (WHERE contract_date = $5)::int AS opened_today,

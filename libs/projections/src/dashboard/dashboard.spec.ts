@@ -1,9 +1,10 @@
+import type { Pool, PoolClient } from 'pg';
 import type { ContractCommand } from '@app/contracts-domain';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { CONTRACT_NOW, facts, factsNeedingExam, jalali, openAtBranch, openOnline, pay } from '../../../contracts-domain/src/testing/fixtures';
 import { History, project } from '../testing/harness';
 import { dashboardProjection } from './dashboard.projection';
-import { readDashboard, sumCounts, type BranchCounts } from './dashboard.queries';
+import { readDashboard, sumCounts, type BranchCounts, type DashboardFilter } from './dashboard.queries';
 
 const id = (n: number) => `c0ffee00-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const EARLIER = '2026-11-15T07:00:00Z'; // 1405/08/24
@@ -105,4 +106,96 @@ describe('dashboard projection: counts per branch and province, no personal data
       await empty.drop();
     }
   });
+});
+
+describe('dashboard query over many branches: one pass over the rows', () => {
+  const BRANCHES = 60;
+  const STATUSES = ['awaiting_payment', 'active', 'payments_blocked', 'lapsed', 'cancelled', 'terminated'];
+  const now = day('2026-12-01');
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await project(db.pool, dashboardProjection, []);
+    // 6,000 contracts over 60 branches in 6 provinces, every status, channel and exam status, concluded over 45 days.
+    await db.pool.query(
+      `INSERT INTO projection_dashboard.branch_contracts
+       SELECT gen_random_uuid(), (1000 + i % $1)::text, (10 + i % $1 % 6)::text, (ARRAY['online', 'branch'])[1 + i % 2],
+              ($2::text[])[1 + i / 7 % 6], (ARRAY['not_required', 'pending', 'referred', 'failed', 'overdue', 'passed'])[1 + i / 5 % 6],
+              to_char(date '2026-12-01' - i % 45, 'YYYY-MM-DD'), to_char(date '2026-12-01' - i % 45 + 20, 'YYYY-MM-DD')
+       FROM generate_series(1, 6000) i`,
+      [BRANCHES, STATUSES],
+    );
+    await db.pool.query('ANALYZE projection_dashboard.branch_contracts');
+  });
+  afterAll(() => db.drop());
+
+  it('counts each branch by status exactly as the rows say', async () => {
+    const { rows } = await db.pool.query<{ branch_id: string; status: string }>('SELECT branch_id, status FROM projection_dashboard.branch_contracts');
+    const expected = new Map<string, Record<string, number>>();
+    for (const row of rows) {
+      const counts = expected.get(row.branch_id) ?? Object.fromEntries(STATUSES.map((s) => [s, 0]));
+      counts[row.status]! += 1;
+      expected.set(row.branch_id, counts);
+    }
+    const answer = await readDashboard(db.pool, {}, now);
+    expect(answer.branches).toHaveLength(BRANCHES);
+    for (const b of answer.branches) {
+      expect(b.byStatus).toEqual(expected.get(b.branchId));
+      expect(b.contracts).toBe(Object.values(b.byStatus).reduce((sum, n) => sum + n, 0));
+      expect(b.lapses).toBe(b.byStatus.lapsed);
+    }
+    const one = await readDashboard(db.pool, { branchId: '1007' }, now);
+    expect(one.branches.map((b) => [b.branchId, b.byStatus])).toEqual([['1007', expected.get('1007')]]);
+  });
+
+  it('reads the rows once, with no subquery run per branch', async () => {
+    const client = await db.pool.connect();
+    try {
+      const plan = await planOf(client, {});
+      expect(nodes(plan).filter((n) => n['Parent Relationship'] === 'SubPlan')).toEqual([]);
+      const scans = nodes(plan).filter((n) => n['Relation Name'] === 'branch_contracts');
+      expect(scans.map((n) => n['Actual Loops'])).toEqual([1]);
+    } finally {
+      client.release();
+    }
+  });
+
+  it("serves a branch officer's filter (a branch without its province) from an index by branch", async () => {
+    const client = await db.pool.connect();
+    try {
+      await client.query('SET enable_seqscan = off'); // which index, not whether this small table is worth one
+      const plan = await planOf(client, { branchId: '1007' });
+      // An index scan names its index; a bitmap scan names it on its Bitmap Index Scan child.
+      expect(nodes(plan).flatMap((n) => n['Index Name'] ?? [])).toEqual(['branch_contracts_by_branch']);
+    } finally {
+      await client.query('RESET enable_seqscan');
+      client.release();
+    }
+  });
+
+  interface PlanNode {
+    'Node Type': string;
+    'Parent Relationship'?: string;
+    'Relation Name'?: string;
+    'Index Name'?: string;
+    'Actual Loops'?: number;
+    Plans?: PlanNode[];
+  }
+
+  /** EXPLAIN ANALYZE of the very statement readDashboard sends, on one connection. */
+  async function planOf(client: PoolClient, filter: DashboardFilter): Promise<PlanNode> {
+    let sent: { text: string; values: unknown[] } | undefined;
+    const recorder = {
+      query: (text: string, values: unknown[]) => {
+        sent = { text, values };
+        return client.query(text, values);
+      },
+    } as unknown as Pool;
+    await readDashboard(recorder, filter, now);
+    const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sent!.text}`, sent!.values);
+    return rows[0]!['QUERY PLAN'][0].Plan;
+  }
+
+  const nodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(nodes)];
 });
