@@ -73,7 +73,7 @@ describe('request logging', () => {
   it('logs no national code, name, mobile, address or token, even when the code logs them', async () => {
     const res = await app.inject({
       method: 'POST',
-      url: `/v1/people/${NATIONAL_CODE}?nationalCode=${NATIONAL_CODE}&mobile=%2B98${MOBILE.slice(1)}`,
+      url: `/v1/people/${NATIONAL_CODE}?nationalCode=${NATIONAL_CODE}&mobile=%2B98${MOBILE.slice(1)}&lastName=${encodeURIComponent(LAST)}&fatherName=x-${NATIONAL_CODE.slice(0, 3)}-${NATIONAL_CODE.slice(3)}&page=2`,
       headers: { authorization: `Bearer ${token}`, 'x-request-id': 'req-42', cookie: 'session=abc' },
       payload: { firstName: FIRST, lastName: LAST, mobile: MOBILE, address: ADDRESS, note: `call ${MOBILE}` },
     });
@@ -87,7 +87,7 @@ describe('request logging', () => {
     }
     // What was logged is still useful: the message, the route shape, the error type.
     expect(output).toContain('correcting [redacted] for officer-9');
-    expect(output).toContain('/v1/people/[redacted]');
+    expect(output).toContain('/v1/people/[redacted]?nationalCode=[redacted]&mobile=[redacted]&lastName=[redacted]&fatherName=[redacted]&page=2');
     expect(output).toContain('projection failed for [redacted] / [redacted]');
   });
 

@@ -88,8 +88,14 @@ function scrubUrl(url: string): string {
   } catch {
     // A malformed escape is logged as sent (still scrubbed).
   }
-  return scrubText(decoded);
+  // A personal query field is redacted whatever its value looks like (`008-921609-1`, a surname).
+  const fields = decoded.replace(QUERY_FIELD, (field, separator: string, key: string) =>
+    PERSONAL_KEYS.has(key.toLowerCase()) ? `${separator}${key}=${REDACTED}` : field,
+  );
+  return scrubText(fields);
 }
+
+const QUERY_FIELD = /([?&])([^=&#]+)=[^&#]*/g;
 
 /** A client's id is kept when it is a sane token (it goes into every log line), else we make one. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
