@@ -211,13 +211,14 @@ describe('problem+json filter and validation pipe', () => {
     expectProblem(await app.inject({ method: 'GET', url: '/refuse/spoof' }), 422, 'EXAM_NOT_REQUIRED');
   });
 
-  it('a database that is down or going away → 503 SERVICE_UNAVAILABLE, not 500', () => {
+  it('a database that is down, going away or out of disk → 503 SERVICE_UNAVAILABLE, not 500', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     const shutdown = Object.assign(new DatabaseError('terminating connection due to administrator command', 0, 'error'), { code: '57P01' });
     const starting = Object.assign(new DatabaseError('the database system is starting up', 0, 'error'), { code: '57P03' });
+    const diskFull = Object.assign(new DatabaseError('could not extend file: No space left on device', 0, 'error'), { code: '53100' });
     const lost = new Error('Connection terminated unexpectedly');
     const wrapped = new Error('append failed', { cause: refused });
-    for (const error of [refused, shutdown, starting, lost, wrapped, new AggregateError([refused])]) {
+    for (const error of [refused, shutdown, starting, diskFull, lost, wrapped, new AggregateError([refused])]) {
       expect(problemOf(error)).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
     }
     const uniqueViolation = Object.assign(new DatabaseError('duplicate key', 0, 'error'), { code: '23505' });

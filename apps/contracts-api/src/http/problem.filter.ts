@@ -69,8 +69,12 @@ export function problemOf(exception: unknown): Problem {
   return problemFor('INTERNAL');
 }
 
-/** SQLSTATEs of a server that is unreachable or going away: connection exceptions, shutdowns, too many connections. */
-const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300)$/;
+/**
+ * SQLSTATEs of a server that is unreachable, going away or out of a resource: connection
+ * exceptions, shutdowns, and class 53 (disk full, out of memory, too many connections), which
+ * pass once an operator or the load frees it.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53...)$/;
 const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 /** pg gives no code to a connection that ended under a query, nor to a client left unusable by it. */
 const CONNECTION_LOST = /^Connection terminated|not queryable/;
