@@ -1,9 +1,8 @@
 import { openEventStore } from '@app/event-store';
 import { SystemClock, createPool, loadConfig, runProcess } from '@app/platform';
-import type { LogEntry } from '@app/projections';
+import type { Log } from '@app/projections';
+import { createLogger } from '../../contracts-api/src/http/logging';
 import { startReadSide } from './read-side';
-
-const log = (entry: LogEntry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
 
 /**
  * The projector alone (`node dist/apps/projector/src/main.js`), for running it apart from the API
@@ -13,6 +12,9 @@ const log = (entry: LogEntry) => process.stdout.write(`${JSON.stringify({ time: 
  */
 runProcess(async (onSignal) => {
   const config = loadConfig();
+  // The API's logger: the same line format, LOG_LEVEL and scrubbing in both processes.
+  const logger = createLogger({ level: config.logLevel });
+  const log: Log = ({ level, msg, ...fields }) => logger[level](fields, msg);
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run the projector on its own');
   const pool = createPool(config.databaseUrl, { max: 10, applicationName: 'projector' });
   const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
