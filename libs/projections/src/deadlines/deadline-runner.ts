@@ -93,11 +93,14 @@ export class DeadlineRunner {
 
   private async fireAllDue(): Promise<number> {
     let recordedInAll = 0;
+    let after: DueRow | undefined;
     for (;;) {
-      const { claimed, recorded } = await this.fireBatch();
+      // Pages go on past rows left unrecorded (tried again next round, not in a tight loop now),
+      // so deadlines that keep failing never hold back the ones due after them.
+      const { rows, recorded } = await this.fireBatch(after);
       recordedInAll += recorded;
-      // A row left unrecorded will be tried again next round, not in a tight loop now.
-      if (claimed < (this.options.batchSize ?? 50) || recorded < claimed) return recordedInAll;
+      if (rows.length < (this.options.batchSize ?? 50)) return recordedInAll;
+      after = rows.at(-1);
     }
   }
 
@@ -105,7 +108,7 @@ export class DeadlineRunner {
    * Claims with a session advisory lock per deadline, in autocommit: a transaction holding an xid
    * across the command would hold back event visibility for every reader of the event store.
    */
-  private async fireBatch(): Promise<{ claimed: number; recorded: number }> {
+  private async fireBatch(after: DueRow | undefined): Promise<{ rows: DueRow[]; recorded: number }> {
     const { pool, clock } = this.options;
     const db = await pool.connect();
     try {
@@ -113,9 +116,10 @@ export class DeadlineRunner {
         .query<DueRow>(
           `SELECT s.deadline_id, s.contract_id, s.command, s.due_at FROM ${SCHEDULE} s
          WHERE s.due_at <= $1 AND NOT EXISTS (SELECT 1 FROM deadline_firings f WHERE f.deadline_id = s.deadline_id)
+           AND ($3::timestamptz IS NULL OR (s.due_at, s.deadline_id) > ($3, $4::uuid))
          ORDER BY s.due_at, s.deadline_id
          LIMIT $2`,
-          [clock.now(), this.options.batchSize ?? 50],
+          [clock.now(), this.options.batchSize ?? 50, after?.due_at ?? null, after?.deadline_id ?? null],
         )
         // Before the deadlines projection has created its schedule (first start) nothing is due.
         .catch((error: { code?: string }) => (error.code === UNDEFINED_TABLE ? { rows: [] as DueRow[] } : Promise.reject(error)));
@@ -139,7 +143,7 @@ export class DeadlineRunner {
           await db.query('SELECT pg_advisory_unlock($1, hashtext($2))', lock);
         }
       }
-      return { claimed: rows.length, recorded };
+      return { rows, recorded };
     } finally {
       db.release();
     }

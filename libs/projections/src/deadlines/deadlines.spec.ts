@@ -130,6 +130,25 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
       expect(rows).toEqual([{ deadline_id: id, command: 'MarkLapsed', outcome: 'nothing_to_do' }]);
     });
 
+    it('fires a deadline due after others that keep failing: they do not hold it back', async () => {
+      await caughtUp();
+      await projector.stop();
+      // Three rows due earlier whose contracts do not exist: each fails and stays unrecorded.
+      for (const minutes of [3, 2, 1]) {
+        await db.pool.query('INSERT INTO projection_deadlines.schedule (deadline_id, contract_id, command, due_at) VALUES ($1, $2, $3, $4)', [
+          randomUUID(),
+          randomUUID(),
+          'MarkLapsed',
+          new Date(LAPSE_DUE.getTime() - minutes * 60_000),
+        ]);
+      }
+      clock.set(LAPSE_DUE);
+      const runner = await DeadlineRunner.create({ pool: db.pool, streams: new ContractStreams(eventStore, clock), clock, log: () => undefined, batchSize: 2 });
+      expect(await runner.runDue()).toBe(1);
+      expect(await types()).toEqual(['ContractOpened', 'ContractLapsed']);
+      await runner.stop();
+    });
+
     it('remembers what fired across a restart and fires nothing again', async () => {
       await advanceTo(LAPSE_DUE);
       await projector.stop();
