@@ -16,6 +16,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Auditors read everything; ops see delivery, not personal data: the number masked to its last
  * four digits and no text (it carries the contract's amounts).
  */
+/**
+ * A gateway's refusal is kept as `HTTP <status>: <start of its body>` (http-gateway.ts), and a body
+ * may echo the message: ops see the status alone, as they see no text.
+ */
+function withoutGatewayBody(lastError: string | null): string | null {
+  return lastError?.replace(/^(HTTP \d{3}):.*$/s, '$1') ?? null;
+}
+
 function item(notification: Notification, actor: Actor) {
   const full = actor.role === 'auditor';
   return {
@@ -23,7 +31,7 @@ function item(notification: Notification, actor: Actor) {
     template: notification.template,
     status: notification.status,
     attempts: notification.attempts,
-    lastError: notification.lastError,
+    lastError: full ? notification.lastError : withoutGatewayBody(notification.lastError),
     to: full ? notification.recipient : maskMobile(notification.recipient),
     text: full ? notification.text : null,
     createdAt: notification.createdAt.toISOString(),
