@@ -45,8 +45,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if (command === 'status') {
       for (const p of projections) {
-        // A runner never started only reads: status needs no lease.
-        const status = await new ProjectionRunner({ pool, eventStore, projection: p, log: () => undefined }).status();
+        const status = await ProjectionRunner.observer({ pool, eventStore, projection: p, log: () => undefined }).status();
         process.stdout.write(`${p.name.padEnd(12)} v${p.version}  position ${status.position}  head ${status.head}  lag ${status.lagSeconds.toFixed(1)}s${status.caughtUp ? '  caught up' : ''}\n`);
       }
       return;

@@ -26,9 +26,11 @@ import { SlipsController } from './projections/slips.controller';
 import { AuditController } from './audit/audit.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { DashboardPageController } from './dashboard/dashboard-page.controller';
-import { MetricsController, PROJECTION_STATUS, metricsProviders } from './metrics';
+import { MetricsController, PROJECTION_STATUS, metricsProviders, type ProjectionStatusSource } from './metrics';
 import { SMS_COUNTS } from './dashboard/sms-counts';
 import { notificationCounts } from '@app/notifications';
+import { ProjectionRunner, SharedReader } from '@app/projections';
+import { readSideProjections } from '../../projector/src/read-side';
 import { CONTRACT_NUMBERS, PostgresContractNumberAllocator } from './infrastructure/contract-numbers';
 import { IDEMPOTENCY, PostgresIdempotencyStore } from './infrastructure/idempotency';
 import { APP_CONFIG, PG_POOL, PROJECTOR, type Runtime } from './runtime';
@@ -74,10 +76,24 @@ export class AppModule {
         CommandResponder,
         OpenContractHandler,
         ChangeContractHandler,
-        ...(runtime.projector ? [{ provide: PROJECTION_STATUS, useValue: () => runtime.projector!.status() }] : []),
+        { provide: PROJECTION_STATUS, useValue: projectionStatus(runtime) },
         { provide: SMS_COUNTS, useValue: () => notificationCounts(runtime.pool) },
         ...metricsProviders,
       ],
     };
   }
+}
+
+/**
+ * Each projection's progress for /metrics: from the projector in this process, or else (PROJECTOR=off,
+ * the compose layout) read from the checkpoints and the store's head, so lag stays visible where
+ * the projector itself serves no HTTP.
+ */
+function projectionStatus(runtime: Runtime): ProjectionStatusSource {
+  if (runtime.projector) return () => runtime.projector!.status();
+  const reader = new SharedReader(runtime.eventStore);
+  const observers = readSideProjections(runtime.config).map((projection) =>
+    ProjectionRunner.observer({ pool: runtime.pool, eventStore: runtime.eventStore, projection, reader, log: () => undefined }),
+  );
+  return () => Promise.all(observers.map((observer) => observer.status()));
 }

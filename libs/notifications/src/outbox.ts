@@ -158,14 +158,21 @@ export interface NotificationCounts {
   byBranch: { branchId: string; provinceCode: string; counts: StatusCounts }[];
 }
 
+const UNDEFINED_TABLE = '42P01';
+
 const zero = (): StatusCounts => ({ pending: 0, sent: 0, failed: 0, cancelled: 0 });
 
-/** Messages by status, overall and per branch: for /metrics and the dashboard (no personal data). */
+/**
+ * Messages by status, overall and per branch: for /metrics and the dashboard (no personal data).
+ * No outbox yet (the projector, in its own process, has not started) means no messages.
+ */
 export async function notificationCounts(pool: Pool): Promise<NotificationCounts> {
-  const { rows } = await pool.query<{ branch_id: string; province_code: string; status: NotificationStatus; count: number }>(
-    `SELECT branch_id, province_code, status, count(*)::int AS count
-     FROM public.sms_outbox GROUP BY branch_id, province_code, status ORDER BY branch_id, province_code`,
-  );
+  const { rows } = await pool
+    .query<{ branch_id: string; province_code: string; status: NotificationStatus; count: number }>(
+      `SELECT branch_id, province_code, status, count(*)::int AS count
+       FROM public.sms_outbox GROUP BY branch_id, province_code, status ORDER BY branch_id, province_code`,
+    )
+    .catch((error: { code?: string }) => (error.code === UNDEFINED_TABLE ? { rows: [] } : Promise.reject(error)));
   const total = zero();
   const branches = new Map<string, NotificationCounts['byBranch'][number]>();
   for (const row of rows) {

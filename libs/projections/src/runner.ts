@@ -7,7 +7,8 @@ import { rebuild } from './rebuild';
 import { nextLimit, SharedReader } from './shared-reader';
 import { CheckpointMoved, commitBatch, createProjectionSchema, readCheckpoint, withTransaction } from './store';
 
-export type RunnerRole = 'starting' | 'owner' | 'standby' | 'stopped';
+/** `elsewhere`: this process only reports the projection's progress; another process applies it. */
+export type RunnerRole = 'starting' | 'owner' | 'standby' | 'stopped' | 'elsewhere';
 
 export interface ProjectionStatus {
   name: string;
@@ -79,6 +80,13 @@ export class ProjectionRunner {
     this.schema = liveSchema(options.projection.name);
     this.clock = options.clock ?? new SystemClock();
     this.reader = options.reader ?? new SharedReader(options.eventStore);
+  }
+
+  /** A runner that is never started: its `status()` reads the checkpoint and head (status CLI, PROJECTOR=off). */
+  static observer(options: RunnerOptions): ProjectionRunner {
+    const runner = new ProjectionRunner(options);
+    runner.role = 'elsewhere';
+    return runner;
   }
 
   get name(): string {

@@ -27,4 +27,32 @@ describe('GET /metrics (Prometheus)', () => {
     expect(text).not.toContain(contract.id); // raw URLs never become labels
     expect(text).toContain('process_cpu_seconds_total');
   });
+
+  it('reports projection progress: applied here (projection_owner 1)', async () => {
+    const text = await scrape();
+    expect(text).toMatch(/projection_owner\{projection="billing"\} 1/);
+    expect(text).toMatch(/projection_lag_seconds\{projection="billing"\} \d/);
+  });
+});
+
+describe('GET /metrics with PROJECTOR=off (the projector in its own process, as in docker-compose)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ PROJECTOR: 'off' });
+  });
+  afterAll(() => t?.close());
+
+  it('still reports every projection\'s checkpoint, head and lag, read from the database (projection_owner 0)', async () => {
+    await openOnline(t, new People().next().nationalCode);
+    const text = (await t.http().get('/metrics').expect(200)).text;
+    for (const name of ['billing', 'eligibility', 'deadlines', 'dashboard', 'audit_chain', 'notifications']) {
+      expect(text).toMatch(new RegExp(`projection_owner\\{projection="${name}"\\} 0`));
+    }
+    // Nothing applies them in this process: the head moved past the checkpoints, and the lag shows it.
+    const head = Number(/projection_head_position\{projection="billing"\} (\d+)/.exec(text)![1]);
+    expect(head).toBeGreaterThan(0);
+    expect(text).toMatch(/projection_position\{projection="billing"\} 0/);
+    expect(text).toMatch(/sms_messages\{status="pending"\} 0/); // no outbox yet: no messages, not a 500
+    expect(Number(/projection_lag_seconds\{projection="billing"\} ([\d.e+-]+)/.exec(text)![1])).toBeGreaterThanOrEqual(0);
+  });
 });
