@@ -34,6 +34,7 @@ describe('loadConfig', () => {
     [{ CLOCK_MODE: 'fast' }, /CLOCK_MODE/],
     [{ CLOCK_MODE: 'manual', CLOCK_START: 'tomorrow' }, /CLOCK_START/],
     [{ CLOCK_START: '2026-12-01T00:00:00Z' }, /CLOCK_MODE=manual/],
+    [{ NODE_ENV: 'production', CLOCK_MODE: 'manual' }, /NODE_ENV=production refuses it/],
     [{ PROJECTOR: 'sometimes' }, /PROJECTOR/],
     [{ REQUEST_TIMEOUT_MS: '0' }, /REQUEST_TIMEOUT_MS/],
     [{ REQUEST_TIMEOUT_MS: '30s' }, /REQUEST_TIMEOUT_MS/],

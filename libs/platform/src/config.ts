@@ -45,6 +45,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (env.CLOCK_START) throw new ConfigError('CLOCK_START only applies with CLOCK_MODE=manual');
     clock = { mode: 'system' };
   } else if (clockMode === 'manual') {
+    // A manual clock turns on PUT /v1/_test/clock, which moves every deadline: never in production.
+    if (env.NODE_ENV === 'production') throw new ConfigError('CLOCK_MODE=manual is for tests and demos; NODE_ENV=production refuses it');
     const start = env.CLOCK_START ? new Date(env.CLOCK_START) : undefined;
     if (start && Number.isNaN(start.getTime())) throw new ConfigError(`CLOCK_START must be an ISO-8601 instant, got "${env.CLOCK_START}"`);
     clock = start ? { mode: 'manual', start } : { mode: 'manual' };
