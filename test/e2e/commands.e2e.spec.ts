@@ -45,6 +45,7 @@ describe('e2e: the command table', () => {
     const { token, body } = await openBody(t, person.nationalCode, { startNextMonth: true });
     const res = await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, corrections: { mobile: '+989121234567', address: 'تهران، خیابان آزادی، پلاک ۱' } }).expect(201);
     expect(res.headers.etag).toBe('"0"');
+    expect(res.headers.location).toBe(`/v1/contracts/${res.body.id}`);
     expect(res.body).toEqual({
       id: expect.any(String),
       contractNumber: expect.stringMatching(/^\d{10}$/),

@@ -17,6 +17,14 @@ export function viewResult(outcome: CommandOutcome, status: number): HttpResult 
   return { status, body: contractView(outcome.state, outcome.revision), headers: { ETag: etag(outcome.revision) } };
 }
 
+/** A concluded contract: its view, and where to read it again (RFC 9110 Location). */
+function created(outcome: CommandOutcome): HttpResult {
+  const result = viewResult(outcome, 201);
+  return { ...result, headers: { ...result.headers, Location: `/v1/contracts/${outcome.state.id}` } };
+}
+
+const CREATED_HEADERS = { ETag: ETAG_HEADER, Location: { description: 'The new contract, e.g. /v1/contracts/{id}', schema: { type: 'string' } } };
+
 /** Either way: the person is not in the registry (404), already insured with us (409), or the rules refuse (422). */
 const OPEN_PROBLEMS: PublicErrorCode[] = [
   ...COMMAND_PROBLEMS,
@@ -43,26 +51,26 @@ export class OpenContractController {
   @Post('contracts')
   @Roles('applicant')
   @ApiOperation({ summary: 'Conclude a contract online for the calling applicant' })
-  @ApiCreatedResponse({ description: 'The contract view', type: ContractViewResponse, headers: { ETag: ETAG_HEADER } })
+  @ApiCreatedResponse({ description: 'The contract view', type: ContractViewResponse, headers: CREATED_HEADERS })
   @ApiProblems(...OPEN_PROBLEMS, 'BRANCH_VISIT_REQUIRED')
   async openOnline(@CurrentActor() actor: Actor, @Body() body: OpenContractDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     await this.responder.respond(request, reply, actor, async () => {
       const facts = await this.applicants.facts(actor.nationalCode);
       const context = this.responder.context(request, actor, 'online');
-      return viewResult(await this.commandBus.execute(new OpenContractCommand(facts, body, context)), 201);
+      return created(await this.commandBus.execute(new OpenContractCommand(facts, body, context)));
     });
   }
 
   @Post('branch/contracts')
   @Roles('branch_officer')
   @ApiOperation({ summary: 'Conclude a contract at a branch after verifying documents (minors, guardianship)' })
-  @ApiCreatedResponse({ description: 'The contract view', type: ContractViewResponse, headers: { ETag: ETAG_HEADER } })
+  @ApiCreatedResponse({ description: 'The contract view', type: ContractViewResponse, headers: CREATED_HEADERS })
   @ApiProblems(...OPEN_PROBLEMS, 'DOCUMENTS_REQUIRED')
   async openAtBranch(@CurrentActor() actor: Actor, @Body() body: BranchOpenContractDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     await this.responder.respond(request, reply, actor, async () => {
       const facts = await this.applicants.facts(body.nationalCode);
       const context = this.responder.context(request, actor, 'branch');
-      return viewResult(await this.commandBus.execute(new OpenContractCommand(facts, body, context, actor.branchId)), 201);
+      return created(await this.commandBus.execute(new OpenContractCommand(facts, body, context, actor.branchId)));
     });
   }
 }
