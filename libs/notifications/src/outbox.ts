@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { migrate, type Migration } from '@app/platform';
+import { isUndefinedTable, migrate, type Migration } from '@app/platform';
 import { queryReadModel } from '@app/projections';
 import type { Template } from './templates';
 
@@ -158,8 +158,6 @@ export interface NotificationCounts {
   byBranch: { branchId: string; provinceCode: string; counts: StatusCounts }[];
 }
 
-const UNDEFINED_TABLE = '42P01';
-
 const zero = (): StatusCounts => ({ pending: 0, sent: 0, failed: 0, cancelled: 0 });
 
 /**
@@ -172,7 +170,7 @@ export async function notificationCounts(pool: Pool): Promise<NotificationCounts
       `SELECT branch_id, province_code, status, count(*)::int AS count
        FROM public.sms_outbox GROUP BY branch_id, province_code, status ORDER BY branch_id, province_code`,
     )
-    .catch((error: { code?: string }) => (error.code === UNDEFINED_TABLE ? { rows: [] } : Promise.reject(error)));
+    .catch((error: unknown) => (isUndefinedTable(error) ? { rows: [] } : Promise.reject(error)));
   const total = zero();
   const branches = new Map<string, NotificationCounts['byBranch'][number]>();
   for (const row of rows) {

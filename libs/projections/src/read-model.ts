@@ -1,4 +1,5 @@
-import { DatabaseError, type Pool, type QueryResultRow } from 'pg';
+import type { Pool, QueryResultRow } from 'pg';
+import { isUndefinedTable } from '@app/platform';
 import { liveSchema } from './projection';
 
 /** The projection's tables do not exist yet (first start, before its runner created them). */
@@ -8,8 +9,6 @@ export class ReadModelNotReady extends Error {
     this.name = 'ReadModelNotReady';
   }
 }
-
-const UNDEFINED_TABLE = '42P01';
 
 /**
  * Runs a query against a projection's live schema, written with `{schema}` for its name, with the
@@ -27,7 +26,7 @@ export async function queryReadModel<R extends QueryResultRow>(
   try {
     return (await pool.query<R>(text, values)).rows;
   } catch (error) {
-    if (error instanceof DatabaseError && error.code === UNDEFINED_TABLE) throw new ReadModelNotReady(projection);
+    if (isUndefinedTable(error)) throw new ReadModelNotReady(projection);
     throw error;
   }
 }

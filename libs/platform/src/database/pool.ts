@@ -1,4 +1,4 @@
-import { Pool, types, type CustomTypesConfig, type PoolClient, type PoolConfig } from 'pg';
+import { DatabaseError, Pool, types, type CustomTypesConfig, type PoolClient, type PoolConfig } from 'pg';
 
 const INT8 = 20;
 const INT8_ARRAY = 1016;
@@ -23,6 +23,11 @@ function parserFor(oid: number, format: 'text' | 'binary' = 'text'): Parser {
     return (value) => parseStrings(value).map((item) => (item === null ? null : BigInt(item)));
   }
   return defaultParser(oid, format);
+}
+
+/** The statement named a table that does not exist (42P01): e.g. a read model not built yet. */
+export function isUndefinedTable(error: unknown): boolean {
+  return error instanceof DatabaseError && error.code === '42P01';
 }
 
 export interface PoolOptions {

@@ -1,12 +1,10 @@
 import type { Pool } from 'pg';
 import { isDomainError, type DeadlineCommand } from '@app/contracts-domain';
 import type { ContractStreams } from '@app/contracts-app';
-import { migrate, type Clock, type Migration } from '@app/platform';
+import { isUndefinedTable, migrate, type Clock, type Migration } from '@app/platform';
 import { DueWorkLoop } from '../due-work-loop';
 import { errorMessage, type Log } from '../log';
 import { liveSchema } from '../projection';
-
-const UNDEFINED_TABLE = '42P01';
 
 /**
  * What the runner did with each deadline. Kept apart from the schedule (a projection, rebuilt
@@ -122,7 +120,7 @@ export class DeadlineRunner {
           [clock.now(), this.options.batchSize ?? 50, after?.due_at ?? null, after?.deadline_id ?? null],
         )
         // Before the deadlines projection has created its schedule (first start) nothing is due.
-        .catch((error: { code?: string }) => (error.code === UNDEFINED_TABLE ? { rows: [] as DueRow[] } : Promise.reject(error)));
+        .catch((error: unknown) => (isUndefinedTable(error) ? { rows: [] as DueRow[] } : Promise.reject(error)));
       let recorded = 0;
       for (const row of rows) {
         const lock = [CLAIM_LOCK_CLASS, row.deadline_id];
