@@ -13,11 +13,11 @@ import {
   type Clock,
   type RunningPostgres,
 } from '@app/platform';
-import type { Log, Projector } from '@app/projections';
+import type { Projector } from '@app/projections';
 import type { Logger } from 'pino';
 import { FileRegistry, type Registry } from '@app/registry';
 import { startReadSide } from '../../projector/src/read-side';
-import { createLogger } from './http/logging';
+import { createLogger, readSideLog } from './http/logging';
 import { apiMigrations } from './infrastructure/migrations';
 
 export const PG_POOL = Symbol('PG_POOL');
@@ -51,8 +51,7 @@ export function clockFor(config: AppConfig, boot: Date): Clock {
  */
 export async function startRuntime(config: AppConfig): Promise<Runtime> {
   const logger = createLogger({ level: config.logLevel });
-  // The read side's entries keep their level and fields (projection, error, deadline id…).
-  const log: Log = ({ level, msg, ...fields }) => logger[level](fields, msg);
+  const log = readSideLog(logger);
   let embedded: RunningPostgres | undefined;
   let url = config.databaseUrl;
   if (!url) {

@@ -1,7 +1,6 @@
 import { openEventStore } from '@app/event-store';
 import { SystemClock, createPool, loadConfig, runProcess } from '@app/platform';
-import type { Log } from '@app/projections';
-import { createLogger } from '../../contracts-api/src/http/logging';
+import { createLogger, readSideLog } from '../../contracts-api/src/http/logging';
 import { startReadSide } from './read-side';
 
 /**
@@ -13,8 +12,7 @@ import { startReadSide } from './read-side';
 runProcess(async (onSignal) => {
   const config = loadConfig();
   // The API's logger: the same line format, LOG_LEVEL and scrubbing in both processes.
-  const logger = createLogger({ level: config.logLevel });
-  const log: Log = ({ level, msg, ...fields }) => logger[level](fields, msg);
+  const log = readSideLog(createLogger({ level: config.logLevel }));
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run the projector on its own');
   const pool = createPool(config.databaseUrl, { max: 10, applicationName: 'projector' });
   const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });

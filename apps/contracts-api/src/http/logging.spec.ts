@@ -4,7 +4,7 @@ import { IsOptional, IsString } from 'class-validator';
 import type { DestinationStream } from 'pino';
 import { ConcurrencyError } from '@app/event-store';
 import { authProviders, CurrentActor, signToken, type Actor } from '../auth';
-import { createLogger, scrubText, scrubValue } from './logging';
+import { createLogger, readSideLog, scrubText, scrubValue } from './logging';
 import { startTinyApp, type TinyApp } from './testing/tiny-app';
 
 const SECRET = 'logging-spec-secret';
@@ -171,5 +171,17 @@ describe('scrubbing', () => {
       status: 'active',
     });
     expect(input.event.data.firstName).toBe('علی');
+  });
+});
+
+describe('readSideLog: the projector\'s entries through the process logger', () => {
+  it('keeps each entry\'s level and fields, honours the level, and scrubs', () => {
+    const lines: string[] = [];
+    const log = readSideLog(createLogger({ level: 'warn', stream: { write: (line: string) => void lines.push(line) } }));
+    log({ level: 'info', msg: 'projection lease taken', projection: 'billing' });
+    log({ level: 'error', msg: 'projection batch failed', projection: 'billing', failures: 2, error: 'connect ECONNREFUSED for 0499370899' });
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ level: 50, msg: 'projection batch failed', projection: 'billing', failures: 2, error: 'connect ECONNREFUSED for [redacted]' }),
+    ]);
   });
 });

@@ -5,6 +5,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { isValidNationalCode, normaliseMobile, toAsciiDigits } from '@app/contracts-domain';
+import type { Log } from '@app/projections';
 import { actorOf } from '../auth/decorators';
 
 /**
@@ -132,6 +133,11 @@ export function createLogger({ level, stream }: LoggingOptions): Logger {
     },
   };
   return stream ? pino(options, stream) : pino(options);
+}
+
+/** The read side's structured entries through `logger`, each at its own level with its fields. */
+export function readSideLog(logger: Logger): Log {
+  return ({ level, msg, ...fields }) => logger[level](fields, msg);
 }
 
 /** The request a line is logged for, while Nest handles it (guards, handler, exception filter). */

@@ -13,10 +13,6 @@ import { NotificationsResponse } from './notifications.response';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Auditors read everything; ops see delivery, not personal data: the number masked to its last
- * four digits and no text (it carries the contract's amounts).
- */
-/**
  * A gateway's refusal is kept as `HTTP <status>: <start of its body>` (http-gateway.ts), and a body
  * may echo the message: ops see the status alone, as they see no text.
  */
@@ -24,6 +20,10 @@ function withoutGatewayBody(lastError: string | null): string | null {
   return lastError?.replace(/^(HTTP \d{3}):.*$/s, '$1') ?? null;
 }
 
+/**
+ * Auditors read everything; ops see delivery, not personal data: the number masked to its last
+ * four digits and no text (it carries the contract's amounts).
+ */
 function item(notification: Notification, actor: Actor) {
   const full = actor.role === 'auditor';
   return {
