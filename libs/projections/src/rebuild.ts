@@ -2,7 +2,7 @@ import { Client, type Pool, type PoolClient } from 'pg';
 import type { EventStore } from '@app/event-store';
 import { liveSchema, type Projection } from './projection';
 import { nextLimit, SharedReader } from './shared-reader';
-import { applyBatch, commitBatch, createProjectionSchema, readCheckpoint, useSchema, withTransaction } from './store';
+import { applyBatch, commitBatch, createProjectionSchema, lockSchemaName, readCheckpoint, useSchema, withTransaction } from './store';
 
 export interface RebuildProgress {
   position: bigint;
@@ -58,6 +58,7 @@ export async function rebuild(options: RebuildOptions): Promise<{ position: bigi
     const replayed = await replayInto({ ...options, schema: next, signal: lockLost.signal });
     const position = await withTransaction(pool, async (tx) => {
       lockLost.signal.throwIfAborted();
+      await lockSchemaName(tx, schema);
       const live = await readCheckpoint(tx, schema);
       let at = replayed.position;
       if (live) {

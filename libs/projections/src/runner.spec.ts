@@ -124,6 +124,22 @@ describe('projection runner', () => {
     expect(rows.map((r) => r.nspname)).toEqual(['projection_billing', 'projection_billing_clean']);
   });
 
+  it('swaps a rebuild in after a live schema created meanwhile (a first start racing the rebuild), not beside it', async () => {
+    await appendContracts(eventStore, 3);
+    const firstStart = await db.pool.connect();
+    try {
+      await firstStart.query('BEGIN');
+      await createProjectionSchema(firstStart, billingProjection, liveSchema('billing'));
+      const rebuilt = rebuild({ pool: db.pool, eventStore, projection: billingProjection, batchSize: 5 });
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the rebuild replays, then waits to swap
+      await firstStart.query('COMMIT');
+      await rebuilt;
+    } finally {
+      firstStart.release();
+    }
+    expect(await dumpSchema(db.pool, liveSchema('billing'))).toEqual(await cleanReplay(billingProjection));
+  });
+
   it('fails a rebuild whose lock connection is lost, instead of crashing the process or swapping', async () => {
     await appendContracts(eventStore, 3);
     const lockGone = async () => {

@@ -66,8 +66,19 @@ export async function readCheckpoint(db: Pool | PoolClient, schema: string): Pro
   return { position: rows[0]!.position, version: rows[0]!.version };
 }
 
+const SCHEMA_LOCK_CLASS = 0x5343_484d; // "SCHM"
+
+/**
+ * Serialises, until `tx` ends, whatever creates or replaces the schema of that name: a runner's
+ * first start and a rebuild's swap could otherwise both find no live schema and both make one.
+ */
+export async function lockSchemaName(tx: PoolClient, schema: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SCHEMA_LOCK_CLASS, schema]);
+}
+
 /** Creates the schema with the projection's tables and a checkpoint at 0, inside `tx`. */
 export async function createProjectionSchema(tx: PoolClient, projection: Projection, schema: string): Promise<void> {
+  await lockSchemaName(tx, schema);
   await tx.query(`CREATE SCHEMA ${schema}`);
   await useSchema(tx, schema);
   for (const ddl of projection.tables) await tx.query(ddl);
