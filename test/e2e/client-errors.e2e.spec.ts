@@ -88,7 +88,7 @@ describe('e2e: the request timeout (REQUEST_TIMEOUT_MS) and other refusals befor
   it('a payment whose body stalls half-way is answered 408 problem+json and appends nothing; the same payment sent in full is confirmed', async () => {
     const { contract } = await openOnline(t, people.next().nationalCode);
     const token = t.token({ role: 'bank', bankId: 'mellat' });
-    const payment = { contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference: 'STALLED-1', paidAt: '2026-12-02T10:00:00Z' };
+    const payment = { contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference: 'STALLED-1', paidAt: t.clock.now().toISOString() };
     const body = JSON.stringify(payment);
     const before = await storedEventCount(t);
 

@@ -133,7 +133,7 @@ describe('e2e: the command table', () => {
         .http()
         .post('/v1/payments')
         .set(bearer(t.token({ role: 'bank', bankId })))
-        .send({ contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference: 'SHARED-7', paidAt: '2026-12-02T10:00:00Z' });
+        .send({ contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference: 'SHARED-7', paidAt: t.clock.now().toISOString() });
     const mellat = await confirm('mellat');
     expect([mellat.status, mellat.body.periods]).toEqual([201, ['1405-09']]);
     const saman = await confirm('saman');
@@ -168,7 +168,7 @@ describe('e2e: the command table', () => {
     const { contract } = await openOnline(t, people.next().nationalCode);
     const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
     const send = (amount: number) =>
-      t.http().post('/v1/payments').set(bank).send({ contractId: contract.id, periods: 1, amount, bankReference: 'FIXED-1', paidAt: '2026-12-02T10:00:00Z' });
+      t.http().post('/v1/payments').set(bank).send({ contractId: contract.id, periods: 1, amount, bankReference: 'FIXED-1', paidAt: t.clock.now().toISOString() });
     expect((await send(contract.monthlyPremium + 1)).status).toBe(422);
     const replayed = await send(contract.monthlyPremium + 1);
     expect([replayed.status, replayed.body.code, replayed.headers['idempotent-replayed']]).toEqual([422, 'AMOUNT_MISMATCH', 'true']);

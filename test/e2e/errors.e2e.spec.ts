@@ -108,8 +108,22 @@ describe('e2e: every error code', () => {
       .http()
       .post('/v1/payments')
       .set(bank)
-      .send({ contractId: contract.id, periods: 2, amount: contract.monthlyPremium * 2 + 1, bankReference: 'AMT-1', paidAt: '2026-12-02T10:00:00Z' });
+      .send({ contractId: contract.id, periods: 2, amount: contract.monthlyPremium * 2 + 1, bankReference: 'AMT-1', paidAt: t.clock.now().toISOString() });
     expectProblem(res, 422, 'AMOUNT_MISMATCH');
+  });
+
+  it('422 PAID_AT_IMPLAUSIBLE for a paidAt more than 5 minutes after now or before the contract date', async () => {
+    const { contract } = await openOnline(t, people.next().nationalCode);
+    const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
+    const send = (bankReference: string, paidAt: string) =>
+      t.http().post('/v1/payments').set(bank).send({ contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference, paidAt });
+    const latest = t.clock.now().getTime() + 5 * 60_000;
+    const future = expectProblem(await send('PAID-AT-1', new Date(latest + 1).toISOString()), 422, 'PAID_AT_IMPLAUSIBLE');
+    expect(future).toMatchObject({ reason: 'in_the_future', detail: expect.stringContaining('5 minutes'), detailFa: expect.stringContaining('۵ دقیقه') });
+    // Contract date 2026-12-01 began at 00:00 Iran time, 2026-11-30T20:30Z.
+    const early = expectProblem(await send('PAID-AT-2', '2026-11-30T20:29:59.999Z'), 422, 'PAID_AT_IMPLAUSIBLE');
+    expect(early).toMatchObject({ reason: 'before_contract_date', earliestPaidAt: '2026-11-30T20:30:00.000Z', contractDate: contract.contractDate });
+    expect((await send('PAID-AT-3', new Date(latest).toISOString())).status).toBe(201);
   });
 
   it('422 EXAM_NOT_REQUIRED: no referral for an exempt contract', async () => {

@@ -128,7 +128,7 @@ describe('e2e: property: malformed commands are 4xx problems and append nothing'
       method: 'post',
       path: () => '/v1/payments',
       auth: () => bearer(t.token({ role: 'bank', bankId: 'mellat' })),
-      valid: () => ({ contractId: terminated.id, periods: 1, amount: terminated.monthlyPremium, bankReference: 'FUZZ-1', paidAt: '2026-12-02T10:00:00Z' }),
+      valid: () => ({ contractId: terminated.id, periods: 1, amount: terminated.monthlyPremium, bankReference: 'FUZZ-1', paidAt: t.clock.now().toISOString() }),
     },
     {
       name: 'POST /v1/contracts/{id}/exam/referral',

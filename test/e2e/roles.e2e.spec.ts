@@ -77,7 +77,7 @@ describe('e2e: role × endpoint matrix', () => {
     periods: 1,
     amount: f.contract.monthlyPremium,
     bankReference: `MATRIX-${f.contract.id.slice(0, 8)}`,
-    paidAt: '2026-12-02T10:00:00Z',
+    paidAt: t.clock.now().toISOString(),
   });
   const id = (f: Fixture) => f.contract.id;
 

@@ -58,7 +58,7 @@ describe('e2e: quote → open → view → print → pay (the README walkthrough
     expect(doc.text).toContain('۱۴۰۵/۰۹/۱۰');
 
     const bank = t.token({ role: 'bank', bankId: 'mellat' });
-    const payment = { contractId: id, periods: 1, amount: opened.body.monthlyPremium, bankReference: 'MEL-0001', paidAt: '2026-12-02T10:00:00Z' };
+    const payment = { contractId: id, periods: 1, amount: opened.body.monthlyPremium, bankReference: 'MEL-0001', paidAt: t.clock.now().toISOString() };
     const paid = await t.http().post('/v1/payments').set('Authorization', `Bearer ${bank}`).send(payment).expect(201);
     expect(paid.body.contract.status).toBe('active');
     const again = await t.http().post('/v1/payments').set('Authorization', `Bearer ${bank}`).send(payment).expect(200);
@@ -160,7 +160,7 @@ describe('e2e: deadlines fire when the manual clock moves', () => {
       .http()
       .post('/v1/payments')
       .set(bank)
-      .send({ contractId: id, periods: 1, amount: opened.body.monthlyPremium, bankReference: 'TJ-1', paidAt: '2026-12-22T07:00:00Z' })
+      .send({ contractId: id, periods: 1, amount: opened.body.monthlyPremium, bankReference: 'TJ-1', paidAt: t.clock.now().toISOString() })
       .expect(422);
     expect(['PAYMENT_DEADLINE_PASSED', 'CONTRACT_NOT_ACTIVE']).toContain(refused.body.code);
   });

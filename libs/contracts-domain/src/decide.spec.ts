@@ -160,8 +160,8 @@ describe('2. Non-exempt applicants: exam undertaking, 2-month window, ExamOverdu
     const now = `${jalali(1405, 9, 1)}T08:00:00Z`; // deadline 1405/11/01, the first day of period 1405-11
     const opened = historyOf([[openOnline({ facts: factsNeedingExam({ lastContributionDate: jalali(1404, 8, 1) }), now }), now]]);
     expect(opened[0]!.type === 'ContractOpened' && opened[0]!.data.examDeadline).toBe(jalali(1405, 11, 1));
-    given(opened).when(pay(3), now).thenAccepts();
-    given(opened).when(pay(4), now).thenFails('PAYMENTS_BLOCKED', { reason: 'exam_pending', period: '1405-12' });
+    given(opened).when(pay(3, { paidAt: now }), now).thenAccepts();
+    given(opened).when(pay(4, { paidAt: now }), now).thenFails('PAYMENTS_BLOCKED', { reason: 'exam_pending', period: '1405-12' });
   });
 
   it('does not ask an exempt applicant for the undertaking', () => {
@@ -427,7 +427,7 @@ describe('4. Wage change before the first payment', () => {
 describe('5. First payment deadline: 20 days from the contract date', () => {
   it('confirms a payment, recording the periods it pays and the day cover runs to', () => {
     given(opened)
-      .when(pay(1), FIRST_PAYMENT_AT)
+      .when(pay(1, { paidAt: FIRST_PAYMENT_AT }), FIRST_PAYMENT_AT)
       .then([
         {
           type: 'PaymentConfirmed',
@@ -482,6 +482,30 @@ describe('5. First payment deadline: 20 days from the contract date', () => {
 
   it('treats a wage change after the deadline as on a void contract', () => {
     given(opened).when(changeWage(40_000_000), '2026-12-22T06:00:00Z').thenFails('CONTRACT_NOT_ACTIVE');
+  });
+});
+
+describe("5. A bank's confirmation: paidAt not after now + 5 minutes, not before the contract date", () => {
+  // Contract date 2026-12-01 (1405/09/10), which began at 2026-11-30T20:30Z (00:00 Iran time).
+  it('accepts paidAt up to 5 minutes after now (bank clock skew) and refuses 1 ms more', () => {
+    given(opened).when(pay(1, { paidAt: '2026-12-05T06:05:00.000Z' }), FIRST_PAYMENT_AT).thenAccepts();
+    given(opened).when(pay(1, { paidAt: '2026-12-05T06:05:00.001Z' }), FIRST_PAYMENT_AT).thenFails('PAID_AT_IMPLAUSIBLE', {
+      reason: 'in_the_future',
+      latestPaidAt: '2026-12-05T06:05:00.000Z',
+    });
+    given(opened).when(pay(1, { paidAt: '2030-01-01T00:00:00Z' }), FIRST_PAYMENT_AT).thenFails('PAID_AT_IMPLAUSIBLE', {
+      reason: 'in_the_future',
+    });
+  });
+
+  it('accepts paidAt from 00:00 Iran time of the contract date and refuses 1 ms before', () => {
+    given(opened).when(pay(1, { paidAt: '2026-11-30T20:30:00.000Z' }), FIRST_PAYMENT_AT).thenAccepts();
+    given(opened).when(pay(1, { paidAt: '2026-12-01T00:00:00+03:30' }), FIRST_PAYMENT_AT).thenAccepts();
+    given(opened).when(pay(1, { paidAt: '2026-11-30T20:29:59.999Z' }), FIRST_PAYMENT_AT).thenFails('PAID_AT_IMPLAUSIBLE', {
+      reason: 'before_contract_date',
+      earliestPaidAt: '2026-11-30T20:30:00.000Z',
+      contractDate: '2026-12-01',
+    });
   });
 });
 

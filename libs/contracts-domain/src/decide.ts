@@ -17,12 +17,15 @@ import { cancellationDueAt, examOverdueDueAt, lapseDueAt } from './deadlines';
 import { DocumentKind } from './eligibility';
 import { DomainError, DomainErrorCode } from './errors';
 import { ApplicantRecord, ContractEvent, ContractOpened, PaymentConfirmed, VerifiedDocument } from './events';
-import { addDays, addJalaliMonthsIso, addPeriods, gregorianToJalali, iranDate } from './jalali';
+import { addDays, addJalaliMonthsIso, addPeriods, gregorianToJalali, iranDate, iranDayStart } from './jalali';
 import { choosePremium } from './money';
 import { POLICY_TABLE, Policy, PolicyTable, policyAt } from './policy';
 import { assessApplication, priceApplication } from './quote';
 import { ContractState, assertNever, beyondExamWindow, firstUnpaidPeriod, isClosed, periodEndIso } from './state';
 import { isPositiveRial, normaliseMobile } from './validation';
+
+/** Banks' clocks and ours disagree a little: a paidAt this far past `now` is skew, not a payment from the future. */
+export const PAID_AT_CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 export function decide(
   command: ContractCommand,
@@ -205,6 +208,7 @@ function confirmPayment(command: ConfirmPayment, state: ContractState, now: Date
       paymentId: earlier.paymentId,
     });
   }
+  assertPlausiblePaidAt(paidAt, state, now);
   if (state.status === 'lapsed' || pastDue(lapseDueAt(state), now)) {
     fail('PAYMENT_DEADLINE_PASSED', 'the first payment deadline has passed; the contract is void', {
       paymentDeadline: state.paymentDeadline,
@@ -245,6 +249,27 @@ function confirmPayment(command: ConfirmPayment, state: ContractState, now: Date
       },
     },
   ];
+}
+
+/**
+ * The bank cannot have been paid after `now` (give or take its clock's skew), nor before the
+ * contract existed. The state keeps only the contract date, not the instant of conclusion, so the
+ * earliest plausible instant is the start of that Iran day.
+ */
+function assertPlausiblePaidAt(paidAt: string, state: ContractState, now: Date): void {
+  const at = Date.parse(paidAt);
+  const latest = new Date(now.getTime() + PAID_AT_CLOCK_SKEW_MS);
+  if (at > latest.getTime()) {
+    fail('PAID_AT_IMPLAUSIBLE', 'paidAt is in the future', { reason: 'in_the_future', latestPaidAt: latest.toISOString() });
+  }
+  const earliest = iranDayStart(state.contractDate);
+  if (at < earliest.getTime()) {
+    fail('PAID_AT_IMPLAUSIBLE', 'paidAt is before the contract date', {
+      reason: 'before_contract_date',
+      earliestPaidAt: earliest.toISOString(),
+      contractDate: state.contractDate,
+    });
+  }
 }
 
 function issueReferral(command: IssueExamReferral, state: ContractState, now: Date, policy: Policy): ContractEvent[] {

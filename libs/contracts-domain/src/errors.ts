@@ -30,7 +30,9 @@ export type DomainErrorCode =
   /** A command that does not fit the exam's current step (e.g. a result before a referral). */
   | 'EXAM_STEP_NOT_ALLOWED'
   /** A bank reference this contract already recorded, sent again with a different body. */
-  | 'BANK_REFERENCE_REUSED';
+  | 'BANK_REFERENCE_REUSED'
+  /** A bank's paidAt after now (beyond the clock-skew allowance) or before the contract date. */
+  | 'PAID_AT_IMPLAUSIBLE';
 
 export type IneligibilityReason =
   | 'INSUFFICIENT_HISTORY'

@@ -112,13 +112,13 @@ export async function openOnline(t: TestApp, nationalCode: string, options: Open
 }
 
 let bankRefs = 0;
-/** The bank confirms `periods` periods of the contract's premium. */
+/** The bank confirms `periods` periods of the contract's premium, paid at the manual clock's now. */
 export function pay(t: TestApp, contract: ContractView, periods = 1, bankReference = `REF-${++bankRefs}-${contract.id.slice(0, 8)}`) {
   return t
     .http()
     .post('/v1/payments')
     .set(bearer(t.token({ role: 'bank', bankId: 'mellat' })))
-    .send({ contractId: contract.id, periods, amount: periods * contract.monthlyPremium, bankReference, paidAt: '2026-12-02T10:00:00Z' });
+    .send({ contractId: contract.id, periods, amount: periods * contract.monthlyPremium, bankReference, paidAt: t.clock.now().toISOString() });
 }
 
 /** An exam-required contract taken as far as `step`: paid, referred, then the exam failed. */

@@ -1,4 +1,4 @@
-import type { DomainErrorCode } from '@app/contracts-domain';
+import { PAID_AT_CLOCK_SKEW_MS, toPersianDigits, type DomainErrorCode } from '@app/contracts-domain';
 
 /**
  * Every `code` the API can answer with, and how it reads: the HTTP status, a stable title and a
@@ -61,6 +61,8 @@ function reasons(details: Record<string, unknown>, texts: Record<string, string>
 function rial(value: unknown, locale: 'en-US' | 'fa-IR'): string {
   return typeof value === 'number' ? value.toLocaleString(locale) : '?';
 }
+
+const SKEW_MINUTES = PAID_AT_CLOCK_SKEW_MS / 60_000;
 
 /**
  * Domain codes that name, more precisely, a situation API.md gives a public code: clients see the
@@ -146,6 +148,20 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
     title: 'Amount does not match',
     detail: 'The amount paid must equal the sum of the premiums of the periods paid.',
     detailFa: 'مبلغ پرداختی باید دقیقاً برابر مجموع حق بیمه دوره‌های پرداخت‌شده باشد.',
+  },
+  PAID_AT_IMPLAUSIBLE: {
+    status: 422,
+    title: 'Implausible payment time',
+    // `reason`: in_the_future (after now + the clock-skew allowance; `latestPaidAt`) or
+    // before_contract_date (before 00:00 Iran time of the contract date; `earliestPaidAt`).
+    detail: (d) =>
+      d.reason === 'before_contract_date'
+        ? 'paidAt is before the contract date: a payment cannot precede the contract it pays for.'
+        : `paidAt is in the future: it may be at most ${SKEW_MINUTES} minutes after the service's current time.`,
+    detailFa: (d) =>
+      d.reason === 'before_contract_date'
+        ? 'زمان پرداخت (paidAt) پیش از تاریخ قرارداد است؛ پرداخت نمی‌تواند پیش از انعقاد قرارداد انجام شده باشد.'
+        : `زمان پرداخت (paidAt) در آینده است؛ حداکثر ${toPersianDigits(SKEW_MINUTES)} دقیقه پس از زمان فعلی سامانه پذیرفته می‌شود.`,
   },
   CONTRACT_NOT_ACTIVE: {
     status: 422,

@@ -167,7 +167,7 @@ describe('GET /docs-json describes what the API answers', () => {
     const { token, contract } = await openOnline(t, people.next().nationalCode);
     const owner = bearer(token);
     const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
-    const payment = { contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference: `DOC-${contract.id}`, paidAt: '2026-12-02T10:00:00Z' };
+    const payment = { contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference: `DOC-${contract.id}`, paidAt: t.clock.now().toISOString() };
 
     expectDocumented('POST /v1/quotes', await t.http().post('/v1/quotes').set(owner).send({ requestedMonthlyPremium: 30_000_000 }));
     const wage = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(owner).set('If-Match', '"0"').send({ requestedMonthlyPremium: 35_000_000 });
@@ -179,6 +179,9 @@ describe('GET /docs-json describes what the API answers', () => {
     expect(stale.status).toBe(412);
     expectDocumented('POST /v1/payments', stale);
     expectDocumented('POST /v1/payments', await t.http().post('/v1/payments').set(bank).send({ ...payment, bankReference: 'DOC-WRONG', amount: 1 }));
+    const future = await t.http().post('/v1/payments').set(bank).send({ ...payment, bankReference: 'DOC-FUTURE', amount: monthlyPremium, paidAt: '2030-01-01T00:00:00Z' });
+    expect([future.status, future.body.code]).toEqual([422, 'PAID_AT_IMPLAUSIBLE']);
+    expectDocumented('POST /v1/payments', future);
     const paid = await t.http().post('/v1/payments').set(bank).set('If-Match', `"${wage.body.revision}"`).send({ ...payment, amount: monthlyPremium });
     expect(paid.status).toBe(201);
     expectDocumented('POST /v1/payments', paid);

@@ -65,6 +65,11 @@ export function openAtBranch(
   return { type: 'OpenContractAtBranch', data: { ...openData(rest), branchId, documents } };
 }
 
+/**
+ * A bank's confirmation, paid at the default contract's conclusion instant unless told otherwise:
+ * a plausible paidAt for any decision on that contract from its conclusion on. A contract opened on
+ * another day, or a payment decided before CONTRACT_NOW, needs its own paidAt.
+ */
 export function pay(periods: number, overrides: Partial<ConfirmPayment['data']> = {}): ConfirmPayment {
   return {
     type: 'ConfirmPayment',
@@ -73,7 +78,7 @@ export function pay(periods: number, overrides: Partial<ConfirmPayment['data']> 
       bankReference: 'BR-1',
       periods,
       amount: periods * PREMIUM,
-      paidAt: '2026-12-05T06:00:00Z',
+      paidAt: CONTRACT_NOW,
       ...overrides,
     },
   };

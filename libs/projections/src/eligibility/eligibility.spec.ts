@@ -95,7 +95,7 @@ describe('eligibility projection: medical cover by national code', () => {
     const second = 'c0ffee00-0000-4000-8000-000000000002';
     const reopened: [ContractCommand, string][] = [
       [openOnline({ contractId: second, contractNumber: '1405000002', now: at(1405, 10, 3) }), at(1405, 10, 3)],
-      [pay(1), at(1405, 10, 4)],
+      [pay(1, { paidAt: at(1405, 10, 4) }), at(1405, 10, 4)],
     ];
     expect(await eligibilityAfter(reopened, noon(1405, 10, 5), second, history)).toMatchObject({ covered: true, paidThrough: jalali(1405, 10, 30) });
     expect((await readEligibility(db.pool, NATIONAL_CODE, noon(1405, 10, 5))).contractId).toBe(second);

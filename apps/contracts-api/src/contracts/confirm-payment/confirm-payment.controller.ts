@@ -64,6 +64,7 @@ export class ConfirmPaymentController {
     'PAYMENT_DEADLINE_PASSED',
     'PAYMENTS_BLOCKED',
     'AMOUNT_MISMATCH',
+    'PAID_AT_IMPLAUSIBLE',
     'CONTRACT_NOT_ACTIVE',
   )
   async confirm(@CurrentActor() actor: Actor, @Body() body: ConfirmPaymentDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {

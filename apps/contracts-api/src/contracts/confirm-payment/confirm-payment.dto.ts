@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsISO8601, IsInt, IsNotEmpty, IsPositive, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { PAID_AT_CLOCK_SKEW_MS } from '@app/contracts-domain';
 import { IsId } from '../../http/validation';
 import { MAX_RIAL } from '../quote/quote.dto';
 
@@ -27,7 +28,12 @@ export class ConfirmPaymentDto {
   @Matches(/^[\x21-\x7e]+$/, { message: 'bankReference must be visible ASCII characters' })
   bankReference!: string;
 
-  @ApiProperty({ description: 'When the bank received the money (ISO-8601 instant)', example: '2026-12-05T09:30:00Z' })
+  @ApiProperty({
+    description:
+      `When the bank received the money (ISO-8601 instant): not more than ${PAID_AT_CLOCK_SKEW_MS / 60_000} minutes after the service's current time, ` +
+      'nor before 00:00 Iran time of the contract date (otherwise 422 PAID_AT_IMPLAUSIBLE)',
+    example: '2026-12-05T09:30:00Z',
+  })
   @IsISO8601({ strict: true })
   paidAt!: string;
 }
