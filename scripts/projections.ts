@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { openEventStore } from '@app/event-store';
-import { createPool, loadConfig, startEmbeddedPostgres, type RunningPostgres } from '@app/platform';
+import { SystemClock, createPool, loadConfig, startEmbeddedPostgres, type RunningPostgres } from '@app/platform';
 import { ProjectionRunner, auditChainProjection, rebuild, type RebuildProgress } from '@app/projections';
 import { readSideProjections } from '../apps/projector/src/read-side';
 
@@ -34,7 +34,7 @@ export function parseArgs(argv: string[]): { command: 'status' | 'rebuild'; name
 export async function main(argv: string[]): Promise<void> {
   const { command, name } = parseArgs(argv);
   const config = loadConfig();
-  const projections = readSideProjections(config);
+  const projections = readSideProjections(config, config.clock.mode === 'system' ? new SystemClock() : undefined);
   const projection = projections.find((p) => p.name === name);
   if (command === 'rebuild' && !projection) throw new Error(`unknown projection "${name}"; one of: ${projections.map((p) => p.name).join(', ')}`);
 

@@ -4,9 +4,13 @@ import { loadNotificationConfig, migrateOutbox, notificationsProjection, startSm
 import type { AppConfig, Clock } from '@app/platform';
 import { PROJECTIONS, startProjector, type Log, type Projection, type Projector } from '@app/projections';
 
-/** Every projection the service runs, in one list (the rebuild CLI uses it too). */
-export function readSideProjections(config: Pick<AppConfig, 'dataDir' | 'smsGatewayUrl'>): Projection[] {
-  return [...PROJECTIONS, notificationsProjection(loadNotificationConfig(config).reminders)];
+/**
+ * Every projection the service runs, in one list (the rebuild CLI uses it too). `businessClock`:
+ * where this process owns the business clock, the SMS outbox judges by it which messages come too late.
+ */
+export function readSideProjections(config: Pick<AppConfig, 'dataDir' | 'smsGatewayUrl'>, businessClock?: Clock): Projection[] {
+  const { reminders, maxAgeMs } = loadNotificationConfig(config);
+  return [...PROJECTIONS, notificationsProjection({ reminders, maxAgeMs, clock: businessClock })];
 }
 
 export interface ReadSide {
@@ -38,7 +42,7 @@ export async function startReadSide(options: {
     clock,
     log,
     deadlines: actOnTime,
-    projections: readSideProjections(config),
+    projections: readSideProjections(config, actOnTime ? clock : undefined),
   });
   const dispatcher = actOnTime ? await startSmsDispatcher({ pool, eventStore, clock, log, config: sms }) : undefined;
   return {

@@ -6,7 +6,7 @@ import { HttpSmsGateway } from './gateway/http-gateway';
 describe('SMS configuration', () => {
   const app = { dataDir: '/srv/data', smsGatewayUrl: undefined };
 
-  it('defaults to the file sink under DATA_DIR, a 5-day payment reminder and a 14-day exam reminder', () => {
+  it('defaults to the file sink under DATA_DIR, 48 hours to send, a 5-day payment reminder and a 14-day exam reminder', () => {
     const config = loadNotificationConfig(app, {});
     expect(config).toEqual({
       gatewayUrl: undefined,
@@ -14,6 +14,7 @@ describe('SMS configuration', () => {
       gatewayTimeoutMs: 10_000,
       retry: { maxAttempts: 56, baseDelayMs: 2_000, maxDelayMs: 300_000 },
       ratePerSecond: 10,
+      maxAgeMs: 48 * 3_600_000,
       reminders: { paymentReminderDays: 5, examReminderDays: 14 },
     });
     expect(gatewayFor(config, new ManualClock(new Date(0)))).toBeInstanceOf(FileSmsSink);
@@ -22,9 +23,9 @@ describe('SMS configuration', () => {
   it('reads the gateway URL and the settings from the environment', () => {
     const config = loadNotificationConfig(
       { ...app, smsGatewayUrl: 'http://gateway.local/sms' },
-      { SMS_PAYMENT_REMINDER_DAYS: '3', SMS_MAX_ATTEMPTS: '5', SMS_RATE_PER_SECOND: '50', SMS_TIMEOUT_MS: '2000' },
+      { SMS_PAYMENT_REMINDER_DAYS: '3', SMS_MAX_ATTEMPTS: '5', SMS_RATE_PER_SECOND: '50', SMS_TIMEOUT_MS: '2000', SMS_MAX_AGE_HOURS: '6' },
     );
-    expect(config).toMatchObject({ gatewayTimeoutMs: 2_000, ratePerSecond: 50, retry: { maxAttempts: 5 }, reminders: { paymentReminderDays: 3 } });
+    expect(config).toMatchObject({ gatewayTimeoutMs: 2_000, ratePerSecond: 50, maxAgeMs: 6 * 3_600_000, retry: { maxAttempts: 5 }, reminders: { paymentReminderDays: 3 } });
     expect(gatewayFor(config, new ManualClock(new Date(0)))).toBeInstanceOf(HttpSmsGateway);
   });
 

@@ -7,7 +7,7 @@ import { DEFAULT_RETRY, SmsDispatcher, reminderCheckFrom, type RetryPolicy } fro
 import { FileSmsSink } from './gateway/file-sink';
 import { HttpSmsGateway } from './gateway/http-gateway';
 import type { SmsGateway } from './gateway/port';
-import { DEFAULT_REMINDERS, type ReminderSettings } from './messages';
+import { DEFAULT_MAX_AGE_MS, DEFAULT_REMINDERS, type ReminderSettings } from './messages';
 
 export interface NotificationConfig {
   /** Unset: the file sink `DATA_DIR/sms.ndjson`. */
@@ -16,14 +16,16 @@ export interface NotificationConfig {
   gatewayTimeoutMs: number;
   retry: RetryPolicy;
   ratePerSecond: number;
+  /** A message queued this much later than its time is cancelled, not sent. */
+  maxAgeMs: number;
   reminders: ReminderSettings;
 }
 
 /**
  * SMS settings from the environment, beside the service's AppConfig: SMS_GATEWAY_URL (via
  * AppConfig), SMS_TIMEOUT_MS (10000), SMS_MAX_ATTEMPTS (56), SMS_RETRY_BASE_MS (2000),
- * SMS_RETRY_MAX_MS (300000), SMS_RATE_PER_SECOND (10), SMS_PAYMENT_REMINDER_DAYS (5),
- * SMS_EXAM_REMINDER_DAYS (14).
+ * SMS_RETRY_MAX_MS (300000), SMS_RATE_PER_SECOND (10), SMS_MAX_AGE_HOURS (48),
+ * SMS_PAYMENT_REMINDER_DAYS (5), SMS_EXAM_REMINDER_DAYS (14).
  */
 export function loadNotificationConfig(app: Pick<AppConfig, 'dataDir' | 'smsGatewayUrl'>, env: NodeJS.ProcessEnv = process.env): NotificationConfig {
   const int = (name: string, fallback: number, min: number) => {
@@ -43,6 +45,7 @@ export function loadNotificationConfig(app: Pick<AppConfig, 'dataDir' | 'smsGate
       maxDelayMs: int('SMS_RETRY_MAX_MS', DEFAULT_RETRY.maxDelayMs, 0),
     },
     ratePerSecond: int('SMS_RATE_PER_SECOND', 10, 1),
+    maxAgeMs: int('SMS_MAX_AGE_HOURS', DEFAULT_MAX_AGE_MS / 3_600_000, 1) * 3_600_000,
     reminders: {
       paymentReminderDays: int('SMS_PAYMENT_REMINDER_DAYS', DEFAULT_REMINDERS.paymentReminderDays, 1),
       examReminderDays: int('SMS_EXAM_REMINDER_DAYS', DEFAULT_REMINDERS.examReminderDays, 1),

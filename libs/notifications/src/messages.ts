@@ -14,6 +14,12 @@ export interface ReminderSettings {
 
 export const DEFAULT_REMINDERS: ReminderSettings = { paymentReminderDays: 5, examReminderDays: 14 };
 
+/**
+ * How late a message may enter the outbox and still be sent: two days. "Your contract was
+ * concluded" a week after the fact misleads more than it informs.
+ */
+export const DEFAULT_MAX_AGE_MS = 48 * 3_600_000;
+
 export interface MessageDraft {
   template: Template;
   text: string;

@@ -1,4 +1,5 @@
 import type { ContractCommand } from '@app/contracts-domain';
+import { ManualClock } from '@app/platform';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { CONTRACT_ID, CONTRACT_NOW, facts, factsNeedingExam, openOnline, pay } from '../../contracts-domain/src/testing/fixtures';
 import { liveSchema, type Projection } from '../../projections/src/projection';
@@ -57,6 +58,29 @@ describe('notifications projection: contract events into the SMS outbox', () => 
     expect(items.find((i) => i.template === 'payment_confirmed')!.text).toBe(
       'پرداخت حق بیمه قرارداد ۱۴۰۵۰۰۰۰۰۱ برای ماه‌های ۱۴۰۵/۰۹ تا ۱۴۰۵/۱۰ ثبت شد. پوشش درمانی تا ۱۴۰۵/۱۰/۳۰ برقرار است. تأمین اجتماعی',
     );
+  });
+
+  it('queues a message it meets more than maxAgeMs after its time as cancelled, never to be sent, and the rest as pending', async () => {
+    const hour = 3_600_000;
+    const history = new History();
+    history.run(CONTRACT_ID, openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW); // concluded, exam required; reminders on 12-16 and 01-16
+    history.run(CONTRACT_ID, pay(1), '2026-12-05T08:00:00Z');
+    // Projected (an empty outbox over an old store, or a projector back after days) exactly 48 h
+    // after the payment: the payment's message is just in time, the conclusion's is not.
+    const clock = new ManualClock(new Date(Date.parse('2026-12-05T08:00:00Z') + 48 * hour));
+    await project(db.pool, notificationsProjection({ clock, maxAgeMs: 48 * hour }), history.events);
+
+    const items = (await readNotifications(db.pool, CONTRACT_ID)).items;
+    const late = { status: 'cancelled', lastError: 'not sent: queued more than 48 h after its time', attempts: 0, sentAt: null };
+    expect(Object.fromEntries(items.map((i) => [i.template, i]))).toEqual({
+      contract_concluded: expect.objectContaining(late),
+      exam_required: expect.objectContaining(late),
+      payment_confirmed: expect.objectContaining({ status: 'pending', lastError: null }),
+      payment_reminder: expect.objectContaining({ status: 'pending' }), // its day is still ahead
+      exam_reminder: expect.objectContaining({ status: 'pending' }),
+    });
+    const { rows } = await db.pool.query(`SELECT finished_at FROM sms_outbox WHERE status = 'cancelled'`);
+    expect(rows).toEqual([{ finished_at: clock.now() }, { finished_at: clock.now() }]);
   });
 
   it('queues nothing twice when the same events are replayed (a rebuild), whatever the batch boundaries', async () => {

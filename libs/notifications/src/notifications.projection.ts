@@ -2,8 +2,9 @@ import type { PoolClient } from 'pg';
 import { isContractEventType, type ContractOpened } from '@app/contracts-domain';
 import { toDomainEvent } from '@app/contracts-app';
 import { deterministicId, type RecordedEvent } from '@app/event-store';
+import type { Clock } from '@app/platform';
 import type { Projection } from '@app/projections';
-import { DEFAULT_REMINDERS, messagesFor, type ReminderSettings } from './messages';
+import { DEFAULT_MAX_AGE_MS, DEFAULT_REMINDERS, messagesFor, type ReminderSettings } from './messages';
 import { enqueue, type OutboxMessage } from './outbox';
 import type { Template } from './templates';
 
@@ -21,13 +22,27 @@ interface Recipient {
 
 const CONTRACT_STREAM = 'contract-';
 
+export interface NotificationSettings {
+  reminders: ReminderSettings;
+  /** A message queued more than this after its time (`notBefore`) is queued cancelled, never sent. */
+  maxAgeMs: number;
+  /** The business clock; without one (a process that does not own it) no message is judged late. */
+  clock: Clock;
+}
+
 /**
  * Feeds the SMS outbox (`public.sms_outbox`) from contract events. Its own table keeps, per
  * contract, what later messages need from ContractOpened: the contract number and the mobile as
  * corrected at conclusion. The outbox rows and this projection's checkpoint commit together, so a
  * crash never loses a message nor queues one twice; reminders are rows with a later `not_before`.
+ *
+ * A message is judged late once, by the business clock, when it enters the outbox: history
+ * projected into an empty outbox, or events a projector down for days catches up on, must not
+ * text applicants about the past. A backlog already queued is sent however long the gateway's
+ * rate makes it wait.
  */
-export function notificationsProjection(reminders: ReminderSettings = DEFAULT_REMINDERS): Projection {
+export function notificationsProjection(settings: Partial<NotificationSettings> = {}): Projection {
+  const { reminders = DEFAULT_REMINDERS, maxAgeMs = DEFAULT_MAX_AGE_MS, clock } = settings;
   return {
     name: 'notifications',
     version: 1,
@@ -46,6 +61,8 @@ export function notificationsProjection(reminders: ReminderSettings = DEFAULT_RE
       const recipients = await loadRecipients(tx, [...new Set(contracts)]);
       const outbox: OutboxMessage[] = [];
       const opened = new Map<string, Recipient>();
+      const now = clock?.now();
+      const late = now && { because: `not sent: queued more than ${maxAgeMs / 3_600_000} h after its time`, at: now };
       for (const recorded of events) {
         if (!recorded.streamId.startsWith(CONTRACT_STREAM)) continue;
         const contractId = contractIdOf(recorded);
@@ -70,6 +87,7 @@ export function notificationsProjection(reminders: ReminderSettings = DEFAULT_RE
             text: draft.text,
             createdAt: occurredAt,
             notBefore: draft.notBefore,
+            ...(late && late.at.getTime() - draft.notBefore.getTime() > maxAgeMs ? { unsent: late } : {}),
           });
         }
       }

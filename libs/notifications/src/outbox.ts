@@ -57,6 +57,8 @@ export interface OutboxMessage {
   text: string;
   createdAt: Date;
   notBefore: Date;
+  /** Set: queued as `cancelled` with this reason (`last_error`) at this time, never sent. */
+  unsent?: { because: string; at: Date };
 }
 
 /** Inserts in the caller's transaction; a message already there (a replay) is left as it is. */
@@ -64,8 +66,13 @@ export async function enqueue(tx: PoolClient, messages: readonly OutboxMessage[]
   if (messages.length === 0) return;
   const column = <K extends keyof OutboxMessage>(key: K) => messages.map((m) => m[key]);
   await tx.query(
-    `INSERT INTO public.sms_outbox (message_id, event_id, contract_id, branch_id, province_code, template, recipient, text, created_at, not_before)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[])
+    `INSERT INTO public.sms_outbox (message_id, event_id, contract_id, branch_id, province_code, template, recipient, text, created_at, not_before,
+                                    status, last_error, finished_at)
+     SELECT m.message_id, m.event_id, m.contract_id, m.branch_id, m.province_code, m.template, m.recipient, m.text, m.created_at, m.not_before,
+            CASE WHEN m.unsent_because IS NULL THEN 'pending' ELSE 'cancelled' END, m.unsent_because, m.unsent_at
+     FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[],
+                 $11::text[], $12::timestamptz[])
+            AS m(message_id, event_id, contract_id, branch_id, province_code, template, recipient, text, created_at, not_before, unsent_because, unsent_at)
      ON CONFLICT (message_id) DO NOTHING`,
     [
       column('messageId'),
@@ -78,6 +85,8 @@ export async function enqueue(tx: PoolClient, messages: readonly OutboxMessage[]
       column('text'),
       column('createdAt'),
       column('notBefore'),
+      messages.map((m) => m.unsent?.because ?? null),
+      messages.map((m) => m.unsent?.at ?? null),
     ],
   );
 }

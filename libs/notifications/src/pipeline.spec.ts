@@ -29,7 +29,7 @@ describe('SMS pipeline from contract events to the file sink', () => {
     eventStore = await PostgresEventStore.create({ pool: db.pool, idlePollMs: 50 });
     await migrateOutbox(db.pool);
     const config = loadNotificationConfig({ dataDir: dir, smsGatewayUrl: undefined }, {});
-    projector = await startProjector({ pool: db.pool, eventStore, clock, log: () => undefined, projections: [notificationsProjection(config.reminders)], deadlines: false });
+    projector = await startProjector({ pool: db.pool, eventStore, clock, log: () => undefined, projections: [notificationsProjection({ reminders: config.reminders, maxAgeMs: config.maxAgeMs, clock })], deadlines: false });
     dispatcher = await startSmsDispatcher({ pool: db.pool, eventStore, clock, log: () => undefined, config });
   });
   afterEach(async () => {
