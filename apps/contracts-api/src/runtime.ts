@@ -8,6 +8,7 @@ import {
   SystemClock,
   createPool,
   migrate,
+  registryFileFor,
   startEmbeddedPostgres,
   type AppConfig,
   type Clock,
@@ -50,6 +51,7 @@ export function clockFor(config: AppConfig, boot: Date): Clock {
  * the event store and the registry. `close` undoes it in reverse order.
  */
 export async function startRuntime(config: AppConfig): Promise<Runtime> {
+  const registryFile = registryFileFor(config); // refused before anything starts
   const logger = createLogger({ level: config.logLevel });
   const log = readSideLog(logger);
   let embedded: RunningPostgres | undefined;
@@ -64,7 +66,7 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
     await migrate(pool, 'contracts-api', apiMigrations);
     const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
     const snapshots = await PostgresSnapshots.create(pool);
-    const registry = await FileRegistry.load(config.registryFile);
+    const registry = await FileRegistry.load(registryFile);
     const clock = clockFor(config, new SystemClock().now());
     const readSide = config.projector
       ? await startReadSide({ pool, eventStore, clock, config, log })

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, DEFAULT_REGISTRY_FILE, loadConfig, registryFileFor } from './config';
 
 describe('loadConfig', () => {
   it('has sensible defaults: port 3000, embedded PostgreSQL in .data, system clock', () => {
@@ -8,7 +8,7 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.eventStore).toBe('postgres');
     expect(config.clock).toEqual({ mode: 'system' });
-    expect(config.registryFile.endsWith('registry.json')).toBe(true);
+    expect(registryFileFor(config)).toBe(DEFAULT_REGISTRY_FILE);
     expect(config.projector).toBe(true);
     expect(config.requestTimeoutMs).toBe(30_000);
   });
@@ -16,6 +16,14 @@ describe('loadConfig', () => {
   it('takes an empty PORT as unset: the default, not port 0 (any free port)', () => {
     expect(loadConfig({ PORT: '' }).port).toBe(3000);
     expect(loadConfig({ PORT: '8080' }).port).toBe(8080);
+  });
+
+  it('reads REGISTRY_FILE; production never falls back to the fictitious sample registry', () => {
+    expect(registryFileFor(loadConfig({ REGISTRY_FILE: '/srv/registry.json', NODE_ENV: 'production' }))).toBe('/srv/registry.json');
+    expect(registryFileFor(loadConfig({ REGISTRY_FILE: '' }))).toBe(DEFAULT_REGISTRY_FILE);
+    const production = loadConfig({ NODE_ENV: 'production' });
+    expect(() => registryFileFor(production)).toThrow(ConfigError);
+    expect(() => registryFileFor(production)).toThrow(/^NODE_ENV=production needs REGISTRY_FILE/);
   });
 
   it('reads the request timeout in milliseconds', () => {

@@ -10,7 +10,8 @@ export interface AppConfig {
   databaseUrl?: string;
   eventStore: 'postgres' | 'kurrentdb';
   kurrentDbUrl?: string;
-  registryFile: string;
+  /** Unset → the fictitious sample (`registryFileFor`). */
+  registryFile?: string;
   smsGatewayUrl?: string;
   clock: { mode: 'system' } | { mode: 'manual'; start?: Date };
   logLevel: string;
@@ -28,6 +29,19 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_REGISTRY_FILE = resolve(__dirname, '../../registry/sample/registry.json');
+
+/**
+ * The registry the API checks applicants against: REGISTRY_FILE, or else the bundled sample of
+ * fictitious people, which production never falls back to (real applicants would be checked
+ * against made-up records, and someone else's facts shown for a real national code).
+ */
+export function registryFileFor(config: Pick<AppConfig, 'registryFile' | 'production'>): string {
+  if (config.registryFile) return config.registryFile;
+  if (config.production) {
+    throw new ConfigError(`NODE_ENV=production needs REGISTRY_FILE, the applicants' registry; the bundled sample (${DEFAULT_REGISTRY_FILE}) is fictitious`);
+  }
+  return DEFAULT_REGISTRY_FILE;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = Number(env.PORT || 3000); // PORT= (empty) is unset, not port 0 (a random one)
@@ -70,7 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl: env.DATABASE_URL || undefined,
     eventStore,
     kurrentDbUrl: env.KURRENTDB_URL || undefined,
-    registryFile: resolve(env.REGISTRY_FILE ?? DEFAULT_REGISTRY_FILE),
+    registryFile: env.REGISTRY_FILE ? resolve(env.REGISTRY_FILE) : undefined,
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
     clock,
     logLevel: env.LOG_LEVEL ?? 'info',

@@ -1,5 +1,8 @@
+import { ConfigError } from './config';
+
 /**
- * How our processes start and stop: `main` runs, a failure to start exits 1 with the stack, and the
+ * How our processes start and stop: `main` runs, a failure to start exits 1 with the stack (a
+ * configuration error with its message alone: the operator's to fix, not a bug), and the
  * first SIGINT/SIGTERM runs `shutdown` once (in order, as the process decides), then exits 0.
  *
  * The signal handlers are installed before `main` starts: a signal during startup (an orchestrator
@@ -37,7 +40,8 @@ export function runProcess(main: (onSignal: (shutdown: (signal: string) => Promi
     if (received) void stop(received);
   };
   main(onSignal).catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    if (error instanceof ConfigError) process.stderr.write(`configuration: ${error.message}\n`);
+    else process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exit(1);
   });
 }

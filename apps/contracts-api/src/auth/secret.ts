@@ -1,3 +1,5 @@
+import { ConfigError } from '@app/platform';
+
 /**
  * The HS256 secret. Development works out of the box with a well-known default; production must
  * be given a real one, so a forgotten variable fails the boot instead of accepting forged tokens.
@@ -7,7 +9,7 @@ export const DEV_JWT_SECRET = 'dev-only-insecure-jwt-secret-do-not-use-in-produc
 /** HS256 keys shorter than the hash output (32 bytes) weaken it (RFC 7518 §3.2). */
 const MIN_PRODUCTION_SECRET_BYTES = 32;
 
-export class InsecureSecretError extends Error {
+export class InsecureSecretError extends ConfigError {
   constructor(message: string) {
     super(message);
     this.name = 'InsecureSecretError';
