@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/support/dat
 import { billingProjection } from './billing/billing.projection';
 import { liveSchema, type Projection } from './projection';
 import { rebuild, replayInto } from './rebuild';
-import { ProjectionRunner } from './runner';
+import { ProjectionRunner, holdsBackReadiness } from './runner';
 import { SharedReader } from './shared-reader';
 import { createProjectionSchema, withTransaction } from './store';
 import { appendContracts, storedEvents } from './testing/contracts';
@@ -167,6 +167,25 @@ describe('projection runner', () => {
     await expect(rebuild({ pool: db.pool, eventStore, projection: stalled, batchSize: 1 })).rejects.toThrow('projection stalled: rebuild lock lost');
     const { rows } = await db.pool.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'projection_stalled%'`);
     expect(rows.map((r) => r.nspname)).toEqual(['projection_stalled_next']); // left to resume, never swapped in
+  });
+
+  it('leaves live tables of a newer version alone and lets the newer code take the projection (rolling deploy)', async () => {
+    await appendContracts(eventStore, 3);
+    const next = { ...billingProjection, version: billingProjection.version + 1 };
+    const newer = startRunner(next);
+    await reaches(newer, await lastPosition());
+    await newer.stop();
+
+    const older = startRunner(billingProjection);
+    await waitFor(async () => (await older.status()).role === 'superseded', 'the older code to stand aside');
+    expect((await older.status()).lastError?.message).toMatch(/^the live tables are version \d+, this code's is \d+: left to newer code/);
+    expect(holdsBackReadiness(await older.status())).toBe(true); // nothing applies events until newer code runs
+    const again = startRunner(next); // the lease is free for it: no rebuild back and forth
+    await appendContracts(eventStore, 2);
+    await reaches(again, await lastPosition());
+    expect((await again.status()).role).toBe('owner');
+    expect((await db.pool.query('SELECT version FROM projection_billing.checkpoint')).rows[0].version).toBe(next.version);
+    expect(await dumpSchema(db.pool, liveSchema('billing'))).toEqual(await cleanReplay(next));
   });
 
   it('rebuilds on start when the code has a new version of the projection', async () => {

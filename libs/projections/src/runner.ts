@@ -7,8 +7,11 @@ import { rebuild } from './rebuild';
 import { nextLimit, SharedReader } from './shared-reader';
 import { CheckpointMoved, commitBatch, createProjectionSchema, readCheckpoint, withTransaction } from './store';
 
-/** `elsewhere`: this process only reports the projection's progress; another process applies it. */
-export type RunnerRole = 'starting' | 'owner' | 'standby' | 'stopped' | 'elsewhere';
+/**
+ * `elsewhere`: this process only reports the projection's progress; another process applies it.
+ * `superseded`: the live tables are of a newer version than this code's; it leaves them alone.
+ */
+export type RunnerRole = 'starting' | 'owner' | 'standby' | 'stopped' | 'elsewhere' | 'superseded';
 
 export interface ProjectionStatus {
   name: string;
@@ -24,6 +27,14 @@ export interface ProjectionStatus {
   /** Consecutive failed attempts; the runner retries with backoff. */
   failures: number;
   lastError: { message: string; at: string } | null;
+}
+
+/**
+ * Whether this status should make the process unready: the projection it owns keeps failing, or
+ * it stood aside for newer code that may not be running (after a rollback nothing applies events).
+ */
+export function holdsBackReadiness(status: ProjectionStatus): boolean {
+  return (status.role === 'owner' && status.failures > 0) || status.role === 'superseded';
 }
 
 export interface RunnerOptions {
@@ -50,6 +61,9 @@ export interface RunnerOptions {
   /** Operational time for lag and error stamps (not the business clock). */
   clock?: Clock;
 }
+
+/** The live tables are of a newer version than this code's (a rolling deploy, or a rollback). */
+class NewerVersionLive extends Error {}
 
 /** Key space of the ownership leases: one session-level advisory lock per projection. */
 const LEASE_LOCK_CLASS = 0x5052_4f4a; // "PROJ"
@@ -139,6 +153,10 @@ export class ProjectionRunner {
         this.role = 'owner';
         await this.ownUntilInterrupted();
       } catch (error) {
+        if (error instanceof NewerVersionLive) {
+          await this.standAside(error);
+          continue;
+        }
         this.failed(error);
         await this.sleeper.sleep(this.backoffMs());
       }
@@ -183,12 +201,20 @@ export class ProjectionRunner {
     }
   }
 
-  /** Creates the live tables on first start, rebuilds them when this code's version differs. */
+  /**
+   * Creates the live tables on first start, rebuilds them when this code's version is newer.
+   * Never down to an older one: in a rolling deploy, old and new processes taking the lease in
+   * turn would rebuild back and forth. Rolling back is an explicit `projections rebuild`.
+   */
   private async ensureTables(): Promise<bigint> {
     const { pool, projection } = this.options;
     let checkpoint = await readCheckpoint(pool, this.schema);
     if (checkpoint === undefined) {
       await withTransaction(pool, (tx) => createProjectionSchema(tx, projection, this.schema));
+    } else if (checkpoint.version > projection.version) {
+      throw new NewerVersionLive(
+        `the live tables are version ${checkpoint.version}, this code's is ${projection.version}: left to newer code (to roll back, npm run projections -- rebuild ${projection.name})`,
+      );
     } else if (checkpoint.version !== projection.version) {
       this.options.log({ level: 'warn', msg: 'projection version changed: rebuilding', projection: projection.name, from: checkpoint.version, to: projection.version });
       await rebuild({ pool, eventStore: this.options.eventStore, projection, batchSize: this.options.batchSize });
@@ -229,6 +255,15 @@ export class ProjectionRunner {
     this.lease = undefined;
     this.leased = false;
     await client?.end().catch(() => undefined);
+  }
+
+  /** Lets the lease go, so a process running the newer version can take it, and reports why. */
+  private async standAside(error: NewerVersionLive): Promise<void> {
+    await this.releaseLease();
+    if (this.lastError?.message !== error.message) this.options.log({ level: 'warn', msg: 'projection superseded', projection: this.name, error: error.message });
+    this.role = 'superseded';
+    this.lastError = { message: error.message, at: this.clock.now().toISOString() };
+    await this.sleeper.sleep(this.options.standbyPollMs ?? 1_000);
   }
 
   private failed(error: unknown): void {

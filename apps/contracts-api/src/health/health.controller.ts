@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { Public } from '../auth';
 import { ApiProblems } from '../http/openapi';
-import type { Projector } from '@app/projections';
+import { holdsBackReadiness, type Projector } from '@app/projections';
 import { PG_POOL, PROJECTOR } from '../runtime';
 
 const INDICATORS: SchemaObject = { type: 'object', additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } } } };
@@ -63,7 +63,7 @@ export class HealthController {
         if (!this.projector) return indicator.up({ runner: 'apps/projector (PROJECTOR=off here)' });
         try {
           const statuses = await this.projector.status();
-          const failing = statuses.filter((s) => s.role === 'owner' && s.failures > 0);
+          const failing = statuses.filter(holdsBackReadiness);
           const details = Object.fromEntries(statuses.map((s) => [s.name, s]));
           return failing.length ? indicator.down(details) : indicator.up(details);
         } catch (error) {
