@@ -1,6 +1,7 @@
 import { openEventStore } from '@app/event-store';
-import { SystemClock, createPool, loadConfig, runProcess } from '@app/platform';
+import { ConfigError, SystemClock, createPool, loadConfig, runProcess } from '@app/platform';
 import { createLogger, readSideLog } from '../../contracts-api/src/http/logging';
+import { startHealthServer } from './health-server';
 import { startReadSide } from './read-side';
 
 /**
@@ -8,19 +9,22 @@ import { startReadSide } from './read-side';
  * and scaling it separately; any number may run, one owns each projection. It needs DATABASE_URL
  * (the API's embedded PostgreSQL belongs to the API process). Deadlines fire by the system clock;
  * with CLOCK_MODE=manual they (and SMS) are left to the API process, which owns the manual clock.
+ * Its HTTP is health and metrics only, on PORT (default 3001, beside the API's 3000).
  */
 runProcess(async (onSignal) => {
-  const config = loadConfig();
+  const config = loadConfig(process.env, { defaultPort: 3001 });
   // The API's logger: the same line format, LOG_LEVEL and scrubbing in both processes.
   const log = readSideLog(createLogger({ level: config.logLevel }));
-  if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run the projector on its own');
+  if (!config.databaseUrl) throw new ConfigError('DATABASE_URL is required to run the projector on its own');
   const pool = createPool(config.databaseUrl, { max: 10, applicationName: 'projector' });
   const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
   const readSide = await startReadSide({ pool, eventStore, clock: new SystemClock(), config, log, actOnTime: config.clock.mode === 'system' });
-  log({ level: 'info', msg: 'projector started' });
+  const health = await startHealthServer({ port: config.port, host: config.host, pool, eventStore, projector: readSide.projector });
+  log({ level: 'info', msg: `projector started; health and metrics on ${health.url}` });
 
   onSignal(async (signal) => {
     log({ level: 'info', msg: `${signal}: stopping projector` });
+    await health.close();
     await readSide.stop();
     await eventStore.close();
     await pool.end();

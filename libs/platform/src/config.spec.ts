@@ -16,6 +16,7 @@ describe('loadConfig', () => {
   it('takes an empty PORT as unset: the default, not port 0 (any free port)', () => {
     expect(loadConfig({ PORT: '' }).port).toBe(3000);
     expect(loadConfig({ PORT: '8080' }).port).toBe(8080);
+    expect(loadConfig({ PORT: '' }, { defaultPort: 3001 }).port).toBe(3001);
   });
 
   it('reads REGISTRY_FILE; production never falls back to the fictitious sample registry', () => {

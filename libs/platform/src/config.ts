@@ -43,8 +43,9 @@ export function registryFileFor(config: Pick<AppConfig, 'registryFile' | 'produc
   return DEFAULT_REGISTRY_FILE;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const port = Number(env.PORT || 3000); // PORT= (empty) is unset, not port 0 (a random one)
+/** `defaultPort`: the API's 3000; the standalone projector's health and metrics port is 3001, so both run on one host. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, { defaultPort = 3000 } = {}): AppConfig {
+  const port = Number(env.PORT || defaultPort); // PORT= (empty) is unset, not port 0 (a random one)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got "${env.PORT}"`);
 
   const eventStore = env.EVENT_STORE ?? 'postgres';

@@ -1,0 +1,72 @@
+import { PostgresEventStore } from '@app/event-store';
+import { ManualClock } from '@app/platform';
+import { billingProjection, startProjector, type Projector } from '@app/projections';
+import { appendContracts } from '../../../libs/projections/src/testing/contracts';
+import { waitFor } from '../../../libs/projections/src/testing/wait';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { startHealthServer, type HealthServer } from './health-server';
+
+describe("the standalone projector's health and metrics", () => {
+  let db: TestDatabase;
+  let eventStore: PostgresEventStore;
+  let projector: Projector;
+  let health: HealthServer;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    eventStore = await PostgresEventStore.create({ pool: db.pool, idlePollMs: 50 });
+    await appendContracts(eventStore, 3);
+  });
+  afterEach(async () => {
+    await health.close();
+    await projector.stop();
+    await eventStore.close();
+    await db.drop();
+  });
+
+  async function start() {
+    projector = await startProjector({ pool: db.pool, eventStore, clock: new ManualClock(new Date()), log: () => undefined, projections: [billingProjection], deadlines: false, standbyPollMs: 50 });
+    health = await startHealthServer({ port: 0, host: '127.0.0.1', pool: db.pool, eventStore, projector });
+  }
+  const get = async (path: string, method = 'GET') => {
+    const response = await fetch(`${health.url}${path}`, { method });
+    return { status: response.status, text: await response.text() };
+  };
+
+  it('is live, ready once it owns its projections, and reports their progress to Prometheus', async () => {
+    await start();
+    expect(await get('/health/live')).toEqual({ status: 200, text: '{"status":"ok"}' });
+    await waitFor(async () => (await projector.status())[0]!.caughtUp, 'billing to catch up');
+    const ready = await get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.text)).toMatchObject({ status: 'ok', details: { database: { up: true }, eventStore: { up: true }, projections: { up: true, details: { billing: { role: 'owner', failures: 0 } } } } });
+    const metrics = await get('/metrics');
+    expect(metrics.text).toContain('projection_owner{projection="billing"} 1');
+    expect(metrics.text).toContain('process_cpu_seconds_total');
+    expect((await get('/v1/contracts')).status).toBe(404);
+    expect((await get('/health/ready', 'POST')).status).toBe(405);
+  });
+
+  it('is not ready while a projection stands aside for newer code (its live tables are of a newer version)', async () => {
+    await start();
+    await waitFor(async () => (await projector.status())[0]!.caughtUp, 'billing to catch up');
+    await projector.stop();
+    await health.close();
+    await db.pool.query('UPDATE projection_billing.checkpoint SET version = version + 1');
+
+    await start();
+    await waitFor(async () => (await projector.status())[0]!.role === 'superseded', 'billing to stand aside');
+    const ready = await get('/health/ready');
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.text)).toMatchObject({ status: 'error', details: { projections: { up: false, details: { billing: { role: 'superseded' } } } } });
+  });
+
+  it('is not ready while the database does not answer', async () => {
+    await start();
+    const query = jest.spyOn(db.pool, 'query').mockRejectedValue(new Error('connection refused') as never);
+    const ready = await get('/health/ready');
+    query.mockRestore();
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.text)).toMatchObject({ status: 'error', details: { database: { up: false, details: { message: 'connection refused' } } } });
+  });
+});

@@ -1,0 +1,78 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Pool } from 'pg';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { EventStore } from '@app/event-store';
+import { errorMessage, holdsBackReadiness, registerProjectionMetrics, type Projector } from '@app/projections';
+
+export interface HealthServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The standalone projector's only HTTP: what an orchestrator and Prometheus ask of it, on the
+ * same paths as the API. `/health/live`; `/health/ready` (503 while the read store or the event
+ * store does not answer, or a projection this process owns keeps failing or was superseded);
+ * `/metrics` (projection progress, Node's process metrics). No token: it carries counts and
+ * positions only, and the port is meant for the cluster's network.
+ */
+export async function startHealthServer(options: { port: number; host: string; pool: Pool; eventStore: EventStore; projector: Projector }): Promise<HealthServer> {
+  const { pool, eventStore, projector } = options;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  registerProjectionMetrics(registry, () => projector.status());
+
+  const ready = async () => {
+    /** `what` says whether it is up, with its details; throwing means down. */
+    const check = async (what: () => Promise<{ up: boolean; details: unknown }>) => {
+      try {
+        return await what();
+      } catch (error) {
+        return { up: false, details: { message: errorMessage(error) } };
+      }
+    };
+    const checks = {
+      database: await check(async () => {
+        await pool.query('SELECT 1');
+        return { up: true, details: {} };
+      }),
+      eventStore: await check(async () => ({ up: true, details: { headPosition: (await eventStore.headPosition()).toString() } })),
+      projections: await check(async () => {
+        const statuses = await projector.status();
+        return { up: !statuses.some(holdsBackReadiness), details: Object.fromEntries(statuses.map((s) => [s.name, s])) };
+      }),
+    };
+    const up = Object.values(checks).every((c) => c.up);
+    return { status: up ? 200 : 503, body: { status: up ? 'ok' : 'error', details: checks } };
+  };
+
+  const server: Server = createServer((request, response) => {
+    const reply = (status: number, type: string, body: string) => {
+      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      response.end(body);
+    };
+    const path = (request.url ?? '/').split('?')[0];
+    if (request.method !== 'GET') return reply(405, 'text/plain', 'GET only\n');
+    if (path === '/health/live') return reply(200, 'application/json', JSON.stringify({ status: 'ok' }));
+    if (path === '/health/ready') {
+      return void ready().then(({ status, body }) => reply(status, 'application/json', JSON.stringify(body)));
+    }
+    if (path === '/metrics') {
+      return void registry.metrics().then(
+        (text) => reply(200, registry.contentType, text),
+        (error: unknown) => reply(500, 'text/plain', `${errorMessage(error)}\n`),
+      );
+    }
+    reply(404, 'text/plain', 'the projector serves /health/live, /health/ready and /metrics\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
