@@ -37,6 +37,51 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
       CREATE INDEX sms_outbox_due ON sms_outbox (not_before, seq) WHERE status = 'pending';
       CREATE INDEX sms_outbox_by_contract ON sms_outbox (contract_id, created_at);`,
   },
+  {
+    // The dashboard (every 2 s per viewer) and /metrics count messages by branch and status; the
+    // outbox keeps every message ever queued, so counting it grew with all history. Statement-level
+    // triggers keep the counts as rows change: one small upsert per statement, in its transaction.
+    // Deltas are applied in key order, so concurrent statements lock counter rows in one order.
+    id: '002_sms_outbox_counts',
+    sql: `
+      LOCK TABLE sms_outbox IN SHARE ROW EXCLUSIVE MODE;
+      CREATE TABLE sms_outbox_counts (
+        branch_id     TEXT   NOT NULL,
+        province_code TEXT   NOT NULL,
+        status        TEXT   NOT NULL,
+        count         BIGINT NOT NULL,
+        PRIMARY KEY (branch_id, province_code, status)
+      );
+      INSERT INTO sms_outbox_counts SELECT branch_id, province_code, status, count(*) FROM sms_outbox GROUP BY 1, 2, 3;
+
+      CREATE FUNCTION sms_outbox_add_counts(branch_ids TEXT[], province_codes TEXT[], statuses TEXT[], deltas INT[]) RETURNS VOID LANGUAGE SQL AS $$
+        INSERT INTO public.sms_outbox_counts AS c (branch_id, province_code, status, count)
+        SELECT b, p, s, sum(d) FROM unnest(branch_ids, province_codes, statuses, deltas) AS t(b, p, s, d)
+        GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (branch_id, province_code, status) DO UPDATE SET count = c.count + EXCLUDED.count
+      $$;
+      -- Qualified names: the projector writes the outbox with its own schema on the search path.
+      CREATE FUNCTION sms_outbox_counted() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          PERFORM public.sms_outbox_add_counts(array_agg(branch_id), array_agg(province_code), array_agg(status), array_agg(1)) FROM new_rows;
+        ELSIF TG_OP = 'DELETE' THEN
+          PERFORM public.sms_outbox_add_counts(array_agg(branch_id), array_agg(province_code), array_agg(status), array_agg(-1)) FROM old_rows;
+        ELSE -- UPDATE: only a changed status moves a count (leases and retries change none)
+          PERFORM public.sms_outbox_add_counts(array_agg(branch_id), array_agg(province_code), array_agg(status), array_agg(delta))
+          FROM (SELECT o.branch_id, o.province_code, o.status, -1 AS delta FROM old_rows o JOIN new_rows n USING (message_id) WHERE o.status <> n.status
+                UNION ALL
+                SELECT n.branch_id, n.province_code, n.status, 1 FROM old_rows o JOIN new_rows n USING (message_id) WHERE o.status <> n.status) changed;
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER sms_outbox_counted_insert AFTER INSERT ON sms_outbox
+        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sms_outbox_counted();
+      CREATE TRIGGER sms_outbox_counted_update AFTER UPDATE ON sms_outbox
+        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sms_outbox_counted();
+      CREATE TRIGGER sms_outbox_counted_delete AFTER DELETE ON sms_outbox
+        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION sms_outbox_counted();`,
+  },
 ];
 
 /** Creates or updates the outbox table; every process that writes or reads it calls this first. */
@@ -176,8 +221,8 @@ const zero = (): StatusCounts => ({ pending: 0, sent: 0, failed: 0, cancelled: 0
 export async function notificationCounts(pool: Pool): Promise<NotificationCounts> {
   const { rows } = await pool
     .query<{ branch_id: string; province_code: string; status: NotificationStatus; count: number }>(
-      `SELECT branch_id, province_code, status, count(*)::int AS count
-       FROM public.sms_outbox GROUP BY branch_id, province_code, status ORDER BY branch_id, province_code`,
+      `SELECT branch_id, province_code, status, count::int AS count
+       FROM public.sms_outbox_counts WHERE count > 0 ORDER BY branch_id, province_code`,
     )
     .catch((error: unknown) => (isUndefinedTable(error) ? { rows: [] } : Promise.reject(error)));
   const total = zero();
