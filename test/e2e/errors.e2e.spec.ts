@@ -212,6 +212,12 @@ describe('e2e: every error code', () => {
       expect(await storedEventCount(t)).toBe(before);
       await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, corrections: { address: 'تهران' } }).expect(201);
     });
+    it('a blank corrected address: the domain refuses it, naming the body field', async () => {
+      const { nationalCode } = people.next();
+      const { token, body } = await openBody(t, nationalCode);
+      const res = await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, corrections: { address: '   ' } });
+      expect(expectProblem(res, 400, 'VALIDATION_FAILED').errors).toEqual([{ field: 'corrections.address', message: 'the address must not be empty' }]);
+    });
     it('a malformed If-Match', async () => {
       const { token: owner, contract } = await openOnline(t, people.next().nationalCode);
       const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(owner)).set('If-Match', 'yesterday').send({ requestedMonthlyPremium: 40_000_000 });

@@ -117,12 +117,15 @@ describe('1. Online conclusion', () => {
     expect(event.type === 'ContractOpened' && event.data.applicant.firstName).toBe('مریم');
   });
 
-  it('refuses an invalid corrected mobile and an empty address', () => {
+  it('refuses an invalid corrected mobile and an empty address, naming the field as the command carries it', () => {
     given([]).when(openOnline({ corrections: { mobile: '0812345678' } }), CONTRACT_NOW).thenFails('INVALID_COMMAND', {
-      field: 'mobile',
+      field: 'corrections.mobile',
     });
     given([]).when(openOnline({ corrections: { address: '   ' } }), CONTRACT_NOW).thenFails('INVALID_COMMAND', {
-      field: 'address',
+      field: 'corrections.address',
+    });
+    given([]).when(openOnline({ facts: { ...facts(), address: ' ' } }), CONTRACT_NOW).thenFails('INVALID_COMMAND', {
+      field: 'facts.address',
     });
   });
 });
@@ -378,8 +381,8 @@ describe('3. Branch only: minors and people under guardianship', () => {
 
   it('refuses a document without a reference', () => {
     given([])
-      .when(openAtBranch({ facts: minor, documents: [{ kind: 'growth_certificate', reference: ' ' }] }), CONTRACT_NOW)
-      .thenFails('INVALID_COMMAND', { field: 'documents' });
+      .when(openAtBranch({ facts: minor, documents: [{ kind: 'identity', reference: 'ID-1' }, { kind: 'growth_certificate', reference: ' ' }] }), CONTRACT_NOW)
+      .thenFails('INVALID_COMMAND', { field: 'documents.1.reference' });
   });
 });
 

@@ -140,13 +140,16 @@ function open(
   };
 }
 
-/** Identity from the registry; mobile and address as corrected, the mobile normalised. */
+/**
+ * Identity from the registry; mobile and address as corrected, the mobile normalised. A refusal
+ * names the field as the command carries it (`corrections.address`, or the registry's `facts.…`).
+ */
 function applicantRecord(command: OpenContractOnline | OpenContractAtBranch): ApplicantRecord {
   const { facts, corrections = {} } = command.data;
   const mobile = normaliseMobile(corrections.mobile ?? facts.mobile);
-  if (mobile === null) invalid('the mobile number must be an Iranian mobile (09xxxxxxxxx)', 'mobile');
+  if (mobile === null) invalid('the mobile number must be an Iranian mobile (09xxxxxxxxx)', corrections.mobile !== undefined ? 'corrections.mobile' : 'facts.mobile');
   const address = (corrections.address ?? facts.address).trim();
-  if (address === '') invalid('the address must not be empty', 'address');
+  if (address === '') invalid('the address must not be empty', corrections.address !== undefined ? 'corrections.address' : 'facts.address');
   const { nationalCode, firstName, lastName, birthDate, gender } = facts;
   return { nationalCode, firstName, lastName, birthDate, gender, mobile, address };
 }
@@ -156,10 +159,10 @@ function verifiedDocuments(
   required: readonly DocumentKind[],
 ): VerifiedDocument[] {
   const kinds: readonly string[] = ['growth_certificate', 'guardianship_letter', 'identity'];
-  for (const document of documents) {
-    if (!kinds.includes(document.kind)) invalid(`unknown document kind: ${String(document.kind)}`, 'documents');
-    requireText(document.reference, 'documents');
-  }
+  documents.forEach((document, index) => {
+    if (!kinds.includes(document.kind)) invalid(`unknown document kind: ${String(document.kind)}`, `documents.${index}.kind`);
+    requireText(document.reference, `documents.${index}.reference`);
+  });
   const missing = required.filter((kind) => !documents.some((d) => d.kind === kind));
   if (missing.length > 0) fail('DOCUMENTS_REQUIRED', 'the branch must verify the required documents', { missing });
   return documents.map(({ kind, reference }) => ({ kind, reference: reference.trim() }));
