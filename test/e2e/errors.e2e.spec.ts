@@ -178,6 +178,23 @@ describe('e2e: every error code', () => {
     });
   });
 
+  describe('405 METHOD_NOT_ALLOWED names the methods the path has', () => {
+    const id = '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f';
+    it.each([
+      ['DELETE', `/v1/contracts/${id}`, 'GET, HEAD'],
+      ['PUT', '/v1/contracts', 'GET, HEAD, POST'],
+      ['GET', `/v1/contracts/${id}/wage`, 'PUT'],
+      ['POST', '/health/ready?x=1', 'GET, HEAD'],
+    ])('%s %s', async (method, path, allow) => {
+      const res = await t.http()[method.toLowerCase() as 'get'](path).set(bearer(t.token({ role: 'auditor' })));
+      expectProblem(res, 405, 'METHOD_NOT_ALLOWED');
+      expect(res.headers.allow).toBe(allow);
+    });
+    it('a path no method has stays a 404', async () => {
+      expectProblem(await t.http().delete('/v1/nothing-here').set(bearer(t.token({ role: 'auditor' }))), 404, 'NOT_FOUND');
+    });
+  });
+
   describe('400 VALIDATION_FAILED lists the field problems', () => {
     const token = () => applicant(PEOPLE.walkthrough);
     it.each([

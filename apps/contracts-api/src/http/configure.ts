@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { ConnectionError, FastifyError, FastifyReply, FastifyServerOptions } from 'fastify';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ApiErrorCode } from './error-catalog';
@@ -26,8 +26,30 @@ export function configureHttp(app: NestFastifyApplication): void {
   fastify.addHook('onSend', async (request, reply) => {
     if (!request.raw.complete) reply.header('Connection', 'close');
   });
+  answerWrongMethods(fastify);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
+}
+
+/**
+ * A path that exists with another method is a 405 naming the allowed ones (`Allow`, RFC 9110
+ * §15.5.6), not a 404 that would tell the client the resource is missing. Routes are learnt as
+ * they are registered; a request that matched none is checked against them before the 404.
+ */
+function answerWrongMethods(fastify: FastifyInstance): void {
+  const routes: { methods: string[]; path: RegExp }[] = [];
+  fastify.addHook('onRoute', ({ method, url }) => {
+    const pattern = url.split('/').map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    routes.push({ methods: [method].flat(), path: new RegExp(`^${pattern.join('/')}/?$`) });
+  });
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url !== undefined) return; // a route matched
+    const path = request.url.split('?')[0]!;
+    const allowed = [...new Set(routes.filter((route) => route.path.test(path)).flatMap((route) => route.methods))];
+    if (allowed.length === 0) return;
+    const problem = problemFor('METHOD_NOT_ALLOWED');
+    return reply.status(problem.status).header('Allow', allowed.sort().join(', ')).header('Content-Type', PROBLEM_CONTENT_TYPE).send(problem);
+  });
 }
 
 /**

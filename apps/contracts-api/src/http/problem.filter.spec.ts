@@ -160,9 +160,13 @@ describe('problem+json filter and validation pipe', () => {
     }
   });
 
-  it('an unknown route → 404 NOT_FOUND', async () => {
+  it('an unknown route → 404 NOT_FOUND; a known path with another method → 405 naming the allowed ones', async () => {
     expectProblem(await app.inject({ method: 'GET', url: '/v1/nowhere' }), 404, 'NOT_FOUND');
-    expectProblem(await app.inject({ method: 'DELETE', url: '/things' }), 404, 'NOT_FOUND');
+    expectProblem(await app.inject({ method: 'DELETE', url: '/nowhere' }), 404, 'NOT_FOUND');
+    const wrongMethod = await app.inject({ method: 'DELETE', url: '/things' });
+    expectProblem(wrongMethod, 405, 'METHOD_NOT_ALLOWED');
+    expect(wrongMethod.headers.allow).toBe('POST');
+    expect((await app.inject({ method: 'PUT', url: '/things/a.b' })).headers.allow).toBe('GET, HEAD');
   });
 
   it('NOT_ELIGIBLE → 422 with reasons, explained in both languages', async () => {
