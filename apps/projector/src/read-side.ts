@@ -35,16 +35,22 @@ export async function startReadSide(options: {
   const { pool, eventStore, clock, config, log } = options;
   const actOnTime = options.actOnTime ?? true;
   await migrateOutbox(pool);
-  const sms = loadNotificationConfig(config);
-  const projector = await startProjector({
-    pool,
-    eventStore,
-    clock,
-    log,
-    deadlines: actOnTime,
-    projections: readSideProjections(config, actOnTime ? clock : undefined),
-  });
-  const dispatcher = actOnTime ? await startSmsDispatcher({ pool, eventStore, clock, log, config: sms }) : undefined;
+  // First: it refuses a production without SMS_GATEWAY_URL before any projection runs.
+  const dispatcher = actOnTime ? await startSmsDispatcher({ pool, eventStore, clock, log, config: loadNotificationConfig(config) }) : undefined;
+  let projector: Projector;
+  try {
+    projector = await startProjector({
+      pool,
+      eventStore,
+      clock,
+      log,
+      deadlines: actOnTime,
+      projections: readSideProjections(config, actOnTime ? clock : undefined),
+    });
+  } catch (error) {
+    await dispatcher?.stop();
+    throw error;
+  }
   return {
     projector,
     async stop() {

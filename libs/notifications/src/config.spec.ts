@@ -1,5 +1,5 @@
 import { ConfigError, ManualClock } from '@app/platform';
-import { gatewayFor, loadNotificationConfig } from './config';
+import { gatewayFor, loadNotificationConfig, startSmsDispatcher } from './config';
 import { FileSmsSink } from './gateway/file-sink';
 import { HttpSmsGateway } from './gateway/http-gateway';
 
@@ -27,6 +27,20 @@ describe('SMS configuration', () => {
     );
     expect(config).toMatchObject({ gatewayTimeoutMs: 2_000, ratePerSecond: 50, maxAgeMs: 6 * 3_600_000, retry: { maxAttempts: 5 }, reminders: { paymentReminderDays: 3 } });
     expect(gatewayFor(config, new ManualClock(new Date(0)))).toBeInstanceOf(HttpSmsGateway);
+  });
+
+  it('takes a file: SMS_GATEWAY_URL as the sink file, and refuses any other scheme', () => {
+    expect(loadNotificationConfig({ ...app, smsGatewayUrl: 'file:///var/sms/out.ndjson' }, {})).toMatchObject({ gatewayUrl: undefined, sinkFile: '/var/sms/out.ndjson' });
+    expect(gatewayFor(loadNotificationConfig({ ...app, smsGatewayUrl: 'file:///var/sms/out.ndjson' }, {}), new ManualClock(new Date(0)))).toMatchObject({ path: '/var/sms/out.ndjson' });
+    expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: 'ftp://gateway.local' }, {})).toThrow('SMS_GATEWAY_URL must be an http(s) or file: URL, got "ftp://gateway.local"');
+  });
+
+  it('in production, starts no dispatcher without SMS_GATEWAY_URL: messages would go to a file nobody reads, marked sent', async () => {
+    const unset = loadNotificationConfig({ ...app, production: true }, {});
+    expect(unset.refusal).toMatch(/^NODE_ENV=production needs SMS_GATEWAY_URL/);
+    await expect(startSmsDispatcher({ pool: undefined as never, eventStore: undefined as never, clock: new ManualClock(new Date(0)), log: () => undefined, config: unset })).rejects.toThrow(ConfigError);
+    expect(loadNotificationConfig({ ...app, production: true, smsGatewayUrl: 'file:///srv/sms.ndjson' }, {}).refusal).toBeUndefined();
+    expect(loadNotificationConfig({ ...app, production: false }, {}).refusal).toBeUndefined();
   });
 
   it('refuses a setting that is not a whole number in range', () => {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Pool } from 'pg';
 import type { EventStore } from '@app/event-store';
 import { ConfigError, type AppConfig, type Clock } from '@app/platform';
@@ -10,9 +11,12 @@ import type { SmsGateway } from './gateway/port';
 import { DEFAULT_MAX_AGE_MS, DEFAULT_REMINDERS, type ReminderSettings } from './messages';
 
 export interface NotificationConfig {
-  /** Unset: the file sink `DATA_DIR/sms.ndjson`. */
+  /** An http(s) SMS_GATEWAY_URL; without one, messages go to `sinkFile`. */
   gatewayUrl?: string;
+  /** The path of a `file:` SMS_GATEWAY_URL, or by default `DATA_DIR/sms.ndjson`. */
   sinkFile: string;
+  /** Why the dispatcher must not start: production with no SMS_GATEWAY_URL at all. */
+  refusal?: string;
   gatewayTimeoutMs: number;
   retry: RetryPolicy;
   ratePerSecond: number;
@@ -23,11 +27,15 @@ export interface NotificationConfig {
 
 /**
  * SMS settings from the environment, beside the service's AppConfig: SMS_GATEWAY_URL (via
- * AppConfig), SMS_TIMEOUT_MS (10000), SMS_MAX_ATTEMPTS (56), SMS_RETRY_BASE_MS (2000),
+ * AppConfig: an http(s) gateway, or a `file:` URL naming the sink file; unset, DATA_DIR/sms.ndjson,
+ * which production refuses: applicants would get nothing while ops saw "sent"), SMS_TIMEOUT_MS (10000), SMS_MAX_ATTEMPTS (56), SMS_RETRY_BASE_MS (2000),
  * SMS_RETRY_MAX_MS (300000), SMS_RATE_PER_SECOND (10), SMS_MAX_AGE_HOURS (48),
  * SMS_PAYMENT_REMINDER_DAYS (5), SMS_EXAM_REMINDER_DAYS (14).
  */
-export function loadNotificationConfig(app: Pick<AppConfig, 'dataDir' | 'smsGatewayUrl'>, env: NodeJS.ProcessEnv = process.env): NotificationConfig {
+export function loadNotificationConfig(
+  app: Pick<AppConfig, 'dataDir' | 'smsGatewayUrl'> & Partial<Pick<AppConfig, 'production'>>,
+  env: NodeJS.ProcessEnv = process.env,
+): NotificationConfig {
   const int = (name: string, fallback: number, min: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -35,9 +43,15 @@ export function loadNotificationConfig(app: Pick<AppConfig, 'dataDir' | 'smsGate
     if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
     return value;
   };
+  const url = app.smsGatewayUrl;
+  if (url !== undefined && !/^(https?|file):/i.test(url)) throw new ConfigError(`SMS_GATEWAY_URL must be an http(s) or file: URL, got "${url}"`);
+  const sinkFile = url?.toLowerCase().startsWith('file:') ? fileURLToPath(url) : undefined;
   return {
-    gatewayUrl: app.smsGatewayUrl,
-    sinkFile: join(app.dataDir, 'sms.ndjson'),
+    gatewayUrl: sinkFile === undefined ? url : undefined,
+    sinkFile: sinkFile ?? join(app.dataDir, 'sms.ndjson'),
+    ...(url === undefined && app.production
+      ? { refusal: 'NODE_ENV=production needs SMS_GATEWAY_URL: the SMS gateway, or file:///path for a file sink on purpose' }
+      : {}),
     gatewayTimeoutMs: int('SMS_TIMEOUT_MS', 10_000, 1),
     retry: {
       maxAttempts: int('SMS_MAX_ATTEMPTS', DEFAULT_RETRY.maxAttempts, 1),
@@ -70,6 +84,7 @@ export async function startSmsDispatcher(options: {
   config: NotificationConfig;
 }): Promise<SmsDispatcher> {
   const { pool, eventStore, clock, log, config } = options;
+  if (config.refusal) throw new ConfigError(config.refusal);
   const dispatcher = await SmsDispatcher.create({
     pool,
     gateway: gatewayFor(config, clock),

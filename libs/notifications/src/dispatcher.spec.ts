@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '@app/platform';
@@ -169,7 +169,7 @@ describe('SMS dispatcher against a real local HTTP gateway', () => {
     expect(written).not.toContain('قرارداد');
   });
 
-  it('appends one NDJSON line per message to the file sink when no gateway URL is configured', async () => {
+  it('appends one NDJSON line per message to the file sink, readable by its owner only, when no gateway URL is configured', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sms-sink-'));
     try {
       const [message] = await seedOutbox(db.pool, [outboxMessage()]);
@@ -178,6 +178,7 @@ describe('SMS dispatcher against a real local HTTP gateway', () => {
       const lines = (await readFile(sink.path, 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
       expect(lines).toEqual([{ messageId: message!.messageId, to: MOBILE, text: message!.text, at: BUSINESS_NOW.toISOString() }]);
       expect(await outboxRow(db.pool, message!.messageId)).toMatchObject({ status: 'sent', attempts: 1 });
+      expect((await stat(sink.path)).mode & 0o777).toBe(0o600); // mobiles and texts
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

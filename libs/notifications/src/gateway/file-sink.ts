@@ -4,8 +4,9 @@ import type { Clock } from '@app/platform';
 import type { SendOutcome, SmsGateway, SmsMessage } from './port';
 
 /**
- * The default gateway when SMS_GATEWAY_URL is unset: one JSON line per message appended to a
- * file (`DATA_DIR/sms.ndjson`), so a newcomer sees what would have been sent. Like a real
+ * The gateway when SMS_GATEWAY_URL is unset or a `file:` URL: one JSON line per message appended
+ * to a file (`DATA_DIR/sms.ndjson` by default), so a newcomer sees what would have been sent. The
+ * file holds mobiles and texts, so only its owner may read it. Like a real
  * gateway it may see a message twice after a crash mid-send; readers key lines by `messageId`.
  */
 export class FileSmsSink implements SmsGateway {
@@ -20,7 +21,7 @@ export class FileSmsSink implements SmsGateway {
     this.ready ??= mkdir(dirname(this.path), { recursive: true });
     await this.ready;
     const line = { messageId: message.messageId, to: message.to, text: message.text, at: this.clock.now().toISOString() };
-    await appendFile(this.path, `${JSON.stringify(line)}\n`, 'utf8');
+    await appendFile(this.path, `${JSON.stringify(line)}\n`, { encoding: 'utf8', mode: 0o600 });
     return { kind: 'sent' };
   }
 }
