@@ -176,4 +176,50 @@ describe('e2e: races and retries', () => {
       expect(stream.map((e) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed']);
     });
   });
+
+  describe('keys belong to the whole identity (role, sub and the role claim), not to role:sub', () => {
+    // The security review's case: API.md does not make `sub` unique per person.
+    it('two applicants with one sub, one key and one body each get their own contract; each retry replays its own', async () => {
+      const [a, b] = [people.next().nationalCode, people.next().nationalCode];
+      const { body } = await openBody(t, a);
+      expect((await openBody(t, b)).body).toEqual(body); // the very same request, from either of them
+      const tokenA = bearer(t.token({ role: 'applicant', sub: 'shared-sub', nationalCode: a }));
+      const tokenB = bearer(t.token({ role: 'applicant', sub: 'shared-sub', nationalCode: b }));
+      const open = (token: Record<string, string>, key = 'same-key') => t.http().post('/v1/contracts').set(token).set('Idempotency-Key', key).send(body);
+
+      const first = await open(tokenA);
+      expect([first.status, first.body.nationalCode, first.headers['idempotent-replayed']]).toEqual([201, a, undefined]);
+      const second = await open(tokenB);
+      expect([second.status, second.body.nationalCode, second.headers['idempotent-replayed']]).toEqual([201, b, undefined]);
+      expect(second.body.id).not.toBe(first.body.id);
+
+      // Each one's retry still replays their own answer, and appends nothing.
+      const head = await settledHead(t);
+      const againA = await open(tokenA);
+      const againB = await open(tokenB);
+      expect([againA.status, againA.headers['idempotent-replayed'], againB.status, againB.headers['idempotent-replayed']]).toEqual([201, 'true', 201, 'true']);
+      expect(againA.body).toEqual(first.body);
+      expect(againB.body).toEqual(second.body);
+      expect(await t.runtime.eventStore.headPosition()).toBe(head);
+
+      // One active contract per person still holds, whatever the key or the sub.
+      expectProblem(await open(tokenA, 'another-key'), 409, 'ACTIVE_CONTRACT_EXISTS');
+      expectProblem(await open(bearer(t.token({ role: 'applicant', sub: 'other-sub', nationalCode: b })), 'same-key'), 409, 'ACTIVE_CONTRACT_EXISTS');
+      expect(await openedFor(a)).toHaveLength(1);
+      expect(await openedFor(b)).toHaveLength(1);
+    });
+
+    it("a command on A's contract with A's sub and key, sent by B, is checked against B, not answered from A's replay", async () => {
+      const a = people.next().nationalCode;
+      const { contract } = await openOnline(t, a);
+      const tokenA = bearer(t.token({ role: 'applicant', sub: 'shared-wage-sub', nationalCode: a }));
+      const tokenB = bearer(t.token({ role: 'applicant', sub: 'shared-wage-sub', nationalCode: people.next().nationalCode }));
+      const change = (token: Record<string, string>) =>
+        t.http().put(`/v1/contracts/${contract.id}/wage`).set(token).set('Idempotency-Key', 'wage-shared').send({ requestedMonthlyPremium: 44_000_000 });
+      expect((await change(tokenA)).status).toBe(200);
+      const stranger = await change(tokenB);
+      expectProblem(stranger, 404, 'NOT_FOUND');
+      expect(stranger.body.nationalCode).toBeUndefined();
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { idempotencyScope } from '../../../apps/contracts-api/src/contracts/idempotency-scope';
 import { deterministicId } from '../../../libs/event-store/src/ids';
 import { call, tokenFor, type Answer } from './http';
 import { REFERENCE_INSTANT, sleep } from './service';
@@ -83,7 +84,7 @@ export class LoadGenerator {
   private async person(nationalCode: string, serial: number): Promise<void> {
     const sub = `load-${nationalCode}`;
     const token = tokenFor({ sub, role: 'applicant', nationalCode });
-    const scope = `applicant:${sub}`;
+    const scope = idempotencyScope({ role: 'applicant', sub, nationalCode });
     const requestedMonthlyPremium = 30_000_000;
 
     this.termsVersion ??= (await this.read(() => this.get('/v1/terms', token)))?.body.version;

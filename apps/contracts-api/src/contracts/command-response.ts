@@ -7,6 +7,7 @@ import { PROBLEM_CONTENT_TYPE, ProblemException } from '../http/problem';
 import { problemOf } from '../http/problem.filter';
 import { IDEMPOTENCY, requestHash, type IdempotencyStore, type StoredResponse } from '../infrastructure/idempotency';
 import type { CommandContext } from '@app/contracts-app';
+import { idempotencyScope } from './idempotency-scope';
 
 /** What a command route answers; sent as is, and kept for idempotent replays. */
 export interface HttpResult {
@@ -35,6 +36,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
 export interface IdempotencyOptions {
   /** Defaults to the `Idempotency-Key` header, scoped to the caller. */
   key?: string;
+  /** Defaults to the caller's whole identity (`idempotencyScope`: role, sub and the role's claim). */
   scope?: string;
   /** Status of a replayed answer, when it differs from the first (a bank's repeated confirmation: 200). */
   replayStatus?: number;
@@ -54,7 +56,7 @@ export class CommandResponder {
 
   context(request: FastifyRequest, actor: Actor, channel: string, options: IdempotencyOptions = {}): CommandContext {
     const key = options.key ?? header(request, 'idempotency-key');
-    const scope = options.scope ?? `${actor.role}:${actor.sub}`;
+    const scope = options.scope ?? idempotencyScope(actor);
     return {
       actor: { sub: actor.sub, role: actor.role },
       channel,
@@ -77,7 +79,7 @@ export class CommandResponder {
     if (!KEY_PATTERN.test(key)) {
       throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1–200 visible ASCII characters' }]);
     }
-    const scope = options.scope ?? `${actor.role}:${actor.sub}`;
+    const scope = options.scope ?? idempotencyScope(actor);
     const hash = requestHash(request.method, request.url, request.body ?? null, header(request, 'if-match'));
     const claim = await this.idempotency.claim(scope, key, hash);
     if (claim.kind === 'reused') throw new ProblemException('IDEMPOTENCY_KEY_REUSED');

@@ -21,7 +21,9 @@ export class OpenContractCommand {
 /**
  * Concludes a contract: check it with the pure decider first (nothing is reserved for a refused
  * application), reserve the person's single active-contract slot, then write ContractOpened.
- * The contract id derives from the command id, so a retried request lands on the same contract.
+ * The contract id derives from the command id, so a retried request lands on the same contract;
+ * the command id derives from the idempotency key within the caller's whole identity
+ * (`idempotencyScope`), so another person's token with the same `sub` and key never does.
  */
 @CommandHandler(OpenContractCommand)
 export class OpenContractHandler implements ICommandHandler<OpenContractCommand, CommandOutcome> {
