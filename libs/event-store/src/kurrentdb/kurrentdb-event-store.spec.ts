@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import {
   AccessDeniedError,
@@ -5,6 +6,7 @@ import {
   CancelledError,
   DeadlineExceededError,
   END,
+  KurrentDBClient,
   NotLeaderError,
   START,
   StreamNotFoundError,
@@ -254,6 +256,68 @@ describe('KurrentDbEventStore (fake client)', () => {
 
         client.readStream.mockReturnValueOnce(failing(error));
         await expect(store.append('contract-1', [newEvent('a')], 'any')).rejects.toBeInstanceOf(StoreUnavailableError);
+      }
+    });
+
+    it('append: a raw gRPC UNAVAILABLE from the server-features check before the append is a StoreUnavailableError', async () => {
+      const { client, store } = setUp();
+      // What grpc-js rejects with (an Error carrying the status), which the client's features check
+      // passes on unconverted on the first call and after every reconnect.
+      const raw = Object.assign(new Error('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED 127.0.0.1:2113'), {
+        code: 14,
+        details: 'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:2113',
+      });
+      client.appendToStream.mockRejectedValueOnce(raw);
+
+      const thrown = await store.append('contract-1', [newEvent('a')], 'any').catch((e: unknown) => e);
+
+      expect(thrown).toBeInstanceOf(StoreUnavailableError);
+      expect((thrown as Error).cause).toBe(raw);
+    });
+
+    it('append: a connection refused to the real client is a StoreUnavailableError, not the raw gRPC error', async () => {
+      // A port that was free a moment ago: the connection is refused at once.
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      await new Promise((resolve) => server.close(resolve));
+      const real = KurrentDBClient.connectionString(`kurrentdb://127.0.0.1:${port}?tls=false`);
+      const { client } = setUp();
+      const store = new KurrentDbEventStore({
+        client: { ...client, appendToStream: real.appendToStream.bind(real), dispose: real.dispose.bind(real) } as unknown as KurrentDbClient,
+        streamPrefixes: PREFIXES,
+      });
+      try {
+        const thrown = await store.append('contract-1', [newEvent('a')], 'no_stream').catch((e: unknown) => e);
+        expect(thrown).toBeInstanceOf(StoreUnavailableError);
+        expect((thrown as Error).message).toMatch(/UNAVAILABLE/);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it.each(['Server Is Busy', 'Server Is Not Ready', 'No leader info available in response'])(
+      'append: a batch append the server did not handle ("%s") is a StoreUnavailableError',
+      async (reason) => {
+        const { client, store } = setUp();
+        // unpackError.js: the server's status with an Empty detail, which the client does not recognise.
+        const notHandled = new UnknownError(undefined, `Could not recognize ${reason}`);
+        client.appendToStream.mockRejectedValueOnce(notHandled);
+
+        const thrown = await store.append('contract-1', [newEvent('a')], 'any').catch((e: unknown) => e);
+
+        expect(thrown).toBeInstanceOf(StoreUnavailableError);
+        expect((thrown as Error).cause).toBe(notHandled);
+      },
+    );
+
+    it('append: other unrecognised statuses and raw gRPC errors pass through unchanged', async () => {
+      const { client, store } = setUp();
+      const denied = Object.assign(new Error('7 PERMISSION_DENIED: no'), { code: 7, details: 'no' });
+      const other = new UnknownError(undefined, 'Could not recognize Something Else');
+      for (const error of [denied, other]) {
+        client.appendToStream.mockRejectedValueOnce(error);
+        await expect(store.append('contract-1', [newEvent('a')], 'any')).rejects.toBe(error);
       }
     });
 

@@ -9,7 +9,9 @@ import {
   StreamNotFoundError,
   TimeoutError,
   UnavailableError,
+  UnknownError,
   WrongExpectedVersionError,
+  convertToCommandError,
   jsonEvent,
   streamNameFilter,
   type AllStreamResolvedEvent,
@@ -259,10 +261,35 @@ export class KurrentDbEventStore implements EventStore {
  */
 const TRANSIENT = [NotLeaderError, UnavailableError, DeadlineExceededError, TimeoutError, CancelledError];
 const NO_NODE = /^Failed to discover after \d+ attempts/;
+/**
+ * A batch append the server did not handle (a node too busy, not ready yet, or a follower that
+ * knows no leader during an election). The server answers it as a status the client does not
+ * recognise, so it arrives as `UnknownError("Could not recognize <the server's message>")`
+ * (`streams/appendToStream/unpackError.js`).
+ */
+const NOT_HANDLED = /^Could not recognize (Server Is Busy|Server Is Not Ready|No leader info available)/;
 
 function transient(error: unknown): unknown {
-  const unavailable = TRANSIENT.some((type) => error instanceof type) || (error instanceof Error && NO_NODE.test(error.message));
+  const typed = asCommandError(error);
+  const unavailable =
+    TRANSIENT.some((type) => typed instanceof type) ||
+    (typed instanceof UnknownError && NOT_HANDLED.test(typed.message)) ||
+    (typed instanceof Error && NO_NODE.test(typed.message));
   return unavailable ? new StoreUnavailableError(error) : error;
+}
+
+/**
+ * The client's typed error for a raw gRPC one. Most calls convert their errors, but not all: the
+ * server-features check before an append (made on the first call and after every reconnect)
+ * rejects with the bare gRPC status (`Client/ServerFeatures.js`, rethrown by `Client.execute`).
+ */
+function asCommandError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  try {
+    return convertToCommandError(error);
+  } catch {
+    return error; // an Error with a numeric code but no gRPC details: not the client's
+  }
 }
 
 /** What servers before 22.6 sent as the position of an event read from a stream: none. */
