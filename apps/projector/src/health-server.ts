@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventStore } from '@app/event-store';
-import { errorMessage, holdsBackReadiness, registerProjectionMetrics, type Projector } from '@app/projections';
+import { errorMessage, holdsBackReadiness, readinessDetails, registerProjectionMetrics, type Projector } from '@app/projections';
 
 export interface HealthServer {
   url: string;
@@ -40,7 +40,7 @@ export async function startHealthServer(options: { port: number; host: string; p
       eventStore: await check(async () => ({ up: true, details: { headPosition: (await eventStore.headPosition()).toString() } })),
       projections: await check(async () => {
         const statuses = await projector.status();
-        return { up: !statuses.some(holdsBackReadiness), details: Object.fromEntries(statuses.map((s) => [s.name, s])) };
+        return { up: !statuses.some(holdsBackReadiness), details: readinessDetails(statuses) };
       }),
     };
     const up = Object.values(checks).every((c) => c.up);

@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/support/dat
 import { billingProjection } from './billing/billing.projection';
 import { liveSchema, type Projection } from './projection';
 import { rebuild, replayInto } from './rebuild';
-import { ProjectionRunner, holdsBackReadiness } from './runner';
+import { ProjectionRunner, holdsBackReadiness, readinessDetails } from './runner';
 import { SharedReader } from './shared-reader';
 import { createProjectionSchema, withTransaction } from './store';
 import { appendContracts, storedEvents } from './testing/contracts';
@@ -78,7 +78,7 @@ describe('projection runner', () => {
     await reaches(failing, head);
     const { rows } = await db.pool.query<{ count: number }>('SELECT count(*)::int AS count FROM projection_fragile.seen');
     expect(rows[0]!.count).toBe((await storedEvents(db.pool)).count);
-    expect(await failing.status()).toMatchObject({ failures: 0, caughtUp: true, lagSeconds: 0 });
+    expect(await failing.status()).toMatchObject({ failures: 0, caughtUp: true, lagSeconds: 0, lastError: null });
   });
 
   it('counts no failures once the store answers again, even with nothing new to apply (readiness after an outage)', async () => {
@@ -91,7 +91,7 @@ describe('projection runner', () => {
     await waitFor(async () => (await runner.status()).failures >= 1, 'a failed read');
     unreachable = false;
     await waitFor(async () => (await runner.status()).failures === 0, 'the failures to clear with nothing to apply');
-    expect(await runner.status()).toMatchObject({ caughtUp: true, position: '0' });
+    expect(await runner.status()).toMatchObject({ caughtUp: true, position: '0', lastError: null });
   });
 
   it('gives one process the projection; a standby takes over when the owner stops', async () => {
@@ -180,6 +180,7 @@ describe('projection runner', () => {
     await waitFor(async () => (await older.status()).role === 'superseded', 'the older code to stand aside');
     expect((await older.status()).lastError?.message).toMatch(/^the live tables are version \d+, this code's is \d+: left to newer code/);
     expect(holdsBackReadiness(await older.status())).toBe(true); // nothing applies events until newer code runs
+    expect(readinessDetails([await older.status()]).billing).not.toHaveProperty('lastError'); // a public probe: no error text
     const again = startRunner(next); // the lease is free for it: no rebuild back and forth
     await appendContracts(eventStore, 2);
     await reaches(again, await lastPosition());

@@ -26,6 +26,7 @@ export interface ProjectionStatus {
   lagSeconds: number;
   /** Consecutive failed attempts; the runner retries with backoff. */
   failures: number;
+  /** The current failure's (or standing aside's) reason; null once the runner is applying again. */
   lastError: { message: string; at: string } | null;
 }
 
@@ -35,6 +36,14 @@ export interface ProjectionStatus {
  */
 export function holdsBackReadiness(status: ProjectionStatus): boolean {
   return (status.role === 'owner' && status.failures > 0) || status.role === 'superseded';
+}
+
+/**
+ * What an unauthenticated readiness probe may show of each projection: progress and failure
+ * counts, not the last error's text (driver messages name hosts, ports and SQL; the log has it).
+ */
+export function readinessDetails(statuses: readonly ProjectionStatus[]): Record<string, Omit<ProjectionStatus, 'lastError'>> {
+  return Object.fromEntries(statuses.map(({ lastError: _hidden, ...shown }) => [shown.name, shown]));
 }
 
 export interface RunnerOptions {
@@ -183,6 +192,7 @@ export class ProjectionRunner {
           // At the head with the store answering: whatever failed before is over. After an outage
           // there may be nothing new to commit, and readiness waits on this.
           this.failures = 0;
+          this.lastError = null;
           await new Promise<void>((resolve) => {
             stopWaiting = resolve;
             void this.reader.waitBeyond(position).then(resolve);
@@ -191,6 +201,7 @@ export class ProjectionRunner {
         }
         position = await commitBatch(pool, projection, this.schema, page.events, position);
         this.failures = 0;
+        this.lastError = null;
         this.options.onCommitted?.(position);
         limit = nextLimit(page, limit, batchSize);
         if (!page.full) await this.sleeper.sleep(this.options.coalesceMs ?? 50);

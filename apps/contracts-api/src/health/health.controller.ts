@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { Public } from '../auth';
 import { ApiProblems } from '../http/openapi';
-import { holdsBackReadiness, type Projector } from '@app/projections';
+import { holdsBackReadiness, readinessDetails, type Projector } from '@app/projections';
 import { PG_POOL, PROJECTOR } from '../runtime';
 
 const INDICATORS: SchemaObject = { type: 'object', additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } } } };
@@ -64,7 +64,7 @@ export class HealthController {
         try {
           const statuses = await this.projector.status();
           const failing = statuses.filter(holdsBackReadiness);
-          const details = Object.fromEntries(statuses.map((s) => [s.name, s]));
+          const details = readinessDetails(statuses);
           return failing.length ? indicator.down(details) : indicator.up(details);
         } catch (error) {
           return indicator.down({ message: (error as Error).message });
