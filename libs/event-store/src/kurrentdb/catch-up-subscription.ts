@@ -1,3 +1,4 @@
+import type { ReadableOptions } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AllStreamResolvedEvent, AllStreamSubscription } from '@kurrent/kurrentdb-client';
 import type { RecordedEvent, SubscribeOptions, Subscription } from '../port';
@@ -8,12 +9,20 @@ export interface CatchUpTiming {
   maxRetryMs: number;
 }
 
+const DEFAULT_BATCH_SIZE = 500;
+
 /**
  * Delivers `$all` through a KurrentDB catch-up subscription (the server reads history, then
  * switches to live on its own) in batches: a batch closes at `batchSize` or when nothing more is
  * buffered, and the next waits for the handler. A failing handler gets the same batch again after
  * a backoff. When the subscription drops (a leader change, a lost connection, the server ending
  * it), it reports the error and resubscribes after the last delivered position.
+ *
+ * `open` gets the stream options to subscribe with: a `highWaterMark` of `batchSize`. The client's
+ * subscription is an object-mode stream fed by `pipe()` from the gRPC call, so backpressure keeps
+ * no more than its high-water mark buffered. At Node's default of 16 objects, "nothing more is
+ * buffered" came after 16 to 31 events, and catching up ran in batches of that size whatever
+ * `batchSize` said.
  */
 export class CatchUpSubscription implements Subscription {
   private stopped = false;
@@ -25,7 +34,7 @@ export class CatchUpSubscription implements Subscription {
   private readonly done: Promise<void>;
 
   constructor(
-    private readonly open: (after: bigint) => AllStreamSubscription,
+    private readonly open: (after: bigint, readable: ReadableOptions) => AllStreamSubscription,
     private readonly toRecorded: (resolved: AllStreamResolvedEvent) => RecordedEvent | undefined,
     private readonly options: SubscribeOptions,
     private readonly timing: CatchUpTiming,
@@ -45,7 +54,7 @@ export class CatchUpSubscription implements Subscription {
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      const subscription = this.open(this.checkpoint);
+      const subscription = this.open(this.checkpoint, { highWaterMark: this.batchSize });
       this.current = subscription;
       try {
         await this.consume(subscription);
@@ -61,8 +70,12 @@ export class CatchUpSubscription implements Subscription {
     }
   }
 
+  private get batchSize(): number {
+    return this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+  }
+
   private async consume(subscription: AllStreamSubscription): Promise<void> {
-    const batchSize = this.options.batchSize ?? 500;
+    const batchSize = this.batchSize;
     let batch: RecordedEvent[] = [];
     for await (const resolved of subscription as AsyncIterable<AllStreamResolvedEvent>) {
       const event = this.toRecorded(resolved);

@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable, Transform, type ReadableOptions } from 'node:stream';
 import {
   AccessDeniedError,
   BACKWARDS,
@@ -88,6 +88,27 @@ class FakeSubscription extends PassThrough {
   }
 }
 
+/**
+ * Shaped like the client's `Subscription`: an object-mode Transform built with the readable options
+ * `subscribeToAll` was given, fed by `pipe()` from the call's stream, so backpressure keeps no
+ * more than its high-water mark buffered.
+ */
+class PipedSubscription extends Transform {
+  private readonly source: Readable;
+  constructor(events: AllStreamResolvedEvent[], readable: ReadableOptions = {}) {
+    super({ ...readable, objectMode: true });
+    this.source = Readable.from(events);
+    this.source.pipe(this);
+  }
+  override _transform(event: AllStreamResolvedEvent, _encoding: BufferEncoding, next: (error: null, event: AllStreamResolvedEvent) => void): void {
+    next(null, event);
+  }
+  async unsubscribe(): Promise<void> {
+    this.source.unpipe(this);
+    this.source.destroy();
+  }
+}
+
 class FakeClient {
   streams = new Map<string, AllStreamResolvedEvent[]>();
   all: AllStreamResolvedEvent[] = [];
@@ -101,7 +122,7 @@ class FakeClient {
     return iterate(events);
   });
   readAll = jest.fn((_options: ClientReadAllOptions) => iterate(this.all));
-  subscribeToAll = jest.fn((_options: SubscribeToAllOptions) => {
+  subscribeToAll = jest.fn((_options: SubscribeToAllOptions, _readable?: ReadableOptions) => {
     const subscription = new FakeSubscription();
     this.subscriptions.push(subscription);
     return subscription as unknown as AllStreamSubscription;
@@ -455,6 +476,30 @@ describe('KurrentDbEventStore (fake client)', () => {
 
         expect(got.events.map((event) => event.position)).toEqual([1n, 2n, 3n, 4n]);
         expect(Math.max(...got.batches)).toBeLessThanOrEqual(2);
+      } finally {
+        await subscription.stop();
+      }
+    });
+
+    it('subscribes with a highWaterMark of batchSize, so catching up fills whole batches', async () => {
+      const { client, store } = setUp();
+      const history = Array.from({ length: 2_000 }, (_, i) => stored('contract-1', i, BigInt(i + 1), newEvent(`id-${i}`)));
+      client.subscribeToAll.mockImplementationOnce((_options, readable) => new PipedSubscription(history, readable) as unknown as AllStreamSubscription);
+      const batches: number[] = [];
+      const subscription = store.subscribe({
+        fromPosition: 0n,
+        batchSize: 500,
+        handler: async (batch) => {
+          batches.push(batch.length);
+          await new Promise((resolve) => setTimeout(resolve, 1)); // a projection's transaction
+        },
+      });
+      try {
+        await eventually(() => expect(batches.reduce((sum, size) => sum + size, 0)).toBe(2_000));
+        // At the default highWaterMark (16) this was 65 batches of 31 events.
+        expect(batches.length).toBeLessThanOrEqual(5);
+        expect(Math.max(...batches)).toBe(500);
+        expect(client.subscribeToAll.mock.calls[0]![1]).toEqual({ highWaterMark: 500 });
       } finally {
         await subscription.stop();
       }

@@ -200,7 +200,7 @@ export class KurrentDbEventStore implements EventStore {
 
   subscribe(options: SubscribeOptions): Subscription {
     const subscription = new CatchUpSubscription(
-      (after) => this.client.subscribeToAll({ fromPosition: toReadPosition(after), filter: this.filter }),
+      (after, readable) => this.client.subscribeToAll({ fromPosition: toReadPosition(after), filter: this.filter }, readable),
       (resolved) => this.toRecorded(resolved),
       options,
       { retryMs: this.retryMs, maxRetryMs: 5_000 },
