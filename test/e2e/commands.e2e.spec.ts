@@ -106,12 +106,28 @@ describe('e2e: the command table', () => {
   });
 
   it('POST /v1/payments confirms 1 period: 201, the contract active, cover from now', async () => {
-    const { contract } = await openOnline(t, people.next().nationalCode);
+    const { token, contract } = await openOnline(t, people.next().nationalCode);
     const res = await pay(t, contract, 1, 'SADERAT-1');
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ paymentId: expect.any(String), periods: ['1405-09'], contract: { status: 'active', revision: 1 } });
     expect(res.headers.etag).toBe('"1"');
-    expect(res.body.contract.paidThrough).toBe('2026-12-21');
+    const view = await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(token)).expect(200);
+    expect(view.body).toMatchObject({ status: 'active', revision: 1, paidThrough: '2026-12-21' });
+  });
+
+  it('POST /v1/payments tells the bank of its payment only, never the contract view (national code, exam)', async () => {
+    const { contract } = await openOnline(t, people.next().nationalCode);
+    const res = await pay(t, contract, 1, 'SADERAT-ONLY');
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({
+      paymentId: expect.any(String),
+      contractId: contract.id,
+      bankReference: 'SADERAT-ONLY',
+      amount: contract.monthlyPremium,
+      periods: ['1405-09'],
+      paidThrough: '2026-12-21',
+    });
+    const replayed = await pay(t, contract, 1, 'SADERAT-ONLY');
+    expect([replayed.status, replayed.body]).toEqual([200, res.body]);
   });
 
   it('POST /v1/payments confirms 12 periods at once for 12 × the premium', async () => {
@@ -190,6 +206,12 @@ describe('e2e: the command table', () => {
     const res = await t.http().post(`/v1/contracts/${contract.id}/exam/result`).set(bearer(t.token({ role: 'examiner' }))).send({ result: 'passed' }).expect(200);
     expect(res.body.exam.status).toBe('passed');
     expect(res.headers.etag).toBe(`"${res.body.revision}"`);
+    // The exam's own state for the examiner, not the person's contract view.
+    expect(res.body).toEqual({
+      contractId: contract.id,
+      exam: { status: 'passed', referralNumber: `${contract.contractNumber}-1`, result: 'passed' },
+      revision: res.body.revision,
+    });
   });
 
   it('POST /v1/contracts/{id}/exam/determination cleared: payments go on', async () => {

@@ -60,7 +60,8 @@ describe('e2e: quote → open → view → print → pay (the README walkthrough
     const bank = t.token({ role: 'bank', bankId: 'mellat' });
     const payment = { contractId: id, periods: 1, amount: opened.body.monthlyPremium, bankReference: 'MEL-0001', paidAt: t.clock.now().toISOString() };
     const paid = await t.http().post('/v1/payments').set('Authorization', `Bearer ${bank}`).send(payment).expect(201);
-    expect(paid.body.contract.status).toBe('active');
+    expect(paid.body).toMatchObject({ contractId: id, periods: ['1405-09'], paidThrough: expect.any(String) });
+    expect((await t.http().get(`/v1/contracts/${id}`).set(auth).expect(200)).body.status).toBe('active');
     const again = await t.http().post('/v1/payments').set('Authorization', `Bearer ${bank}`).send(payment).expect(200);
     expect(again.body).toEqual(paid.body);
 

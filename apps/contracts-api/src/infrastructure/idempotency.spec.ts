@@ -59,3 +59,30 @@ describe('PostgresIdempotencyStore', () => {
     expect(await store.claim('bank:b', 'REF-9', 'wrong-amount')).toEqual({ kind: 'reused' });
   });
 });
+
+describe('apiMigrations: answers kept before the security fixes', () => {
+  let db: TestDatabase;
+  afterAll(() => db?.drop());
+
+  it('drops answers of role:sub scopes (never replayed again) and the contract view from kept payment answers', async () => {
+    db = await createTestDatabase();
+    await migrate(db.pool, 'contracts-api', apiMigrations.slice(0, 1));
+    const payment = { paymentId: 'p', contractId: 'c', bankReference: 'R', amount: 1, periods: ['1405-09'], paidThrough: '2026-12-21' };
+    const view = { id: 'c', nationalCode: '0089216091', exam: { result: 'failed' } };
+    const rows = [
+      ['applicant:sub-1', 'k', { status: 201, body: view }],
+      ['examiner:sub-2', 'k', { status: 200, body: view }],
+      ['bank:mellat', 'R', { status: 201, body: { ...payment, contract: view } }],
+      ['bank:mellat', 'REFUSED', { status: 422, body: { code: 'AMOUNT_MISMATCH' } }],
+    ] as const;
+    for (const [scope, key, response] of rows) {
+      await db.pool.query(`INSERT INTO idempotency_keys (scope, key, request_hash, response) VALUES ($1, $2, 'h', $3)`, [scope, key, JSON.stringify(response)]);
+    }
+    await migrate(db.pool, 'contracts-api', apiMigrations);
+    const { rows: kept } = await db.pool.query('SELECT scope, key, response FROM idempotency_keys ORDER BY key');
+    expect(kept).toEqual([
+      { scope: 'bank:mellat', key: 'R', response: { status: 201, body: payment } },
+      { scope: 'bank:mellat', key: 'REFUSED', response: { status: 422, body: { code: 'AMOUNT_MISMATCH' } } },
+    ]);
+  });
+});

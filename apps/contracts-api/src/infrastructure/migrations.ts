@@ -14,4 +14,14 @@ export const apiMigrations = [
         PRIMARY KEY (scope, key)
       );`,
   },
+  {
+    // Answers kept before scopes were the caller's whole identity (role, sub and the role's claim,
+    // JSON-encoded) can never be replayed again: only a bank's `bank:<bankId>` scope is unchanged.
+    // A bank's kept payment answers lose the contract view they carried (national code, exam).
+    id: '002-stored-answers-only-of-whole-identities-and-without-contract-views',
+    sql: `
+      DELETE FROM idempotency_keys WHERE scope NOT LIKE '[%' AND scope NOT LIKE 'bank:%';
+      UPDATE idempotency_keys SET response = response #- '{body,contract}'
+       WHERE scope LIKE 'bank:%' AND response->'body' ? 'contract';`,
+  },
 ];

@@ -2,16 +2,19 @@ import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { contractView } from '@app/contracts-domain';
 import { deterministicId } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { ChangeContractCommand } from '../change-contract.handler';
 import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, ETAG_HEADER, RIAL } from '../../http/openapi';
 import { CommandResponder, etag } from '../command-response';
-import { ContractViewResponse } from '../contract-view.response';
 import type { CommandOutcome } from '@app/contracts-app';
 import { ConfirmPaymentDto } from './confirm-payment.dto';
 
+/**
+ * What a bank is told: API.md's `{ paymentId, periods }` and what it reconciles its books with.
+ * Never the contract view: a bank is tied to no contract, and the view carries the person's
+ * national code and medical exam result and determination.
+ */
 export class PaymentResponse {
   @ApiProperty({ format: 'uuid', description: 'Derived from the bank and its reference: the same for a repeat' })
   paymentId!: string;
@@ -30,9 +33,6 @@ export class PaymentResponse {
 
   @ApiProperty({ type: String, format: 'date', nullable: true, description: 'Last day covered by all payments so far' })
   paidThrough!: string | null;
-
-  @ApiProperty({ type: ContractViewResponse })
-  contract!: ContractViewResponse;
 }
 
 const PAYMENT_RESPONSE = { type: PaymentResponse, headers: { ETag: ETAG_HEADER } };
@@ -93,7 +93,6 @@ export class ConfirmPaymentController {
             amount: payment.amount,
             periods: payment.periods,
             paidThrough: outcome.state.paidThrough,
-            contract: contractView(outcome.state, outcome.revision),
           },
           headers: { ETag: etag(outcome.revision) },
         };
