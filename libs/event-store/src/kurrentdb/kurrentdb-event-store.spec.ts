@@ -231,6 +231,39 @@ describe('KurrentDbEventStore (fake client)', () => {
       expect(await store.append('contract-1', [event], 'no_stream')).toEqual({ nextRevision: 0, position: 10n, written: false });
     });
 
+    it('maps success: false (throwOnAppendFailure=false in the connection string) to ConcurrencyError, or to a retry', async () => {
+      const { client, store } = setUp();
+      const mine = newEvent('mine');
+      client.appendToStream.mockImplementationOnce(async () => {
+        client.streams.set('ns1.contract-1', [stored('contract-1', 0, 10n, newEvent('other')), stored('contract-1', 1, 11n, newEvent('other-2'))]);
+        return { success: false, nextExpectedRevision: 1n, position: undefined };
+      });
+      const error = await store.append('contract-1', [mine], 'no_stream').catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(ConcurrencyError);
+      expect(error).toMatchObject({ streamId: 'contract-1', expected: 'no_stream', actual: 1 });
+
+      client.appendToStream.mockImplementationOnce(async () => {
+        client.streams.set('ns1.contract-2', [stored('contract-2', 0, 20n, mine)]); // a concurrent copy of this append
+        return { success: false, nextExpectedRevision: 1n, position: undefined };
+      });
+      expect(await store.append('contract-2', [mine], 'no_stream')).toEqual({ nextRevision: 0, position: 20n, written: false });
+    });
+
+    it('reads the stream before an append (and after a lost race) from the leader; other reads from any node', async () => {
+      const { client, store } = setUp();
+      client.appendToStream.mockImplementationOnce(async () => {
+        throw new WrongExpectedVersionError(undefined, { streamName: 'ns1.contract-1', expected: 'no_stream', current: 0n });
+      });
+      await store.append('contract-1', [newEvent('a')], 'no_stream').catch(() => undefined);
+      await store.readStream('contract-1');
+
+      expect(client.readStream.mock.calls).toEqual([
+        ['ns1.contract-1', { fromRevision: 0n, requiresLeader: true }],
+        ['ns1.contract-1', { fromRevision: 0n, requiresLeader: true }],
+        ['ns1.contract-1', { fromRevision: 0n }],
+      ]);
+    });
+
     it('reads a success without a position as the server de-duplicating the ids: written false, with the stored position', async () => {
       const { client, store } = setUp();
       const event = newEvent('mine');

@@ -122,12 +122,12 @@ export class KurrentDbEventStore implements EventStore {
       result = await this.client.appendToStream(this.serverName(streamId), events.map(toEventData), { streamState: streamState(expected) });
     } catch (error) {
       if (!(error instanceof WrongExpectedVersionError)) throw transient(error);
-      // Another writer got in after our read: the same append (a concurrent retry), or a conflict.
-      const after = await this.stored(streamId, events);
-      const raced = retriedAppend(streamId, events, expected, after.stored, after.actual);
-      if (raced) return raced;
-      throw new ConcurrencyError(streamId, expected, after.actual);
+      return this.lostRace(streamId, events, expected);
     }
+    // `throwOnAppendFailure=false` in the connection string: the client reports a wrong expected
+    // version as `success: false` instead of throwing. Its `nextExpectedRevision` is not the
+    // stream's (the batch-append path reports 1n or 0n for whether it has one), so read again.
+    if (!result.success) return this.lostRace(streamId, events, expected);
     if (result.position === undefined) {
       // Success without a position: the server took the batch for a repeat of one it already stored.
       const after = await this.stored(streamId, events);
@@ -139,11 +139,16 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return this.read(streamId, options, {});
+  }
+
+  private async read(streamId: string, options: ReadStreamOptions, server: { requiresLeader?: true }): Promise<RecordedEvent[]> {
     const { fromRevision = 0, toRevision, asOf } = options;
     if (toRevision !== undefined && toRevision < fromRevision) return [];
     const read = this.client.readStream(this.serverName(streamId), {
       fromRevision: BigInt(fromRevision),
       ...(toRevision === undefined ? {} : { maxCount: BigInt(toRevision - fromRevision + 1) }),
+      ...server,
     });
     const events: RecordedEvent[] = [];
     try {
@@ -219,10 +224,25 @@ export class KurrentDbEventStore implements EventStore {
     return this.namespace + streamId;
   }
 
-  /** Which of the batch's ids the stream already holds, and the stream's last revision. */
+  /**
+   * Another writer got in after our read: the same append (a concurrent retry) answers as a retry,
+   * anything else is a conflict with the stream as it is now.
+   */
+  private async lostRace(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const after = await this.stored(streamId, events);
+    const raced = retriedAppend(streamId, events, expected, after.stored, after.actual);
+    if (raced) return raced;
+    throw new ConcurrencyError(streamId, expected, after.actual);
+  }
+
+  /**
+   * Which of the batch's ids the stream already holds, and the stream's last revision. Read from
+   * the leader, where the append goes: a follower may not have the latest events yet, and would
+   * turn a retry into a spurious conflict (or a conflict into a wrong `actual`).
+   */
   private async stored(streamId: string, events: readonly NewEvent[]): Promise<{ stored: StoredId[]; actual: number | 'no_stream' }> {
     const ids = new Set(events.map((event) => event.id));
-    const stream = await this.readStream(streamId);
+    const stream = await this.read(streamId, {}, { requiresLeader: true });
     return {
       stored: stream.filter((event) => ids.has(event.id)).map(({ id, revision, position }) => ({ id, streamId, revision, position })),
       actual: stream.length === 0 ? 'no_stream' : stream[stream.length - 1]!.revision,
