@@ -7,8 +7,11 @@ import { useLogging } from './http/logging';
 import { PROBLEM_SCHEMA } from './http/openapi';
 import type { Runtime } from './runtime';
 
-/** Largest request body accepted; anything bigger is a 413 before it is parsed. */
-export const BODY_LIMIT_BYTES = 64 * 1024;
+/**
+ * Largest request body accepted; anything bigger is a 413 before it is parsed. The largest
+ * legitimate body, a branch open with 10 documents of 100-character references, is under 2 KB.
+ */
+export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /** Builds the HTTP app (not yet listening) over a runtime; main.ts and the e2e tests share it. */
 export async function createApp(runtime: Runtime, env: NodeJS.ProcessEnv = process.env): Promise<NestFastifyApplication> {
