@@ -31,6 +31,19 @@ describe('ContractStreams', () => {
     await expect(streams.execute(CONTRACT_ID, openOnline(), { ...context, commandId: 'another-request' })).rejects.toMatchObject({ code: 'CONTRACT_ALREADY_OPENED' });
   });
 
+  it("records in the metadata the bank that confirmed a payment, as it does an officer's branch", async () => {
+    const store = new InMemoryEventStore();
+    const streams = new ContractStreams(store, new ManualClock(new Date(CONTRACT_NOW)));
+    const opened = await streams.execute(CONTRACT_ID, openOnline(), context);
+    const bank: CommandContext = { ...context, actor: { sub: 'bank-1', role: 'bank' }, channel: 'bank', bankId: 'mellat', commandId: 'payment-1' };
+    await streams.execute(CONTRACT_ID, pay(1, { amount: opened.state.monthlyPremium }), bank);
+    const [openedEvent, paid] = await store.readStream(`contract-${CONTRACT_ID}`);
+    expect(paid!.metadata).toMatchObject({ actor: { sub: 'bank-1', role: 'bank' }, channel: 'bank', bankId: 'mellat' });
+    expect(paid!.metadata).not.toHaveProperty('branchId');
+    expect(openedEvent!.metadata).not.toHaveProperty('bankId'); // an applicant's command: neither claim
+    expect(openedEvent!.metadata).not.toHaveProperty('branchId');
+  });
+
   describe('deciding on what this process last saw (no read before the append)', () => {
     /** An in-memory store that counts stream reads: the round trips the guess saves. */
     class CountingStore extends InMemoryEventStore {

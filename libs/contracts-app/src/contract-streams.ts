@@ -46,7 +46,9 @@ export function fold(events: readonly FoldableEvent[], state?: ContractState): C
 export interface CommandContext {
   actor: { sub: string; role: string };
   channel: string;
+  /** The officer's branch (branch officers) and the bank (banks), recorded in the metadata. */
   branchId?: string;
+  bankId?: string;
   correlationId: string;
   /** Stable across retries of the same request (derived from the idempotency key when there is one). */
   commandId: string;
@@ -270,6 +272,7 @@ export class ContractStreams {
       actor: context.actor,
       channel: context.channel,
       ...(context.branchId ? { branchId: context.branchId } : {}),
+      ...(context.bankId ? { bankId: context.bankId } : {}),
       occurredAt: now.toISOString(),
       schemaVersion: 1,
     };

@@ -16,7 +16,10 @@ export interface EventMetadata {
   causationId?: string;
   actor: { sub: string; role: string };
   channel: string;
+  /** The officer's branch, for a branch officer's command. */
   branchId?: string;
+  /** The confirming bank, for a bank's command (events written before it was recorded have none). */
+  bankId?: string;
   occurredAt: string; // ISO-8601, from the injected clock
   schemaVersion?: number;
 }

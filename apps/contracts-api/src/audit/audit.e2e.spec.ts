@@ -38,6 +38,11 @@ describe('GET /v1/audit/events and /v1/audit/head', () => {
       expect(createHash('sha256').update(`${prevHash as string}${canonicalJson(document)}`).digest('hex')).toBe(hash);
       expect(document).toMatchObject({ streamId: expect.any(String), type: expect.any(String), metadata: { actor: { role: expect.any(String) } } });
     }
+    // Which bank confirmed each payment, as an officer's branch is kept for theirs (and hashed with it).
+    const payments = lines.filter((l) => l.type === 'PaymentConfirmed');
+    expect(payments).toHaveLength(3);
+    for (const payment of payments) expect(payment.metadata).toMatchObject({ actor: { role: 'bank' }, channel: 'bank', bankId: 'mellat' });
+    for (const other of lines.filter((l) => l.type !== 'PaymentConfirmed')) expect(other.metadata).not.toHaveProperty('bankId');
     const head = await get('/v1/audit/head').expect(200);
     expect(head.body).toEqual({ position: lines.at(-1)!.position, hash: lines.at(-1)!.hash, eventStoreHead: expect.stringMatching(/^\d+$/) });
     expect(BigInt(head.body.eventStoreHead)).toBeLessThanOrEqual(BigInt(lines.at(-1)!.position as string));

@@ -61,6 +61,7 @@ export class CommandResponder {
       actor: { sub: actor.sub, role: actor.role },
       channel,
       ...(actor.branchId ? { branchId: actor.branchId } : {}),
+      ...(actor.bankId ? { bankId: actor.bankId } : {}),
       correlationId: String(request.id),
       commandId: key ? deterministicId('command', scope, key) : randomUUID(),
       expectedRevision: parseIfMatch(request.headers['if-match']),

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
-import { canonicalJson } from '@app/platform';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
-import { appendContracts } from '../testing/contracts';
+import { ContractStreams } from '@app/contracts-app';
+import { canonicalJson, ManualClock } from '@app/platform';
+import { CONTRACT_NOW, pay } from '../../../contracts-domain/src/testing/fixtures';
+import { appendContracts, context } from '../testing/contracts';
 import { dumpSchema, project } from '../testing/harness';
 import { auditChainProjection } from './audit-chain.projection';
 import { auditRow, readAuditHead, walkChain } from './audit-chain.queries';
@@ -82,6 +84,23 @@ describe('audit chain: hash = sha256(prevHash ‖ canonical JSON of the event an
     await db.pool.query(`UPDATE projection_audit_chain.chain SET hash = $2 WHERE position = $1`, [position, 'f'.repeat(64)]);
     // The rewritten link itself no longer matches its event.
     expect(await verify()).toMatchObject({ ok: false, position });
+  });
+
+  it("leaves links of events recorded before a bank's bankId was kept as they were, and chains and verifies the new ones", async () => {
+    const before = await dumpSchema(db.pool, 'projection_audit_chain');
+    const streams = new ContractStreams(eventStore, new ManualClock(new Date(CONTRACT_NOW)));
+    const [contractId] = await appendContracts(eventStore, 1);
+    const bank = { ...context(), actor: { sub: 'bank-1', role: 'bank' }, channel: 'bank', bankId: 'mellat' };
+    const { state } = await streams.loadExisting(contractId!);
+    await streams.execute(contractId!, pay(2, { paymentId: 'p-2', bankReference: 'BR-2', amount: 2 * state.monthlyPremium }), bank);
+    const all = await eventStore.readAll();
+    expect(all.at(-1)!.metadata).toMatchObject({ bankId: 'mellat' });
+    await project(db.pool, auditChainProjection, all, 4);
+
+    const links = (await dumpSchema(db.pool, 'projection_audit_chain')).chain!;
+    expect(links.slice(0, events.length)).toEqual(before.chain);
+    expect(links).toHaveLength(all.length);
+    expect(await verify()).toMatchObject({ ok: true, events: all.length });
   });
 
   it('reports progress up to the chain checkpoint', async () => {

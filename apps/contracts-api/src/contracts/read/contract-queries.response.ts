@@ -34,8 +34,11 @@ class EventMetadataResponse {
   @ApiProperty()
   channel!: string;
 
-  @ApiProperty({ required: false })
+  @ApiProperty({ required: false, description: "The officer's branch, on a branch officer's command" })
   branchId?: string;
+
+  @ApiProperty({ required: false, description: "The confirming bank, on a bank's command (not on events recorded before it was kept)" })
+  bankId?: string;
 
   @ApiProperty({ format: 'date-time' })
   occurredAt!: string;
