@@ -26,10 +26,20 @@ export function configureHttp(app: NestFastifyApplication): void {
   fastify.addHook('onSend', async (request, reply) => {
     if (!request.raw.complete) reply.header('Connection', 'close');
   });
+  // Answers of the API carry personal data: no cache (a proxy, the browser's disk) keeps one unless
+  // its route chose otherwise (ETag and If-Match work the same with no-store). And no browser reads
+  // an answer as anything but its Content-Type (JSON sniffed as HTML would run as a page).
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    if (API_PATH.test(request.url) && !reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
+  });
   answerWrongMethods(fastify);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
 }
+
+/** The versioned API, `/v1/…` (not /health, /metrics, /docs or the dashboard page). */
+const API_PATH = /^\/v1(\/|\?|$)/;
 
 /**
  * A path that exists with another method is a 405 naming the allowed ones (`Allow`, RFC 9110

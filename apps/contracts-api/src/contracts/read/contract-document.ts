@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   contractView,
   formatJalaliFa,
@@ -21,6 +22,20 @@ const STATUS_FA: Record<ContractState['status'], string> = {
   cancelled: 'لغو شده (عدم پرداخت)',
   terminated: 'خاتمه یافته',
 };
+
+/**
+ * The print button's handler, a script of its own: under the document's policy an inline
+ * `onclick` attribute would not run (it needs 'unsafe-inline' or 'unsafe-hashes').
+ */
+const PRINT_SCRIPT = "document.getElementById('print').addEventListener('click', () => window.print());";
+
+/**
+ * The document's Content-Security-Policy: it loads nothing, and runs only its own style and, by
+ * its hash, the print script (the same on every response, so no nonce is needed).
+ */
+export const CONTRACT_DOCUMENT_CSP =
+  `default-src 'none'; script-src 'sha256-${createHash('sha256').update(PRINT_SCRIPT).digest('base64')}'; ` +
+  "style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 /**
  * The printable contract (directive point 1: "viewed and printed"): a self-contained Persian RTL
@@ -79,7 +94,8 @@ ${rows.map(([k, v]) => `  <tr><th scope="row">${escapeHtml(k)}</th><td>${escapeH
 <h2>مهلت پرداخت</h2>
 <p class="obligation">${escapeHtml(`نخستین حق بیمه باید حداکثر تا ${jalaliFa(view.paymentDeadline)} پرداخت شود؛ در غیر این صورت قرارداد کان‌لم‌یکن تلقی می‌شود. با تأیید پرداخت توسط بانک عامل، استفاده از خدمات درمانی بلافاصله آغاز می‌شود.`)}</p>
 <footer>نسخه آیین‌نامه پذیرفته‌شده: ${escapeHtml(toPersianDigits(state.termsVersion))} — ویرایش ${escapeHtml(toPersianDigits(revision))}</footer>
-<button type="button" onclick="window.print()">چاپ</button>
+<button type="button" id="print">چاپ</button>
+<script>${PRINT_SCRIPT}</script>
 </body>
 </html>
 `;

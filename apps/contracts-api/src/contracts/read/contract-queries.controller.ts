@@ -11,7 +11,7 @@ import { etag } from '../command-response';
 import { ContractViewResponse } from '../contract-view.response';
 import { ContractStreams } from '@app/contracts-app';
 import { Reservations } from '../reservations';
-import { renderContractDocument } from './contract-document';
+import { CONTRACT_DOCUMENT_CSP, renderContractDocument } from './contract-document';
 import { ContractListResponse, HistoryResponse } from './contract-queries.response';
 import { ParseIdPipe, ParseNationalCodePipe } from '../../http/validation';
 
@@ -113,6 +113,7 @@ export class ContractQueriesController {
   @Get(':id/document')
   @Roles('auditor', 'applicant', 'branch_officer')
   @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Content-Security-Policy', CONTRACT_DOCUMENT_CSP)
   @ApiOperation({ summary: 'The printable contract: Persian RTL HTML with print CSS' })
   @ApiProduces('text/html')
   @ApiOkResponse({ schema: { type: 'string' } })
