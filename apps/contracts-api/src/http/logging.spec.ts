@@ -4,7 +4,7 @@ import { IsOptional, IsString } from 'class-validator';
 import type { DestinationStream } from 'pino';
 import { ConcurrencyError } from '@app/event-store';
 import { authProviders, CurrentActor, signToken, type Actor } from '../auth';
-import { createLogger, readSideLog, scrubText, scrubValue } from './logging';
+import { createLogger, readSideLog, scrubText, scrubUrl, scrubValue } from './logging';
 import { startTinyApp, type TinyApp } from './testing/tiny-app';
 
 const SECRET = 'logging-spec-secret';
@@ -146,6 +146,15 @@ describe('request logging', () => {
     }
   });
 
+  it('redacts a percent-encoded national code in the access line even when another escape is malformed', async () => {
+    const encoded = [...NATIONAL_CODE].map((digit) => `%3${digit}`).join('');
+    const res = await app.inject({ method: 'GET', url: `/v1/eligibility/${encoded}?x=%ZZ`, headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(404);
+    const output = lines.join('');
+    expect(output).not.toContain(encoded);
+    expect(records().at(-1)).toMatchObject({ req: { url: '/v1/eligibility/[redacted]?x=%ZZ' } });
+  });
+
   it('a 409 is an expected answer: logged as an ordinary request, not as an error', async () => {
     const res = await app.inject({ method: 'GET', url: '/v1/crash', headers: { authorization: `Bearer ${token}` } });
     expect(res.statusCode).toBe(409);
@@ -162,6 +171,18 @@ describe('scrubbing', () => {
     expect(scrubText('0084575949 amount 1934869700 id 3f1c2b7e-1234-4abc-8def-001234567890')).toBe(
       '0084575949 amount 1934869700 id 3f1c2b7e-1234-4abc-8def-001234567890',
     );
+  });
+
+  it('decodes each escape in a URL on its own: a bad one elsewhere does not hide a national code', () => {
+    expect(scrubUrl('/v1/eligibility/%30%30%38%39%32%31%36%30%39%31?x=%ZZ')).toBe('/v1/eligibility/[redacted]?x=%ZZ');
+    // Persian digits, percent-encoded as UTF-8, then a truncated escape, or a truncated UTF-8 sequence.
+    const persian = encodeURIComponent('۰۰۸۹۲۱۶۰۹۱');
+    expect(persian).toMatch(/^(%DB%B[0-9])+$/);
+    expect(scrubUrl(`/v1/eligibility/${persian}?page=%D`)).toBe('/v1/eligibility/[redacted]?page=%D');
+    expect(scrubUrl(`/v1/eligibility/${persian}%DB?x=%E2%82`)).toBe('/v1/eligibility/[redacted]%DB?x=%E2%82');
+    expect(scrubUrl(`/v1/contracts?nationalCode=${persian}%F0%9F&x=%ZZ%41`)).toBe('/v1/contracts?nationalCode=[redacted]&x=%ZZA');
+    // What decodes is decoded, what does not is kept as sent.
+    expect(scrubUrl('/v1/terms?q=%E2%82%AC%C0%AF%41%E2%82')).toBe('/v1/terms?q=€%C0%AFA%E2%82');
   });
 
   it('replaces personal fields at any depth and leaves the input untouched', () => {

@@ -82,18 +82,40 @@ function serializeError(err: unknown): unknown {
   };
 }
 
-function scrubUrl(url: string): string {
-  let decoded = url;
-  try {
-    decoded = decodeURIComponent(url);
-  } catch {
-    // A malformed escape is logged as sent (still scrubbed).
-  }
+/** The URL as logged: decoded, personal query fields and personal-looking numbers replaced. */
+export function scrubUrl(url: string): string {
+  const decoded = decodeEscapes(url);
   // A personal query field is redacted whatever its value looks like (`008-921609-1`, a surname).
   const fields = decoded.replace(QUERY_FIELD, (field, separator: string, key: string) =>
     PERSONAL_KEYS.has(key.toLowerCase()) ? `${separator}${key}=${REDACTED}` : field,
   );
   return scrubText(fields);
+}
+
+/** A run of consecutive `%XX` escapes. */
+const ESCAPE_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+/** One character's escapes in UTF-8 (lead byte, then up to its continuation bytes), or one lone escape. */
+const ESCAPED_CHARACTER = /%[C-Dc-d][0-9A-Fa-f](?:%[89ABab][0-9A-Fa-f])?|%[Ee][0-9A-Fa-f](?:%[89ABab][0-9A-Fa-f]){0,2}|%[Ff][0-7](?:%[89ABab][0-9A-Fa-f]){0,3}|%[0-9A-Fa-f]{2}/g;
+
+/**
+ * Decodes every escape that decodes, leaving the others as sent. Decoding the URL at once failed
+ * on any bad escape (`?x=%ZZ`, a truncated UTF-8 sequence) and left the whole URL encoded, so a
+ * national code sent as `%30%30%38…` or as escaped Persian digits reached the log unredacted.
+ */
+function decodeEscapes(url: string): string {
+  return url.replace(ESCAPE_RUN, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run.replace(ESCAPED_CHARACTER, (escaped) => {
+        try {
+          return decodeURIComponent(escaped);
+        } catch {
+          return escaped;
+        }
+      });
+    }
+  });
 }
 
 const QUERY_FIELD = /([?&])([^=&#]+)=[^&#]*/g;
