@@ -6,6 +6,7 @@ import { startTinyApp, type TinyApp } from '../http/testing/tiny-app';
 import type { Actor } from './actor';
 import { CurrentActor, Public, Roles } from './decorators';
 import { AUTH_CLOCK, authProviders, signToken, type TokenClaims } from './index';
+import { CLOCK_TOLERANCE_SECONDS } from './jwt';
 
 const SECRET = 'guard-spec-secret';
 const clock = new ManualClock(new Date('2026-12-01T08:00:00Z'));
@@ -81,7 +82,7 @@ describe('auth guard', () => {
   it('checks expiry against the injected clock', async () => {
     const headers = bearer({ exp: T + 60 });
     expect((await app.inject({ method: 'GET', url: '/v1/audit', headers })).statusCode).toBe(200);
-    clock.set(new Date((T + 61) * 1000));
+    clock.set(new Date((T + 60 + CLOCK_TOLERANCE_SECONDS) * 1000));
     try {
       await expectProblem({ method: 'GET', url: '/v1/audit', headers }, 401, 'UNAUTHENTICATED');
     } finally {

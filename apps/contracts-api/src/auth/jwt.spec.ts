@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { InvalidTokenError, signToken, TokenVerifier, verifyToken, type TokenClaims } from './jwt';
+import { CLOCK_TOLERANCE_SECONDS, InvalidTokenError, signToken, TokenVerifier, verifyToken, type TokenClaims } from './jwt';
 import { DEV_JWT_SECRET, InsecureSecretError, resolveJwtSecret } from './secret';
 
 const SECRET = 'test-secret-test-secret-test-secret';
 const NOW = new Date('2026-12-01T08:00:00Z');
 const T = NOW.getTime() / 1000;
+const at = (seconds: number) => new Date(seconds * 1000);
 const APPLICANT: TokenClaims = { sub: 'u-1', role: 'applicant', nationalCode: '0084575948', exp: T + 60 };
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -49,13 +50,42 @@ describe('HS256 tokens', () => {
     rejects(`${h}.${b64(APPLICANT)}.${s.slice(0, -2)}`);
   });
 
-  it('checks exp and nbf against the given instant', () => {
+  it('checks exp and nbf against the given instant, with a small clock tolerance', () => {
+    expect(CLOCK_TOLERANCE_SECONDS).toBe(30);
     const token = signToken({ ...APPLICANT, nbf: T - 10, exp: T + 60 }, SECRET);
     expect(verifyToken(token, SECRET, NOW).sub).toBe('u-1');
-    rejects(token, new Date((T + 60) * 1000));
-    rejects(token, new Date((T - 11) * 1000));
+    // An identity provider whose clock runs up to 30 s fast: its tokens start and end early.
+    expect(verifyToken(token, SECRET, at(T + 60)).sub).toBe('u-1');
+    expect(verifyToken(token, SECRET, at(T + 89.999)).sub).toBe('u-1');
+    expect(verifyToken(token, SECRET, at(T - 40)).sub).toBe('u-1');
+    rejects(token, at(T + 90));
+    rejects(token, at(T - 40.001));
     rejects(forge({ alg: 'HS256' }, { ...APPLICANT, exp: String(T + 60) }));
     rejects(forge({ alg: 'HS256' }, { ...APPLICANT, nbf: 'now' }));
+  });
+
+  it('refuses a token issued (iat) further in the future than the tolerance', () => {
+    expect(verifyToken(signToken({ ...APPLICANT, iat: T - 3600 }, SECRET), SECRET, NOW).sub).toBe('u-1');
+    expect(verifyToken(signToken({ ...APPLICANT, iat: T + 30 }, SECRET), SECRET, NOW).sub).toBe('u-1');
+    expect(() => verifyToken(signToken({ ...APPLICANT, iat: T + 31 }, SECRET), SECRET, NOW)).toThrow('issued in the future');
+    rejects(forge({ alg: 'HS256' }, { ...APPLICANT, iat: T + 3600 }));
+    rejects(forge({ alg: 'HS256' }, { ...APPLICANT, iat: String(T) }));
+  });
+
+  it('accepts exactly one text per signature: the unused bits of its last character must be zero', () => {
+    const token = signToken(APPLICANT, SECRET);
+    const signature = token.split('.')[2]!;
+    expect(signature).toHaveLength(43); // 32 bytes: the last character holds 4 bits of the hash and 2 unused ones
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const index = alphabet.indexOf(signature.at(-1)!);
+    const variants = [1, 2, 3].map((low) => `${token.slice(0, -1)}${alphabet[(index & ~3) | ((index + low) & 3)]}`);
+    for (const variant of variants) {
+      expect(Buffer.from(variant.split('.')[2]!, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+      expect(() => verifyToken(variant, SECRET, NOW)).toThrow('not canonical');
+    }
+    const verifier = new TokenVerifier(SECRET);
+    expect(verifier.verify(token, NOW).sub).toBe('u-1');
+    for (const variant of variants) expect(() => verifier.verify(variant, NOW)).toThrow(InvalidTokenError);
   });
 
   it('accepts a token without exp (RFC 7519 makes it optional)', () => {
@@ -91,8 +121,11 @@ describe('a verifier that remembers verified tokens', () => {
     const token = signToken({ ...APPLICANT, nbf: T - 10 }, SECRET);
     expect(verifier.verify(token, NOW).sub).toBe('u-1');
     expect(verifier.verify(token, NOW).sub).toBe('u-1');
-    expect(() => verifier.verify(token, new Date((T + 60) * 1000))).toThrow('expired');
-    expect(() => verifier.verify(token, new Date((T - 11) * 1000))).toThrow('not valid yet');
+    expect(() => verifier.verify(token, at(T + 90))).toThrow('expired');
+    expect(() => verifier.verify(token, at(T - 41))).toThrow('not valid yet');
+    const early = signToken({ ...APPLICANT, iat: T + 60 }, SECRET);
+    expect(() => verifier.verify(early, NOW)).toThrow('issued in the future');
+    expect(verifier.verify(early, at(T + 30)).sub).toBe('u-1');
   });
 
   it('remembers only what it verified: a changed signature or a refused token is checked again', () => {
