@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig, runProcess } from '@app/platform';
+import { listenAddress } from './auth/secret';
 import { createApp } from './create-app';
 import { startRuntime } from './runtime';
 
@@ -11,10 +12,14 @@ runProcess(async (onSignal) => {
   const config = loadConfig();
   const runtime = await startRuntime(config);
   const say = (message: string) => runtime.logger.info(message);
+  // HOST as given (process.env.HOST, not config.host, which defaults it): with the dev secret
+  // and no HOST, loopback only.
+  const { host, warning } = listenAddress(process.env, config.host);
+  if (warning) runtime.logger.warn(warning);
   let app;
   try {
     app = await createApp(runtime);
-    await app.listen({ port: config.port, host: config.host });
+    await app.listen({ port: config.port, host });
   } catch (error) {
     await runtime.close();
     throw error;

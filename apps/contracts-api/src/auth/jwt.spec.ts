@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { CLOCK_TOLERANCE_SECONDS, InvalidTokenError, signToken, TokenVerifier, verifyToken, type TokenClaims } from './jwt';
-import { DEV_JWT_SECRET, InsecureSecretError, resolveJwtSecret } from './secret';
+import { DEV_JWT_SECRET, InsecureSecretError, listenAddress, resolveJwtSecret, usesDevJwtSecret } from './secret';
 
 const SECRET = 'test-secret-test-secret-test-secret';
 const NOW = new Date('2026-12-01T08:00:00Z');
@@ -162,5 +162,32 @@ describe('the signing secret', () => {
     expect(() => resolveJwtSecret({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'short' })).toThrow(InsecureSecretError);
     const real = 'k'.repeat(32);
     expect(resolveJwtSecret({ NODE_ENV: 'production', AUTH_JWT_SECRET: real })).toBe(real);
+  });
+
+  it('knows when the published dev secret is in use', () => {
+    expect(usesDevJwtSecret({})).toBe(true);
+    expect(usesDevJwtSecret({ AUTH_JWT_SECRET: '' })).toBe(true);
+    expect(usesDevJwtSecret({ NODE_ENV: 'test', AUTH_JWT_SECRET: DEV_JWT_SECRET })).toBe(true);
+    expect(usesDevJwtSecret({ AUTH_JWT_SECRET: 'a-real-one' })).toBe(false);
+    expect(usesDevJwtSecret({ NODE_ENV: 'production' })).toBe(false); // refused at boot instead
+  });
+
+  it('on the dev secret without HOST, listens on loopback only, and warns', () => {
+    const { host, warning } = listenAddress({}, '0.0.0.0');
+    expect(host).toBe('127.0.0.1');
+    expect(warning).toContain('published development secret');
+    expect(warning).toContain('listening on 127.0.0.1 only (set HOST to listen elsewhere)');
+    expect(warning).toContain('Set AUTH_JWT_SECRET');
+  });
+
+  it('on the dev secret honours an explicit HOST, still warning', () => {
+    const { host, warning } = listenAddress({ HOST: '0.0.0.0' }, '0.0.0.0');
+    expect(host).toBe('0.0.0.0');
+    expect(warning).toContain('listening on 0.0.0.0 as HOST says');
+  });
+
+  it('with a real secret, listens where configured, silently', () => {
+    expect(listenAddress({ AUTH_JWT_SECRET: 'a-real-one' }, '0.0.0.0')).toEqual({ host: '0.0.0.0' });
+    expect(listenAddress({ AUTH_JWT_SECRET: 'a-real-one', HOST: '10.0.0.5' }, '10.0.0.5')).toEqual({ host: '10.0.0.5' });
   });
 });

@@ -27,6 +27,35 @@ export function resolveJwtSecret(env: NodeJS.ProcessEnv = process.env): string {
   return secret;
 }
 
+/** Whether tokens are checked with DEV_JWT_SECRET: published, so anyone can sign tokens it accepts. */
+export function usesDevJwtSecret(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.NODE_ENV !== 'production' && (env.AUTH_JWT_SECRET || DEV_JWT_SECRET) === DEV_JWT_SECRET;
+}
+
+/** Where a service on the dev secret listens when HOST is not set: this machine only. */
+export const DEV_SECRET_HOST = '127.0.0.1';
+
+/**
+ * Where the API listens, and what it warns at startup. With the dev secret and no HOST, on
+ * loopback only rather than `configuredHost` (0.0.0.0 by default): a staging box started with
+ * `npm start` would otherwise accept, from anywhere, tokens anyone can mint. An explicit HOST is
+ * honoured, with the warning.
+ */
+export function listenAddress(env: NodeJS.ProcessEnv, configuredHost: string): { host: string; warning?: string } {
+  if (!usesDevJwtSecret(env)) return { host: configuredHost };
+  const host = env.HOST === undefined ? DEV_SECRET_HOST : configuredHost;
+  const where =
+    env.HOST === undefined
+      ? `listening on ${host} only (set HOST to listen elsewhere)`
+      : `listening on ${host} as HOST says`;
+  return {
+    host,
+    warning:
+      'tokens are checked with the published development secret (AUTH_JWT_SECRET unset or its default), so anyone can sign ' +
+      `tokens this service accepts; ${where}. Set AUTH_JWT_SECRET (and NODE_ENV=production) on any machine others can reach.`,
+  };
+}
+
 /** Injection token for the resolved secret. */
 export const JWT_SECRET = Symbol('JWT_SECRET');
 
