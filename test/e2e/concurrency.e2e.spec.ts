@@ -1,4 +1,5 @@
 import type { Response } from 'supertest';
+import { PostgresIdempotencyStore } from '../../apps/contracts-api/src/infrastructure/idempotency';
 import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
 import { bearer, eventsOfType, expectProblem, openBody, openOnline, pay, People, settledHead } from './support/scenario';
 
@@ -174,6 +175,62 @@ describe('e2e: races and retries', () => {
       expectProblem(await pay(t, contract, 2, 'TEJARAT-77'), 409, 'IDEMPOTENCY_KEY_REUSED');
       const stream = await t.runtime.eventStore.readStream(`contract-${contract.id}`);
       expect(stream.map((e) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed']);
+    });
+  });
+
+  /**
+   * What a retry does once the retention (IDEMPOTENCY_TTL_HOURS, default 72) has purged the answer
+   * kept for its key: the command id still derives from the key, so the domain's own deduplication
+   * answers, and nothing is ever done twice.
+   */
+  describe('retries after the retention purged their kept answers', () => {
+    /** Every kept answer made 73 hours old, then the purge the API runs hourly. */
+    const purgeAll = async () => {
+      await t.db.pool.query(`UPDATE idempotency_keys SET completed_at = completed_at - interval '73 hours' WHERE completed_at IS NOT NULL`);
+      return new PostgresIdempotencyStore(t.db.pool).purgeCompleted(72);
+    };
+
+    it('a payment repeated: 200 with the same payment and nothing appended; another amount: 409 BANK_REFERENCE_REUSED', async () => {
+      const { contract } = await openOnline(t, people.next().nationalCode);
+      const first = await pay(t, contract, 1, 'PURGED-1');
+      expect(first.status).toBe(201);
+      expect(await purgeAll()).toBeGreaterThan(0);
+
+      const again = await pay(t, contract, 1, 'PURGED-1');
+      expect([again.status, again.headers['idempotent-replayed']]).toEqual([200, undefined]);
+      expect(again.body).toEqual(first.body);
+
+      await purgeAll();
+      expectProblem(await pay(t, contract, 2, 'PURGED-1'), 409, 'BANK_REFERENCE_REUSED');
+      const stream = await t.runtime.eventStore.readStream(`contract-${contract.id}`);
+      expect(stream.map((e) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed']);
+    });
+
+    it('an open retried never concludes a second contract: the same one that day, QUOTE_MISMATCH days later', async () => {
+      const person = people.next().nationalCode;
+      const { body } = await openBody(t, person);
+      const token = bearer(t.token({ role: 'applicant', sub: 'retention-sub', nationalCode: person }));
+      const open = () => t.http().post('/v1/contracts').set(token).set('Idempotency-Key', 'open-then-purged').send(body);
+      const first = await open();
+      expect(first.status).toBe(201);
+      await purgeAll();
+
+      const head = await settledHead(t);
+      const sameDay = await open();
+      expect([sameDay.status, sameDay.headers['idempotent-replayed']]).toEqual([201, undefined]);
+      expect(sameDay.body).toEqual(first.body);
+      expect(await t.runtime.eventStore.headPosition()).toBe(head);
+
+      await purgeAll();
+      const today = t.clock.now();
+      t.clock.set(new Date(today.getTime() + 73 * 3_600_000));
+      try {
+        // The confirmed start date was the day it was first sent: decided again, the rules refuse it.
+        expectProblem(await open(), 422, 'QUOTE_MISMATCH');
+      } finally {
+        t.clock.set(today);
+      }
+      expect(await openedFor(person)).toHaveLength(1);
     });
   });
 

@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import { FileRegistry, type Registry } from '@app/registry';
 import { startReadSide } from '../../projector/src/read-side';
 import { createLogger, readSideLog } from './http/logging';
+import { IdempotencyRetention, PostgresIdempotencyStore } from './infrastructure/idempotency';
 import { apiMigrations } from './infrastructure/migrations';
 
 export const PG_POOL = Symbol('PG_POOL');
@@ -48,7 +49,8 @@ export function clockFor(config: AppConfig, boot: Date): Clock {
 
 /**
  * Database first (embedded PostgreSQL under DATA_DIR unless DATABASE_URL is set), then migrations,
- * the event store and the registry. `close` undoes it in reverse order.
+ * the idempotency retention (hourly purge of answers older than IDEMPOTENCY_TTL_HOURS), the event
+ * store and the registry. `close` undoes it in reverse order.
  */
 export async function startRuntime(config: AppConfig): Promise<Runtime> {
   const registryFile = registryFileFor(config); // refused before anything starts
@@ -62,8 +64,10 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
     log({ level: 'info', msg: `embedded PostgreSQL started in ${join(config.dataDir, 'pg')} on port ${embedded.port}` });
   }
   const pool = createPool(url, { max: 20, applicationName: 'contracts-api' });
+  const retention = new IdempotencyRetention(new PostgresIdempotencyStore(pool), { ttlHours: config.idempotencyTtlHours, log });
   try {
     await migrate(pool, 'contracts-api', apiMigrations);
+    retention.start();
     const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
     const snapshots = await PostgresSnapshots.create(pool);
     const registry = await FileRegistry.load(registryFile);
@@ -82,12 +86,14 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
       logger,
       async close() {
         await readSide?.stop();
+        await retention.stop();
         await eventStore.close();
         await pool.end();
         await embedded?.stop();
       },
     };
   } catch (error) {
+    await retention.stop();
     await pool.end();
     await embedded?.stop();
     throw error;

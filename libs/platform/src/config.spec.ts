@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     expect(registryFileFor(config)).toBe(DEFAULT_REGISTRY_FILE);
     expect(config.projector).toBe(true);
     expect(config.requestTimeoutMs).toBe(30_000);
+    expect(config.idempotencyTtlHours).toBe(72);
   });
 
   it('takes an empty PORT as unset: the default, not port 0 (any free port)', () => {
@@ -31,6 +32,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ REQUEST_TIMEOUT_MS: '5000' }).requestTimeoutMs).toBe(5_000);
   });
 
+  it('reads how many hours idempotent answers are kept (an empty value is the default)', () => {
+    expect(loadConfig({ IDEMPOTENCY_TTL_HOURS: '24' }).idempotencyTtlHours).toBe(24);
+    expect(loadConfig({ IDEMPOTENCY_TTL_HOURS: '' }).idempotencyTtlHours).toBe(72);
+  });
+
   it('reads a manual clock with its start instant', () => {
     const config = loadConfig({ CLOCK_MODE: 'manual', CLOCK_START: '2026-12-01T06:30:00Z' });
     expect(config.clock).toEqual({ mode: 'manual', start: new Date('2026-12-01T06:30:00Z') });
@@ -47,6 +53,9 @@ describe('loadConfig', () => {
     [{ PROJECTOR: 'sometimes' }, /PROJECTOR/],
     [{ REQUEST_TIMEOUT_MS: '0' }, /REQUEST_TIMEOUT_MS/],
     [{ REQUEST_TIMEOUT_MS: '30s' }, /REQUEST_TIMEOUT_MS/],
+    [{ IDEMPOTENCY_TTL_HOURS: '0' }, /IDEMPOTENCY_TTL_HOURS/],
+    [{ IDEMPOTENCY_TTL_HOURS: '1.5' }, /IDEMPOTENCY_TTL_HOURS/],
+    [{ IDEMPOTENCY_TTL_HOURS: '3d' }, /IDEMPOTENCY_TTL_HOURS/],
   ])('refuses %j with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -19,6 +19,8 @@ export interface AppConfig {
   projector: boolean;
   /** How long a client may take to send a whole request (headers and body) before a 408. */
   requestTimeoutMs: number;
+  /** How long a command's answer is kept for replays of its Idempotency-Key; older ones are purged. */
+  idempotencyTtlHours: number;
 }
 
 export class ConfigError extends Error {
@@ -77,6 +79,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { defaultPort =
     throw new ConfigError(`REQUEST_TIMEOUT_MS must be a positive number of milliseconds, got "${env.REQUEST_TIMEOUT_MS}"`);
   }
 
+  const idempotencyTtlHours = Number(env.IDEMPOTENCY_TTL_HOURS || 72);
+  if (!Number.isInteger(idempotencyTtlHours) || idempotencyTtlHours < 1) {
+    throw new ConfigError(`IDEMPOTENCY_TTL_HOURS must be a whole number of hours ≥ 1, got "${env.IDEMPOTENCY_TTL_HOURS}"`);
+  }
+
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -91,5 +98,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { defaultPort =
     logLevel: env.LOG_LEVEL ?? 'info',
     projector: projector === 'inline',
     requestTimeoutMs,
+    idempotencyTtlHours,
   };
 }

@@ -1,6 +1,7 @@
 import { migrate } from '@app/platform';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
-import { PostgresIdempotencyStore } from './idempotency';
+import type { LogEntry } from '@app/projections';
+import { IdempotencyRetention, PostgresIdempotencyStore, PURGE_BATCH_SQL } from './idempotency';
 import { apiMigrations } from './migrations';
 
 describe('PostgresIdempotencyStore', () => {
@@ -57,6 +58,69 @@ describe('PostgresIdempotencyStore', () => {
     expect(corrected.every((c) => c.kind === 'new' || c.kind === 'in_progress')).toBe(true);
     await store.complete('bank:b', 'REF-9', { status: 201, body: { ok: true } });
     expect(await store.claim('bank:b', 'REF-9', 'wrong-amount')).toEqual({ kind: 'reused' });
+  });
+
+  /** A row of scope `retention` completed `hoursAgo` hours ago (or only claimed then: in progress). */
+  const row = (key: string, hoursAgo: number, completed = true) =>
+    db.pool.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, response, claimed_at, completed_at)
+       VALUES ('retention', $1, 'h', $2, now() - make_interval(hours => $3), CASE WHEN $4 THEN now() - make_interval(hours => $3) END)`,
+      [key, completed ? JSON.stringify({ status: 201, body: { nationalCode: '0089216091' } }) : null, hoursAgo, completed],
+    );
+  const keys = async () => (await db.pool.query<{ key: string }>(`SELECT key FROM idempotency_keys WHERE scope = 'retention' ORDER BY key`)).rows.map((r) => r.key);
+
+  it('purges the answers completed before the TTL, in batches, and keeps newer ones and claims in progress', async () => {
+    for (let i = 0; i < 7; i++) await row(`old-${i}`, 73 + i);
+    await row('fresh', 71);
+    await row('stale-claim', 100, false);
+    expect(await store.purgeCompleted(72, 3)).toBe(7); // batches of 3, 3 and 1
+    expect(await keys()).toEqual(['fresh', 'stale-claim']);
+    expect(await store.purgeCompleted(72, 3)).toBe(0);
+    // A purged key is new again: its command id still finds what it did (the domain's deduplication).
+    expect(await store.claim('retention', 'old-0', 'h')).toEqual({ kind: 'new' });
+  });
+
+  it('finds what it purges through the completed_at index, not by scanning the table', async () => {
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL enable_seqscan = off');
+      const { rows } = await client.query(`EXPLAIN ${PURGE_BATCH_SQL.replace('$1', '72').replace('$2', '1000')}`);
+      expect(rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')).toMatch(/Index (Only )?Scan (using|on) idempotency_keys_completed_at/);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  });
+});
+
+describe('IdempotencyRetention: purges at start and on its timer, never fails the process', () => {
+  it('logs a failed purge and tries again; stop waits for the purge under way', async () => {
+    let calls = 0;
+    let finish: (n: number) => void = () => undefined;
+    const store = {
+      purgeCompleted: (ttlHours: number) => {
+        calls += 1;
+        expect(ttlHours).toBe(72);
+        if (calls === 1) return Promise.reject(new Error('database restarting'));
+        return new Promise<number>((resolve) => (finish = resolve));
+      },
+    };
+    const lines: LogEntry[] = [];
+    const retention = new IdempotencyRetention(store, { ttlHours: 72, everyMs: 60_000, log: (entry) => lines.push(entry) });
+    retention.start();
+    await retention.purge(); // the first one, failed
+    expect(lines).toEqual([expect.objectContaining({ level: 'warn', msg: expect.stringContaining('database restarting') })]);
+    const second = retention.purge();
+    expect(retention.purge()).toBe(second); // one at a time
+    let stopped = false;
+    const stopping = retention.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    finish(5);
+    await stopping;
+    expect(lines[1]).toMatchObject({ level: 'info', purged: 5, ttlHours: 72 });
+    expect(calls).toBe(2);
   });
 });
 

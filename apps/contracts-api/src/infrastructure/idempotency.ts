@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { canonicalJson } from '@app/platform';
+import { errorMessage, type Log } from '@app/projections';
 
 /** What a command answered, kept so a retry gets the very same answer. */
 export interface StoredResponse {
@@ -36,6 +37,19 @@ export function requestHash(method: string, path: string, body: unknown, ifMatch
 
 /** Rows older than a claim's lease are taken over: the process that claimed them died. */
 const IN_PROGRESS_LEASE = '30 seconds';
+
+/**
+ * One batch of the retention purge: the oldest completed answers past the TTL ($1 hours), at most
+ * $2 of them, found through `idempotency_keys_completed_at` (migration 003). Rows another statement
+ * holds (a claim taking a refused key over) are skipped, never waited for: the next run gets them.
+ */
+export const PURGE_BATCH_SQL = `
+  DELETE FROM idempotency_keys k
+   USING (SELECT scope, key FROM idempotency_keys
+           WHERE completed_at < now() - make_interval(hours => $1)
+           ORDER BY completed_at LIMIT $2
+           FOR UPDATE SKIP LOCKED) old
+   WHERE k.scope = old.scope AND k.key = old.key`;
 
 export class PostgresIdempotencyStore implements IdempotencyStore {
   constructor(private readonly pool: Pool) {}
@@ -98,5 +112,62 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
 
   async release(scope: string, key: string): Promise<void> {
     await this.pool.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND response IS NULL`, [scope, key]);
+  }
+
+  /**
+   * Deletes the answers completed more than `ttlHours` ago (database time), `batchSize` rows per
+   * statement so no statement holds many locks or runs long, until a batch comes back short.
+   * In-progress claims are left alone (a claim's lease decides about those). Returns how many went.
+   */
+  async purgeCompleted(ttlHours: number, batchSize = 1_000): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const { rowCount } = await this.pool.query(PURGE_BATCH_SQL, [ttlHours, batchSize]);
+      purged += rowCount ?? 0;
+      if ((rowCount ?? 0) < batchSize) return purged;
+    }
+  }
+}
+
+/**
+ * The retention of `idempotency_keys` (IDEMPOTENCY_TTL_HOURS): answers carry personal data (the
+ * contract view) and the table would otherwise grow with every command ever sent. Purges once at
+ * start and then every `everyMs`; `stop` waits for a purge under way, so the pool can close after.
+ * A failed purge is logged and tried again at the next tick.
+ */
+export class IdempotencyRetention {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Pick<PostgresIdempotencyStore, 'purgeCompleted'>,
+    private readonly options: { ttlHours: number; everyMs?: number; log: Log },
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.purge(), this.options.everyMs ?? 3_600_000);
+    this.timer.unref();
+    void this.purge();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One purge, unless one is under way (then that one). */
+  purge(): Promise<void> {
+    this.running ??= this.store
+      .purgeCompleted(this.options.ttlHours)
+      .then(
+        (purged) => {
+          if (purged > 0) this.options.log({ level: 'info', msg: 'idempotency retention: old answers purged', purged, ttlHours: this.options.ttlHours });
+        },
+        (error: unknown) => this.options.log({ level: 'warn', msg: `idempotency retention: purge failed, tried again next time: ${errorMessage(error)}` }),
+      )
+      .finally(() => (this.running = undefined));
+    return this.running;
   }
 }

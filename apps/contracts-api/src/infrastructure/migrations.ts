@@ -24,4 +24,10 @@ export const apiMigrations = [
       UPDATE idempotency_keys SET response = response #- '{body,contract}'
        WHERE scope LIKE 'bank:%' AND response->'body' ? 'contract';`,
   },
+  {
+    // The retention purge (PostgresIdempotencyStore.purgeCompleted) finds the oldest completed
+    // answers through it; in-progress claims (completed_at NULL) are not in it.
+    id: '003-idempotency-keys-completed-at-index',
+    sql: `CREATE INDEX IF NOT EXISTS idempotency_keys_completed_at ON idempotency_keys (completed_at) WHERE completed_at IS NOT NULL;`,
+  },
 ];

@@ -7,6 +7,7 @@ import { CurrentActor, Roles, type Actor } from '../../auth';
 import { ChangeContractCommand } from '../change-contract.handler';
 import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, ETAG_HEADER, RIAL } from '../../http/openapi';
 import { CommandResponder, etag } from '../command-response';
+import { ProblemException } from '../../http/problem';
 import type { CommandOutcome } from '@app/contracts-app';
 import { ConfirmPaymentDto } from './confirm-payment.dto';
 
@@ -84,8 +85,15 @@ export class ConfirmPaymentController {
         // Recorded now or by the first confirmation this repeats: never an answer without it.
         const payment = outcome.state.payments.find((p) => p.paymentId === paymentId);
         if (!payment) throw new Error(`payment ${paymentId} is not in contract ${body.contractId} after its confirmation`);
+        // Nothing appended: the payment was recorded before, and its kept answer is gone (purged
+        // after IDEMPOTENCY_TTL_HOURS, or never kept). The command id matched, so the domain did not
+        // compare the request with it: do it here, as it would.
+        const repeated = outcome.appended.length === 0;
+        if (repeated && (payment.periods.length !== body.periods || payment.amount !== body.amount)) {
+          throw new ProblemException('BANK_REFERENCE_REUSED', { paymentId });
+        }
         return {
-          status: 201,
+          status: repeated ? 200 : 201,
           body: {
             paymentId,
             contractId: body.contractId,
