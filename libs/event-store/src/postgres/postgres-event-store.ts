@@ -138,7 +138,8 @@ export async function insertEvents(db: Queryable, appends: readonly AppendReques
 }
 
 /**
- * The PostgreSQL adapter. Create it with `PostgresEventStore.create`, which migrates the schema.
+ * The PostgreSQL adapter. Create it with `PostgresEventStore.create`, which migrates the schema,
+ * or open an existing store for reading with `PostgresEventStore.open`, which changes nothing.
  * Subscriptions pull pages in position order and sleep until a NOTIFY (sent after the append has
  * committed, coalesced, never inside the append: see `announce`) or the idle poll.
  */
@@ -154,7 +155,11 @@ export class PostgresEventStore implements EventStore {
   private notifying = false;
   private toAnnounce: bigint | undefined;
 
-  private constructor(private readonly pool: Pool, options: PostgresEventStoreOptions) {
+  private constructor(
+    private readonly pool: Pool,
+    options: PostgresEventStoreOptions,
+    private readonly readOnly = false,
+  ) {
     this.upcasters = options.upcasters ?? new Upcasters();
     this.idlePollMs = options.idlePollMs ?? 5_000;
     this.groupCommit = new GroupCommit((group) => this.commitGroup(group), options.appendStatements ?? 1);
@@ -166,7 +171,20 @@ export class PostgresEventStore implements EventStore {
     return new PostgresEventStore(options.pool, options);
   }
 
+  /**
+   * Opens a store that exists already, for reading only (a migration's source, a tool): creates
+   * and changes nothing, and refuses to append. Refuses a database without this code's event store
+   * schema (a wrong DATABASE_URL must not read as an empty store), and one whose positions are
+   * ahead of its transaction counter (restored from a dump and not yet opened by the service,
+   * whose `create` raises the offset): readers there would see no events at all.
+   */
+  static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
+    await assertReadableStore(options.pool);
+    return new PostgresEventStore(options.pool, options, true);
+  }
+
   async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (this.readOnly) throw new Error('This event store was opened read-only (PostgresEventStore.open)');
     assertAppendable(streamId, events);
     if (events.length > MAX_EVENTS_PER_TRANSACTION) throw new Error(`Append to ${streamId}: more than ${MAX_EVENTS_PER_TRANSACTION} events`);
     const result = await this.groupCommit.submit({ streamId, events, expected });
@@ -375,6 +393,29 @@ async function lookUp(
     ),
     actual: head === null ? 'no_stream' : head,
   };
+}
+
+async function assertReadableStore(pool: Pool): Promise<void> {
+  const { rows: tables } = await pool.query<{ present: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
+  const { rows } = tables[0]!.present
+    ? await pool.query<{ id: string }>(`SELECT id FROM schema_migrations WHERE component = 'event-store'`)
+    : { rows: [] };
+  const applied = new Set(rows.map((row) => row.id));
+  if (applied.size === 0) throw new Error('no event store in this database (no events table): is it the service\'s database?');
+  const known = EVENT_STORE_MIGRATIONS.map((migration) => migration.id);
+  const unknown = [...applied].filter((id) => !known.includes(id));
+  if (unknown.length > 0) throw new Error(`event-store: database has migrations this code does not know: ${unknown.join(', ')}`);
+  const missing = known.filter((id) => !applied.has(id));
+  if (missing.length > 0) throw new Error(`event-store: database lacks migrations ${missing.join(', ')}: start the service on it once to migrate it`);
+  const { rows: ahead } = await pool.query<{ ahead: boolean }>(
+    `SELECT COALESCE((SELECT max(position) >> 16 FROM events) >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint + xid_offset, false) AS ahead
+     FROM event_position_base`,
+  );
+  if (ahead[0]!.ahead) {
+    throw new Error(
+      "event-store: stored positions are ahead of this cluster's transaction counter (restored from a dump?), so no reader would see them: start the service on it once (it raises the offset)",
+    );
+  }
 }
 
 /**

@@ -193,6 +193,50 @@ describe('PostgreSQL event store', () => {
     });
   });
 
+  describe('open (read-only)', () => {
+    it('reads an existing store and refuses to append through it', async () => {
+      await store.append('contract-1', [newEvent('Opened')], 'no_stream');
+      const reader = await PostgresEventStore.open({ pool: db.pool });
+      try {
+        await eventually(async () => expect((await reader.readAll()).map((event) => event.type)).toEqual(['Opened']));
+        expect(await reader.headPosition()).toBeGreaterThan(0n);
+        await expect(reader.append('contract-2', [newEvent('Opened')], 'no_stream')).rejects.toThrow(/opened read-only/);
+      } finally {
+        await reader.close();
+      }
+    });
+
+    it('refuses a database without an event store, and creates nothing there', async () => {
+      const empty = await createTestDatabase();
+      try {
+        await expect(PostgresEventStore.open({ pool: empty.pool })).rejects.toThrow(/no event store in this database \(no events table\)/);
+        const { rows } = await empty.pool.query(`SELECT count(*)::int AS tables FROM pg_tables WHERE schemaname = 'public'`);
+        expect(rows).toEqual([{ tables: 0 }]);
+      } finally {
+        await empty.drop();
+      }
+    });
+
+    it('refuses a store migrated by newer code', async () => {
+      await db.pool.query(`INSERT INTO schema_migrations (component, id) VALUES ('event-store', '999_future')`);
+      await expect(PostgresEventStore.open({ pool: db.pool })).rejects.toThrow(/migrations this code does not know: 999_future/);
+    });
+
+    it('refuses a restored store whose positions are ahead of the xid counter until create raised the offset', async () => {
+      await store.append('contract-1', [newEvent('Opened')], 'no_stream');
+      await db.pool.query('UPDATE events SET position = position + (1000000::bigint << 16)'); // as after pg_dump (see above)
+      await expect(PostgresEventStore.open({ pool: db.pool })).rejects.toThrow(/ahead of this cluster's transaction counter/);
+
+      await (await PostgresEventStore.create({ pool: db.pool })).close();
+      const reader = await PostgresEventStore.open({ pool: db.pool });
+      try {
+        await eventually(async () => expect(await reader.readAll()).toHaveLength(1));
+      } finally {
+        await reader.close();
+      }
+    });
+  });
+
   it('creates its schema once, however many stores start', async () => {
     await Promise.all([PostgresEventStore.create({ pool: db.pool }), PostgresEventStore.create({ pool: db.pool })]);
     const { rows } = await db.pool.query("SELECT id FROM schema_migrations WHERE component = 'event-store'");
