@@ -1,9 +1,18 @@
 import { PostgresEventStore } from '@app/event-store';
+import { createPool, loadConfig, startEmbeddedPostgres } from '@app/platform';
 import { auditChainProjection, readAuditHead } from '@app/projections';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { appendContracts } from '../libs/projections/src/testing/contracts';
 import { project } from '../libs/projections/src/testing/harness';
-import { runAudit } from './audit';
+import { USAGE, main, runAudit } from './audit';
+import { runCli } from './projections';
+
+jest.mock('@app/platform', () => {
+  const actual = jest.requireActual<typeof import('@app/platform')>('@app/platform');
+  // Never a real embedded server here: under the default DATA_DIR it would initialise .data/pg.
+  const embedded = jest.fn(async () => Promise.reject(new Error('the test would have started the embedded PostgreSQL')));
+  return { ...actual, loadConfig: jest.fn(actual.loadConfig), createPool: jest.fn(actual.createPool), startEmbeddedPostgres: embedded };
+});
 
 describe('npm run audit -- verify', () => {
   let db: TestDatabase;
@@ -62,5 +71,28 @@ describe('npm run audit -- verify', () => {
 
   it('prints usage and exits 2 for anything else', async () => {
     for (const argv of [[], ['check'], ['verify', '--from', 'x'], ['verify', '--fast', '1']]) expect((await audit(...argv)).code).toBe(2);
+  });
+});
+
+describe('npm run audit (command line)', () => {
+  beforeEach(() => jest.clearAllMocks());
+
+  async function cli(...argv: string[]) {
+    const out = { stdout: '', stderr: '' };
+    const code = await runCli(USAGE, main, argv, { stdout: (text) => (out.stdout += text), stderr: (text) => (out.stderr += text) });
+    return { code, ...out };
+  }
+
+  it('exits 2 for a typo, with what is wrong and the usage on stderr, before reading the configuration or starting PostgreSQL', async () => {
+    expect(await cli('verfy')).toEqual({ code: 2, stdout: '', stderr: `audit: unknown command "verfy"\n${USAGE}\n` });
+    expect(await cli('verify', '--from', 'x')).toMatchObject({ code: 2, stderr: `audit verify: --from needs a position, got "x"\n${USAGE}\n` });
+    expect(await cli('verify', '--fast', '1')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown option "--fast"') });
+    for (const opened of [loadConfig, createPool, startEmbeddedPostgres]) expect(opened).not.toHaveBeenCalled();
+  });
+
+  it('prints the usage on stdout for --help or -h, exit 0', async () => {
+    expect(await cli('--help')).toEqual({ code: 0, stdout: `${USAGE}\n`, stderr: '' });
+    expect(await cli('verify', '-h')).toEqual({ code: 0, stdout: `${USAGE}\n`, stderr: '' });
+    expect(loadConfig).not.toHaveBeenCalled();
   });
 });

@@ -4,13 +4,18 @@
  * (an altered, deleted or inserted event, or a rewritten link). Give `--head <position>:<hash>`
  * (the copy of `GET /v1/audit/head` kept elsewhere) to also check that the chain still ends there.
  * Uses DATABASE_URL, or else the embedded PostgreSQL under DATA_DIR (only while the API is not running).
+ *
+ * Exit status: 0 the chain is intact; 1 it is broken (the first bad position on stdout), or the
+ * check failed (the reason on stderr); 2 a command line it cannot run (what is wrong and the usage
+ * on stderr), found before any configuration is read or database opened, as in `projections` and
+ * `migrate-events`. `--help` / `-h` prints the usage on stdout (0).
  */
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { openEventStore, type EventStore } from '@app/event-store';
 import { createPool, loadConfig, startEmbeddedPostgres, type RunningPostgres } from '@app/platform';
 import { linkAtOrBefore, verifyChain } from '@app/projections';
-import { progressLine } from './projections';
+import { UsageError, USAGE_EXIT, progressLine, runCli } from './projections';
 
 export interface AuditIo {
   pool: Pool;
@@ -19,20 +24,35 @@ export interface AuditIo {
   progress: (line: string) => void;
 }
 
-const USAGE = 'usage: audit verify [--from <position>] [--head <position>:<hash>]';
+export const USAGE = 'usage: audit verify [--from <position>] [--head <position>:<hash>]';
+
+/** What to verify, or a `UsageError` before anything is read or opened. */
+export function parseAuditArgs(argv: string[]): { from: bigint; head?: string } {
+  const [command, ...rest] = argv;
+  if (command !== 'verify') throw new UsageError(command === undefined ? 'audit: no command' : `audit: unknown command "${command}"`);
+  const options = new Map<string, string>();
+  for (let i = 0; i < rest.length; i += 2) options.set(rest[i]!, rest[i + 1] ?? '');
+  const unknown = [...options.keys()].filter((k) => k !== '--from' && k !== '--head');
+  if (unknown.length > 0) throw new UsageError(`audit verify: unknown option ${unknown.map((k) => `"${k}"`).join(' ')}`);
+  const from = options.get('--from') ?? '0';
+  if (!/^\d{1,19}$/.test(from)) throw new UsageError(`audit verify: --from needs a position, got "${from}"`);
+  const head = options.get('--head');
+  if (head !== undefined && !/^\d{1,19}:[0-9a-f]{64}$/.test(head)) throw new UsageError(`audit verify: --head needs <position>:<64 hex digits>, got "${head}"`);
+  return head === undefined ? { from: BigInt(from) } : { from: BigInt(from), head };
+}
 
 /** Runs the command; returns the exit code. */
 export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
-  const [command, ...rest] = argv;
-  const options = new Map<string, string>();
-  for (let i = 0; i < rest.length; i += 2) options.set(rest[i]!, rest[i + 1] ?? '');
-  const from = options.get('--from') ?? '0';
-  const head = options.get('--head');
-  if (command !== 'verify' || [...options.keys()].some((k) => k !== '--from' && k !== '--head') || !/^\d{1,19}$/.test(from) || (head !== undefined && !/^\d{1,19}:[0-9a-f]{64}$/.test(head))) {
+  let args: ReturnType<typeof parseAuditArgs>;
+  try {
+    args = parseAuditArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
     io.out(USAGE);
-    return 2;
+    return USAGE_EXIT;
   }
-  const result = await verifyChain({ pool: io.pool, eventStore: io.eventStore, from: BigInt(from), onProgress: (p) => io.progress(progressLine(p)) });
+  const { from, head } = args;
+  const result = await verifyChain({ pool: io.pool, eventStore: io.eventStore, from, onProgress: (p) => io.progress(progressLine(p)) });
   if (!result.ok) {
     io.out(`audit chain BROKEN at position ${result.position}: ${result.reason} (${result.events} events verified before it)`);
     return 1;
@@ -49,7 +69,8 @@ export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
   return 0;
 }
 
-async function main(): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
+  parseAuditArgs(argv); // a typo must not start (or initialise) the embedded PostgreSQL
   const config = loadConfig();
   let embedded: RunningPostgres | undefined;
   const url = config.databaseUrl ?? (embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg') })).url;
@@ -58,7 +79,7 @@ async function main(): Promise<number> {
   const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
   let progressOpen = false;
   try {
-    return await runAudit(process.argv.slice(2), {
+    return await runAudit(argv, {
       pool,
       eventStore,
       out: (line) => {
@@ -81,11 +102,5 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
+  void runCli(USAGE, main, process.argv.slice(2)).then((code) => process.exit(code));
 }

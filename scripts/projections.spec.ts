@@ -1,5 +1,5 @@
-import { createPool, loadConfig, startEmbeddedPostgres } from '@app/platform';
-import { main, parseArgs, progressLine } from './projections';
+import { createPool, loadConfig, startEmbeddedPostgres, type AppConfig } from '@app/platform';
+import { USAGE, main, parseArgs, progressLine, runCli } from './projections';
 
 jest.mock('@app/platform', () => ({
   ...jest.requireActual('@app/platform'),
@@ -8,7 +8,20 @@ jest.mock('@app/platform', () => ({
   startEmbeddedPostgres: jest.fn(),
 }));
 
+const actualPlatform = jest.requireActual<typeof import('@app/platform')>('@app/platform');
+
+/** Runs the CLI as `npm run projections -- …` does, capturing what it prints. */
+async function cli(...argv: string[]) {
+  const out = { stdout: '', stderr: '' };
+  const code = await runCli(USAGE, main, argv, { stdout: (text) => (out.stdout += text), stderr: (text) => (out.stderr += text) });
+  return { code, ...out };
+}
+
+const opened = () => [loadConfig, createPool, startEmbeddedPostgres].filter((fn) => (fn as jest.Mock).mock.calls.length > 0);
+
 describe('projections CLI', () => {
+  beforeEach(() => jest.clearAllMocks());
+
   it('shows position/total, events/s and ETA on the progress line', () => {
     expect(progressLine({ position: 500n, total: 1000n, events: 250, eventsPerSecond: 1234.4, etaSeconds: 2.1 })).toBe(
       '[###############...............] 500/1000  250 events  1234 ev/s  ETA 3s',
@@ -22,6 +35,46 @@ describe('projections CLI', () => {
     for (const opened of [loadConfig, createPool, startEmbeddedPostgres]) expect(opened).not.toHaveBeenCalled();
     expect(() => parseArgs(['rebuild', 'audit_chain'])).toThrow(refusal);
     expect(parseArgs(['rebuild', 'dashboard'])).toEqual({ command: 'rebuild', name: 'dashboard' });
-    expect(() => parseArgs(['drop'])).toThrow('usage: projections status | projections rebuild <name>');
+    expect(() => parseArgs(['drop'])).toThrow('projections: unknown command "drop"');
+  });
+
+  it('prints the usage on stdout for --help or -h, exit 0, without reading the configuration', async () => {
+    for (const argv of [['--help'], ['-h'], ['rebuild', '--help']]) {
+      expect(await cli(...argv)).toEqual({ code: 0, stdout: `${USAGE}\n`, stderr: '' });
+    }
+    expect(opened()).toEqual([]);
+  });
+
+  it('exits 2 with what is wrong and the usage on stderr for a command line it cannot run, before reading the configuration', async () => {
+    const cases: [string[], string][] = [
+      [[], 'projections: no command'],
+      [['drop'], 'projections: unknown command "drop"'],
+      [['rebuild'], 'projections rebuild: which projection?'],
+      [['status', 'dashboard'], 'projections status: unexpected "dashboard"'],
+      [['rebuild', 'dashboard', 'now'], 'projections rebuild: unexpected "now"'],
+    ];
+    for (const [argv, message] of cases) {
+      expect(await cli(...argv)).toEqual({ code: 2, stdout: '', stderr: `${message}\n${USAGE}\n` });
+    }
+    expect(opened()).toEqual([]);
+  });
+
+  it('exits 2 naming the projections for an unknown one, before opening any database', async () => {
+    jest.mocked(loadConfig).mockReturnValue(actualPlatform.loadConfig({ DATABASE_URL: 'postgres://db/app' }));
+    const { code, stderr } = await cli('rebuild', 'dashbord');
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^projections rebuild: unknown projection "dashbord"; one of: .*dashboard/);
+    expect(opened()).toEqual([loadConfig]);
+  });
+
+  it.each([
+    ['EVENT_STORE=kurrentdb', { EVENT_STORE: 'kurrentdb', KURRENTDB_URL: 'kurrentdb://localhost:2113?tls=false' }],
+    ['NODE_ENV=production', { NODE_ENV: 'production' }],
+  ])('refuses to run without DATABASE_URL with %s instead of starting an empty embedded PostgreSQL', async (setting, env) => {
+    jest.mocked(loadConfig).mockReturnValue(actualPlatform.loadConfig({ ...env, DATA_DIR: '/srv/data' }) as AppConfig);
+    const { code, stderr } = await cli('status');
+    expect(code).toBe(1);
+    expect(stderr).toContain(`projections needs DATABASE_URL (the service's read-model database) with ${setting}`);
+    expect(opened()).toEqual([loadConfig]);
   });
 });
