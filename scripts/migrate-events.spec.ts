@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InMemoryEventStore, PostgresEventStore, deterministicId, type NewEvent, type RecordedEvent } from '@app/event-store';
+import { InMemoryEventStore, PostgresEventStore, deterministicId, type EventStore, type NewEvent, type RecordedEvent } from '@app/event-store';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { checkpointFile, compareStores, migrateEvents, type CheckpointStore, type MigrationState } from './migrate-events';
+import { checkpointFile, compareStores, migrateAndVerify, migrateEvents, type CheckpointStore, type MigrationState } from './migrate-events';
 
 function newEvent(stream: string, index: number, version = 1): NewEvent {
   const id = deterministicId('migrate-spec', stream, String(index));
@@ -71,7 +71,7 @@ describe('migrate-events', () => {
     expect(targetEvents.map(shape)).toEqual(sourceEvents.map(shape));
     expect(targetEvents.find((event) => event.streamId === 'contract-b')?.version).toBe(0); // stored version, not upcast
     expect(state).toEqual({ sourcePosition: sourceEvents[28]!.position, targetPosition: targetEvents[28]!.position, events: 29 });
-    expect(await compareStores(source, target)).toEqual({ events: 29 });
+    expect(await compareStores(source, target)).toEqual({ events: 29, newer: 0 });
   });
 
   it('copies postgres → postgres, resuming from the checkpoint file after a crash without copying anything twice', async () => {
@@ -106,7 +106,7 @@ describe('migrate-events', () => {
       expect(state.events).toBe(29);
       expect(state.sourcePosition).toBe(sourceEvents[28]!.position);
       expect((await target.readAll()).map(shape)).toEqual(sourceEvents.map(shape));
-      expect(await compareStores(source, target, 4)).toEqual({ events: 29 });
+      expect(await compareStores(source, target, { pageSize: 4 })).toEqual({ events: 29, newer: 0 });
       expect(await checkpoint.load()).toEqual(state);
     } finally {
       await target.close();
@@ -137,5 +137,76 @@ describe('migrate-events', () => {
     const compared = await compareStores(source, target);
     expect(compared.events).toBe(29);
     expect(compared.mismatch).toMatchObject({ index: 29, source: undefined, target: { streamId: 'contract-z' } });
+  });
+
+  it('verifies a copy into PostgreSQL, whose JSONB orders keys its own way, as equal (the KurrentDB → PostgreSQL direction)', async () => {
+    // KurrentDB keeps the JSON as the application wrote it; the in-memory store does too.
+    const kurrentLike = new InMemoryEventStore();
+    const id = deterministicId('migrate-spec', 'key-order');
+    await kurrentLike.append('contract-k', [{
+      id,
+      type: 'ContractOpened',
+      version: 1,
+      data: { wage: 100, contractId: 'k', nested: { zeta: 1, alpha: 2 } },
+      metadata: { eventId: id, commandId: 'cmd', correlationId: 'corr', actor: { sub: 'u', role: 'insured' }, channel: 'portal', occurredAt: '2025-01-01T00:00:00.000Z', schemaVersion: 1 },
+    }], 'no_stream');
+    const targetDb = await createTestDatabase();
+    const target = await PostgresEventStore.create({ pool: targetDb.pool });
+    try {
+      const lines: string[] = [];
+      expect(await migrateAndVerify({ source: kurrentLike, target, checkpoint: memoryCheckpoint(), out: (line) => lines.push(line) })).toBe(0);
+      const [copied] = await target.readAll();
+      expect(Object.keys(copied!.metadata)).not.toEqual(Object.keys((await kurrentLike.readAll())[0]!.metadata)); // JSONB did reorder
+      expect(await compareStores(kurrentLike, target)).toEqual({ events: 1, newer: 0 });
+      expect(lines.at(-1)).toBe(`verified: both stores hold the same 1 events in the same order, up to source position 1`);
+    } finally {
+      await target.close();
+      await targetDb.drop();
+    }
+  });
+
+  describe('while the source is still being written', () => {
+    /** The source as the service keeps writing it: two more events land just after the copy read its last page. */
+    function stillWritten(store: PostgresEventStore): EventStore {
+      let written = false;
+      const live = Object.create(store) as PostgresEventStore;
+      live.readAll = async (options) => {
+        const page = await store.readAll(options);
+        if (page.length === 0 && !written) {
+          written = true;
+          const before = await store.headPosition();
+          await store.append('contract-live', [newEvent('contract-live', 0), newEvent('contract-live', 1)], 'no_stream');
+          // Visible to readers once older transactions on the server have ended (milliseconds).
+          while ((await store.headPosition()) === before) await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return page;
+      };
+      return live;
+    }
+
+    it('verifies up to where the copy reached and reports the newer events, exit 3; the next run copies them, exit 0', async () => {
+      const target = new InMemoryEventStore();
+      const checkpoint = memoryCheckpoint();
+      const lines: string[] = [];
+
+      const first = await migrateAndVerify({ source: stillWritten(source), target, checkpoint, batchSize: 10, out: (line) => lines.push(line) });
+
+      expect(first).toBe(3);
+      expect(lines.slice(1)).toEqual([
+        `verified: both stores hold the same 29 events in the same order, up to source position ${checkpoint.saved.at(-1)!.sourcePosition}`,
+        '2 newer events not yet copied (the source is still being written): run again to copy them',
+      ]);
+      lines.length = 0;
+      expect(await migrateAndVerify({ source, target, checkpoint, batchSize: 10, out: (line) => lines.push(line) })).toBe(0);
+      expect(lines.at(-1)).toMatch(/^verified: both stores hold the same 31 events in the same order/);
+    });
+
+    it('still reports a target holding events the copy did not write as a difference', async () => {
+      const target = new InMemoryEventStore();
+      const state = await migrateEvents({ source, target, checkpoint: memoryCheckpoint() });
+      await target.append('contract-z', [newEvent('contract-z', 0)], 'no_stream');
+      const compared = await compareStores(source, target, { sourceUpTo: state.sourcePosition });
+      expect(compared).toMatchObject({ events: 29, mismatch: { index: 29, source: undefined, target: { streamId: 'contract-z' } } });
+    });
   });
 });

@@ -7,6 +7,12 @@
  * Options: --from-url / --to-url (default DATABASE_URL for postgres, KURRENTDB_URL for kurrentdb),
  * --checkpoint <file> (default DATA_DIR/migrate-events-<from>-<to>.json), --batch-size (500),
  * --stream-prefixes contract-,insured- (the streams a KurrentDB store reads from $all).
+ *
+ * Verification covers the events up to the position the copy reached. The source may still be
+ * written (the bulk copy runs while the service does): events after that position are reported as
+ * "N newer events not yet copied", not as a difference. Exit status: 0 copied and verified, the
+ * source holds nothing newer; 3 copied and verified, but the source has newer events: run it again
+ * (the last run, with the service stopped, exits 0); 1 the stores differ, or the copy failed.
  * Cut-over procedure: docs/scaling.md, "Moving the events to KurrentDB".
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -22,7 +28,7 @@ import {
   type ExpectedRevision,
   type RecordedEvent,
 } from '@app/event-store';
-import { createPool } from '@app/platform';
+import { canonicalJson, createPool } from '@app/platform';
 import type { RebuildProgress } from '@app/projections';
 import { progressLine } from './projections';
 
@@ -35,6 +41,8 @@ export interface MigrationState {
 }
 
 export interface CheckpointStore {
+  /** Where the checkpoint is kept, for messages. */
+  readonly name?: string;
   load(): Promise<MigrationState | undefined>;
   save(state: MigrationState): Promise<void>;
 }
@@ -42,6 +50,7 @@ export interface CheckpointStore {
 /** A JSON file replaced atomically (write, then rename), so a crash leaves the old or the new state. */
 export function checkpointFile(path: string): CheckpointStore {
   return {
+    name: path,
     async load() {
       const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
         if (error.code === 'ENOENT') return undefined;
@@ -139,34 +148,84 @@ export interface Mismatch {
   target: Comparable | undefined;
 }
 
+export interface Comparison {
+  /** Events that matched, in order. */
+  events: number;
+  /** The first difference, if any. */
+  mismatch?: Mismatch;
+  /** Source events after `sourceUpTo`: written since the copy reached it, not yet copied. */
+  newer: number;
+}
+
 type Comparable = Pick<RecordedEvent, 'id' | 'streamId' | 'revision' | 'type' | 'version' | 'data' | 'metadata'>;
 
 /**
  * Reads both stores in global order and compares every event (positions and recording times
- * differ between stores by design). Returns how many matched, or the first difference.
+ * differ between stores by design). Events are compared as JSON values, whatever the order of
+ * their keys (`canonicalJson` sorts them): PostgreSQL's JSONB orders an object's keys its own way,
+ * KurrentDB keeps them as written. (Not `util.isDeepStrictEqual`, which also compares prototypes:
+ * the in-memory store's structuredClone copies come from another realm under jest.)
+ * With `sourceUpTo` (where the copy reached), only the source's events up to it are compared, and
+ * those after it are counted as `newer`; the target must hold exactly the compared events.
  */
-export async function compareStores(source: EventStore, target: EventStore, pageSize = 500): Promise<{ events: number; mismatch?: Mismatch }> {
+export async function compareStores(
+  source: EventStore,
+  target: EventStore,
+  options: { pageSize?: number; sourceUpTo?: bigint } = {},
+): Promise<Comparison> {
+  const { pageSize = 500, sourceUpTo } = options;
   let sourceAfter = 0n;
   let targetAfter = 0n;
   let index = 0;
   for (;;) {
-    const [left, right] = await Promise.all([
+    const [page, right] = await Promise.all([
       source.readAll({ fromPosition: sourceAfter, limit: pageSize }),
       target.readAll({ fromPosition: targetAfter, limit: pageSize }),
     ]);
+    const left = sourceUpTo === undefined ? page : page.filter((event) => event.position <= sourceUpTo);
     for (let i = 0; i < Math.max(left.length, right.length); i++, index++) {
       const a = left[i] && comparable(left[i]!);
       const b = right[i] && comparable(right[i]!);
-      if (JSON.stringify(a) !== JSON.stringify(b)) return { events: index, mismatch: { index, source: a, target: b } };
+      if (a === undefined || b === undefined || canonicalJson(a) !== canonicalJson(b)) return { events: index, mismatch: { index, source: a, target: b }, newer: 0 };
     }
-    if (left.length === 0) return { events: index };
+    if (left.length === 0) break;
     sourceAfter = left[left.length - 1]!.position;
     targetAfter = right[right.length - 1]!.position;
+  }
+  return { events: index, newer: sourceUpTo === undefined ? 0 : await countAfter(source, sourceUpTo, pageSize) };
+}
+
+async function countAfter(store: EventStore, position: bigint, pageSize: number): Promise<number> {
+  let count = 0;
+  for (let after = position; ; ) {
+    const page = await store.readAll({ fromPosition: after, limit: pageSize });
+    if (page.length === 0) return count;
+    count += page.length;
+    after = page[page.length - 1]!.position;
   }
 }
 
 function comparable({ id, streamId, revision, type, version, data, metadata }: RecordedEvent): Comparable {
   return { id, streamId, revision, type, version, data, metadata };
+}
+
+/** Exit status when the copy is verified as far as it went but the source has newer events. */
+export const NEWER_EVENTS_EXIT = 3;
+
+/**
+ * Copies, then verifies up to where the copy reached; returns the exit status (0, or 3 when the
+ * source has newer events). Throws when the stores differ.
+ */
+export async function migrateAndVerify(options: MigrateOptions & { out: (line: string) => void }): Promise<number> {
+  const { source, target, out } = options;
+  const state = await migrateEvents(options);
+  out(`copied ${state.events} events; last source position ${state.sourcePosition} = target position ${state.targetPosition}${options.checkpoint.name ? ` (checkpoint ${options.checkpoint.name})` : ''}`);
+  const compared = await compareStores(source, target, { pageSize: options.batchSize, sourceUpTo: state.sourcePosition });
+  if (compared.mismatch) throw new Error(`Stores differ at event #${compared.mismatch.index}: ${JSON.stringify(compared.mismatch)}`);
+  out(`verified: both stores hold the same ${compared.events} events in the same order, up to source position ${state.sourcePosition}`);
+  if (compared.newer === 0) return 0;
+  out(`${compared.newer} newer events not yet copied (the source is still being written): run again to copy them`);
+  return NEWER_EVENTS_EXIT;
 }
 
 type StoreKind = 'postgres' | 'kurrentdb';
@@ -201,7 +260,7 @@ function defaultUrl(kind: StoreKind): string | undefined {
   return (kind === 'postgres' ? process.env.DATABASE_URL : process.env.KURRENTDB_URL) || undefined;
 }
 
-async function main(argv: string[]): Promise<void> {
+async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -230,31 +289,33 @@ async function main(argv: string[]): Promise<void> {
     await source.close();
     throw error;
   });
+  let progressOpen = false;
   try {
-    const state = await migrateEvents({
+    return await migrateAndVerify({
       source: source.store,
       target: target.store,
       checkpoint: checkpointFile(checkpointPath),
       batchSize,
-      onProgress: (progress) => process.stderr.write(`\r${progressLine(progress)}`),
+      onProgress: (progress) => {
+        progressOpen = true;
+        process.stderr.write(`\r${progressLine(progress)}`);
+      },
+      out: (line) => {
+        // End the progress line first, so the report starts on a line of its own.
+        if (progressOpen) process.stderr.write('\n');
+        progressOpen = false;
+        process.stdout.write(`${line}\n`);
+      },
     });
-    process.stderr.write('\n');
-    process.stdout.write(
-      `copied ${state.events} events; last source position ${state.sourcePosition} = target position ${state.targetPosition} (checkpoint ${checkpointPath})\n`,
-    );
-    const compared = await compareStores(source.store, target.store, batchSize);
-    if (compared.mismatch) {
-      throw new Error(`Stores differ at event #${compared.mismatch.index}: ${JSON.stringify(compared.mismatch)}`);
-    }
-    process.stdout.write(`verified: both stores hold the same ${compared.events} events in the same order\n`);
   } finally {
+    if (progressOpen) process.stderr.write('\n');
     await source.close();
     await target.close();
   }
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });
