@@ -1,9 +1,21 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryEventStore, PostgresEventStore, deterministicId, type EventStore, type NewEvent, type RecordedEvent } from '@app/event-store';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
-import { checkpointFile, compareStores, migrateAndVerify, migrateEvents, type CheckpointStore, type MigrationState } from './migrate-events';
+import {
+  USAGE,
+  checkpointFile,
+  compareStores,
+  main,
+  migrateAndVerify,
+  migrateEvents,
+  parseMigrateArgs,
+  storeAddress,
+  type CheckpointStore,
+  type MigrationState,
+} from './migrate-events';
+import { runCli } from './projections';
 
 function newEvent(stream: string, index: number, version = 1): NewEvent {
   const id = deterministicId('migrate-spec', stream, String(index));
@@ -27,7 +39,7 @@ function newEvent(stream: string, index: number, version = 1): NewEvent {
 }
 
 /** Interleaved appends over several streams, some of several events, one in an old schema version. */
-async function fill(store: PostgresEventStore): Promise<void> {
+async function fill(store: EventStore): Promise<void> {
   const revisions = new Map<string, number>();
   for (let round = 0; round < 6; round++) {
     for (const stream of ['contract-a', 'contract-b', 'insured-0012345678', 'contract-c']) {
@@ -51,14 +63,18 @@ function memoryCheckpoint(): CheckpointStore & { saved: MigrationState[] } {
 describe('migrate-events', () => {
   let sourceDb: TestDatabase;
   let source: PostgresEventStore;
+  /** A fresh folder for checkpoint files. */
+  let dir: string;
   beforeEach(async () => {
     sourceDb = await createTestDatabase();
     source = await PostgresEventStore.create({ pool: sourceDb.pool });
     await fill(source);
+    dir = await mkdtemp(join(tmpdir(), 'migrate-events-'));
   });
   afterEach(async () => {
     await source.close();
     await sourceDb.drop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('copies postgres → in-memory event by event: same order, ids, streams, revisions, types, versions, data and metadata', async () => {
@@ -70,16 +86,16 @@ describe('migrate-events', () => {
     expect(sourceEvents).toHaveLength(29);
     expect(targetEvents.map(shape)).toEqual(sourceEvents.map(shape));
     expect(targetEvents.find((event) => event.streamId === 'contract-b')?.version).toBe(0); // stored version, not upcast
-    expect(state).toEqual({ sourcePosition: sourceEvents[28]!.position, targetPosition: targetEvents[28]!.position, events: 29 });
+    const { streamId, revision, id } = sourceEvents[28]!;
+    expect(state).toEqual({ sourcePosition: sourceEvents[28]!.position, targetPosition: targetEvents[28]!.position, events: 29, last: { streamId, revision, id } });
     expect(await compareStores(source, target)).toEqual({ events: 29, newer: 0 });
   });
 
   it('copies postgres → postgres, resuming from the checkpoint file after a crash without copying anything twice', async () => {
     const targetDb = await createTestDatabase();
     const target = await PostgresEventStore.create({ pool: targetDb.pool });
-    const dir = await mkdtemp(join(tmpdir(), 'migrate-events-'));
     try {
-      const checkpoint = checkpointFile(join(dir, 'checkpoint.json'));
+      const checkpoint = checkpointFile(join(dir, 'checkpoint.json'), { source: 'postgres://source/db', target: 'postgres://target/db' });
       const progress: bigint[] = [];
       const crash = migrateEvents({
         source,
@@ -98,7 +114,9 @@ describe('migrate-events', () => {
       // three of one append (the page ended inside it): resumed after event 13, the first append
       // of the next page holds both copied and uncopied events.
       const thirteenth = (await source.readAll({ limit: 13 }))[12]!;
-      await checkpoint.save({ ...saved!, sourcePosition: thirteenth.position, events: 13 });
+      const [copied] = await target.readStream(thirteenth.streamId, { fromRevision: thirteenth.revision, toRevision: thirteenth.revision });
+      const { streamId, revision, id } = thirteenth;
+      await checkpoint.save({ sourcePosition: thirteenth.position, targetPosition: copied!.position, events: 13, last: { streamId, revision, id } });
 
       const state = await migrateEvents({ source, target, checkpoint, batchSize: 5 });
 
@@ -111,7 +129,6 @@ describe('migrate-events', () => {
     } finally {
       await target.close();
       await targetDb.drop();
-      await rm(dir, { recursive: true, force: true });
     }
   });
 
@@ -207,6 +224,121 @@ describe('migrate-events', () => {
       await target.append('contract-z', [newEvent('contract-z', 0)], 'no_stream');
       const compared = await compareStores(source, target, { sourceUpTo: state.sourcePosition });
       expect(compared).toMatchObject({ events: 29, mismatch: { index: 29, source: undefined, target: { streamId: 'contract-z' } } });
+    });
+  });
+
+  describe('checkpoint identity', () => {
+    const pair = { source: 'postgres://db-a:5432/contracts', target: 'kurrentdb://kdb-1:2113,kdb-2:2113' };
+
+    it('records the addresses of both stores, without credentials or options', async () => {
+      expect(storeAddress('postgres://app:s3cret@db-a:5432/contracts?sslmode=require')).toBe('postgres://db-a:5432/contracts');
+      expect(storeAddress('kurrentdb://admin:changeit@kdb-1:2113,kdb-2:2113?tls=true')).toBe('kurrentdb://kdb-1:2113,kdb-2:2113');
+      const path = join(dir, 'checkpoint.json');
+      await checkpointFile(path, pair).save({ sourcePosition: 5n, targetPosition: 7n, events: 1 });
+      expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ ...pair, sourcePosition: '5', targetPosition: '7', events: 1 });
+    });
+
+    it('refuses a checkpoint written for another source or target, naming the file', async () => {
+      const path = join(dir, 'checkpoint.json');
+      await checkpointFile(path, pair).save({ sourcePosition: 5n, targetPosition: 7n, events: 1 });
+      for (const other of [{ ...pair, source: 'postgres://db-b:5432/contracts' }, { ...pair, target: 'kurrentdb://kdb-9:2113' }]) {
+        await expect(checkpointFile(path, other).load()).rejects.toThrow(
+          new RegExp(`^Checkpoint ${path} was written copying ${pair.source} to ${pair.target}, not ${other.source} to ${other.target}`),
+        );
+      }
+      expect(await checkpointFile(path, pair).load()).toEqual({ sourcePosition: 5n, targetPosition: 7n, events: 1 });
+    });
+
+    it('refuses a checkpoint that does not say which stores it belongs to', async () => {
+      const path = join(dir, 'old.json');
+      await writeFile(path, JSON.stringify({ sourcePosition: '5', targetPosition: '7', events: 1 }));
+      await expect(checkpointFile(path, pair).load()).rejects.toThrow(`Checkpoint ${path} does not say which stores it was written for`);
+    });
+
+    it('refuses to resume into a target (or from a source) that does not hold the last copied event where the checkpoint says', async () => {
+      const checkpoint = { ...memoryCheckpoint(), name: '/data/checkpoint.json' };
+      await migrateEvents({ source, target: new InMemoryEventStore(), checkpoint });
+
+      await expect(migrateEvents({ source, target: new InMemoryEventStore(), checkpoint })).rejects.toThrow(
+        /^Checkpoint \/data\/checkpoint\.json: the target does not hold its last copied event .* it was written for another target$/,
+      );
+      const otherSourceDb = await createTestDatabase();
+      const otherSource = await PostgresEventStore.create({ pool: otherSourceDb.pool });
+      try {
+        await fill(otherSource); // the same events, at other positions
+        await expect(migrateEvents({ source: otherSource, target: new InMemoryEventStore(), checkpoint })).rejects.toThrow(/the source does not hold its last copied event/);
+      } finally {
+        await otherSource.close();
+        await otherSourceDb.drop();
+      }
+    });
+  });
+
+  describe('command line', () => {
+
+    async function cli(...argv: string[]) {
+      const out = { stdout: '', stderr: '', progress: '' };
+      const io = { out: (line: string) => (out.stdout += `${line}\n`), progress: (text: string) => (out.progress += text) };
+      const code = await runCli(USAGE, (args) => main(args, io), argv, { stdout: (text) => (out.stdout += text), stderr: (text) => (out.stderr += text) });
+      return { code, ...out };
+    }
+
+    it('copies and verifies, exit 0, keeping the stores\' addresses in the checkpoint', async () => {
+      const targetDb = await createTestDatabase();
+      try {
+        const checkpoint = join(dir, 'checkpoint.json');
+        const { code, stdout, stderr } = await cli('--from', 'postgres', '--to', 'postgres', '--from-url', sourceDb.url, '--to-url', targetDb.url, '--checkpoint', checkpoint, '--batch-size', '7');
+        expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+        expect(stdout).toMatch(/^copied 29 events; .*\nverified: both stores hold the same 29 events in the same order, up to source position \d+\n$/);
+        expect(JSON.parse(await readFile(checkpoint, 'utf8'))).toMatchObject({ source: storeAddress(sourceDb.url), target: storeAddress(targetDb.url), events: 29 });
+      } finally {
+        await targetDb.drop();
+      }
+    });
+
+    it('refuses a source database without an event store (a wrong DATABASE_URL), creating nothing in either database', async () => {
+      const [wrong, targetDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+      try {
+        const { code, stderr } = await cli('--from', 'postgres', '--to', 'postgres', '--from-url', wrong.url, '--to-url', targetDb.url, '--checkpoint', join(dir, 'c.json'));
+        expect(code).toBe(1);
+        expect(stderr).toBe(`source ${storeAddress(wrong.url)}: no event store in this database (no events table): is it the service's database?\n`);
+        for (const db of [wrong, targetDb]) {
+          expect((await db.pool.query(`SELECT count(*)::int AS tables FROM pg_tables WHERE schemaname = 'public'`)).rows).toEqual([{ tables: 0 }]);
+        }
+      } finally {
+        await Promise.all([wrong.drop(), targetDb.drop()]);
+      }
+    });
+
+    it('refuses a source that holds no events', async () => {
+      const [empty, targetDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+      try {
+        await (await PostgresEventStore.create({ pool: empty.pool })).close();
+        const { code, stderr } = await cli('--from', 'postgres', '--to', 'postgres', '--from-url', empty.url, '--to-url', targetDb.url, '--checkpoint', join(dir, 'c.json'));
+        expect(code).toBe(1);
+        expect(stderr).toMatch(/^source .* holds no events: nothing to copy/);
+      } finally {
+        await Promise.all([empty.drop(), targetDb.drop()]);
+      }
+    });
+
+    it('exits 2 with what is wrong and the usage on stderr for a command line it cannot run, before opening anything', async () => {
+      // Unreachable addresses: getting past the command line would fail otherwise (exit 1).
+      const urls = ['--from-url', 'postgres://nowhere.invalid/a', '--to-url', 'postgres://nowhere.invalid/b'];
+      const cases: [string[], string][] = [
+        [['--to', 'postgres', ...urls], 'migrate-events: --from must be "postgres" or "kurrentdb", got ""'],
+        [['--from', 'postgres', '--to', 'mysql', ...urls], 'migrate-events: --to must be "postgres" or "kurrentdb", got "mysql"'],
+        [['--from', 'postgres', '--to', 'postgres', ...urls, '--batch-size', '0'], 'migrate-events: --batch-size must be a positive integer'],
+        [['--from', 'postgres', '--to', 'postgres', '--from-url', 'postgres://a:1@db/x', '--to-url', 'postgres://b:2@db/x'], 'migrate-events: the source and the target are the same store'],
+      ];
+      for (const [argv, message] of cases) expect(await cli(...argv)).toMatchObject({ code: 2, stdout: '', stderr: `${message}\n${USAGE}\n` });
+      expect(await cli('--from', 'postgres', '--fom', 'x')).toMatchObject({ code: 2, stderr: expect.stringMatching(/^migrate-events: Unknown option '--fom'/) });
+      expect(() => parseMigrateArgs(['--from', 'postgres', '--to', 'kurrentdb'], {})).toThrow('give --from-url and --to-url');
+    });
+
+    it('prints the usage on stdout for --help or -h, exit 0', async () => {
+      expect(await cli('--help')).toEqual({ code: 0, stdout: `${USAGE}\n`, stderr: '', progress: '' });
+      expect(await cli('--from', 'postgres', '-h')).toEqual({ code: 0, stdout: `${USAGE}\n`, stderr: '', progress: '' });
     });
   });
 });

@@ -8,11 +8,20 @@
  * --checkpoint <file> (default DATA_DIR/migrate-events-<from>-<to>.json), --batch-size (500),
  * --stream-prefixes contract-,insured- (the streams a KurrentDB store reads from $all).
  *
+ * The source is only read: a PostgreSQL source is opened without creating anything, and one
+ * without an event store is refused (a wrong DATABASE_URL must not "copy 0 events, verified"), as
+ * is a source with no events at all. The checkpoint records the addresses of both stores
+ * (without credentials) and the last copied event: a run refuses a checkpoint written for other
+ * stores, or one whose last event either store does not hold at the recorded position.
+ *
  * Verification covers the events up to the position the copy reached. The source may still be
  * written (the bulk copy runs while the service does): events after that position are reported as
  * "N newer events not yet copied", not as a difference. Exit status: 0 copied and verified, the
  * source holds nothing newer; 3 copied and verified, but the source has newer events: run it again
- * (the last run, with the service stopped, exits 0); 1 the stores differ, or the copy failed.
+ * (the last run, with the service stopped, exits 0); 1 the stores differ, or the copy failed or was
+ * refused (the reason on stderr); 2 a command line it cannot run (what is wrong and the usage on
+ * stderr), found before anything is opened, as in `projections` and `audit`. `--help` / `-h`
+ * prints the usage on stdout (0).
  * Cut-over procedure: docs/scaling.md, "Moving the events to KurrentDB".
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -30,7 +39,7 @@ import {
 } from '@app/event-store';
 import { canonicalJson, createPool } from '@app/platform';
 import type { RebuildProgress } from '@app/projections';
-import { progressLine } from './projections';
+import { UsageError, progressLine, runCli } from './projections';
 
 export interface MigrationState {
   /** Source position of the last copied event: where a resumed run starts. */
@@ -38,6 +47,8 @@ export interface MigrationState {
   /** Target position of that event: a projection checkpoint at `sourcePosition` maps to this. */
   targetPosition: bigint;
   events: number;
+  /** That event: a resumed run checks that both stores hold it at those positions. */
+  last?: { streamId: string; revision: number; id: string };
 }
 
 export interface CheckpointStore {
@@ -47,8 +58,31 @@ export interface CheckpointStore {
   save(state: MigrationState): Promise<void>;
 }
 
-/** A JSON file replaced atomically (write, then rename), so a crash leaves the old or the new state. */
-export function checkpointFile(path: string): CheckpointStore {
+/** Which stores a checkpoint belongs to: their addresses, without credentials (`storeAddress`). */
+export interface StorePair {
+  source: string;
+  target: string;
+}
+
+/** A store's URL without user, password or options: which store, not how to log in to it. */
+export function storeAddress(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1').replace(/[?#].*$/, '');
+}
+
+interface SavedCheckpoint {
+  source?: string;
+  target?: string;
+  sourcePosition: string;
+  targetPosition: string;
+  events: number;
+  last?: MigrationState['last'];
+}
+
+/**
+ * A JSON file replaced atomically (write, then rename), so a crash leaves the old or the new state.
+ * It records the pair of stores it was written for, and refuses to load for another pair.
+ */
+export function checkpointFile(path: string, stores: StorePair): CheckpointStore {
   return {
     name: path,
     async load() {
@@ -57,13 +91,33 @@ export function checkpointFile(path: string): CheckpointStore {
         throw error;
       });
       if (text === undefined) return undefined;
-      const saved = JSON.parse(text) as { sourcePosition: string; targetPosition: string; events: number };
-      return { sourcePosition: BigInt(saved.sourcePosition), targetPosition: BigInt(saved.targetPosition), events: saved.events };
+      const saved = JSON.parse(text) as SavedCheckpoint;
+      const startOver = 'delete it to start over (events already copied are recognised by their ids)';
+      if (saved.source === undefined || saved.target === undefined) {
+        throw new Error(`Checkpoint ${path} does not say which stores it was written for (an older migrate-events wrote it): ${startOver}`);
+      }
+      if (saved.source !== stores.source || saved.target !== stores.target) {
+        throw new Error(
+          `Checkpoint ${path} was written copying ${saved.source} to ${saved.target}, not ${stores.source} to ${stores.target}: ` +
+            `give this copy its own --checkpoint, or, if these are the same stores under other addresses, ${startOver}`,
+        );
+      }
+      return {
+        sourcePosition: BigInt(saved.sourcePosition),
+        targetPosition: BigInt(saved.targetPosition),
+        events: saved.events,
+        ...(saved.last === undefined ? {} : { last: saved.last }),
+      };
     },
     async save(state) {
       await mkdir(dirname(path), { recursive: true });
-      const json = JSON.stringify({ ...state, sourcePosition: state.sourcePosition.toString(), targetPosition: state.targetPosition.toString() });
-      await writeFile(`${path}.tmp`, `${json}\n`);
+      const saved: SavedCheckpoint = {
+        ...stores,
+        ...state,
+        sourcePosition: state.sourcePosition.toString(),
+        targetPosition: state.targetPosition.toString(),
+      };
+      await writeFile(`${path}.tmp`, `${JSON.stringify(saved)}\n`);
       await rename(`${path}.tmp`, path);
     },
   };
@@ -88,14 +142,17 @@ export interface MigrateOptions {
 export async function migrateEvents(options: MigrateOptions): Promise<MigrationState> {
   const { source, target, checkpoint, batchSize = 500 } = options;
   const elapsedMs = options.elapsedMs ?? (() => performance.now());
-  let state = (await checkpoint.load()) ?? { sourcePosition: 0n, targetPosition: 0n, events: 0 };
+  const saved = await checkpoint.load();
+  if (saved) await assertResumable(source, target, saved, checkpoint.name);
+  let state: MigrationState = saved ?? { sourcePosition: 0n, targetPosition: 0n, events: 0 };
   const started = { ms: elapsedMs(), position: state.sourcePosition, events: state.events };
   for (;;) {
     const page = await source.readAll({ fromPosition: state.sourcePosition, limit: batchSize });
     if (page.length === 0) return state;
     for (const run of streamRuns(page)) {
       const result = await copyRun(target, run);
-      state = { sourcePosition: run[run.length - 1]!.position, targetPosition: result.position, events: state.events + run.length };
+      const { streamId, revision, id, position } = run[run.length - 1]!;
+      state = { sourcePosition: position, targetPosition: result.position, events: state.events + run.length, last: { streamId, revision, id } };
       await checkpoint.save(state);
     }
     const total = await source.headPosition();
@@ -108,6 +165,25 @@ export async function migrateEvents(options: MigrateOptions): Promise<MigrationS
       eventsPerSecond: (state.events - started.events) / seconds,
       etaSeconds: positionsPerSecond > 0 ? Number(total - state.sourcePosition) / positionsPerSecond : null,
     });
+  }
+}
+
+/**
+ * A checkpoint names the last event it copied, at its source and target positions: both stores
+ * must hold it there, or the checkpoint belongs to other stores (a target wiped and recreated at
+ * the same address, a source restored from another database).
+ */
+async function assertResumable(source: EventStore, target: EventStore, state: MigrationState, name = 'checkpoint'): Promise<void> {
+  if (!state.last) return;
+  const { streamId, revision, id } = state.last;
+  const range = { fromRevision: revision, toRevision: revision };
+  const [inSource, inTarget] = await Promise.all([source.readStream(streamId, range), target.readStream(streamId, range)]);
+  const event = `event ${id} (${streamId} revision ${revision})`;
+  if (inSource[0]?.id !== id || inSource[0].position !== state.sourcePosition) {
+    throw new Error(`Checkpoint ${name}: the source does not hold its last copied ${event} at position ${state.sourcePosition}; it was written for another source`);
+  }
+  if (inTarget[0]?.id !== id || inTarget[0].position !== state.targetPosition) {
+    throw new Error(`Checkpoint ${name}: the target does not hold its last copied ${event} at position ${state.targetPosition}; it was written for another target`);
   }
 }
 
@@ -230,93 +306,136 @@ export async function migrateAndVerify(options: MigrateOptions & { out: (line: s
 
 type StoreKind = 'postgres' | 'kurrentdb';
 
+export const USAGE =
+  'usage: migrate-events --from postgres|kurrentdb --to postgres|kurrentdb [--from-url <url>] [--to-url <url>] ' +
+  '[--checkpoint <file>] [--batch-size <n>] [--stream-prefixes <prefix>,<prefix>]';
+
+export interface MigrateArgs {
+  from: StoreKind;
+  to: StoreKind;
+  fromUrl: string;
+  toUrl: string;
+  checkpointPath: string;
+  batchSize: number;
+  streamPrefixes: string[];
+}
+
+/** The command line (with DATABASE_URL, KURRENTDB_URL, DATA_DIR), or a `UsageError` before anything is opened. */
+export function parseMigrateArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): MigrateArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        'from-url': { type: 'string' },
+        'to-url': { type: 'string' },
+        checkpoint: { type: 'string' },
+        'batch-size': { type: 'string', default: '500' },
+        'stream-prefixes': { type: 'string', default: 'contract-,insured-' },
+      },
+    }));
+  } catch (error) {
+    // node:util's errors (an unknown option, a missing value); not `instanceof Error` in every realm.
+    throw new UsageError(`migrate-events: ${(error as { message?: string }).message ?? String(error)}`);
+  }
+  const from = storeKind(values.from, '--from');
+  const to = storeKind(values.to, '--to');
+  const defaultUrl = (kind: StoreKind) => (kind === 'postgres' ? env.DATABASE_URL : env.KURRENTDB_URL) || undefined;
+  const fromUrl = values['from-url'] ?? defaultUrl(from);
+  const toUrl = values['to-url'] ?? (from === to ? undefined : defaultUrl(to));
+  if (!fromUrl || !toUrl) throw new UsageError('migrate-events: give --from-url and --to-url (or DATABASE_URL / KURRENTDB_URL); copying within one kind needs both');
+  if (storeAddress(fromUrl) === storeAddress(toUrl)) throw new UsageError('migrate-events: the source and the target are the same store');
+  const batchSize = Number(values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError('migrate-events: --batch-size must be a positive integer');
+  const streamPrefixes = values['stream-prefixes'].split(',').filter(Boolean);
+  if (streamPrefixes.length === 0) throw new UsageError('migrate-events: --stream-prefixes needs at least one prefix');
+  const checkpointPath = resolve(values.checkpoint ?? join(env.DATA_DIR ?? '.data', `migrate-events-${from}-${to}.json`));
+  return { from, to, fromUrl, toUrl, checkpointPath, batchSize, streamPrefixes };
+}
+
+function storeKind(value: string | undefined, flag: string): StoreKind {
+  if (value === 'postgres' || value === 'kurrentdb') return value;
+  throw new UsageError(`migrate-events: ${flag} must be "postgres" or "kurrentdb", got "${value ?? ''}"`);
+}
+
 interface OpenStore {
   store: EventStore;
   close(): Promise<void>;
 }
 
-async function openStore(kind: StoreKind, url: string, streamPrefixes: string[]): Promise<OpenStore> {
+/** The source is opened read-only: a PostgreSQL one without an event store is refused, not created. */
+async function openStore(role: 'source' | 'target', kind: StoreKind, url: string, streamPrefixes: string[]): Promise<OpenStore> {
   if (kind === 'kurrentdb') {
     const store = KurrentDbEventStore.connect(url, { streamPrefixes });
     return { store, close: () => store.close() };
   }
   const pool: Pool = createPool(url, { max: 4, applicationName: 'migrate-events' });
-  const store = await PostgresEventStore.create({ pool });
-  return {
-    store,
-    async close() {
-      await store.close();
-      await pool.end();
-    },
-  };
+  try {
+    const store = role === 'source' ? await PostgresEventStore.open({ pool }) : await PostgresEventStore.create({ pool });
+    return {
+      store,
+      async close() {
+        await store.close();
+        await pool.end();
+      },
+    };
+  } catch (error) {
+    await pool.end();
+    throw new Error(`${role} ${storeAddress(url)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
-function storeKind(value: string | undefined, flag: string): StoreKind {
-  if (value === 'postgres' || value === 'kurrentdb') return value;
-  throw new Error(`${flag} must be "postgres" or "kurrentdb", got "${value ?? ''}"`);
+export interface MigrateIo {
+  /** A line of the report (stdout). */
+  out(line: string): void;
+  /** Text of the progress line, which `\r` rewrites in place (stderr). */
+  progress(text: string): void;
 }
 
-function defaultUrl(kind: StoreKind): string | undefined {
-  return (kind === 'postgres' ? process.env.DATABASE_URL : process.env.KURRENTDB_URL) || undefined;
-}
+const processIo: MigrateIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  progress: (text) => process.stderr.write(text),
+};
 
-async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      'from-url': { type: 'string' },
-      'to-url': { type: 'string' },
-      checkpoint: { type: 'string' },
-      'batch-size': { type: 'string', default: '500' },
-      'stream-prefixes': { type: 'string', default: 'contract-,insured-' },
-    },
-  });
-  const from = storeKind(values.from, '--from');
-  const to = storeKind(values.to, '--to');
-  const fromUrl = values['from-url'] ?? defaultUrl(from);
-  const toUrl = values['to-url'] ?? (from === to ? undefined : defaultUrl(to));
-  if (!fromUrl || !toUrl) throw new Error('Give --from-url and --to-url (or DATABASE_URL / KURRENTDB_URL); copying within one kind needs both');
-  if (fromUrl === toUrl) throw new Error('The source and the target are the same store');
-  const batchSize = Number(values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('--batch-size must be a positive integer');
-  const streamPrefixes = values['stream-prefixes'].split(',').filter(Boolean);
-  const checkpointPath = resolve(values.checkpoint ?? join(process.env.DATA_DIR ?? '.data', `migrate-events-${from}-${to}.json`));
-
-  const source = await openStore(from, fromUrl, streamPrefixes);
-  const target = await openStore(to, toUrl, streamPrefixes).catch(async (error: unknown) => {
+/** Runs the command line; resolves to the exit status (see the header), throws for status 1. */
+export async function main(argv: string[], io: MigrateIo = processIo): Promise<number> {
+  const args = parseMigrateArgs(argv);
+  const stores: StorePair = { source: storeAddress(args.fromUrl), target: storeAddress(args.toUrl) };
+  const source = await openStore('source', args.from, args.fromUrl, args.streamPrefixes);
+  const target = await openStore('target', args.to, args.toUrl, args.streamPrefixes).catch(async (error: unknown) => {
     await source.close();
     throw error;
   });
   let progressOpen = false;
   try {
+    if ((await source.store.headPosition()) === 0n) {
+      throw new Error(`source ${stores.source} holds no events: nothing to copy (is it the service's store, with the right --stream-prefixes?)`);
+    }
     return await migrateAndVerify({
       source: source.store,
       target: target.store,
-      checkpoint: checkpointFile(checkpointPath),
-      batchSize,
+      checkpoint: checkpointFile(args.checkpointPath, stores),
+      batchSize: args.batchSize,
       onProgress: (progress) => {
         progressOpen = true;
-        process.stderr.write(`\r${progressLine(progress)}`);
+        io.progress(`\r${progressLine(progress)}`);
       },
       out: (line) => {
         // End the progress line first, so the report starts on a line of its own.
-        if (progressOpen) process.stderr.write('\n');
+        if (progressOpen) io.progress('\n');
         progressOpen = false;
-        process.stdout.write(`${line}\n`);
+        io.out(line);
       },
     });
   } finally {
-    if (progressOpen) process.stderr.write('\n');
+    if (progressOpen) io.progress('\n');
     await source.close();
     await target.close();
   }
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
+  void runCli(USAGE, main, process.argv.slice(2)).then((code) => process.exit(code));
 }
