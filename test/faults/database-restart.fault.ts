@@ -1,3 +1,4 @@
+import { idempotencyScope } from '../../apps/contracts-api/src/contracts/idempotency-scope';
 import { deterministicId } from '../../libs/event-store/src/ids';
 import { compareWithRebuild } from './support/converge';
 import { call, tokenFor, type Answer } from './support/http';
@@ -120,7 +121,7 @@ async function openRequest(baseUrl: string, nationalCode: string, termsVersion: 
   const token = tokenFor({ sub, role: 'applicant', nationalCode });
   const quote = await call(baseUrl, 'POST', '/v1/quotes', { token, body: { requestedMonthlyPremium: 30_000_000 } });
   const key = `probe-open-${nationalCode}`;
-  const commandId = deterministicId('command', `applicant:${sub}`, key);
+  const commandId = deterministicId('command', idempotencyScope({ role: 'applicant', sub, nationalCode }), key);
   const body = {
     requestedMonthlyPremium: 30_000_000,
     acceptTerms: { version: termsVersion },

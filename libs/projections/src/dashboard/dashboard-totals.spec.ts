@@ -122,7 +122,7 @@ function readByScan(pool: Pool, filter: DashboardFilter, now: Date) {
 async function totalsAndCount(pool: Pool) {
   const [kept, counted] = await Promise.all(
     [
-      'SELECT branch_id, province_code, status, channel, exam_status, count FROM projection_dashboard.branch_totals WHERE count <> 0',
+      'SELECT branch_id, province_code, status, channel, exam_status, count FROM projection_dashboard.branch_totals',
       `SELECT branch_id, province_code, status, channel, exam_status, count(*)::int AS count
          FROM projection_dashboard.branch_contracts GROUP BY 1, 2, 3, 4, 5`,
     ].map(async (sql) => (await pool.query(`${sql} ORDER BY 1, 2, 3, 4, 5`)).rows),

@@ -35,8 +35,7 @@ export const dashboardProjection: Projection = {
     'CREATE INDEX branch_contracts_by_branch ON branch_contracts (branch_id, contract_date)',
     `CREATE INDEX branch_contracts_awaiting_first_payment ON branch_contracts (payment_deadline)
        WHERE status = 'awaiting_payment'`,
-    // How many rows of branch_contracts have each combination: a category a contract left stays
-    // at 0 (at most branches × statuses × channels × exam statuses rows).
+    // How many rows of branch_contracts have each combination (never 0: an emptied one is deleted).
     `CREATE TABLE branch_totals (
        branch_id     TEXT    NOT NULL,
        province_code TEXT    NOT NULL,
@@ -54,7 +53,7 @@ export const dashboardProjection: Projection = {
     const column = <T>(pick: (c: (typeof changed)[number]['state']) => T) => changed.map((c) => pick(c.state));
     // One statement, one snapshot: `before` reads the rows as they were before `after` upserts
     // them, and the totals move by the difference (-1 for each old category, +1 for each new).
-    await tx.query(
+    const { rows: moved } = await tx.query<{ count: number }>(
       `WITH before AS (
          SELECT branch_id, province_code, status, channel, exam_status FROM branch_contracts WHERE contract_id = ANY($1::uuid[])
        ), after AS (
@@ -68,7 +67,8 @@ export const dashboardProjection: Projection = {
        FROM (SELECT *, -1 AS delta FROM before UNION ALL SELECT *, 1 FROM after) AS moves
        GROUP BY branch_id, province_code, status, channel, exam_status
        HAVING sum(delta) <> 0
-       ON CONFLICT (branch_id, province_code, status, channel, exam_status) DO UPDATE SET count = t.count + EXCLUDED.count`,
+       ON CONFLICT (branch_id, province_code, status, channel, exam_status) DO UPDATE SET count = t.count + EXCLUDED.count
+       RETURNING t.count`,
       [
         changed.map((c) => c.contractId),
         column((s) => s.branchId),
@@ -80,5 +80,8 @@ export const dashboardProjection: Projection = {
         column((s) => s.paymentDeadline),
       ],
     );
+    // A category every contract has left goes, so the live table equals a rebuild's, which never
+    // sees the categories a contract passed through within one batch.
+    if (moved.some((row) => row.count === 0)) await tx.query('DELETE FROM branch_totals WHERE count = 0');
   },
 };
