@@ -47,7 +47,10 @@ export async function startService(env: Record<string, string>, log: (line: stri
 
 /** apps/projector as a child process on the given database (as docker-compose runs it beside an API with PROJECTOR=off). */
 export async function startProjector(env: Record<string, string>, log: (line: string) => void): Promise<{ stop(): Promise<void> }> {
-  const child = await startChild('the projector', ['apps', 'projector', 'src', 'main.js'], env, [], (output) => output.includes('projector started'));
+  // Ready when its own readiness probe says so: its log is at warn here, so no start line to wait for.
+  const port = await freePort();
+  const ready = () => fetch(`http://127.0.0.1:${port}/health/ready`).then((answer) => answer.ok, () => false);
+  const child = await startChild('the projector', ['apps', 'projector', 'src', 'main.js'], { ...env, PORT: String(port), HOST: '127.0.0.1' }, [], ready);
   log(`projector started (pid ${child.pid})`);
   return { stop: child.stop };
 }
