@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toPersianDigits } from '@app/contracts-domain';
+import { readNotifications } from '@app/notifications';
 import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
 
 /** Polls until `probe` yields a value (projections and the SMS dispatcher run asynchronously). */
@@ -164,5 +165,11 @@ describe('e2e: deadlines fire when the manual clock moves', () => {
       .send({ contractId: id, periods: 1, amount: opened.body.monthlyPremium, bankReference: 'TJ-1', paidAt: t.clock.now().toISOString() })
       .expect(422);
     expect(['PAYMENT_DEADLINE_PASSED', 'CONTRACT_NOT_ACTIVE']).toContain(refused.body.code);
+
+    // The clock jumped 20 days right after the open, but the open was projected at its own time:
+    // its conclusion SMS is not judged late (SMS_MAX_AGE_HOURS) and goes out.
+    const concluded = (await readNotifications(t.db.pool, id)).items.find((message) => message.template === 'contract_concluded');
+    expect(concluded).toMatchObject({ lastError: null });
+    expect(concluded!.status).not.toBe('cancelled');
   });
 });

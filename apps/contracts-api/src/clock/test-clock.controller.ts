@@ -50,22 +50,24 @@ export class TestClockController {
   @ApiOkResponse({ type: ClockResponse })
   @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
   async set(@Body() body: SetClockDto): Promise<ClockResponse> {
+    if (this.projector) await this.projectedUpToNow(this.projector);
     (this.clock as ManualClock).set(new Date(body.now));
-    if (this.projector) await this.fireDueDeadlines(this.projector);
+    if (this.projector) await this.projector.runDueDeadlines(); // so the answer shows what fell due
     return { now: this.clock.now().toISOString(), mode: 'manual' };
   }
 
   /**
-   * So a test or demo sees the consequences in the answer: let the deadline schedule catch up
-   * with every event written so far (bounded wait), then fire what is due.
+   * Lets every projection this process applies catch up with the events written so far (bounded
+   * wait) before time moves: those events are then projected at the time they happened (the
+   * SMS outbox judges a message late by the clock when it meets its event), and the deadline
+   * schedule holds them when the move fires what fell due.
    */
-  private async fireDueDeadlines(projector: Projector): Promise<void> {
+  private async projectedUpToNow(projector: Projector): Promise<void> {
     const head = await this.eventStore.headPosition();
     for (let waited = 0; waited < CATCH_UP_WAIT_MS; waited += 20) {
-      const schedule = (await projector.status()).find((s) => s.name === 'deadlines');
-      if (!schedule || BigInt(schedule.position) >= head) break;
+      const behind = (await projector.status()).filter((s) => s.role === 'owner' && BigInt(s.position) < head);
+      if (behind.length === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await projector.runDueDeadlines();
   }
 }
