@@ -44,7 +44,8 @@ describe("the standalone projector's health and metrics", () => {
     expect(metrics.text).toContain('projection_owner{projection="billing"} 1');
     expect(metrics.text).toContain('process_cpu_seconds_total');
     expect((await get('/v1/contracts')).status).toBe(404);
-    expect((await get('/health/ready', 'POST')).status).toBe(405);
+    const post = await fetch(`${health.url}/health/ready`, { method: 'POST' });
+    expect({ status: post.status, allow: post.headers.get('allow') }).toEqual({ status: 405, allow: 'GET, HEAD' });
   });
 
   it('is not ready while a projection stands aside for newer code (its live tables are of a newer version)', async () => {
@@ -69,6 +70,7 @@ describe("the standalone projector's health and metrics", () => {
     const ready = await get('/health/ready');
     query.mockRestore();
     expect(ready.status).toBe(503);
-    expect(JSON.parse(ready.text)).toMatchObject({ status: 'error', details: { database: { up: false, details: { message: 'connection refused' } } } });
+    expect(JSON.parse(ready.text)).toMatchObject({ status: 'error', details: { database: { up: false, details: {} } } });
+    expect(ready.text).not.toContain('connection refused'); // no driver text on an open port
   });
 });

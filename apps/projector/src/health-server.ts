@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventStore } from '@app/event-store';
-import { errorMessage, holdsBackReadiness, readinessDetails, registerProjectionMetrics, type Projector } from '@app/projections';
+import { holdsBackReadiness, readinessDetails, registerProjectionMetrics, type Projector } from '@app/projections';
 
 export interface HealthServer {
   url: string;
@@ -24,12 +24,12 @@ export async function startHealthServer(options: { port: number; host: string; p
   registerProjectionMetrics(registry, () => projector.status());
 
   const ready = async () => {
-    /** `what` says whether it is up, with its details; throwing means down. */
+    /** `what` says whether it is up, with its details; throwing means down, with no text: driver messages name hosts and ports, and this port answers anyone. */
     const check = async (what: () => Promise<{ up: boolean; details: unknown }>) => {
       try {
         return await what();
-      } catch (error) {
-        return { up: false, details: { message: errorMessage(error) } };
+      } catch {
+        return { up: false, details: {} };
       }
     };
     const checks = {
@@ -48,12 +48,12 @@ export async function startHealthServer(options: { port: number; host: string; p
   };
 
   const server: Server = createServer((request, response) => {
-    const reply = (status: number, type: string, body: string) => {
-      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    const reply = (status: number, type: string, body: string, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
       response.end(body);
     };
     const path = (request.url ?? '/').split('?')[0];
-    if (request.method !== 'GET') return reply(405, 'text/plain', 'GET only\n');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return reply(405, 'text/plain', 'GET only\n', { allow: 'GET, HEAD' });
     if (path === '/health/live') return reply(200, 'application/json', JSON.stringify({ status: 'ok' }));
     if (path === '/health/ready') {
       return void ready().then(({ status, body }) => reply(status, 'application/json', JSON.stringify(body)));
@@ -61,7 +61,7 @@ export async function startHealthServer(options: { port: number; host: string; p
     if (path === '/metrics') {
       return void registry.metrics().then(
         (text) => reply(200, registry.contentType, text),
-        (error: unknown) => reply(500, 'text/plain', `${errorMessage(error)}\n`),
+        () => reply(503, 'text/plain', 'metrics unavailable\n'),
       );
     }
     reply(404, 'text/plain', 'the projector serves /health/live, /health/ready and /metrics\n');

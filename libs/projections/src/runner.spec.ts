@@ -176,8 +176,19 @@ describe('projection runner', () => {
     await reaches(newer, await lastPosition());
     await newer.stop();
 
-    const older = startRunner(billingProjection);
+    const logs: string[] = [];
+    const older = new ProjectionRunner({ pool: db.pool, eventStore, reader, projection: billingProjection, log: (entry) => logs.push(entry.msg), standbyPollMs: 20 });
+    runners.push(older);
+    older.start();
     await waitFor(async () => (await older.status()).role === 'superseded', 'the older code to stand aside');
+    // Polling on (every 20 ms here) it stays superseded, never briefly "owner" (and ready), and says so once.
+    const roles = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      roles.add((await older.status()).role);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect([...roles]).toEqual(['superseded']);
+    expect(logs.filter((msg) => msg === 'projection lease taken' || msg === 'projection superseded')).toEqual(['projection lease taken', 'projection superseded']);
     expect((await older.status()).lastError?.message).toMatch(/^the live tables are version \d+, this code's is \d+: left to newer code/);
     expect(holdsBackReadiness(await older.status())).toBe(true); // nothing applies events until newer code runs
     expect(readinessDetails([await older.status()]).billing).not.toHaveProperty('lastError'); // a public probe: no error text

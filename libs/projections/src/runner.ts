@@ -159,7 +159,8 @@ export class ProjectionRunner {
           await this.sleeper.sleep(this.options.standbyPollMs ?? 1_000);
           continue;
         }
-        this.role = 'owner';
+        // Still superseded until the tables prove otherwise: no flicker to "owner" (and ready) per poll.
+        if (this.role !== 'superseded') this.role = 'owner';
         await this.ownUntilInterrupted();
       } catch (error) {
         if (error instanceof NewerVersionLive) {
@@ -177,6 +178,7 @@ export class ProjectionRunner {
   private async ownUntilInterrupted(): Promise<void> {
     const { pool, projection } = this.options;
     let position = await this.ensureTables();
+    this.role = 'owner';
     let interrupted = false;
     let stopWaiting: (() => void) | undefined;
     this.interrupt = () => {
@@ -248,7 +250,7 @@ export class ProjectionRunner {
       this.options.projection.name,
     ]);
     this.leased = rows[0]!.locked;
-    if (this.leased) this.options.log({ level: 'info', msg: 'projection lease taken', projection: this.name });
+    if (this.leased && this.role !== 'superseded') this.options.log({ level: 'info', msg: 'projection lease taken', projection: this.name });
     return this.leased;
   }
 
@@ -268,9 +270,13 @@ export class ProjectionRunner {
     await client?.end().catch(() => undefined);
   }
 
-  /** Lets the lease go, so a process running the newer version can take it, and reports why. */
+  /**
+   * Lets the lease go (its connection stays, for the next poll), so a process running the newer
+   * version can take it, and reports why.
+   */
   private async standAside(error: NewerVersionLive): Promise<void> {
-    await this.releaseLease();
+    await this.lease?.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LEASE_LOCK_CLASS, this.options.projection.name]);
+    this.leased = false;
     if (this.lastError?.message !== error.message) this.options.log({ level: 'warn', msg: 'projection superseded', projection: this.name, error: error.message });
     this.role = 'superseded';
     this.lastError = { message: error.message, at: this.clock.now().toISOString() };
