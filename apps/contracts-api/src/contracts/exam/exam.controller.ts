@@ -1,14 +1,14 @@
 import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags, PickType } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ContractCommand, ContractState, ExamResult, ExamStatus } from '@app/contracts-domain';
+import type { ContractCommand, ContractState } from '@app/contracts-domain';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { assertOwnBranch, assertOwner } from '../access';
 import { ChangeContractCommand } from '../change-contract.handler';
 import { CommandResponder, etag, type HttpResult } from '../command-response';
 import type { CommandOutcome } from '@app/contracts-app';
-import { ContractViewResponse, ExamViewResponse } from '../contract-view.response';
+import { ContractViewResponse } from '../contract-view.response';
 import { viewResult } from '../open-contract/open-contract.controller';
 import { ExamDeterminationDto, ExamResultDto } from './exam.dto';
 import type { PublicErrorCode } from '../../http/error-catalog';
@@ -27,24 +27,6 @@ export class ReferralResponse {
 
   @ApiProperty({ type: String, format: 'date', description: 'Last day to be examined' })
   examDeadline!: string;
-}
-
-/** The exam's own state, which the examiner's answer carries. */
-class ExamResultStateResponse extends PickType(ExamViewResponse, ['status', 'referralNumber', 'result'] as const) {}
-
-/**
- * What an examiner is told: the exam they recorded, not the person's contract (an examiner reads
- * no contracts: the view carries the national code, premiums and the branch's determination).
- */
-export class ExamResultResponse {
-  @ApiProperty({ format: 'uuid' })
-  contractId!: string;
-
-  @ApiProperty({ type: ExamResultStateResponse })
-  exam!: { status: ExamStatus; referralNumber: string | null; result: ExamResult | null };
-
-  @ApiProperty({ type: 'integer', description: '0-based stream revision; also the ETag' })
-  revision!: number;
 }
 
 /** Every exam step: on a closed contract, an exempt one, or out of order. */
@@ -83,7 +65,7 @@ export class ExamController {
   @HttpCode(200)
   @Roles('examiner')
   @ApiOperation({ summary: 'Record the examining centre’s result' })
-  @ApiOkResponse({ description: 'The exam as recorded', type: ExamResultResponse, headers: { ETag: ETAG_HEADER } })
+  @ApiOkResponse(VIEW_RESPONSE)
   @ApiProblems(...EXAM_PROBLEMS)
   async result(
     @CurrentActor() actor: Actor,
@@ -92,11 +74,7 @@ export class ExamController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ) {
-    await this.run(request, reply, actor, id, 'examiner', { type: 'RecordExamResult', data: { result: body.result } }, () => undefined, (outcome) => {
-      const { status, referralNumber, result } = outcome.state.exam;
-      const answer: ExamResultResponse = { contractId: id, exam: { status, referralNumber, result }, revision: outcome.revision };
-      return { status: 200, body: answer, headers: { ETag: etag(outcome.revision) } };
-    });
+    await this.run(request, reply, actor, id, 'examiner', { type: 'RecordExamResult', data: { result: body.result } }, () => undefined, (o) => viewResult(o, 200));
   }
 
   @Post('determination')
