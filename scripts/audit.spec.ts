@@ -4,8 +4,8 @@ import { auditChainProjection, readAuditHead } from '@app/projections';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
 import { appendContracts } from '../libs/projections/src/testing/contracts';
 import { project } from '../libs/projections/src/testing/harness';
-import { USAGE, main, runAudit } from './audit';
-import { runCli } from './projections';
+import { USAGE, main, parseAuditArgs, runAudit } from './audit';
+import { UsageError, runCli } from './cli';
 
 jest.mock('@app/platform', () => {
   const actual = jest.requireActual<typeof import('@app/platform')>('@app/platform');
@@ -35,7 +35,7 @@ describe('npm run audit -- verify', () => {
   async function audit(...argv: string[]) {
     const out: string[] = [];
     const progress: string[] = [];
-    const code = await runAudit(argv, { pool: db.pool, eventStore, out: (l) => out.push(l), progress: (l) => progress.push(l) });
+    const code = await runAudit(parseAuditArgs(argv), { pool: db.pool, eventStore, out: (l) => out.push(l), progress: (l) => progress.push(l) });
     return { code, out: out.join('\n'), progress };
   }
 
@@ -69,8 +69,8 @@ describe('npm run audit -- verify', () => {
     expect(out).toContain(`BROKEN at position ${positions.at(-1)}`);
   });
 
-  it('prints usage and exits 2 for anything else', async () => {
-    for (const argv of [[], ['check'], ['verify', '--from', 'x'], ['verify', '--fast', '1']]) expect((await audit(...argv)).code).toBe(2);
+  it('refuses anything else as a command line it cannot run', () => {
+    for (const argv of [[], ['check'], ['verify', '--from', 'x'], ['verify', '--fast', '1']]) expect(() => parseAuditArgs(argv)).toThrow(UsageError);
   });
 });
 
@@ -88,6 +88,15 @@ describe('npm run audit (command line)', () => {
     expect(await cli('verify', '--from', 'x')).toMatchObject({ code: 2, stderr: `audit verify: --from needs a position, got "x"\n${USAGE}\n` });
     expect(await cli('verify', '--fast', '1')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown option "--fast"') });
     for (const opened of [loadConfig, createPool, startEmbeddedPostgres]) expect(opened).not.toHaveBeenCalled();
+  });
+
+  it('refuses to run without DATABASE_URL with EVENT_STORE=kurrentdb instead of starting an empty embedded PostgreSQL', async () => {
+    const actual = jest.requireActual<typeof import('@app/platform')>('@app/platform');
+    jest.mocked(loadConfig).mockReturnValue(actual.loadConfig({ EVENT_STORE: 'kurrentdb', KURRENTDB_URL: 'kurrentdb://localhost:2113?tls=false', DATA_DIR: '/srv/data' }));
+    const { code, stderr } = await cli('verify');
+    expect(code).toBe(1);
+    expect(stderr).toContain("audit needs DATABASE_URL (the service's read-model database) with EVENT_STORE=kurrentdb");
+    for (const opened of [createPool, startEmbeddedPostgres]) expect(opened).not.toHaveBeenCalled();
   });
 
   it('prints the usage on stdout for --help or -h, exit 0', async () => {

@@ -3,19 +3,16 @@
  * with a progress line on stderr, and exits 1 naming the first position where the chain breaks
  * (an altered, deleted or inserted event, or a rewritten link). Give `--head <position>:<hash>`
  * (the copy of `GET /v1/audit/head` kept elsewhere) to also check that the chain still ends there.
- * Uses DATABASE_URL, or else the embedded PostgreSQL under DATA_DIR (only while the API is not running).
+ * The read-model database as `openReadModelDatabase` (./cli.ts) finds it.
  *
  * Exit status: 0 the chain is intact; 1 it is broken (the first bad position on stdout), or the
- * check failed (the reason on stderr); 2 a command line it cannot run (what is wrong and the usage
- * on stderr), found before any configuration is read or database opened, as in `projections` and
- * `migrate-events`. `--help` / `-h` prints the usage on stdout (0).
+ * check failed (the reason on stderr); 2 and `--help` as every CLI here (./cli.ts).
  */
-import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { openEventStore, type EventStore } from '@app/event-store';
-import { createPool, loadConfig, startEmbeddedPostgres, type RunningPostgres } from '@app/platform';
+import { createPool, loadConfig } from '@app/platform';
 import { linkAtOrBefore, verifyChain } from '@app/projections';
-import { UsageError, USAGE_EXIT, progressLine, runCli } from './projections';
+import { UsageError, openReadModelDatabase, progressLine, runCli } from './cli';
 
 export interface AuditIo {
   pool: Pool;
@@ -41,17 +38,8 @@ export function parseAuditArgs(argv: string[]): { from: bigint; head?: string } 
   return head === undefined ? { from: BigInt(from) } : { from: BigInt(from), head };
 }
 
-/** Runs the command; returns the exit code. */
-export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
-  let args: ReturnType<typeof parseAuditArgs>;
-  try {
-    args = parseAuditArgs(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.out(USAGE);
-    return USAGE_EXIT;
-  }
-  const { from, head } = args;
+/** Verifies what `parseAuditArgs` asked for; returns the exit code. */
+export async function runAudit({ from, head }: ReturnType<typeof parseAuditArgs>, io: AuditIo): Promise<number> {
   const result = await verifyChain({ pool: io.pool, eventStore: io.eventStore, from, onProgress: (p) => io.progress(progressLine(p)) });
   if (!result.ok) {
     io.out(`audit chain BROKEN at position ${result.position}: ${result.reason} (${result.events} events verified before it)`);
@@ -70,16 +58,15 @@ export async function runAudit(argv: string[], io: AuditIo): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  parseAuditArgs(argv); // a typo must not start (or initialise) the embedded PostgreSQL
+  const args = parseAuditArgs(argv); // a typo must not start (or initialise) the embedded PostgreSQL
   const config = loadConfig();
-  let embedded: RunningPostgres | undefined;
-  const url = config.databaseUrl ?? (embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg') })).url;
-  const pool = createPool(url, { max: 4, applicationName: 'audit-cli' });
+  const database = await openReadModelDatabase(config, 'audit');
+  const pool = createPool(database.url, { max: 4, applicationName: 'audit-cli' });
   // No upcasters: the chain covers events as stored.
   const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
   let progressOpen = false;
   try {
-    return await runAudit(argv, {
+    return await runAudit(args, {
       pool,
       eventStore,
       out: (line) => {
@@ -97,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     if (progressOpen) process.stderr.write('\n');
     await eventStore.close();
     await pool.end();
-    await embedded?.stop();
+    await database.close();
   }
 }
 

@@ -15,7 +15,7 @@ import {
   type CheckpointStore,
   type MigrationState,
 } from './migrate-events';
-import { runCli } from './projections';
+import { runCli } from './cli';
 
 function newEvent(stream: string, index: number, version = 1): NewEvent {
   const id = deterministicId('migrate-spec', stream, String(index));

@@ -39,7 +39,7 @@ import {
 } from '@app/event-store';
 import { canonicalJson, createPool } from '@app/platform';
 import type { RebuildProgress } from '@app/projections';
-import { UsageError, progressLine, runCli } from './projections';
+import { UsageError, progressLine, runCli } from './cli';
 
 export interface MigrationState {
   /** Source position of the last copied event: where a resumed run starts. */

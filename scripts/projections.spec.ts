@@ -1,5 +1,6 @@
 import { createPool, loadConfig, startEmbeddedPostgres, type AppConfig } from '@app/platform';
-import { USAGE, main, parseArgs, progressLine, runCli } from './projections';
+import { progressLine, runCli } from './cli';
+import { USAGE, main, parseArgs } from './projections';
 
 jest.mock('@app/platform', () => ({
   ...jest.requireActual('@app/platform'),

@@ -1,6 +1,7 @@
 import { CLOCK_TOLERANCE_SECONDS, verifyToken } from '../apps/contracts-api/src/auth/jwt';
 import { DEV_JWT_SECRET } from '../apps/contracts-api/src/auth/secret';
-import { tokenFor, UsageError } from './token';
+import { UsageError } from './cli';
+import { tokenFor } from './token';
 
 const NOW = new Date('2026-12-01T08:00:00Z');
 
@@ -31,7 +32,7 @@ describe('npm run token', () => {
     expect(() => tokenFor(['--role', 'branch_officer'], {}, NOW)).toThrow(/needs --branchId/);
     expect(() => tokenFor(['--role', 'applicant', '--nationalCode', '0089216092'], {}, NOW)).toThrow(/nationalCode is not valid/);
     expect(() => tokenFor(['--role', 'auditor', '--ttl', '-5'], {}, NOW)).toThrow(/--ttl/);
-    expect(() => tokenFor(['--role', 'auditor', '--colour', 'red'], {}, NOW)).toThrow();
+    expect(() => tokenFor(['--role', 'auditor', '--colour', 'red'], {}, NOW)).toThrow(UsageError);
   });
 
   it('will not sign with the dev secret in production', () => {

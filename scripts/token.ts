@@ -6,21 +6,23 @@
  *   npm run -s token -- --role branch_officer --branchId 1002
  *   npm run -s token -- --role bank --bankId mellat
  *
- * Only the token goes to stdout, so `TOKEN=$(npm run -s token -- --role ops)` works.
+ * Only the token goes to stdout, so `TOKEN=$(npm run -s token -- --role ops)` works. Exit status
+ * and `--help` as every CLI here (./cli.ts).
  */
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { isRole, ROLES, SCOPE_CLAIM, type Role } from '../apps/contracts-api/src/auth/actor';
 import { signToken, verifyToken, type TokenClaims } from '../apps/contracts-api/src/auth/jwt';
 import { resolveJwtSecret } from '../apps/contracts-api/src/auth/secret';
+import { UsageError, runCli } from './cli';
 
 const DEFAULT_TTL_SECONDS = 3600;
 
-export class UsageError extends Error {}
+export const USAGE = 'usage: token --role <role> [--sub <sub>] [--nationalCode <code> | --branchId <id> | --bankId <id>] [--ttl <seconds>]';
 
 /** Builds the token for command-line arguments; `now` is when it is issued. */
 export function tokenFor(args: string[], env: NodeJS.ProcessEnv, now: Date): string {
-  const { values } = parseArgs({
+  const { values } = parseOptions(() => parseArgs({
     args,
     options: {
       role: { type: 'string' },
@@ -31,7 +33,7 @@ export function tokenFor(args: string[], env: NodeJS.ProcessEnv, now: Date): str
       ttl: { type: 'string' },
     },
     strict: true,
-  });
+  }));
   const role = values.role;
   if (!isRole(role)) throw new UsageError(`--role must be one of: ${ROLES.join(', ')}`);
   const ttl = values.ttl === undefined ? DEFAULT_TTL_SECONDS : Number(values.ttl);
@@ -69,11 +71,16 @@ function hint(role: Role): string {
   return role === 'applicant' ? ' (a well-known one is listed in libs/registry/sample/README.md)' : '';
 }
 
-if (require.main === module) {
+/** node:util's own refusals (an unknown option, a missing value) are usage errors like ours. */
+function parseOptions<T>(parse: () => T): T {
   try {
-    process.stdout.write(`${tokenFor(process.argv.slice(2), process.env, new Date())}\n`);
+    return parse();
   } catch (error) {
-    process.stderr.write(`token: ${(error as Error).message}\n`);
-    process.exitCode = 2;
+    throw new UsageError(`token: ${(error as Error).message}`);
   }
+}
+
+if (require.main === module) {
+  const print = async (argv: string[]) => void process.stdout.write(`${tokenFor(argv, process.env, new Date())}\n`);
+  void runCli(USAGE, print, process.argv.slice(2)).then((code) => process.exit(code));
 }

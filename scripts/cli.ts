@@ -1,0 +1,84 @@
+/**
+ * What the operator CLIs here (`projections`, `audit`, `migrate-events`, `token`) share.
+ *
+ * Exit status: 0 done; 1 failed or refused (the reason on stderr); 2 a command line it cannot run
+ * (what is wrong and the usage on stderr), found before any database is opened (a mistyped
+ * command or option before the configuration is even read). `--help` / `-h` prints the usage on
+ * stdout (0).
+ */
+import { join } from 'node:path';
+import { startEmbeddedPostgres, type AppConfig } from '@app/platform';
+import type { RebuildProgress } from '@app/projections';
+
+export function progressLine(p: RebuildProgress): string {
+  const fraction = p.total === 0n ? 1 : Number((p.position * 1000n) / p.total) / 1000;
+  const width = 30;
+  const filled = Math.round(fraction * width);
+  const eta = p.etaSeconds === null ? '?' : `${Math.ceil(p.etaSeconds)}s`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.position}/${p.total}  ${p.events} events  ${Math.round(p.eventsPerSecond)} ev/s  ETA ${eta}`;
+}
+
+/** Exit status of every CLI here for a command line it cannot run. */
+const USAGE_EXIT = 2;
+
+/** A command line the CLI cannot run: `runCli` prints it with the usage on stderr and exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/**
+ * Runs a CLI's `main` and resolves to its exit status: `--help` / `-h` prints `usage` on stdout
+ * (0) without running it; a `UsageError` prints its message and `usage` on stderr (2); any other
+ * error its message on stderr (1); otherwise what `main` returned (0 for nothing).
+ */
+export async function runCli(usage: string, main: (argv: string[]) => Promise<number | void>, argv: string[], io: CliIo = processIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout(`${usage}\n`);
+    return 0;
+  }
+  try {
+    return (await main(argv)) ?? 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(error.message === usage ? `${usage}\n` : `${error.message}\n${usage}\n`);
+      return USAGE_EXIT;
+    }
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+/**
+ * The service's read-model database: DATABASE_URL, or else the embedded PostgreSQL under DATA_DIR
+ * (only while the API is not running: that server belongs to the API process). With
+ * EVENT_STORE=kurrentdb or NODE_ENV=production it refuses rather than start that server: there the
+ * read models live in the service's own PostgreSQL, and an embedded one would read as empty (or
+ * take a rebuild meant for the service).
+ */
+export async function openReadModelDatabase(
+  config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'eventStore' | 'production'>,
+  tool: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  if (config.databaseUrl) return { url: config.databaseUrl, close: async () => undefined };
+  if (config.eventStore === 'kurrentdb' || config.production) {
+    throw new Error(
+      `${tool} needs DATABASE_URL (the service's read-model database) with ${config.eventStore === 'kurrentdb' ? 'EVENT_STORE=kurrentdb' : 'NODE_ENV=production'}: ` +
+        `it will not fall back to the embedded PostgreSQL under ${config.dataDir}, which is not where such a deployment keeps its read models`,
+    );
+  }
+  const embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg') });
+  return { url: embedded.url, close: () => embedded.stop() };
+}
