@@ -34,8 +34,9 @@ COPY --from=build /app/dist ./dist
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 3000
-# Ready means the read store and the event store both answer and no projection this process owns is
-# failing (GET /health/ready, 503 otherwise).
+# Ready means the read store and the event store both answer, and no projection this process owns
+# is failing or stands aside for newer code (GET /health/ready, 503 otherwise; the API on PORT 3000,
+# the projector on its PORT too).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/apps/contracts-api/src/main.js"]

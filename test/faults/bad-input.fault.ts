@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { signToken } from '../../apps/contracts-api/src/auth';
+import { BODY_LIMIT_BYTES } from '../../apps/contracts-api/src/create-app';
 import { call, tokenFor } from './support/http';
 import { LoadGenerator } from './support/load';
 import { recordFigures } from './support/report';
@@ -9,7 +10,7 @@ import { startRig, type Rig } from './support/rig';
 import { sleep } from './support/service';
 
 const RUNS = Number(process.env.FAULTS_FUZZ_RUNS ?? 600);
-const BODY_LIMIT = 64 * 1024;
+const BODY_LIMIT = BODY_LIMIT_BYTES;
 const ANSWER_BOUND_MS = 10_000;
 /** The service's REQUEST_TIMEOUT_MS here: longer than a dribbled upload (about 3 s), shorter than a wait on a stall. */
 const REQUEST_TIMEOUT_MS = 6_000;

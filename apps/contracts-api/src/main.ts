@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig, runProcess } from '@app/platform';
-import { listenAddress } from './auth/secret';
+import { listenAddress, resolveJwtSecret } from './auth/secret';
 import { createApp } from './create-app';
 import { startRuntime } from './runtime';
 
@@ -10,6 +10,7 @@ import { startRuntime } from './runtime';
  */
 runProcess(async (onSignal) => {
   const config = loadConfig();
+  resolveJwtSecret(process.env); // a production secret that would be refused: before anything starts
   const runtime = await startRuntime(config);
   const say = (message: string) => runtime.logger.info(message);
   // HOST as given (process.env.HOST, not config.host, which defaults it): with the dev secret

@@ -21,7 +21,7 @@ import { addDays, addJalaliMonthsIso, addPeriods, gregorianToJalali, iranDate, i
 import { choosePremium } from './money';
 import { POLICY_TABLE, Policy, PolicyTable, policyAt } from './policy';
 import { assessApplication, priceApplication } from './quote';
-import { ContractState, assertNever, beyondExamWindow, firstUnpaidPeriod, isClosed, periodEndIso } from './state';
+import { ContractState, assertNever, beyondExamWindow, firstUnpaidPeriod, isClosed, periodEndIso, repeatsPayment } from './state';
 import { isPositiveRial, normaliseMobile } from './validation';
 
 /** Banks' clocks and ours disagree a little: a paidAt this far past `now` is skew, not a payment from the future. */
@@ -206,7 +206,7 @@ function confirmPayment(command: ConfirmPayment, state: ContractState, now: Date
   // and its reference: two banks' references may coincide.
   const earlier = state.payments.find((p) => p.paymentId === paymentId);
   if (earlier !== undefined) {
-    if (earlier.periods.length === periods && earlier.amount === amount) return [];
+    if (repeatsPayment(earlier, { periods, amount })) return [];
     fail('BANK_REFERENCE_REUSED', 'this bank reference was already used for a different payment', {
       paymentId: earlier.paymentId,
     });

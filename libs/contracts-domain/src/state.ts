@@ -35,6 +35,14 @@ export interface PaymentRecord {
   readonly paidAt: string;
 }
 
+/**
+ * Whether a confirmation under a recorded payment's id is that same payment again (a bank's
+ * retry: nothing to do) rather than another one reusing its reference (BANK_REFERENCE_REUSED).
+ */
+export function repeatsPayment(recorded: PaymentRecord, confirmation: { periods: number; amount: number }): boolean {
+  return recorded.periods.length === confirmation.periods && recorded.amount === confirmation.amount;
+}
+
 type OpenedData = ContractOpened['data'];
 
 export interface ContractState

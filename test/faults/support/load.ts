@@ -1,4 +1,4 @@
-import { idempotencyScope } from '../../../apps/contracts-api/src/contracts/idempotency-scope';
+import { bankReferenceScope, idempotencyScope } from '../../../apps/contracts-api/src/contracts/idempotency-scope';
 import { deterministicId } from '../../../libs/event-store/src/ids';
 import { call, tokenFor, type Answer } from './http';
 import { REFERENCE_INSTANT, sleep } from './service';
@@ -32,7 +32,7 @@ export interface LoadOptions {
 }
 
 const BANK = 'mellat';
-const BANK_SCOPE = `bank:${BANK}`;
+const BANK_SCOPE = bankReferenceScope(BANK);
 /** Answers that mean "try again": the service is restarting or a first attempt still holds the key. */
 const RETRY_CODES = new Set(['CONCURRENCY_CONFLICT']);
 

@@ -14,3 +14,11 @@ export function idempotencyScope(actor: Pick<Actor, 'role' | 'sub' | 'nationalCo
   const claim = SCOPE_CLAIM[actor.role];
   return JSON.stringify([actor.role, actor.sub, claim === undefined ? null : (actor[claim] ?? null)]);
 }
+
+/**
+ * A payment's scope is the bank alone, not the bank's token: its key is the bank's own
+ * reference, which names one payment whichever of the bank's systems sends it.
+ */
+export function bankReferenceScope(bankId: string): string {
+  return `bank:${bankId}`;
+}

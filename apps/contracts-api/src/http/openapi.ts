@@ -18,7 +18,7 @@ export const PROBLEM_SCHEMA: SchemaObject = {
     detailFa: { type: 'string', description: 'The detail in Persian' },
     errors: {
       type: 'array',
-      description: 'Each field problem of a 400 VALIDATION_FAILED',
+      description: 'Each field problem of a 400 VALIDATION_FAILED (at most 20; `errorsNotListed` counts the rest)',
       items: {
         type: 'object',
         required: ['field', 'message'],
@@ -28,6 +28,7 @@ export const PROBLEM_SCHEMA: SchemaObject = {
         },
       },
     },
+    errorsNotListed: { type: 'integer', description: 'Field problems found beyond those listed in `errors` (absent when none)' },
   },
   additionalProperties: true,
 };

@@ -2,11 +2,13 @@ import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { repeatsPayment } from '@app/contracts-domain';
 import { deterministicId } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { ChangeContractCommand } from '../change-contract.handler';
 import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, ETAG_HEADER, RIAL } from '../../http/openapi';
 import { CommandResponder, etag } from '../command-response';
+import { bankReferenceScope } from '../idempotency-scope';
 import { ProblemException } from '../../http/problem';
 import type { CommandOutcome } from '@app/contracts-app';
 import { ConfirmPaymentDto } from './confirm-payment.dto';
@@ -69,7 +71,7 @@ export class ConfirmPaymentController {
     'CONTRACT_NOT_ACTIVE',
   )
   async confirm(@CurrentActor() actor: Actor, @Body() body: ConfirmPaymentDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const idempotency = { key: body.bankReference, scope: `bank:${actor.bankId}`, replayStatus: 200 };
+    const idempotency = { key: body.bankReference, scope: bankReferenceScope(String(actor.bankId)), replayStatus: 200 };
     await this.responder.respond(
       request,
       reply,
@@ -89,7 +91,7 @@ export class ConfirmPaymentController {
         // after IDEMPOTENCY_TTL_HOURS, or never kept). The command id matched, so the domain did not
         // compare the request with it: do it here, as it would.
         const repeated = outcome.appended.length === 0;
-        if (repeated && (payment.periods.length !== body.periods || payment.amount !== body.amount)) {
+        if (repeated && !repeatsPayment(payment, body)) {
           throw new ProblemException('BANK_REFERENCE_REUSED', { paymentId });
         }
         return {
