@@ -33,7 +33,7 @@ export function usesDevJwtSecret(env: NodeJS.ProcessEnv = process.env): boolean 
 }
 
 /** Where a service on the dev secret listens when HOST is not set: this machine only. */
-export const DEV_SECRET_HOST = '127.0.0.1';
+const DEV_SECRET_HOST = '127.0.0.1';
 
 /**
  * Where the API listens, and what it warns at startup. With the dev secret and no HOST, on

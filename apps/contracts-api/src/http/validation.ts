@@ -30,7 +30,7 @@ export const MAX_LISTED_ERRORS = 20;
  * unknown fields would otherwise be answered with one entry each (15 002 of them, 1.4 MB, for
  * 51 KB sent), the answer far larger than the question.
  */
-export function validationProblem(errors: FieldError[]): ProblemException {
+function validationProblem(errors: FieldError[]): ProblemException {
   if (errors.length <= MAX_LISTED_ERRORS) return new ProblemException('VALIDATION_FAILED', {}, errors);
   return new ProblemException('VALIDATION_FAILED', { errorsNotListed: errors.length - MAX_LISTED_ERRORS }, errors.slice(0, MAX_LISTED_ERRORS));
 }
