@@ -123,6 +123,37 @@ describe('ContractStreams', () => {
       });
     });
 
+    describe('given another process changed the contract, a command this process would decide changes nothing is decided again on the stored state', () => {
+      /** `here` remembers the contract as opened; another process then changes it. */
+      async function remembered(change: (elsewhere: ContractStreams, premium: number) => Promise<unknown>) {
+        const store = new InMemoryEventStore();
+        const here = new ContractStreams(store, clock());
+        const opened = await here.execute(CONTRACT_ID, openOnline(), context);
+        await change(new ContractStreams(store, clock()), opened.state.monthlyPremium);
+        return { here, opened, stored: () => new ContractStreams(store, clock()).load(CONTRACT_ID) };
+      }
+
+      it('a wage change back to the remembered wage is appended, not lost', async () => {
+        const { here, opened, stored } = await remembered((elsewhere) => elsewhere.execute(CONTRACT_ID, wage(32_000_000), nextContext('wage-elsewhere')));
+        const back = await here.execute(CONTRACT_ID, wage(opened.state.monthlyPremium), nextContext('wage-back'));
+        expect(back.appended.map((event) => event.type)).toEqual(['WageChanged']);
+        expect((await stored()).state!.monthlyPremium).toBe(opened.state.monthlyPremium);
+      });
+
+      it('an If-Match of the remembered revision is a 412, not an answer at the old revision', async () => {
+        const { here, opened } = await remembered((elsewhere) => elsewhere.execute(CONTRACT_ID, wage(32_000_000), nextContext('wage-elsewhere')));
+        await expect(here.execute(CONTRACT_ID, wage(opened.state.monthlyPremium), nextContext('stale', opened.revision))).rejects.toMatchObject({
+          code: 'PRECONDITION_FAILED',
+          currentRevision: opened.revision + 1,
+        });
+      });
+
+      it('after a payment made elsewhere, the same wage again is refused as the stored state says, not a silent 200', async () => {
+        const { here, opened } = await remembered((elsewhere, premium) => elsewhere.execute(CONTRACT_ID, pay(1, { amount: premium }), nextContext('pay-elsewhere')));
+        await expect(here.execute(CONTRACT_ID, wage(opened.state.monthlyPremium), nextContext('wage-same'))).rejects.toMatchObject({ code: 'WAGE_CHANGE_NOT_ALLOWED' });
+      });
+    });
+
     it('a retried open in a process that never saw the contract answers with the stored contract', async () => {
       const store = new InMemoryEventStore();
       const first = await new ContractStreams(store, clock()).execute(CONTRACT_ID, openOnline(), context);

@@ -192,7 +192,14 @@ export class ContractStreams {
       const known = guess ?? (await this.readKnown(contractId));
       guess = undefined;
       try {
-        return await this.decideAndAppend(contractId, known, commandOrFactory, context, authorize);
+        const outcome = await this.decideAndAppend(contractId, known, commandOrFactory, context, authorize);
+        if (!guessed || outcome.appended.length > 0 || known.commandIds.has(context.commandId)) return outcome;
+        // Decided to change nothing, so no expected revision checked the guess: another process may
+        // have moved the contract (a lost wage change, a stale If-Match, a payment). Decide on the
+        // store. (A command the guess already holds was appended: its retry needs no check.)
+        this.recent.delete(contractId);
+        attempt -= 1;
+        continue;
       } catch (error) {
         this.recent.delete(contractId);
         if (guessed) {
