@@ -1,5 +1,5 @@
 import { ProblemException } from '../http/problem';
-import { ConcurrencyError, type EventStore, type EventMetadata, type RecordedEvent } from '@app/event-store';
+import { ConcurrencyError, deterministicId, type EventStore, type EventMetadata, type RecordedEvent } from '@app/event-store';
 
 /**
  * One active contract per national code, kept in the event store itself so it holds on every
@@ -8,7 +8,10 @@ import { ConcurrencyError, type EventStore, type EventMetadata, type RecordedEve
  * the append's expected revision makes exactly one of N racing opens win. There is no release
  * event: a lapsed, cancelled or terminated contract simply stops counting, and a reservation whose
  * contract stream was never written (a crash between the two appends) is finished by the retry
- * with the same idempotency key, or stops counting after `ABANDONED_AFTER_MS`.
+ * with the same idempotency key, or stops counting after `ABANDONED_AFTER_MS`. Every reservation
+ * made after reading the stream is appended with the revision read, the retry's too (it reserves
+ * its contract again): an open that takes over an abandoned reservation and the late retry of that
+ * reservation then conflict, and exactly one of them goes on.
  */
 export const RESERVATION_EVENT = 'ContractReserved';
 const ABANDONED_AFTER_MS = 60_000;
@@ -25,13 +28,16 @@ export interface ReservationsView {
 
 export const reservationStream = (nationalCode: string) => `insured-${nationalCode}`;
 
+/** Each contract once, where it was last reserved (a retry reserves its contract again). */
 export function toReservations(events: RecordedEvent[]): ReservationsView {
-  return {
-    revision: events.length ? events[events.length - 1].revision : -1,
-    reservations: events
-      .filter((e) => e.type === RESERVATION_EVENT)
-      .map((e) => ({ contractId: String(e.data.contractId), reservedAt: new Date(e.metadata.occurredAt) })),
-  };
+  const latest = new Map<string, Reservation>();
+  for (const e of events) {
+    if (e.type !== RESERVATION_EVENT) continue;
+    const contractId = String(e.data.contractId);
+    latest.delete(contractId);
+    latest.set(contractId, { contractId, reservedAt: new Date(e.metadata.occurredAt) });
+  }
+  return { revision: events.length ? events[events.length - 1].revision : -1, reservations: [...latest.values()] };
 }
 
 export type ContractLiveness = 'active' | 'ended' | 'missing';
@@ -45,7 +51,7 @@ export class Reservations {
 
   /**
    * Reserves `contractId` for the person, or throws ACTIVE_CONTRACT_EXISTS. `liveness` says whether an
-   * earlier reserved contract still counts. Reserving the same contract again is a no-op (retry).
+   * earlier reserved contract still counts. A retry whose contract was written needs nothing more.
    */
   async reserve(
     nationalCode: string,
@@ -55,38 +61,37 @@ export class Reservations {
     now: Date,
     liveness: (contractId: string) => Promise<ContractLiveness>,
   ): Promise<void> {
-    const reservation = { id: eventId, type: RESERVATION_EVENT, version: 1, data: { contractId }, metadata };
+    const stream = reservationStream(nationalCode);
+    const reservation = (id: string) => ({ id, type: RESERVATION_EVENT, version: 1, data: { contractId }, metadata: { ...metadata, eventId: id } });
     // Most applicants never had a contract: try that first and read the stream only when they did
     // (a round trip saved on nearly every opening; a returning applicant pays one more).
+    let retry = false;
     try {
-      await this.store.append(reservationStream(nationalCode), [reservation], 'no_stream');
-      return;
+      if ((await this.store.append(stream, [reservation(eventId)], 'no_stream')).written) return;
+      retry = true; // `eventId` is stored: this command reserved before (the store checks no revision then)
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;
     }
+    if (retry && (await liveness(contractId)) !== 'missing') return;
     const view = await this.read(nationalCode);
     const latest = view.reservations[view.reservations.length - 1];
-    if (latest?.contractId === contractId) return;
-    if (latest) {
+    if (latest && latest.contractId !== contractId) {
       const state = await liveness(latest.contractId);
       const abandoned = state === 'missing' && now.getTime() - latest.reservedAt.getTime() > ABANDONED_AFTER_MS;
       if (state === 'active' || (state === 'missing' && !abandoned)) throw new ProblemException('ACTIVE_CONTRACT_EXISTS');
     }
+    // Also when the latest is this contract (a retry whose contract is missing): reserving it again
+    // with the revision read makes an open that took the reservation over as abandoned conflict with
+    // this one. The id names that revision, since a stored id is answered `written: false` unchecked.
     try {
-      await this.store.append(
-        reservationStream(nationalCode),
-        [reservation],
-        view.revision < 0 ? 'no_stream' : view.revision,
-      );
+      const result = await this.store.append(stream, [reservation(deterministicId(eventId, String(view.revision)))], view.revision < 0 ? 'no_stream' : view.revision);
+      if (result.written) return;
     } catch (error) {
-      // Someone reserved in between: they won the race.
-      if (error instanceof ConcurrencyError) {
-        const again = await this.read(nationalCode);
-        const winner = again.reservations[again.reservations.length - 1];
-        if (winner?.contractId === contractId) return;
-        throw new ProblemException('ACTIVE_CONTRACT_EXISTS');
-      }
-      throw error;
+      if (!(error instanceof ConcurrencyError)) throw error;
     }
+    // Someone reserved in between, or a run of this same command did: the latest reservation decides.
+    const again = await this.read(nationalCode);
+    if (again.reservations[again.reservations.length - 1]?.contractId === contractId) return;
+    throw new ProblemException('ACTIVE_CONTRACT_EXISTS');
   }
 }
