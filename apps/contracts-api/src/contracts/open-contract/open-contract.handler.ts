@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { decide, isClosed, policyFor, type ApplicantFacts, type OpenContractAtBranch, type OpenContractOnline } from '@app/contracts-domain';
+import { decide, DomainError, isClosed, policyFor, type ApplicantFacts, type OpenContractAtBranch, type OpenContractOnline } from '@app/contracts-domain';
 import { deterministicId } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform';
 import { CONTRACT_NUMBERS, type ContractNumberAllocator } from '../../infrastructure/contract-numbers';
@@ -53,7 +53,14 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
         : { type: 'OpenContractAtBranch', data: { ...data, branchId, documents: (body as BranchOpenContractDto).documents } };
 
     const now = this.clock.now();
-    decide(command, undefined, now, policyFor(undefined, now));
+    try {
+      decide(command, undefined, now, policyFor(undefined, now));
+    } catch (error) {
+      // A retry after a crash (a later day, new terms) may no longer pass the check its contract
+      // passed: if that contract exists, answer from it as any retry is answered (ContractStreams).
+      if (!(error instanceof DomainError) || !(await this.streams.load(contractId)).state) throw error;
+      return this.streams.execute(contractId, command, { ...context, expectedRevision: undefined });
+    }
 
     await this.reservations.reserve(
       facts.nationalCode,

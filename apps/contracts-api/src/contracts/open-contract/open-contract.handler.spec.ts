@@ -1,0 +1,45 @@
+import { ContractStreams, contractStream, type CommandContext } from '@app/contracts-app';
+import { InMemoryEventStore, deterministicId } from '@app/event-store';
+import { ManualClock } from '@app/platform';
+import { CONTRACT_NOW, facts, openOnline } from '../../../../../libs/contracts-domain/src/testing/fixtures';
+import { Reservations } from '../reservations';
+import type { OpenContractDto } from './open-contract.dto';
+import { OpenContractCommand, OpenContractHandler } from './open-contract.handler';
+
+const context: CommandContext = {
+  actor: { sub: 'applicant-1', role: 'applicant' },
+  channel: 'online',
+  correlationId: 'r1',
+  commandId: deterministicId('command', 'scope', 'key-1'),
+};
+const body = { ...openOnline().data, acceptTerms: { version: openOnline().data.acceptedTermsVersion } } as unknown as OpenContractDto;
+const NEXT_DAY = new Date(Date.parse(CONTRACT_NOW) + 24 * 3600_000);
+
+function setup() {
+  const store = new InMemoryEventStore();
+  const clock = new ManualClock(new Date(CONTRACT_NOW));
+  let n = 0;
+  const numbers = { next: async () => String(1405_000_100 + n++) };
+  // A new handler each time: a retry runs in another process, which remembers nothing.
+  const handler = () => new OpenContractHandler(new ContractStreams(store, clock), new Reservations(store), numbers, clock);
+  return { store, clock, handler };
+}
+
+describe('OpenContractHandler', () => {
+  it('an open retried after a crash, on a day its quote no longer holds, is answered from its contract', async () => {
+    const { store, clock, handler } = setup();
+    const first = await handler().execute(new OpenContractCommand(facts(), body, context));
+    // The process died before the answer was stored; the client retries with its key the next day.
+    clock.set(NEXT_DAY);
+    const retry = await handler().execute(new OpenContractCommand(facts(), body, { ...context, correlationId: 'r2' }));
+    expect(retry).toEqual({ state: first.state, revision: first.revision, appended: [] });
+    expect(await store.readStream(contractStream(first.state.id))).toHaveLength(1);
+  });
+
+  it('an open whose contract does not exist is still refused by the check', async () => {
+    const { store, clock, handler } = setup();
+    clock.set(NEXT_DAY);
+    await expect(handler().execute(new OpenContractCommand(facts(), body, context))).rejects.toMatchObject({ code: 'QUOTE_MISMATCH' });
+    expect(await store.readStream(contractStream(deterministicId(context.commandId, 'contract')))).toEqual([]);
+  });
+});
