@@ -52,14 +52,14 @@ describe('contract snapshots', () => {
     await db.drop();
   });
 
-  it('given 120 events, when another process loads the contract, it reads only the events after the snapshot and folds to the same state', async () => {
+  it('given 120 events, when another process loads the contract, it reads only the snapshot\'s last event and those after it, and folds to the same state', async () => {
     await contractOf(119);
     const { rows } = await db.pool.query('SELECT revision, format FROM contract_snapshots');
     expect(rows).toEqual([{ revision: 99, format: SNAPSHOT_FORMAT }]); // written when the 100th event came
 
     reads = [];
     const loaded = await new ContractStreams(store, clock, snapshots).loadExisting(CONTRACT_ID);
-    expect(reads).toEqual([{ fromRevision: 100, events: 20 }]);
+    expect(reads).toEqual([{ fromRevision: 99, events: 21 }]); // the 99th: the stream still holds what the snapshot folded
     const whole = await store.readFoldable(`contract-${CONTRACT_ID}`);
     expect(loaded.revision).toBe(119);
     expect(loaded.state).toEqual(fold(whole));
@@ -74,6 +74,23 @@ describe('contract snapshots', () => {
     expect(reads).toEqual([{ fromRevision: 0, events: 120 }]);
     expect(loaded.state).toEqual(fold(await store.readFoldable(`contract-${CONTRACT_ID}`)));
     expect((await db.pool.query('SELECT revision, format FROM contract_snapshots')).rows).toEqual([{ revision: 119, format: SNAPSHOT_FORMAT }]);
+  });
+
+  it('given a snapshot ahead of its stream (events restored without it), the contract is folded from its events and still takes commands', async () => {
+    await contractOf(119);
+    // Another contract whose stream holds only its opening, with the first one's snapshot at 99:
+    // what a restore of the events alone to an earlier point leaves behind.
+    const other = '7d3c1a52-6b1e-4f0a-9c8d-2e5f4a3b1c0d';
+    clock.set(opensAt);
+    await new ContractStreams(store, clock, snapshots).execute(other, openOnline(), context('open-other'));
+    await db.pool.query(`INSERT INTO contract_snapshots (contract_id, format, revision, body) SELECT $1, format, revision, body FROM contract_snapshots WHERE contract_id = $2`, [other, CONTRACT_ID]);
+
+    const streams = new ContractStreams(store, clock, snapshots);
+    const loaded = await streams.loadExisting(other);
+    expect(loaded.revision).toBe(0);
+    expect(loaded.state).toEqual(fold(await store.readFoldable(`contract-${other}`)));
+    const paid = await streams.execute(other, pay(1, { amount: loaded.state.monthlyPremium, bankReference: 'BR-other', paidAt: opensAt.toISOString() }), context('pay-other'));
+    expect(paid.revision).toBe(1);
   });
 
   it('given a snapshot, when a command from before it is retried, it is recognised and appends nothing', async () => {
