@@ -98,12 +98,12 @@ export class CommandResponder {
       const problem = problemOf(error);
       // A 5xx or a lost race says nothing about the request itself: the client is told to retry,
       // so a retry with this key must run again instead of replaying the conflict forever.
-      if (problem.status >= 500 || problem.code === 'CONCURRENCY_CONFLICT') await this.idempotency.release(scope, key);
-      else await this.idempotency.complete(scope, key, { status: problem.status, body: problem });
+      if (problem.status >= 500 || problem.code === 'CONCURRENCY_CONFLICT') await this.idempotency.release(scope, key, claim.token);
+      else await this.idempotency.complete(scope, key, claim.token, { status: problem.status, body: problem });
       throw error;
     }
     const stored: StoredResponse = { status: result.status, body: result.body, ...(result.headers ? { headers: result.headers } : {}) };
-    await this.idempotency.complete(scope, key, stored);
+    await this.idempotency.complete(scope, key, claim.token, stored);
     send(reply, result);
   }
 }

@@ -38,25 +38,43 @@ describe('PostgresIdempotencyStore', () => {
     }
   });
 
+  /** A claim that must be new: its token. */
+  const claimNew = async (scope: string, key: string, hash: string) => {
+    const claim = await store.claim(scope, key, hash);
+    if (claim.kind !== 'new') throw new Error(`expected a new claim, got ${claim.kind}`);
+    return claim.token;
+  };
+
   it('replays a completed answer, refuses the key with another request, and frees a released key', async () => {
-    expect(await store.claim('s', 'k', 'h1')).toEqual({ kind: 'new' });
-    await store.complete('s', 'k', { status: 201, body: { ok: true } });
+    await store.complete('s', 'k', await claimNew('s', 'k', 'h1'), { status: 201, body: { ok: true } });
     expect(await store.claim('s', 'k', 'h1')).toEqual({ kind: 'replay', response: { status: 201, body: { ok: true } } });
     expect(await store.claim('s', 'k', 'h2')).toEqual({ kind: 'reused' });
-    expect(await store.claim('s', 'k2', 'h')).toEqual({ kind: 'new' });
-    await store.release('s', 'k2');
-    expect(await store.claim('s', 'k2', 'h')).toEqual({ kind: 'new' });
+    await store.release('s', 'k2', await claimNew('s', 'k2', 'h'));
+    expect(await store.claim('s', 'k2', 'h')).toMatchObject({ kind: 'new' });
+  });
+
+  it('lets only the request holding a claim answer or release it: one that stalled past its lease changes nothing', async () => {
+    const stalled = await claimNew('s', 'lease', 'h');
+    await db.pool.query(`UPDATE idempotency_keys SET claimed_at = now() - interval '1 minute' WHERE scope = 's' AND key = 'lease'`);
+    const taker = await claimNew('s', 'lease', 'h'); // the lease ended: a retry takes the key over
+    expect(taker).not.toBe(stalled);
+
+    await store.release('s', 'lease', stalled); // the stalled request fails late (a 5xx)...
+    expect(await store.claim('s', 'lease', 'h')).toEqual({ kind: 'in_progress' }); // ...the taker still holds it
+    await store.complete('s', 'lease', stalled, { status: 500, body: 'late' });
+    await store.complete('s', 'lease', taker, { status: 201, body: { ok: true } });
+    expect(await store.claim('s', 'lease', 'h')).toEqual({ kind: 'replay', response: { status: 201, body: { ok: true } } });
   });
 
   it('replays a refusal to the same request, but lets another request take over its key (once)', async () => {
     const refusal = { status: 422, body: { code: 'AMOUNT_MISMATCH' } };
-    expect(await store.claim('bank:b', 'REF-9', 'wrong-amount')).toEqual({ kind: 'new' });
-    await store.complete('bank:b', 'REF-9', refusal);
+    await store.complete('bank:b', 'REF-9', await claimNew('bank:b', 'REF-9', 'wrong-amount'), refusal);
     expect(await store.claim('bank:b', 'REF-9', 'wrong-amount')).toEqual({ kind: 'replay', response: refusal });
     const corrected = await Promise.all(Array.from({ length: 10 }, () => store.claim('bank:b', 'REF-9', 'right-amount')));
-    expect(corrected.filter((c) => c.kind === 'new')).toHaveLength(1);
+    const taken = corrected.filter((c) => c.kind === 'new');
+    expect(taken).toHaveLength(1);
     expect(corrected.every((c) => c.kind === 'new' || c.kind === 'in_progress')).toBe(true);
-    await store.complete('bank:b', 'REF-9', { status: 201, body: { ok: true } });
+    await store.complete('bank:b', 'REF-9', taken[0]!.token, { status: 201, body: { ok: true } });
     expect(await store.claim('bank:b', 'REF-9', 'wrong-amount')).toEqual({ kind: 'reused' });
   });
 
@@ -77,7 +95,7 @@ describe('PostgresIdempotencyStore', () => {
     expect(await keys()).toEqual(['fresh', 'stale-claim']);
     expect(await store.purgeCompleted(72, 3)).toBe(0);
     // A purged key is new again: its command id still finds what it did (the domain's deduplication).
-    expect(await store.claim('retention', 'old-0', 'h')).toEqual({ kind: 'new' });
+    expect(await store.claim('retention', 'old-0', 'h')).toMatchObject({ kind: 'new' });
   });
 
   it('finds what it purges through the completed_at index, not by scanning the table', async () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { canonicalJson } from '@app/platform';
 import { errorMessage, type Log } from '@app/projections';
@@ -11,16 +11,17 @@ export interface StoredResponse {
 }
 
 export type IdempotencyClaim =
-  | { kind: 'new' }
+  | { kind: 'new'; token: string } // this request holds the key: `token` answers or releases it
   | { kind: 'replay'; response: StoredResponse }
   | { kind: 'reused' } // same key, different request
   | { kind: 'in_progress' }; // the first request with this key has not finished
 
 export interface IdempotencyStore {
   claim(scope: string, key: string, requestHash: string): Promise<IdempotencyClaim>;
-  complete(scope: string, key: string, response: StoredResponse): Promise<void>;
+  /** Keeps the answer, if the claim `token` names still holds the key. */
+  complete(scope: string, key: string, token: string, response: StoredResponse): Promise<void>;
   /** The first attempt failed without an answer worth keeping (e.g. 5xx): let a retry run again. */
-  release(scope: string, key: string): Promise<void>;
+  release(scope: string, key: string, token: string): Promise<void>;
 }
 
 export const IDEMPOTENCY = Symbol('IDEMPOTENCY');
@@ -65,53 +66,55 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   }
 
   private async tryClaim(scope: string, key: string, hash: string): Promise<IdempotencyClaim | undefined> {
+    const token = randomUUID();
     const { rows } = await this.pool.query<{ request_hash: string; response: StoredResponse | null; inserted: boolean; stale: boolean }>(
       `WITH ins AS (
-         INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3)
+         INSERT INTO idempotency_keys (scope, key, request_hash, claim_token) VALUES ($1, $2, $3, $4)
          ON CONFLICT (scope, key) DO NOTHING
          RETURNING request_hash, response, true AS inserted, false AS stale)
        SELECT * FROM ins
        UNION ALL
        SELECT request_hash, response, false, claimed_at < now() - interval '${IN_PROGRESS_LEASE}'
          FROM idempotency_keys WHERE scope = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [scope, key, hash],
+      [scope, key, hash, token],
     );
     const row = rows[0];
     if (!row) return undefined;
-    if (row.inserted) return { kind: 'new' };
+    if (row.inserted) return { kind: 'new', token };
     if (row.request_hash !== hash) {
       if (!row.response || row.response.status < 400) return { kind: 'reused' };
       // Only a request that did something holds its key: after a refusal (nothing appended) the
       // corrected request may use it, e.g. a bank whose payment was refused keeps its reference.
       const taken = await this.pool.query(
-        `UPDATE idempotency_keys SET request_hash = $3, response = NULL, completed_at = NULL, claimed_at = now()
+        `UPDATE idempotency_keys SET request_hash = $3, response = NULL, completed_at = NULL, claimed_at = now(), claim_token = $5
           WHERE scope = $1 AND key = $2 AND request_hash = $4 AND (response->>'status')::int >= 400`,
-        [scope, key, hash, row.request_hash],
+        [scope, key, hash, row.request_hash, token],
       );
-      return taken.rowCount === 1 ? { kind: 'new' } : undefined; // undefined: raced, look again
+      return taken.rowCount === 1 ? { kind: 'new', token } : undefined; // undefined: raced, look again
     }
     if (row.response) return { kind: 'replay', response: row.response };
     if (row.stale) {
       const taken = await this.pool.query(
-        `UPDATE idempotency_keys SET claimed_at = now() WHERE scope = $1 AND key = $2 AND response IS NULL
+        `UPDATE idempotency_keys SET claimed_at = now(), claim_token = $3 WHERE scope = $1 AND key = $2 AND response IS NULL
            AND claimed_at < now() - interval '${IN_PROGRESS_LEASE}'`,
-        [scope, key],
+        [scope, key, token],
       );
-      if (taken.rowCount === 1) return { kind: 'new' };
+      if (taken.rowCount === 1) return { kind: 'new', token };
     }
     return { kind: 'in_progress' };
   }
 
-  async complete(scope: string, key: string, response: StoredResponse): Promise<void> {
-    await this.pool.query(`UPDATE idempotency_keys SET response = $3, completed_at = now() WHERE scope = $1 AND key = $2`, [
+  async complete(scope: string, key: string, token: string, response: StoredResponse): Promise<void> {
+    await this.pool.query(`UPDATE idempotency_keys SET response = $4, completed_at = now() WHERE scope = $1 AND key = $2 AND claim_token = $3`, [
       scope,
       key,
+      token,
       JSON.stringify(response),
     ]);
   }
 
-  async release(scope: string, key: string): Promise<void> {
-    await this.pool.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND response IS NULL`, [scope, key]);
+  async release(scope: string, key: string, token: string): Promise<void> {
+    await this.pool.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND response IS NULL AND claim_token = $3`, [scope, key, token]);
   }
 
   /**

@@ -30,4 +30,10 @@ export const apiMigrations = [
     id: '003-idempotency-keys-completed-at-index',
     sql: `CREATE INDEX IF NOT EXISTS idempotency_keys_completed_at ON idempotency_keys (completed_at) WHERE completed_at IS NOT NULL;`,
   },
+  {
+    // Who holds a claim: only that request may answer or release it (a request that stalled past
+    // the lease must not overwrite or delete the row of the one that took the key over).
+    id: '004-idempotency-keys-claim-token',
+    sql: `ALTER TABLE idempotency_keys ADD COLUMN IF NOT EXISTS claim_token UUID;`,
+  },
 ];
