@@ -13,7 +13,16 @@ export function assertAppendable(streamId: string, events: readonly NewEvent[]):
   for (const event of events) {
     const at = unstorableTextAt({ data: event.data, metadata: event.metadata });
     if (at !== undefined) throw new Error(`Append to ${streamId}: event ${event.id} has a NUL or an unpaired surrogate at ${at}`);
+    // Stored as a timestamp beside the event (auditors' "as of"): one the database cannot read
+    // would fail every append of its group commit, not only this one.
+    if (!isIsoInstant(event.metadata.occurredAt)) throw new Error(`Append to ${streamId}: event ${event.id}: metadata.occurredAt must be an ISO-8601 instant`);
   }
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function isIsoInstant(value: unknown): boolean {
+  return typeof value === 'string' && ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value));
 }
 
 /** Where an event id of the batch is already stored. */

@@ -192,6 +192,16 @@ export function eventStoreContract(name: string, createStore: (setup: StoreSetup
         expect(await store.readStream('contract-2')).toEqual([]);
         expect((await store.readStream('contract-3'))[0]!.data).toEqual({ address: 'تهران 😀' });
       });
+
+      it('refuses an event whose metadata.occurredAt is not an ISO-8601 instant, and only that append', async () => {
+        const [vague, fine] = await Promise.allSettled([
+          store.append('contract-1', [newEvent('Opened', {}, 'yesterday')], 'no_stream'),
+          store.append('contract-2', [newEvent('Opened', {}, '2026-12-01T08:00:00.000Z')], 'no_stream'),
+        ]);
+        expect(vague).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/occurredAt must be an ISO-8601 instant/) } });
+        expect(fine.status).toBe('fulfilled');
+        expect(await store.readStream('contract-1')).toEqual([]);
+      });
     });
 
     describe('global order', () => {
