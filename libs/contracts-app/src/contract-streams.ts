@@ -106,9 +106,9 @@ const NO_CONTRACT: KnownContract = { state: undefined, revision: -1, commandIds:
  * Each round trip costs the database more than anything else a command does, so the read is
  * skipped when it can be guessed: a contract this process last wrote or read (most commands follow
  * one another on the same contract), or a new stream for an opening. The guess is only ever
- * trusted to succeed: the append's expected revision rejects a stale one, and any refusal decided
- * on a guess (a domain error, a 412, a conflict) is decided again on what the store says before
- * the caller hears it.
+ * trusted to succeed: the append's expected revision rejects a stale one, and any refusal or no-op
+ * decided on a guess (a domain error, a 412, a conflict, nothing to append) is decided again on
+ * what the store says before the caller hears it.
  */
 export class ContractStreams {
   private readonly recent = new Map<string, KnownContract>();
