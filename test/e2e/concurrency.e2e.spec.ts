@@ -190,17 +190,33 @@ describe('e2e: races and retries', () => {
       return new PostgresIdempotencyStore(t.db.pool).purgeCompleted(72);
     };
 
-    it('a payment repeated: 200 with the same payment and nothing appended; another amount: 409 BANK_REFERENCE_REUSED', async () => {
+    it('a bank reference that paid is kept: the same payment replays, and on another contract it pays nothing', async () => {
+      const [{ contract }, { contract: other }] = [await openOnline(t, people.next().nationalCode), await openOnline(t, people.next().nationalCode)];
+      const first = await pay(t, contract, 1, 'KEPT-1');
+      expect(first.status).toBe(201);
+      await purgeAll();
+
+      const again = await pay(t, contract, 1, 'KEPT-1');
+      expect([again.status, again.headers['idempotent-replayed'], again.body]).toEqual([200, 'true', first.body]);
+      expectProblem(await pay(t, other, 1, 'KEPT-1'), 409, 'IDEMPOTENCY_KEY_REUSED');
+      const paid = await eventsOfType(t, 'PaymentConfirmed');
+      expect(paid.filter((e) => e.data.bankReference === 'KEPT-1').map((e) => e.data.contractId)).toEqual([contract.id]);
+    });
+
+    /** A payment whose answer is gone: purged before bank references were kept (migration 005), or never stored (a crash). */
+    const forgetAnswer = (bankReference: string) => t.db.pool.query(`DELETE FROM idempotency_keys WHERE scope LIKE 'bank:%' AND key = $1`, [bankReference]);
+
+    it('a payment whose answer is gone, repeated: 200 with the same payment and nothing appended; another amount: 409 BANK_REFERENCE_REUSED', async () => {
       const { contract } = await openOnline(t, people.next().nationalCode);
       const first = await pay(t, contract, 1, 'PURGED-1');
       expect(first.status).toBe(201);
-      expect(await purgeAll()).toBeGreaterThan(0);
+      await forgetAnswer('PURGED-1');
 
       const again = await pay(t, contract, 1, 'PURGED-1');
       expect([again.status, again.headers['idempotent-replayed']]).toEqual([200, undefined]);
       expect(again.body).toEqual(first.body);
 
-      await purgeAll();
+      await forgetAnswer('PURGED-1');
       expectProblem(await pay(t, contract, 2, 'PURGED-1'), 409, 'BANK_REFERENCE_REUSED');
       const stream = await t.runtime.eventStore.readStream(`contract-${contract.id}`);
       expect(stream.map((e) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed']);

@@ -98,13 +98,28 @@ describe('PostgresIdempotencyStore', () => {
     expect(await store.claim('retention', 'old-0', 'h')).toMatchObject({ kind: 'new' });
   });
 
-  it('finds what it purges through the completed_at index, not by scanning the table', async () => {
+  it("keeps a bank reference that paid past the TTL, and purges a bank's refusal like any other answer", async () => {
+    const answer = (key: string, status: number) =>
+      db.pool.query(
+        `INSERT INTO idempotency_keys (scope, key, request_hash, response, claimed_at, completed_at)
+         VALUES ('bank:kept', $1, 'h', $2, now() - interval '400 days', now() - interval '400 days')`,
+        [key, JSON.stringify({ status, body: { paymentId: key } })],
+      );
+    await answer('PAID', 201);
+    await answer('REFUSED', 422);
+    await store.purgeCompleted(72);
+    const left = await db.pool.query<{ key: string }>(`SELECT key FROM idempotency_keys WHERE scope = 'bank:kept'`);
+    expect(left.rows.map((r) => r.key)).toEqual(['PAID']);
+    expect(await store.claim('bank:kept', 'PAID', 'another-contract')).toEqual({ kind: 'reused' });
+  });
+
+  it('finds what it purges through its partial index, not by scanning the table', async () => {
     const client = await db.pool.connect();
     try {
       await client.query('BEGIN');
       await client.query('SET LOCAL enable_seqscan = off');
       const { rows } = await client.query(`EXPLAIN ${PURGE_BATCH_SQL.replace('$1', '72').replace('$2', '1000')}`);
-      expect(rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')).toMatch(/Index (Only )?Scan (using|on) idempotency_keys_completed_at/);
+      expect(rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')).toMatch(/Index (Only )?Scan (using|on) idempotency_keys_purgeable/);
     } finally {
       await client.query('ROLLBACK');
       client.release();

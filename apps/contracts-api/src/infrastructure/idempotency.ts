@@ -41,13 +41,19 @@ const IN_PROGRESS_LEASE = '30 seconds';
 
 /**
  * One batch of the retention purge: the oldest completed answers past the TTL ($1 hours), at most
- * $2 of them, found through `idempotency_keys_completed_at` (migration 003). Rows another statement
+ * $2 of them, found through `idempotency_keys_purgeable` (migration 005). Rows another statement
  * holds (a claim taking a refused key over) are skipped, never waited for: the next run gets them.
+ *
+ * A bank reference that paid is never purged: it is the bank's own name for one transfer, API.md
+ * promises its first result whenever it comes again, and only this row ties it to its contract
+ * (purged, the same reference on another contract would pay that one too). Its answer holds no
+ * personal data (`PaymentResponse`). A refused one did nothing and goes like any other.
  */
 export const PURGE_BATCH_SQL = `
   DELETE FROM idempotency_keys k
    USING (SELECT scope, key FROM idempotency_keys
            WHERE completed_at < now() - make_interval(hours => $1)
+             AND NOT (scope LIKE 'bank:%' AND (response->>'status')::int < 400)
            ORDER BY completed_at LIMIT $2
            FOR UPDATE SKIP LOCKED) old
    WHERE k.scope = old.scope AND k.key = old.key`;

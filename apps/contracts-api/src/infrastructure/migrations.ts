@@ -36,4 +36,13 @@ export const apiMigrations = [
     id: '004-idempotency-keys-claim-token',
     sql: `ALTER TABLE idempotency_keys ADD COLUMN IF NOT EXISTS claim_token UUID;`,
   },
+  {
+    // A bank reference that paid is kept for good (PURGE_BATCH_SQL): the purge's index leaves those
+    // rows out, so it never walks past a growing pile of them to reach what it may delete.
+    id: '005-idempotency-keys-purge-index-without-kept-bank-references',
+    sql: `
+      CREATE INDEX IF NOT EXISTS idempotency_keys_purgeable ON idempotency_keys (completed_at)
+       WHERE completed_at IS NOT NULL AND NOT (scope LIKE 'bank:%' AND (response->>'status')::int < 400);
+      DROP INDEX IF EXISTS idempotency_keys_completed_at;`,
+  },
 ];

@@ -87,8 +87,8 @@ export class ConfirmPaymentController {
         // Recorded now or by the first confirmation this repeats: never an answer without it.
         const payment = outcome.state.payments.find((p) => p.paymentId === paymentId);
         if (!payment) throw new Error(`payment ${paymentId} is not in contract ${body.contractId} after its confirmation`);
-        // Nothing appended: the payment was recorded before, and its kept answer is gone (purged
-        // after IDEMPOTENCY_TTL_HOURS, or never kept). The command id matched, so the domain did not
+        // Nothing appended: the payment was recorded before, and its kept answer is gone (never
+        // stored, or purged before migration 005 kept them). The command id matched, so the domain did not
         // compare the request with it: do it here, as it would.
         const repeated = outcome.appended.length === 0;
         if (repeated && !repeatsPayment(payment, body)) {
