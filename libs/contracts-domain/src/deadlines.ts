@@ -44,15 +44,31 @@ function awaitedExamDeadline(state: ContractState): IsoDate | null {
  * Non-payment: the nonPaymentCancelMonths periods after the last paid one may go unpaid; the
  * contract is cancellable from the first day of the next period. A branch clearance restarts
  * the clock (payments were blocked, so the months before it are not the payer's fault).
- * Not while payments are blocked.
+ * Not while payments are blocked, nor once the exam deadline passed first: payments are blocked
+ * from then on whether or not ExamOverdue is recorded yet, so the outcome does not depend on
+ * which of the two the deadline runner happens to fire first.
  */
 export function cancellationDueAt(state: ContractState, policy: Policy): Date | null {
   if (state.status !== 'active' || state.lastPaidPeriod === null) return null;
   const months = policy.nonPaymentCancelMonths;
   const afterPaid = jalaliToGregorian(periodStart(addPeriods(state.lastPaidPeriod, months + 1)));
   const afterClearance = state.exam.clearedOn === null ? null : addDays(addJalaliMonthsIso(state.exam.clearedOn, months), 1);
-  const due = afterClearance !== null && afterClearance > afterPaid ? afterClearance : afterPaid;
-  return iranDayStart(due);
+  const due = iranDayStart(afterClearance !== null && afterClearance > afterPaid ? afterClearance : afterPaid);
+  const blockedFrom = examOverdueDueAt(state);
+  return blockedFrom !== null && blockedFrom <= due ? null : due;
+}
+
+/**
+ * Closed, or its lapse or cancellation is due: from that instant the contract behaves as closed,
+ * whether or not the deadline runner has recorded it yet (commands refuse it, and the person's
+ * one active-contract slot is free again).
+ */
+export function behavesAsClosed(state: ContractState, now: Date, policy: Policy): boolean {
+  return isClosed(state) || isPastDue(lapseDueAt(state), now) || isPastDue(cancellationDueAt(state, policy), now);
+}
+
+export function isPastDue(due: Date | null, now: Date): boolean {
+  return due !== null && now >= due;
 }
 
 export function pendingDeadlines(state: ContractState, policy: Policy): PendingDeadline[] {

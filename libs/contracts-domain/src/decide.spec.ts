@@ -315,6 +315,22 @@ describe('2. Non-exempt applicants: exam undertaking, 2-month window, ExamOverdu
       .thenFails('EXAM_STEP_NOT_ALLOWED');
   });
 
+  it('lets a branch decide once the exam deadline has passed, before the overdue mark, recording ExamOverdue first', () => {
+    // The outcome must not depend on how promptly the deadline runner records ExamOverdue.
+    const overdue = { type: 'ExamOverdue', version: 1, data: { contractId: CONTRACT_ID, examDeadline: jalali(1405, 11, 10) } } as const;
+    given(paidNeedingExam)
+      .when(determination('cleared', 'examined late'), '2027-02-02T08:00:00Z')
+      .then([
+        overdue,
+        { type: 'ExamDeterminationMade', version: 1, data: { contractId: CONTRACT_ID, outcome: 'cleared', note: 'examined late', madeOn: '2027-02-02' } },
+      ]);
+    const decided = history([[determination('cleared', 'examined late'), '2027-02-02T08:00:00Z']]);
+    given(decided).when(markExamOverdue, '2027-02-03T08:00:00Z').thenFails('NOTHING_TO_DO');
+    given(decided).when(pay(1, { bankReference: 'BR-2' }), '2027-02-03T08:00:00Z').thenAccepts();
+    // Never paid: void since day 21, lapse recorded or not, so there is nothing left to decide on.
+    given(openedNeedingExam).when(determination('cleared'), '2027-02-02T08:00:00Z').thenFails('CONTRACT_NOT_ACTIVE');
+  });
+
   it('refuses exam commands on an exempt contract', () => {
     const paid = paidOnce;
     given(paid).when(referral(), '2026-12-10T08:00:00Z').thenFails('EXAM_NOT_REQUIRED');
@@ -519,6 +535,11 @@ describe('Rate: 27% of the wage basis, integer rial', () => {
       103_909_685, // round(28,055,615 × 100/27) = round(103,909,685.19)
       28_055_615, // round(103,909,685 × 27/100) = round(28,055,614.95)
     ]);
+    const [up] = openedHistory({ requestedMonthlyPremium: 28_055_616 });
+    expect(up.type === 'ContractOpened' && [up.data.wageBasis, up.data.monthlyPremium]).toEqual([
+      103_909_689, // round(103,909,688.89): rounded, not truncated
+      28_055_616,
+    ]);
   });
 });
 
@@ -615,6 +636,15 @@ describe('Start date: the contract date or the first day of the next Jalali mont
     const [payment] = given(next).when(pay(1), FIRST_PAYMENT_AT).events();
     expect(payment.type === 'PaymentConfirmed' && payment.data.periods).toEqual(['1405-10']);
   });
+
+  it('counts the payment and exam deadlines from the contract date, not from a later start date', () => {
+    const [event] = openedHistory({ facts: factsNeedingExam(), startNextMonth: true });
+    expect(event.type === 'ContractOpened' && [event.data.startDate, event.data.paymentDeadline, event.data.examDeadline]).toEqual([
+      jalali(1405, 10, 1),
+      jalali(1405, 9, 30), // 1405/09/10 + 20 days
+      jalali(1405, 11, 10), // 1405/09/10 + 2 Jalali months
+    ]);
+  });
 });
 
 describe('Periods: 1–12 consecutive unpaid Jalali months, amount exact', () => {
@@ -689,6 +719,13 @@ describe('Non-payment after the first payment: cancelled after more than 3 month
       [pay(3, { bankReference: 'BR-2' }), '2027-02-01T08:00:00Z'],
     ]);
     given(paidAgain).when(cancelForNonPayment, '2027-03-21T08:00:00Z').thenFails('DEADLINE_NOT_REACHED');
+  });
+
+  it('never comes due once the exam deadline passed first, whether or not ExamOverdue is recorded', () => {
+    // Exam deadline 1405/11/10, cancellation otherwise due 1406/01/01: payments were blocked first,
+    // so a runner that fires the cancellation before the overdue mark must not cancel.
+    const paidNeedingExam = needingExamAfter([[pay(1), FIRST_PAYMENT_AT]]);
+    given(paidNeedingExam).when(cancelForNonPayment, '2027-03-21T08:00:00Z').thenFails('NOTHING_TO_DO');
   });
 
   it('refuses a payment once cancellation is due, and everything after cancellation', () => {

@@ -13,7 +13,7 @@ import {
   OpenContractOnline,
   RecordExamResult,
 } from './commands';
-import { cancellationDueAt, examOverdueDueAt, lapseDueAt } from './deadlines';
+import { behavesAsClosed, cancellationDueAt, examOverdueDueAt, isPastDue, lapseDueAt } from './deadlines';
 import { DocumentKind } from './eligibility';
 import { DomainError, DomainErrorCode } from './errors';
 import { ApplicantRecord, ContractEvent, ContractOpened, PaymentConfirmed, VerifiedDocument } from './events';
@@ -46,7 +46,7 @@ export function decide(
     case 'RecordExamResult':
       return recordResult(command, existing(state), now, policy);
     case 'MakeExamDetermination':
-      return determine(command, existing(state), now);
+      return determine(command, existing(state), now, policy);
     case 'MarkLapsed':
       return markLapsed(existing(state), now);
     case 'MarkExamOverdue':
@@ -212,14 +212,14 @@ function confirmPayment(command: ConfirmPayment, state: ContractState, now: Date
     });
   }
   assertPlausiblePaidAt(paidAt, state, now);
-  if (state.status === 'lapsed' || pastDue(lapseDueAt(state), now)) {
+  if (state.status === 'lapsed' || isPastDue(lapseDueAt(state), now)) {
     fail('PAYMENT_DEADLINE_PASSED', 'the first payment deadline has passed; the contract is void', {
       paymentDeadline: state.paymentDeadline,
     });
   }
   assertOpenForBusiness(state, now, policy);
   // Past the exam deadline payments are blocked even before the runner records ExamOverdue.
-  if (state.status === 'payments_blocked' || pastDue(examOverdueDueAt(state), now)) {
+  if (state.status === 'payments_blocked' || isPastDue(examOverdueDueAt(state), now)) {
     fail('PAYMENTS_BLOCKED', 'payments are blocked until a branch decides on the overdue exam', { reason: 'exam_overdue' });
   }
   const expectedAmount = periods * state.monthlyPremium;
@@ -302,13 +302,16 @@ function recordResult(command: RecordExamResult, state: ContractState, now: Date
   return [{ type: 'ExamResultRecorded', version: 1, data: { contractId: state.id, result, recordedOn: iranDate(now) } }];
 }
 
-function determine(command: MakeExamDetermination, state: ContractState, now: Date): ContractEvent[] {
+function determine(command: MakeExamDetermination, state: ContractState, now: Date, policy: Policy): ContractEvent[] {
   const { outcome, note } = command.data;
   if (outcome !== 'cleared' && outcome !== 'rejected') invalid('outcome must be cleared or rejected', 'outcome');
   requireText(note, 'note');
-  if (isClosed(state)) fail('CONTRACT_NOT_ACTIVE', 'the contract is no longer in force', { contractStatus: state.status });
+  assertOpenForBusiness(state, now, policy);
   assertExamRequired(state);
-  if (state.exam.status !== 'overdue' && state.exam.status !== 'failed') {
+  // Past the exam deadline the exam is overdue whether or not the runner has recorded it yet: the
+  // branch may decide at once, and ExamOverdue goes first, as a prompt runner would have put it.
+  const overdueUnrecorded = isPastDue(examOverdueDueAt(state), now) ? markExamOverdue(state, now) : [];
+  if (state.exam.status !== 'overdue' && state.exam.status !== 'failed' && overdueUnrecorded.length === 0) {
     fail('EXAM_STEP_NOT_ALLOWED', 'a determination follows a failed or overdue exam', { examStatus: state.exam.status });
   }
   const made: ContractEvent = {
@@ -316,8 +319,8 @@ function determine(command: MakeExamDetermination, state: ContractState, now: Da
     version: 1,
     data: { contractId: state.id, outcome, note: note.trim(), madeOn: iranDate(now) },
   };
-  if (outcome === 'cleared') return [made];
-  return [made, { type: 'ContractTerminated', version: 1, data: { contractId: state.id, reason: 'exam_rejected' } }];
+  if (outcome === 'cleared') return [...overdueUnrecorded, made];
+  return [...overdueUnrecorded, made, { type: 'ContractTerminated', version: 1, data: { contractId: state.id, reason: 'exam_rejected' } }];
 }
 
 /**
@@ -325,7 +328,7 @@ function determine(command: MakeExamDetermination, state: ContractState, now: Da
  * not yet recorded: the outcome must not depend on how promptly the deadline runner works.
  */
 function assertOpenForBusiness(state: ContractState, now: Date, policy: Policy): void {
-  if (isClosed(state) || pastDue(lapseDueAt(state), now) || pastDue(cancellationDueAt(state, policy), now)) {
+  if (behavesAsClosed(state, now, policy)) {
     fail('CONTRACT_NOT_ACTIVE', 'the contract is no longer in force', { contractStatus: state.status });
   }
 }
@@ -338,7 +341,7 @@ function assertExamStep(state: ContractState, now: Date, allowed: readonly strin
   if (!allowed.includes(state.exam.status)) {
     fail('EXAM_STEP_NOT_ALLOWED', `not possible while the exam is ${state.exam.status}`, { examStatus: state.exam.status });
   }
-  if (pastDue(examOverdueDueAt(state), now)) {
+  if (isPastDue(examOverdueDueAt(state), now)) {
     fail('EXAM_STEP_NOT_ALLOWED', 'the exam deadline has passed; a branch must decide', {
       reason: 'exam_deadline_passed',
       examDeadline: state.exam.deadline,
@@ -384,9 +387,6 @@ function existing(state: ContractState | undefined): ContractState {
   return state;
 }
 
-function pastDue(due: Date | null, now: Date): boolean {
-  return due !== null && now >= due;
-}
 
 function isIsoInstant(value: unknown): value is string {
   return (

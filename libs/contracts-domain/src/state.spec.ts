@@ -90,15 +90,21 @@ describe('contract view', () => {
 });
 
 describe('pending deadlines', () => {
-  it('schedules the lapse and the exam deadline, then the non-payment cancellation once paid', () => {
+  it('schedules the lapse and the exam deadline, then the non-payment cancellation once paid and the exam passed', () => {
     expect(pendingDeadlines(needingExamAfter([]), POLICY_1403)).toEqual([
       { command: 'MarkLapsed', dueAt: '2026-12-21T20:30:00.000Z' },
       { command: 'MarkExamOverdue', dueAt: '2027-01-30T20:30:00.000Z' },
     ]);
+    // The exam deadline comes first and blocks payments: no cancellation while it is awaited.
     expect(pendingDeadlines(needingExamAfter([[pay(1), FIRST_PAYMENT_AT]]), POLICY_1403)).toEqual([
       { command: 'MarkExamOverdue', dueAt: '2027-01-30T20:30:00.000Z' },
-      { command: 'CancelForNonPayment', dueAt: '2027-03-20T20:30:00.000Z' },
     ]);
+    const passed = needingExamAfter([
+      [pay(1), FIRST_PAYMENT_AT],
+      [{ type: 'IssueExamReferral', data: { referralNumber: 'R-1' } }, '2026-12-10T08:00:00Z'],
+      [{ type: 'RecordExamResult', data: { result: 'passed' } }, '2026-12-12T08:00:00Z'],
+    ]);
+    expect(pendingDeadlines(passed, POLICY_1403)).toEqual([{ command: 'CancelForNonPayment', dueAt: '2027-03-20T20:30:00.000Z' }]);
   });
 
   it('restarts the non-payment clock from a clearance', () => {

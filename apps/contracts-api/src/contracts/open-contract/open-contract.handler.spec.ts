@@ -36,6 +36,19 @@ describe('OpenContractHandler', () => {
     expect(await store.readStream(contractStream(first.state.id))).toHaveLength(1);
   });
 
+  it("a contract whose lapse is due frees the person's slot before the runner records it", async () => {
+    const { store, clock, handler } = setup();
+    await handler().execute(new OpenContractCommand(facts(), body, context)); // never paid: void from day 21
+    const day21 = '2026-12-22T08:00:00Z';
+    clock.set(new Date(day21));
+    const again = openOnline({ now: day21 }).data;
+    const anotherBody = { ...again, acceptTerms: { version: again.acceptedTermsVersion } } as unknown as OpenContractDto;
+    const second = await handler().execute(
+      new OpenContractCommand(facts(), anotherBody, { ...context, correlationId: 'r2', commandId: deterministicId('command', 'scope', 'key-2') }),
+    );
+    expect(second.state.contractDate).toBe('2026-12-22');
+  });
+
   it('an open whose contract does not exist is still refused by the check', async () => {
     const { store, clock, handler } = setup();
     clock.set(NEXT_DAY);

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { decide, DomainError, isClosed, policyFor, type ApplicantFacts, type OpenContractAtBranch, type OpenContractOnline } from '@app/contracts-domain';
+import { behavesAsClosed, decide, DomainError, policyFor, type ApplicantFacts, type OpenContractAtBranch, type OpenContractOnline } from '@app/contracts-domain';
 import { deterministicId } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform';
 import { CONTRACT_NUMBERS, type ContractNumberAllocator } from '../../infrastructure/contract-numbers';
@@ -78,7 +78,8 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
       async (id) => {
         const { state } = await this.streams.load(id);
         if (!state) return 'missing';
-        return isClosed(state) ? 'ended' : 'active';
+        // A lapse or cancellation that is due frees the slot before the runner records it.
+        return behavesAsClosed(state, now, policyFor(state, now)) ? 'ended' : 'active';
       },
     );
     return this.streams.execute(contractId, command, { ...context, expectedRevision: undefined });
