@@ -22,7 +22,7 @@ import { choosePremium } from './money';
 import { POLICY_TABLE, Policy, PolicyTable, policyAt } from './policy';
 import { assessApplication, priceApplication } from './quote';
 import { ContractState, assertNever, beyondExamWindow, firstUnpaidPeriod, isClosed, periodEndIso, repeatsPayment } from './state';
-import { isPositiveRial, normaliseMobile } from './validation';
+import { isIsoInstant, isPositiveRial, normaliseMobile } from './validation';
 
 /** Banks' clocks and ours disagree a little: a paidAt this far past `now` is skew, not a payment from the future. */
 export const PAID_AT_CLOCK_SKEW_MS = 5 * 60 * 1000;
@@ -387,14 +387,6 @@ function existing(state: ContractState | undefined): ContractState {
   return state;
 }
 
-
-function isIsoInstant(value: unknown): value is string {
-  return (
-    typeof value === 'string' &&
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value) &&
-    !Number.isNaN(Date.parse(value))
-  );
-}
 
 function requireText(value: unknown, field: string): asserts value is string {
   if (typeof value !== 'string' || value.trim() === '') invalid(`${field} must be a non-empty string`, field);

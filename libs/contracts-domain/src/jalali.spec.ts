@@ -10,6 +10,7 @@ import {
   iranDate,
   iranDayStart,
   isIsoDate,
+  isSupportedNow,
   isJalaliLeapYear,
   isPeriodKey,
   jalaliMonthLength,
@@ -176,5 +177,16 @@ describe('properties', () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+});
+
+describe('the instants "now" may be', () => {
+  it('lies in Jalali 1210–1499 by its Iran day (1500 is kept for what is computed forward)', () => {
+    const start = (year: number) => iranDayStart(jalaliToGregorian(j(year, 1, 1)));
+    expect(isSupportedNow(start(1210))).toBe(true);
+    expect(isSupportedNow(new Date(start(1210).getTime() - 1))).toBe(false);
+    expect(isSupportedNow(new Date(start(1500).getTime() - 1))).toBe(true);
+    expect(isSupportedNow(start(1500))).toBe(false);
+    expect(isSupportedNow(new Date('9999-12-31T00:00:00Z'))).toBe(false);
   });
 });

@@ -86,6 +86,15 @@ export function iranDate(instant: Date): IsoDate {
   return fromEpochDay(Math.floor((instant.getTime() + IRAN_OFFSET_MS) / MS_PER_DAY));
 }
 
+/**
+ * Whether "now" may be this instant: its Iran day lies in the supported Jalali years, with the
+ * last one to spare for what is computed forward from it (deadlines, up to 12 periods).
+ */
+export function isSupportedNow(instant: Date): boolean {
+  const day = iranDate(instant);
+  return day >= jalaliToGregorian({ year: MIN_JALALI_YEAR, month: 1, day: 1 }) && day < jalaliToGregorian({ year: MAX_JALALI_YEAR, month: 1, day: 1 });
+}
+
 export function iranJalaliDate(instant: Date): JalaliDate {
   return gregorianToJalali(iranDate(instant));
 }

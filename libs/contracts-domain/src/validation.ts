@@ -42,3 +42,12 @@ export function normaliseMobile(input: string): string | null {
 export function isPositiveRial(amount: unknown): amount is number {
   return typeof amount === 'number' && Number.isSafeInteger(amount) && amount > 0;
 }
+
+/** An ISO-8601 instant with its offset (`2026-12-05T09:30:00Z`) that names a real moment. */
+export function isIsoInstant(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value) &&
+    !Number.isNaN(Date.parse(value))
+  );
+}

@@ -1,6 +1,5 @@
 import { Body, Controller, Get, Inject, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsISO8601 } from 'class-validator';
 import { CLOCK, ManualClock, type Clock } from '@app/platform';
 import type { Projector } from '@app/projections';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
@@ -9,10 +8,11 @@ import { PROJECTOR } from '../runtime';
 const CATCH_UP_WAIT_MS = 5_000;
 import { Roles } from '../auth';
 import { AUTH_PROBLEMS, ApiProblems, BODY_PROBLEMS } from '../http/openapi';
+import { IsSupportedNow } from '../http/validation';
 
 export class SetClockDto {
-  @ApiProperty({ description: 'The new instant (ISO-8601); due deadlines fire at once', example: '2026-12-22T08:00:00Z' })
-  @IsISO8601({ strict: true })
+  @ApiProperty({ description: 'The new instant (ISO-8601 with its offset); due deadlines fire at once', example: '2026-12-22T08:00:00Z' })
+  @IsSupportedNow()
   now!: string;
 }
 

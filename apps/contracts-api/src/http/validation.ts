@@ -1,7 +1,7 @@
 import { applyDecorators, ParseUUIDPipe, ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsUUID, registerDecorator, type ValidationError, type ValidationOptions } from 'class-validator';
-import { isValidNationalCode, normaliseMobile, toAsciiDigits } from '@app/contracts-domain';
+import { isIsoInstant, isSupportedNow, isValidNationalCode, MAX_JALALI_YEAR, MIN_JALALI_YEAR, normaliseMobile, toAsciiDigits } from '@app/contracts-domain';
 import { unstorableTextAt } from '@app/platform';
 import { ProblemException, type FieldError } from './problem';
 
@@ -98,6 +98,20 @@ export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[
     const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
     return [...own, ...fieldErrors(error.children ?? [], field)];
   });
+}
+
+/**
+ * An instant the service's clock may be set to: ISO-8601 with its offset (`2026-12-22T08:00:00Z`;
+ * not the basic or week forms ISO-8601 also allows, which `Date` cannot read), in the Jalali years
+ * the calendar supports.
+ */
+export function IsSupportedNow(options?: ValidationOptions): PropertyDecorator {
+  return rule(
+    'isSupportedNow',
+    (value) => isIsoInstant(value) && isSupportedNow(new Date(value)),
+    `$property must be an ISO-8601 instant with its offset (e.g. 2026-12-22T08:00:00Z) in the Jalali years ${MIN_JALALI_YEAR}–${MAX_JALALI_YEAR - 1}`,
+    options,
+  );
 }
 
 /**
