@@ -77,7 +77,14 @@ describe('e2e: every error code', () => {
 
   it('422 EXAM_UNDERTAKING_REQUIRED when a non-exempt applicant does not undertake the exam', async () => {
     const { token, body } = await openBody(t, people.next('required').nationalCode);
-    expectProblem(await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, examUndertaking: false }), 422, 'EXAM_UNDERTAKING_REQUIRED');
+    const res = await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, examUndertaking: false });
+    expectProblem(res, 422, 'EXAM_UNDERTAKING_REQUIRED');
+    // The deadline from the policy in force (2 Jalali months from 1405/09/10), not a literal in the text.
+    expect([res.body.examDeadline, res.body.detail, res.body.detailFa]).toEqual([
+      '2027-01-30',
+      expect.stringContaining('by 2027-01-30'),
+      expect.stringContaining('تا ۱۴۰۵/۱۱/۱۰'),
+    ]);
   });
 
   it.each([
@@ -283,7 +290,9 @@ describe('e2e: every error code', () => {
     expect(contract.paymentDeadline).toBe('2026-12-21');
     t.clock.set(new Date('2026-12-22T08:00:00Z'));
     try {
-      expectProblem(await pay(t, contract), 422, 'PAYMENT_DEADLINE_PASSED');
+      const refused = await pay(t, contract);
+      expectProblem(refused, 422, 'PAYMENT_DEADLINE_PASSED');
+      expect([refused.body.detail, refused.body.detailFa]).toEqual([expect.stringContaining('2026-12-21'), expect.stringContaining('۱۴۰۵/۰۹/۳۰')]);
       const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).send({ requestedMonthlyPremium: 40_000_000 });
       expectProblem(res, 422, 'CONTRACT_NOT_ACTIVE');
     } finally {

@@ -105,10 +105,12 @@ function open(
     });
   }
   const examRequired = quote.examRequirement === 'required';
-  if (examRequired && data.examUndertaking !== true) {
-    fail('EXAM_UNDERTAKING_REQUIRED', 'a non-exempt applicant must undertake the medical exam');
-  }
   const { contractDate } = quote;
+  if (examRequired && data.examUndertaking !== true) {
+    fail('EXAM_UNDERTAKING_REQUIRED', 'a non-exempt applicant must undertake the medical exam', {
+      examDeadline: addJalaliMonthsIso(contractDate, policy.examMonths),
+    });
+  }
   return {
     type: 'ContractOpened',
     version: 1,

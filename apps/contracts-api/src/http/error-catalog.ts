@@ -1,4 +1,4 @@
-import { PAID_AT_CLOCK_SKEW_MS, toPersianDigits, type DomainErrorCode } from '@app/contracts-domain';
+import { formatJalaliFa, gregorianToJalali, isIsoDate, PAID_AT_CLOCK_SKEW_MS, toPersianDigits, type DomainErrorCode } from '@app/contracts-domain';
 
 /**
  * Every `code` the API can answer with, and how it reads: the HTTP status, a stable title and a
@@ -27,6 +27,9 @@ export type ApiErrorCode =
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 
+/** An ISO date of the details as people read it: Jalali, Persian digits. */
+const jalaliFa = (date: unknown) => (isIsoDate(date) ? formatJalaliFa(gregorianToJalali(date)) : String(date));
+
 /** Texts may use the occurrence's details (e.g. the allowed premium range). */
 type Text = string | ((details: Record<string, unknown>) => string);
 
@@ -38,16 +41,16 @@ export interface CatalogEntry {
 }
 
 const REASONS_EN: Record<string, string> = {
-  INSUFFICIENT_HISTORY: 'fewer than 30 days of prior contributions',
-  AGE_LIMIT: 'over the age limit for the years contributed',
+  INSUFFICIENT_HISTORY: 'fewer days of prior contributions than the regulation requires',
+  AGE_LIMIT: 'outside the age limits (below the minimum age, or older than the years contributed allow)',
   CURRENTLY_INSURED: 'currently covered by compulsory insurance',
   NOT_MAIN_INSURED: 'not a main insured person',
   SELF_EMPLOYED_CONTRACT: 'an active self-employed contract exists',
 };
 
 const REASONS_FA: Record<string, string> = {
-  INSUFFICIENT_HISTORY: 'سابقه پرداخت کمتر از ۳۰ روز',
-  AGE_LIMIT: 'بیش از حد مجاز سنی نسبت به سال‌های سابقه',
+  INSUFFICIENT_HISTORY: 'سابقه پرداخت کمتر از حداقل مقرر در آیین‌نامه',
+  AGE_LIMIT: 'خارج از محدوده سنی مجاز (کمتر از حداقل سن، یا سن بیش از حد مجاز نسبت به سال‌های سابقه)',
   CURRENTLY_INSURED: 'در حال حاضر بیمه اجباری دارد',
   NOT_MAIN_INSURED: 'بیمه‌شده اصلی نیست',
   SELF_EMPLOYED_CONTRACT: 'قرارداد فعال بیمه مشاغل آزاد دارد',
@@ -103,8 +106,9 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
   EXAM_UNDERTAKING_REQUIRED: {
     status: 422,
     title: 'Exam undertaking required',
-    detail: 'This applicant is not exempt from the medical exam and must undertake to be examined within 2 months.',
-    detailFa: 'متقاضی از معاینات پزشکی معاف نیست و باید تعهد انجام معاینه ظرف ۲ ماه را بپذیرد.',
+    // `examDeadline`: the last day the exam would be due by (the regulation's months from today).
+    detail: (d) => `This applicant is not exempt from the medical exam and must undertake to be examined by ${String(d.examDeadline)}.`,
+    detailFa: (d) => `متقاضی از معاینات پزشکی معاف نیست و باید تعهد انجام معاینه تا ${jalaliFa(d.examDeadline)} را بپذیرد.`,
   },
   WAGE_OUT_OF_RANGE: {
     status: 422,
@@ -127,8 +131,8 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
   PAYMENT_DEADLINE_PASSED: {
     status: 422,
     title: 'Payment deadline passed',
-    detail: 'The first payment was not made within 20 days of the contract date; the contract is void.',
-    detailFa: 'نخستین پرداخت ظرف ۲۰ روز از تاریخ قرارداد انجام نشده و قرارداد باطل شده است.',
+    detail: (d) => `The first payment was not made by its deadline, ${String(d.paymentDeadline)}; the contract is void.`,
+    detailFa: (d) => `نخستین پرداخت تا مهلت آن، ${jalaliFa(d.paymentDeadline)}، انجام نشده و قرارداد باطل شده است.`,
   },
   PAYMENTS_BLOCKED: {
     status: 422,

@@ -3,6 +3,7 @@ import {
   contractView,
   formatJalaliFa,
   gregorianToJalali,
+  policyAt,
   toPersianDigits,
   type ContractState,
   type IsoDate,
@@ -43,11 +44,13 @@ export const CONTRACT_DOCUMENT_CSP =
  */
 export function renderContractDocument(state: ContractState, revision: number): string {
   const view = contractView(state, revision);
+  // The regulation's figures as they were for this contract, never literals (they change yearly).
+  const policy = policyAt(state.contractDate);
   const a = state.applicant;
   const exam =
     state.exam.requirement === 'exempt'
       ? 'بر اساس سوابق، از معاینات پزشکی بدو قرارداد معاف است.'
-      : `بیمه‌شده متعهد است حداکثر تا ${jalaliFa(state.exam.deadline)} (دو ماه از تاریخ قرارداد) با دریافت فرم معرفی، معاینات پزشکی را انجام دهد؛ در غیر این صورت پرداخت حق بیمه تا تعیین تکلیف شعبه متوقف می‌شود.`;
+      : `بیمه‌شده متعهد است حداکثر تا ${jalaliFa(state.exam.deadline)} (${toPersianDigits(policy.examMonths)} ماه از تاریخ قرارداد) با دریافت فرم معرفی، معاینات پزشکی را انجام دهد؛ در غیر این صورت پرداخت حق بیمه تا تعیین تکلیف شعبه متوقف می‌شود.`;
   const rows: Array<[string, string]> = [
     ['شماره قرارداد', toPersianDigits(view.contractNumber)],
     ['تاریخ قرارداد', jalaliFa(view.contractDate)],
@@ -62,7 +65,7 @@ export function renderContractDocument(state: ContractState, revision: number): 
     ['دستمزد مبنای پرداخت حق بیمه', rialFa(view.wageBasis)],
     ['حق بیمه ماهانه', rialFa(view.monthlyPremium)],
     ['تاریخ شروع بیمه‌پردازی', jalaliFa(view.startDate)],
-    ['مهلت پرداخت نخستین حق بیمه', `${jalaliFa(view.paymentDeadline)} (۲۰ روز از تاریخ قرارداد)`],
+    ['مهلت پرداخت نخستین حق بیمه', `${jalaliFa(view.paymentDeadline)} (${toPersianDigits(policy.firstPaymentDays)} روز از تاریخ قرارداد)`],
     ['پرداخت شده تا', jalaliFa(view.paidThrough)],
     ['وضعیت', STATUS_FA[view.status]],
   ];
