@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import { PostgresIdempotencyStore } from '../../apps/contracts-api/src/infrastructure/idempotency';
+import { PostgresIdempotencyStore, requestHash } from '../../apps/contracts-api/src/infrastructure/idempotency';
 import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
 import { bearer, eventsOfType, expectProblem, openBody, openOnline, pay, People, settledHead } from './support/scenario';
 
@@ -142,6 +142,17 @@ describe('e2e: races and retries', () => {
       created.forEach((r) => expect(r.body).toEqual(created[0].body));
       responses.filter((r) => r.status !== 201).forEach((r) => expectProblem(r, 409, 'CONCURRENCY_CONFLICT'));
       expect(await openedFor(person)).toHaveLength(1);
+    });
+
+    it("a retry while its key's first request is still running: 409 saying so, with Retry-After", async () => {
+      const { contract } = await openOnline(t, people.next().nationalCode);
+      const body = { contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference: 'HELD-1', paidAt: t.clock.now().toISOString() };
+      // The first request holds the claim (its process is working on it).
+      await t.db.pool.query(`INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ('bank:mellat', 'HELD-1', $1)`, [requestHash('POST', '/v1/payments', body)]);
+      const res = await t.http().post('/v1/payments').set(bearer(t.token({ role: 'bank', bankId: 'mellat' }))).send(body);
+      expectProblem(res, 409, 'CONCURRENCY_CONFLICT');
+      // Told why: not that the contract changed, but that the key's first request has not answered.
+      expect([res.body.reason, res.body.detail, res.headers['retry-after']]).toEqual(['idempotency_key_in_progress', expect.stringContaining('Idempotency-Key'), '1']);
     });
 
     it('a refusal is kept too: the same key and body answer the same 422 again', async () => {

@@ -84,7 +84,7 @@ export class CommandResponder {
     const hash = requestHash(request.method, request.url, request.body ?? null, header(request, 'if-match'));
     const claim = await this.idempotency.claim(scope, key, hash);
     if (claim.kind === 'reused') throw new ProblemException('IDEMPOTENCY_KEY_REUSED');
-    if (claim.kind === 'in_progress') throw new ProblemException('CONCURRENCY_CONFLICT');
+    if (claim.kind === 'in_progress') throw new ProblemException('CONCURRENCY_CONFLICT', { reason: 'idempotency_key_in_progress' });
     if (claim.kind === 'replay') {
       const stored = claim.response;
       const status = stored.status < 300 && options.replayStatus ? options.replayStatus : stored.status;

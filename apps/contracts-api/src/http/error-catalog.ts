@@ -226,8 +226,15 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
   CONCURRENCY_CONFLICT: {
     status: 409,
     title: 'Concurrent change',
-    detail: 'The contract was changed by another request at the same time; read it again and retry.',
-    detailFa: 'قرارداد هم‌زمان توسط درخواست دیگری تغییر کرد؛ دوباره بخوانید و تلاش کنید.',
+    // `reason: idempotency_key_in_progress`: the first request with this key has not answered yet.
+    detail: (d) =>
+      d.reason === 'idempotency_key_in_progress'
+        ? 'A request with this Idempotency-Key is still being processed; retry shortly to get its answer.'
+        : 'The contract was changed by another request at the same time; read it again and retry.',
+    detailFa: (d) =>
+      d.reason === 'idempotency_key_in_progress'
+        ? 'درخواستی با همین کلید Idempotency-Key هنوز در حال انجام است؛ کمی بعد دوباره بفرستید تا پاسخ آن را بگیرید.'
+        : 'قرارداد هم‌زمان توسط درخواست دیگری تغییر کرد؛ دوباره بخوانید و تلاش کنید.',
   },
   PRECONDITION_FAILED: {
     status: 412,
