@@ -163,6 +163,15 @@ describe('e2e: every error code', () => {
     expectProblem(res, 412, 'PRECONDITION_FAILED');
   });
 
+  it('If-Match compares strongly: a weak tag never matches (412); * matches the current contract', async () => {
+    const { token, contract } = await openOnline(t, people.next().nationalCode);
+    const change = (ifMatch: string, requestedMonthlyPremium: number) =>
+      t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).set('If-Match', ifMatch).send({ requestedMonthlyPremium });
+    expectProblem(await change('W/"0"', 40_000_000), 412, 'PRECONDITION_FAILED');
+    const any = await change('*', 40_000_000);
+    expect([any.status, any.headers.etag]).toEqual([200, '"1"']);
+  });
+
   it('409 IDEMPOTENCY_KEY_REUSED for the same key with another body', async () => {
     const { token, contract } = await openOnline(t, people.next().nationalCode);
     const url = `/v1/contracts/${contract.id}/wage`;

@@ -20,10 +20,15 @@ export const etag = (revision: number) => `"${revision}"`;
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
-/** `If-Match: "3"` (or W/"3", or 3) → 3. Absent → undefined. */
+/**
+ * `If-Match: "3"` (or 3) → 3. Absent or `*` (any current contract) → undefined. A weak tag
+ * (W/"3") never matches: If-Match compares strongly (RFC 9110, 13.1.1), so it is a 412.
+ */
 export function parseIfMatch(header: string | string[] | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(String(header).trim());
+  const value = header === undefined ? '*' : String(header).trim();
+  if (value === '*') return undefined;
+  if (/^W\/"\d{1,9}"$/.test(value)) throw new ProblemException('PRECONDITION_FAILED', { reason: 'weak_entity_tag' });
+  const match = /^"?(\d{1,9})"?$/.exec(value);
   if (!match) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'If-Match', message: 'If-Match must be a revision such as "3"' }]);
   return Number(match[1]);
 }

@@ -239,8 +239,15 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
   PRECONDITION_FAILED: {
     status: 412,
     title: 'Precondition failed',
-    detail: 'The If-Match revision is not the current revision of the contract.',
-    detailFa: 'نسخه ذکرشده در If-Match با نسخه فعلی قرارداد یکسان نیست.',
+    // `reason: weak_entity_tag`: W/"3" was sent; If-Match compares strongly, so it never matches.
+    detail: (d) =>
+      d.reason === 'weak_entity_tag'
+        ? 'If-Match needs the strong tag the ETag header gave, such as "3": a weak tag (W/"3") never matches.'
+        : 'The If-Match revision is not the current revision of the contract.',
+    detailFa: (d) =>
+      d.reason === 'weak_entity_tag'
+        ? 'در If-Match باید برچسب قوی سرآیند ETag، مانند "3"، آورده شود: برچسب ضعیف (W/"3") هرگز منطبق نیست.'
+        : 'نسخه ذکرشده در If-Match با نسخه فعلی قرارداد یکسان نیست.',
   },
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,
