@@ -26,7 +26,7 @@ interface Document {
 }
 
 /** Routes without a token: their errors are not the guard's. */
-const PUBLIC = ['GET /health/live', 'GET /health/ready', 'GET /dashboard'];
+const PUBLIC = ['GET /health/live', 'GET /health/ready', 'GET /metrics', 'GET /dashboard'];
 
 describe('GET /docs-json describes what the API answers', () => {
   let t: TestApp;
@@ -253,5 +253,6 @@ describe('GET /docs-json describes what the API answers', () => {
     expectDocumented('GET /v1/audit/head', await caughtUp('/v1/audit/head', auditor));
     expectDocumented('GET /v1/audit/events', await t.http().get('/v1/audit/events?limit=5').set(auditor));
     expectDocumented('GET /v1/_test/clock', await t.http().get('/v1/_test/clock').set(ops));
+    expectDocumented('GET /metrics', await t.http().get('/metrics'));
   });
 });

@@ -1,17 +1,20 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth';
 import { ApiMetrics } from './metrics';
 
 /** Prometheus scrape endpoint (no personal data: counts, latencies and positions only). */
-@ApiExcludeController()
+@ApiTags('operations')
 @Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: ApiMetrics) {}
 
   @Get()
+  @ApiOperation({ summary: 'Prometheus metrics: requests, latencies, projection positions and lag (text exposition format)' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ schema: { type: 'string' } })
   async scrape(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     reply.header('Content-Type', this.metrics.registry.contentType);
     return this.metrics.registry.metrics();
