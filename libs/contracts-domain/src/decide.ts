@@ -21,7 +21,7 @@ import { addDays, addJalaliMonthsIso, addPeriods, gregorianToJalali, iranDate, i
 import { choosePremium } from './money';
 import { POLICY_TABLE, Policy, PolicyTable, policyAt } from './policy';
 import { assessApplication, priceApplication } from './quote';
-import { ContractState, assertNever, beyondExamWindow, firstUnpaidPeriod, isClosed, periodEndIso, repeatsPayment } from './state';
+import { ContractState, assertNever, beyondExamWindow, firstUnpaidPeriod, periodEndIso, repeatsPayment } from './state';
 import { isIsoInstant, isPositiveRial, normaliseMobile } from './validation';
 
 /** Banks' clocks and ours disagree a little: a paidAt this far past `now` is skew, not a payment from the future. */
