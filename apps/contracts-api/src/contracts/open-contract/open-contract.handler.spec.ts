@@ -37,7 +37,7 @@ describe('OpenContractHandler', () => {
   });
 
   it("a contract whose lapse is due frees the person's slot before the runner records it", async () => {
-    const { store, clock, handler } = setup();
+    const { clock, handler } = setup();
     await handler().execute(new OpenContractCommand(facts(), body, context)); // never paid: void from day 21
     const day21 = '2026-12-22T08:00:00Z';
     clock.set(new Date(day21));
