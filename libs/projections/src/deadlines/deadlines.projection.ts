@@ -16,14 +16,17 @@ export function deadlineId(contractId: string, command: string, dueAt: string): 
  */
 export const deadlinesProjection: Projection = {
   name: 'deadlines',
-  version: 2, // 2: the folded state is stored as JSON, no longer JSONB
+  version: 3, // 2: the folded state is stored as JSON, no longer JSONB; 3: scheduled_by
   tables: [
     CONTRACTS_TABLE,
+    // scheduled_by: the event after which the deadline was first pending, the causationId of the
+    // event the deadline's command appends.
     `CREATE TABLE schedule (
-       deadline_id UUID        PRIMARY KEY,
-       contract_id UUID        NOT NULL,
-       command     TEXT        NOT NULL,
-       due_at      TIMESTAMPTZ NOT NULL
+       deadline_id  UUID        PRIMARY KEY,
+       contract_id  UUID        NOT NULL,
+       command      TEXT        NOT NULL,
+       due_at       TIMESTAMPTZ NOT NULL,
+       scheduled_by UUID        NOT NULL
      )`,
     'CREATE INDEX schedule_by_due ON schedule (due_at)',
     'CREATE INDEX schedule_by_contract ON schedule (contract_id)',
@@ -32,12 +35,13 @@ export const deadlinesProjection: Projection = {
   async apply(tx, events) {
     const changed = await foldContracts(tx, events);
     if (changed.length === 0) return;
-    const due = changed.flatMap(({ contractId, state, occurredAt }) =>
+    const due = changed.flatMap(({ contractId, state, eventId, occurredAt }) =>
       pendingDeadlines(state, policyFor(state, occurredAt)).map(({ command, dueAt }) => ({
         id: deadlineId(contractId, command, dueAt),
         contractId,
         command,
         dueAt,
+        scheduledBy: eventId,
       })),
     );
     await tx.query('DELETE FROM schedule WHERE contract_id = ANY($1::uuid[]) AND NOT (deadline_id = ANY($2::uuid[]))', [
@@ -45,10 +49,10 @@ export const deadlinesProjection: Projection = {
       due.map((d) => d.id),
     ]);
     await tx.query(
-      `INSERT INTO schedule (deadline_id, contract_id, command, due_at)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[])
+      `INSERT INTO schedule (deadline_id, contract_id, command, due_at, scheduled_by)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::uuid[])
        ON CONFLICT (deadline_id) DO NOTHING`,
-      [due.map((d) => d.id), due.map((d) => d.contractId), due.map((d) => d.command), due.map((d) => d.dueAt)],
+      [due.map((d) => d.id), due.map((d) => d.contractId), due.map((d) => d.command), due.map((d) => d.dueAt), due.map((d) => d.scheduledBy)],
     );
   },
 };
