@@ -63,6 +63,9 @@ describe('SMS templates: Persian digits, Jalali dates, at most two SMS parts', (
       // Named per template, so a failure says which text grew too long.
       expect({ template, fitsTwoParts: text.length <= 134 && smsParts(text) <= MAX_PARTS }).toEqual({ template, fitsTwoParts: true });
       expect(text).not.toMatch(/[0-9]/); // Persian digits only
+      expect({ template, signed: text.endsWith('تأمین اجتماعی') }).toEqual({ template, signed: true });
     }
+    // Terminated after a failed exam or an overdue one alike: the text claims no exam result.
+    expect(all.contract_terminated).not.toContain('نتیجه');
   });
 });

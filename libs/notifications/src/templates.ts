@@ -46,8 +46,8 @@ export const texts = {
     `حق بیمه ماهانه ${rialFa(p.monthlyPremium)} ریال، مهلت پرداخت اول ${dateFa(p.paymentDeadline)}. ${SIGNATURE}`,
 
   examRequired: (p: { contractNumber: string; examDeadline: IsoDate }) =>
-    `تعهد معاینات پزشکی قرارداد ${numberFa(p.contractNumber)} ثبت شد. تا ${dateFa(p.examDeadline)} فرم معرفی بگیرید و معاینه شوید، ` +
-    'وگرنه پرداخت حق بیمه متوقف می‌شود.',
+    `قرارداد ${numberFa(p.contractNumber)}: تا ${dateFa(p.examDeadline)} فرم معرفی بگیرید و معاینات پزشکی را انجام دهید، ` +
+    `وگرنه پرداخت حق بیمه متوقف می‌شود. ${SIGNATURE}`,
 
   paymentReminder: (p: { contractNumber: string; paymentDeadline: IsoDate }) =>
     `یادآوری: مهلت پرداخت اول حق بیمه قرارداد ${numberFa(p.contractNumber)} تا ${dateFa(p.paymentDeadline)} است؛ ` +
@@ -69,7 +69,7 @@ export const texts = {
 
   examOverdue: (p: { contractNumber: string }) =>
     `مهلت معاینات پزشکی قرارداد ${numberFa(p.contractNumber)} گذشت و پرداخت حق بیمه متوقف شد. ` +
-    'برای تعیین تکلیف به شعبه تأمین اجتماعی مراجعه کنید.',
+    `برای تعیین تکلیف به شعبه مراجعه کنید. ${SIGNATURE}`,
 
   examCleared: (p: { contractNumber: string }) =>
     `شعبه معاینات قرارداد ${numberFa(p.contractNumber)} را تأیید کرد؛ پرداخت حق بیمه بدون محدودیت ممکن است. ${SIGNATURE}`,
@@ -85,5 +85,6 @@ export const texts = {
     `قرارداد بیمه اختیاری ${numberFa(p.contractNumber)} به دلیل پرداخت نشدن حق بیمه پس از ماه ${periodFa(p.lastPaidPeriod)} لغو شد. ${SIGNATURE}`,
 
   contractTerminated: (p: { contractNumber: string }) =>
-    `قرارداد بیمه اختیاری ${numberFa(p.contractNumber)} به دلیل نتیجه معاینات پزشکی و تصمیم شعبه خاتمه یافت. ${SIGNATURE}`,
+    // After a failed exam or an overdue one alike: the branch decided, on the medical exam.
+    `قرارداد بیمه اختیاری ${numberFa(p.contractNumber)} با تصمیم شعبه درباره معاینات پزشکی خاتمه یافت. ${SIGNATURE}`,
 };
