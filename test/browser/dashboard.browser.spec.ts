@@ -58,6 +58,8 @@ describe('browser: the /dashboard page', () => {
     expect(await shown('total-openedToday')).toBe(String(body.totals.openedToday));
     expect(await shown('total-active')).toBe(String(body.totals.byStatus.active));
     expect(await shown('total-awaiting_payment')).toBe(String(body.totals.byStatus.awaiting_payment));
+    // Every status has its card, so the cards add up to the contracts.
+    for (const status of ['payments_blocked', 'cancelled', 'terminated']) expect(await shown(`total-${status}`)).toBe(String(body.totals.byStatus[status]));
     // Persian digits on screen.
     expect(await page.locator('#total-contracts').textContent()).toBe(new Intl.NumberFormat('fa-IR').format(body.totals.contracts));
     for (const branch of body.branches as { branchId: string; contracts: number; openedToday: number }[]) {

@@ -85,7 +85,7 @@ const SCRIPT = `
       }
     }
   };
-  var CARDS = ['contracts', 'openedToday', 'openedThisMonth', 'online', 'branchChannel', 'active', 'awaiting_payment', 'examsPending', 'examsOverdue', 'firstPaymentsDueSoon', 'lapses', 'smsFailures'];
+  var CARDS = ['contracts', 'openedToday', 'openedThisMonth', 'online', 'branchChannel', 'active', 'awaiting_payment', 'payments_blocked', 'examsPending', 'examsOverdue', 'firstPaymentsDueSoon', 'lapses', 'cancelled', 'terminated', 'smsFailures'];
   var COLUMNS = ['contracts', 'openedToday', 'openedThisMonth', 'online', 'branchChannel', 'awaiting_payment', 'active', 'payments_blocked', 'lapsed', 'cancelled', 'terminated', 'examsPending', 'examsOverdue', 'firstPaymentsDueSoon', 'smsFailures'];
   var SVG = 'http://www.w3.org/2000/svg';
 
