@@ -59,7 +59,15 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
   let embedded: RunningPostgres | undefined;
   let url = config.databaseUrl;
   if (!url) {
-    embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg') });
+    embedded = await startEmbeddedPostgres({
+      dataDir: join(config.dataDir, 'pg'),
+      // Without its database the service could only answer 503 for good while /health/live says
+      // ok: exit, so that whatever supervises it starts it again, server included.
+      onUnexpectedExit: ({ code, signal }) => {
+        logger.fatal({ code, signal }, 'embedded PostgreSQL exited unexpectedly; exiting so that the service can be started again');
+        process.exit(1);
+      },
+    });
     url = embedded.url;
     log({ level: 'info', msg: `embedded PostgreSQL started in ${join(config.dataDir, 'pg')} on port ${embedded.port}` });
   }

@@ -11,7 +11,8 @@ export const SECRET = 'fault-tests-secret-long-enough-for-hs256-signing';
 export const REFERENCE_INSTANT = '2026-12-01T08:00:00Z';
 
 export interface ServiceOptions {
-  databaseUrl: string;
+  /** Absent: embedded PostgreSQL under DATA_DIR, as `npm start` runs it. */
+  databaseUrl?: string;
   dataDir: string;
   registryFile?: string;
   env?: Record<string, string>;
@@ -63,7 +64,7 @@ export class ServiceProcess {
         PATH: process.env.PATH ?? '',
         PORT: String(this.port),
         HOST: '127.0.0.1',
-        DATABASE_URL: this.options.databaseUrl,
+        ...(this.options.databaseUrl ? { DATABASE_URL: this.options.databaseUrl } : {}),
         DATA_DIR: this.options.dataDir,
         CLOCK_MODE: 'manual',
         CLOCK_START: REFERENCE_INSTANT,

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,12 +9,14 @@ import { promisify } from 'node:util';
  * start runs in a child Node process that compiles this module with swc, starts the server on the
  * folder, runs one SQL text, prints the rows and stops the server.
  */
-const CHILD = `
+const PRELUDE = `
 const { transformFileSync } = require('@swc/core');
 require.extensions['.ts'] = (module, file) => module._compile(
   transformFileSync(file, { module: { type: 'commonjs' }, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }).code,
   file,
-);
+);`;
+
+const CHILD = `${PRELUDE}
 const { Client } = require('pg');
 const { startEmbeddedPostgres, NON_DURABLE_SETTINGS } = require(process.argv[1]);
 (async () => {
@@ -34,6 +36,43 @@ async function startAndQuery(dataDir: string, sql: string): Promise<unknown> {
   });
   return JSON.parse(stdout);
 }
+
+/**
+ * A service holding a server on the folder until killed: prints `{ pid }` (the server's) once up,
+ * and `{ exit }` if the server exits other than through `stop`.
+ */
+const SERVICE = `${PRELUDE}
+const { startEmbeddedPostgres, NON_DURABLE_SETTINGS } = require(process.argv[1]);
+startEmbeddedPostgres({
+  dataDir: process.argv[2], port: 0, settings: NON_DURABLE_SETTINGS,
+  onUnexpectedExit: (exit) => { process.stdout.write(JSON.stringify({ exit }) + '\\n'); process.exit(0); },
+}).then((server) => { process.stdout.write(JSON.stringify({ pid: server.pid }) + '\\n'); setInterval(() => undefined, 1000); });
+`;
+
+/** Starts SERVICE on the folder; its lines arrive through `next`. */
+function startService(dataDir: string): { child: ChildProcess; next: () => Promise<Record<string, unknown>> } {
+  const child = spawn(process.execPath, ['-e', SERVICE, join(__dirname, 'embedded-postgres.ts'), dataDir], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  const waiting: Array<(line: string) => void> = [];
+  let buffered = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 1);
+      const waiter = waiting.shift();
+      if (waiter) waiter(line);
+      else lines.push(line);
+    }
+  });
+  const next = () => new Promise<string>((resolve) => (lines.length > 0 ? resolve(lines.shift()!) : waiting.push(resolve))).then((line) => JSON.parse(line) as Record<string, unknown>);
+  return { child, next };
+}
+
+const parentOf = async (pid: number) => {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+};
 
 /** A sleeping process owned by the user PostgreSQL runs as: `postgres` when we are root, else us. */
 async function processOfServerUser(): Promise<ChildProcess> {
@@ -69,5 +108,24 @@ describe('embedded PostgreSQL', () => {
     } finally {
       reused.kill();
     }
+  });
+
+  it('stops the server a killed service left running on the folder, then starts on it (its data kept)', async () => {
+    const service = startService(dataDir);
+    const { pid } = (await service.next()) as { pid: number };
+    service.child.kill('SIGKILL');
+    await new Promise((resolve) => service.child.once('exit', resolve));
+    expect(await parentOf(pid)).toBe(1); // handed to init, still running on the folder
+    expect(await startAndQuery(dataDir, 'SELECT count(*)::int AS n FROM kept')).toEqual([{ n: 1 }]);
+    // That server is gone (a zombie at most, where pid 1 does not reap).
+    const state = await readFile(`/proc/${pid}/stat`, 'utf8').then((stat) => stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0], () => 'gone');
+    expect(['gone', 'Z']).toContain(state);
+  });
+
+  it('tells its service when the server exits other than through stop', async () => {
+    const service = startService(dataDir);
+    const { pid } = (await service.next()) as { pid: number };
+    process.kill(pid, 'SIGKILL');
+    expect(await service.next()).toEqual({ exit: { code: null, signal: 'SIGKILL' } });
   });
 });

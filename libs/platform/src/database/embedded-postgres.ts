@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -15,12 +16,20 @@ export interface EmbeddedPostgresOptions {
   settings?: Record<string, string>;
   /** Receives the server's own log lines; silent by default. */
   onLog?: (message: string) => void;
+  /**
+   * Called when the server exits other than through `stop` (killed, crashed). Nothing restarts it:
+   * the caller decides what a service without its database does (the API exits, so that whatever
+   * supervises it starts it again, server included).
+   */
+  onUnexpectedExit?: (exit: { code: number | null; signal: NodeJS.Signals | null }) => void;
 }
 
 export interface RunningPostgres {
   /** Connection URL of the `postgres` database. */
   url: string;
   port: number;
+  /** The postmaster's process id. */
+  pid: number;
   /** Fast shutdown: aborts open transactions, writes a checkpoint, waits for the server to exit. */
   stop(): Promise<void>;
 }
@@ -75,7 +84,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (!hasCluster(dataDir)) {
     await server.initialise();
   } else {
-    await removeStalePidFile(dataDir);
+    await removeStalePidFile(dataDir, log);
   }
   try {
     await server.start();
@@ -84,10 +93,21 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw new Error(`PostgreSQL did not start on port ${port} with data in ${dataDir}`, { cause: error });
   }
 
+  // The package keeps the server's child process to itself; its exit is what tells a crash.
+  const child = (server as unknown as { process: ChildProcess }).process;
+  let stopping = false;
+  child.once('exit', (code, signal) => {
+    if (!stopping) options.onUnexpectedExit?.({ code, signal });
+  });
   return {
     url: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     port,
-    stop: () => server.stop(),
+    pid: child.pid!,
+    async stop() {
+      stopping = true;
+      // The package waits for an 'exit' that a server already gone never emits again.
+      if (child.exitCode === null && child.signalCode === null) await server.stop();
+    },
   };
 }
 
@@ -118,9 +138,11 @@ function hasCluster(dataDir: string): boolean {
  * A server killed with SIGKILL leaves `postmaster.pid` behind. PostgreSQL ignores it when the
  * recorded process is gone, but refuses to start when that pid has since been reused by another
  * process of its user (common in containers, where pids restart low). So we remove the file
- * unless its pid is a server running on this very folder.
+ * unless its pid is a server running on this very folder. A server still running there whose
+ * service was killed (its parent gone, it was handed to init) is stopped first: no one else can
+ * be using it, and leaving it would keep every restart of the service from starting.
  */
-async function removeStalePidFile(dataDir: string): Promise<void> {
+async function removeStalePidFile(dataDir: string, log: (message: string) => void): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
   let content: string;
   try {
@@ -129,6 +151,13 @@ async function removeStalePidFile(dataDir: string): Promise<void> {
     return;
   }
   const pid = Number.parseInt(content.split('\n')[0] ?? '', 10);
+  if (Number.isInteger(pid) && pid > 0 && (await isServerOn(pid, dataDir)) && (await parentOf(pid)) === 1) {
+    log(`embedded PostgreSQL: stopping the server (pid ${pid}) a killed service left running on ${dataDir}`);
+    process.kill(pid, 'SIGINT'); // fast shutdown: its clients are gone with the service
+    for (let waited = 0; waited < ORPHAN_STOP_MS && (await isServerOn(pid, dataDir)); waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   if (Number.isInteger(pid) && pid > 0 && (await isServerOn(pid, dataDir))) {
     throw new Error(
       `PostgreSQL (pid ${pid}) is already running on ${dataDir}: another service uses this DATA_DIR, or one that was ` +
@@ -146,6 +175,19 @@ async function isServerOn(pid: number, dataDir: string): Promise<boolean> {
     return cmdline.split('\0').includes(dataDir);
   } catch {
     return false; // no such process
+  }
+}
+
+/** How long a left-over server may take to shut down before we give up on starting. */
+const ORPHAN_STOP_MS = 60_000;
+
+/** The parent's pid, from /proc (undefined without procfs or when the process is gone). */
+async function parentOf(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
   }
 }
 
