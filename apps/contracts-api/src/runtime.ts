@@ -83,6 +83,10 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
     const readSide = config.projector
       ? await startReadSide({ pool, eventStore, clock, config, log })
       : undefined;
+    if (!readSide && config.clock.mode === 'manual') {
+      // apps/projector acts on the system clock only: nothing follows this one (tests of reads use it).
+      log({ level: 'warn', msg: 'PROJECTOR=off with CLOCK_MODE=manual: no process fires deadlines or sends SMS by this manual clock; run the read side inline (PROJECTOR=inline) to test them' });
+    }
     return {
       config,
       pool,

@@ -8,7 +8,8 @@ import { startReadSide } from './read-side';
  * The projector alone (`node dist/apps/projector/src/main.js`), for running it apart from the API
  * and scaling it separately; any number may run, one owns each projection. It needs DATABASE_URL
  * (the API's embedded PostgreSQL belongs to the API process). Deadlines fire by the system clock;
- * with CLOCK_MODE=manual they (and SMS) are left to the API process, which owns the manual clock.
+ * with CLOCK_MODE=manual they (and SMS) are left to the API process, which owns the manual clock:
+ * only when that API runs its read side inline (with PROJECTOR=off it warns that none will fire).
  * Its HTTP is health and metrics only, on PORT (default 3001, beside the API's 3000).
  */
 runProcess(async (onSignal) => {
