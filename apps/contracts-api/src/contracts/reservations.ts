@@ -16,6 +16,14 @@ import { ConcurrencyError, deterministicId, type EventStore, type EventMetadata,
 export const RESERVATION_EVENT = 'ContractReserved';
 const ABANDONED_AFTER_MS = 60_000;
 
+/**
+ * How old a reservation may be when its contract is written: half the abandonment age, so an open
+ * that stalled between its two writes never concludes after another open could have taken the
+ * person's slot over (the two would leave two active contracts). Past it, the open gives up (503);
+ * its retry reserves again.
+ */
+export const RESERVATION_FRESH_MS = ABANDONED_AFTER_MS / 2;
+
 export interface Reservation {
   contractId: string;
   reservedAt: Date;

@@ -49,6 +49,24 @@ describe('OpenContractHandler', () => {
     expect(second.state.contractDate).toBe('2026-12-22');
   });
 
+  it('an open that stalled past half the abandonment age between its two writes gives up (503); its retry concludes', async () => {
+    const { store, clock, handler } = setup();
+    // The reservation's append takes 31 s (a stalled process): another open could soon take the slot over.
+    const append = store.append.bind(store);
+    let stall = true;
+    store.append = async (stream, events, expected) => {
+      const result = await append(stream, events, expected);
+      if (stall && stream.startsWith('insured-')) clock.set(new Date(clock.now().getTime() + 31_000));
+      return result;
+    };
+    await expect(handler().execute(new OpenContractCommand(facts(), body, context))).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    const contractId = deterministicId(context.commandId, 'contract');
+    expect(await store.readStream(contractStream(contractId))).toEqual([]);
+    stall = false;
+    const retried = await handler().execute(new OpenContractCommand(facts(), body, { ...context, correlationId: 'r2' }));
+    expect(retried.state.id).toBe(contractId);
+  });
+
   it('an open whose contract does not exist is still refused by the check', async () => {
     const { store, clock, handler } = setup();
     clock.set(NEXT_DAY);

@@ -5,7 +5,8 @@ import { deterministicId } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform';
 import { CONTRACT_NUMBERS, type ContractNumberAllocator } from '../../infrastructure/contract-numbers';
 import { ContractStreams, type CommandContext, type CommandOutcome } from '@app/contracts-app';
-import { Reservations } from '../reservations';
+import { ProblemException } from '../../http/problem';
+import { RESERVATION_FRESH_MS, Reservations } from '../reservations';
 import type { BranchOpenContractDto, OpenContractDto } from './open-contract.dto';
 
 export class OpenContractCommand {
@@ -82,6 +83,9 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
         return behavesAsClosed(state, now, policyFor(state, now)) ? 'ended' : 'active';
       },
     );
+    if (this.clock.now().getTime() - now.getTime() > RESERVATION_FRESH_MS) {
+      throw new ProblemException('SERVICE_UNAVAILABLE', { reason: 'reservation_stale' });
+    }
     return this.streams.execute(contractId, command, { ...context, expectedRevision: undefined });
   }
 }
