@@ -65,7 +65,8 @@ export class TestClockController {
   private async projectedUpToNow(projector: Projector): Promise<void> {
     const head = await this.eventStore.headPosition();
     for (let waited = 0; waited < CATCH_UP_WAIT_MS; waited += 20) {
-      const behind = (await projector.status()).filter((s) => s.role === 'owner' && BigInt(s.position) < head);
+      // A runner still starting (taking its lease) applies what it finds once it owns: wait for it too.
+      const behind = (await projector.status()).filter((s) => (s.role === 'owner' || s.role === 'starting') && BigInt(s.position) < head);
       if (behind.length === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -1,0 +1,21 @@
+import { ManualClock } from '@app/platform';
+import type { Projector, ProjectionStatus } from '@app/projections';
+import type { EventStore } from '@app/event-store';
+import { TestClockController } from './test-clock.controller';
+
+describe('PUT /v1/_test/clock waits for the read side before time moves', () => {
+  it('waits for a runner still starting (taking its lease), not only for owners', async () => {
+    // Found by a CI run under load: the projector had not taken its leases when the clock moved,
+    // so the SMS outbox met the open at the new time and judged its message late.
+    let statuses: Array<Pick<ProjectionStatus, 'name' | 'role' | 'position'>> = [{ name: 'notifications', role: 'starting', position: '0' }];
+    const projector = { status: async () => statuses, runDueDeadlines: async () => undefined } as unknown as Projector;
+    const eventStore = { headPosition: async () => 5n } as unknown as EventStore;
+    const clock = new ManualClock(new Date('2026-12-01T08:00:00Z'));
+    const setting = new TestClockController(clock, projector, eventStore).set({ now: '2026-12-21T20:31:00Z' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(clock.now().toISOString()).toBe('2026-12-01T08:00:00.000Z');
+    statuses = [{ name: 'notifications', role: 'owner', position: '5' }];
+    await setting;
+    expect(clock.now().toISOString()).toBe('2026-12-21T20:31:00.000Z');
+  });
+});
