@@ -30,6 +30,7 @@ describe('loadConfig', () => {
 
   it('reads the request timeout in milliseconds', () => {
     expect(loadConfig({ REQUEST_TIMEOUT_MS: '5000' }).requestTimeoutMs).toBe(5_000);
+    expect(loadConfig({ REQUEST_TIMEOUT_MS: '' }).requestTimeoutMs).toBe(30_000); // empty is unset
   });
 
   it('reads how many hours idempotent answers are kept (an empty value is the default)', () => {

@@ -74,7 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { defaultPort =
   const projector = env.PROJECTOR ?? 'inline';
   if (projector !== 'inline' && projector !== 'off') throw new ConfigError(`PROJECTOR must be "inline" or "off", got "${projector}"`);
 
-  const requestTimeoutMs = Number(env.REQUEST_TIMEOUT_MS ?? 30_000);
+  const requestTimeoutMs = Number(env.REQUEST_TIMEOUT_MS || 30_000); // empty is unset, as for every variable
   if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1) {
     throw new ConfigError(`REQUEST_TIMEOUT_MS must be a positive number of milliseconds, got "${env.REQUEST_TIMEOUT_MS}"`);
   }

@@ -10,19 +10,25 @@ export function registerProjectionMetrics(registry: Registry, status: () => Prom
   let latest: Promise<ProjectionStatus[]> | undefined;
   // One status read per scrape, shared by the gauges.
   const read = () => (latest ??= status().finally(() => setImmediate(() => (latest = undefined))));
-  const gauge = (name: string, help: string, value: (s: ProjectionStatus) => number) =>
+  /** `value` undefined: not known in this process, so no sample rather than a made-up one. */
+  const gauge = (name: string, help: string, value: (s: ProjectionStatus) => number | undefined) =>
     new Gauge({
       name,
       help,
       labelNames: ['projection'],
       registers: [registry],
       async collect() {
-        for (const s of await read()) this.set({ projection: s.name }, value(s));
+        this.reset();
+        for (const s of await read()) {
+          const v = value(s);
+          if (v !== undefined) this.set({ projection: s.name }, v);
+        }
       },
     });
   gauge('projection_position', 'Checkpoint: position of the last event applied', (s) => Number(s.position));
   gauge('projection_head_position', 'Event store head position', (s) => Number(s.head));
   gauge('projection_lag_seconds', 'Age of the oldest event not yet applied (0 when caught up)', (s) => s.lagSeconds);
-  gauge('projection_failures', 'Consecutive failed attempts of the projection', (s) => s.failures);
+  // A process that only reports progress (`elsewhere`) never sees the owner's failures.
+  gauge('projection_failures', 'Consecutive failed attempts of the projection', (s) => (s.role === 'elsewhere' ? undefined : s.failures));
   gauge('projection_owner', '1 when this process owns (applies) the projection', (s) => (s.role === 'owner' ? 1 : 0));
 }

@@ -50,7 +50,7 @@ export class NotificationsController {
   @Get()
   @Roles('ops', 'auditor')
   @ApiOperation({
-    summary: "A contract's SMS messages: template, status (pending, sent, failed; cancelled for a reminder whose reason vanished), attempts, last error",
+    summary: "A contract's SMS messages: template, status (pending, sent, failed; cancelled for a reminder whose reason vanished, or a message queued more than SMS_MAX_AGE_HOURS late), attempts, last error",
   })
   @ApiQuery({ name: 'contractId', required: true })
   @ApiOkResponse({ type: NotificationsResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })

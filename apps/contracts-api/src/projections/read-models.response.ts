@@ -29,7 +29,7 @@ export class SlipsResponse {
   @ApiProperty({ description: 'Position of the last event the read model includes' })
   checkpoint!: string;
 
-  @ApiProperty({ type: [SlipResponse], description: 'Paid periods, then every unpaid one up to this month' })
+  @ApiProperty({ type: [SlipResponse], description: 'Paid periods, then every unpaid one up to this month, and always at least the next one to pay' })
   items!: SlipResponse[];
 }
 
