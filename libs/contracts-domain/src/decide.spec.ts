@@ -309,6 +309,26 @@ describe('2. Non-exempt applicants: exam undertaking, 2-month window, ExamOverdu
       .then([{ type: 'ExamOverdue', version: 1, data: { contractId: CONTRACT_ID, examDeadline: jalali(1405, 11, 10) } }]);
   });
 
+  it('needs a non-empty note on a determination, recorded trimmed', () => {
+    const overdue = history([[markExamOverdue, '2027-01-31T10:00:00Z']]);
+    given(overdue).when(determination('cleared', '   '), '2027-02-02T08:00:00Z').thenFails('INVALID_COMMAND', { field: 'note' });
+    const [made] = given(overdue).when(determination('cleared', '  seen at branch  '), '2027-02-02T08:00:00Z').events();
+    expect(made.type === 'ExamDeterminationMade' && made.data.note).toBe('seen at branch');
+  });
+
+  it('refuses referral, result and determination on a closed contract as not active', () => {
+    // Never paid: void since day 21, lapse recorded or not.
+    const lapsed = needingExamAfter([[markLapsed, '2026-12-22T08:00:00Z']]);
+    for (const command of [referral(), result('passed'), determination('cleared')]) {
+      given(lapsed).when(command, '2026-12-23T08:00:00Z').thenFails('CONTRACT_NOT_ACTIVE');
+    }
+  });
+
+  it('has no exam to mark overdue on a closed contract', () => {
+    const lapsed = needingExamAfter([[markLapsed, '2026-12-22T08:00:00Z']]);
+    given(lapsed).when(markExamOverdue, '2027-02-10T08:00:00Z').thenFails('NOTHING_TO_DO');
+  });
+
   it('allows a determination only after a failed or overdue exam', () => {
     given(paidNeedingExam)
       .when(determination('cleared'), '2026-12-14T08:00:00Z')
@@ -685,6 +705,8 @@ describe('Periods: 1–12 consecutive unpaid Jalali months, amount exact', () =>
   it('ignores a repeated bank confirmation and refuses a reused reference for another payment', () => {
     given(paidOnce).when(pay(1), '2026-12-06T08:00:00Z').then([]);
     given(paidOnce).when(pay(2), '2026-12-06T08:00:00Z').thenFails('BANK_REFERENCE_REUSED', { paymentId: 'pay-BR-1' });
+    // The same period count with another amount is another payment too, not a repeat.
+    given(paidOnce).when(pay(1, { amount: PREMIUM + 1 }), '2026-12-06T08:00:00Z').thenFails('BANK_REFERENCE_REUSED', { paymentId: 'pay-BR-1' });
   });
 
   it('takes the same reference from another bank (another payment id) as another payment', () => {

@@ -48,6 +48,12 @@ describe('evolve', () => {
       [{ type: 'MakeExamDetermination', data: { outcome: 'cleared', note: 'ok' } }, '2027-02-02T08:00:00Z'],
     ]);
     expect([cleared.status, cleared.exam.status, cleared.exam.clearedOn]).toEqual(['active', 'cleared', '2027-02-02']);
+    const rejected = needingExamAfter([
+      ...overdueSteps,
+      [{ type: 'MakeExamDetermination', data: { outcome: 'rejected', note: 'no show' } }, '2027-02-02T08:00:00Z'],
+    ]);
+    // Terminated; the exam stays as it stood (overdue), with the determination beside it.
+    expect([rejected.status, rejected.exam.status, rejected.exam.determination, rejected.exam.clearedOn]).toEqual(['terminated', 'overdue', 'rejected', null]);
   });
 });
 
@@ -123,6 +129,8 @@ describe('pending deadlines', () => {
     expect(pendingDeadlines(exemptAfter([[{ type: 'MarkLapsed', data: {} }, '2026-12-22T08:00:00Z']]), POLICY_1403)).toEqual(
       [],
     );
+    // Nor the exam's, though it was never taken: a void contract has no exam to be overdue.
+    expect(pendingDeadlines(needingExamAfter([[{ type: 'MarkLapsed', data: {} }, '2026-12-22T08:00:00Z']]), POLICY_1403)).toEqual([]);
   });
 });
 
@@ -133,6 +141,16 @@ describe('slips and coverage', () => {
       { period: '1405-09', periodJalali: '1405/09', amount: 30_000_000, dueDate: '2026-12-21', status: 'paid' },
       { period: '1405-10', periodJalali: '1405/10', amount: 30_000_000, dueDate: jalali(1405, 10, 30), status: 'open' },
       { period: '1405-11', periodJalali: '1405/11', amount: 30_000_000, dueDate: jalali(1405, 11, 30), status: 'open' },
+    ]);
+  });
+
+  it('makes the first slip due on the payment deadline, later ones on the last day of their month', () => {
+    // Concluded on 1405/09/05: the deadline (day 20, 1405/09/25) is not the end of the first period.
+    const now = `${jalali(1405, 9, 5)}T08:00:00Z`;
+    const state = replayed([[openOnline({ now }), now]]);
+    expect(slipsOf(state, jalali(1405, 10, 5)).map((s) => [s.period, s.dueDate])).toEqual([
+      ['1405-09', jalali(1405, 9, 25)],
+      ['1405-10', jalali(1405, 10, 30)],
     ]);
   });
 
@@ -159,7 +177,7 @@ describe('slips and coverage', () => {
       paidThrough: '2026-12-21',
     });
     expect(coverageOn(exempt, '2026-12-21', POLICY_1403).covered).toBe(true); // the paid-through day itself
-    expect(coverageOn(exempt, '2026-12-22', POLICY_1403).covered).toBe(false);
+    expect(coverageOn(exempt, '2026-12-22', POLICY_1403)).toMatchObject({ covered: false, outpatient: false, inpatient: 'not_covered' });
     const pending = needingExamAfter([[pay(1), FIRST_PAYMENT_AT]]);
     expect(coverageOn(pending, '2026-12-05', POLICY_1403).inpatient).toBe('pending_exam');
     expect(coverageOn(pending, '2026-12-05', { ...POLICY_1403, inpatientBeforeExam: 'covered' }).inpatient).toBe(
