@@ -28,11 +28,14 @@ describe('PostgresIdempotencyStore', () => {
     const first = await db.pool.connect();
     try {
       await first.query('BEGIN');
-      await first.query(`INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ('bank:b', 'HELD', 'h')`);
+      // Already answered, so only a claim that looked again can tell (a lone miss reads as in_progress).
+      await first.query(
+        `INSERT INTO idempotency_keys (scope, key, request_hash, response, completed_at) VALUES ('bank:b', 'HELD', 'h', '{"status":201,"body":{}}', now())`,
+      );
       const second = store.claim('bank:b', 'HELD', 'h');
       await new Promise((resolve) => setTimeout(resolve, 200));
       await first.query('COMMIT');
-      expect(await second).toEqual({ kind: 'in_progress' });
+      expect(await second).toEqual({ kind: 'replay', response: { status: 201, body: {} } });
     } finally {
       first.release();
     }

@@ -1,7 +1,7 @@
 import { ContractStreams, contractStream, type CommandContext } from '@app/contracts-app';
 import { InMemoryEventStore, deterministicId } from '@app/event-store';
 import { ManualClock } from '@app/platform';
-import { CONTRACT_NOW, facts, openOnline } from '../../../../../libs/contracts-domain/src/testing/fixtures';
+import { CONTRACT_NOW, facts, openOnline, pay } from '../../../../../libs/contracts-domain/src/testing/fixtures';
 import { Reservations } from '../reservations';
 import type { OpenContractDto } from './open-contract.dto';
 import { OpenContractCommand, OpenContractHandler } from './open-contract.handler';
@@ -36,17 +36,24 @@ describe('OpenContractHandler', () => {
     expect(await store.readStream(contractStream(first.state.id))).toHaveLength(1);
   });
 
-  it("a contract whose lapse is due frees the person's slot before the runner records it", async () => {
-    const { clock, handler } = setup();
-    await handler().execute(new OpenContractCommand(facts(), body, context)); // never paid: void from day 21
-    const day21 = '2026-12-22T08:00:00Z';
-    clock.set(new Date(day21));
-    const again = openOnline({ now: day21 }).data;
-    const anotherBody = { ...again, acceptTerms: { version: again.acceptedTermsVersion } } as unknown as OpenContractDto;
-    const second = await handler().execute(
-      new OpenContractCommand(facts(), anotherBody, { ...context, correlationId: 'r2', commandId: deterministicId('command', 'scope', 'key-2') }),
-    );
-    expect(second.state.contractDate).toBe('2026-12-22');
+  it.each([
+    // Never paid: void from day 21 (2026-12-21T20:30Z).
+    ['lapse', false, '2026-12-21T20:29:00Z', '2026-12-21T20:31:00Z'],
+    // Paid for 1405-09 only: cancellable from 1406/01/01 (2027-03-20T20:30Z).
+    ['cancellation', true, '2027-03-20T20:29:00Z', '2027-03-20T20:31:00Z'],
+  ])("a contract whose %s is due frees the person's slot before the runner records it", async (_what, paid, before, after) => {
+    const { store, clock, handler } = setup();
+    const first = await handler().execute(new OpenContractCommand(facts(), body, context));
+    if (paid) await new ContractStreams(store, clock).execute(first.state.id, pay(1), { ...context, commandId: 'pay-1' });
+    const openAt = async (now: string, key: string) => {
+      clock.set(new Date(now));
+      const again = openOnline({ now }).data;
+      const anotherBody = { ...again, acceptTerms: { version: again.acceptedTermsVersion } } as unknown as OpenContractDto;
+      return handler().execute(new OpenContractCommand(facts(), anotherBody, { ...context, correlationId: key, commandId: deterministicId('command', 'scope', key) }));
+    };
+    await expect(openAt(before, 'key-before')).rejects.toMatchObject({ code: 'ACTIVE_CONTRACT_EXISTS' });
+    const second = await openAt(after, 'key-after');
+    expect(second.state.id).not.toBe(first.state.id);
   });
 
   it('an open that stalled past half the abandonment age between its two writes gives up (503); its retry concludes', async () => {
