@@ -76,4 +76,23 @@ describe('Reservations after a crash between the reservation and ContractOpened'
     await expect(reserve('B', new Date(later.getTime() + 30_000))).rejects.toEqual(refused);
     expect(await latest()).toEqual(['A']);
   });
+
+  it('two runs of the same crashed open at once (a retry racing a stalled one): both go on', async () => {
+    const { store, liveness, reserve, latest } = setup();
+    await reserve('A', t0);
+    // Both find A missing and read the stream before either renews the reservation.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gated = async (id: string) => {
+      const seen = await liveness(id);
+      await gate;
+      return seen;
+    };
+    const runs = [reserve('A', later, gated), reserve('A', later, gated)];
+    await new Promise((resolve) => setImmediate(resolve));
+    release();
+    await expect(Promise.all(runs)).resolves.toEqual([undefined, undefined]); // the loser sees its own command's reservation
+    expect(await latest()).toEqual(['A']);
+    expect(await store.readStream(reservationStream(PERSON))).toHaveLength(2); // renewed once
+  });
 });
