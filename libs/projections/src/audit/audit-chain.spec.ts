@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { ContractStreams } from '@app/contracts-app';
@@ -77,6 +77,18 @@ describe('audit chain: hash = sha256(prevHash ‖ canonical JSON of the event an
     const deleted = events[3]!.position;
     await db.pool.query('DELETE FROM events WHERE position = $1', [deleted]);
     expect(await verify()).toMatchObject({ ok: false, events: 3, position: deleted, reason: expect.stringMatching(/missing/) });
+  });
+
+  it('fails at the position of an event slipped into the events table after hashing, without a link', async () => {
+    // Between two chained events: positions step by transaction (xid << 16), so there is room.
+    const slipped = events[4]!.position + 1n;
+    expect(slipped).toBeLessThan(events[5]!.position);
+    await db.pool.query(
+      `INSERT INTO events (position, stream_id, revision, event_id, type, version, data, metadata, occurred_at)
+       SELECT $2, $3, 0, $4, type, version, data, metadata, occurred_at FROM events WHERE position = $1`,
+      [events[4]!.position, slipped, `contract-${randomUUID()}`, randomUUID()],
+    );
+    expect(await verify()).toEqual({ ok: false, events: 5, position: slipped, reason: expect.stringMatching(/no link/) });
   });
 
   it('fails where a stored link was rewritten to hide an edit', async () => {
