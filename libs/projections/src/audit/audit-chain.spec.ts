@@ -8,7 +8,7 @@ import { appendContracts, context } from '../testing/contracts';
 import { dumpSchema, project } from '../testing/harness';
 import { auditChainProjection } from './audit-chain.projection';
 import { auditRow, readAuditHead, walkChain } from './audit-chain.queries';
-import { GENESIS_HASH } from './chain-hash';
+import { GENESIS_HASH, chainHash } from './chain-hash';
 import { verifyChain } from './verify';
 
 describe('audit chain: hash = sha256(prevHash ‖ canonical JSON of the event and its metadata)', () => {
@@ -89,6 +89,18 @@ describe('audit chain: hash = sha256(prevHash ‖ canonical JSON of the event an
       [events[4]!.position, slipped, `contract-${randomUUID()}`, randomUUID()],
     );
     expect(await verify()).toEqual({ ok: false, events: 5, position: slipped, reason: expect.stringMatching(/no link/) });
+  });
+
+  it('fails where a link no longer follows the one before it, whether or not its hash was recomputed to match', async () => {
+    const position = events[6]!.position;
+    const forged = 'e'.repeat(64);
+    // Only prev_hash rewritten: the hash is still the true chain's, so only the prev_hash check sees it.
+    await db.pool.query('UPDATE projection_audit_chain.chain SET prev_hash = $2 WHERE position = $1', [position, forged]);
+    const broken = { ok: false, events: 6, position, reason: expect.stringMatching(/does not follow the previous hash/) };
+    expect(await verify()).toEqual(broken);
+    // And with a hash consistent with the forged prev_hash: the link itself holds, its place in the chain does not.
+    await db.pool.query('UPDATE projection_audit_chain.chain SET hash = $2 WHERE position = $1', [position, chainHash(forged, events[6]!)]);
+    expect(await verify()).toEqual(broken);
   });
 
   it('fails where a stored link was rewritten to hide an edit', async () => {
