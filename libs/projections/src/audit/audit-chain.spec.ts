@@ -11,6 +11,45 @@ import { auditRow, readAuditHead, walkChain } from './audit-chain.queries';
 import { GENESIS_HASH, chainHash } from './chain-hash';
 import { verifyChain } from './verify';
 
+describe('audit chain: the hash as docs/operations.md defines it, computed without the code under test', () => {
+  const event: RecordedEvent = {
+    id: '6f1c2a4e-8b3d-4c5e-9f70-1a2b3c4d5e6f',
+    streamId: 'contract-0d9e8f7a-6b5c-4d3e-8f21-0a1b2c3d4e5f',
+    revision: 3,
+    position: 4_295_032_835n,
+    type: 'PaymentConfirmed',
+    version: 2,
+    data: { paymentId: 'p-1', amount: 1_200_000, bank: { reference: 'BR-1', name: 'mellat' } },
+    metadata: {
+      eventId: '6f1c2a4e-8b3d-4c5e-9f70-1a2b3c4d5e6f',
+      occurredAt: '2026-12-21T08:29:59.000Z',
+      actor: { sub: 'bank-1', role: 'bank' },
+      channel: 'bank',
+      commandId: 'c0000000-0000-4000-8000-000000000001',
+      correlationId: 'c0000000-0000-4000-8000-000000000002',
+      bankId: 'mellat',
+    },
+    recordedAt: new Date('2026-12-21T08:30:00.123Z'),
+  };
+  // { id, streamId, revision, position, type, version, data, metadata, recordedAt }: keys sorted at
+  // every depth, no whitespace, position a decimal string, recordedAt ISO 8601.
+  const document =
+    '{"data":{"amount":1200000,"bank":{"name":"mellat","reference":"BR-1"},"paymentId":"p-1"},' +
+    '"id":"6f1c2a4e-8b3d-4c5e-9f70-1a2b3c4d5e6f",' +
+    '"metadata":{"actor":{"role":"bank","sub":"bank-1"},"bankId":"mellat","channel":"bank",' +
+    '"commandId":"c0000000-0000-4000-8000-000000000001","correlationId":"c0000000-0000-4000-8000-000000000002",' +
+    '"eventId":"6f1c2a4e-8b3d-4c5e-9f70-1a2b3c4d5e6f","occurredAt":"2026-12-21T08:29:59.000Z"},' +
+    '"position":"4295032835","recordedAt":"2026-12-21T08:30:00.123Z","revision":3,' +
+    '"streamId":"contract-0d9e8f7a-6b5c-4d3e-8f21-0a1b2c3d4e5f","type":"PaymentConfirmed","version":2}';
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+  it('hashes every documented field of the event, after the previous hash', () => {
+    expect(chainHash(GENESIS_HASH, event)).toBe(sha256(`${'0'.repeat(64)}${document}`));
+    const prev = 'a1'.repeat(32);
+    expect(chainHash(prev, event)).toBe(sha256(`${prev}${document}`));
+  });
+});
+
 describe('audit chain: hash = sha256(prevHash ‖ canonical JSON of the event and its metadata)', () => {
   let db: TestDatabase;
   let eventStore: PostgresEventStore;
