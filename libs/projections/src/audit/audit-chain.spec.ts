@@ -68,6 +68,13 @@ describe('audit chain: hash = sha256(prevHash ‖ canonical JSON of the event an
   });
 
   const verify = (from?: bigint) => verifyChain({ pool: db.pool, eventStore, from });
+  /** Inserts, at a free `position`, a copy of the event at `like` in a stream of its own: no link is made for it. */
+  const slipIn = (like: bigint, position: bigint) =>
+    db.pool.query(
+      `INSERT INTO events (position, stream_id, revision, event_id, type, version, data, metadata, occurred_at)
+       SELECT $2, $3, 0, $4, type, version, data, metadata, occurred_at FROM events WHERE position = $1`,
+      [like, position, `contract-${randomUUID()}`, randomUUID()],
+    );
 
   it('links every event in global order, starting from the genesis hash', async () => {
     const rows = [];
@@ -122,12 +129,40 @@ describe('audit chain: hash = sha256(prevHash ‖ canonical JSON of the event an
     // Between two chained events: positions step by transaction (xid << 16), so there is room.
     const slipped = events[4]!.position + 1n;
     expect(slipped).toBeLessThan(events[5]!.position);
+    await slipIn(events[4]!.position, slipped);
+    expect(await verify()).toEqual({ ok: false, events: 5, position: slipped, reason: expect.stringMatching(/no link/) });
+  });
+
+  it('walks pages of events and links that part after tampering, pairing each position with its own event and link', async () => {
+    // Pages of 3: the deleted event makes a page of events reach past its page of links, the
+    // slipped-in one a page of links reach past its page of events; each page must stop where the
+    // shorter one does, or a position is read with only one of its two halves.
+    const deleted = events[4]!.position;
+    const slipped = events[6]!.position + 1n;
+    await db.pool.query('DELETE FROM events WHERE position = $1', [deleted]);
+    await slipIn(events[6]!.position, slipped);
+    const seen = [];
+    for await (const step of walkChain(db.pool, eventStore, 0n, 3)) seen.push({ position: step.position, event: step.event?.position, link: step.link?.position });
+    const expected = [...events.map((e) => e.position), slipped].sort((a, b) => (a < b ? -1 : 1));
+    expect(seen).toEqual(
+      expected.map((position) => ({ position, event: position === deleted ? undefined : position, link: position === slipped ? undefined : position })),
+    );
+  });
+
+  it('verifies past its first page of a thousand and finds an edit on a later page', async () => {
+    // 2,100 more events, copies of the first in streams of their own (one transaction: positions step by one).
     await db.pool.query(
       `INSERT INTO events (position, stream_id, revision, event_id, type, version, data, metadata, occurred_at)
-       SELECT $2, $3, 0, $4, type, version, data, metadata, occurred_at FROM events WHERE position = $1`,
-      [events[4]!.position, slipped, `contract-${randomUUID()}`, randomUUID()],
+       SELECT $1::bigint + i, 'contract-' || md5(i::text), 0, md5(i::text)::uuid, type, version, data, metadata, occurred_at
+       FROM events, generate_series(1, 2100) AS i WHERE position = $2`,
+      [events.at(-1)!.position, events[0]!.position],
     );
-    expect(await verify()).toEqual({ ok: false, events: 5, position: slipped, reason: expect.stringMatching(/no link/) });
+    const all = await eventStore.readAll();
+    expect(all).toHaveLength(events.length + 2100);
+    await project(db.pool, auditChainProjection, all);
+    const altered = all[1600]!.position;
+    await db.pool.query(`UPDATE events SET data = jsonb_set(data, '{contractId}', '"someone-else"') WHERE position = $1`, [altered]);
+    expect(await verify()).toEqual({ ok: false, events: 1600, position: altered, reason: expect.stringMatching(/does not match its stored hash/) });
   });
 
   it('fails where a link no longer follows the one before it, whether or not its hash was recomputed to match', async () => {
