@@ -17,6 +17,8 @@ const before = (instant: Date) => new Date(instant.getTime() - 1);
 const LAPSE_DUE = dayStart(1405, 10, 1);
 /** The exam deadline is 1405/11/10 (2 Jalali months): ExamOverdue is due when 1405/11/11 begins. */
 const EXAM_DUE = dayStart(1405, 11, 11);
+/** The lapse's deadline id: the command id it is fired with. */
+const LAPSE_ID = deadlineId(CONTRACT_ID, 'MarkLapsed', LAPSE_DUE.toISOString());
 
 describe('deadlines: a durable schedule fired on the manual clock', () => {
   let db: TestDatabase;
@@ -52,6 +54,23 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
   };
   const schedule = async () =>
     (await db.pool.query<{ command: string; due_at: Date }>('SELECT command, due_at FROM projection_deadlines.schedule ORDER BY due_at')).rows;
+
+  const firings = async () => (await db.pool.query('SELECT deadline_id, command, outcome FROM deadline_firings ORDER BY deadline_id')).rows;
+
+  /**
+   * A runner of its own whose every firing attempt is noted in `attempts` (by deadline id: the
+   * command id); the first attempt of all waits for `hold` before it runs, holding its claim.
+   */
+  async function attemptingRunner(attempts: string[], hold?: Promise<void>) {
+    const streams = new ContractStreams(eventStore, clock);
+    const execute = streams.execute.bind(streams);
+    streams.execute = async (contractId, command, commandContext) => {
+      attempts.push(commandContext.commandId!);
+      if (attempts.length === 1) await hold;
+      return execute(contractId, command, commandContext);
+    };
+    return DeadlineRunner.create({ pool: db.pool, streams, clock, log: () => undefined });
+  }
 
   /** Moves the clock and lets the runner do whatever is due (it is woken by the clock itself). */
   async function advanceTo(at: Date) {
@@ -119,18 +138,28 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
       // A runner appended the lapse and died before recording it; the schedule has not caught up
       // (the projector is stopped), so the row is still due when runners come back, three at once.
       await projector.stop();
-      const id = deadlineId(CONTRACT_ID, 'MarkLapsed', LAPSE_DUE.toISOString());
       // Its own clock: moving the shared one would wake this projector's runner first.
       const crashed = new ContractStreams(eventStore, new ManualClock(LAPSE_DUE));
-      await crashed.execute(CONTRACT_ID, { type: 'MarkLapsed', data: {} }, { ...context(), commandId: id });
+      await crashed.execute(CONTRACT_ID, { type: 'MarkLapsed', data: {} }, { ...context(), commandId: LAPSE_ID });
       clock.set(LAPSE_DUE);
-      const runners = await Promise.all(
-        [1, 2, 3].map(() => DeadlineRunner.create({ pool: db.pool, streams: new ContractStreams(eventStore, clock), clock, log: () => undefined })),
+      // The runner that claims it first holds its claim until the other two are done: they must leave it.
+      const attempts: string[] = [];
+      let othersDone!: () => void;
+      const hold = new Promise<void>((resolve) => (othersDone = resolve));
+      const runners = await Promise.all([1, 2, 3].map(() => attemptingRunner(attempts, hold)));
+      let finished = 0;
+      const recorded = await Promise.all(
+        runners.map((runner) =>
+          runner.runDue().finally(() => {
+            if (++finished === 2) othersDone();
+          }),
+        ),
       );
-      await Promise.all(runners.map((runner) => runner.runDue()));
+      expect(attempts).toEqual([LAPSE_ID]);
+      expect(recorded.sort()).toEqual([0, 0, 1]);
       expect(await types()).toEqual(['ContractOpened', 'ContractLapsed']);
-      const { rows } = await db.pool.query('SELECT deadline_id, command, outcome FROM deadline_firings');
-      expect(rows).toEqual([{ deadline_id: id, command: 'MarkLapsed', outcome: 'nothing_to_do' }]);
+      expect(await firings()).toEqual([{ deadline_id: LAPSE_ID, command: 'MarkLapsed', outcome: 'nothing_to_do' }]);
+      await Promise.all(runners.map((runner) => runner.stop()));
     });
 
     it('fires a deadline due after others that keep failing: they do not hold it back', async () => {
