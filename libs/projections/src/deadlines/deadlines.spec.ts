@@ -162,6 +162,42 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
       await Promise.all(runners.map((runner) => runner.stop()));
     });
 
+    it('does not fire again what another runner fired between its read and its claim', async () => {
+      await projector.stop();
+      // A second row for the same lapse, due a millisecond earlier, as a stale schedule might hold.
+      const stale = randomUUID();
+      await db.pool.query('INSERT INTO projection_deadlines.schedule (deadline_id, contract_id, command, due_at, scheduled_by) VALUES ($1, $2, $3, $4, $5)', [
+        stale,
+        CONTRACT_ID,
+        'MarkLapsed',
+        before(LAPSE_DUE),
+        randomUUID(),
+      ]);
+      clock.set(LAPSE_DUE);
+      const attempts: string[] = [];
+      let release!: () => void;
+      const [first, second] = await Promise.all([attemptingRunner(attempts, new Promise((resolve) => (release = resolve))), attemptingRunner(attempts)]);
+      // The first reads both rows and is held on the stale one...
+      const firstRun = first.runDue();
+      await waitFor(async () => attempts.length === 1, 'the first attempt');
+      // ...while the second, leaving the claimed row, fires the lapse and records it...
+      const secondRecorded = await second.runDue();
+      release();
+      // ...so that the first, claiming the lapse after that, finds it recorded and leaves it.
+      expect([await firstRun, secondRecorded]).toEqual([1, 1]);
+      expect(attempts).toEqual([stale, LAPSE_ID]);
+      expect(await types()).toEqual(['ContractOpened', 'ContractLapsed']);
+      const recorded = await firings();
+      expect(recorded).toHaveLength(2);
+      expect(recorded).toEqual(
+        expect.arrayContaining([
+          { deadline_id: LAPSE_ID, command: 'MarkLapsed', outcome: 'fired' },
+          { deadline_id: stale, command: 'MarkLapsed', outcome: 'nothing_to_do' },
+        ]),
+      );
+      await Promise.all([first.stop(), second.stop()]);
+    });
+
     it('fires a deadline due after others that keep failing: they do not hold it back', async () => {
       await caughtUp();
       await projector.stop();
