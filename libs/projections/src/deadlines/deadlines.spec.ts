@@ -198,6 +198,25 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
       await Promise.all([first.stop(), second.stop()]);
     });
 
+    it('leaves a deadline the contract has not reached unrecorded, and fires it once it has', async () => {
+      await projector.stop();
+      // Due an hour early, as a row the projection has not updated yet (or a clock set back) would be.
+      const early = new Date(LAPSE_DUE.getTime() - 3600_000);
+      await db.pool.query('UPDATE projection_deadlines.schedule SET due_at = $1 WHERE deadline_id = $2', [early, LAPSE_ID]);
+      clock.set(early);
+      const attempts: string[] = [];
+      const runner = await attemptingRunner(attempts);
+      expect(await runner.runDue()).toBe(0);
+      expect(attempts).toEqual([LAPSE_ID]);
+      expect(await firings()).toEqual([]);
+      clock.set(LAPSE_DUE);
+      expect(await runner.runDue()).toBe(1);
+      expect(attempts).toEqual([LAPSE_ID, LAPSE_ID]);
+      expect(await types()).toEqual(['ContractOpened', 'ContractLapsed']);
+      expect(await firings()).toEqual([{ deadline_id: LAPSE_ID, command: 'MarkLapsed', outcome: 'fired' }]);
+      await runner.stop();
+    });
+
     it('fires a deadline due after others that keep failing: they do not hold it back', async () => {
       await caughtUp();
       await projector.stop();
