@@ -3,6 +3,7 @@ import { iranDayStart, isDomainError, type ContractCommand } from '@app/contract
 import { ContractStreams, type CommandContext } from '@app/contracts-app';
 import { PostgresEventStore } from '@app/event-store';
 import { ManualClock } from '@app/platform';
+import type { Pool } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { CONTRACT_ID, CONTRACT_NOW, factsNeedingExam, jalali, openOnline, pay } from '../../../contracts-domain/src/testing/fixtures';
 import { startProjector, type Projector } from '../projector';
@@ -17,6 +18,23 @@ const before = (instant: Date) => new Date(instant.getTime() - 1);
 const LAPSE_DUE = dayStart(1405, 10, 1);
 /** The exam deadline is 1405/11/10 (2 Jalali months): ExamOverdue is due when 1405/11/11 begins. */
 const EXAM_DUE = dayStart(1405, 11, 11);
+/** `pool`, noting in `claims` the deadline of each claim (an advisory lock tried) on its connections. */
+function noteClaims(pool: Pool, claims: string[]): Pool {
+  const bound = (target: object, property: string | symbol): unknown => {
+    const value: unknown = Reflect.get(target, property);
+    return typeof value === 'function' ? value.bind(target) : value;
+  };
+  const connect = async () => {
+    const client = await pool.connect();
+    const query = (text: string, values?: unknown[]) => {
+      if (text.includes('pg_try_advisory_lock')) claims.push(String(values?.[1]));
+      return client.query(text, values);
+    };
+    return new Proxy(client, { get: (target, property) => (property === 'query' ? query : bound(target, property)) });
+  };
+  return new Proxy(pool, { get: (target, property) => (property === 'connect' ? connect : bound(target, property)) });
+}
+
 /** The lapse's deadline id: the command id it is fired with. */
 const LAPSE_ID = deadlineId(CONTRACT_ID, 'MarkLapsed', LAPSE_DUE.toISOString());
 
@@ -61,7 +79,7 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
    * A runner of its own whose every firing attempt is noted in `attempts` (by deadline id: the
    * command id); the first attempt of all waits for `hold` before it runs, holding its claim.
    */
-  async function attemptingRunner(attempts: string[], hold?: Promise<void>) {
+  async function attemptingRunner(attempts: string[], hold?: Promise<void>, pool: Pool = db.pool) {
     const streams = new ContractStreams(eventStore, clock);
     const execute = streams.execute.bind(streams);
     streams.execute = async (contractId, command, commandContext) => {
@@ -69,7 +87,7 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
       if (attempts.length === 1) await hold;
       return execute(contractId, command, commandContext);
     };
-    return DeadlineRunner.create({ pool: db.pool, streams, clock, log: () => undefined });
+    return DeadlineRunner.create({ pool, streams, clock, log: () => undefined });
   }
 
   /** Moves the clock and lets the runner do whatever is due (it is woken by the clock itself). */
@@ -245,6 +263,22 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
       expect(await runner.runDue()).toBe(0);
       expect(await types()).toEqual(['ContractOpened']);
       await runner.stop();
+    });
+
+    it('remembers what it fired, before the schedule has caught up and across a restart: claims it no more', async () => {
+      await projector.stop(); // the schedule keeps listing the lapse after it fired
+      clock.set(LAPSE_DUE);
+      const claims: string[] = [];
+      const attempts: string[] = [];
+      const runner = await attemptingRunner(attempts, undefined, noteClaims(db.pool, claims));
+      expect(await runner.runDue()).toBe(1);
+      expect(await runner.runDue()).toBe(0);
+      await runner.stop();
+      const restarted = await attemptingRunner(attempts, undefined, noteClaims(db.pool, claims));
+      expect(await restarted.runDue()).toBe(0);
+      await restarted.stop();
+      expect(await schedule()).toEqual([{ command: 'MarkLapsed', due_at: LAPSE_DUE }]);
+      expect({ claims, attempts }).toEqual({ claims: [LAPSE_ID], attempts: [LAPSE_ID] });
     });
 
     it('remembers what fired across a restart and fires nothing again', async () => {
