@@ -18,9 +18,9 @@ const ABANDONED_AFTER_MS = 60_000;
 
 /**
  * How old a reservation may be when its contract is written: half the abandonment age, so an open
- * that stalled between its two writes never concludes after another open could have taken the
- * person's slot over (the two would leave two active contracts). Past it, the open gives up (503);
- * its retry reserves again.
+ * that stalled between its two writes does not conclude after another open could have taken the
+ * person's slot over (the two would leave two active contracts). Past it, the open renews its
+ * reservation first (refused if the slot was taken meanwhile); stalled again, it gives up (503).
  */
 export const RESERVATION_FRESH_MS = ABANDONED_AFTER_MS / 2;
 

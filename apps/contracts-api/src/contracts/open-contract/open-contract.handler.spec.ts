@@ -56,20 +56,46 @@ describe('OpenContractHandler', () => {
     expect(second.state.id).not.toBe(first.state.id);
   });
 
-  it('an open that stalled past half the abandonment age between its two writes gives up (503); its retry concludes', async () => {
+  /** The store, whose next `stalls` reservation appends each take `stallMs` (a stalled process), and `afterStall` runs then. */
+  function stallingReservations(stalls: number, stallMs = 31_000, afterStall: (clock: ManualClock) => Promise<unknown> = async () => undefined) {
     const { store, clock, handler } = setup();
-    // The reservation's append takes 31 s (a stalled process): another open could soon take the slot over.
     const append = store.append.bind(store);
-    let stall = true;
     store.append = async (stream, events, expected) => {
       const result = await append(stream, events, expected);
-      if (stall && stream.startsWith('insured-')) clock.set(new Date(clock.now().getTime() + 31_000));
+      if (stalls > 0 && stream.startsWith('insured-')) {
+        stalls -= 1;
+        clock.set(new Date(clock.now().getTime() + stallMs));
+        await afterStall(clock);
+      }
       return result;
     };
-    await expect(handler().execute(new OpenContractCommand(facts(), body, context))).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
-    const contractId = deterministicId(context.commandId, 'contract');
+    return { store, clock, handler, contractId: deterministicId(context.commandId, 'contract') };
+  }
+
+  it('an open that stalled past half the abandonment age between its two writes renews its reservation, then concludes', async () => {
+    const { store, handler, contractId } = stallingReservations(1);
+    const opened = await handler().execute(new OpenContractCommand(facts(), body, context));
+    expect(opened.state.id).toBe(contractId);
+    expect((await store.readStream('insured-' + facts().nationalCode)).map((e) => e.data.contractId)).toEqual([contractId, contractId]);
+  });
+
+  it('stalled past the abandonment age while another open took the slot over, its renewal is refused: one contract', async () => {
+    let other: string | undefined;
+    const { store, handler, contractId } = stallingReservations(1, 61_000, async (clock) => {
+      const now = clock.now().toISOString();
+      const data = openOnline({ now }).data;
+      const otherBody = { ...data, acceptTerms: { version: data.acceptedTermsVersion } } as unknown as OpenContractDto;
+      other = (await handler().execute(new OpenContractCommand(facts(), otherBody, { ...context, correlationId: 'o', commandId: deterministicId('command', 'scope', 'other') }))).state.id;
+    });
+    await expect(handler().execute(new OpenContractCommand(facts(), body, context))).rejects.toMatchObject({ code: 'ACTIVE_CONTRACT_EXISTS' });
     expect(await store.readStream(contractStream(contractId))).toEqual([]);
-    stall = false;
+    expect(await store.readStream(contractStream(other!))).toHaveLength(1);
+  });
+
+  it('stalled twice, it gives up (503) and writes no contract; its retry concludes', async () => {
+    const { store, handler, contractId } = stallingReservations(2);
+    await expect(handler().execute(new OpenContractCommand(facts(), body, context))).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(await store.readStream(contractStream(contractId))).toEqual([]);
     const retried = await handler().execute(new OpenContractCommand(facts(), body, { ...context, correlationId: 'r2' }));
     expect(retried.state.id).toBe(contractId);
   });

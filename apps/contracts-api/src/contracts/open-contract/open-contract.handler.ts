@@ -63,28 +63,37 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
       return this.streams.execute(contractId, command, { ...context, expectedRevision: undefined });
     }
 
-    await this.reservations.reserve(
-      facts.nationalCode,
-      contractId,
-      deterministicId(context.commandId, 'reservation'),
-      {
-        eventId: deterministicId(context.commandId, 'reservation'),
-        commandId: context.commandId,
-        correlationId: context.correlationId,
-        actor: context.actor,
-        channel: context.channel,
-        occurredAt: now.toISOString(),
-      },
-      now,
-      async (id) => {
-        const { state } = await this.streams.load(id);
-        if (!state) return 'missing';
-        // A lapse or cancellation that is due frees the slot before the runner records it.
-        return behavesAsClosed(state, now, policyFor(state, now)) ? 'ended' : 'active';
-      },
-    );
-    if (this.clock.now().getTime() - now.getTime() > RESERVATION_FRESH_MS) {
-      throw new ProblemException('SERVICE_UNAVAILABLE', { reason: 'reservation_stale' });
+    const reserve = (at: Date) =>
+      this.reservations.reserve(
+        facts.nationalCode,
+        contractId,
+        deterministicId(context.commandId, 'reservation'),
+        {
+          eventId: deterministicId(context.commandId, 'reservation'),
+          commandId: context.commandId,
+          correlationId: context.correlationId,
+          actor: context.actor,
+          channel: context.channel,
+          occurredAt: at.toISOString(),
+        },
+        at,
+        async (id) => {
+          const { state } = await this.streams.load(id);
+          if (!state) return 'missing';
+          // A lapse or cancellation that is due frees the slot before the runner records it.
+          return behavesAsClosed(state, at, policyFor(state, at)) ? 'ended' : 'active';
+        },
+      );
+    // A reservation grown old while this open stalled is renewed before the contract is written
+    // (a takeover meanwhile makes the renewal ACTIVE_CONTRACT_EXISTS); stalled again, it gives up.
+    let reservedAt = now;
+    await reserve(reservedAt);
+    if (this.clock.now().getTime() - reservedAt.getTime() > RESERVATION_FRESH_MS) {
+      reservedAt = this.clock.now();
+      await reserve(reservedAt);
+      if (this.clock.now().getTime() - reservedAt.getTime() > RESERVATION_FRESH_MS) {
+        throw new ProblemException('SERVICE_UNAVAILABLE', { reason: 'reservation_stale' });
+      }
     }
     return this.streams.execute(contractId, command, { ...context, expectedRevision: undefined });
   }
