@@ -83,6 +83,19 @@ describe('notifications projection: contract events into the SMS outbox', () => 
     expect(rows).toEqual([{ finished_at: clock.now() }, { finished_at: clock.now() }]);
   });
 
+  it("tells a determination made past an unmarked exam deadline by its own message, not the overdue one it records", async () => {
+    const history = new History();
+    history.run(CONTRACT_ID, openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW);
+    history.run(CONTRACT_ID, pay(1), '2026-12-05T08:00:00Z');
+    const decided = history.run(CONTRACT_ID, { type: 'MakeExamDetermination', data: { outcome: 'cleared', note: 'examined late' } }, '2027-02-02T08:00:00Z');
+    expect(decided.map((e) => e.type)).toEqual(['ExamOverdue', 'ExamDeterminationMade']);
+    for (const event of decided) event.metadata.actor = { sub: 'officer', role: 'branch_officer' };
+    await project(db.pool, notificationsProjection(), history.events);
+    const templates = (await readNotifications(db.pool, CONTRACT_ID)).items.map((i) => i.template);
+    expect(templates).toContain('exam_cleared');
+    expect(templates).not.toContain('exam_overdue');
+  });
+
   it('queues nothing twice when the same events are replayed (a rebuild), whatever the batch boundaries', async () => {
     const history = new History();
     history.run(CONTRACT_ID, openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW);

@@ -74,6 +74,9 @@ export function notificationsProjection(settings: Partial<NotificationSettings> 
         }
         const recipient = recipients.get(contractId);
         if (!recipient) continue; // a stream that does not start with ContractOpened has nobody to tell
+        // Recorded by a branch's determination, past a deadline the runner had not marked yet: the
+        // determination's own message tells the outcome ("overdue, blocked" beside "cleared" would not).
+        if (event.type === 'ExamOverdue' && recorded.metadata.actor.role === 'branch_officer') continue;
         const occurredAt = new Date(recorded.metadata.occurredAt);
         for (const draft of messagesFor(event, recipient.contract_number, occurredAt, reminders)) {
           outbox.push({
