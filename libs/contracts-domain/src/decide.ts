@@ -389,7 +389,6 @@ function existing(state: ContractState | undefined): ContractState {
   return state;
 }
 
-
 function requireText(value: unknown, field: string): asserts value is string {
   if (typeof value !== 'string' || value.trim() === '') invalid(`${field} must be a non-empty string`, field);
 }

@@ -29,7 +29,7 @@ export interface FoldedContract {
   state: ContractState;
   revision: number;
   position: bigint;
-  /** The last folded event's id: what caused whatever the projection derives from this state. */
+  /** The last folded event's id (of this batch): the event after which whatever the projection derives held. */
   eventId: string;
   /** When the last folded event happened (its metadata): "now" for decisions about it. */
   occurredAt: Date;

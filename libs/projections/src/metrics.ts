@@ -18,7 +18,6 @@ export function registerProjectionMetrics(registry: Registry, status: () => Prom
       labelNames: ['projection'],
       registers: [registry],
       async collect() {
-        this.reset();
         for (const s of await read()) {
           const v = value(s);
           if (v !== undefined) this.set({ projection: s.name }, v);

@@ -59,6 +59,7 @@ const CLAIM_LOCK_CLASS = 0x4445_4144; // "DEAD"
  */
 export class DeadlineRunner {
   private readonly loop: DueWorkLoop;
+  private waitingForSchedule = false;
 
   constructor(private readonly options: DeadlineRunnerOptions) {
     this.loop = new DueWorkLoop({ clock: options.clock, pollMs: options.pollMs ?? 1_000, round: () => this.fireAllDue(), log: options.log, what: 'deadline' });
@@ -121,8 +122,15 @@ export class DeadlineRunner {
           [clock.now(), this.options.batchSize ?? 50, after?.due_at ?? null, after?.deadline_id ?? null],
         )
         // Before the deadlines projection has created its schedule (first start), or while an older
-        // version's is live (an upgrade rebuilds it, then swaps it in), nothing is due.
-        .catch((error: unknown) => (isUndefinedTable(error) || isUndefinedColumn(error) ? { rows: [] as DueRow[] } : Promise.reject(error)));
+        // version's is live (an upgrade rebuilds it, then swaps it in), nothing is due; said once,
+        // so that a schedule that never gets its column does not stop every deadline unseen.
+        .catch((error: unknown) => {
+          if (isUndefinedColumn(error) && !this.waitingForSchedule) {
+            this.waitingForSchedule = true;
+            this.options.log({ level: 'warn', msg: 'deadlines wait for the schedule of this version (its rebuild swaps it in)', error: errorMessage(error) });
+          }
+          return isUndefinedTable(error) || isUndefinedColumn(error) ? { rows: [] as DueRow[] } : Promise.reject(error);
+        });
       let recorded = 0;
       for (const row of rows) {
         const lock = [CLAIM_LOCK_CLASS, row.deadline_id];

@@ -19,8 +19,9 @@ export const deadlinesProjection: Projection = {
   version: 3, // 2: the folded state is stored as JSON, no longer JSONB; 3: scheduled_by
   tables: [
     CONTRACTS_TABLE,
-    // scheduled_by: the event after which the deadline was first pending, the causationId of the
-    // event the deadline's command appends.
+    // scheduled_by: the causationId of the event the deadline's command appends: the contract's
+    // event after which the projection first found the deadline pending (live, the event that made
+    // it so; in a catch-up or rebuild, the contract's last event in that batch).
     `CREATE TABLE schedule (
        deadline_id  UUID        PRIMARY KEY,
        contract_id  UUID        NOT NULL,
