@@ -1,4 +1,4 @@
-import { isPositiveRial, isValidNationalCode, normaliseMobile, toAsciiDigits } from './validation';
+import { isIsoInstant, isPositiveRial, isValidNationalCode, normaliseMobile, toAsciiDigits } from './validation';
 
 describe('national code', () => {
   it.each(['0499370899', '0790419904', '0084575948', '1111111121'])('accepts %s', (code) => {
@@ -58,5 +58,15 @@ describe('digits and amounts', () => {
     expect(isPositiveRial(1.5)).toBe(false);
     expect(isPositiveRial('10')).toBe(false);
     expect(isPositiveRial(2 ** 53)).toBe(false);
+  });
+});
+
+describe('instants', () => {
+  it('takes an ISO-8601 instant with its offset on a real day, nothing else', () => {
+    for (const ok of ['2026-12-05T09:30:00Z', '2026-12-05T09:30Z', '2026-12-05T13:00:00.123+03:30', '2024-02-29T00:00:00Z']) expect([ok, isIsoInstant(ok)]).toEqual([ok, true]);
+    // Date alone rolls the impossible days over into the next month.
+    for (const bad of ['2026-02-30T00:00:00Z', '2025-02-29T00:00:00Z', '2026-12-05', '2026-12-05T09:30:00', '20261205T093000Z', '2026-12-05T25:00:00Z', 5]) {
+      expect([bad, isIsoInstant(bad)]).toEqual([bad, false]);
+    }
   });
 });

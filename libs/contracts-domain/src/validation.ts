@@ -1,4 +1,5 @@
 /** Input checks the regulation defines; pure, so the API's DTOs and the domain agree. */
+import { isIsoDate } from './jalali';
 
 const PERSIAN_ZERO = 0x06f0; // ۰
 const ARABIC_INDIC_ZERO = 0x0660; // ٠
@@ -43,11 +44,15 @@ export function isPositiveRial(amount: unknown): amount is number {
   return typeof amount === 'number' && Number.isSafeInteger(amount) && amount > 0;
 }
 
-/** An ISO-8601 instant with its offset (`2026-12-05T09:30:00Z`) that names a real moment. */
+/**
+ * An ISO-8601 instant with its offset (`2026-12-05T09:30:00Z`) that names a real moment: on a
+ * real calendar day (`Date` alone would roll 2026-02-30 over into March).
+ */
 export function isIsoInstant(value: unknown): value is string {
   return (
     typeof value === 'string' &&
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value) &&
+    isIsoDate(value.slice(0, 10)) &&
     !Number.isNaN(Date.parse(value))
   );
 }

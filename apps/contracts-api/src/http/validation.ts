@@ -1,7 +1,7 @@
 import { applyDecorators, ParseUUIDPipe, ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsUUID, registerDecorator, type ValidationError, type ValidationOptions } from 'class-validator';
-import { isIsoInstant, isSupportedNow, isValidNationalCode, MAX_JALALI_YEAR, MIN_JALALI_YEAR, normaliseMobile, toAsciiDigits } from '@app/contracts-domain';
+import { isIsoDate, isIsoInstant, isSupportedNow, isValidNationalCode, MAX_JALALI_YEAR, MIN_JALALI_YEAR, normaliseMobile, toAsciiDigits } from '@app/contracts-domain';
 import { unstorableTextAt } from '@app/platform';
 import { ProblemException, type FieldError } from './problem';
 
@@ -101,15 +101,15 @@ export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[
 }
 
 /**
- * An instant the service's clock may be set to: ISO-8601 with its offset (`2026-12-22T08:00:00Z`;
- * not the basic or week forms ISO-8601 also allows, which `Date` cannot read), in the Jalali years
- * the calendar supports.
+ * An instant the service's clock may be set to: ISO-8601 with its offset (`2026-12-22T08:00:00Z`),
+ * or a date (its 00:00 UTC); not the basic or week forms ISO-8601 also allows, which `Date`
+ * cannot read, nor a day the calendar lacks; in the Jalali years the calendar supports.
  */
 export function IsSupportedNow(options?: ValidationOptions): PropertyDecorator {
   return rule(
     'isSupportedNow',
-    (value) => isIsoInstant(value) && isSupportedNow(new Date(value)),
-    `$property must be an ISO-8601 instant with its offset (e.g. 2026-12-22T08:00:00Z) in the Jalali years ${MIN_JALALI_YEAR}–${MAX_JALALI_YEAR - 1}`,
+    (value) => (isIsoInstant(value) || isIsoDate(value)) && isSupportedNow(new Date(value)),
+    `$property must be an ISO-8601 instant with its offset (e.g. 2026-12-22T08:00:00Z) or a date, in the Jalali years ${MIN_JALALI_YEAR}–${MAX_JALALI_YEAR - 1}`,
     options,
   );
 }
