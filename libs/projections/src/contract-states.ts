@@ -29,8 +29,6 @@ export interface FoldedContract {
   state: ContractState;
   revision: number;
   position: bigint;
-  /** The last folded event's id (of this batch): the event after which whatever the projection derives held. */
-  eventId: string;
   /** When the last folded event happened (its metadata): "now" for decisions about it. */
   occurredAt: Date;
 }
@@ -82,7 +80,7 @@ export async function foldContracts(tx: PoolClient, events: readonly RecordedEve
       folded = { state, json: JSON.stringify(state) };
       foldedThrough.set(last, folded);
     }
-    changed.push({ contractId, state: folded.state, revision: last.revision, position: last.position, eventId: last.id, occurredAt: new Date(last.metadata.occurredAt) });
+    changed.push({ contractId, state: folded.state, revision: last.revision, position: last.position, occurredAt: new Date(last.metadata.occurredAt) });
     json.push(folded.json);
   }
   if (changed.length === 0) return [];

@@ -30,11 +30,6 @@ export function isUndefinedTable(error: unknown): boolean {
   return error instanceof DatabaseError && error.code === '42P01';
 }
 
-/** The statement named a column that does not exist (42703): e.g. a read model of an older version. */
-export function isUndefinedColumn(error: unknown): boolean {
-  return error instanceof DatabaseError && error.code === '42703';
-}
-
 export interface PoolOptions {
   /** Most connections open at once (default 10). */
   max?: number;

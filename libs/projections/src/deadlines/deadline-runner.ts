@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { isDomainError, type DeadlineCommand } from '@app/contracts-domain';
 import type { ContractStreams } from '@app/contracts-app';
-import { isUndefinedColumn, isUndefinedTable, migrate, type Clock, type Migration } from '@app/platform';
+import { isUndefinedTable, migrate, type Clock, type Migration } from '@app/platform';
 import { DueWorkLoop } from '../due-work-loop';
 import { errorMessage, type Log } from '../log';
 import { liveSchema } from '../projection';
@@ -43,7 +43,6 @@ interface DueRow {
   contract_id: string;
   command: DeadlineCommand['type'];
   due_at: Date;
-  scheduled_by: string;
 }
 
 const SCHEDULE = `${liveSchema('deadlines')}.schedule`;
@@ -59,7 +58,6 @@ const CLAIM_LOCK_CLASS = 0x4445_4144; // "DEAD"
  */
 export class DeadlineRunner {
   private readonly loop: DueWorkLoop;
-  private waitingForSchedule = false;
 
   constructor(private readonly options: DeadlineRunnerOptions) {
     this.loop = new DueWorkLoop({ clock: options.clock, pollMs: options.pollMs ?? 1_000, round: () => this.fireAllDue(), log: options.log, what: 'deadline' });
@@ -114,23 +112,15 @@ export class DeadlineRunner {
     try {
       const { rows } = await db
         .query<DueRow>(
-          `SELECT s.deadline_id, s.contract_id, s.command, s.due_at, s.scheduled_by FROM ${SCHEDULE} s
+          `SELECT s.deadline_id, s.contract_id, s.command, s.due_at FROM ${SCHEDULE} s
          WHERE s.due_at <= $1 AND NOT EXISTS (SELECT 1 FROM deadline_firings f WHERE f.deadline_id = s.deadline_id)
            AND ($3::timestamptz IS NULL OR (s.due_at, s.deadline_id) > ($3, $4::uuid))
          ORDER BY s.due_at, s.deadline_id
          LIMIT $2`,
           [clock.now(), this.options.batchSize ?? 50, after?.due_at ?? null, after?.deadline_id ?? null],
         )
-        // Before the deadlines projection has created its schedule (first start), or while an older
-        // version's is live (an upgrade rebuilds it, then swaps it in), nothing is due; said once,
-        // so that a schedule that never gets its column does not stop every deadline unseen.
-        .catch((error: unknown) => {
-          if (isUndefinedColumn(error) && !this.waitingForSchedule) {
-            this.waitingForSchedule = true;
-            this.options.log({ level: 'warn', msg: 'deadlines wait for the schedule of this version (its rebuild swaps it in)', error: errorMessage(error) });
-          }
-          return isUndefinedTable(error) || isUndefinedColumn(error) ? { rows: [] as DueRow[] } : Promise.reject(error);
-        });
+        // Before the deadlines projection has created its schedule (first start) nothing is due.
+        .catch((error: unknown) => (isUndefinedTable(error) ? { rows: [] as DueRow[] } : Promise.reject(error)));
       let recorded = 0;
       for (const row of rows) {
         const lock = [CLAIM_LOCK_CLASS, row.deadline_id];
@@ -168,7 +158,6 @@ export class DeadlineRunner {
           channel: 'system',
           correlationId: row.deadline_id,
           commandId: row.deadline_id,
-          causationId: row.scheduled_by,
         },
       );
       this.options.log({ level: 'info', msg: 'deadline fired', deadlineId: row.deadline_id, command: row.command, appended: outcome.appended.length });

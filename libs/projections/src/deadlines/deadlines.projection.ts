@@ -16,18 +16,14 @@ export function deadlineId(contractId: string, command: string, dueAt: string): 
  */
 export const deadlinesProjection: Projection = {
   name: 'deadlines',
-  version: 3, // 2: the folded state is stored as JSON, no longer JSONB; 3: scheduled_by
+  version: 2, // 2: the folded state is stored as JSON, no longer JSONB
   tables: [
     CONTRACTS_TABLE,
-    // scheduled_by: the causationId of the event the deadline's command appends: the contract's
-    // event after which the projection first found the deadline pending (live, the event that made
-    // it so; in a catch-up or rebuild, the contract's last event in that batch).
     `CREATE TABLE schedule (
-       deadline_id  UUID        PRIMARY KEY,
-       contract_id  UUID        NOT NULL,
-       command      TEXT        NOT NULL,
-       due_at       TIMESTAMPTZ NOT NULL,
-       scheduled_by UUID        NOT NULL
+       deadline_id UUID        PRIMARY KEY,
+       contract_id UUID        NOT NULL,
+       command     TEXT        NOT NULL,
+       due_at      TIMESTAMPTZ NOT NULL
      )`,
     'CREATE INDEX schedule_by_due ON schedule (due_at)',
     'CREATE INDEX schedule_by_contract ON schedule (contract_id)',
@@ -36,13 +32,12 @@ export const deadlinesProjection: Projection = {
   async apply(tx, events) {
     const changed = await foldContracts(tx, events);
     if (changed.length === 0) return;
-    const due = changed.flatMap(({ contractId, state, eventId, occurredAt }) =>
+    const due = changed.flatMap(({ contractId, state, occurredAt }) =>
       pendingDeadlines(state, policyFor(state, occurredAt)).map(({ command, dueAt }) => ({
         id: deadlineId(contractId, command, dueAt),
         contractId,
         command,
         dueAt,
-        scheduledBy: eventId,
       })),
     );
     await tx.query('DELETE FROM schedule WHERE contract_id = ANY($1::uuid[]) AND NOT (deadline_id = ANY($2::uuid[]))', [
@@ -50,10 +45,10 @@ export const deadlinesProjection: Projection = {
       due.map((d) => d.id),
     ]);
     await tx.query(
-      `INSERT INTO schedule (deadline_id, contract_id, command, due_at, scheduled_by)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::uuid[])
+      `INSERT INTO schedule (deadline_id, contract_id, command, due_at)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[])
        ON CONFLICT (deadline_id) DO NOTHING`,
-      [due.map((d) => d.id), due.map((d) => d.contractId), due.map((d) => d.command), due.map((d) => d.dueAt), due.map((d) => d.scheduledBy)],
+      [due.map((d) => d.id), due.map((d) => d.contractId), due.map((d) => d.command), due.map((d) => d.dueAt)],
     );
   },
 };

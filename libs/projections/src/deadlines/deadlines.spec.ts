@@ -117,9 +117,6 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
       clock.set(LAPSE_DUE);
       await waitFor(async () => (await types()).includes('ContractLapsed'), 'the lapse', 3_000);
       expect(await types()).toEqual(['ContractOpened', 'ContractLapsed']);
-      // Caused by the event that scheduled it (DOMAIN.md: events carry their causation id).
-      const [opened, lapsed] = await eventStore.readStream(`contract-${CONTRACT_ID}`);
-      expect(lapsed!.metadata).toMatchObject({ causationId: opened!.id, commandId: deadlineId(CONTRACT_ID, 'MarkLapsed', LAPSE_DUE.toISOString()) });
       await caughtUp();
       expect(await schedule()).toEqual([]);
     });
@@ -184,12 +181,11 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
       await projector.stop();
       // A second row for the same lapse, due a millisecond earlier, as a stale schedule might hold.
       const stale = randomUUID();
-      await db.pool.query('INSERT INTO projection_deadlines.schedule (deadline_id, contract_id, command, due_at, scheduled_by) VALUES ($1, $2, $3, $4, $5)', [
+      await db.pool.query('INSERT INTO projection_deadlines.schedule (deadline_id, contract_id, command, due_at) VALUES ($1, $2, $3, $4)', [
         stale,
         CONTRACT_ID,
         'MarkLapsed',
         before(LAPSE_DUE),
-        randomUUID(),
       ]);
       clock.set(LAPSE_DUE);
       const attempts: string[] = [];
@@ -240,32 +236,17 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
       await projector.stop();
       // Three rows due earlier whose contracts do not exist: each fails and stays unrecorded.
       for (const minutes of [3, 2, 1]) {
-        await db.pool.query('INSERT INTO projection_deadlines.schedule (deadline_id, contract_id, command, due_at, scheduled_by) VALUES ($1, $2, $3, $4, $5)', [
+        await db.pool.query('INSERT INTO projection_deadlines.schedule (deadline_id, contract_id, command, due_at) VALUES ($1, $2, $3, $4)', [
           randomUUID(),
           randomUUID(),
           'MarkLapsed',
           new Date(LAPSE_DUE.getTime() - minutes * 60_000),
-          randomUUID(),
         ]);
       }
       clock.set(LAPSE_DUE);
       const runner = await DeadlineRunner.create({ pool: db.pool, streams: new ContractStreams(eventStore, clock), clock, log: () => undefined, batchSize: 2 });
       expect(await runner.runDue()).toBe(1);
       expect(await types()).toEqual(['ContractOpened', 'ContractLapsed']);
-      await runner.stop();
-    });
-
-    it("fires nothing, and fails nothing, while an older version's schedule is live (an upgrade rebuilds it first)", async () => {
-      await projector.stop();
-      await db.pool.query('ALTER TABLE projection_deadlines.schedule DROP COLUMN scheduled_by'); // as version 2 made it
-      clock.set(LAPSE_DUE);
-      const lines: string[] = [];
-      const runner = await DeadlineRunner.create({ pool: db.pool, streams: new ContractStreams(eventStore, clock), clock, log: (entry) => void lines.push(`${entry.level} ${entry.msg}`) });
-      expect(await runner.runDue()).toBe(0);
-      expect(await runner.runDue()).toBe(0);
-      expect(await types()).toEqual(['ContractOpened']);
-      // Said once, not on every round: a schedule that never gets its column is not silent.
-      expect(lines.filter((line) => line.startsWith('warn'))).toEqual(['warn deadlines wait for the schedule of this version (its rebuild swaps it in)']);
       await runner.stop();
     });
 
