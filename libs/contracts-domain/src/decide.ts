@@ -104,12 +104,10 @@ function open(
       expected: { premiumRate: quote.premiumRate, wageBasis: quote.wageBasis, startDate: quote.startDate },
     });
   }
-  const examRequired = quote.examRequirement === 'required';
   const { contractDate } = quote;
-  if (examRequired && data.examUndertaking !== true) {
-    fail('EXAM_UNDERTAKING_REQUIRED', 'a non-exempt applicant must undertake the medical exam', {
-      examDeadline: addJalaliMonthsIso(contractDate, policy.examMonths),
-    });
+  const examDeadline = quote.examRequirement === 'required' ? addJalaliMonthsIso(contractDate, policy.examMonths) : null;
+  if (examDeadline !== null && data.examUndertaking !== true) {
+    fail('EXAM_UNDERTAKING_REQUIRED', 'a non-exempt applicant must undertake the medical exam', { examDeadline });
   }
   return {
     type: 'ContractOpened',
@@ -134,7 +132,7 @@ function open(
       startDate: quote.startDate,
       paymentDeadline: addDays(contractDate, policy.firstPaymentDays),
       examRequirement: quote.examRequirement,
-      examDeadline: examRequired ? addJalaliMonthsIso(contractDate, policy.examMonths) : null,
+      examDeadline,
       examUndertaking: data.examUndertaking === true,
       termsVersion: policy.terms.version,
       documents,
