@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatJalali, gregorianToJalali, iranDate, type ApplicantFacts } from '@app/contracts-domain';
+import { iranDate, jalaliOfIso, type ApplicantFacts } from '@app/contracts-domain';
 import { buildPlan, type Action, type DemoPlan, type Scene } from './demo/plan';
 import { tokenFor } from './token';
 
@@ -327,7 +327,6 @@ function notManual(): string {
 // ---------------------------------------------------------------------------------------------
 // Main
 
-const jalali = (date: string) => formatJalali(gregorianToJalali(date));
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
@@ -355,7 +354,7 @@ async function main(): Promise<void> {
   const paths = (p: string) => plan.people.filter((person) => person.path === p).length;
   say(
     `demo: seed ${plan.seed}, ${plan.people.length} people of ${registryFile}, ` +
-      `${plan.scenes.length} clock steps from ${firstDay} (${jalali(firstDay)}) over ${plan.lastDay + 1} days, ${options.concurrency} requests in flight`,
+      `${plan.scenes.length} clock steps from ${firstDay} (${jalaliOfIso(firstDay)}) over ${plan.lastDay + 1} days, ${options.concurrency} requests in flight`,
   );
   say(`      planned: ${paths('online')} online, ${paths('branch')} at a branch, ${paths('refused')} not eligible (as the rules stand on their day)`);
 
@@ -377,7 +376,7 @@ async function main(): Promise<void> {
       .map(([label, n]) => [label, n - (dayStart.get(label) ?? 0)] as const)
       .filter(([label, n]) => n > 0 && label !== 'quoted')
       .map(([label, n]) => `${n} ${label}`);
-    say(`[${String(done).padStart(String(total).length)}/${total}] day ${String(day).padStart(2)} ${date} (${jalali(date)}): ${delta.join(', ') || 'deadlines only'}`);
+    say(`[${String(done).padStart(String(total).length)}/${total}] day ${String(day).padStart(2)} ${date} (${jalaliOfIso(date)}): ${delta.join(', ') || 'deadlines only'}`);
   }
   const seconds = (Date.now() - began) / 1000;
 
@@ -422,7 +421,7 @@ async function summary(service: Service, runner: Runner, plan: DemoPlan, options
   const lastDate = iranDate(new Date(plan.scenes[plan.scenes.length - 1].at));
 
   say('');
-  say(`Demo done: seed ${plan.seed}, ${plan.people.length} people, ${plan.firstDay} → ${lastDate} (${jalali(plan.firstDay)} → ${jalali(lastDate)}), ${service.requests} requests in ${seconds.toFixed(1)} s`);
+  say(`Demo done: seed ${plan.seed}, ${plan.people.length} people, ${plan.firstDay} → ${lastDate} (${jalaliOfIso(plan.firstDay)} → ${jalaliOfIso(lastDate)}), ${service.requests} requests in ${seconds.toFixed(1)} s`);
   say('');
   say('Outcomes (by what the service answered)');
   for (const [label, n] of [...runner.tally.counts].sort(([a], [b]) => a.localeCompare(b))) row(label, n);

@@ -169,6 +169,16 @@ export function formatJalaliFa(date: JalaliDate): string {
   return toPersianDigits(formatJalali(date));
 }
 
+/** An ISO date's Jalali twin as the API carries it: `2026-12-01` → `1405/09/10`. */
+export function jalaliOfIso(date: IsoDate): string {
+  return formatJalali(gregorianToJalali(date));
+}
+
+/** An ISO date as people read it (SMS, printed contract, problem texts): `۱۴۰۵/۰۹/۱۰`. */
+export function jalaliFaOfIso(date: IsoDate): string {
+  return formatJalaliFa(gregorianToJalali(date));
+}
+
 export function formatPeriodJalali(period: PeriodKey): string {
   const { year, month } = parsePeriod(period);
   return `${year}/${pad2(month)}`;

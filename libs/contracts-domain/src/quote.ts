@@ -3,8 +3,8 @@ import { ApplicantFacts, Assessment, ExamRequirement, assertEligible, assertVali
 import {
   IsoDate,
   firstDayOfNextJalaliMonth,
-  formatJalali,
   gregorianToJalali,
+  jalaliOfIso,
   iranDate,
   jalaliToGregorian,
 } from './jalali';
@@ -65,7 +65,7 @@ export function priceApplication(
     maxPremium,
     contractDate,
     startDate,
-    startDateJalali: formatJalali(gregorianToJalali(startDate)),
+    startDateJalali: jalaliOfIso(startDate),
     examRequirement: assessment.examRequirement,
     termsVersion: policy.terms.version,
     policyVersion: policy.version,

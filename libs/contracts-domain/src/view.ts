@@ -1,7 +1,7 @@
 /** The API's contract view, built from state alone so every endpoint shows the same thing. */
 import { ExamRequirement } from './eligibility';
 import { Channel, ExamOutcome, ExamResult } from './events';
-import { IsoDate, formatJalali, gregorianToJalali } from './jalali';
+import { IsoDate, jalaliOfIso } from './jalali';
 import { ContractState, ContractStatus, ExamStatus } from './state';
 
 export interface ContractView {
@@ -40,7 +40,7 @@ export function contractView(state: ContractState, revision: number): ContractVi
     id: state.id,
     contractNumber: state.contractNumber,
     contractDate: state.contractDate,
-    contractDateJalali: jalaliOf(state.contractDate),
+    contractDateJalali: jalaliOfIso(state.contractDate),
     nationalCode: state.applicant.nationalCode,
     channel: state.channel,
     branchId: state.branchId,
@@ -49,24 +49,20 @@ export function contractView(state: ContractState, revision: number): ContractVi
     wageBasis: state.wageBasis,
     monthlyPremium: state.monthlyPremium,
     startDate: state.startDate,
-    startDateJalali: jalaliOf(state.startDate),
+    startDateJalali: jalaliOfIso(state.startDate),
     paymentDeadline: state.paymentDeadline,
-    paymentDeadlineJalali: jalaliOf(state.paymentDeadline),
+    paymentDeadlineJalali: jalaliOfIso(state.paymentDeadline),
     paidThrough: state.paidThrough,
-    paidThroughJalali: state.paidThrough === null ? null : jalaliOf(state.paidThrough),
+    paidThroughJalali: state.paidThrough === null ? null : jalaliOfIso(state.paidThrough),
     exam: {
       requirement: state.exam.requirement,
       status: state.exam.status,
       deadline: state.exam.deadline,
-      deadlineJalali: state.exam.deadline === null ? null : jalaliOf(state.exam.deadline),
+      deadlineJalali: state.exam.deadline === null ? null : jalaliOfIso(state.exam.deadline),
       referralNumber: state.exam.referralNumber,
       result: state.exam.result,
       determination: state.exam.determination,
     },
     revision,
   };
-}
-
-function jalaliOf(date: IsoDate): string {
-  return formatJalali(gregorianToJalali(date));
 }

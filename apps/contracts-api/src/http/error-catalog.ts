@@ -1,4 +1,4 @@
-import { formatJalaliFa, gregorianToJalali, isIsoDate, PAID_AT_CLOCK_SKEW_MS, toPersianDigits, type DomainErrorCode } from '@app/contracts-domain';
+import { isIsoDate, jalaliFaOfIso, PAID_AT_CLOCK_SKEW_MS, toPersianDigits, type DomainErrorCode } from '@app/contracts-domain';
 
 /**
  * Every `code` the API can answer with, and how it reads: the HTTP status, a stable title and a
@@ -28,7 +28,7 @@ export type ApiErrorCode =
   | 'INTERNAL';
 
 /** An ISO date of the details as people read it: Jalali, Persian digits. */
-const jalaliFa = (date: unknown) => (isIsoDate(date) ? formatJalaliFa(gregorianToJalali(date)) : String(date));
+const jalaliFa = (date: unknown) => (isIsoDate(date) ? jalaliFaOfIso(date) : String(date));
 
 /** Texts may use the occurrence's details (e.g. the allowed premium range). */
 type Text = string | ((details: Record<string, unknown>) => string);

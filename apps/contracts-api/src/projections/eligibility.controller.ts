@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
-import { formatJalali, gregorianToJalali } from '@app/contracts-domain';
+import { jalaliOfIso } from '@app/contracts-domain';
 import { CLOCK, type Clock } from '@app/platform';
 import { readEligibility } from '@app/projections';
 import { CurrentActor, Roles, type Actor } from '../auth';
@@ -41,7 +41,7 @@ export class EligibilityController {
       outpatient: answer.outpatient,
       inpatient: answer.inpatient,
       paidThrough: answer.paidThrough,
-      paidThroughJalali: answer.paidThrough === null ? null : formatJalali(gregorianToJalali(answer.paidThrough)),
+      paidThroughJalali: answer.paidThrough === null ? null : jalaliOfIso(answer.paidThrough),
       checkpoint: answer.checkpoint.toString(),
     };
   }

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
-import { formatJalali, gregorianToJalali } from '@app/contracts-domain';
+import { jalaliOfIso } from '@app/contracts-domain';
 import { CLOCK, type Clock } from '@app/platform';
 import { readSlips } from '@app/projections';
 import { CurrentActor, Roles, type Actor } from '../auth';
@@ -41,7 +41,7 @@ export class SlipsController {
     return {
       contractId: id,
       checkpoint: checkpoint.toString(),
-      items: contract.slips.map((slip) => ({ ...slip, dueDateJalali: formatJalali(gregorianToJalali(slip.dueDate)) })),
+      items: contract.slips.map((slip) => ({ ...slip, dueDateJalali: jalaliOfIso(slip.dueDate) })),
     };
   }
 }

@@ -1,8 +1,7 @@
 import type { Pool } from 'pg';
 import {
   addDays,
-  formatJalali,
-  gregorianToJalali,
+  jalaliOfIso,
   iranDate,
   iranJalaliDate,
   jalaliToGregorian,
@@ -173,12 +172,12 @@ export async function readDashboard(pool: Pool, filter: DashboardFilter, now: Da
   const perDay = new Map(days.map((d) => [d.day, d.count]));
   const openedPerDay = [];
   for (let date = chart.from; date <= chart.to; date = addDays(date, 1)) {
-    openedPerDay.push({ date, dateJalali: formatJalali(gregorianToJalali(date)), count: perDay.get(date) ?? 0 });
+    openedPerDay.push({ date, dateJalali: jalaliOfIso(date), count: perDay.get(date) ?? 0 });
   }
   return {
     checkpoint,
     today,
-    todayJalali: formatJalali(gregorianToJalali(today)),
+    todayJalali: jalaliOfIso(today),
     month,
     branches: branches.map(toBranchCounts),
     openedPerDay,

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   contractView,
-  formatJalaliFa,
-  gregorianToJalali,
+  jalaliFaOfIso,
   policyAt,
   toPersianDigits,
   type ContractState,
@@ -12,7 +11,7 @@ import {
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const jalaliFa = (date: IsoDate | null) => (date ? formatJalaliFa(gregorianToJalali(date)) : '—');
+const jalaliFa = (date: IsoDate | null) => (date ? jalaliFaOfIso(date) : '—');
 const rialFa = (amount: number) => `${toPersianDigits(amount.toLocaleString('en-US').replace(/,/g, '٬'))} ریال`;
 
 const STATUS_FA: Record<ContractState['status'], string> = {
