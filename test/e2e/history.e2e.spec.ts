@@ -47,6 +47,7 @@ describe('e2e: history, state as of a time or revision, printable document', () 
     res.body.items.forEach((event: { revision: number; metadata: Record<string, unknown> }, n: number) => {
       expect(event.revision).toBe(n);
       expect(event.metadata).toMatchObject({ occurredAt: instants[n], actor: { role: expect.any(String) }, correlationId: expect.any(String), commandId: expect.any(String) });
+      expect(event.metadata.causationId).toBe(event.metadata.commandId);
     });
     expect(views.map((v) => v.revision)).toEqual([0, 1, 2, 3, 4]);
   });

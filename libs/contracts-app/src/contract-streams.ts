@@ -52,6 +52,7 @@ export interface CommandContext {
   correlationId: string;
   /** Stable across retries of the same request (derived from the idempotency key when there is one). */
   commandId: string;
+  /** What caused the command's events: by default the command itself; a deadline names the event that set it. */
   causationId?: string;
   /** From `If-Match`: the revision the caller saw; a different current revision is a 412. */
   expectedRevision?: number;
@@ -286,7 +287,7 @@ export class ContractStreams {
     return {
       commandId: context.commandId,
       correlationId: context.correlationId,
-      ...(context.causationId ? { causationId: context.causationId } : {}),
+      causationId: context.causationId ?? context.commandId,
       actor: context.actor,
       channel: context.channel,
       ...(context.branchId ? { branchId: context.branchId } : {}),

@@ -6,8 +6,9 @@
  */
 import { DeadlineCommand } from './commands';
 import { IsoDate, addDays, addJalaliMonthsIso, addPeriods, iranDayStart, jalaliToGregorian, periodStart } from './jalali';
-import { Policy } from './policy';
-import { ContractState, isClosed } from './state';
+import { ContractEvent } from './events';
+import { Policy, policyAt } from './policy';
+import { ContractState, evolve, isClosed } from './state';
 
 export interface PendingDeadline {
   readonly command: DeadlineCommand['type'];
@@ -78,6 +79,24 @@ export function pendingDeadlines(state: ContractState, policy: Policy): PendingD
     ['CancelForNonPayment', cancellationDueAt(state, policy)],
   ];
   return candidates.flatMap(([command, due]) => (due === null ? [] : [{ command, dueAt: due.toISOString() }]));
+}
+
+/**
+ * The event that made a deadline pending, for its events' causation: the first of the events
+ * after each of which `pendingDeadlines` has named this command due at this instant (an index
+ * into `history`), or -1 if it is not pending after the last. A function of the history alone,
+ * so every runner and every retry names the same event: the open for a lapse or an exam
+ * deadline, the last payment (or a later clearance) for a non-payment cancellation.
+ */
+export function deadlineCause(history: readonly ContractEvent[], deadline: PendingDeadline): number {
+  let state: ContractState | undefined;
+  let cause = -1;
+  history.forEach((event, index) => {
+    state = evolve(state, event);
+    const pending = state !== undefined && pendingDeadlines(state, policyAt(state.contractDate)).some((d) => d.command === deadline.command && d.dueAt === deadline.dueAt);
+    cause = !pending ? -1 : cause === -1 ? index : cause;
+  });
+  return cause;
 }
 
 function dayAfter(date: IsoDate): Date {

@@ -1,6 +1,6 @@
 import { coverageOn, slipsOf } from './billing';
 import { ContractCommand } from './commands';
-import { pendingDeadlines } from './deadlines';
+import { deadlineCause, pendingDeadlines } from './deadlines';
 import { POLICY_1403 } from './policy';
 import { ContractState, replay } from './state';
 import { CONTRACT_ID, CONTRACT_NOW, factsNeedingExam, historyOf, jalali, openOnline, pay } from './testing/fixtures';
@@ -131,6 +131,32 @@ describe('pending deadlines', () => {
     );
     // Nor the exam's, though it was never taken: a void contract has no exam to be overdue.
     expect(pendingDeadlines(needingExamAfter([[{ type: 'MarkLapsed', data: {} }, '2026-12-22T08:00:00Z']]), POLICY_1403)).toEqual([]);
+  });
+});
+
+describe("a deadline's cause (its events' causation)", () => {
+  const referralThenPass: [ContractCommand, string][] = [
+    [{ type: 'IssueExamReferral', data: { referralNumber: 'R-1' } }, '2026-12-10T08:00:00Z'],
+    [{ type: 'RecordExamResult', data: { result: 'passed' } }, '2026-12-12T08:00:00Z'],
+  ];
+  const historyNeedingExam = (steps: [ContractCommand, string][]) => historyOf([[openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW], ...steps]);
+
+  it('given an opened contract, when its lapse or exam deadline is due, then the open caused it, whatever followed', () => {
+    const history = historyNeedingExam([[{ type: 'ChangeWage', data: { requestedMonthlyPremium: 31_000_000 } }, '2026-12-02T08:00:00Z']]);
+    expect(deadlineCause(history, { command: 'MarkLapsed', dueAt: '2026-12-21T20:30:00.000Z' })).toBe(0);
+    expect(deadlineCause(history, { command: 'MarkExamOverdue', dueAt: '2027-01-30T20:30:00.000Z' })).toBe(0);
+  });
+
+  it('given payments, when the non-payment cancellation is due, then the event that last set its date caused it', () => {
+    // Pending from the exam's pass (the first payment alone was blocked by the exam deadline) ...
+    const passed = historyNeedingExam([[pay(1), FIRST_PAYMENT_AT], ...referralThenPass]);
+    const dueAfterFirst = { command: 'CancelForNonPayment', dueAt: '2027-03-20T20:30:00.000Z' } as const;
+    expect(deadlineCause(passed, dueAfterFirst)).toBe(passed.findIndex((e) => e.type === 'ExamResultRecorded'));
+    // ... and a later payment moves the date: that payment caused the new one, and the old is not pending.
+    const paidAgain = historyNeedingExam([[pay(1), FIRST_PAYMENT_AT], ...referralThenPass, [pay(1, { bankReference: 'BR-2' }), '2026-12-20T08:00:00Z']]);
+    const [dueAfterSecond] = pendingDeadlines(replay(paidAgain)!, POLICY_1403);
+    expect(deadlineCause(paidAgain, dueAfterSecond!)).toBe(paidAgain.length - 1);
+    expect(deadlineCause(paidAgain, dueAfterFirst)).toBe(-1);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { isDomainError, type DeadlineCommand } from '@app/contracts-domain';
-import type { ContractStreams } from '@app/contracts-app';
+import { deadlineCause, isDomainError, type DeadlineCommand } from '@app/contracts-domain';
+import { toDomainEvent, type ContractStreams } from '@app/contracts-app';
 import { isUndefinedTable, migrate, type Clock, type Migration } from '@app/platform';
 import { DueWorkLoop } from '../due-work-loop';
 import { errorMessage, type Log } from '../log';
@@ -150,6 +150,9 @@ export class DeadlineRunner {
   /** Undefined: not done now, left for the next round. */
   private async fire(row: DueRow): Promise<DeadlineOutcome | undefined> {
     try {
+      // Rare and worth its read: the whole history names the event that set this deadline.
+      const { events } = await this.options.streams.history(row.contract_id);
+      const cause = events[deadlineCause(events.map(toDomainEvent), { command: row.command, dueAt: row.due_at.toISOString() })];
       const outcome = await this.options.streams.execute(
         row.contract_id,
         { type: row.command, data: {} },
@@ -158,6 +161,7 @@ export class DeadlineRunner {
           channel: 'system',
           correlationId: row.deadline_id,
           commandId: row.deadline_id,
+          ...(cause ? { causationId: cause.id } : {}),
         },
       );
       this.options.log({ level: 'info', msg: 'deadline fired', deadlineId: row.deadline_id, command: row.command, appended: outcome.appended.length });

@@ -121,6 +121,14 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
       expect(await schedule()).toEqual([]);
     });
 
+    it("names the open as the lapse's cause, and the deadline as its command and correlation", async () => {
+      clock.set(LAPSE_DUE);
+      await waitFor(async () => (await types()).includes('ContractLapsed'), 'the lapse', 3_000);
+      const [opened, lapsed] = await eventStore.readStream(`contract-${CONTRACT_ID}`);
+      expect(opened!.metadata.causationId).toBe(opened!.metadata.commandId);
+      expect(lapsed!.metadata).toMatchObject({ causationId: opened!.id, commandId: LAPSE_ID, correlationId: LAPSE_ID });
+    });
+
     it('does nothing once the contract is paid: the deadline leaves the schedule', async () => {
       await run(pay(1), noon(1405, 9, 30));
       await caughtUp();
