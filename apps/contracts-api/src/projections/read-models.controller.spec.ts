@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PostgresEventStore } from '@app/event-store';
+import { EVENT_STORE, PostgresEventStore } from '@app/event-store';
 import { CLOCK, ManualClock } from '@app/platform';
 import { billingProjection, eligibilityProjection, startProjector, type Projector } from '@app/projections';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
@@ -23,20 +23,23 @@ describe('read-model queries over HTTP: slips and eligibility', () => {
   let projector: Projector;
   let api: TinyApp;
   const clock = new ManualClock(new Date(CONTRACT_NOW));
+  let streams: ContractStreams;
+  const startReadModels = () =>
+    startProjector({ pool: db.pool, eventStore, clock, log: () => undefined, projections: [billingProjection, eligibilityProjection], deadlines: false });
 
   beforeAll(async () => {
     db = await createTestDatabase();
     eventStore = await PostgresEventStore.create({ pool: db.pool, idlePollMs: 100 });
-    const streams = new ContractStreams(eventStore, clock);
+    streams = new ContractStreams(eventStore, clock);
     await streams.execute(CONTRACT_ID, openOnline(), context());
     await streams.execute(CONTRACT_ID, pay(1), context());
-    projector = await startProjector({ pool: db.pool, eventStore, clock, log: () => undefined, projections: [billingProjection, eligibilityProjection], deadlines: false });
+    projector = await startReadModels();
     const { last } = await storedEvents(db.pool);
     await waitFor(async () => (await projector.status()).every((s) => BigInt(s.position) >= last), 'read models');
 
     @Module({
       controllers: [SlipsController, EligibilityController],
-      providers: [...authProviders({}), { provide: PG_POOL, useValue: db.pool }, { provide: CLOCK, useValue: clock }],
+      providers: [...authProviders({}), { provide: PG_POOL, useValue: db.pool }, { provide: CLOCK, useValue: clock }, { provide: EVENT_STORE, useValue: eventStore }],
     })
     class ReadModelsModule {}
     api = await startTinyApp(ReadModelsModule);
@@ -65,6 +68,33 @@ describe('read-model queries over HTTP: slips and eligibility', () => {
     expect((await get(`/v1/contracts/${CONTRACT_ID}/slips`, token({ role: 'branch_officer', branchId: '9999' }))).statusCode).toBe(404);
     expect((await get('/v1/contracts/00000000-0000-4000-8000-000000000000/slips', token({ role: 'auditor' }))).statusCode).toBe(404);
     expect((await get(`/v1/contracts/${CONTRACT_ID}/slips`, token({ role: 'ops' }))).statusCode).toBe(403);
+  });
+
+  describe('a contract opened a moment ago, before billing has reached it', () => {
+    const JUST_OPENED = 'c0ffee00-0000-4000-8000-0000000000a1';
+    const STILL_BEHIND = 'c0ffee00-0000-4000-8000-0000000000a2';
+    const openAnother = (id: string, nationalCode: string) => streams.execute(id, openOnline({ contractId: id, facts: facts({ nationalCode }) }), context());
+
+    it('waits for the read model to reach it and answers its slips, not 404', async () => {
+      await projector.stop();
+      await openAnother(JUST_OPENED, '0013542419');
+      const answer = get(`/v1/contracts/${JUST_OPENED}/slips`, token({ role: 'auditor' }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      projector = await startReadModels();
+      const res = await answer;
+      expect(res.statusCode).toBe(200);
+      expect(res.json().items.map((s: { period: string }) => s.period)).toEqual(['1405-09']);
+    });
+
+    it('says 503 read_model_behind with Retry-After when the read model does not reach it in time', async () => {
+      await projector.stop();
+      await openAnother(STILL_BEHIND, '0013542427');
+      const res = await get(`/v1/contracts/${STILL_BEHIND}/slips`, token({ role: 'auditor' }));
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'read_model_behind' });
+      projector = await startReadModels();
+    });
   });
 
   it('gives eligibility to the owner, an auditor and ops, with the checkpoint', async () => {

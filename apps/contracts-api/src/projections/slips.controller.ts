@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { jalaliOfIso } from '@app/contracts-domain';
+import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform';
 import { readSlips } from '@app/projections';
 import { CurrentActor, Roles, type Actor } from '../auth';
@@ -10,7 +11,7 @@ import { canRead } from '../contracts/access';
 import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
 import { ProblemException } from '../http/problem';
 import { PG_POOL } from '../runtime';
-import { fromReadModel } from './read-model-response';
+import { contractFromReadModel } from './read-model-response';
 import { SlipsResponse } from './read-models.response';
 import { ParseIdPipe } from '../http/validation';
 
@@ -22,11 +23,16 @@ export class SlipsController {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
   ) {}
 
   @Get(':id/slips')
   @Roles('applicant', 'branch_officer', 'bank', 'auditor')
-  @ApiOperation({ summary: 'Payment slips per Jalali period (open, paid, blocked, void), from the billing read model' })
+  @ApiOperation({
+    summary: 'Payment slips per Jalali period (open, paid, blocked, void), from the billing read model',
+    description:
+      'A contract opened a moment ago is waited for (up to 2 s) until the read model has reached it; still behind: 503 with `reason: read_model_behind` and Retry-After.',
+  })
   @ApiOkResponse({ type: SlipsResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })
   @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'NOT_FOUND', 'SERVICE_UNAVAILABLE')
   async slips(
@@ -34,9 +40,9 @@ export class SlipsController {
     @Param('id', ParseIdPipe) id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SlipsResponse> {
-    const { checkpoint, contract } = await fromReadModel(reply, () => readSlips(this.pool, id, this.clock.now()));
+    const { checkpoint, contract } = await contractFromReadModel(reply, this.eventStore, id, () => readSlips(this.pool, id, this.clock.now()));
     // Banks pay any contract's slips; everyone else as for the contract itself. Unknown and
-    // not-yours look alike (404); a contract opened a moment ago may not be projected yet.
+    // not-yours look alike (404).
     if (!contract || (actor.role !== 'bank' && !canRead(actor, contract.state))) throw new ProblemException('NOT_FOUND');
     return {
       contractId: id,
