@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { PostgresSnapshots, type SnapshotStore } from '@app/contracts-app';
 import { openEventStore, type EventStore } from '@app/event-store';
+import { MAX_JALALI_YEAR, MIN_JALALI_YEAR, isSupportedNow } from '@app/contracts-domain';
 import {
   CLOCK,
+  ConfigError,
   ManualClock,
   SystemClock,
   createPool,
@@ -43,8 +45,14 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** A manual clock starting outside the Jalali years the domain computes in would fail every request: refused. */
 export function clockFor(config: AppConfig, boot: Date): Clock {
-  return config.clock.mode === 'manual' ? new ManualClock(config.clock.start ?? boot) : new SystemClock();
+  if (config.clock.mode === 'system') return new SystemClock();
+  const start = config.clock.start ?? boot;
+  if (!isSupportedNow(start)) {
+    throw new ConfigError(`CLOCK_START must be in the Jalali years ${MIN_JALALI_YEAR}–${MAX_JALALI_YEAR - 1}, got ${start.toISOString()}`);
+  }
+  return new ManualClock(start);
 }
 
 /**
@@ -54,6 +62,7 @@ export function clockFor(config: AppConfig, boot: Date): Clock {
  */
 export async function startRuntime(config: AppConfig): Promise<Runtime> {
   const registryFile = registryFileFor(config); // refused before anything starts
+  const clock = clockFor(config, new SystemClock().now()); // as is a manual clock's start
   const logger = createLogger({ level: config.logLevel });
   const log = readSideLog(logger);
   let embedded: RunningPostgres | undefined;
@@ -79,7 +88,6 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
     const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
     const snapshots = await PostgresSnapshots.create(pool);
     const registry = await FileRegistry.load(registryFile);
-    const clock = clockFor(config, new SystemClock().now());
     const readSide = config.projector
       ? await startReadSide({ pool, eventStore, clock, config, log })
       : undefined;
