@@ -21,8 +21,11 @@ export function assertAppendable(streamId: string, events: readonly NewEvent[]):
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** As the domain's `isIsoInstant` (which this layer may not import): Date rolls 2026-02-30 over into March, so the day is checked. */
 function isIsoInstant(value: unknown): boolean {
-  return typeof value === 'string' && ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value));
+  if (typeof value !== 'string' || !ISO_INSTANT.test(value) || Number.isNaN(Date.parse(value))) return false;
+  const day = value.slice(0, 10);
+  return new Date(`${day}T00:00:00Z`).toISOString().startsWith(day);
 }
 
 /** Where an event id of the batch is already stored. */

@@ -194,13 +194,18 @@ export function eventStoreContract(name: string, createStore: (setup: StoreSetup
       });
 
       it('refuses an event whose metadata.occurredAt is not an ISO-8601 instant, and only that append', async () => {
-        const [vague, fine] = await Promise.allSettled([
+        const [vague, impossibleDay, fine] = await Promise.allSettled([
           store.append('contract-1', [newEvent('Opened', {}, 'yesterday')], 'no_stream'),
+          // Date would read it as 2026-03-02: an instant on a day that does not exist is refused too.
+          store.append('contract-3', [newEvent('Opened', {}, '2026-02-30T08:00:00.000Z')], 'no_stream'),
           store.append('contract-2', [newEvent('Opened', {}, '2026-12-01T08:00:00.000Z')], 'no_stream'),
         ]);
-        expect(vague).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/occurredAt must be an ISO-8601 instant/) } });
+        for (const refused of [vague, impossibleDay]) {
+          expect(refused).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/occurredAt must be an ISO-8601 instant/) } });
+        }
         expect(fine.status).toBe('fulfilled');
         expect(await store.readStream('contract-1')).toEqual([]);
+        expect(await store.readStream('contract-3')).toEqual([]);
       });
     });
 
