@@ -37,7 +37,12 @@ export async function createApp(runtime: Runtime, env: NodeJS.ProcessEnv = proce
     .setTitle('Voluntary insurance contracts (بیمه اختیاری)')
     .setDescription('Conclude and manage SSO voluntary insurance contracts online. Errors are RFC 9457 problem+json with a stable `code`.')
     .setVersion('1')
-    .addBearerAuth()
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'HS256 with `sub`, `role`, the claim the role needs (`nationalCode`, `branchId` or `bankId`) and `exp` (a token without one is refused).',
+    })
     .build();
   openApi.components = { ...openApi.components, schemas: { Problem: PROBLEM_SCHEMA } };
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs-json' });

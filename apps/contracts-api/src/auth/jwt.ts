@@ -112,12 +112,13 @@ function verifySigned(token: string, secret: string): VerifiedToken {
 /**
  * The validity window, `CLOCK_TOLERANCE_SECONDS` wider on each side (RFC 7519 §4.1.4–5 allow
  * "some small leeway"). A token issued (`iat`) further ahead than that is refused: its issuer's clock
- * is far off, or it was minted now to be used later. A token without `exp` is still accepted
- * (RFC 7519 makes it optional; ours always carry one).
+ * is far off, or it was minted now to be used later. A token without `exp` is refused: RFC 7519
+ * makes it optional, but one that never expires stays good for whoever copies it, for ever.
  */
 function checkValidAt({ exp, nbf, iat }: VerifiedToken, now: Date): void {
   const nowSeconds = now.getTime() / 1000;
-  if (exp !== undefined && (typeof exp !== 'number' || nowSeconds >= exp + CLOCK_TOLERANCE_SECONDS)) throw new InvalidTokenError('expired');
+  if (exp === undefined) throw new InvalidTokenError('exp is required');
+  if (typeof exp !== 'number' || nowSeconds >= exp + CLOCK_TOLERANCE_SECONDS) throw new InvalidTokenError('expired');
   if (nbf !== undefined && (typeof nbf !== 'number' || nowSeconds < nbf - CLOCK_TOLERANCE_SECONDS)) throw new InvalidTokenError('not valid yet');
   if (iat !== undefined && (typeof iat !== 'number' || iat > nowSeconds + CLOCK_TOLERANCE_SECONDS)) throw new InvalidTokenError('issued in the future');
 }

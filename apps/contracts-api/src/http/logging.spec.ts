@@ -58,7 +58,7 @@ class ProbeModule {}
 
 describe('request logging', () => {
   let app: TinyApp;
-  const token = signToken({ sub: 'officer-9', role: 'branch_officer', branchId: '1201' }, SECRET);
+  const token = signToken({ sub: 'officer-9', role: 'branch_officer', branchId: '1201', exp: 4_102_444_800 }, SECRET);
 
   beforeAll(async () => {
     app = await startTinyApp(ProbeModule, { logger: createLogger({ level: 'info', stream: capture }) });
