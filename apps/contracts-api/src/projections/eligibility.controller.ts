@@ -3,13 +3,14 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { jalaliOfIso } from '@app/contracts-domain';
+import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform';
 import { readEligibility } from '@app/projections';
 import { CurrentActor, Roles, type Actor } from '../auth';
 import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
 import { ProblemException } from '../http/problem';
 import { PG_POOL } from '../runtime';
-import { fromReadModel } from './read-model-response';
+import { readingYourWrites } from './read-model-response';
 import { EligibilityResponse } from './read-models.response';
 import { ParseNationalCodePipe } from '../http/validation';
 
@@ -21,11 +22,16 @@ export class EligibilityController {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
   ) {}
 
   @Get(':nationalCode')
   @Roles('applicant', 'auditor', 'ops')
-  @ApiOperation({ summary: 'Covered today? Outpatient and inpatient (pending_exam before a required exam), paid through' })
+  @ApiOperation({
+    summary: 'Covered today? Outpatient and inpatient (pending_exam before a required exam), paid through',
+    description:
+      "Reads your writes: a payment confirmed a moment ago is waited for (up to 2 s) until the read model has reached the person's contract; still behind: 503 with `reason: read_model_behind` and Retry-After.",
+  })
   @ApiOkResponse({ type: EligibilityResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })
   @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
   async eligibility(
@@ -34,7 +40,12 @@ export class EligibilityController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<EligibilityResponse> {
     if (actor.role === 'applicant' && actor.nationalCode !== nationalCode) throw new ProblemException('FORBIDDEN');
-    const answer = await fromReadModel(reply, () => readEligibility(this.pool, nationalCode, this.clock.now()));
+    const answer = await readingYourWrites(
+      reply,
+      this.eventStore,
+      () => readEligibility(this.pool, nationalCode, this.clock.now()),
+      ({ contractId, contractRevision }) => (contractId === null ? null : { contractId, revision: contractRevision }),
+    );
     return {
       nationalCode,
       covered: answer.covered,

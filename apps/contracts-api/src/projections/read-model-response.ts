@@ -21,28 +21,36 @@ export async function fromReadModel<T extends { checkpoint: bigint }>(reply: Fas
   }
 }
 
-/** Longest a query waits for its read model to reach a contract that exists (one opened a moment ago). */
+/** Longest a query waits for its read model to reach what a contract's stream already has. */
 export const CONTRACT_WAIT_MS = 2_000;
 const CONTRACT_WAIT_POLL_MS = 25;
 
+/** What a read model's answer holds of one contract: the revision it has reached (null: none of it). */
+export interface ContractSeen {
+  contractId: string;
+  revision: number | null;
+}
+
 /**
- * One contract's read-model answer, read-your-writes: a contract the read model has not reached
- * but whose stream has events (opened a moment ago) is waited for until the checkpoint passes its
- * last event, at most CONTRACT_WAIT_MS; still behind, 503 `read_model_behind` (with Retry-After).
- * A contract without events is answered as read: missing, the caller's 404.
+ * A read model's answer about one contract, reading your writes: when the contract's stream has
+ * events beyond what the answer saw (a contract opened, or paid, a moment ago), waits until the
+ * read model's checkpoint passes the last of them, at most CONTRACT_WAIT_MS; still behind, 503
+ * `read_model_behind` (with Retry-After). Costs one read of the stream's newer events, usually none.
  */
-export async function contractFromReadModel<T extends { checkpoint: bigint; contract?: unknown }>(
+export async function readingYourWrites<T extends { checkpoint: bigint }>(
   reply: FastifyReply,
   eventStore: EventStore,
-  contractId: string,
   read: () => Promise<T>,
+  seen: (answer: T) => ContractSeen | null,
 ): Promise<T> {
   let answer = await fromReadModel(reply, read);
-  if (answer.contract) return answer;
-  const last = (await eventStore.readStream(contractStream(contractId))).at(-1);
+  const contract = seen(answer);
+  if (!contract) return answer;
+  const newer = await eventStore.readStream(contractStream(contract.contractId), { fromRevision: (contract.revision ?? -1) + 1 });
+  const last = newer.at(-1);
   if (!last) return answer;
   const giveUpAt = performance.now() + CONTRACT_WAIT_MS;
-  while (!answer.contract && answer.checkpoint < last.position) {
+  while (answer.checkpoint < last.position) {
     if (performance.now() >= giveUpAt) throw new ProblemException('SERVICE_UNAVAILABLE', { reason: 'read_model_behind' });
     await sleep(CONTRACT_WAIT_POLL_MS);
     answer = await fromReadModel(reply, read);

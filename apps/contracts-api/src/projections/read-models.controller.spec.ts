@@ -86,6 +86,20 @@ describe('read-model queries over HTTP: slips and eligibility', () => {
       expect(res.json().items.map((s: { period: string }) => s.period)).toEqual(['1405-09']);
     });
 
+    it('waits for a payment made a moment ago: the slip is paid and the person covered, not stale', async () => {
+      await projector.stop();
+      await streams.execute(JUST_OPENED, pay(1, { bankReference: 'BR-9' }), context());
+      const answers = Promise.all([
+        get(`/v1/contracts/${JUST_OPENED}/slips`, token({ role: 'auditor' })),
+        get('/v1/eligibility/0013542419', token({ role: 'auditor' })),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      projector = await startReadModels();
+      const [slips, eligibility] = await answers;
+      expect(slips.json().items[0]).toMatchObject({ period: '1405-09', status: 'paid' });
+      expect(eligibility.json()).toMatchObject({ covered: true, outpatient: true });
+    });
+
     it('says 503 read_model_behind with Retry-After when the read model does not reach it in time', async () => {
       await projector.stop();
       await openAnother(STILL_BEHIND, '0013542427');

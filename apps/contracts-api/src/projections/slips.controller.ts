@@ -11,7 +11,7 @@ import { canRead } from '../contracts/access';
 import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
 import { ProblemException } from '../http/problem';
 import { PG_POOL } from '../runtime';
-import { contractFromReadModel } from './read-model-response';
+import { readingYourWrites } from './read-model-response';
 import { SlipsResponse } from './read-models.response';
 import { ParseIdPipe } from '../http/validation';
 
@@ -31,7 +31,7 @@ export class SlipsController {
   @ApiOperation({
     summary: 'Payment slips per Jalali period (open, paid, blocked, void), from the billing read model',
     description:
-      'A contract opened a moment ago is waited for (up to 2 s) until the read model has reached it; still behind: 503 with `reason: read_model_behind` and Retry-After.',
+      'Reads your writes: a contract opened or paid a moment ago is waited for (up to 2 s) until the read model has reached it; still behind: 503 with `reason: read_model_behind` and Retry-After.',
   })
   @ApiOkResponse({ type: SlipsResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })
   @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'NOT_FOUND', 'SERVICE_UNAVAILABLE')
@@ -40,7 +40,12 @@ export class SlipsController {
     @Param('id', ParseIdPipe) id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SlipsResponse> {
-    const { checkpoint, contract } = await contractFromReadModel(reply, this.eventStore, id, () => readSlips(this.pool, id, this.clock.now()));
+    const { checkpoint, contract } = await readingYourWrites(
+      reply,
+      this.eventStore,
+      () => readSlips(this.pool, id, this.clock.now()),
+      (answer) => ({ contractId: id, revision: answer.contract?.revision ?? null }),
+    );
     // Banks pay any contract's slips; everyone else as for the contract itself. Unknown and
     // not-yours look alike (404).
     if (!contract || (actor.role !== 'bank' && !canRead(actor, contract.state))) throw new ProblemException('NOT_FOUND');

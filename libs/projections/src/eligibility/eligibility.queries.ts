@@ -6,6 +6,8 @@ export interface EligibilityAnswer extends Coverage {
   nationalCode: string;
   /** The contract the answer comes from: the covering one, else the latest; null without any. */
   contractId: string | null;
+  /** The revision of that contract the read model has reached. */
+  contractRevision: number | null;
   checkpoint: bigint;
 }
 
@@ -14,10 +16,10 @@ export interface EligibilityAnswer extends Coverage {
  * but earlier closed ones stay on record: the person is covered if any contract covers the day.
  */
 export async function readEligibility(pool: Pool, nationalCode: string, now: Date): Promise<EligibilityAnswer> {
-  const rows = await queryReadModel<{ checkpoint: bigint; contract_id: string | null; state: ContractState | null }>(
+  const rows = await queryReadModel<{ checkpoint: bigint; contract_id: string | null; state: ContractState | null; revision: number | null }>(
     pool,
     'eligibility',
-    `SELECT {checkpoint} AS checkpoint, c.contract_id, c.state
+    `SELECT {checkpoint} AS checkpoint, c.contract_id, c.state, c.revision
      FROM (SELECT 1) AS one
      LEFT JOIN {schema}.contracts c ON c.national_code = $1
      ORDER BY c.position DESC`,
@@ -25,10 +27,10 @@ export async function readEligibility(pool: Pool, nationalCode: string, now: Dat
   );
   const checkpoint = rows[0]!.checkpoint;
   const day = iranDate(now);
-  const answers = rows.flatMap(({ contract_id, state }) =>
-    contract_id === null || state === null ? [] : [{ contractId: contract_id, coverage: coverageOn(state, day, policyFor(state, now)) }],
+  const answers = rows.flatMap(({ contract_id, state, revision }) =>
+    contract_id === null || state === null ? [] : [{ contractId: contract_id, revision, coverage: coverageOn(state, day, policyFor(state, now)) }],
   );
   const chosen = answers.find((answer) => answer.coverage.covered) ?? answers[0];
   const coverage: Coverage = chosen?.coverage ?? { covered: false, outpatient: false, inpatient: 'not_covered', paidThrough: null };
-  return { nationalCode, contractId: chosen?.contractId ?? null, checkpoint, ...coverage };
+  return { nationalCode, contractId: chosen?.contractId ?? null, contractRevision: chosen?.revision ?? null, checkpoint, ...coverage };
 }
