@@ -4,11 +4,12 @@ import { CLOCK, ManualClock, type Clock } from '@app/platform';
 import type { Projector } from '@app/projections';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { PROJECTOR } from '../runtime';
-
-const CATCH_UP_WAIT_MS = 5_000;
 import { Roles } from '../auth';
 import { AUTH_PROBLEMS, ApiProblems, BODY_PROBLEMS } from '../http/openapi';
 import { IsSupportedNow } from '../http/validation';
+
+/** Longest a clock move waits for this process's projections to catch up first. */
+const CATCH_UP_WAIT_MS = 5_000;
 
 export class SetClockDto {
   @ApiProperty({ description: 'The new instant (ISO-8601 with its offset); due deadlines fire at once', example: '2026-12-22T08:00:00Z' })

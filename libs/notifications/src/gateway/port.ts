@@ -17,8 +17,6 @@ export interface SmsGateway {
   send(message: SmsMessage): Promise<SendOutcome>;
 }
 
-export const SMS_GATEWAY = Symbol('SMS_GATEWAY');
-
 // 09xxxxxxxxx, 9xxxxxxxxx, +989…, 00989…, with ASCII or Persian digits.
 const MOBILE = /(?:\+|00)?(?:98|۹۸)?[0۰]?[9۹][0-9۰-۹]{9}(?![0-9۰-۹])/g;
 
