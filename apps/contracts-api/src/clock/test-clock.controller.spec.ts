@@ -1,6 +1,7 @@
 import { ManualClock } from '@app/platform';
 import type { Projector, ProjectionStatus } from '@app/projections';
 import type { EventStore } from '@app/event-store';
+import type { Pool } from 'pg';
 import { TestClockController } from './test-clock.controller';
 
 describe('PUT /v1/_test/clock waits for the read side before time moves', () => {
@@ -11,7 +12,8 @@ describe('PUT /v1/_test/clock waits for the read side before time moves', () => 
     const projector = { status: async () => statuses, runDueDeadlines: async () => undefined } as unknown as Projector;
     const eventStore = { headPosition: async () => 5n } as unknown as EventStore;
     const clock = new ManualClock(new Date('2026-12-01T08:00:00Z'));
-    const setting = new TestClockController(clock, projector, eventStore).set({ now: '2026-12-21T20:31:00Z' });
+    const pool = { query: async () => ({ rows: [] }) } as unknown as Pool;
+    const setting = new TestClockController(clock, projector, eventStore, pool).set({ now: '2026-12-21T20:31:00Z' });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(clock.now().toISOString()).toBe('2026-12-01T08:00:00.000Z');
     statuses = [{ name: 'notifications', role: 'owner', position: '5' }];

@@ -3,10 +3,12 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from
 import { CLOCK, ManualClock, type Clock } from '@app/platform';
 import type { Projector } from '@app/projections';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import { PROJECTOR } from '../runtime';
+import type { Pool } from 'pg';
+import { PG_POOL, PROJECTOR } from '../runtime';
 import { Roles } from '../auth';
 import { AUTH_PROBLEMS, ApiProblems, BODY_PROBLEMS } from '../http/openapi';
 import { IsSupportedNow } from '../http/validation';
+import { storeManualClock } from './stored-clock';
 
 /** Longest a clock move waits for this process's projections to catch up first. */
 const CATCH_UP_WAIT_MS = 5_000;
@@ -34,6 +36,7 @@ export class TestClockController {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PROJECTOR) private readonly projector: Projector | null,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
   @Get()
@@ -47,12 +50,14 @@ export class TestClockController {
 
   @Put()
   @Roles('ops')
-  @ApiOperation({ summary: 'Move the manual clock (forwards or backwards); answers once due deadlines have fired' })
+  @ApiOperation({ summary: 'Move the manual clock (forwards or backwards; a restart resumes it); answers once due deadlines have fired' })
   @ApiOkResponse({ type: ClockResponse })
   @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
   async set(@Body() body: SetClockDto): Promise<ClockResponse> {
     if (this.projector) await this.projectedUpToNow(this.projector);
-    (this.clock as ManualClock).set(new Date(body.now));
+    const now = new Date(body.now);
+    await storeManualClock(this.pool, now); // first: a clock that could not be kept has not moved
+    (this.clock as ManualClock).set(now);
     if (this.projector) await this.projector.runDueDeadlines(); // so the answer shows what fell due
     return { now: this.clock.now().toISOString(), mode: 'manual' };
   }

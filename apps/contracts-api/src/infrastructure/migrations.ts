@@ -45,4 +45,13 @@ export const apiMigrations = [
        WHERE completed_at IS NOT NULL AND NOT (scope LIKE 'bank:%' AND (response->>'status')::int < 400);
       DROP INDEX IF EXISTS idempotency_keys_completed_at;`,
   },
+  {
+    // A manual clock's instant (tests and demos), so that a restart resumes it (clock/stored-clock.ts).
+    id: '006-manual-clock',
+    sql: `
+      CREATE TABLE IF NOT EXISTS manual_clock (
+        singleton BOOLEAN     PRIMARY KEY DEFAULT true CHECK (singleton),
+        now       TIMESTAMPTZ NOT NULL
+      );`,
+  },
 ];
