@@ -56,6 +56,8 @@ export interface CommandContext {
   causationId?: string;
   /** From `If-Match`: the revision the caller saw; a different current revision is a 412. */
   expectedRevision?: number;
+  /** The instant to decide at, by default the clock's now: an open decides when it was checked (before it reserved). */
+  decideAt?: Date;
 }
 
 /** The caller's If-Match revision is not the current one (HTTP 412). */
@@ -251,7 +253,7 @@ export class ContractStreams {
       throw new RevisionMismatch(context.expectedRevision, revision);
     }
     const command = typeof commandOrFactory === 'function' ? commandOrFactory(state) : commandOrFactory;
-    const now = this.clock.now();
+    const now = context.decideAt ?? this.clock.now();
     const decided = decide(command, state, now, policyFor(state, now));
     if (decided.length === 0) return { state: state!, revision, appended: [] };
 

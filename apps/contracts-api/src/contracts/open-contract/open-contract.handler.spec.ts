@@ -100,6 +100,22 @@ describe('OpenContractHandler', () => {
     expect(retried.state.id).toBe(contractId);
   });
 
+  it('an open checked a moment before Iran midnight is decided at that instant, not refused after it reserved', async () => {
+    // Found by a black-box race: the check passed at 20:29:59Z, the reservation was written, and
+    // the decision at 20:30:01Z refused the quote (its start day had become yesterday), leaving a
+    // reservation that told the applicant's next open ACTIVE_CONTRACT_EXISTS for a minute.
+    const { store, clock, handler, contractId } = stallingReservations(1, 2_000);
+    const checkedAt = '2026-12-01T20:29:59Z';
+    clock.set(new Date(checkedAt));
+    const data = openOnline({ now: checkedAt }).data;
+    const lastMinuteBody = { ...data, acceptTerms: { version: data.acceptedTermsVersion } } as unknown as OpenContractDto;
+    const opened = await handler().execute(new OpenContractCommand(facts(), lastMinuteBody, context));
+    expect(opened.state.id).toBe(contractId);
+    expect(opened.state.contractDate).toBe('2026-12-01');
+    const [event] = await store.readStream(contractStream(contractId));
+    expect(event!.metadata.occurredAt).toBe('2026-12-01T20:29:59.000Z');
+  });
+
   it('an open whose contract does not exist is still refused by the check', async () => {
     const { store, clock, handler } = setup();
     clock.set(NEXT_DAY);

@@ -96,6 +96,8 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
         throw new ProblemException('SERVICE_UNAVAILABLE', { reason: 'reservation_stale' });
       }
     }
-    return this.streams.execute(contractId, command, { ...context, expectedRevision: undefined });
+    // Decided at the instant it was checked: a decision a moment later (past Iran midnight, say)
+    // could refuse what the check passed, after the reservation that a refusal must not leave.
+    return this.streams.execute(contractId, command, { ...context, expectedRevision: undefined, decideAt: now });
   }
 }
