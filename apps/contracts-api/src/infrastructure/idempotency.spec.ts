@@ -56,6 +56,19 @@ describe('PostgresIdempotencyStore', () => {
     expect(await store.claim('s', 'k2', 'h')).toMatchObject({ kind: 'new' });
   });
 
+  it('answers another request for a key still in progress "in progress", not "reused": the first may yet be refused', async () => {
+    // Found by a black-box race: a bank's wrong amount and its correction, 2 ms apart, under one
+    // reference; the correction was told IDEMPOTENCY_KEY_REUSED, final, though the first was refused.
+    const first = await claimNew('bank:b', 'RACE', 'wrong-amount');
+    expect(await store.claim('bank:b', 'RACE', 'right-amount')).toEqual({ kind: 'in_progress' });
+    await store.complete('bank:b', 'RACE', first, { status: 422, body: { code: 'AMOUNT_MISMATCH' } });
+    expect(await store.claim('bank:b', 'RACE', 'right-amount')).toMatchObject({ kind: 'new' });
+    // A claim past its lease may have appended before its request died: another request stays refused.
+    await claimNew('s', 'died', 'h1');
+    await db.pool.query(`UPDATE idempotency_keys SET claimed_at = now() - interval '1 minute' WHERE scope = 's' AND key = 'died'`);
+    expect(await store.claim('s', 'died', 'h2')).toEqual({ kind: 'reused' });
+  });
+
   it('lets only the request holding a claim answer or release it: one that stalled past its lease changes nothing', async () => {
     const stalled = await claimNew('s', 'lease', 'h');
     await db.pool.query(`UPDATE idempotency_keys SET claimed_at = now() - interval '1 minute' WHERE scope = 's' AND key = 'lease'`);

@@ -88,7 +88,10 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     if (!row) return undefined;
     if (row.inserted) return { kind: 'new', token };
     if (row.request_hash !== hash) {
-      if (!row.response || row.response.status < 400) return { kind: 'reused' };
+      // Still running: it may yet be refused and free the key, so "try again", not a final "reused".
+      // A claim past its lease may have appended before its request died: that one holds the key.
+      if (!row.response) return row.stale ? { kind: 'reused' } : { kind: 'in_progress' };
+      if (row.response.status < 400) return { kind: 'reused' };
       // Only a request that did something holds its key: after a refusal (nothing appended) the
       // corrected request may use it, e.g. a bank whose payment was refused keeps its reference.
       const taken = await this.pool.query(
