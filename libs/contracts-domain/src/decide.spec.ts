@@ -5,7 +5,9 @@
  */
 import { ContractCommand } from './commands';
 import { ContractEvent } from './events';
+import { pendingDeadlines } from './deadlines';
 import { POLICY_1403 } from './policy';
+import { replay } from './state';
 import { given } from './testing/given-when-then';
 import {
   CONTRACT_ID,
@@ -712,6 +714,20 @@ describe('Periods: 1–12 consecutive unpaid Jalali months, amount exact', () =>
   it('takes the same reference from another bank (another payment id) as another payment', () => {
     const [payment] = given(paidOnce).when(pay(1, { paymentId: 'pay-other-bank-BR-1' }), '2026-12-06T08:00:00Z').events();
     expect(payment.type === 'PaymentConfirmed' && [payment.data.paymentId, payment.data.periods]).toEqual(['pay-other-bank-BR-1', ['1405-10']]);
+  });
+
+  it('refuses periods after 1499-12, where the deadlines computed from them would leave the calendar', () => {
+    // Found by a black-box probe: paid into 1500, the deadline schedule failed on the event for good
+    // (a poison event for every contract's deadlines). Prepaid 12 periods at a time up to 1499-11:
+    const steps: [ContractCommand, string][] = [[openOnline(), CONTRACT_NOW]];
+    for (let n = 0; n < 94; n++) steps.push([pay(12, { bankReference: `BR-${n}` }), FIRST_PAYMENT_AT]);
+    steps.push([pay(3, { bankReference: 'BR-last' }), FIRST_PAYMENT_AT]);
+    const prepaid = historyOf(steps);
+    const last = prepaid[prepaid.length - 1]!;
+    expect(last.type === 'PaymentConfirmed' && last.data.periods.at(-1)).toBe('1499-11');
+    const through1499 = [...prepaid, ...given(prepaid).when(pay(1, { bankReference: 'BR-1499-12' }), FIRST_PAYMENT_AT).events()];
+    expect(pendingDeadlines(replay(through1499)!, POLICY_1403)).toEqual([{ command: 'CancelForNonPayment', dueAt: expect.any(String) }]);
+    given(prepaid).when(pay(2, { bankReference: 'BR-1500-01' }), FIRST_PAYMENT_AT).thenFails('INVALID_COMMAND', { field: 'periods' });
   });
 
   it('refuses a malformed paidAt', () => {

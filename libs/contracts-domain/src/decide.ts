@@ -17,7 +17,7 @@ import { behavesAsClosed, cancellationDueAt, examOverdueDueAt, isPastDue, lapseD
 import { DocumentKind } from './eligibility';
 import { DomainError, DomainErrorCode } from './errors';
 import { ApplicantRecord, ContractEvent, ContractOpened, PaymentConfirmed, VerifiedDocument } from './events';
-import { addDays, addJalaliMonthsIso, addPeriods, gregorianToJalali, iranDate, iranDayStart } from './jalali';
+import { MAX_JALALI_YEAR, addDays, addJalaliMonthsIso, addPeriods, gregorianToJalali, iranDate, iranDayStart } from './jalali';
 import { choosePremium } from './money';
 import { POLICY_TABLE, Policy, PolicyTable, policyAt } from './policy';
 import { assessApplication, priceApplication } from './quote';
@@ -190,6 +190,9 @@ function changeWage(command: ChangeWage, state: ContractState, now: Date, policy
   ];
 }
 
+/** The non-payment cancellation of a contract paid through it still falls within MAX_JALALI_YEAR. */
+const LAST_PAYABLE_PERIOD = `${MAX_JALALI_YEAR - 1}-12`;
+
 function confirmPayment(command: ConfirmPayment, state: ContractState, now: Date, policy: Policy): PaymentConfirmed[] {
   const { paymentId, bankReference, periods, amount, paidAt } = command.data;
   requireText(paymentId, 'paymentId');
@@ -228,6 +231,9 @@ function confirmPayment(command: ConfirmPayment, state: ContractState, now: Date
   }
   const first = firstUnpaidPeriod(state);
   const keys = Array.from({ length: periods }, (_, i) => addPeriods(first, i));
+  // Paid further ahead, its paid-through date and the deadlines computed from it would leave the
+  // calendar the service computes in: refused here, or no read model could project the payment.
+  if (keys[keys.length - 1]! > LAST_PAYABLE_PERIOD) invalid(`periods after ${LAST_PAYABLE_PERIOD} cannot be paid`, 'periods');
   const beyond = keys.find((key) => beyondExamWindow(state, key));
   if (beyond !== undefined) {
     fail('PAYMENTS_BLOCKED', 'until the exam is passed only periods starting within the exam window can be paid', {
