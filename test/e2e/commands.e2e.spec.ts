@@ -125,6 +125,7 @@ describe('e2e: the command table', () => {
       amount: contract.monthlyPremium,
       periods: ['1405-09'],
       paidThrough: '2026-12-21',
+      paidThroughJalali: '1405/09/30',
     });
     const replayed = await pay(t, contract, 1, 'SADERAT-ONLY');
     expect([replayed.status, replayed.body]).toEqual([200, res.body]);

@@ -45,6 +45,7 @@ describe('quote', () => {
       minPremium: 28_055_614,
       maxPremium: 196_389_295,
       contractDate: '2026-12-01',
+      contractDateJalali: '1405/09/10',
       startDate: '2026-12-01',
       startDateJalali: '1405/09/10',
       examRequirement: 'exempt',

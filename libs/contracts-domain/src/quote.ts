@@ -18,6 +18,7 @@ export interface Quote {
   readonly minPremium: number;
   readonly maxPremium: number;
   readonly contractDate: IsoDate;
+  readonly contractDateJalali: string;
   readonly startDate: IsoDate;
   readonly startDateJalali: string;
   readonly examRequirement: ExamRequirement;
@@ -64,6 +65,7 @@ export function priceApplication(
     minPremium,
     maxPremium,
     contractDate,
+    contractDateJalali: jalaliOfIso(contractDate),
     startDate,
     startDateJalali: jalaliOfIso(startDate),
     examRequirement: assessment.examRequirement,

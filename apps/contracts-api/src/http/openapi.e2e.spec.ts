@@ -169,7 +169,7 @@ describe('GET /docs-json describes what the API answers', () => {
       return Object.keys(schema.properties ?? {}).sort();
     };
     for (const status of [200, 201]) {
-      expect(fields('POST /v1/payments', status)).toEqual(['amount', 'bankReference', 'contractId', 'paidThrough', 'paymentId', 'periods']);
+      expect(fields('POST /v1/payments', status)).toEqual(['amount', 'bankReference', 'contractId', 'paidThrough', 'paidThroughJalali', 'paymentId', 'periods']);
     }
   });
 

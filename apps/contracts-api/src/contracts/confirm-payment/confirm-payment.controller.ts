@@ -2,7 +2,7 @@ import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { repeatsPayment } from '@app/contracts-domain';
+import { jalaliOfIso, repeatsPayment } from '@app/contracts-domain';
 import { deterministicId } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { ChangeContractCommand } from '../change-contract.handler';
@@ -36,6 +36,9 @@ export class PaymentResponse {
 
   @ApiProperty({ type: String, format: 'date', nullable: true, description: 'Last day covered by all payments so far' })
   paidThrough!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: '1405/09/30' })
+  paidThroughJalali!: string | null;
 }
 
 const PAYMENT_RESPONSE = { type: PaymentResponse, headers: { ETag: ETAG_HEADER } };
@@ -103,6 +106,7 @@ export class ConfirmPaymentController {
             amount: payment.amount,
             periods: payment.periods,
             paidThrough: outcome.state.paidThrough,
+            paidThroughJalali: outcome.state.paidThrough === null ? null : jalaliOfIso(outcome.state.paidThrough),
           },
           headers: { ETag: etag(outcome.revision) },
         };

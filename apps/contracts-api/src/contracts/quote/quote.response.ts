@@ -56,6 +56,9 @@ export class QuoteResponse implements Quote {
   @ApiProperty({ format: 'date' })
   contractDate!: string;
 
+  @ApiProperty({ example: '1405/09/10' })
+  contractDateJalali!: string;
+
   @ApiProperty({ format: 'date' })
   startDate!: string;
 

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { policyFor } from '@app/contracts-domain';
+import { jalaliOfIso, policyFor } from '@app/contracts-domain';
 import { CLOCK, type Clock } from '@app/platform';
 import { ApiProblems } from '../../http/openapi';
 
@@ -10,6 +10,9 @@ export class TermsResponse {
 
   @ApiProperty({ format: 'date' })
   effectiveFrom!: string;
+
+  @ApiProperty({ example: '1403/01/01' })
+  effectiveFromJalali!: string;
 
   @ApiProperty()
   title!: string;
@@ -30,6 +33,6 @@ export class TermsController {
   @ApiProblems('UNAUTHENTICATED') // any role may read it
   terms(): TermsResponse {
     const { version, effectiveFrom, title, textFa } = policyFor(undefined, this.clock.now()).terms;
-    return { version, effectiveFrom, title, textFa };
+    return { version, effectiveFrom, effectiveFromJalali: jalaliOfIso(effectiveFrom), title, textFa };
   }
 }
