@@ -579,9 +579,10 @@ describe('Wage bounds: minimum ≤ wage ≤ 7 × minimum', () => {
 
   it('applies the 1403 minimum wage to a contract concluded in 1403', () => {
     const in1403 = '2025-01-10T08:00:00Z'; // 1403/10/21
-    given([]).when(openOnline({ requestedMonthlyPremium: 19_348_697, now: in1403 }), in1403).thenAccepts();
+    const then = facts({ lastContributionDate: jalali(1403, 6, 1) }); // the registry as it stood that day
+    given([]).when(openOnline({ requestedMonthlyPremium: 19_348_697, now: in1403, facts: then }), in1403).thenAccepts();
     given([])
-      .when(openOnline({ requestedMonthlyPremium: 19_348_696, now: in1403 }), in1403)
+      .when(openOnline({ requestedMonthlyPremium: 19_348_696, now: in1403, facts: then }), in1403)
       .thenFails('WAGE_OUT_OF_RANGE', { minPremium: 19_348_697 });
   });
 });
@@ -788,6 +789,14 @@ describe('Contract number and validation', () => {
     given([])
       .when(openOnline({ facts: facts({ nationalCode: '0499370898' }) }), CONTRACT_NOW)
       .thenFails('INVALID_COMMAND', { fields: ['nationalCode'] });
+  });
+
+  it('refuses registry dates after the contract date: a contribution recorded in the future would waive the exam', () => {
+    given([])
+      .when(openOnline({ facts: facts({ lastContributionDate: '2030-01-01', birthDate: '2027-01-01' }) }), CONTRACT_NOW)
+      .thenFails('INVALID_COMMAND', { fields: ['birthDate', 'lastContributionDate'] });
+    // On the contract date itself it is still a fact.
+    given([]).when(openOnline({ facts: facts({ lastContributionDate: '2026-12-01' }) }), CONTRACT_NOW).events();
   });
 
   it('refuses commands for a contract that does not exist', () => {

@@ -97,12 +97,15 @@ export function assertEligible(assessment: Assessment): void {
   }
 }
 
-/** Registry data must be well formed before any rule reads it. */
-export function assertValidFacts(facts: ApplicantFacts): void {
+/**
+ * Registry data must be well formed before any rule reads it, and its dates no later than the
+ * contract date: a contribution recorded in the future would waive the exam on the strength of it.
+ */
+export function assertValidFacts(facts: ApplicantFacts, contractDate: IsoDate): void {
   const problems: string[] = [];
   if (!isValidNationalCode(facts.nationalCode)) problems.push('nationalCode');
-  if (!isIsoDate(facts.birthDate)) problems.push('birthDate');
-  if (facts.lastContributionDate !== null && !isIsoDate(facts.lastContributionDate)) {
+  if (!isIsoDate(facts.birthDate) || facts.birthDate > contractDate) problems.push('birthDate');
+  if (facts.lastContributionDate !== null && (!isIsoDate(facts.lastContributionDate) || facts.lastContributionDate > contractDate)) {
     problems.push('lastContributionDate');
   }
   if (!Number.isSafeInteger(facts.contributionDays) || facts.contributionDays < 0) problems.push('contributionDays');

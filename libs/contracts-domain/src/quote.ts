@@ -39,8 +39,8 @@ export function startDateFor(contractDate: IsoDate, startNextMonth: boolean): Is
 
 /** Refuses bad registry data (INVALID_COMMAND) and an ineligible applicant (NOT_ELIGIBLE). */
 export function assessApplication(facts: ApplicantFacts, now: Date, policy: Policy): AssessedApplication {
-  assertValidFacts(facts);
   const contractDate = iranDate(now);
+  assertValidFacts(facts, contractDate);
   const assessment = assess(facts, contractDate, policy);
   assertEligible(assessment);
   return { contractDate, assessment };
