@@ -23,7 +23,7 @@ import { startReadSide } from '../../projector/src/read-side';
 import { createLogger, readSideLog } from './http/logging';
 import { IdempotencyRetention, PostgresIdempotencyStore } from './infrastructure/idempotency';
 import { apiMigrations } from './infrastructure/migrations';
-import { resumeManualClock } from './clock/stored-clock';
+import { manualClockStartMessage, resumeManualClock } from './clock/stored-clock';
 
 export const PG_POOL = Symbol('PG_POOL');
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -85,12 +85,13 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
   const retention = new IdempotencyRetention(new PostgresIdempotencyStore(pool), { ttlHours: config.idempotencyTtlHours, log });
   try {
     await migrate(pool, 'contracts-api', apiMigrations);
-    if (clock instanceof ManualClock) {
-      const resumed = await resumeManualClock(pool, clock);
-      if (resumed) log({ level: 'info', msg: `manual clock resumed at ${resumed.toISOString()}, where it was last set (CLOCK_START applies to a fresh database)` });
-    }
     retention.start();
     const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
+    if (clock instanceof ManualClock) {
+      const resumed = await resumeManualClock(pool, clock);
+      const message = manualClockStartMessage(resumed, clock.now(), !resumed && (await eventStore.headPosition()) > 0n);
+      if (message) log(message);
+    }
     const snapshots = await PostgresSnapshots.create(pool);
     const registry = await FileRegistry.load(registryFile);
     const readSide = config.projector

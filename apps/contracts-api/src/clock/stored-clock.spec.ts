@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, ManualClock } from '@app/platform';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { startRuntime } from '../runtime';
+import { manualClockStartMessage } from './stored-clock';
 import { TestClockController } from './test-clock.controller';
 
 describe('a manual clock survives a restart', () => {
@@ -36,5 +37,14 @@ describe('a manual clock survives a restart', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('what a manual clock says when it starts', () => {
+  const now = new Date('2026-12-01T06:00:00Z');
+  it('says where it resumed; warns when it starts afresh on a store written before the clock was kept; says nothing on a fresh store', () => {
+    expect(manualClockStartMessage(new Date('2027-02-10T14:30:00Z'), now, false)).toMatchObject({ level: 'info', msg: expect.stringContaining('resumed at 2027-02-10T14:30:00.000Z') });
+    expect(manualClockStartMessage(undefined, now, true)).toMatchObject({ level: 'warn', msg: expect.stringContaining('PUT /v1/_test/clock') });
+    expect(manualClockStartMessage(undefined, now, false)).toBeUndefined();
   });
 });
