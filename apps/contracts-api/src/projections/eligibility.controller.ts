@@ -10,7 +10,8 @@ import { CurrentActor, Roles, type Actor } from '../auth';
 import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
 import { ProblemException } from '../http/problem';
 import { PG_POOL } from '../runtime';
-import { readingYourWrites } from './read-model-response';
+import { Reservations } from '../contracts/reservations';
+import { CONTRACT_WAIT_SECONDS, readingYourWrites } from './read-model-response';
 import { EligibilityResponse } from './read-models.response';
 import { ParseNationalCodePipe } from '../http/validation';
 
@@ -23,6 +24,7 @@ export class EligibilityController {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+    private readonly reservations: Reservations,
   ) {}
 
   @Get(':nationalCode')
@@ -30,7 +32,7 @@ export class EligibilityController {
   @ApiOperation({
     summary: 'Covered today? Outpatient and inpatient (pending_exam before a required exam), paid through',
     description:
-      "Reads your writes: a payment confirmed a moment ago is waited for (up to 2 s) until the read model has reached the person's contract; still behind: 503 with `reason: read_model_behind` and Retry-After.",
+      `Reads your writes: a contract opened or paid a moment ago is waited for (up to ${CONTRACT_WAIT_SECONDS} s) until the read model has reached the person's contracts; still behind: 503 with \`reason: read_model_behind\` and Retry-After.`,
   })
   @ApiOkResponse({ type: EligibilityResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })
   @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
@@ -44,7 +46,13 @@ export class EligibilityController {
       reply,
       this.eventStore,
       () => readEligibility(this.pool, nationalCode, this.clock.now()),
-      ({ contractId, contractRevision }) => (contractId === null ? null : { contractId, revision: contractRevision }),
+      // Every contract of the person, also one opened too recently for the read model to hold:
+      // the reservation stream lists them all.
+      async ({ contracts }) => {
+        const seen = new Map<string, number | null>(contracts.map(({ contractId, revision }) => [contractId, revision]));
+        for (const { contractId } of (await this.reservations.read(nationalCode)).reservations) if (!seen.has(contractId)) seen.set(contractId, null);
+        return [...seen].map(([contractId, revision]) => ({ contractId, revision }));
+      },
     );
     return {
       nationalCode,

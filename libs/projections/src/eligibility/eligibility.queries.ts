@@ -6,8 +6,8 @@ export interface EligibilityAnswer extends Coverage {
   nationalCode: string;
   /** The contract the answer comes from: the covering one, else the latest; null without any. */
   contractId: string | null;
-  /** The revision of that contract the read model has reached. */
-  contractRevision: number | null;
+  /** Every contract of the person the read model holds, with the revision of it the answer saw. */
+  contracts: { contractId: string; revision: number }[];
   checkpoint: bigint;
 }
 
@@ -16,7 +16,7 @@ export interface EligibilityAnswer extends Coverage {
  * but earlier closed ones stay on record: the person is covered if any contract covers the day.
  */
 export async function readEligibility(pool: Pool, nationalCode: string, now: Date): Promise<EligibilityAnswer> {
-  const rows = await queryReadModel<{ checkpoint: bigint; contract_id: string | null; state: ContractState | null; revision: number | null }>(
+  const rows = await queryReadModel<{ checkpoint: bigint; contract_id: string | null; state: ContractState | null; revision: number }>(
     pool,
     'eligibility',
     `SELECT {checkpoint} AS checkpoint, c.contract_id, c.state, c.revision
@@ -32,5 +32,6 @@ export async function readEligibility(pool: Pool, nationalCode: string, now: Dat
   );
   const chosen = answers.find((answer) => answer.coverage.covered) ?? answers[0];
   const coverage: Coverage = chosen?.coverage ?? { covered: false, outpatient: false, inpatient: 'not_covered', paidThrough: null };
-  return { nationalCode, contractId: chosen?.contractId ?? null, contractRevision: chosen?.revision ?? null, checkpoint, ...coverage };
+  const contracts = answers.map(({ contractId, revision }) => ({ contractId, revision }));
+  return { nationalCode, contractId: chosen?.contractId ?? null, contracts, checkpoint, ...coverage };
 }

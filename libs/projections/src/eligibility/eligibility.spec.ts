@@ -35,7 +35,7 @@ describe('eligibility projection: medical cover by national code', () => {
     expect(await readEligibility(db.pool, NATIONAL_CODE, noon(1405, 9, 12))).toEqual({
       nationalCode: NATIONAL_CODE,
       contractId: null,
-      contractRevision: null,
+      contracts: [],
       checkpoint: 0n,
       ...notCovered,
       paidThrough: null,
