@@ -23,7 +23,7 @@ import { startReadSide } from '../../projector/src/read-side';
 import { createLogger, readSideLog } from './http/logging';
 import { IdempotencyRetention, PostgresIdempotencyStore } from './infrastructure/idempotency';
 import { apiMigrations } from './infrastructure/migrations';
-import { manualClockStartMessage, resumeManualClock } from './clock/stored-clock';
+import { resumeManualClock } from './clock/stored-clock';
 
 export const PG_POOL = Symbol('PG_POOL');
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -88,9 +88,11 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
     retention.start();
     const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
     if (clock instanceof ManualClock) {
-      const resumed = await resumeManualClock(pool, clock);
-      const message = manualClockStartMessage(resumed, clock.now(), !resumed && (await eventStore.headPosition()) > 0n);
-      if (message) log(message);
+      const note = await resumeManualClock(pool, clock, {
+        clockStartGiven: config.clock.mode === 'manual' && config.clock.start !== undefined,
+        storeHasEvents: async () => (await eventStore.headPosition()) > 0n,
+      });
+      if (note) log(note);
     }
     const snapshots = await PostgresSnapshots.create(pool);
     const registry = await FileRegistry.load(registryFile);

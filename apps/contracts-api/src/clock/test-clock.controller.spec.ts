@@ -20,4 +20,12 @@ describe('PUT /v1/_test/clock waits for the read side before time moves', () => 
     await setting;
     expect(clock.now().toISOString()).toBe('2026-12-21T20:31:00.000Z');
   });
+
+  it('keeps the new instant before it moves the clock: a clock that could not be kept has not moved', async () => {
+    const clock = new ManualClock(new Date('2026-12-01T08:00:00Z'));
+    const down = { query: async () => Promise.reject(new Error('connection refused')) } as unknown as Pool;
+    const eventStore = { headPosition: async () => 0n } as unknown as EventStore;
+    await expect(new TestClockController(clock, null, eventStore, down).set({ now: '2026-12-21T20:31:00Z' })).rejects.toThrow('connection refused');
+    expect(clock.now().toISOString()).toBe('2026-12-01T08:00:00.000Z');
+  });
 });
