@@ -25,7 +25,11 @@ class EventMetadataResponse {
   @ApiProperty({ description: 'The request id (X-Request-Id) of the command' })
   correlationId!: string;
 
-  @ApiProperty({ required: false, description: 'The event this one follows from (deadline runner)' })
+  @ApiProperty({
+    required: false,
+    description:
+      "What caused it: a request's command (its commandId), or for a deadline's event the event that set the deadline (an eventId; the deadline's own id when none can be named). Absent on events recorded before causation was kept",
+  })
   causationId?: string;
 
   @ApiProperty({ type: EventActorResponse })
