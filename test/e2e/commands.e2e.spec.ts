@@ -200,6 +200,7 @@ describe('e2e: the command table', () => {
     expect(res.body.referralNumber).toBe(`${contract.contractNumber}-1`);
     const view = await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(token)).expect(200);
     expect(view.body.exam).toMatchObject({ status: 'referred', referralNumber: res.body.referralNumber });
+    expect(res.body).toMatchObject({ examDeadline: view.body.exam.deadline, examDeadlineJalali: view.body.exam.deadlineJalali });
   });
 
   it('POST /v1/contracts/{id}/exam/result records a passed exam: 200', async () => {

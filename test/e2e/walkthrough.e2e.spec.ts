@@ -32,6 +32,7 @@ describe('e2e: quote → open → view → print → pay (the README walkthrough
     expect(terms.body).toMatchObject({ effectiveFrom: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), effectiveFromJalali: expect.stringMatching(/^\d{4}\/\d{2}\/\d{2}$/) });
     const quote = await t.http().post('/v1/quotes').set(auth).send({ requestedMonthlyPremium: 30_000_000 }).expect(200);
     expect(quote.body).toMatchObject({ premiumRate: 0.27, examRequirement: 'exempt', termsVersion: terms.body.version });
+    expect(quote.body.applicant).toMatchObject({ birthDate: '1991-02-11', birthDateJalali: '1369/11/22' });
     expect(quote.body.monthlyPremium).toBe(Math.round(quote.body.wageBasis * 0.27));
 
     const opened = await t

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ApplicantFacts } from '@app/contracts-domain';
+import { jalaliOfIso, type ApplicantFacts } from '@app/contracts-domain';
 import { REGISTRY, type Registry } from '@app/registry';
 import { ProblemException } from '../http/problem';
 
@@ -22,6 +22,7 @@ export function applicantSummary(facts: ApplicantFacts) {
     firstName: facts.firstName,
     lastName: facts.lastName,
     birthDate: facts.birthDate,
+    birthDateJalali: jalaliOfIso(facts.birthDate),
     gender: facts.gender,
     mobile: facts.mobile,
     address: facts.address,

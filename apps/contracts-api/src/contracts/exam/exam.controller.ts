@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/commo
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ContractCommand, ContractState } from '@app/contracts-domain';
+import { jalaliOfIso, type ContractCommand, type ContractState } from '@app/contracts-domain';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { assertOwnBranch, assertOwner } from '../access';
 import { ChangeContractCommand } from '../change-contract.handler';
@@ -27,6 +27,9 @@ export class ReferralResponse {
 
   @ApiProperty({ type: String, format: 'date', description: 'Last day to be examined' })
   examDeadline!: string;
+
+  @ApiProperty({ example: '1405/11/10' })
+  examDeadlineJalali!: string;
 }
 
 /** Every exam step: on a closed contract, an exempt one, or out of order. */
@@ -56,7 +59,12 @@ export class ExamController {
       data: { referralNumber: referralNumberFor(state!.contractNumber) },
     }), (state) => assertOwner(actor, state), (outcome) => ({
       status: 201,
-      body: { referralNumber: outcome.state.exam.referralNumber, contractId: id, examDeadline: outcome.state.exam.deadline },
+      body: {
+        referralNumber: outcome.state.exam.referralNumber,
+        contractId: id,
+        examDeadline: outcome.state.exam.deadline,
+        examDeadlineJalali: outcome.state.exam.deadline === null ? null : jalaliOfIso(outcome.state.exam.deadline),
+      },
       headers: { ETag: etag(outcome.revision) },
     }));
   }

@@ -17,6 +17,9 @@ export class ApplicantSummaryResponse implements ReturnType<typeof applicantSumm
   @ApiProperty({ format: 'date' })
   birthDate!: string;
 
+  @ApiProperty({ example: '1370/01/15' })
+  birthDateJalali!: string;
+
   @ApiProperty()
   gender!: string;
 
