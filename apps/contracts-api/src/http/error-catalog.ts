@@ -229,11 +229,11 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
     // `reason: idempotency_key_in_progress`: the first request with this key has not answered yet.
     detail: (d) =>
       d.reason === 'idempotency_key_in_progress'
-        ? 'A request with this Idempotency-Key is still being processed; retry shortly to get its answer.'
+        ? 'A request with this Idempotency-Key is still being processed; retry shortly (the same request then gets its answer).'
         : 'The contract was changed by another request at the same time; read it again and retry.',
     detailFa: (d) =>
       d.reason === 'idempotency_key_in_progress'
-        ? 'درخواستی با همین کلید Idempotency-Key هنوز در حال انجام است؛ کمی بعد دوباره بفرستید تا پاسخ آن را بگیرید.'
+        ? 'درخواستی با همین کلید Idempotency-Key هنوز در حال انجام است؛ کمی بعد دوباره بفرستید (همان درخواست پاسخ خود را می‌گیرد).'
         : 'قرارداد هم‌زمان توسط درخواست دیگری تغییر کرد؛ دوباره بخوانید و تلاش کنید.',
   },
   PRECONDITION_FAILED: {

@@ -39,6 +39,9 @@ class ProbeController {
   @Get('refuse/invalid-command') invalidCommand() {
     throw new DomainError('INVALID_COMMAND', 'periods must be 1–12', { field: 'periods' });
   }
+  @Get('refuse/invalid-registry-data') invalidRegistryData() {
+    throw new DomainError('INVALID_COMMAND', 'invalid applicant data: birthDate, lastContributionDate', { fields: ['birthDate', 'lastContributionDate'] });
+  }
   @Get('refuse/missing') missing() {
     throw new DomainError('CONTRACT_NOT_FOUND', 'no stream');
   }
@@ -186,6 +189,9 @@ describe('problem+json filter and validation pipe', () => {
   it("the domain's INVALID_COMMAND is a 400 VALIDATION_FAILED for clients", async () => {
     const body = expectProblem(await app.inject({ method: 'GET', url: '/refuse/invalid-command' }), 400, 'VALIDATION_FAILED');
     expect(body.errors).toEqual([{ field: 'periods', message: 'periods must be 1–12' }]);
+    // Registry data names every bad field: each is listed, none lost as an empty field.
+    const registry = expectProblem(await app.inject({ method: 'GET', url: '/refuse/invalid-registry-data' }), 400, 'VALIDATION_FAILED');
+    expect(registry.errors.map((e: { field: string }) => e.field)).toEqual(['birthDate', 'lastContributionDate']);
   });
 
   it("the domain's CONTRACT_NOT_FOUND is a 404 NOT_FOUND", async () => {

@@ -100,9 +100,11 @@ function isUnavailable(error: unknown, depth = 0): boolean {
 
 function domainProblem(error: DomainError): Problem {
   if (error.code === 'INVALID_COMMAND') {
-    // The domain's own check of a malformed command: a validation failure like the DTO's.
-    const field = typeof error.details.field === 'string' ? error.details.field : '';
-    return problemFor('INVALID_COMMAND', {}, [{ field, message: error.message }]);
+    // The domain's own check of a malformed command: a validation failure like the DTO's. Registry
+    // data names every bad field (`fields`), a command its one (`field`).
+    const { field, fields } = error.details;
+    const names = Array.isArray(fields) ? fields.map(String) : [typeof field === 'string' ? field : ''];
+    return problemFor('INVALID_COMMAND', {}, names.map((name) => ({ field: name, message: error.message })));
   }
   return problemFor(error.code, error.details);
 }
