@@ -201,6 +201,9 @@ describe('e2e: the command table', () => {
     const view = await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(token)).expect(200);
     expect(view.body.exam).toMatchObject({ status: 'referred', referralNumber: res.body.referralNumber });
     expect(res.body).toMatchObject({ examDeadline: view.body.exam.deadline, examDeadlineJalali: view.body.exam.deadlineJalali });
+    // Its print says inpatient cover waits for the exam (the policy's default).
+    const doc = await t.http().get(`/v1/contracts/${contract.id}/document`).set(bearer(token)).expect(200);
+    expect(doc.text).toContain('پوشش بستری پس از انجام معاینات پزشکی برقرار می‌شود');
   });
 
   it('POST /v1/contracts/{id}/exam/result records a passed exam: 200', async () => {

@@ -138,6 +138,12 @@ describe('e2e: every error code', () => {
     expectProblem(await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)), 422, 'EXAM_NOT_REQUIRED');
   });
 
+  it('422 EXAM_STEP_NOT_ALLOWED: no referral before the first premium is paid, and it says so', async () => {
+    const { token, contract } = await openOnline(t, people.next('required').nationalCode);
+    const problem = expectProblem(await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)), 422, 'EXAM_STEP_NOT_ALLOWED');
+    expect(problem).toMatchObject({ reason: 'first_payment_missing', detail: expect.stringContaining('first premium'), detailFa: expect.stringContaining('نخستین حق بیمه') });
+  });
+
   it('422 CONTRACT_NOT_ACTIVE on a terminated contract', async () => {
     const { token, contract } = await examContract(t, people, 'failed');
     await t

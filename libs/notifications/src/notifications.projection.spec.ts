@@ -56,7 +56,7 @@ describe('notifications projection: contract events into the SMS outbox', () => 
     expect(items.map((i) => i.template)).toEqual(['contract_concluded', 'exam_required', 'wage_changed', 'payment_confirmed', 'payment_reminder', 'exam_reminder']);
     expect(new Set(items.map((i) => i.recipient))).toEqual(new Set([facts().mobile]));
     expect(items.find((i) => i.template === 'payment_confirmed')!.text).toBe(
-      'پرداخت حق بیمه قرارداد ۱۴۰۵۰۰۰۰۰۱ برای ماه‌های ۱۴۰۵/۰۹ تا ۱۴۰۵/۱۰ ثبت شد. پوشش درمانی تا ۱۴۰۵/۱۰/۳۰ برقرار است. تأمین اجتماعی',
+      'پرداخت حق بیمه قرارداد ۱۴۰۵۰۰۰۰۰۱ برای ماه‌های ۱۴۰۵/۰۹ تا ۱۴۰۵/۱۰ ثبت شد؛ حق بیمه تا ۱۴۰۵/۱۰/۳۰ پرداخت شده است. تأمین اجتماعی',
     );
   });
 

@@ -36,10 +36,10 @@ describe('SMS templates: Persian digits, Jalali dates, at most two SMS parts', (
 
   it('names one month, or the first and last of several, in a payment confirmation', () => {
     expect(texts.paymentConfirmed({ contractNumber: '1405000001', periods: ['1405-12'], paidThrough: '2027-03-20' })).toBe(
-      'پرداخت حق بیمه قرارداد ۱۴۰۵۰۰۰۰۰۱ برای ماه ۱۴۰۵/۱۲ ثبت شد. پوشش درمانی تا ۱۴۰۵/۱۲/۲۹ برقرار است. تأمین اجتماعی',
+      'پرداخت حق بیمه قرارداد ۱۴۰۵۰۰۰۰۰۱ برای ماه ۱۴۰۵/۱۲ ثبت شد؛ حق بیمه تا ۱۴۰۵/۱۲/۲۹ پرداخت شده است. تأمین اجتماعی',
     );
     expect(texts.paymentConfirmed({ contractNumber: '1405000001', periods: ['1405-12', '1406-01', '1406-02'], paidThrough: '2027-05-21' })).toBe(
-      'پرداخت حق بیمه قرارداد ۱۴۰۵۰۰۰۰۰۱ برای ماه‌های ۱۴۰۵/۱۲ تا ۱۴۰۶/۰۲ ثبت شد. پوشش درمانی تا ۱۴۰۶/۰۲/۳۱ برقرار است. تأمین اجتماعی',
+      'پرداخت حق بیمه قرارداد ۱۴۰۵۰۰۰۰۰۱ برای ماه‌های ۱۴۰۵/۱۲ تا ۱۴۰۶/۰۲ ثبت شد؛ حق بیمه تا ۱۴۰۶/۰۲/۳۱ پرداخت شده است. تأمین اجتماعی',
     );
   });
 

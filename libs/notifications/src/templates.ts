@@ -46,7 +46,8 @@ export const texts = {
     `حق بیمه ماهانه ${rialFa(p.monthlyPremium)} ریال، مهلت پرداخت اول ${dateFa(p.paymentDeadline)}. ${SIGNATURE}`,
 
   examRequired: (p: { contractNumber: string; examDeadline: IsoDate }) =>
-    `قرارداد ${numberFa(p.contractNumber)}: تا ${dateFa(p.examDeadline)} فرم معرفی بگیرید و معاینات پزشکی را انجام دهید، ` +
+    // The referral is issued once the first premium is paid (decide: first_payment_missing).
+    `قرارداد ${numberFa(p.contractNumber)}: پس از پرداخت اول، فرم معرفی بگیرید و تا ${dateFa(p.examDeadline)} معاینه شوید؛ ` +
     `وگرنه پرداخت حق بیمه متوقف می‌شود. ${SIGNATURE}`,
 
   paymentReminder: (p: { contractNumber: string; paymentDeadline: IsoDate }) =>
@@ -54,7 +55,7 @@ export const texts = {
     `بدون پرداخت، قرارداد باطل می‌شود. ${SIGNATURE}`,
 
   examReminder: (p: { contractNumber: string; examDeadline: IsoDate }) =>
-    `یادآوری: مهلت معاینات پزشکی قرارداد ${numberFa(p.contractNumber)} تا ${dateFa(p.examDeadline)} است، ` +
+    `یادآوری: معاینات پزشکی قرارداد ${numberFa(p.contractNumber)} را تا ${dateFa(p.examDeadline)} انجام دهید؛ ` +
     `وگرنه پرداخت حق بیمه متوقف می‌شود. ${SIGNATURE}`,
 
   paymentConfirmed: (p: { contractNumber: string; periods: readonly PeriodKey[]; paidThrough: IsoDate }) => {
@@ -62,8 +63,10 @@ export const texts = {
     const last = p.periods[p.periods.length - 1]!;
     const months = first === last ? `ماه ${periodFa(first)}` : `ماه‌های ${periodFa(first)} تا ${periodFa(last)}`;
     return (
-      `پرداخت حق بیمه قرارداد ${numberFa(p.contractNumber)} برای ${months} ثبت شد. ` +
-      `پوشش درمانی تا ${dateFa(p.paidThrough)} برقرار است. ${SIGNATURE}`
+      // What was paid, not "cover in force": inpatient cover may await the exam, and a first
+      // payment may buy only a month already over (docs/domain.md).
+      `پرداخت حق بیمه قرارداد ${numberFa(p.contractNumber)} برای ${months} ثبت شد؛ ` +
+      `حق بیمه تا ${dateFa(p.paidThrough)} پرداخت شده است. ${SIGNATURE}`
     );
   },
 
@@ -72,7 +75,8 @@ export const texts = {
     `برای تعیین تکلیف به شعبه مراجعه کنید. ${SIGNATURE}`,
 
   examCleared: (p: { contractNumber: string }) =>
-    `شعبه معاینات قرارداد ${numberFa(p.contractNumber)} را تأیید کرد؛ پرداخت حق بیمه بدون محدودیت ممکن است. ${SIGNATURE}`,
+    // A branch may clear a failed or overdue exam: it decided, it did not confirm a result.
+    `شعبه درباره معاینات پزشکی قرارداد ${numberFa(p.contractNumber)} تعیین تکلیف کرد و توقف پرداخت حق بیمه برداشته شد. ${SIGNATURE}`,
 
   wageChanged: (p: { contractNumber: string; wageBasis: number; monthlyPremium: number }) =>
     `دستمزد مبنای قرارداد ${numberFa(p.contractNumber)} به ${rialFa(p.wageBasis)} ریال و ` +

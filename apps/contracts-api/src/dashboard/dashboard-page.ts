@@ -54,16 +54,16 @@ const SCRIPT = `
       title: 'داشبورد شعب بیمه اختیاری', other: 'English', skip: 'پرش به محتوا', login: 'ورود',
       tokenLabel: 'توکن دسترسی (نقش ops یا کارمند شعبه)', tokenHelp: 'توکن آزمایشی: npm run token -- --role ops',
       show: 'نمایش داشبورد', signOut: 'خروج', filters: 'فیلترها', province: 'کد استان', branch: 'کد شعبه',
-      period: 'ماه انعقاد (مثلاً ۱۴۰۵-۰۹)', apply: 'اعمال', totals: 'خلاصه', chart: 'قراردادهای منعقدشده در هر روز',
+      period: 'ماه انعقاد (مثلاً \u20661405-09\u2069)', apply: 'اعمال', totals: 'خلاصه', chart: 'قراردادهای منعقدشده در هر روز',
       branches: 'شعب', branchesCaption: 'تعداد قراردادها به تفکیک شعبه (بدون اطلاعات شخصی)',
       updated: 'به‌روزشده در', position: 'تا رویداد شماره', loading: 'در حال بارگیری…',
       badToken: 'توکن پذیرفته نشد؛ توکن معتبر ops یا کارمند شعبه وارد کنید.', failed: 'خطا در دریافت داده‌ها؛ دوباره تلاش می‌شود.',
       chartSummary: 'مجموع {total} قرارداد در {days} روز؛ بیشترین {max} در {day}.', noData: 'قراردادی نیست',
       fields: {
-        contracts: 'کل قراردادها', openedToday: 'منعقد امروز', openedThisMonth: 'منعقد این ماه', online: 'برخط', branchChannel: 'حضوری',
-        awaiting_payment: 'در انتظار پرداخت', active: 'فعال', payments_blocked: 'پرداخت مسدود', lapsed: 'منقضی (عدم پرداخت اول)',
-        cancelled: 'لغوشده', terminated: 'فسخ‌شده', examsPending: 'معاینه در انتظار', examsOverdue: 'معاینه معوق',
-        firstPaymentsDueSoon: 'سررسید پرداخت اول تا ۵ روز', lapses: 'انقضاها', smsFailures: 'پیامک‌های ناموفق',
+        contracts: 'کل قراردادها', openedToday: 'منعقدشده امروز', openedThisMonth: 'منعقدشده در این ماه', online: 'غیرحضوری', branchChannel: 'حضوری',
+        awaiting_payment: 'در انتظار پرداخت', active: 'فعال', payments_blocked: 'پرداخت متوقف', lapsed: 'باطل‌شده (عدم پرداخت نخستین حق بیمه)',
+        cancelled: 'لغوشده', terminated: 'خاتمه‌یافته', examsPending: 'در انتظار معاینات پزشکی', examsOverdue: 'معاینات انجام‌نشده در مهلت',
+        firstPaymentsDueSoon: 'سررسید پرداخت اول تا ۵ روز', lapses: 'ابطال‌ها', smsFailures: 'پیامک‌های ناموفق',
         branchId: 'شعبه', provinceCode: 'استان'
       }
     },

@@ -49,11 +49,11 @@ const REASONS_EN: Record<string, string> = {
 };
 
 const REASONS_FA: Record<string, string> = {
-  INSUFFICIENT_HISTORY: 'سابقه پرداخت کمتر از حداقل مقرر در آیین‌نامه',
-  AGE_LIMIT: 'خارج از محدوده سنی مجاز (کمتر از حداقل سن، یا سن بیش از حد مجاز نسبت به سال‌های سابقه)',
-  CURRENTLY_INSURED: 'در حال حاضر بیمه اجباری دارد',
-  NOT_MAIN_INSURED: 'بیمه‌شده اصلی نیست',
-  SELF_EMPLOYED_CONTRACT: 'قرارداد فعال بیمه مشاغل آزاد دارد',
+  INSUFFICIENT_HISTORY: 'سابقه پرداخت حق بیمه کمتر از حداقل مقرر در آیین‌نامه است',
+  AGE_LIMIT: 'سن متقاضی خارج از محدوده مجاز است (کمتر از حداقل سن، یا بیش از حد مجاز نسبت به سال‌های سابقه)',
+  CURRENTLY_INSURED: 'متقاضی در حال حاضر مشمول بیمه اجباری است',
+  NOT_MAIN_INSURED: 'متقاضی بیمه‌شده اصلی نیست',
+  SELF_EMPLOYED_CONTRACT: 'متقاضی قرارداد فعال بیمه مشاغل آزاد دارد',
 };
 
 function reasons(details: Record<string, unknown>, texts: Record<string, string>, separator: string): string {
@@ -89,7 +89,7 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
     status: 422,
     title: 'Not eligible for voluntary insurance',
     detail: (d) => `The applicant cannot conclude a voluntary-insurance contract: ${reasons(d, REASONS_EN, '; ')}.`,
-    detailFa: (d) => `امکان انعقاد قرارداد بیمه اختیاری وجود ندارد: ${reasons(d, REASONS_FA, '؛ ')}.`,
+    detailFa: (d) => `متقاضی امکان انعقاد قرارداد بیمه اختیاری را ندارد: ${reasons(d, REASONS_FA, '؛ ')}.`,
   },
   BRANCH_VISIT_REQUIRED: {
     status: 422,
@@ -108,7 +108,7 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
     title: 'Exam undertaking required',
     // `examDeadline`: the last day the exam would be due by (the regulation's months from today).
     detail: (d) => `This applicant is not exempt from the medical exam and must undertake to be examined by ${String(d.examDeadline)}.`,
-    detailFa: (d) => `متقاضی از معاینات پزشکی معاف نیست و باید تعهد انجام معاینه تا ${jalaliFa(d.examDeadline)} را بپذیرد.`,
+    detailFa: (d) => `متقاضی از معاینات پزشکی معاف نیست و باید متعهد شود تا ${jalaliFa(d.examDeadline)} معاینات پزشکی را انجام دهد.`,
   },
   WAGE_OUT_OF_RANGE: {
     status: 422,
@@ -120,13 +120,13 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
     status: 422,
     title: 'Confirmed terms are out of date',
     detail: 'The confirmed premium rate, wage basis or start date differ from what the rules give now; request a new quote.',
-    detailFa: 'نرخ، دستمزد مبنا یا تاریخ شروع تأییدشده با مقررات فعلی مطابقت ندارد؛ دوباره استعلام بگیرید.',
+    detailFa: 'نرخ حق بیمه، دستمزد مبنا یا تاریخ شروع بیمه‌پردازی تأییدشده با مقررات فعلی مطابقت ندارد؛ دوباره استعلام بگیرید.',
   },
   WAGE_CHANGE_NOT_ALLOWED: {
     status: 422,
     title: 'Wage change not allowed',
     detail: 'The wage can only be changed before the first payment is confirmed.',
-    detailFa: 'تغییر دستمزد فقط پیش از تأیید نخستین پرداخت امکان‌پذیر است.',
+    detailFa: 'تغییر دستمزد مبنا فقط پیش از تأیید نخستین پرداخت امکان‌پذیر است.',
   },
   PAYMENT_DEADLINE_PASSED: {
     status: 422,
@@ -144,14 +144,14 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
         : 'Premium payments are blocked until a branch makes its determination on the overdue medical exam.',
     detailFa: (d) =>
       d.reason === 'exam_pending'
-        ? 'تا قبولی در معاینه پزشکی، فقط حق بیمه ماه‌هایی قابل پرداخت است که تا مهلت معاینه آغاز می‌شوند.'
-        : 'پرداخت حق بیمه تا تعیین تکلیف معاینه پزشکی معوق توسط شعبه مسدود است.',
+        ? 'تا قبولی در معاینات پزشکی، فقط حق بیمه ماه‌هایی قابل پرداخت است که تا مهلت معاینات آغاز می‌شوند.'
+        : 'پرداخت حق بیمه تا تعیین تکلیف شعبه درباره معاینات پزشکی انجام‌نشده در مهلت متوقف است.',
   },
   AMOUNT_MISMATCH: {
     status: 422,
     title: 'Amount does not match',
     detail: 'The amount paid must equal the sum of the premiums of the periods paid.',
-    detailFa: 'مبلغ پرداختی باید دقیقاً برابر مجموع حق بیمه دوره‌های پرداخت‌شده باشد.',
+    detailFa: 'مبلغ پرداختی باید دقیقاً برابر مجموع حق بیمه ماه‌هایی باشد که پرداخت می‌شود.',
   },
   PAID_AT_IMPLAUSIBLE: {
     status: 422,
@@ -182,8 +182,15 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
   EXAM_STEP_NOT_ALLOWED: {
     status: 422,
     title: 'Exam step not allowed now',
-    detail: 'This step does not follow from the current state of the medical exam.',
-    detailFa: 'این مرحله با وضعیت فعلی معاینه پزشکی سازگار نیست.',
+    // `reason: first_payment_missing`: a referral asked for before the first premium is paid.
+    detail: (d) =>
+      d.reason === 'first_payment_missing'
+        ? 'The referral form is issued once the first premium is paid.'
+        : 'This step does not follow from the current state of the medical exam.',
+    detailFa: (d) =>
+      d.reason === 'first_payment_missing'
+        ? 'فرم معرفی پس از پرداخت نخستین حق بیمه صادر می‌شود.'
+        : 'این مرحله با وضعیت فعلی معاینات پزشکی سازگار نیست.',
   },
   DOCUMENTS_REQUIRED: {
     status: 422,
@@ -213,7 +220,7 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
     status: 409,
     title: 'Bank reference reused',
     detail: 'This bank reference was already recorded for a different payment.',
-    detailFa: 'این شناسه بانکی قبلاً برای پرداخت دیگری ثبت شده است.',
+    detailFa: 'این شناسه پرداخت بانکی قبلاً برای پرداخت دیگری ثبت شده است.',
   },
 
   // Conflicts and preconditions.
@@ -234,7 +241,7 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
     detailFa: (d) =>
       d.reason === 'idempotency_key_in_progress'
         ? 'درخواستی با همین کلید Idempotency-Key هنوز در حال انجام است؛ کمی بعد دوباره بفرستید (همان درخواست پاسخ خود را می‌گیرد).'
-        : 'قرارداد هم‌زمان توسط درخواست دیگری تغییر کرد؛ دوباره بخوانید و تلاش کنید.',
+        : 'قرارداد هم‌زمان توسط درخواست دیگری تغییر کرد؛ قرارداد را دوباره دریافت و مجدداً تلاش کنید.',
   },
   PRECONDITION_FAILED: {
     status: 412,
@@ -246,14 +253,15 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
         : 'The If-Match revision is not the current revision of the contract.',
     detailFa: (d) =>
       d.reason === 'weak_entity_tag'
-        ? 'در If-Match باید برچسب قوی سرآیند ETag، مانند "3"، آورده شود: برچسب ضعیف (W/"3") هرگز منطبق نیست.'
+        // Latin fragments isolated (LRI…PDI), or bidi shows W/"3" as ("W/"3).
+        ? 'در If-Match باید برچسب قوی سرآیند ETag، مانند \u2066"3"\u2069، آورده شود؛ برچسب ضعیف (\u2066W/"3"\u2069) هرگز منطبق نیست.'
         : 'نسخه ذکرشده در If-Match با نسخه فعلی قرارداد یکسان نیست.',
   },
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,
     title: 'Idempotency key reused',
     detail: 'This Idempotency-Key (for a bank, this bankReference) was already used for another request: another body or If-Match.',
-    detailFa: 'این کلید Idempotency-Key (برای بانک، این شناسه پرداخت bankReference) قبلاً برای درخواست دیگری (بدنه یا If-Match دیگر) استفاده شده است.',
+    detailFa: 'این کلید Idempotency-Key (برای بانک، این شناسه پرداخت بانکی bankReference) قبلاً برای درخواست دیگری (بدنه یا If-Match دیگر) استفاده شده است.',
   },
 
   // Request shape.
@@ -343,7 +351,7 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
     status: 503,
     title: 'Service unavailable',
     detail: 'The service is temporarily unavailable; retry later.',
-    detailFa: 'سرویس موقتاً در دسترس نیست؛ بعداً تلاش کنید.',
+    detailFa: 'سامانه موقتاً در دسترس نیست؛ بعداً تلاش کنید.',
   },
   INTERNAL: {
     status: 500,

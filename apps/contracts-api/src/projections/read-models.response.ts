@@ -6,7 +6,7 @@ class SlipResponse {
   @ApiProperty({ example: '1405-09', description: 'Jalali month YYYY-MM' })
   period!: string;
 
-  @ApiProperty({ example: 'آذر ۱۴۰۵' })
+  @ApiProperty({ example: '1405/09' })
   periodJalali!: string;
 
   @ApiProperty(RIAL)

@@ -18,9 +18,9 @@ const STATUS_FA: Record<ContractState['status'], string> = {
   awaiting_payment: 'در انتظار پرداخت نخستین حق بیمه',
   active: 'فعال',
   payments_blocked: 'پرداخت متوقف (در انتظار تعیین تکلیف معاینات)',
-  lapsed: 'کان‌لم‌یکن (عدم پرداخت در مهلت)',
-  cancelled: 'لغو شده (عدم پرداخت)',
-  terminated: 'خاتمه یافته',
+  lapsed: 'باطل (عدم پرداخت نخستین حق بیمه در مهلت)',
+  cancelled: 'لغوشده (عدم پرداخت حق بیمه)',
+  terminated: 'خاتمه‌یافته',
 };
 
 /**
@@ -48,8 +48,10 @@ export function renderContractDocument(state: ContractState, revision: number): 
   const a = state.applicant;
   const exam =
     state.exam.requirement === 'exempt'
-      ? 'بر اساس سوابق، از معاینات پزشکی بدو قرارداد معاف است.'
+      ? 'بیمه‌شده بر اساس سوابق بیمه‌ای از معاینات پزشکی بدو قرارداد معاف است.'
       : `بیمه‌شده متعهد است حداکثر تا ${jalaliFa(state.exam.deadline)} (${toPersianDigits(policy.examMonths)} ماه از تاریخ قرارداد) با دریافت فرم معرفی، معاینات پزشکی را انجام دهد؛ در غیر این صورت پرداخت حق بیمه تا تعیین تکلیف شعبه متوقف می‌شود.`;
+  // Before the exam, inpatient cover follows the policy (default: not covered until it is passed).
+  const inpatientLater = state.exam.requirement === 'required' && policy.inpatientBeforeExam === 'not_covered';
   const rows: Array<[string, string]> = [
     ['شماره قرارداد', toPersianDigits(view.contractNumber)],
     ['تاریخ قرارداد', jalaliFa(view.contractDate)],
@@ -65,7 +67,7 @@ export function renderContractDocument(state: ContractState, revision: number): 
     ['حق بیمه ماهانه', rialFa(view.monthlyPremium)],
     ['تاریخ شروع بیمه‌پردازی', jalaliFa(view.startDate)],
     ['مهلت پرداخت نخستین حق بیمه', `${jalaliFa(view.paymentDeadline)} (${toPersianDigits(policy.firstPaymentDays)} روز از تاریخ قرارداد)`],
-    ['پرداخت شده تا', jalaliFa(view.paidThrough)],
+    ['پرداخت‌شده تا', jalaliFa(view.paidThrough)],
     ['وضعیت', STATUS_FA[view.status]],
   ];
   return `<!doctype html>
@@ -94,7 +96,7 @@ ${rows.map(([k, v]) => `  <tr><th scope="row">${escapeHtml(k)}</th><td>${escapeH
 <h2>تعهد معاینات پزشکی</h2>
 <p class="obligation">${escapeHtml(exam)}</p>
 <h2>مهلت پرداخت</h2>
-<p class="obligation">${escapeHtml(`نخستین حق بیمه باید حداکثر تا ${jalaliFa(view.paymentDeadline)} پرداخت شود؛ در غیر این صورت قرارداد کان‌لم‌یکن تلقی می‌شود. با تأیید پرداخت توسط بانک عامل، استفاده از خدمات درمانی بلافاصله آغاز می‌شود.`)}</p>
+<p class="obligation">${escapeHtml(`نخستین حق بیمه باید حداکثر تا ${jalaliFa(view.paymentDeadline)} پرداخت شود؛ در غیر این صورت قرارداد باطل می‌شود. با تأیید پرداخت توسط بانک عامل، استفاده از خدمات درمانی بلافاصله آغاز می‌شود${inpatientLater ? '؛ پوشش بستری پس از انجام معاینات پزشکی برقرار می‌شود' : ''}.`)}</p>
 <footer>نسخه آیین‌نامه پذیرفته‌شده: ${escapeHtml(toPersianDigits(state.termsVersion))} — ویرایش ${escapeHtml(toPersianDigits(revision))}</footer>
 <button type="button" id="print">چاپ</button>
 <script>${PRINT_SCRIPT}</script>
