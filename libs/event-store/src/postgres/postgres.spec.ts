@@ -236,6 +236,16 @@ describe('PostgreSQL event store', () => {
     });
   });
 
+  it('reads "as of" from the hashed metadata: an edit of the occurred_at column alone changes no answer', async () => {
+    // Found by an audit review: the column is outside the audit chain's hash, so an auditor's
+    // as-of answer could be changed with `audit verify` still passing.
+    await store.append('contract-1', [newEvent('Opened', {}, '2025-01-01T08:00:00.000Z'), newEvent('Paid', {}, '2025-01-02T08:00:00.000Z')], 'no_stream');
+    await db.pool.query("UPDATE events SET occurred_at = '2030-01-01Z' WHERE stream_id = 'contract-1' AND revision = 1");
+    const asOf = new Date('2025-01-03T00:00:00.000Z');
+    expect((await store.readStream('contract-1', { asOf })).map((e) => e.type)).toEqual(['Opened', 'Paid']);
+    expect((await store.readFoldable('contract-1', { asOf })).map((e) => e.type)).toEqual(['Opened', 'Paid']);
+  });
+
   it('creates its schema once, however many stores start', async () => {
     await Promise.all([PostgresEventStore.create({ pool: db.pool }), PostgresEventStore.create({ pool: db.pool })]);
     const { rows } = await db.pool.query("SELECT id FROM schema_migrations WHERE component = 'event-store'");

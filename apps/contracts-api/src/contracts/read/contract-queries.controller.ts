@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { contractView, type ContractState } from '@app/contracts-domain';
+import { contractView, isIsoInstant, type ContractState } from '@app/contracts-domain';
 import type { RecordedEvent } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { AUTH_PROBLEMS, ApiProblems, ETAG_HEADER } from '../../http/openapi';
@@ -82,7 +82,7 @@ export class ContractQueriesController {
   @Get(':id/state')
   @Roles('auditor')
   @ApiOperation({ summary: 'The contract view as it was at an instant (asOf) or after a revision' })
-  @ApiQuery({ name: 'asOf', required: false, description: 'ISO-8601 instant' })
+  @ApiQuery({ name: 'asOf', required: false, description: 'ISO-8601 instant with its offset (Z or ±hh:mm)' })
   @ApiQuery({ name: 'revision', required: false, description: '0-based revision' })
   @ApiOkResponse({ type: ContractViewResponse })
   // A revision the contract has not reached is a 404 with latestRevision.
@@ -93,11 +93,11 @@ export class ContractQueriesController {
     }
     let options;
     if (asOf !== undefined) {
-      const instant = new Date(asOf);
-      if (!/^\d{4}-\d{2}-\d{2}T/.test(asOf) || Number.isNaN(instant.getTime())) {
-        throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'asOf', message: 'asOf must be an ISO-8601 instant' }]);
+      // With its offset (no server-local reading) and on a day that exists (Date would roll 02-30 over).
+      if (!isIsoInstant(asOf)) {
+        throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'asOf', message: 'asOf must be an ISO-8601 instant with its offset (Z or ±hh:mm)' }]);
       }
-      options = { asOf: instant };
+      options = { asOf: new Date(asOf) };
     } else {
       if (!/^\d{1,9}$/.test(revision!)) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'revision', message: 'revision must be a non-negative integer' }]);
       options = { toRevision: Number(revision) };
