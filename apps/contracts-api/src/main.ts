@@ -25,7 +25,9 @@ runProcess(async (onSignal) => {
     await runtime.close();
     throw error;
   }
-  say(`listening on ${await app.getUrl()} (OpenAPI at /docs)`);
+  // The address it is bound to: getUrl() shows 0.0.0.0 as 127.0.0.1, hiding that others can reach it.
+  const { port } = app.getHttpServer().address() as { port: number };
+  say(`listening on ${host}:${port} (OpenAPI at /docs)`);
 
   onSignal(async (signal) => {
     say(`${signal}: shutting down`);
