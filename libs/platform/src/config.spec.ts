@@ -52,6 +52,9 @@ describe('loadConfig', () => {
     [{ CLOCK_START: '2026-12-01T00:00:00Z' }, /CLOCK_MODE=manual/],
     [{ NODE_ENV: 'production', CLOCK_MODE: 'manual' }, /NODE_ENV=production refuses it/],
     [{ PROJECTOR: 'sometimes' }, /PROJECTOR/],
+    // The standalone projector could not find the embedded server (its port changes every start).
+    [{ PROJECTOR: 'off' }, /PROJECTOR=off needs DATABASE_URL/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ REQUEST_TIMEOUT_MS: '0' }, /REQUEST_TIMEOUT_MS/],
     [{ REQUEST_TIMEOUT_MS: '30s' }, /REQUEST_TIMEOUT_MS/],
     [{ IDEMPOTENCY_TTL_HOURS: '0' }, /IDEMPOTENCY_TTL_HOURS/],

@@ -45,6 +45,9 @@ export function registryFileFor(config: Pick<AppConfig, 'registryFile' | 'produc
   return DEFAULT_REGISTRY_FILE;
 }
 
+/** pino's levels, and `silent`. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 /** `defaultPort`: the API's 3000; the standalone projector's health and metrics port is 3001, so both run on one host. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, { defaultPort = 3000 } = {}): AppConfig {
   const port = Number(env.PORT || defaultPort); // PORT= (empty) is unset, not port 0 (a random one)
@@ -73,6 +76,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { defaultPort =
 
   const projector = env.PROJECTOR ?? 'inline';
   if (projector !== 'inline' && projector !== 'off') throw new ConfigError(`PROJECTOR must be "inline" or "off", got "${projector}"`);
+  // apps/projector must reach the same database: the embedded server's port changes on every start.
+  if (projector === 'off' && !env.DATABASE_URL) throw new ConfigError('PROJECTOR=off needs DATABASE_URL: apps/projector cannot reach the embedded PostgreSQL');
+
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
 
   const requestTimeoutMs = Number(env.REQUEST_TIMEOUT_MS || 30_000); // empty is unset, as for every variable
   if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1) {
@@ -95,7 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { defaultPort =
     registryFile: env.REGISTRY_FILE ? resolve(env.REGISTRY_FILE) : undefined,
     smsGatewayUrl: env.SMS_GATEWAY_URL || undefined,
     clock,
-    logLevel: env.LOG_LEVEL ?? 'info',
+    logLevel,
     projector: projector === 'inline',
     requestTimeoutMs,
     idempotencyTtlHours,
