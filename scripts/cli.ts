@@ -6,6 +6,7 @@
  * command or option before the configuration is even read). `--help` / `-h` prints the usage on
  * stdout (0).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startEmbeddedPostgres, type AppConfig } from '@app/platform';
 import type { RebuildProgress } from '@app/projections';
@@ -79,6 +80,11 @@ export async function openReadModelDatabase(
         `it will not fall back to the embedded PostgreSQL under ${config.dataDir}, which is not where such a deployment keeps its read models`,
     );
   }
-  const embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg') });
+  // A mistyped DATA_DIR must not start (and so create) a new, empty cluster that reads as "nothing to do".
+  const dataDir = join(config.dataDir, 'pg');
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    throw new Error(`${tool}: no embedded PostgreSQL under ${dataDir} (is DATA_DIR the service's?); give DATABASE_URL to use another database`);
+  }
+  const embedded = await startEmbeddedPostgres({ dataDir });
   return { url: embedded.url, close: () => embedded.stop() };
 }

@@ -1,4 +1,5 @@
 import { createPool, loadConfig, startEmbeddedPostgres, type AppConfig } from '@app/platform';
+import { createTestDatabase } from '../test/support/database';
 import { progressLine, runCli } from './cli';
 import { USAGE, main, parseArgs } from './projections';
 
@@ -77,5 +78,29 @@ describe('projections CLI', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(`projections needs DATABASE_URL (the service's read-model database) with ${setting}`);
     expect(opened()).toEqual([loadConfig]);
+  });
+
+  it('refuses a DATA_DIR without the embedded cluster instead of creating an empty one', async () => {
+    // Found by an operations check: a mistyped DATA_DIR started a new cluster and printed every
+    // projection "caught up" at position 0.
+    jest.mocked(loadConfig).mockReturnValue(actualPlatform.loadConfig({ DATA_DIR: '/tmp/no-such-data-dir-for-projections' }) as AppConfig);
+    const { code, stderr } = await cli('status');
+    expect(code).toBe(1);
+    expect(stderr).toContain('no embedded PostgreSQL under /tmp/no-such-data-dir-for-projections/pg');
+    expect(opened()).toEqual([loadConfig]);
+  });
+
+  it('refuses a database without an event store, and creates nothing in it', async () => {
+    const db = await createTestDatabase();
+    try {
+      jest.mocked(loadConfig).mockReturnValue(actualPlatform.loadConfig({ DATABASE_URL: db.url }) as AppConfig);
+      jest.mocked(createPool).mockImplementation(actualPlatform.createPool);
+      const { code } = await cli('status');
+      expect(code).toBe(1);
+      const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')");
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await db.drop();
+    }
   });
 });

@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<void> {
 
   const database = await openReadModelDatabase(config, 'projections');
   const pool = createPool(database.url, { max: 4, applicationName: 'projections-cli' });
-  const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
+  const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl, readOnly: true });
   try {
     if (command === 'status') {
       for (const p of projections) {
