@@ -33,6 +33,8 @@ describe('SMS configuration', () => {
     expect(loadNotificationConfig({ ...app, smsGatewayUrl: 'file:///var/sms/out.ndjson' }, {})).toMatchObject({ gatewayUrl: undefined, sinkFile: '/var/sms/out.ndjson' });
     expect(gatewayFor(loadNotificationConfig({ ...app, smsGatewayUrl: 'file:///var/sms/out.ndjson' }, {}), new ManualClock(new Date(0)))).toMatchObject({ path: '/var/sms/out.ndjson' });
     expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: 'ftp://gateway.local' }, {})).toThrow('SMS_GATEWAY_URL must be an http(s) or file: URL, got "ftp://gateway.local"');
+    // A relative one would name a file at the filesystem root (file:sms.ndjson is /sms.ndjson).
+    expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: 'file:sms.ndjson' }, {})).toThrow('must be an absolute file:///path');
   });
 
   it('in production, starts no dispatcher without SMS_GATEWAY_URL: messages would go to a file nobody reads, marked sent', async () => {
@@ -46,5 +48,6 @@ describe('SMS configuration', () => {
   it('refuses a setting that is not a whole number in range', () => {
     expect(() => loadNotificationConfig(app, { SMS_PAYMENT_REMINDER_DAYS: 'five' })).toThrow(ConfigError);
     expect(() => loadNotificationConfig(app, { SMS_MAX_ATTEMPTS: '0' })).toThrow('SMS_MAX_ATTEMPTS must be an integer ≥ 1, got "0"');
+    expect(() => loadNotificationConfig(app, { SMS_RETRY_BASE_MS: '600000' })).toThrow('SMS_RETRY_BASE_MS (600000) must not exceed SMS_RETRY_MAX_MS (300000)');
   });
 });

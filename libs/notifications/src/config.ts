@@ -45,7 +45,19 @@ export function loadNotificationConfig(
   };
   const url = app.smsGatewayUrl;
   if (url !== undefined && !/^(https?|file):/i.test(url)) throw new ConfigError(`SMS_GATEWAY_URL must be an http(s) or file: URL, got "${url}"`);
+  // `file:sms.ndjson` would name /sms.ndjson at the filesystem root: only an absolute file:/// URL.
+  if (url !== undefined && /^file:/i.test(url) && !/^file:\/\/\//i.test(url)) {
+    throw new ConfigError(`SMS_GATEWAY_URL as a file sink must be an absolute file:///path, got "${url}"`);
+  }
   const sinkFile = url?.toLowerCase().startsWith('file:') ? fileURLToPath(url) : undefined;
+  const retry = {
+    maxAttempts: int('SMS_MAX_ATTEMPTS', DEFAULT_RETRY.maxAttempts, 1),
+    baseDelayMs: int('SMS_RETRY_BASE_MS', DEFAULT_RETRY.baseDelayMs, 0),
+    maxDelayMs: int('SMS_RETRY_MAX_MS', DEFAULT_RETRY.maxDelayMs, 0),
+  };
+  if (retry.baseDelayMs > retry.maxDelayMs) {
+    throw new ConfigError(`SMS_RETRY_BASE_MS (${retry.baseDelayMs}) must not exceed SMS_RETRY_MAX_MS (${retry.maxDelayMs})`);
+  }
   return {
     gatewayUrl: sinkFile === undefined ? url : undefined,
     sinkFile: sinkFile ?? join(app.dataDir, 'sms.ndjson'),
@@ -53,11 +65,7 @@ export function loadNotificationConfig(
       ? { refusal: 'NODE_ENV=production needs SMS_GATEWAY_URL: the SMS gateway, or file:///path for a file sink on purpose' }
       : {}),
     gatewayTimeoutMs: int('SMS_TIMEOUT_MS', 10_000, 1),
-    retry: {
-      maxAttempts: int('SMS_MAX_ATTEMPTS', DEFAULT_RETRY.maxAttempts, 1),
-      baseDelayMs: int('SMS_RETRY_BASE_MS', DEFAULT_RETRY.baseDelayMs, 0),
-      maxDelayMs: int('SMS_RETRY_MAX_MS', DEFAULT_RETRY.maxDelayMs, 0),
-    },
+    retry,
     ratePerSecond: int('SMS_RATE_PER_SECOND', 10, 1),
     maxAgeMs: int('SMS_MAX_AGE_HOURS', DEFAULT_MAX_AGE_MS / 3_600_000, 1) * 3_600_000,
     reminders: {
