@@ -203,7 +203,7 @@ describe('e2e: the command table', () => {
     expect(res.body).toMatchObject({ examDeadline: view.body.exam.deadline, examDeadlineJalali: view.body.exam.deadlineJalali });
     // Its print says inpatient cover waits for the exam (the policy's default).
     const doc = await t.http().get(`/v1/contracts/${contract.id}/document`).set(bearer(token)).expect(200);
-    expect(doc.text).toContain('پوشش بستری پس از انجام معاینات پزشکی برقرار می‌شود');
+    expect(doc.text).toContain('پوشش بستری پس از قبولی در معاینات پزشکی یا تأیید شعبه برقرار می‌شود');
   });
 
   it('POST /v1/contracts/{id}/exam/result records a passed exam: 200', async () => {
@@ -213,6 +213,9 @@ describe('e2e: the command table', () => {
     expect(res.headers.etag).toBe(`"${res.body.revision}"`);
     // API.md: contract commands answer with the contract view.
     expect(res.body).toMatchObject({ id: contract.id, contractNumber: contract.contractNumber, exam: { status: 'passed', referralNumber: `${contract.contractNumber}-1` } });
+    // Passed: the print no longer says inpatient cover waits.
+    const doc = await t.http().get(`/v1/contracts/${contract.id}/document`).set(bearer(t.token({ role: 'auditor' }))).expect(200);
+    expect(doc.text).not.toContain('پوشش بستری پس از');
   });
 
   it('POST /v1/contracts/{id}/exam/determination cleared: payments go on', async () => {

@@ -35,6 +35,9 @@ describe('SMS configuration', () => {
     expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: 'ftp://gateway.local' }, {})).toThrow('SMS_GATEWAY_URL must be an http(s) or file: URL, got "ftp://gateway.local"');
     // A relative one would name a file at the filesystem root (file:sms.ndjson is /sms.ndjson).
     expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: 'file:sms.ndjson' }, {})).toThrow('must be an absolute file:///path');
+    for (const absolute of ['file:/var/sms/out.ndjson', 'file://localhost/var/sms/out.ndjson']) {
+      expect(loadNotificationConfig({ ...app, smsGatewayUrl: absolute }, {}).sinkFile).toBe('/var/sms/out.ndjson');
+    }
   });
 
   it('in production, starts no dispatcher without SMS_GATEWAY_URL: messages would go to a file nobody reads, marked sent', async () => {

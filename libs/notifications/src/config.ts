@@ -45,8 +45,9 @@ export function loadNotificationConfig(
   };
   const url = app.smsGatewayUrl;
   if (url !== undefined && !/^(https?|file):/i.test(url)) throw new ConfigError(`SMS_GATEWAY_URL must be an http(s) or file: URL, got "${url}"`);
-  // `file:sms.ndjson` would name /sms.ndjson at the filesystem root: only an absolute file:/// URL.
-  if (url !== undefined && /^file:/i.test(url) && !/^file:\/\/\//i.test(url)) {
+  // `file:sms.ndjson` would name /sms.ndjson at the filesystem root: only an absolute path
+  // (file:///path, file://localhost/path or file:/path).
+  if (url !== undefined && /^file:/i.test(url) && !/^file:(\/\/(localhost)?)?\//i.test(url)) {
     throw new ConfigError(`SMS_GATEWAY_URL as a file sink must be an absolute file:///path, got "${url}"`);
   }
   const sinkFile = url?.toLowerCase().startsWith('file:') ? fileURLToPath(url) : undefined;

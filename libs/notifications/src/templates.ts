@@ -75,8 +75,9 @@ export const texts = {
     `برای تعیین تکلیف به شعبه مراجعه کنید. ${SIGNATURE}`,
 
   examCleared: (p: { contractNumber: string }) =>
-    // A branch may clear a failed or overdue exam: it decided, it did not confirm a result.
-    `شعبه درباره معاینات پزشکی قرارداد ${numberFa(p.contractNumber)} تعیین تکلیف کرد و توقف پرداخت حق بیمه برداشته شد. ${SIGNATURE}`,
+    // A branch may clear a failed exam (payments then limited to the exam window) or an overdue one
+    // (payments stopped): it decided, it did not confirm a result, and the limit is lifted either way.
+    `شعبه درباره معاینات پزشکی قرارداد ${numberFa(p.contractNumber)} تعیین تکلیف کرد و محدودیت پرداخت حق بیمه برداشته شد. ${SIGNATURE}`,
 
   wageChanged: (p: { contractNumber: string; wageBasis: number; monthlyPremium: number }) =>
     `دستمزد مبنای قرارداد ${numberFa(p.contractNumber)} به ${rialFa(p.wageBasis)} ریال و ` +

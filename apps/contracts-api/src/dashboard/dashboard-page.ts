@@ -62,7 +62,7 @@ const SCRIPT = `
       fields: {
         contracts: 'کل قراردادها', openedToday: 'منعقدشده امروز', openedThisMonth: 'منعقدشده در این ماه', online: 'غیرحضوری', branchChannel: 'حضوری',
         awaiting_payment: 'در انتظار پرداخت', active: 'فعال', payments_blocked: 'پرداخت متوقف', lapsed: 'باطل‌شده (عدم پرداخت نخستین حق بیمه)',
-        cancelled: 'لغوشده', terminated: 'خاتمه‌یافته', examsPending: 'در انتظار معاینات پزشکی', examsOverdue: 'معاینات انجام‌نشده در مهلت',
+        cancelled: 'لغوشده', terminated: 'خاتمه‌یافته', examsPending: 'معاینات تعیین‌تکلیف‌نشده', examsOverdue: 'مهلت معاینات گذشته',
         firstPaymentsDueSoon: 'سررسید پرداخت اول تا ۵ روز', lapses: 'ابطال‌ها', smsFailures: 'پیامک‌های ناموفق',
         branchId: 'شعبه', provinceCode: 'استان'
       }

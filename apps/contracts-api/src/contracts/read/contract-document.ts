@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   contractView,
+  examSettled,
   jalaliFaOfIso,
   policyAt,
   toPersianDigits,
@@ -50,8 +51,8 @@ export function renderContractDocument(state: ContractState, revision: number): 
     state.exam.requirement === 'exempt'
       ? 'بیمه‌شده بر اساس سوابق بیمه‌ای از معاینات پزشکی بدو قرارداد معاف است.'
       : `بیمه‌شده متعهد است حداکثر تا ${jalaliFa(state.exam.deadline)} (${toPersianDigits(policy.examMonths)} ماه از تاریخ قرارداد) با دریافت فرم معرفی، معاینات پزشکی را انجام دهد؛ در غیر این صورت پرداخت حق بیمه تا تعیین تکلیف شعبه متوقف می‌شود.`;
-  // Before the exam, inpatient cover follows the policy (default: not covered until it is passed).
-  const inpatientLater = state.exam.requirement === 'required' && policy.inpatientBeforeExam === 'not_covered';
+  // Until the exam is passed or cleared, inpatient cover follows the policy (default: not covered).
+  const inpatientLater = !examSettled(state.exam) && policy.inpatientBeforeExam === 'not_covered';
   const rows: Array<[string, string]> = [
     ['شماره قرارداد', toPersianDigits(view.contractNumber)],
     ['تاریخ قرارداد', jalaliFa(view.contractDate)],
@@ -96,7 +97,7 @@ ${rows.map(([k, v]) => `  <tr><th scope="row">${escapeHtml(k)}</th><td>${escapeH
 <h2>تعهد معاینات پزشکی</h2>
 <p class="obligation">${escapeHtml(exam)}</p>
 <h2>مهلت پرداخت</h2>
-<p class="obligation">${escapeHtml(`نخستین حق بیمه باید حداکثر تا ${jalaliFa(view.paymentDeadline)} پرداخت شود؛ در غیر این صورت قرارداد باطل می‌شود. با تأیید پرداخت توسط بانک عامل، استفاده از خدمات درمانی بلافاصله آغاز می‌شود${inpatientLater ? '؛ پوشش بستری پس از انجام معاینات پزشکی برقرار می‌شود' : ''}.`)}</p>
+<p class="obligation">${escapeHtml(`نخستین حق بیمه باید حداکثر تا ${jalaliFa(view.paymentDeadline)} پرداخت شود؛ در غیر این صورت قرارداد باطل می‌شود. با تأیید پرداخت توسط بانک عامل، استفاده از خدمات درمانی بلافاصله آغاز می‌شود${inpatientLater ? '؛ پوشش بستری پس از قبولی در معاینات پزشکی یا تأیید شعبه برقرار می‌شود' : ''}.`)}</p>
 <footer>نسخه آیین‌نامه پذیرفته‌شده: ${escapeHtml(toPersianDigits(state.termsVersion))} — ویرایش ${escapeHtml(toPersianDigits(revision))}</footer>
 <button type="button" id="print">چاپ</button>
 <script>${PRINT_SCRIPT}</script>
