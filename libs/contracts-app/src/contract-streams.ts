@@ -257,7 +257,7 @@ export class ContractStreams {
     const decided = decide(command, state, now, policyFor(state, now));
     if (decided.length === 0) return { state: state!, revision, appended: [] };
 
-    const metadata = this.metadata(context, now);
+    const metadata = { ...commandMetadata(context, now), schemaVersion: 1 };
     const result = await this.store.append(
       contractStream(contractId),
       decided.map((event, index) => {
@@ -284,18 +284,21 @@ export class ContractStreams {
     this.recent.set(contractId, known);
     if (this.recent.size > REMEMBERED_CONTRACTS) this.recent.delete(this.recent.keys().next().value!);
   }
+}
 
-  private metadata(context: CommandContext, now: Date): Omit<EventMetadata, 'eventId'> {
-    return {
-      commandId: context.commandId,
-      correlationId: context.correlationId,
-      causationId: context.causationId ?? context.commandId,
-      actor: context.actor,
-      channel: context.channel,
-      ...(context.branchId ? { branchId: context.branchId } : {}),
-      ...(context.bankId ? { bankId: context.bankId } : {}),
-      occurredAt: now.toISOString(),
-      schemaVersion: 1,
-    };
-  }
+/**
+ * What every event a command writes says of it (who, through which channel, tied to which request
+ * and command, when): the contract's events and the open's reservation alike.
+ */
+export function commandMetadata(context: CommandContext, now: Date): Omit<EventMetadata, 'eventId'> {
+  return {
+    commandId: context.commandId,
+    correlationId: context.correlationId,
+    causationId: context.causationId ?? context.commandId,
+    actor: context.actor,
+    channel: context.channel,
+    ...(context.branchId ? { branchId: context.branchId } : {}),
+    ...(context.bankId ? { bankId: context.bankId } : {}),
+    occurredAt: now.toISOString(),
+  };
 }

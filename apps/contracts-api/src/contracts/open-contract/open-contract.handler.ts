@@ -4,7 +4,7 @@ import { behavesAsClosed, decide, DomainError, policyFor, type ApplicantFacts, t
 import { deterministicId } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform';
 import { CONTRACT_NUMBERS, type ContractNumberAllocator } from '../../infrastructure/contract-numbers';
-import { ContractStreams, type CommandContext, type CommandOutcome } from '@app/contracts-app';
+import { ContractStreams, commandMetadata, type CommandContext, type CommandOutcome } from '@app/contracts-app';
 import { ProblemException } from '../../http/problem';
 import { RESERVATION_FRESH_MS, Reservations } from '../reservations';
 import type { BranchOpenContractDto, OpenContractDto } from './open-contract.dto';
@@ -68,16 +68,7 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
         facts.nationalCode,
         contractId,
         deterministicId(context.commandId, 'reservation'),
-        {
-          eventId: deterministicId(context.commandId, 'reservation'),
-          commandId: context.commandId,
-          correlationId: context.correlationId,
-          causationId: context.commandId,
-          actor: context.actor,
-          channel: context.channel,
-          ...(context.branchId ? { branchId: context.branchId } : {}),
-          occurredAt: at.toISOString(),
-        },
+        { eventId: deterministicId(context.commandId, 'reservation'), ...commandMetadata(context, at) },
         at,
         async (id) => {
           const { state } = await this.streams.load(id);
