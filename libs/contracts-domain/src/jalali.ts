@@ -169,9 +169,11 @@ export function formatJalaliFa(date: JalaliDate): string {
   return toPersianDigits(formatJalali(date));
 }
 
-/** An ISO date's Jalali twin as the API carries it: `2026-12-01` → `1405/09/10`. */
-export function jalaliOfIso(date: IsoDate): string {
-  return formatJalali(gregorianToJalali(date));
+/** An ISO date's Jalali twin as the API carries it: `2026-12-01` → `1405/09/10` (none for none). */
+export function jalaliOfIso(date: IsoDate): string;
+export function jalaliOfIso(date: IsoDate | null): string | null;
+export function jalaliOfIso(date: IsoDate | null): string | null {
+  return date === null ? null : formatJalali(gregorianToJalali(date));
 }
 
 /** An ISO date as people read it (SMS, printed contract, problem texts): `۱۴۰۵/۰۹/۱۰`. */

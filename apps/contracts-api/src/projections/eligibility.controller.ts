@@ -60,7 +60,7 @@ export class EligibilityController {
       outpatient: answer.outpatient,
       inpatient: answer.inpatient,
       paidThrough: answer.paidThrough,
-      paidThroughJalali: answer.paidThrough === null ? null : jalaliOfIso(answer.paidThrough),
+      paidThroughJalali: jalaliOfIso(answer.paidThrough),
       checkpoint: answer.checkpoint.toString(),
     };
   }

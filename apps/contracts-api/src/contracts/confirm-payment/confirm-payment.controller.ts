@@ -106,7 +106,7 @@ export class ConfirmPaymentController {
             amount: payment.amount,
             periods: payment.periods,
             paidThrough: outcome.state.paidThrough,
-            paidThroughJalali: outcome.state.paidThrough === null ? null : jalaliOfIso(outcome.state.paidThrough),
+            paidThroughJalali: jalaliOfIso(outcome.state.paidThrough),
           },
           headers: { ETag: etag(outcome.revision) },
         };

@@ -63,7 +63,7 @@ export class ExamController {
         referralNumber: outcome.state.exam.referralNumber,
         contractId: id,
         examDeadline: outcome.state.exam.deadline,
-        examDeadlineJalali: outcome.state.exam.deadline === null ? null : jalaliOfIso(outcome.state.exam.deadline),
+        examDeadlineJalali: jalaliOfIso(outcome.state.exam.deadline),
       },
       headers: { ETag: etag(outcome.revision) },
     }));
