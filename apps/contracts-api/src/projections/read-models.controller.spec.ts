@@ -25,6 +25,11 @@ describe('read-model queries over HTTP: slips and eligibility', () => {
   let api: TinyApp;
   const clock = new ManualClock(new Date(CONTRACT_NOW));
   let streams: ContractStreams;
+  /** The read models caught up with every event so far. */
+  const projected = async () => {
+    const { last } = await storedEvents(db.pool);
+    await waitFor(async () => (await projector.status()).every((s) => BigInt(s.position) >= last), 'read models');
+  };
   const startReadModels = () =>
     startProjector({ pool: db.pool, eventStore, clock, log: () => undefined, projections: [billingProjection, eligibilityProjection], deadlines: false });
 
@@ -35,8 +40,7 @@ describe('read-model queries over HTTP: slips and eligibility', () => {
     await streams.execute(CONTRACT_ID, openOnline(), context());
     await streams.execute(CONTRACT_ID, pay(1), context());
     projector = await startReadModels();
-    const { last } = await storedEvents(db.pool);
-    await waitFor(async () => (await projector.status()).every((s) => BigInt(s.position) >= last), 'read models');
+    await projected();
 
     @Module({
       controllers: [SlipsController, EligibilityController],
@@ -107,11 +111,6 @@ describe('read-model queries over HTTP: slips and eligibility', () => {
       expect(eligibility.json()).toMatchObject({ covered: true, outpatient: true });
     });
 
-    /** The read models caught up with every event so far. */
-    const projected = async () => {
-      const { last } = await storedEvents(db.pool);
-      await waitFor(async () => (await projector.status()).every((s) => BigInt(s.position) >= last), 'read models');
-    };
     /** `request` answered while the read models are stopped, started again 300 ms later. */
     const whileBehind = async <R>(request: () => Promise<R>): Promise<R> => {
       const answer = request();
