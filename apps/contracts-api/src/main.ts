@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig, runProcess } from '@app/platform';
+import { hostPort, listenError, loadConfig, runProcess } from '@app/platform';
 import { listenAddress, resolveJwtSecret } from './auth/secret';
 import { createApp } from './create-app';
 import { startRuntime } from './runtime';
@@ -23,11 +23,11 @@ runProcess(async (onSignal) => {
     await app.listen({ port: config.port, host });
   } catch (error) {
     await runtime.close();
-    throw error;
+    throw listenError(error, host, config.port);
   }
   // The address it is bound to: getUrl() shows 0.0.0.0 as 127.0.0.1, hiding that others can reach it.
   const { port } = app.getHttpServer().address() as { port: number };
-  say(`listening on ${host}:${port} (OpenAPI at /docs)`);
+  say(`listening on ${hostPort(host, port)} (OpenAPI at /docs)`);
 
   onSignal(async (signal) => {
     say(`${signal}: shutting down`);

@@ -1,5 +1,8 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, ManualClock, SystemClock, loadConfig } from '@app/platform';
-import { clockFor } from './runtime';
+import { clockFor, startRuntime } from './runtime';
 
 const manual = (start?: string) => loadConfig({ CLOCK_MODE: 'manual', ...(start ? { CLOCK_START: start } : {}) });
 const BOOT = new Date('2026-12-01T06:00:00Z');
@@ -19,5 +22,19 @@ describe('the clock a process runs on', () => {
     }
     // 1499/12/29 (Iran) is the last day a manual clock may start on.
     expect(clockFor(manual('2121-03-19T12:00:00Z'), BOOT).now().toISOString()).toBe('2121-03-19T12:00:00.000Z');
+  });
+});
+
+describe('the registry a process checks applicants against', () => {
+  it('refuses a REGISTRY_FILE it cannot read as configuration, before any database starts', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'runtime-'));
+    try {
+      const start = startRuntime(loadConfig({ REGISTRY_FILE: join(dataDir, 'missing.json'), DATA_DIR: dataDir }));
+      await expect(start).rejects.toThrow(ConfigError);
+      await expect(start).rejects.toThrow(/^REGISTRY_FILE: missing\.json: cannot read registry file .*ENOENT/);
+      expect(existsSync(join(dataDir, 'pg'))).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

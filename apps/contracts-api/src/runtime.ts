@@ -8,6 +8,7 @@ import {
   ConfigError,
   ManualClock,
   SystemClock,
+  checkDatabaseReachable,
   createPool,
   migrate,
   registryFileFor,
@@ -18,7 +19,7 @@ import {
 } from '@app/platform';
 import type { Projector } from '@app/projections';
 import type { Logger } from 'pino';
-import { FileRegistry, type Registry } from '@app/registry';
+import { FileRegistry, RegistryFileError, type Registry } from '@app/registry';
 import { startReadSide } from '../../projector/src/read-side';
 import { createLogger, readSideLog } from './http/logging';
 import { IdempotencyRetention, PostgresIdempotencyStore } from './infrastructure/idempotency';
@@ -56,13 +57,23 @@ export function clockFor(config: AppConfig, boot: Date): Clock {
   return new ManualClock(start);
 }
 
+/** REGISTRY_FILE that cannot be read, or holds bad records, is the operator's to fix: a `configuration:` line listing the problems. */
+async function loadRegistry(file: string): Promise<FileRegistry> {
+  try {
+    return await FileRegistry.load(file);
+  } catch (error) {
+    throw error instanceof RegistryFileError ? new ConfigError(`REGISTRY_FILE: ${error.message}`) : error;
+  }
+}
+
 /**
- * Database first (embedded PostgreSQL under DATA_DIR unless DATABASE_URL is set), then migrations,
- * the idempotency retention (hourly purge of answers older than IDEMPOTENCY_TTL_HOURS), the event
- * store and the registry. `close` undoes it in reverse order.
+ * The registry and the clock first (a bad REGISTRY_FILE or CLOCK_START starts nothing), then the
+ * database (embedded PostgreSQL under DATA_DIR unless DATABASE_URL is set), migrations, the
+ * idempotency retention (hourly purge of answers older than IDEMPOTENCY_TTL_HOURS) and the event
+ * store. `close` undoes it in reverse order.
  */
 export async function startRuntime(config: AppConfig): Promise<Runtime> {
-  const registryFile = registryFileFor(config); // refused before anything starts
+  const registry = await loadRegistry(registryFileFor(config)); // refused before anything starts
   const clock = clockFor(config, new SystemClock().now()); // as is a manual clock's start
   const logger = createLogger({ level: config.logLevel });
   const log = readSideLog(logger);
@@ -84,6 +95,7 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
   const pool = createPool(url, { max: 20, applicationName: 'contracts-api' });
   const retention = new IdempotencyRetention(new PostgresIdempotencyStore(pool), { ttlHours: config.idempotencyTtlHours, log });
   try {
+    if (!embedded) await checkDatabaseReachable(pool, url);
     await migrate(pool, 'contracts-api', apiMigrations);
     retention.start();
     const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
@@ -95,7 +107,6 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
       if (note) log(note);
     }
     const snapshots = await PostgresSnapshots.create(pool);
-    const registry = await FileRegistry.load(registryFile);
     const readSide = config.projector
       ? await startReadSide({ pool, eventStore, clock, config, log })
       : undefined;

@@ -1,5 +1,5 @@
 import { PostgresEventStore } from '@app/event-store';
-import { ManualClock } from '@app/platform';
+import { ConfigError, ManualClock } from '@app/platform';
 import { billingProjection, startProjector, type Projector } from '@app/projections';
 import { appendContracts } from '../../../libs/projections/src/testing/contracts';
 import { waitFor } from '../../../libs/projections/src/testing/wait';
@@ -72,5 +72,13 @@ describe("the standalone projector's health and metrics", () => {
     expect(ready.status).toBe(503);
     expect(JSON.parse(ready.text)).toMatchObject({ status: 'error', details: { database: { up: false, details: {} } } });
     expect(ready.text).not.toContain('connection refused'); // no driver text on an open port
+  });
+
+  it('refuses a port already taken as configuration (HOST, PORT), not with a stack trace', async () => {
+    await start();
+    const port = Number(new URL(health.url).port);
+    const second = startHealthServer({ port, host: '127.0.0.1', pool: db.pool, eventStore, projector });
+    await expect(second).rejects.toThrow(ConfigError);
+    await expect(second).rejects.toThrow(`cannot listen on 127.0.0.1:${port} (HOST, PORT)`);
   });
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventStore } from '@app/event-store';
+import { hostPort, listenError } from '@app/platform';
 import { holdsBackReadiness, readinessDetails, registerProjectionMetrics, type Projector } from '@app/projections';
 
 export interface HealthServer {
@@ -67,12 +68,12 @@ export async function startHealthServer(options: { port: number; host: string; p
     reply(404, 'text/plain', 'the projector serves /health/live, /health/ready and /metrics\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => reject(listenError(error, options.host, options.port)));
     server.listen(options.port, options.host, () => resolve());
   });
   const { address, port } = server.address() as AddressInfo;
   return {
-    url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    url: `http://${hostPort(address, port)}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -1,5 +1,5 @@
 import { openEventStore } from '@app/event-store';
-import { ConfigError, SystemClock, createPool, loadConfig, runProcess } from '@app/platform';
+import { ConfigError, SystemClock, checkDatabaseReachable, createPool, loadConfig, runProcess } from '@app/platform';
 import { createLogger, readSideLog } from '../../contracts-api/src/http/logging';
 import { startHealthServer } from './health-server';
 import { startReadSide } from './read-side';
@@ -18,6 +18,7 @@ runProcess(async (onSignal) => {
   const log = readSideLog(createLogger({ level: config.logLevel }));
   if (!config.databaseUrl) throw new ConfigError('DATABASE_URL is required to run the projector on its own');
   const pool = createPool(config.databaseUrl, { max: 10, applicationName: 'projector' });
+  await checkDatabaseReachable(pool, config.databaseUrl);
   const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
   const readSide = await startReadSide({ pool, eventStore, clock: new SystemClock(), config, log, actOnTime: config.clock.mode === 'system' });
   const health = await startHealthServer({ port: config.port, host: config.host, pool, eventStore, projector: readSide.projector });

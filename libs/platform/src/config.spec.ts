@@ -60,8 +60,20 @@ describe('loadConfig', () => {
     [{ IDEMPOTENCY_TTL_HOURS: '0' }, /IDEMPOTENCY_TTL_HOURS/],
     [{ IDEMPOTENCY_TTL_HOURS: '1.5' }, /IDEMPOTENCY_TTL_HOURS/],
     [{ IDEMPOTENCY_TTL_HOURS: '3d' }, /IDEMPOTENCY_TTL_HOURS/],
+    [{ DATABASE_URL: 'notaurl' }, /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/],
+    [{ DATABASE_URL: 'mysql://u@db/x' }, /DATABASE_URL must be a postgres/],
   ])('refuses %j with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never echoes the password of a DATABASE_URL it refuses', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://app:s3cret@db/x' })).toThrow('"mysql://app:***@db/x"');
+    expect(() => loadConfig({ DATABASE_URL: 'app:s3cret@db' })).toThrow('"app:***@db"');
+  });
+
+  it('takes postgres:// and postgresql:// URLs', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://app@db:5432/contracts' }).databaseUrl).toBe('postgres://app@db:5432/contracts');
+    expect(loadConfig({ DATABASE_URL: 'postgresql:///contracts?host=/run/postgresql' }).databaseUrl).toBe('postgresql:///contracts?host=/run/postgresql');
   });
 });

@@ -45,6 +45,29 @@ export function registryFileFor(config: Pick<AppConfig, 'registryFile' | 'produc
   return DEFAULT_REGISTRY_FILE;
 }
 
+function isPostgresUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'postgres:' || protocol === 'postgresql:';
+  } catch {
+    return false;
+  }
+}
+
+/** A URL fit for a log line: its password, if any, masked. */
+export function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) {
+      parsed.password = '***';
+      return parsed.toString();
+    }
+  } catch {
+    // not a URL: masked below all the same
+  }
+  return url.replace(/:[^:@/]*@/, ':***@'); // user:password@ in what does not parse as one
+}
+
 /** pino's levels, and `silent`. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -72,6 +95,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { defaultPort =
     clock = start ? { mode: 'manual', start } : { mode: 'manual' };
   } else {
     throw new ConfigError(`CLOCK_MODE must be "system" or "manual", got "${clockMode}"`);
+  }
+
+  if (env.DATABASE_URL && !isPostgresUrl(env.DATABASE_URL)) {
+    throw new ConfigError(`DATABASE_URL must be a postgres:// or postgresql:// URL, got "${withoutPassword(env.DATABASE_URL)}"`);
   }
 
   const projector = env.PROJECTOR ?? 'inline';

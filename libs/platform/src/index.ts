@@ -3,3 +3,4 @@ export * from './clock';
 export * from './config';
 export * from './process';
 export * from './canonical-json';
+export * from './listen';

@@ -23,6 +23,7 @@ import {
   type ReadStreamOptions as ClientReadStreamOptions,
   type SubscribeToAllOptions,
 } from '@kurrent/kurrentdb-client';
+import { ConfigError } from '@app/platform';
 import { ConcurrencyError, StoreUnavailableError, type NewEvent, type RecordedEvent } from '../port';
 import { Upcasters } from '../upcasters';
 import { KurrentDbEventStore, type KurrentDbClient } from './kurrentdb-event-store';
@@ -604,5 +605,13 @@ describe('KurrentDbEventStore (fake client)', () => {
     await store.close();
     expect(client.subscriptions[0]!.unsubscribed).toBe(true);
     expect(client.dispose).toHaveBeenCalled();
+  });
+
+  it('refuses a connection string the client cannot parse as configuration, naming KURRENTDB_URL', async () => {
+    const connect = () => KurrentDbEventStore.connect('http://kurrentdb:2113', { streamPrefixes: ['contract-'] });
+    expect(connect).toThrow(ConfigError);
+    expect(connect).toThrow(/^KURRENTDB_URL: .*expected kurrentdb:\/\//);
+    const store = KurrentDbEventStore.connect('kurrentdb://kurrentdb:2113?tls=false', { streamPrefixes: ['contract-'] });
+    await store.close(); // parsed; the client connects on first use only
   });
 });

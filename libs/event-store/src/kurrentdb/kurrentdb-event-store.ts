@@ -20,6 +20,7 @@ import {
   type ReadPosition,
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
+import { ConfigError } from '@app/platform';
 import { assertAppendable, meetsExpectation, retriedAppend, type StoredId } from '../append-rules';
 import {
   ConcurrencyError,
@@ -107,7 +108,14 @@ export class KurrentDbEventStore implements EventStore {
 
   /** Connects with a connection string (`kurrentdb://host:2113?tls=false`, or several hosts for a cluster). */
   static connect(url: string, options: Omit<KurrentDbEventStoreOptions, 'client'>): KurrentDbEventStore {
-    return new KurrentDbEventStore({ ...options, client: KurrentDBClient.connectionString(url) });
+    let client: KurrentDBClient;
+    try {
+      client = KurrentDBClient.connectionString(url);
+    } catch (error) {
+      // Only parsing can fail here (the client connects on first use): the operator's URL to fix.
+      throw new ConfigError(`KURRENTDB_URL: ${(error as Error).message}`);
+    }
+    return new KurrentDbEventStore({ ...options, client });
   }
 
   async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
