@@ -49,6 +49,16 @@ describe('npm run audit -- verify', () => {
     expect((await audit('verify', '--from', String(positions[2])))).toMatchObject({ code: 0, out: expect.stringContaining('3 events verified') });
   });
 
+  it('exits 1 for a --from past what the chain has hashed, rather than "OK" for nothing verified', async () => {
+    const past = positions.at(-1)! + 1n;
+    expect(await audit('verify', '--from', String(past))).toEqual({
+      code: 1,
+      out: `audit verify: --from ${past} is past the chain's checkpoint (${positions.at(-1)}): nothing there has been hashed yet to verify`,
+      progress: [],
+    });
+    expect(await audit('verify', '--from', String(positions.at(-1)))).toMatchObject({ code: 0, out: expect.stringContaining('0 events verified') });
+  });
+
   it('exits 1 naming exactly the position whose payload was altered in PostgreSQL', async () => {
     await db.pool.query(`UPDATE events SET data = jsonb_set(data, '{monthlyPremium}', '1') WHERE position = $1`, [positions[3]]);
     const { code, out } = await audit('verify');

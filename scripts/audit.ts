@@ -11,7 +11,7 @@
 import type { Pool } from 'pg';
 import { openEventStore, type EventStore } from '@app/event-store';
 import { createPool, loadConfig } from '@app/platform';
-import { linkAtOrBefore, verifyChain } from '@app/projections';
+import { linkAtOrBefore, readAuditHead, verifyChain } from '@app/projections';
 import { UsageError, openReadModelDatabase, progressLine, runCli } from './cli';
 
 export interface AuditIo {
@@ -40,6 +40,12 @@ export function parseAuditArgs(argv: string[]): { from: bigint; head?: string } 
 
 /** Verifies what `parseAuditArgs` asked for; returns the exit code. */
 export async function runAudit({ from, head }: ReturnType<typeof parseAuditArgs>, io: AuditIo): Promise<number> {
+  const { checkpoint } = await readAuditHead(io.pool);
+  if (from > checkpoint) {
+    // Not "OK: 0 events": nothing past the chain's checkpoint has been hashed, so nothing was verified.
+    io.out(`audit verify: --from ${from} is past the chain's checkpoint (${checkpoint}): nothing there has been hashed yet to verify`);
+    return 1;
+  }
   const result = await verifyChain({ pool: io.pool, eventStore: io.eventStore, from, onProgress: (p) => io.progress(progressLine(p)) });
   if (!result.ok) {
     io.out(`audit chain BROKEN at position ${result.position}: ${result.reason} (${result.events} events verified before it)`);
