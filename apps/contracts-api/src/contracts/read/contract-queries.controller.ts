@@ -99,8 +99,9 @@ export class ContractQueriesController {
       }
       options = { asOf: new Date(asOf) };
     } else {
-      if (!/^\d{1,9}$/.test(revision!)) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'revision', message: 'revision must be a non-negative integer' }]);
-      options = { toRevision: Number(revision) };
+      if (!/^\d+$/.test(revision!)) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'revision', message: 'revision must be a non-negative integer' }]);
+      options = { toRevision: Number(revision) }; // however large: compared with the latest below, never sent to the store
+
     }
     const { revision: latestRevision } = await this.streams.loadExisting(id);
     // A revision the contract has not reached yet is not "the latest view": the auditor asked for something that does not exist.
