@@ -52,6 +52,17 @@ describe('e2e: history, state as of a time or revision, printable document', () 
     expect(views.map((v) => v.revision)).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it("shows the owner their own history, with staff, banks and the system named by role only", async () => {
+    const owner = bearer(t.token({ role: 'applicant', nationalCode: views[0].nationalCode }));
+    const mine = (await t.http().get(`/v1/contracts/${id}/events`).set(owner).expect(200)).body.items;
+    const audited = (await t.http().get(`/v1/contracts/${id}/events`).set(auditor()).expect(200)).body.items;
+    expect(mine.map((e: { metadata: { actor: unknown } }) => e.metadata.actor)).toEqual(
+      audited.map(({ metadata: { actor } }: { metadata: { actor: { sub: string; role: string } } }) => (actor.role === 'applicant' ? actor : { role: actor.role })),
+    );
+    expect(audited.map((e: { metadata: { actor: { role: string } } }) => e.metadata.actor.role)).toEqual(['applicant', 'applicant', 'bank', 'applicant', 'examiner']);
+    expect(audited.every((e: { metadata: { actor: { sub?: string } } }) => typeof e.metadata.actor.sub === 'string')).toBe(true);
+  });
+
   it.each([0, 1, 2, 3, 4])('state?revision=%i is the view right after that revision', async (n) => {
     const res = await state({ revision: n }).expect(200);
     expect(res.body).toEqual(views[n]);

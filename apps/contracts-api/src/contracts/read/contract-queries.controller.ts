@@ -15,14 +15,20 @@ import { CONTRACT_DOCUMENT_CSP, renderContractDocument } from './contract-docume
 import { ContractListResponse, HistoryResponse } from './contract-queries.response';
 import { ParseIdPipe, ParseNationalCodePipe } from '../../http/validation';
 
-function historyItem(event: RecordedEvent) {
+/**
+ * One event of a contract's history. An applicant reading their own sees who acted by role only
+ * when it was not them: a staff member's or a bank's user id is theirs to know, not the applicant's.
+ */
+function historyItem(event: RecordedEvent, reader: Actor) {
+  const { actor } = event.metadata;
+  const metadata = reader.role === 'applicant' && actor.role !== 'applicant' ? { ...event.metadata, actor: { role: actor.role } } : event.metadata;
   return {
     revision: event.revision,
     position: event.position.toString(),
     type: event.type,
     version: event.version,
     data: event.data,
-    metadata: event.metadata,
+    metadata,
     recordedAt: event.recordedAt.toISOString(),
   };
 }
@@ -76,7 +82,7 @@ export class ContractQueriesController {
   async events(@CurrentActor() actor: Actor, @Param('id', ParseIdPipe) id: string) {
     const { state, events } = await this.streams.history(id);
     assertCanRead(actor, state);
-    return { contractId: id, items: events.map(historyItem) };
+    return { contractId: id, items: events.map((event) => historyItem(event, actor)) };
   }
 
   @Get(':id/state')

@@ -7,8 +7,8 @@ export class ContractListResponse {
 }
 
 class EventActorResponse {
-  @ApiProperty()
-  sub!: string;
+  @ApiProperty({ required: false, description: "The acting user's id; absent for an applicant reading an action by staff, a bank or the system (named by role only)" })
+  sub?: string;
 
   @ApiProperty()
   role!: string;
