@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pool } from 'pg';
+import { POLICY_TABLE } from '@app/contracts-domain';
 import type { EventStore } from '@app/event-store';
 import { ConfigError, type AppConfig, type Clock } from '@app/platform';
 import type { Log } from '@app/projections';
@@ -26,6 +27,16 @@ export interface NotificationConfig {
 }
 
 /**
+ * The most days before a deadline a reminder may be set, so that it falls after the contract date
+ * under every regulation version: more, and no contract would ever get it (a reminder not after
+ * its contract's opening is left out). Two Jalali months are at least 59 days (29 a month here).
+ */
+const LONGEST_REMINDER = {
+  payment: Math.min(...POLICY_TABLE.map((policy) => policy.firstPaymentDays)) - 1,
+  exam: Math.min(...POLICY_TABLE.map((policy) => policy.examMonths * 29)) - 1,
+};
+
+/**
  * SMS settings from the environment, beside the service's AppConfig: SMS_GATEWAY_URL (via
  * AppConfig: an http(s) gateway, or a `file:` URL naming the sink file; unset, DATA_DIR/sms.ndjson,
  * which production refuses: applicants would get nothing while ops saw "sent"), SMS_TIMEOUT_MS (10000), SMS_MAX_ATTEMPTS (56), SMS_RETRY_BASE_MS (2000),
@@ -36,11 +47,13 @@ export function loadNotificationConfig(
   app: Pick<AppConfig, 'dataDir' | 'smsGatewayUrl'> & Partial<Pick<AppConfig, 'production'>>,
   env: NodeJS.ProcessEnv = process.env,
 ): NotificationConfig {
-  const int = (name: string, fallback: number, min: number) => {
+  const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(`${name} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`}, got "${raw}"`);
+    }
     return value;
   };
   const url = app.smsGatewayUrl;
@@ -70,8 +83,8 @@ export function loadNotificationConfig(
     ratePerSecond: int('SMS_RATE_PER_SECOND', 10, 1),
     maxAgeMs: int('SMS_MAX_AGE_HOURS', DEFAULT_MAX_AGE_MS / 3_600_000, 1) * 3_600_000,
     reminders: {
-      paymentReminderDays: int('SMS_PAYMENT_REMINDER_DAYS', DEFAULT_REMINDERS.paymentReminderDays, 1),
-      examReminderDays: int('SMS_EXAM_REMINDER_DAYS', DEFAULT_REMINDERS.examReminderDays, 1),
+      paymentReminderDays: int('SMS_PAYMENT_REMINDER_DAYS', DEFAULT_REMINDERS.paymentReminderDays, 1, LONGEST_REMINDER.payment),
+      examReminderDays: int('SMS_EXAM_REMINDER_DAYS', DEFAULT_REMINDERS.examReminderDays, 1, LONGEST_REMINDER.exam),
     },
   };
 }

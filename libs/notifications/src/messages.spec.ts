@@ -28,6 +28,15 @@ describe('which messages an event calls for', () => {
     expect(drafts(opened!, CONTRACT_NOW)[3]).toEqual({ template: 'exam_reminder', notBefore: '2027-01-16T05:30:00.000Z' });
   });
 
+  it('still schedules both reminders at the longest settings the configuration takes (19 and 57 days)', () => {
+    const [opened] = historyOf([[openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW]]);
+    const longest = drafts(opened!, CONTRACT_NOW, { paymentReminderDays: 19, examReminderDays: 57 });
+    expect(longest.filter((d) => d.template.endsWith('_reminder'))).toEqual([
+      { template: 'payment_reminder', notBefore: '2026-12-02T05:30:00.000Z' }, // the day after the contract date
+      { template: 'exam_reminder', notBefore: '2026-12-04T05:30:00.000Z' },
+    ]);
+  });
+
   it('leaves out a reminder whose day is not after the event', () => {
     const [opened] = historyOf([[openOnline(), CONTRACT_NOW]]);
     expect(drafts(opened!, CONTRACT_NOW, { ...DEFAULT_REMINDERS, paymentReminderDays: 20 }).map((d) => d.template)).toEqual(['contract_concluded']);
