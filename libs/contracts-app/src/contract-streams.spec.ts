@@ -1,4 +1,4 @@
-import { InMemoryEventStore, type ReadStreamOptions, type FoldableEvent } from '@app/event-store';
+import { ConcurrencyError, InMemoryEventStore, type ReadStreamOptions, type FoldableEvent } from '@app/event-store';
 import { ManualClock } from '@app/platform';
 import { CONTRACT_ID, CONTRACT_NOW, openOnline, pay } from '../../contracts-domain/src/testing/fixtures';
 import { ContractStreams, fold, type CommandContext } from './contract-streams';
@@ -42,6 +42,46 @@ describe('ContractStreams', () => {
     expect(paid!.metadata).not.toHaveProperty('branchId');
     expect(openedEvent!.metadata).not.toHaveProperty('bankId'); // an applicant's command: neither claim
     expect(openedEvent!.metadata).not.toHaveProperty('branchId');
+  });
+
+  it('takes commands on one contract in turn within a process: concurrent ones without If-Match all land, none lost to a race', async () => {
+    const store = new InMemoryEventStore();
+    const streams = new ContractStreams(store, new ManualClock(new Date(CONTRACT_NOW)));
+    await streams.execute(CONTRACT_ID, openOnline(), context);
+    const wages = Array.from({ length: 16 }, (_, n) => 31_000_000 + n * 100_000);
+    const outcomes = await Promise.allSettled(
+      wages.map((requestedMonthlyPremium, n) =>
+        streams.execute(CONTRACT_ID, { type: 'ChangeWage', data: { requestedMonthlyPremium } }, { ...context, commandId: `wage-${n}` }),
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+    expect((await store.readStream(`contract-${CONTRACT_ID}`)).length).toBe(1 + wages.length);
+  });
+
+  it('given another process wins every race for the contract, a command without If-Match is refused with the conflict after 3 attempts', async () => {
+    /** Before each append of this process, another process changes the wage first. */
+    class RivalledStore extends InMemoryEventStore {
+      rival?: ContractStreams;
+      rivalWins = 0;
+      private rivalling = false;
+      override async append(...args: Parameters<InMemoryEventStore['append']>) {
+        if (this.rival && !this.rivalling) {
+          this.rivalling = true;
+          this.rivalWins += 1;
+          const change = { type: 'ChangeWage' as const, data: { requestedMonthlyPremium: 40_000_000 + this.rivalWins * 100_000 } };
+          await this.rival.execute(CONTRACT_ID, change, { ...context, commandId: `rival-${this.rivalWins}` }).finally(() => (this.rivalling = false));
+        }
+        return super.append(...args);
+      }
+    }
+    const store = new RivalledStore();
+    const streams = new ContractStreams(store, new ManualClock(new Date(CONTRACT_NOW)));
+    await streams.execute(CONTRACT_ID, openOnline(), context);
+    store.rival = new ContractStreams(store, new ManualClock(new Date(CONTRACT_NOW)));
+    const change = streams.execute(CONTRACT_ID, { type: 'ChangeWage', data: { requestedMonthlyPremium: 31_000_000 } }, { ...context, commandId: 'mine' });
+    await expect(change).rejects.toBeInstanceOf(ConcurrencyError);
+    // The first attempt decided on this process's remembered state (not counted), then three on the stored one.
+    expect(store.rivalWins).toBe(4);
   });
 
   describe('deciding on what this process last saw (no read before the append)', () => {

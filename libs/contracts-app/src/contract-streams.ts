@@ -115,6 +115,8 @@ const NO_CONTRACT: KnownContract = { state: undefined, revision: -1, commandIds:
  */
 export class ContractStreams {
   private readonly recent = new Map<string, KnownContract>();
+  /** Per contract, the end of the queue of this process's commands on it (absent when none waits). */
+  private readonly turns = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: EventStore,
@@ -198,6 +200,35 @@ export class ContractStreams {
     commandOrFactory: ContractCommand | ((state: ContractState | undefined) => ContractCommand),
     context: CommandContext,
     authorize: (state: ContractState) => void = () => undefined,
+  ): Promise<CommandOutcome> {
+    return this.inTurn(contractId, () => this.decide(contractId, commandOrFactory, context, authorize));
+  }
+
+  /**
+   * Runs this process's commands on one contract one after another. Run at once, they would all
+   * decide on the same revision and all but one lose the append's race, to be decided again up to
+   * MAX_ATTEMPTS times and then refused with a 409. Other processes' commands still race, as before.
+   */
+  private async inTurn<T>(contractId: string, run: () => Promise<T>): Promise<T> {
+    const before = this.turns.get(contractId) ?? Promise.resolve();
+    const mine = before.then(run);
+    const done = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.turns.set(contractId, done);
+    try {
+      return await mine;
+    } finally {
+      if (this.turns.get(contractId) === done) this.turns.delete(contractId);
+    }
+  }
+
+  private async decide(
+    contractId: string,
+    commandOrFactory: ContractCommand | ((state: ContractState | undefined) => ContractCommand),
+    context: CommandContext,
+    authorize: (state: ContractState) => void,
   ): Promise<CommandOutcome> {
     const opening = typeof commandOrFactory !== 'function' && commandOrFactory.type.startsWith('Open');
     let guess = this.recent.get(contractId) ?? (opening ? NO_CONTRACT : undefined);
