@@ -50,7 +50,9 @@ function answerWrongMethods(fastify: FastifyInstance): void {
   const routes: { methods: string[]; path: RegExp }[] = [];
   fastify.addHook('onRoute', ({ method, url }) => {
     const pattern = url.split('/').map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-    routes.push({ methods: [method].flat(), path: new RegExp(`^${pattern.join('/')}/?$`) });
+    // Exactly the router's paths: with a trailing slash the router matches nothing (404), so a
+    // 405 there would name in Allow the very method it refused.
+    routes.push({ methods: [method].flat(), path: new RegExp(`^${pattern.join('/')}$`) });
   });
   fastify.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.url !== undefined) return; // a route matched

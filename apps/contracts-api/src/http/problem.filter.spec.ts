@@ -170,6 +170,9 @@ describe('problem+json filter and validation pipe', () => {
     expectProblem(wrongMethod, 405, 'METHOD_NOT_ALLOWED');
     expect(wrongMethod.headers.allow).toBe('POST');
     expect((await app.inject({ method: 'PUT', url: '/things/a.b' })).headers.allow).toBe('GET, HEAD');
+    // The router has no route with a trailing slash: a 405 would name the very method refused.
+    expectProblem(await app.inject({ method: 'GET', url: '/things/a.b/' }), 404, 'NOT_FOUND');
+    expectProblem(await app.inject({ method: 'POST', url: '/things/' }), 404, 'NOT_FOUND');
   });
 
   it('NOT_ELIGIBLE → 422 with reasons, explained in both languages', async () => {
