@@ -262,8 +262,11 @@ describe('e2e: every error code', () => {
       const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(owner)).set('If-Match', 'yesterday').send({ requestedMonthlyPremium: 40_000_000 });
       expectProblem(res, 400, 'VALIDATION_FAILED');
     });
-    it('a contract id that is not a UUID', async () => {
-      expectProblem(await t.http().get('/v1/contracts/123').set(bearer(t.token({ role: 'auditor' }))), 400, 'VALIDATION_FAILED');
+    it('a contract id that is not a UUID, named as the field at fault', async () => {
+      for (const path of ['/v1/contracts/123', '/v1/contracts/123/events', '/v1/contracts/not-a-uuid/state?revision=0']) {
+        const body = expectProblem(await t.http().get(path).set(bearer(t.token({ role: 'auditor' }))), 400, 'VALIDATION_FAILED');
+        expect(body.errors).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+      }
     });
     it('malformed JSON is a 400 problem too', async () => {
       const res = await t.http().post('/v1/quotes').set(token()).set('Content-Type', 'application/json').send('{"requestedMonthlyPremium": ');

@@ -1,6 +1,6 @@
-import { applyDecorators, ParseUUIDPipe, ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
+import { applyDecorators, ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsUUID, registerDecorator, type ValidationError, type ValidationOptions } from 'class-validator';
+import { IsUUID, isUUID, registerDecorator, type ValidationError, type ValidationOptions } from 'class-validator';
 import { isIsoDate, isIsoInstant, isSupportedNow, isValidNationalCode, MAX_JALALI_YEAR, MIN_JALALI_YEAR, normaliseMobile, toAsciiDigits } from '@app/contracts-domain';
 import { unstorableTextAt } from '@app/platform';
 import { ProblemException, type FieldError } from './problem';
@@ -149,12 +149,15 @@ function rule(name: string, test: (value: unknown) => boolean, message: string, 
 }
 
 /**
- * A UUID path parameter (a contract id), lowercased: UUIDs are case-insensitive and ParseUUIDPipe
- * accepts either case, but stream ids are stored lowercase, so `E260…` would not be found.
+ * A UUID path parameter (a contract id), lowercased: UUIDs are case-insensitive, but stream ids
+ * are stored lowercase, so `E260…` would not be found. Anything else is a field problem naming it.
  */
-export class ParseIdPipe extends ParseUUIDPipe {
-  override async transform(value: string, metadata: ArgumentMetadata): Promise<string> {
-    await super.transform(value, metadata); // refuses anything but a UUID
+export class ParseIdPipe implements PipeTransform<unknown, string> {
+  transform(value: unknown, metadata: ArgumentMetadata): string {
+    if (typeof value !== 'string' || !isUUID(value)) {
+      const field = metadata.data ?? 'id';
+      throw new ProblemException('VALIDATION_FAILED', {}, [{ field, message: `${field} must be a UUID` }]);
+    }
     return value.toLowerCase();
   }
 }
