@@ -614,4 +614,35 @@ describe('KurrentDbEventStore (fake client)', () => {
     const store = KurrentDbEventStore.connect('kurrentdb://kurrentdb:2113?tls=false', { streamPrefixes: ['contract-'] });
     await store.close(); // parsed; the client connects on first use only
   });
+
+  it('replaces the client after a read finds no server: the old one would never read again, the new one reads', async () => {
+    const gone = new FakeClient();
+    gone.readStream.mockImplementation(() =>
+      (async function* () {
+        throw new UnavailableError(undefined, 'Connection is closed');
+      })(),
+    );
+    const fresh = new FakeClient();
+    const opened = newEvent('e1');
+    fresh.streams.set(`${NS}contract-1`, [stored('contract-1', 0, 10n, opened)]);
+    const spare = new FakeClient();
+    const clients = [fresh, spare];
+    const store = new KurrentDbEventStore({ client: gone as unknown as KurrentDbClient, newClient: () => clients.shift() as unknown as KurrentDbClient, streamPrefixes: PREFIXES, namespace: NS });
+
+    await expect(store.readStream('contract-1')).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect((await store.readStream('contract-1')).map((event) => event.id)).toEqual(['e1']);
+    expect(gone.readStream).toHaveBeenCalledTimes(1);
+    // Replaced at most once a second: a second failure at once reuses the client it has.
+    fresh.readAll.mockImplementation(() =>
+      (async function* () {
+        throw new UnavailableError(undefined, 'Connection is closed');
+      })(),
+    );
+    await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(clients).toEqual([spare]);
+    expect(gone.dispose).not.toHaveBeenCalled(); // calls still running on it get their time
+    await store.close();
+    expect(gone.dispose).toHaveBeenCalled();
+    expect(fresh.dispose).toHaveBeenCalled();
+  });
 });

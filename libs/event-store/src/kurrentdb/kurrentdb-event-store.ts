@@ -47,6 +47,13 @@ export type KurrentDbClient = Pick<KurrentDBClient, 'appendToStream' | 'readStre
 export interface KurrentDbEventStoreOptions {
   client: KurrentDbClient;
   /**
+   * Another client like `client`, for when reads find no server. The client's reads go through a
+   * native bridge whose connection, once it has failed (the server not up yet when the process
+   * started, a cluster node gone), is never made again: every later read fails at once, though
+   * the server is back and appends (over another connection) work. `connect` passes one.
+   */
+  newClient?: () => KurrentDbClient;
+  /**
    * Stream-name prefixes of this service's streams (e.g. `contract-`, `insured-`): `$all` is read
    * through a server-side filter on them, so system streams and other services' streams never
    * reach a projection.
@@ -90,7 +97,11 @@ interface StoredMetadata extends EventMetadata {
  * Event ids are unique per stream here, not across streams as in the PostgreSQL adapter.
  */
 export class KurrentDbEventStore implements EventStore {
-  private readonly client: KurrentDbClient;
+  private client: KurrentDbClient;
+  private readonly newClient: (() => KurrentDbClient) | undefined;
+  /** Clients replaced after a failed read, disposed once the calls still running on them are over. */
+  private readonly retired = new Set<KurrentDbClient>();
+  private replacedAt = -Infinity;
   private readonly upcasters: Upcasters;
   private readonly namespace: string;
   private readonly filter: Filter;
@@ -100,6 +111,7 @@ export class KurrentDbEventStore implements EventStore {
   constructor(options: KurrentDbEventStoreOptions) {
     if (options.streamPrefixes.length === 0) throw new Error('KurrentDbEventStore needs at least one stream prefix');
     this.client = options.client;
+    this.newClient = options.newClient;
     this.upcasters = options.upcasters ?? new Upcasters();
     this.namespace = options.namespace ?? '';
     this.filter = streamNameFilter({ prefixes: options.streamPrefixes.map((prefix) => this.namespace + prefix) });
@@ -115,7 +127,7 @@ export class KurrentDbEventStore implements EventStore {
       // Only parsing can fail here (the client connects on first use): the operator's URL to fix.
       throw new ConfigError(`KURRENTDB_URL: ${(error as Error).message}`);
     }
-    return new KurrentDbEventStore({ ...options, client });
+    return new KurrentDbEventStore({ ...options, client, newClient: () => KurrentDBClient.connectionString(url) });
   }
 
   async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -167,7 +179,7 @@ export class KurrentDbEventStore implements EventStore {
       }
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
-      throw transient(error);
+      throw this.readFailed(error);
     }
     return events;
   }
@@ -193,7 +205,7 @@ export class KurrentDbEventStore implements EventStore {
         if (event && event.position > after) events.push(event);
       }
     } catch (error) {
-      throw transient(error);
+      throw this.readFailed(error);
     }
     return limit === undefined ? events : events.slice(0, limit);
   }
@@ -206,7 +218,7 @@ export class KurrentDbEventStore implements EventStore {
         if (event) return event.position;
       }
     } catch (error) {
-      throw transient(error);
+      throw this.readFailed(error);
     }
     return 0n;
   }
@@ -225,7 +237,29 @@ export class KurrentDbEventStore implements EventStore {
 
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
-    await this.client.dispose();
+    await Promise.all([this.client, ...this.retired].map((client) => client.dispose()));
+    this.retired.clear();
+  }
+
+  /**
+   * A read that found no server (or a node no longer leading) replaces the client, at most once a
+   * second, since the old one's reads would never connect again. Calls still running on the old
+   * client (an append, a subscription, which resubscribes through the new one) get
+   * `RETIRE_AFTER_MS` before it is disposed.
+   */
+  private readFailed(error: unknown): unknown {
+    const typed = asCommandError(error);
+    const now = performance.now();
+    if (this.newClient && (typed instanceof UnavailableError || typed instanceof NotLeaderError) && now - this.replacedAt >= REPLACE_AT_MOST_EVERY_MS) {
+      const old = this.client;
+      this.client = this.newClient();
+      this.replacedAt = now;
+      this.retired.add(old);
+      setTimeout(() => {
+        if (this.retired.delete(old)) void old.dispose();
+      }, RETIRE_AFTER_MS).unref();
+    }
+    return transient(error);
   }
 
   private serverName(streamId: string): string {
@@ -281,8 +315,8 @@ export class KurrentDbEventStore implements EventStore {
 }
 
 /**
- * The client's errors for "no node can serve this now": a leader election (`NotLeaderError`; the
- * client reconnects to the new leader for the next call), a lost or refused connection
+ * The client's errors for "no node can serve this now": a leader election (`NotLeaderError`; for
+ * appends the client reconnects to the new leader, for reads `readFailed` replaces it), a lost or refused connection
  * (`UnavailableError`), a call past its deadline or timed out on the server, a call the server
  * cancelled, and discovery that found no usable node (a plain Error). A retry is safe even for an
  * append that did commit: `append` reads the stream first and answers a repeat from what is stored.
@@ -319,6 +353,9 @@ function asCommandError(error: unknown): unknown {
     return error; // an Error with a numeric code but no gRPC details: not the client's
   }
 }
+
+const REPLACE_AT_MOST_EVERY_MS = 1_000;
+const RETIRE_AFTER_MS = 30_000;
 
 /** What servers before 22.6 sent as the position of an event read from a stream: none. */
 const NO_POSITION = 2n ** 64n - 1n;
