@@ -645,4 +645,21 @@ describe('KurrentDbEventStore (fake client)', () => {
     expect(gone.dispose).toHaveBeenCalled();
     expect(fresh.dispose).toHaveBeenCalled();
   });
+
+  it.each([
+    ['not JSON', (event: AllStreamResolvedEvent['event'] & object) => ({ ...event, isJson: false, data: new Uint8Array([1]), metadata: new Uint8Array([]) })],
+    ['without metadata', (event: AllStreamResolvedEvent['event'] & object) => ({ ...event, metadata: undefined })],
+    ['with metadata not ours', (event: AllStreamResolvedEvent['event'] & object) => ({ ...event, metadata: { note: 'from the admin UI' } })],
+  ])('names an event in our streams that it did not write (%s), rather than skipping it and miscounting revisions', async (_what, alter) => {
+    const { client, store } = setUp();
+    const ours = stored('contract-1', 0, 10n, newEvent('e1'));
+    const foreign = stored('contract-1', 1, 11n, newEvent('e2'));
+    const altered = { ...foreign, event: alter(foreign.event!) } as unknown as AllStreamResolvedEvent;
+    client.streams.set(`${NS}contract-1`, [ours, altered]);
+    client.all = [ours, altered];
+    const message = /^KurrentDB event e2 \(Opened, ns1\.contract-1@1\) was not written by this service/;
+    await expect(store.readStream('contract-1')).rejects.toThrow(message);
+    await expect(store.readAll()).rejects.toThrow(message);
+    await expect(store.append('contract-1', [newEvent('e3')], 1)).rejects.toThrow(message);
+  });
 });

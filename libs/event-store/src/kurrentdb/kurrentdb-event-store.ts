@@ -291,15 +291,27 @@ export class KurrentDbEventStore implements EventStore {
     };
   }
 
-  /** The port's event from a KurrentDB one; undefined for what is not ours (a link, another namespace). */
+  /**
+   * The port's event from a KurrentDB one; undefined for what is not ours (a link, another
+   * namespace). An event in one of our streams that this adapter did not write (not JSON, or
+   * without our metadata: written with another tool) is an error naming it. Skipped, it would
+   * leave the stream's revisions short of the server's, so that every append to it conflicted.
+   */
   private toRecorded(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent | undefined {
     const event = resolved.event;
-    if (!event || !event.isJson || !event.streamId.startsWith(this.namespace)) return undefined;
+    if (!event || !event.streamId.startsWith(this.namespace)) return undefined;
     const commit = event.position?.commit;
     if (commit === undefined || commit === NO_POSITION) {
       throw new Error(`KurrentDB returned event ${event.id} without its $all position (servers report it on stream reads since 22.6)`);
     }
-    const { $correlationId, $causationId, eventVersion, ...metadata } = event.metadata as unknown as StoredMetadata;
+    const stored = event.isJson ? (event.metadata as unknown as Partial<StoredMetadata> | undefined) : undefined;
+    if (!isOurs(stored)) {
+      throw new Error(
+        `KurrentDB event ${event.id} (${event.type}, ${event.streamId}@${event.revision}) was not written by this service: ` +
+          `${event.isJson ? 'its metadata lacks eventVersion or occurredAt' : 'it is not JSON'}`,
+      );
+    }
+    const { $correlationId, $causationId, eventVersion, ...metadata } = stored;
     return this.upcasters.upcast({
       id: event.id,
       streamId: event.streamId.slice(this.namespace.length),
@@ -352,6 +364,11 @@ function asCommandError(error: unknown): unknown {
   } catch {
     return error; // an Error with a numeric code but no gRPC details: not the client's
   }
+}
+
+/** What this adapter writes as every event's metadata (`toEventData`). */
+function isOurs(metadata: Partial<StoredMetadata> | undefined): metadata is StoredMetadata {
+  return typeof metadata === 'object' && metadata !== null && !(metadata instanceof Uint8Array) && typeof metadata.eventVersion === 'number' && typeof metadata.occurredAt === 'string';
 }
 
 const REPLACE_AT_MOST_EVERY_MS = 1_000;
