@@ -52,6 +52,7 @@ export async function rebuild(options: RebuildOptions): Promise<{ position: bigi
     ]);
     if (!rows[0]!.locked) throw new Error(`projection ${projection.name} is already being rebuilt`);
     const schema = liveSchema(projection.name);
+    await refuseStoreBehind(options, schema);
     const next = `${schema}_next`;
     await pool.query(`DROP SCHEMA IF EXISTS ${next} CASCADE`);
     await withTransaction(pool, (tx) => createProjectionSchema(tx, projection, next));
@@ -75,6 +76,23 @@ export async function rebuild(options: RebuildOptions): Promise<{ position: bigi
     return { position, events: replayed.events };
   } finally {
     await lock.end().catch(() => undefined);
+  }
+}
+
+/**
+ * A store that ends before the live read model's checkpoint is not the store it was built from (a
+ * wrong KURRENTDB_URL or DATABASE_URL, an empty cluster): a rebuild from it would swap an empty
+ * or partial read model in for the live one.
+ */
+async function refuseStoreBehind({ pool, eventStore, projection }: RebuildOptions, schema: string): Promise<void> {
+  const live = await readCheckpoint(pool, schema);
+  if (!live) return;
+  const head = await eventStore.headPosition();
+  if (head < live.position) {
+    throw new Error(
+      `projection ${projection.name}: the event store ends at position ${head}, before the live read model's checkpoint ${live.position}; ` +
+        'it is not the store this read model was built from (check EVENT_STORE, KURRENTDB_URL, DATABASE_URL). Nothing was changed',
+    );
   }
 }
 

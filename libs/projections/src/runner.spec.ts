@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
+import { InMemoryEventStore, PostgresEventStore, type RecordedEvent } from '@app/event-store';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
 import { billingProjection } from './billing/billing.projection';
 import { liveSchema, type Projection } from './projection';
@@ -138,6 +138,21 @@ describe('projection runner', () => {
       firstStart.release();
     }
     expect(await dumpSchema(db.pool, liveSchema('billing'))).toEqual(await cleanReplay(billingProjection));
+  });
+
+  it('refuses to rebuild from a store that ends before the live checkpoint (a wrong or empty store), changing nothing', async () => {
+    await appendContracts(eventStore, 3);
+    const runner = startRunner(billingProjection);
+    await reaches(runner, await lastPosition());
+    await runner.stop();
+    const before = await dumpSchema(db.pool, liveSchema('billing'));
+    const empty = new InMemoryEventStore();
+    await expect(rebuild({ pool: db.pool, eventStore: empty, projection: billingProjection })).rejects.toThrow(
+      `projection billing: the event store ends at position 0, before the live read model's checkpoint ${await lastPosition()}`,
+    );
+    expect(await dumpSchema(db.pool, liveSchema('billing'))).toEqual(before);
+    const { rows } = await db.pool.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'projection_billing%' ORDER BY 1`);
+    expect(rows.map((r) => r.nspname)).toEqual(['projection_billing']);
   });
 
   it('fails a rebuild whose lock connection is lost, instead of crashing the process or swapping', async () => {
