@@ -169,13 +169,21 @@ describe('e2e: every error code', () => {
     expectProblem(res, 412, 'PRECONDITION_FAILED');
   });
 
-  it('If-Match compares strongly: a weak tag never matches (412); * matches the current contract', async () => {
+  it('If-Match compares strongly: a weak tag or one never sent never matches (412); a list matches any of its tags; * any revision', async () => {
     const { token, contract } = await openOnline(t, people.next().nationalCode);
-    const change = (ifMatch: string, requestedMonthlyPremium: number) =>
-      t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).set('If-Match', ifMatch).send({ requestedMonthlyPremium });
-    expectProblem(await change('W/"0"', 40_000_000), 412, 'PRECONDITION_FAILED');
-    const any = await change('*', 40_000_000);
-    expect([any.status, any.headers.etag]).toEqual([200, '"1"']);
+    const change = (ifMatch: string, requestedMonthlyPremium: number, id = contract.id) =>
+      t.http().put(`/v1/contracts/${id}/wage`).set(bearer(token)).set('If-Match', ifMatch).send({ requestedMonthlyPremium });
+    for (const never of ['W/"0"', '"00"', 'W/"0", "7"']) {
+      const body = expectProblem(await change(never, 40_000_000), 412, 'PRECONDITION_FAILED');
+      expect(body.currentRevision).toBe(0);
+    }
+    expect(expectProblem(await change('W/"0"', 40_000_000), 412, 'PRECONDITION_FAILED').reason).toBe('tag_never_matches');
+    // The precondition is judged on a contract that exists and is the caller's: else the usual 404.
+    expectProblem(await change('W/"0"', 40_000_000, '00000000-0000-4000-8000-000000000000'), 404, 'NOT_FOUND');
+    const listed = await change('"5", "0"', 40_000_000);
+    expect([listed.status, listed.headers.etag]).toEqual([200, '"1"']);
+    const any = await change('*', 41_000_000);
+    expect([any.status, any.headers.etag]).toEqual([200, '"2"']);
   });
 
   it('409 IDEMPOTENCY_KEY_REUSED for the same key with another body', async () => {
@@ -257,10 +265,12 @@ describe('e2e: every error code', () => {
       const res = await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, corrections: { address: '   ' } });
       expect(expectProblem(res, 400, 'VALIDATION_FAILED').errors).toEqual([{ field: 'corrections.address', message: 'the address must not be empty' }]);
     });
-    it('a malformed If-Match', async () => {
+    it('a malformed If-Match: not entity tags (an unquoted revision is not one)', async () => {
       const { token: owner, contract } = await openOnline(t, people.next().nationalCode);
-      const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(owner)).set('If-Match', 'yesterday').send({ requestedMonthlyPremium: 40_000_000 });
-      expectProblem(res, 400, 'VALIDATION_FAILED');
+      for (const ifMatch of ['yesterday', '0', '"0', '"0",']) {
+        const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(owner)).set('If-Match', ifMatch).send({ requestedMonthlyPremium: 40_000_000 });
+        expectProblem(res, 400, 'VALIDATION_FAILED');
+      }
     });
     it('a contract id that is not a UUID, named as the field at fault', async () => {
       for (const path of ['/v1/contracts/123', '/v1/contracts/123/events', '/v1/contracts/not-a-uuid/state?revision=0']) {

@@ -17,7 +17,7 @@ describe('ContractStreams', () => {
     const first = await streams.execute(CONTRACT_ID, openOnline(), context);
 
     // The retry carries the same command id; deciding OpenContractOnline again would say CONTRACT_ALREADY_OPENED.
-    const retry = await streams.execute(CONTRACT_ID, openOnline(), { ...context, correlationId: 'request-2', expectedRevision: undefined });
+    const retry = await streams.execute(CONTRACT_ID, openOnline(), { ...context, correlationId: 'request-2', ifMatch: undefined });
 
     expect(retry.appended).toEqual([]);
     expect(retry.state).toEqual(first.state);
@@ -97,7 +97,7 @@ describe('ContractStreams', () => {
     }
     const clock = () => new ManualClock(new Date(CONTRACT_NOW));
     const wage = (requestedMonthlyPremium: number) => ({ type: 'ChangeWage' as const, data: { requestedMonthlyPremium } });
-    const nextContext = (commandId: string, expectedRevision?: number): CommandContext => ({ ...context, commandId, expectedRevision });
+    const nextContext = (commandId: string, ifMatch?: number): CommandContext => ({ ...context, commandId, ...(ifMatch === undefined ? {} : { ifMatch: [ifMatch] }) });
 
     it('opens without reading the new stream, and changes the contract it just wrote without reading it back', async () => {
       const store = new CountingStore();

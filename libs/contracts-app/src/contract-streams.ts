@@ -54,8 +54,11 @@ export interface CommandContext {
   commandId: string;
   /** What caused the command's events: by default the command itself; a deadline names the event that set it. */
   causationId?: string;
-  /** From `If-Match`: the revision the caller saw; a different current revision is a 412. */
-  expectedRevision?: number;
+  /**
+   * From `If-Match`: the revisions the caller's entity tags name; a current revision not among
+   * them is a 412 (none at all when no tag can match, e.g. only weak ones). Unset: any revision.
+   */
+  ifMatch?: readonly number[];
   /** The instant to decide at, by default the clock's now: an open decides when it was checked (before it reserved). */
   decideAt?: Date;
 }
@@ -64,10 +67,10 @@ export interface CommandContext {
 export class RevisionMismatch extends Error {
   readonly code = 'PRECONDITION_FAILED';
   constructor(
-    readonly expected: number,
+    readonly ifMatch: readonly number[],
     readonly currentRevision: number,
   ) {
-    super(`expected revision ${expected}, current revision ${currentRevision}`);
+    super(`If-Match revisions [${ifMatch.join(', ')}], current revision ${currentRevision}`);
     this.name = 'RevisionMismatch';
   }
 }
@@ -252,8 +255,8 @@ export class ContractStreams {
           continue;
         }
         if (!(error instanceof ConcurrencyError)) throw error;
-        if (context.expectedRevision !== undefined) {
-          throw new RevisionMismatch(context.expectedRevision, typeof error.actual === 'number' ? error.actual : -1);
+        if (context.ifMatch !== undefined) {
+          throw new RevisionMismatch(context.ifMatch, typeof error.actual === 'number' ? error.actual : -1);
         }
         if (attempt >= MAX_ATTEMPTS) throw error;
       }
@@ -280,8 +283,8 @@ export class ContractStreams {
       // again on the state it produced could refuse it (CONTRACT_ALREADY_OPENED, a stale If-Match).
       return { state, revision, appended: [] };
     }
-    if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
-      throw new RevisionMismatch(context.expectedRevision, revision);
+    if (context.ifMatch !== undefined && !context.ifMatch.includes(revision)) {
+      throw new RevisionMismatch(context.ifMatch, revision);
     }
     const command = typeof commandOrFactory === 'function' ? commandOrFactory(state) : commandOrFactory;
     const now = context.decideAt ?? this.clock.now();

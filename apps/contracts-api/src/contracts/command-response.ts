@@ -20,17 +20,29 @@ export const etag = (revision: number) => `"${revision}"`;
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
+/** An entity tag (RFC 9110, 8.8.3): weak or not, then a quoted string of etagc characters. */
+const ENTITY_TAG = /^(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"$/;
+/** The only strong tags we send (`etag`): a revision in decimal. */
+const REVISION_TAG = /^(0|[1-9]\d{0,8})$/;
+
 /**
- * `If-Match: "3"` (or 3) → 3. Absent or `*` (any current contract) → undefined. A weak tag
- * (W/"3") never matches: If-Match compares strongly (RFC 9110, 13.1.1), so it is a 412.
+ * `If-Match` read as RFC 9110 (13.1.1) says, against our tags (`"3"` for revision 3): absent or
+ * `*` → undefined (any current revision); otherwise the revisions its strong tags name, which the
+ * current one must be among. A weak tag (W/"3") or one we never send ("03") names none, so it
+ * fails the precondition (412), after the 404 of a contract that does not exist or is not the
+ * caller's. Anything but a list of entity tags is a 400.
  */
-export function parseIfMatch(header: string | string[] | undefined): number | undefined {
-  const value = header === undefined ? '*' : String(header).trim();
+export function parseIfMatch(header: string | string[] | undefined): readonly number[] | undefined {
+  if (header === undefined) return undefined;
+  const value = (Array.isArray(header) ? header.join(',') : header).trim();
   if (value === '*') return undefined;
-  if (/^W\/"\d{1,9}"$/.test(value)) throw new ProblemException('PRECONDITION_FAILED', { reason: 'weak_entity_tag' });
-  const match = /^"?(\d{1,9})"?$/.exec(value);
-  if (!match) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'If-Match', message: 'If-Match must be a revision such as "3"' }]);
-  return Number(match[1]);
+  const revisions: number[] = [];
+  for (const item of value.split(',')) {
+    const tag = ENTITY_TAG.exec(item.trim());
+    if (!tag) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'If-Match', message: 'If-Match must be entity tags such as "3", or *' }]);
+    if (tag[1] === undefined && REVISION_TAG.test(tag[2]!)) revisions.push(Number(tag[2]));
+  }
+  return revisions;
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -69,7 +81,7 @@ export class CommandResponder {
       ...(actor.bankId ? { bankId: actor.bankId } : {}),
       correlationId: String(request.id),
       commandId: key ? deterministicId('command', scope, key) : randomUUID(),
-      expectedRevision: parseIfMatch(request.headers['if-match']),
+      ifMatch: parseIfMatch(request.headers['if-match']),
     };
   }
 

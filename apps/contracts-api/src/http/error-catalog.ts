@@ -246,15 +246,15 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
   PRECONDITION_FAILED: {
     status: 412,
     title: 'Precondition failed',
-    // `reason: weak_entity_tag`: W/"3" was sent; If-Match compares strongly, so it never matches.
+    // `reason: tag_never_matches`: no tag of the If-Match is one we send (W/"3", "03"); it compares strongly.
     detail: (d) =>
-      d.reason === 'weak_entity_tag'
-        ? 'If-Match needs the strong tag the ETag header gave, such as "3": a weak tag (W/"3") never matches.'
+      d.reason === 'tag_never_matches'
+        ? 'If-Match needs the strong tag the ETag header gave, such as "3": a weak tag (W/"3") or any other never matches.'
         : 'The If-Match revision is not the current revision of the contract.',
     detailFa: (d) =>
-      d.reason === 'weak_entity_tag'
+      d.reason === 'tag_never_matches'
         // Latin fragments isolated (LRI…PDI), or bidi shows W/"3" as ("W/"3).
-        ? 'در If-Match باید برچسب قوی سرآیند ETag، مانند \u2066"3"\u2069، آورده شود؛ برچسب ضعیف (\u2066W/"3"\u2069) هرگز منطبق نیست.'
+        ? 'در If-Match باید برچسب قوی سرآیند ETag، مانند \u2066"3"\u2069، آورده شود؛ برچسب ضعیف (\u2066W/"3"\u2069) یا هر برچسب دیگری هرگز منطبق نیست.'
         : 'نسخه ذکرشده در If-Match با نسخه فعلی قرارداد یکسان نیست.',
   },
   IDEMPOTENCY_KEY_REUSED: {

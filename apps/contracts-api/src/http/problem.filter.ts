@@ -56,7 +56,11 @@ export class ProblemFilter implements ExceptionFilter {
 export function problemOf(exception: unknown): Problem {
   if (exception instanceof ProblemException) return exception.problem();
   if (exception instanceof DomainError) return domainProblem(exception);
-  if (exception instanceof RevisionMismatch) return problemFor('PRECONDITION_FAILED', { currentRevision: exception.currentRevision });
+  if (exception instanceof RevisionMismatch) {
+    // No tag of the If-Match could ever match (weak ones, ones we never send): say so, not just "stale".
+    const never = exception.ifMatch.length === 0 ? { reason: 'tag_never_matches' } : {};
+    return problemFor('PRECONDITION_FAILED', { currentRevision: exception.currentRevision, ...never });
+  }
   if (exception instanceof ConcurrencyError) {
     // The stream id may name a person (reservation streams): not part of the answer.
     return problemFor('CONCURRENCY_CONFLICT');

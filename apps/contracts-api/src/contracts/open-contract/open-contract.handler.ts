@@ -60,7 +60,7 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
       // A retry after a crash (a later day, new terms) may no longer pass the check its contract
       // passed: if that contract exists, answer from it as any retry is answered (ContractStreams).
       if (!(error instanceof DomainError) || !(await this.streams.load(contractId)).state) throw error;
-      return this.streams.execute(contractId, command, { ...context, expectedRevision: undefined });
+      return this.streams.execute(contractId, command, { ...context, ifMatch: undefined });
     }
 
     const reserve = (at: Date) =>
@@ -90,6 +90,6 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
     }
     // Decided at the instant it was checked: a decision a moment later (past Iran midnight, say)
     // could refuse what the check passed, after the reservation that a refusal must not leave.
-    return this.streams.execute(contractId, command, { ...context, expectedRevision: undefined, decideAt: now });
+    return this.streams.execute(contractId, command, { ...context, ifMatch: undefined, decideAt: now });
   }
 }
