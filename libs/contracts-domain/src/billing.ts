@@ -44,21 +44,38 @@ export interface Coverage {
   readonly outpatient: boolean;
   readonly inpatient: InpatientCover;
   readonly paidThrough: IsoDate | null;
+  /** The last day covered as things stand: `paidThrough`, or the due date of the next premium while it can still be paid. */
+  readonly coveredThrough: IsoDate | null;
 }
 
 /**
- * Medical cover on a day: from the first confirmed payment (at once, per the directive) through
- * the last paid day, while the contract is not cancelled or terminated. Inpatient cover before a
- * required exam is passed follows the policy; when it is not covered it shows as pending.
+ * Medical cover on a day: from the first confirmed payment (at once, rule 5) while no premium is
+ * overdue, so through the due date of the next unpaid one (the end of its month) as long as it
+ * can be paid; when it cannot (payments blocked, beyond the exam window) through the last paid
+ * day only. Cancelled and terminated contracts have none. Inpatient cover before a required exam
+ * is passed follows the policy; when it is not covered it shows as pending.
  */
 export function coverageOn(state: ContractState, day: IsoDate, policy: Policy): Coverage {
-  const covered = !isClosed(state) && state.paidThrough !== null && day <= state.paidThrough;
+  const through = isClosed(state) ? null : coveredThrough(state, day);
+  const covered = through !== null && day <= through;
   let inpatient: InpatientCover = 'not_covered';
   if (covered) {
     const examClear = examSettled(state.exam) || policy.inpatientBeforeExam === 'covered';
     inpatient = examClear ? 'covered' : 'pending_exam';
   }
-  return { covered, outpatient: covered, inpatient, paidThrough: state.paidThrough };
+  return { covered, outpatient: covered, inpatient, paidThrough: state.paidThrough, coveredThrough: through };
+}
+
+/**
+ * A premium paid on time never leaves a day uncovered: a month is due by its last day (`slipsOf`),
+ * so read as "cover through the paid days" a payer who pays each month on its 15th would be
+ * uncovered on its first 14, and a first payment made on time for a month already over would
+ * cover nothing at all, against rule 5's "at once".
+ */
+function coveredThrough(state: ContractState, day: IsoDate): IsoDate | null {
+  if (state.paidThrough === null) return null;
+  const next = firstUnpaidPeriod(state);
+  return unpaidStatus(state, next, day) === 'open' ? periodEndIso(next) : state.paidThrough;
 }
 
 function unpaidStatus(state: ContractState, period: PeriodKey, asOf: IsoDate): SlipStatus {

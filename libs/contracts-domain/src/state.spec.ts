@@ -194,22 +194,43 @@ describe('slips and coverage', () => {
     expect(slipsOf(pending, jalali(1405, 11, 11)).map((s) => s.status)).toEqual(['paid', 'blocked', 'blocked']);
   });
 
-  it('covers at once from the first payment through the paid day; inpatient pends on the exam', () => {
+  it('covers at once from the first payment while no premium is overdue: through the end of the next unpaid month; inpatient pends on the exam', () => {
     const exempt = exemptAfter([[pay(1), FIRST_PAYMENT_AT]]);
     expect(coverageOn(exempt, '2026-12-05', POLICY_1403)).toEqual({
       covered: true,
       outpatient: true,
       inpatient: 'covered',
       paidThrough: '2026-12-21',
+      coveredThrough: jalali(1405, 10, 30), // 1405-10 is due on its last day
     });
-    expect(coverageOn(exempt, '2026-12-21', POLICY_1403).covered).toBe(true); // the paid-through day itself
-    expect(coverageOn(exempt, '2026-12-22', POLICY_1403)).toMatchObject({ covered: false, outpatient: false, inpatient: 'not_covered' });
+    // Paid through 1405/09/30: 1405/10 is covered while its premium can still be paid on time ...
+    expect(coverageOn(exempt, jalali(1405, 10, 30), POLICY_1403).covered).toBe(true);
+    // ... and not once it is overdue.
+    expect(coverageOn(exempt, jalali(1405, 11, 1), POLICY_1403)).toMatchObject({ covered: false, outpatient: false, inpatient: 'not_covered' });
     const pending = needingExamAfter([[pay(1), FIRST_PAYMENT_AT]]);
     expect(coverageOn(pending, '2026-12-05', POLICY_1403).inpatient).toBe('pending_exam');
     expect(coverageOn(pending, '2026-12-05', { ...POLICY_1403, inpatientBeforeExam: 'covered' }).inpatient).toBe(
       'covered',
     );
-    expect(coverageOn(exemptAfter([]), '2026-12-05', POLICY_1403).inpatient).toBe('not_covered');
+    expect(coverageOn(exemptAfter([]), '2026-12-05', POLICY_1403)).toMatchObject({ covered: false, inpatient: 'not_covered', coveredThrough: null });
+  });
+
+  it('given a contract concluded late in a month, when its first payment is confirmed in the next (on time), then it covers at once (rule 5)', () => {
+    const concluded = `${jalali(1405, 9, 28)}T08:00:00Z`;
+    const paidLate = replayed([
+      [openOnline({ now: concluded }), concluded],
+      [pay(1, { paidAt: `${jalali(1405, 10, 2)}T07:00:00Z` }), `${jalali(1405, 10, 2)}T08:00:00Z`],
+    ]);
+    // The one period paid, 1405/09, is over; 1405/10 is not due before its last day.
+    expect(paidLate.paidThrough).toBe(jalali(1405, 9, 30));
+    expect(coverageOn(paidLate, jalali(1405, 10, 2), POLICY_1403)).toMatchObject({ covered: true, outpatient: true, coveredThrough: jalali(1405, 10, 30) });
+  });
+
+  it('gives no cover past the paid days while the next premium cannot be paid (beyond the exam window, payments blocked)', () => {
+    // Paid through 1405/11 with the exam still required: 1405/12 is blocked, so cover ends with 1405/11.
+    const paidAhead = needingExamAfter([[pay(3), FIRST_PAYMENT_AT]]);
+    expect(coverageOn(paidAhead, jalali(1405, 11, 5), POLICY_1403)).toMatchObject({ covered: true, coveredThrough: jalali(1405, 11, 30) });
+    expect(coverageOn(paidAhead, jalali(1405, 12, 1), POLICY_1403).covered).toBe(false);
   });
 
   it('covers at once even when the contract starts next month: cover does not wait for the start date', () => {

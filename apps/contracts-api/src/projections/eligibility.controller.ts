@@ -61,6 +61,8 @@ export class EligibilityController {
       inpatient: answer.inpatient,
       paidThrough: answer.paidThrough,
       paidThroughJalali: jalaliOfIso(answer.paidThrough),
+      coveredThrough: answer.coveredThrough,
+      coveredThroughJalali: jalaliOfIso(answer.coveredThrough),
       checkpoint: answer.checkpoint.toString(),
     };
   }

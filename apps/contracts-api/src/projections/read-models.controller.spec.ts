@@ -188,6 +188,8 @@ describe('read-model queries over HTTP: slips and eligibility', () => {
         inpatient: 'covered',
         paidThrough: '2026-12-21',
         paidThroughJalali: '1405/09/30',
+        coveredThrough: '2027-01-20',
+        coveredThroughJalali: '1405/10/30',
         checkpoint: res.headers['x-checkpoint'],
       });
     }

@@ -52,6 +52,18 @@ export class EligibilityResponse {
   @ApiProperty({ type: String, nullable: true, example: '1405/09/30' })
   paidThroughJalali!: string | null;
 
+  @ApiProperty({
+    type: String,
+    format: 'date',
+    nullable: true,
+    description:
+      'The last day covered as things stand: cover runs from the first confirmed payment while no premium is overdue, so through the due date of the next premium (the end of its month) while it can still be paid, else through paidThrough',
+  })
+  coveredThrough!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: '1405/10/30' })
+  coveredThroughJalali!: string | null;
+
   @ApiProperty({ description: 'Position of the last event the read model includes' })
   checkpoint!: string;
 }

@@ -31,7 +31,7 @@ export async function readEligibility(pool: Pool, nationalCode: string, now: Dat
     contract_id === null || state === null ? [] : [{ contractId: contract_id, revision, coverage: coverageOn(state, day, policyFor(state, now)) }],
   );
   const chosen = answers.find((answer) => answer.coverage.covered) ?? answers[0];
-  const coverage: Coverage = chosen?.coverage ?? { covered: false, outpatient: false, inpatient: 'not_covered', paidThrough: null };
+  const coverage: Coverage = chosen?.coverage ?? { covered: false, outpatient: false, inpatient: 'not_covered', paidThrough: null, coveredThrough: null };
   const contracts = answers.map(({ contractId, revision }) => ({ contractId, revision }));
   return { nationalCode, contractId: chosen?.contractId ?? null, contracts, checkpoint, ...coverage };
 }

@@ -20,10 +20,10 @@ describe('eligibility projection: medical cover by national code', () => {
   async function eligibilityAfter(steps: [ContractCommand, string][], day: Date, contractId = CONTRACT_ID, history = new History()) {
     for (const [command, now] of steps) history.run(contractId, command, now);
     await project(db.pool, eligibilityProjection, history.events);
-    const { nationalCode, covered, outpatient, inpatient, paidThrough, checkpoint } = await readEligibility(db.pool, NATIONAL_CODE, day);
+    const { nationalCode, covered, outpatient, inpatient, paidThrough, coveredThrough, checkpoint } = await readEligibility(db.pool, NATIONAL_CODE, day);
     expect(nationalCode).toBe(NATIONAL_CODE);
     expect(checkpoint).toBe(history.events[history.events.length - 1]!.position);
-    return { covered, outpatient, inpatient, paidThrough };
+    return { covered, outpatient, inpatient, paidThrough, coveredThrough };
   }
 
   const opened: [ContractCommand, string] = [openOnline(), CONTRACT_NOW];
@@ -39,18 +39,19 @@ describe('eligibility projection: medical cover by national code', () => {
       checkpoint: 0n,
       ...notCovered,
       paidThrough: null,
+      coveredThrough: null,
     });
   });
 
   it('does not cover an opened contract before its first payment', async () => {
-    expect(await eligibilityAfter([opened], noon(1405, 9, 12))).toEqual({ ...notCovered, paidThrough: null });
+    expect(await eligibilityAfter([opened], noon(1405, 9, 12))).toEqual({ ...notCovered, paidThrough: null, coveredThrough: null });
   });
 
-  it('covers at once from PaymentConfirmed through the paid periods, and not after', async () => {
-    const paid = { covered: true, outpatient: true, inpatient: 'covered', paidThrough: jalali(1405, 9, 30) };
+  it('covers at once from PaymentConfirmed while no premium is overdue: the paid periods and the next one until its due date', async () => {
+    const paid = { covered: true, outpatient: true, inpatient: 'covered', paidThrough: jalali(1405, 9, 30), coveredThrough: jalali(1405, 10, 30) };
     expect(await eligibilityAfter([opened, paidOn15], noon(1405, 9, 15))).toEqual(paid);
-    expect((await readEligibility(db.pool, NATIONAL_CODE, noon(1405, 9, 30))).covered).toBe(true);
-    expect((await readEligibility(db.pool, NATIONAL_CODE, noon(1405, 10, 1))).covered).toBe(false);
+    expect((await readEligibility(db.pool, NATIONAL_CODE, noon(1405, 10, 30))).covered).toBe(true);
+    expect((await readEligibility(db.pool, NATIONAL_CODE, noon(1405, 11, 1))).covered).toBe(false);
   });
 
   it('shows inpatient cover pending while a required exam is not passed, covered once it is', async () => {
