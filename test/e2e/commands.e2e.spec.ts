@@ -196,7 +196,8 @@ describe('e2e: the command table', () => {
 
   it('POST /v1/contracts/{id}/exam/referral issues the referral form: 201 { referralNumber }', async () => {
     const { token, contract } = await examContract(t, people, 'paid');
-    const res = await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)).expect(201);
+    // Sent as many clients do: a JSON Content-Type and no body at all.
+    const res = await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)).set('Content-Type', 'application/json').expect(201);
     expect(res.body.referralNumber).toBe(`${contract.contractNumber}-1`);
     const view = await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(token)).expect(200);
     expect(view.body.exam).toMatchObject({ status: 'referred', referralNumber: res.body.referralNumber });

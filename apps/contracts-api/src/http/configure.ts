@@ -17,6 +17,14 @@ import { createValidationPipe } from './validation';
 export function configureHttp(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
+  // A command without a body (a referral) sent with a JSON Content-Type and nothing after it is
+  // a request without a body, not malformed JSON; anything else goes to Fastify's own parser.
+  const json = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    json(request, body as string, done); // parseAs: 'string'
+  });
   // Echo the request id so a client can quote it; logs carry the same id.
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);

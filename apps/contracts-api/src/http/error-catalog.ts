@@ -274,8 +274,9 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
   MALFORMED_JSON: {
     status: 400,
     title: 'Malformed JSON',
-    detail: 'The request body is not valid JSON.',
-    detailFa: 'بدنه درخواست JSON معتبر نیست.',
+    // Fastify's parser also refuses valid JSON holding __proto__ or constructor.prototype keys (prototype poisoning).
+    detail: 'The request body is not valid JSON, or holds a __proto__ or constructor.prototype key, which is refused.',
+    detailFa: 'بدنه درخواست JSON معتبر نیست، یا کلید \u2066__proto__\u2069 یا \u2066constructor.prototype\u2069 دارد که پذیرفته نمی‌شود.',
   },
   BAD_REQUEST: {
     status: 400,

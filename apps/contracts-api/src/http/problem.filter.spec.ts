@@ -99,8 +99,9 @@ describe('problem+json filter and validation pipe', () => {
     expectProblem(await post('{"title": '), 400, 'MALFORMED_JSON');
   });
 
-  it('an empty JSON body → 400 MALFORMED_JSON', async () => {
-    expectProblem(await post(''), 400, 'MALFORMED_JSON');
+  it('an empty body sent as JSON is no body: the fields the route needs are missing (400 VALIDATION_FAILED), not malformed JSON', async () => {
+    const body = expectProblem(await post(''), 400, 'VALIDATION_FAILED');
+    expect(body.errors.map((error: { field: string }) => error.field)).toEqual(expect.arrayContaining(['title', 'nationalCode']));
   });
 
   it('a prototype-poisoning body is refused as malformed', async () => {
