@@ -46,7 +46,9 @@ export class AuditController {
     summary: 'Global history as NDJSON, one event per line with position, prevHash and hash',
     description:
       'Continue from the last line’s position (also in `X-Last-Position`). A line whose event is gone from the store says `"missing": "event"`. ' +
-      'Canonical JSON: object keys sorted at every depth, no whitespace; `position` is a decimal string.',
+      'Each line is the hashed event (`id, streamId, revision, position, type, version, data, metadata, recordedAt`; `position` a decimal string) with `prevHash` and `hash`, ' +
+      'where hash = sha256_hex(prevHash ‖ canonical JSON of the line without prevHash and hash: object keys sorted at every depth, no whitespace). ' +
+      'The line itself is plain JSON, its keys not sorted: sort them to recompute the hash.',
   })
   @ApiQuery({ name: 'fromPosition', required: false, description: 'Exclusive; 0 (default) starts at the first event' })
   @ApiQuery({ name: 'limit', required: false, description: `Lines, 1–${MAX_LIMIT} (default ${DEFAULT_LIMIT})` })

@@ -87,7 +87,7 @@ export const ApiIfMatch = () => ApiHeader({ name: 'If-Match', required: false, d
 export const ETAG_HEADER: HeaderObject = { description: 'The contract revision, e.g. "3": send it back as If-Match', schema: { type: 'string' } };
 
 export const CHECKPOINT_HEADER: HeaderObject = {
-  description: 'Position of the last event the read model includes (also `checkpoint` in the body)',
+  description: 'Position of the last event the read model includes (also `checkpoint` in a JSON body)',
   schema: { type: 'string' },
 };
 
