@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { FASTIFY_OPTIONS, configureHttp } from './http/configure';
 import { useLogging } from './http/logging';
@@ -45,7 +45,19 @@ export async function createApp(runtime: Runtime, env: NodeJS.ProcessEnv = proce
     })
     .build();
   openApi.components = { ...openApi.components, schemas: { Problem: PROBLEM_SCHEMA } };
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => withContractIds(SwaggerModule.createDocument(app, openApi)), { jsonDocumentUrl: 'docs-json' });
   await app.init();
   return app;
+}
+
+/** Every `{id}` of a path is a contract's UUID (`ParseIdPipe`); the generator knows only that it is a string. */
+function withContractIds(document: OpenAPIObject): OpenAPIObject {
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations) as { parameters?: { in: string; name: string; schema?: object }[] }[]) {
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.in === 'path' && parameter.name === 'id') parameter.schema = { type: 'string', format: 'uuid' };
+      }
+    }
+  }
+  return document;
 }

@@ -50,8 +50,8 @@ export class AuditController {
       'where hash = sha256_hex(prevHash ‖ canonical JSON of the line without prevHash and hash: object keys sorted at every depth, no whitespace). ' +
       'The line itself is plain JSON, its keys not sorted: sort them to recompute the hash.',
   })
-  @ApiQuery({ name: 'fromPosition', required: false, description: 'Exclusive; 0 (default) starts at the first event' })
-  @ApiQuery({ name: 'limit', required: false, description: `Lines, 1–${MAX_LIMIT} (default ${DEFAULT_LIMIT})` })
+  @ApiQuery({ name: 'fromPosition', required: false, schema: { type: 'string', pattern: '^\\d{1,19}$', default: '0' }, description: 'A position (64-bit, as a decimal string); exclusive: 0 (default) starts at the first event' })
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT }, description: 'Lines' })
   @ApiOkResponse({
     schema: { type: 'string', description: 'One JSON object per line' },
     headers: {

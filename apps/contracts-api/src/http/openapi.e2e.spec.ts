@@ -110,6 +110,31 @@ describe('GET /docs-json describes what the API answers', () => {
     }
   }
 
+  it('types money and counts as integers: the only fractional number is the premium rate', () => {
+    const numbers: string[] = [];
+    const walk = (schema: Schema | undefined, at: string) => {
+      if (!schema) return;
+      if ((schema as { type?: string }).type === 'number') numbers.push(at);
+      for (const [name, property] of Object.entries(schema.properties ?? {})) walk(property, `${at}.${name}`);
+      walk((schema as { items?: Schema }).items, `${at}[]`);
+      for (const part of schema.allOf ?? []) walk(part, at);
+    };
+    for (const [name, schema] of Object.entries(doc.components.schemas)) walk(schema, name);
+    expect(numbers.map((at) => at.split('.').pop())).toEqual(numbers.map(() => 'premiumRate'));
+    expect(numbers.length).toBeGreaterThan(0);
+  });
+
+  it('types every parameter: contract ids as UUIDs, counts as integers, none left without a schema', () => {
+    for (const { route, op } of operations()) {
+      for (const parameter of (op.parameters ?? []) as { name: string; in: string; schema?: Schema & { format?: string } }[]) {
+        expect({ route, parameter: parameter.name, typed: typeof parameter.schema?.type === 'string' }).toEqual({ route, parameter: parameter.name, typed: true });
+        if (parameter.in === 'path' && parameter.name === 'id') expect({ route, format: parameter.schema!.format }).toEqual({ route, format: 'uuid' });
+      }
+    }
+    const auditQuery = Object.fromEntries((operation('GET /v1/audit/events').parameters as unknown as { name: string; schema: { type: string } }[]).map((p) => [p.name, p.schema.type]));
+    expect(auditQuery).toMatchObject({ limit: 'integer', fromPosition: 'string' });
+  });
+
   it('defines a reusable RFC 9457 Problem schema', () => {
     const problem = doc.components.schemas.Problem!;
     expect(problem.required).toEqual(['type', 'title', 'status', 'code', 'detail', 'detailFa']);

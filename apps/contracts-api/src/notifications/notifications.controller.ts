@@ -52,7 +52,7 @@ export class NotificationsController {
   @ApiOperation({
     summary: "A contract's SMS messages: template, status (pending, sent, failed; cancelled for a reminder whose reason vanished, or a message queued more than SMS_MAX_AGE_HOURS late), attempts, last error",
   })
-  @ApiQuery({ name: 'contractId', required: true })
+  @ApiQuery({ name: 'contractId', required: true, schema: { type: 'string', format: 'uuid' } })
   @ApiOkResponse({ type: NotificationsResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })
   @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
   async list(

@@ -9,13 +9,13 @@ export class ConfirmPaymentDto {
   @IsId()
   contractId!: string;
 
-  @ApiProperty({ description: 'How many consecutive unpaid periods (Jalali months) this payment covers', minimum: 1, maximum: 12 })
+  @ApiProperty({ type: 'integer', description: 'How many consecutive unpaid periods (Jalali months) this payment covers', minimum: 1, maximum: 12 })
   @IsInt()
   @Min(1)
   @Max(12)
   periods!: number;
 
-  @ApiProperty({ description: 'Integer rial; must equal the monthly premium × periods exactly' })
+  @ApiProperty({ type: 'integer', description: 'Integer rial; must equal the monthly premium × periods exactly' })
   @IsInt()
   @IsPositive()
   @Max(MAX_RIAL)

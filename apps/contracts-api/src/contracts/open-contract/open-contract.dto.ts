@@ -35,7 +35,7 @@ export class ConfirmDto {
   @IsNumber({ allowNaN: false, allowInfinity: false })
   premiumRate!: number;
 
-  @ApiProperty({ description: 'Wage basis in integer rial' })
+  @ApiProperty({ type: 'integer', description: 'Wage basis in integer rial' })
   @IsInt()
   @IsPositive()
   @Max(MAX_RIAL)

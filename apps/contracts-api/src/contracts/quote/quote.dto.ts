@@ -5,7 +5,7 @@ import { IsBoolean, IsInt, IsOptional, IsPositive, Max } from 'class-validator';
 export const MAX_RIAL = 1_000_000_000_000;
 
 export class QuoteRequestDto {
-  @ApiProperty({ description: 'Monthly premium the applicant wants to pay, integer rial', example: 30_000_000 })
+  @ApiProperty({ type: 'integer', description: 'Monthly premium the applicant wants to pay, integer rial', example: 30_000_000 })
   @IsInt()
   @IsPositive()
   @Max(MAX_RIAL)

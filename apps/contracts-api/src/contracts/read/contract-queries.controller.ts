@@ -49,7 +49,7 @@ export class ContractQueriesController {
   @Get()
   @Roles('auditor', 'applicant', 'branch_officer')
   @ApiOperation({ summary: "A person's contracts, newest first (applicants: their own; officers: their branch's)" })
-  @ApiQuery({ name: 'nationalCode', required: true })
+  @ApiQuery({ name: 'nationalCode', required: true, schema: { type: 'string', pattern: '^\\d{10}$' } })
   @ApiOkResponse({ type: ContractListResponse })
   @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
   async list(@CurrentActor() actor: Actor, @Query('nationalCode', ParseNationalCodePipe) nationalCode: string) {
@@ -88,8 +88,8 @@ export class ContractQueriesController {
   @Get(':id/state')
   @Roles('auditor')
   @ApiOperation({ summary: 'The contract view as it was at an instant (asOf) or after a revision' })
-  @ApiQuery({ name: 'asOf', required: false, description: 'ISO-8601 instant with its offset (Z or ±hh:mm)' })
-  @ApiQuery({ name: 'revision', required: false, description: '0-based revision' })
+  @ApiQuery({ name: 'asOf', required: false, schema: { type: 'string', format: 'date-time' }, description: 'ISO-8601 instant with its offset (Z or ±hh:mm)' })
+  @ApiQuery({ name: 'revision', required: false, schema: { type: 'integer', minimum: 0 }, description: '0-based revision' })
   @ApiOkResponse({ type: ContractViewResponse })
   // A revision the contract has not reached is a 404 with latestRevision.
   @ONE_CONTRACT_PROBLEMS
