@@ -33,6 +33,7 @@ async function main(argv: string[]): Promise<void> {
   if (!existsSync(join('dist', 'apps', 'contracts-api', 'src', 'main.js'))) throw new Error('build first: npm run bench builds, then runs this');
 
   const started = new Date();
+  const measured = commit(); // now, as built: a commit made while the bench runs is not what it measured
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryGiB: totalmem() / 2 ** 30, loadAverage: [loadavg()[0]!, loadavg()[1]!] as [number, number] };
   const dir = await mkdtemp(join(tmpdir(), 'bench-'));
   const pgDir = await mkdtemp(join(tmpdir(), 'bench-pg-'));
@@ -120,7 +121,7 @@ async function main(argv: string[]): Promise<void> {
 
     const results: BenchResults = {
       date: started.toISOString().replace(/\.\d+Z$/, 'Z'),
-      commit: commit(),
+      commit: measured,
       machine,
       quick,
       http: apart.map((run) => run.result),

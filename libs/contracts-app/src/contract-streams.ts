@@ -204,7 +204,7 @@ export class ContractStreams {
     context: CommandContext,
     authorize: (state: ContractState) => void = () => undefined,
   ): Promise<CommandOutcome> {
-    return this.inTurn(contractId, () => this.decide(contractId, commandOrFactory, context, authorize));
+    return this.inTurn(contractId, () => this.executeNow(contractId, commandOrFactory, context, authorize));
   }
 
   /**
@@ -227,7 +227,7 @@ export class ContractStreams {
     }
   }
 
-  private async decide(
+  private async executeNow(
     contractId: string,
     commandOrFactory: ContractCommand | ((state: ContractState | undefined) => ContractCommand),
     context: CommandContext,

@@ -54,4 +54,10 @@ export const apiMigrations = [
         now       TIMESTAMPTZ NOT NULL
       );`,
   },
+  {
+    // A replay answers the same bytes as the first answer: json keeps the text as stored, where
+    // jsonb reorders the keys (a client hashing or diffing answers would see another body).
+    id: '007-idempotency-answers-kept-as-sent',
+    sql: `ALTER TABLE idempotency_keys ALTER COLUMN response TYPE json USING response::json;`,
+  },
 ];
