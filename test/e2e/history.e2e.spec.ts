@@ -101,8 +101,14 @@ describe('e2e: history, state as of a time or revision, printable document', () 
     ['an asOf without its offset', { asOf: '2026-12-05T12:30:00' }],
     // Date would read it as 2026-12-01.
     ['an asOf on a day that does not exist', { asOf: '2026-11-31T07:00:00Z' }],
+    ['an asOf outside the Jalali years the service computes in', { asOf: '3000-01-01T00:00:00Z' }],
   ])('%s is VALIDATION_FAILED', async (_what, query) => {
     expectProblem(await state(query), 400, 'VALIDATION_FAILED');
+  });
+
+  it('says what an asOf must be: with its offset, on a day that exists, in the supported years', async () => {
+    const body = expectProblem(await state({ asOf: '3000-01-01T00:00:00Z' }), 400, 'VALIDATION_FAILED');
+    expect(body.errors).toEqual([{ field: 'asOf', message: expect.stringMatching(/with its offset .*on a day that exists, in the Jalali years 1210–1500$/) }]);
   });
 
   describe('the printable document', () => {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Body, Controller, Get, Module, Param, Post } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, ValidateNested } from 'class-validator';
 import { DomainError } from '@app/contracts-domain';
 import { ConcurrencyError, StoreUnavailableError } from '@app/event-store';
 import { ERROR_CATALOG } from './error-catalog';
@@ -20,6 +20,7 @@ class ThingDto {
   @IsNationalCode() nationalCode!: string;
   @IsOptional() @IsIranMobile() mobile?: string;
   @IsOptional() @ValidateNested() @Type(() => ConfirmDto) confirm?: ConfirmDto;
+  @IsOptional() @IsInt() @Max(1_000) count?: number;
 }
 
 @Controller()
@@ -118,6 +119,16 @@ describe('problem+json filter and validation pipe', () => {
     const body = expectProblem(res, 400, 'VALIDATION_FAILED');
     expect(body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['confirm.premiumRate', 'mobile', 'nationalCode', 'title']);
     expect(res.body).not.toContain('0084575949');
+  });
+
+  it('says of each field its most basic problem: required when left out, its type before its range', async () => {
+    const body = expectProblem(await post(JSON.stringify({ nationalCode: VALID.nationalCode, count: '30' })), 400, 'VALIDATION_FAILED');
+    expect(body.errors).toEqual([
+      { field: 'title', message: 'title is required' },
+      { field: 'count', message: 'count must be an integer number' }, // not "must not be greater than 1000" as well
+    ]);
+    const tooMany = expectProblem(await post(JSON.stringify({ ...VALID, count: 1_001 })), 400, 'VALIDATION_FAILED');
+    expect(tooMany.errors).toEqual([{ field: 'count', message: 'count must not be greater than 1000' }]);
   });
 
   it.each([['[]'], ['null'], ['"text"'], ['42']])('a body that is not an object (%s) → 400 VALIDATION_FAILED', async (payload) => {

@@ -17,7 +17,8 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
     transform: true,
-    validationError: { target: false, value: false },
+    // The value is read (a missing field is named as such), never put in an answer.
+    validationError: { target: false, value: true },
     exceptionFactory: (errors) => validationProblem(fieldErrors(errors)),
   });
 }
@@ -91,11 +92,27 @@ function shapeProblem(value: unknown, maxDepth: number, maxValues: number): 'dep
   return undefined;
 }
 
-/** Flattens nested errors to one entry per failed rule, with a dotted path to the field. */
+/**
+ * Rules that say what a field is: when one fails, the others (a length, a range) are about a value
+ * the field cannot have, and would mislead ("amount must not be greater than 10^12" for a string).
+ */
+const WHAT_IT_IS = new Set(['whitelistValidation', 'isDefined', 'isString', 'isInt', 'isNumber', 'isBoolean', 'isObject', 'isArray', 'isUuid']);
+
+/** Of a field's failed rules, the most basic ones: what it is, else whether it is empty, else the rest. */
+function mostBasic(constraints: Record<string, string>): string[] {
+  const rank = (rule: string) => (WHAT_IT_IS.has(rule) ? 0 : rule === 'isNotEmpty' ? 1 : 2);
+  const rules = Object.keys(constraints);
+  const first = Math.min(...rules.map(rank));
+  return rules.filter((rule) => rank(rule) === first).map((rule) => constraints[rule]!);
+}
+
+/** Flattens nested errors to a dotted path per field, with its most basic failed rules. */
 export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent && error.property ? `${parent}.${error.property}` : parent || error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
+    // A required field left out fails every rule; say that, not the first rule's complaint.
+    const missing = error.value === undefined && error.constraints !== undefined && !('whitelistValidation' in error.constraints);
+    const own = (missing ? [`${error.property} is required`] : mostBasic(error.constraints ?? {})).map((message) => ({ field, message }));
     return [...own, ...fieldErrors(error.children ?? [], field)];
   });
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { contractView, isIsoInstant, type ContractState } from '@app/contracts-domain';
+import { MAX_JALALI_YEAR, MIN_JALALI_YEAR, contractView, isIsoInstant, type ContractState } from '@app/contracts-domain';
 import type { RecordedEvent } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { AUTH_PROBLEMS, ApiProblems, ETAG_HEADER } from '../../http/openapi';
@@ -101,13 +101,13 @@ export class ContractQueriesController {
     if (asOf !== undefined) {
       // With its offset (no server-local reading) and on a day that exists (Date would roll 02-30 over).
       if (!isIsoInstant(asOf)) {
-        throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'asOf', message: 'asOf must be an ISO-8601 instant with its offset (Z or ±hh:mm)' }]);
+        const message = `asOf must be an ISO-8601 instant with its offset (Z or ±hh:mm), on a day that exists, in the Jalali years ${MIN_JALALI_YEAR}–${MAX_JALALI_YEAR}`;
+        throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'asOf', message }]);
       }
       options = { asOf: new Date(asOf) };
     } else {
       if (!/^\d+$/.test(revision!)) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'revision', message: 'revision must be a non-negative integer' }]);
       options = { toRevision: Number(revision) }; // however large: compared with the latest below, never sent to the store
-
     }
     const { revision: latestRevision } = await this.streams.loadExisting(id);
     // A revision the contract has not reached yet is not "the latest view": the auditor asked for something that does not exist.
