@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_REGISTRY_FILE, loadConfig, registryFileFor } from './config';
+import { ConfigError, DEFAULT_REGISTRY_FILE, loadConfig, registryFileFor, withoutPassword } from './config';
 
 describe('loadConfig', () => {
   it('has sensible defaults: port 3000, embedded PostgreSQL in .data, system clock', () => {
@@ -70,10 +70,25 @@ describe('loadConfig', () => {
   it('never echoes the password of a DATABASE_URL it refuses', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://app:s3cret@db/x' })).toThrow('"mysql://app:***@db/x"');
     expect(() => loadConfig({ DATABASE_URL: 'app:s3cret@db' })).toThrow('"app:***@db"');
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://app@db/x?password=s3cret' })).toThrow('"mysql://app@db/x?password=***"');
   });
 
-  it('takes postgres:// and postgresql:// URLs', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgres://app@db:5432/contracts' }).databaseUrl).toBe('postgres://app@db:5432/contracts');
-    expect(loadConfig({ DATABASE_URL: 'postgresql:///contracts?host=/run/postgresql' }).databaseUrl).toBe('postgresql:///contracts?host=/run/postgresql');
+  it.each([
+    ['postgres://u:pa/ss@/db', 'postgres://u:***@/db'], // does not parse as a URL, still masked
+    ['postgres://app@db/x?ssl=1&password=s3cret', 'postgres://app@db/x?ssl=1&password=***'],
+    ['postgres://app@db:5432/contracts', 'postgres://app@db:5432/contracts'],
+  ])('masks the password in %s', (url, masked) => {
+    expect(withoutPassword(url)).toBe(masked);
+  });
+
+  it('takes every form pg connects with: postgres:// and postgresql:// URLs, a Unix socket with credentials, socket:', () => {
+    for (const url of [
+      'postgres://app@db:5432/contracts',
+      'postgresql:///contracts?host=/run/postgresql',
+      'postgres://app:pw@/contracts?host=/var/run/postgresql',
+      'socket:/var/run/postgresql?db=contracts',
+    ]) {
+      expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    }
   });
 });

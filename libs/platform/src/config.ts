@@ -45,27 +45,23 @@ export function registryFileFor(config: Pick<AppConfig, 'registryFile' | 'produc
   return DEFAULT_REGISTRY_FILE;
 }
 
+/** The forms `pg` connects with: a postgres(ql):// URL (a Unix socket as `?host=/path`) or `socket:/path`. */
 function isPostgresUrl(value: string): boolean {
-  try {
-    const { protocol } = new URL(value);
-    return protocol === 'postgres:' || protocol === 'postgresql:';
-  } catch {
-    return false;
-  }
+  return /^(postgres(ql)?:\/\/|socket:)/i.test(value);
 }
 
-/** A URL fit for a log line: its password, if any, masked. */
+/**
+ * A connection string fit for a log line: its password masked, as `user:password@` and as a
+ * `password=` parameter (which `pg` honours too), whether or not it parses as a URL.
+ */
 export function withoutPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) {
-      parsed.password = '***';
-      return parsed.toString();
-    }
-  } catch {
-    // not a URL: masked below all the same
-  }
-  return url.replace(/:[^:@/]*@/, ':***@'); // user:password@ in what does not parse as one
+  const userInfo = url.includes('://') ? /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):[^@]*@/i : /^([^:@/?#]*):[^@]*@/;
+  return url.replace(userInfo, '$1:***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
+}
+
+/** Every copy of a connection string in `text` (a driver's message) masked as `withoutPassword` does. */
+export function maskConnectionString(text: string, url: string): string {
+  return text.split(url).join(withoutPassword(url));
 }
 
 /** pino's levels, and `silent`. */
@@ -98,7 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { defaultPort =
   }
 
   if (env.DATABASE_URL && !isPostgresUrl(env.DATABASE_URL)) {
-    throw new ConfigError(`DATABASE_URL must be a postgres:// or postgresql:// URL, got "${withoutPassword(env.DATABASE_URL)}"`);
+    throw new ConfigError(`DATABASE_URL must be a postgres:// or postgresql:// URL (or socket:), got "${withoutPassword(env.DATABASE_URL)}"`);
   }
 
   const projector = env.PROJECTOR ?? 'inline';

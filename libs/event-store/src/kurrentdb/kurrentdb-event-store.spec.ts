@@ -611,6 +611,10 @@ describe('KurrentDbEventStore (fake client)', () => {
     const connect = () => KurrentDbEventStore.connect('http://kurrentdb:2113', { streamPrefixes: ['contract-'] });
     expect(connect).toThrow(ConfigError);
     expect(connect).toThrow(/^KURRENTDB_URL: .*expected kurrentdb:\/\//);
+    // The client quotes a URL it cannot parse whole: the password must not reach the log.
+    const withPassword = () => KurrentDbEventStore.connect('kurrentdb://admin:se/cret@host:2113', { streamPrefixes: ['contract-'] });
+    expect(withPassword).toThrow(ConfigError);
+    expect(withPassword).not.toThrow(/se\/cret/);
     const store = KurrentDbEventStore.connect('kurrentdb://kurrentdb:2113?tls=false', { streamPrefixes: ['contract-'] });
     await store.close(); // parsed; the client connects on first use only
   });

@@ -20,7 +20,7 @@ import {
   type ReadPosition,
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
-import { ConfigError } from '@app/platform';
+import { ConfigError, maskConnectionString } from '@app/platform';
 import { assertAppendable, meetsExpectation, retriedAppend, type StoredId } from '../append-rules';
 import {
   ConcurrencyError,
@@ -125,7 +125,8 @@ export class KurrentDbEventStore implements EventStore {
       client = KurrentDBClient.connectionString(url);
     } catch (error) {
       // Only parsing can fail here (the client connects on first use): the operator's URL to fix.
-      throw new ConfigError(`KURRENTDB_URL: ${(error as Error).message}`);
+      // The client's message may quote the whole URL, password and all.
+      throw new ConfigError(`KURRENTDB_URL: ${maskConnectionString((error as Error).message, url)}`);
     }
     return new KurrentDbEventStore({ ...options, client, newClient: () => KurrentDBClient.connectionString(url) });
   }
