@@ -2,7 +2,7 @@
  * What the contract means for billing and medical cover on a given day — pure functions of the
  * state, so the read models and the API show what `decide` would enforce.
  */
-import { examOverdueOn } from './deadlines';
+import { awaitedExamDeadline, examOverdueOn } from './deadlines';
 import { IsoDate, PeriodKey, addPeriods, formatPeriodJalali, gregorianToJalali, periodKeyOf, periodsBetween } from './jalali';
 import { Policy } from './policy';
 import { ContractState, beyondExamWindow, examSettled, firstUnpaidPeriod, isClosed, periodEndIso } from './state';
@@ -51,8 +51,8 @@ export interface Coverage {
 /**
  * Medical cover on a day: from the first confirmed payment (at once, rule 5) while no premium is
  * overdue, so through the due date of the next unpaid one (the end of its month) as long as it
- * can be paid; when it cannot (payments blocked, beyond the exam window) through the last paid
- * day only. Cancelled and terminated contracts have none. Inpatient cover before a required exam
+ * can be paid, and no later than the deadline of an exam still awaited; when it cannot be paid
+ * (payments blocked, beyond the exam window) through the last paid day only. Cancelled and terminated contracts have none. Inpatient cover before a required exam
  * is passed follows the policy; when it is not covered it shows as pending.
  */
 export function coverageOn(state: ContractState, day: IsoDate, policy: Policy): Coverage {
@@ -73,9 +73,16 @@ export function coverageOn(state: ContractState, day: IsoDate, policy: Policy): 
  * cover nothing at all, against rule 5's "at once".
  */
 function coveredThrough(state: ContractState, day: IsoDate): IsoDate | null {
-  if (state.paidThrough === null) return null;
+  const paidThrough = state.paidThrough;
+  if (paidThrough === null) return null;
   const next = firstUnpaidPeriod(state);
-  return unpaidStatus(state, next, day) === 'open' ? periodEndIso(next) : state.paidThrough;
+  if (unpaidStatus(state, next, day) !== 'open') return paidThrough;
+  // An exam still awaited blocks payments after its deadline, so the grace cannot outlast it:
+  // else the answer would move back by itself once the deadline passed.
+  const examDeadline = awaitedExamDeadline(state);
+  const due = periodEndIso(next);
+  if (examDeadline === null || examDeadline >= due) return due;
+  return examDeadline > paidThrough ? examDeadline : paidThrough;
 }
 
 function unpaidStatus(state: ContractState, period: PeriodKey, asOf: IsoDate): SlipStatus {

@@ -36,7 +36,8 @@ export function examOverdueOn(state: ContractState, day: IsoDate): boolean {
   return deadline !== null && day > deadline;
 }
 
-function awaitedExamDeadline(state: ContractState): IsoDate | null {
+/** The exam deadline while the exam is still awaited (pending, referred or failed without a determination). */
+export function awaitedExamDeadline(state: ContractState): IsoDate | null {
   const waiting = ['pending', 'referred', 'failed'].includes(state.exam.status);
   return isClosed(state) || !waiting ? null : state.exam.deadline;
 }

@@ -226,6 +226,23 @@ describe('slips and coverage', () => {
     expect(coverageOn(paidLate, jalali(1405, 10, 2), POLICY_1403)).toMatchObject({ covered: true, outpatient: true, coveredThrough: jalali(1405, 10, 30) });
   });
 
+  it('given an exam still awaited, cover runs no later than its deadline: it does not promise days it would take back', () => {
+    // Exam deadline 1405/11/10; 1405/09 and 1405/10 paid; 1405/11 is payable (it starts within the window).
+    const paidTwo = needingExamAfter([[pay(2), FIRST_PAYMENT_AT]]);
+    const before = coverageOn(paidTwo, jalali(1405, 11, 5), POLICY_1403);
+    expect(before).toMatchObject({ covered: true, coveredThrough: jalali(1405, 11, 10) });
+    expect(coverageOn(paidTwo, jalali(1405, 11, 10), POLICY_1403).covered).toBe(true);
+    // Past the deadline payments are blocked: cover ends with the paid days, as promised.
+    expect(coverageOn(paidTwo, jalali(1405, 11, 11), POLICY_1403)).toMatchObject({ covered: false, coveredThrough: jalali(1405, 10, 30) });
+    // A passed exam lifts the cap: the next month's grace runs to its end.
+    const passed = needingExamAfter([
+      [pay(2), FIRST_PAYMENT_AT],
+      [{ type: 'IssueExamReferral', data: { referralNumber: 'R-1' } }, '2026-12-06T08:00:00Z'],
+      [{ type: 'RecordExamResult', data: { result: 'passed' } }, '2026-12-07T08:00:00Z'],
+    ]);
+    expect(coverageOn(passed, jalali(1405, 11, 5), POLICY_1403).coveredThrough).toBe(jalali(1405, 11, 30));
+  });
+
   it('gives no cover past the paid days while the next premium cannot be paid (beyond the exam window, payments blocked)', () => {
     // Paid through 1405/11 with the exam still required: 1405/12 is blocked, so cover ends with 1405/11.
     const paidAhead = needingExamAfter([[pay(3), FIRST_PAYMENT_AT]]);
