@@ -63,8 +63,8 @@ export const texts = {
     const last = p.periods[p.periods.length - 1]!;
     const months = first === last ? `ماه ${periodFa(first)}` : `ماه‌های ${periodFa(first)} تا ${periodFa(last)}`;
     return (
-      // What was paid, not "cover in force": inpatient cover may await the exam, and a first
-      // payment may buy only a month already over (docs/domain.md).
+      // What was paid, not "cover in force": inpatient cover may await the exam, and cover also
+      // depends on the next premium (docs/domain.md, "Cover and slips").
       `پرداخت حق بیمه قرارداد ${numberFa(p.contractNumber)} برای ${months} ثبت شد؛ ` +
       `حق بیمه تا ${dateFa(p.paidThrough)} پرداخت شده است. ${SIGNATURE}`
     );

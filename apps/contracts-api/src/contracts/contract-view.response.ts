@@ -80,7 +80,7 @@ export class ContractViewResponse implements ContractView {
   @ApiProperty(JALALI)
   paymentDeadlineJalali!: string;
 
-  @ApiProperty({ ...DATE, nullable: true, description: 'Last day covered by payments; null before the first' })
+  @ApiProperty({ ...DATE, nullable: true, description: 'The last day of the last paid month; null before the first payment (cover may run further: GET /v1/eligibility, coveredThrough)' })
   paidThrough!: string | null;
 
   @ApiProperty({ ...JALALI, nullable: true })

@@ -5,12 +5,11 @@ import { RevisionMismatch } from '@app/contracts-app';
 import { DomainError } from '@app/contracts-domain';
 import { ConcurrencyError, StoreUnavailableError } from '@app/event-store';
 import type { ApiErrorCode } from './error-catalog';
-import { PROBLEM_CONTENT_TYPE, ProblemException, problemFor, type FieldError, type Problem } from './problem';
+import { PROBLEM_CONTENT_TYPE, ProblemException, problemFor, type Problem } from './problem';
 
 /** Fastify's own request errors (body parsing happens before any Nest code runs). */
 const FASTIFY_CODES: Record<string, ApiErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 };
@@ -117,10 +116,6 @@ function httpProblem(exception: HttpException): Problem {
   const transportCode = fastifyCode(exception.cause);
   if (transportCode) return problemFor(FASTIFY_CODES[transportCode] ?? STATUS_CODES[exception.getStatus()] ?? 'BAD_REQUEST');
   const status = exception.getStatus();
-  if (status === 400) {
-    // Nest's built-in pipes (ParseIntPipe, ParseUUIDPipe…) reject a parameter: a field problem.
-    return problemFor('VALIDATION_FAILED', {}, messagesOf(exception).map((message): FieldError => ({ field: '', message })));
-  }
   return problemFor(STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST'));
 }
 
@@ -137,12 +132,4 @@ function fastifyCode(cause: unknown): string | undefined {
  */
 function hasStatus(error: unknown): error is { statusCode: number } {
   return typeof error === 'object' && error !== null && 'statusCode' in error && typeof error.statusCode === 'number';
-}
-
-function messagesOf(exception: HttpException): string[] {
-  const response = exception.getResponse();
-  if (typeof response === 'string') return [response];
-  const message = (response as { message?: unknown }).message;
-  if (Array.isArray(message)) return message.map(String);
-  return [typeof message === 'string' ? message : exception.message];
 }

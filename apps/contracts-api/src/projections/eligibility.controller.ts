@@ -30,7 +30,7 @@ export class EligibilityController {
   @Get(':nationalCode')
   @Roles('applicant', 'auditor', 'ops')
   @ApiOperation({
-    summary: 'Covered today? Outpatient and inpatient (pending_exam before a required exam), paid through',
+    summary: 'Covered today? Outpatient and inpatient (pending_exam before a required exam), paid through and covered through',
     description:
       `Reads your writes: a contract opened or paid a moment ago is waited for (up to ${CONTRACT_WAIT_SECONDS} s) until the read model has reached the person's contracts; still behind: 503 with \`reason: read_model_behind\` and Retry-After.`,
   })

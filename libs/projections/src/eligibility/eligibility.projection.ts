@@ -3,7 +3,7 @@ import type { Projection } from '../projection';
 
 /**
  * Medical eligibility: every contract of a person, by national code; `coverageOn` answers for the
- * day asked (cover ends with the paid-through day, without any event).
+ * day asked (cover ends when a premium falls overdue, without any event).
  */
 export const eligibilityProjection: Projection = {
   name: 'eligibility',

@@ -34,7 +34,7 @@ export class PaymentResponse {
   @ApiProperty({ type: [String], example: ['1405-09'], description: 'The Jalali months (YYYY-MM) this payment paid' })
   periods!: string[];
 
-  @ApiProperty({ type: String, format: 'date', nullable: true, description: 'Last day covered by all payments so far' })
+  @ApiProperty({ type: String, format: 'date', nullable: true, description: 'The last day of the last month paid by all payments so far (cover: GET /v1/eligibility, coveredThrough)' })
   paidThrough!: string | null;
 
   @ApiProperty({ type: String, nullable: true, example: '1405/09/30' })
