@@ -180,10 +180,15 @@ describe('e2e: every error code', () => {
     expect(expectProblem(await change('W/"0"', 40_000_000), 412, 'PRECONDITION_FAILED').reason).toBe('tag_never_matches');
     // The precondition is judged on a contract that exists and is the caller's: else the usual 404.
     expectProblem(await change('W/"0"', 40_000_000, '00000000-0000-4000-8000-000000000000'), 404, 'NOT_FOUND');
-    const listed = await change('"5", "0"', 40_000_000);
+    // Empty list elements are ignored (RFC 9110, 5.6.1); a tag may hold a comma.
+    const listed = await change('"5", , "0",', 40_000_000);
     expect([listed.status, listed.headers.etag]).toEqual([200, '"1"']);
-    const any = await change('*', 41_000_000);
-    expect([any.status, any.headers.etag]).toEqual([200, '"2"']);
+    expect(expectProblem(await change('"a,b"', 40_500_000), 412, 'PRECONDITION_FAILED').reason).toBe('tag_never_matches');
+    // A bare revision, which earlier versions took, still is one.
+    const bare = await change('1', 41_000_000);
+    expect([bare.status, bare.headers.etag]).toEqual([200, '"2"']);
+    const any = await change('*', 42_000_000);
+    expect([any.status, any.headers.etag]).toEqual([200, '"3"']);
   });
 
   it('409 IDEMPOTENCY_KEY_REUSED for the same key with another body', async () => {
@@ -265,9 +270,9 @@ describe('e2e: every error code', () => {
       const res = await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, corrections: { address: '   ' } });
       expect(expectProblem(res, 400, 'VALIDATION_FAILED').errors).toEqual([{ field: 'corrections.address', message: 'the address must not be empty' }]);
     });
-    it('a malformed If-Match: not entity tags (an unquoted revision is not one)', async () => {
+    it('a malformed If-Match: not a list of entity tags', async () => {
       const { token: owner, contract } = await openOnline(t, people.next().nationalCode);
-      for (const ifMatch of ['yesterday', '0', '"0', '"0",']) {
+      for (const ifMatch of ['yesterday', '"0', ',', ' , ', 'W/0', '"0" "1"']) {
         const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(owner)).set('If-Match', ifMatch).send({ requestedMonthlyPremium: 40_000_000 });
         expectProblem(res, 400, 'VALIDATION_FAILED');
       }

@@ -20,8 +20,8 @@ export const etag = (revision: number) => `"${revision}"`;
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
-/** An entity tag (RFC 9110, 8.8.3): weak or not, then a quoted string of etagc characters. */
-const ENTITY_TAG = /^(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"$/;
+/** One element of an If-Match list (RFC 9110, 8.8.3 and 5.6.1): an entity tag, weak or not, or nothing (empty elements are ignored), then a comma or the end. */
+const LIST_ELEMENT = /^[ \t]*(?:(W\/)?"([\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(?:,|$)/;
 /** The only strong tags we send (`etag`): a revision in decimal. */
 const REVISION_TAG = /^(0|[1-9]\d{0,8})$/;
 
@@ -30,18 +30,27 @@ const REVISION_TAG = /^(0|[1-9]\d{0,8})$/;
  * `*` → undefined (any current revision); otherwise the revisions its strong tags name, which the
  * current one must be among. A weak tag (W/"3") or one we never send ("03") names none, so it
  * fails the precondition (412), after the 404 of a contract that does not exist or is not the
- * caller's. Anything but a list of entity tags is a 400.
+ * caller's. A bare revision (`3`), which earlier versions took, is still read as `"3"`. Anything
+ * else is a 400.
  */
 export function parseIfMatch(header: string | string[] | undefined): readonly number[] | undefined {
   if (header === undefined) return undefined;
   const value = (Array.isArray(header) ? header.join(',') : header).trim();
   if (value === '*') return undefined;
+  if (REVISION_TAG.test(value)) return [Number(value)];
   const revisions: number[] = [];
-  for (const item of value.split(',')) {
-    const tag = ENTITY_TAG.exec(item.trim());
-    if (!tag) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'If-Match', message: 'If-Match must be entity tags such as "3", or *' }]);
-    if (tag[1] === undefined && REVISION_TAG.test(tag[2]!)) revisions.push(Number(tag[2]));
+  let tags = 0;
+  for (let rest = value; rest.length > 0; ) {
+    const element = LIST_ELEMENT.exec(rest);
+    if (!element || element[0].length === 0) {
+      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'If-Match', message: 'If-Match must be entity tags such as "3", or *' }]);
+    }
+    rest = rest.slice(element[0].length);
+    if (element[2] === undefined) continue; // an empty element
+    tags += 1;
+    if (element[1] === undefined && REVISION_TAG.test(element[2])) revisions.push(Number(element[2]));
   }
+  if (tags === 0) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'If-Match', message: 'If-Match must be entity tags such as "3", or *' }]);
   return revisions;
 }
 

@@ -82,7 +82,7 @@ export const CONTRACT_COMMAND_PROBLEMS: PublicErrorCode[] = [...COMMAND_PROBLEMS
 export const ApiIdempotencyKey = (description = 'A retry with the same key and body returns the first answer, byte for byte with the header Idempotent-Replayed: true, and appends nothing') =>
   ApiHeader({ name: 'Idempotency-Key', required: false, description });
 
-export const ApiIfMatch = () => ApiHeader({ name: 'If-Match', required: false, description: 'The ETag the caller saw, e.g. "3" (a list such as "3", "4" matches any of them); a stale one is 412 PRECONDITION_FAILED, as is a tag we never send (a weak W/"3", "03": compared strongly, RFC 9110), after the 404 of a contract that does not exist; * is any current revision' });
+export const ApiIfMatch = () => ApiHeader({ name: 'If-Match', required: false, description: 'The ETag the caller saw, e.g. "3" (a list such as "3", "4" matches any of them; a bare 3 is read as "3"); a stale one is 412 PRECONDITION_FAILED, as is a tag we never send (a weak W/"3", "03": compared strongly, RFC 9110), after the 404 of a contract that does not exist; * is any current revision' });
 
 export const ETAG_HEADER: HeaderObject = { description: 'The contract revision, e.g. "3": send it back as If-Match', schema: { type: 'string' } };
 
