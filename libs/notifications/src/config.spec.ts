@@ -54,9 +54,9 @@ describe('SMS configuration', () => {
     expect(() => loadNotificationConfig(app, { SMS_RETRY_BASE_MS: '600000' })).toThrow('SMS_RETRY_BASE_MS (600000) must not exceed SMS_RETRY_MAX_MS (300000)');
   });
 
-  it('refuses reminder days no contract could ever get: not after the contract date (20 days to pay, 2 months for the exam)', () => {
+  it('refuses reminder days some contracts would not get: on or before their contract date (20 days to pay, 2 months for the exam)', () => {
     expect(() => loadNotificationConfig(app, { SMS_PAYMENT_REMINDER_DAYS: '20' })).toThrow('SMS_PAYMENT_REMINDER_DAYS must be an integer from 1 to 19, got "20"');
-    expect(() => loadNotificationConfig(app, { SMS_EXAM_REMINDER_DAYS: '99' })).toThrow('SMS_EXAM_REMINDER_DAYS must be an integer from 1 to 57, got "99"');
-    expect(loadNotificationConfig(app, { SMS_PAYMENT_REMINDER_DAYS: '19', SMS_EXAM_REMINDER_DAYS: '57' }).reminders).toEqual({ paymentReminderDays: 19, examReminderDays: 57 });
+    expect(() => loadNotificationConfig(app, { SMS_EXAM_REMINDER_DAYS: '59' })).toThrow('SMS_EXAM_REMINDER_DAYS must be an integer from 1 to 58, got "59"');
+    expect(loadNotificationConfig(app, { SMS_PAYMENT_REMINDER_DAYS: '19', SMS_EXAM_REMINDER_DAYS: '58' }).reminders).toEqual({ paymentReminderDays: 19, examReminderDays: 58 });
   });
 });

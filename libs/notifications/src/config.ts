@@ -27,13 +27,15 @@ export interface NotificationConfig {
 }
 
 /**
- * The most days before a deadline a reminder may be set, so that it falls after the contract date
- * under every regulation version: more, and no contract would ever get it (a reminder not after
- * its contract's opening is left out). Two Jalali months are at least 59 days (29 a month here).
+ * The most days before a deadline a reminder may be set so that every contract gets it, under
+ * every regulation version: a reminder not after its contract's opening is left out. The first
+ * payment is due `firstPaymentDays` after the contract date; the exam `examMonths` Jalali months
+ * after it, at least 29 + 30 × (months − 1) days (a run of months holds at most one Esfand of 29
+ * days; the others have 30 or 31).
  */
 const LONGEST_REMINDER = {
   payment: Math.min(...POLICY_TABLE.map((policy) => policy.firstPaymentDays)) - 1,
-  exam: Math.min(...POLICY_TABLE.map((policy) => policy.examMonths * 29)) - 1,
+  exam: Math.min(...POLICY_TABLE.map((policy) => 29 + 30 * (policy.examMonths - 1))) - 1,
 };
 
 /**

@@ -1,5 +1,6 @@
 import { evolve, iranDayStart, type ContractEvent, type ContractState } from '@app/contracts-domain';
 import { CONTRACT_NOW, factsNeedingExam, historyOf, jalali, openOnline, pay } from '../../contracts-domain/src/testing/fixtures';
+import { loadNotificationConfig } from './config';
 import { DEFAULT_REMINDERS, messagesFor, reminderAt, reminderObsolete } from './messages';
 
 const at = (iso: string) => new Date(iso);
@@ -28,13 +29,14 @@ describe('which messages an event calls for', () => {
     expect(drafts(opened!, CONTRACT_NOW)[3]).toEqual({ template: 'exam_reminder', notBefore: '2027-01-16T05:30:00.000Z' });
   });
 
-  it('still schedules both reminders at the longest settings the configuration takes (19 and 57 days)', () => {
-    const [opened] = historyOf([[openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW]]);
-    const longest = drafts(opened!, CONTRACT_NOW, { paymentReminderDays: 19, examReminderDays: 57 });
-    expect(longest.filter((d) => d.template.endsWith('_reminder'))).toEqual([
-      { template: 'payment_reminder', notBefore: '2026-12-02T05:30:00.000Z' }, // the day after the contract date
-      { template: 'exam_reminder', notBefore: '2026-12-04T05:30:00.000Z' },
-    ]);
+  it('still schedules both reminders at the longest settings the configuration takes, for the shortest exam window', () => {
+    const { reminders } = loadNotificationConfig({ dataDir: '/tmp' }, { SMS_PAYMENT_REMINDER_DAYS: '19', SMS_EXAM_REMINDER_DAYS: '58' });
+    // Concluded on 1404/11/30 late in the evening: the exam deadline 1405/01/30 is 59 days on
+    // (Esfand 1404 has 29), the shortest two Jalali months; the payment deadline 20 days on.
+    const late = `${jalali(1404, 11, 30)}T20:00:00Z`; // 23:30 Iran time, the same day
+    const [opened] = historyOf([[openOnline({ facts: factsNeedingExam({ lastContributionDate: jalali(1403, 12, 1) }), now: late }), late]]);
+    const templates = drafts(opened!, late, reminders).map((d) => d.template);
+    expect(templates).toEqual(['contract_concluded', 'payment_reminder', 'exam_required', 'exam_reminder']);
   });
 
   it('leaves out a reminder whose day is not after the event', () => {
