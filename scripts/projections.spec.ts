@@ -1,6 +1,6 @@
 import { createPool, loadConfig, startEmbeddedPostgres, type AppConfig } from '@app/platform';
 import { createTestDatabase } from '../test/support/database';
-import { progressLine, runCli } from './cli';
+import { UsageError, progressLine, runCli } from './cli';
 import { USAGE, main, parseArgs } from './projections';
 
 jest.mock('@app/platform', () => ({
@@ -36,7 +36,9 @@ describe('projections CLI', () => {
     await expect(main(['rebuild', 'audit_chain'])).rejects.toThrow(refusal);
     for (const opened of [loadConfig, createPool, startEmbeddedPostgres]) expect(opened).not.toHaveBeenCalled();
     expect(() => parseArgs(['rebuild', 'audit_chain'])).toThrow(refusal);
-    expect(parseArgs(['rebuild', 'dashboard'])).toEqual({ command: 'rebuild', name: 'dashboard' });
+    expect(parseArgs(['rebuild', 'dashboard'])).toEqual({ command: 'rebuild', name: 'dashboard', fromAnotherStore: false });
+    expect(parseArgs(['rebuild', 'dashboard', '--from-another-store'])).toEqual({ command: 'rebuild', name: 'dashboard', fromAnotherStore: true });
+    expect(() => parseArgs(['status', '--from-another-store'])).toThrow(UsageError);
     expect(() => parseArgs(['drop'])).toThrow('projections: unknown command "drop"');
   });
 

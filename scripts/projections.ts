@@ -11,25 +11,27 @@ import { ProjectionRunner, auditChainProjection, rebuild } from '@app/projection
 import { readSideProjections } from '../apps/projector/src/read-side';
 import { UsageError, openReadModelDatabase, progressLine, runCli } from './cli';
 
-export const USAGE = 'usage: projections status | projections rebuild <name>';
+export const USAGE = 'usage: projections status | projections rebuild <name> [--from-another-store]';
 
 /** The command and projection name, or an error before anything is read, opened or changed. */
-export function parseArgs(argv: string[]): { command: 'status' | 'rebuild'; name?: string } {
+export function parseArgs(argv: string[]): { command: 'status' | 'rebuild'; name?: string; fromAnotherStore: boolean } {
   const [command, name] = argv;
   if (command !== 'status' && command !== 'rebuild') throw new UsageError(command === undefined ? 'projections: no command' : `projections: unknown command "${command}"`);
   if (command === 'rebuild' && name === undefined) throw new UsageError('projections rebuild: which projection?');
-  const extra = argv.slice(command === 'status' ? 1 : 2);
+  // The read model was built from another event store (after a cut-over, docs/scaling.md).
+  const fromAnotherStore = command === 'rebuild' && argv[2] === '--from-another-store';
+  const extra = argv.slice(command === 'status' ? 1 : fromAnotherStore ? 3 : 2);
   if (extra.length > 0) throw new UsageError(`projections ${command}: unexpected ${extra.map((arg) => `"${arg}"`).join(' ')}`);
   if (command === 'rebuild' && name === auditChainProjection.name) {
     throw new Error(
       `refusing to rebuild "${name}": it would re-hash whatever the events table holds now and so hide tampering; see docs/operations.md (Audit hash chain)`,
     );
   }
-  return { command, name };
+  return { command, name, fromAnotherStore };
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const { command, name } = parseArgs(argv);
+  const { command, name, fromAnotherStore } = parseArgs(argv);
   const config = loadConfig();
   const projections = readSideProjections(config, config.clock.mode === 'system' ? new SystemClock() : undefined);
   const projection = projections.find((p) => p.name === name);
@@ -50,6 +52,7 @@ export async function main(argv: string[]): Promise<void> {
       pool,
       eventStore,
       projection: projection!,
+      fromAnotherStore,
       onProgress: (progress) => process.stderr.write(`\r${progressLine(progress)}`),
     });
     process.stderr.write('\n');

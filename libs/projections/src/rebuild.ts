@@ -24,6 +24,11 @@ export interface RebuildOptions {
   elapsedMs?: () => number;
   /** Aborted: stop before the next batch, throwing its reason. */
   signal?: AbortSignal;
+  /**
+   * The live read model was built from another event store (a cut-over between stores, whose
+   * positions differ): rebuild from this one though it ends before the live checkpoint.
+   */
+  fromAnotherStore?: boolean;
 }
 
 /** Per-projection key space for the rebuild lock (the runner's lease uses another). */
@@ -52,7 +57,7 @@ export async function rebuild(options: RebuildOptions): Promise<{ position: bigi
     ]);
     if (!rows[0]!.locked) throw new Error(`projection ${projection.name} is already being rebuilt`);
     const schema = liveSchema(projection.name);
-    await refuseStoreBehind(options, schema);
+    if (!options.fromAnotherStore) await refuseStoreBehind(options, schema);
     const next = `${schema}_next`;
     await pool.query(`DROP SCHEMA IF EXISTS ${next} CASCADE`);
     await withTransaction(pool, (tx) => createProjectionSchema(tx, projection, next));
@@ -91,7 +96,7 @@ async function refuseStoreBehind({ pool, eventStore, projection }: RebuildOption
   if (head < live.position) {
     throw new Error(
       `projection ${projection.name}: the event store ends at position ${head}, before the live read model's checkpoint ${live.position}; ` +
-        'it is not the store this read model was built from (check EVENT_STORE, KURRENTDB_URL, DATABASE_URL). Nothing was changed',
+        'it is not the store this read model was built from (check EVENT_STORE, KURRENTDB_URL, DATABASE_URL; after a move between stores, rebuild --from-another-store). Nothing was changed',
     );
   }
 }

@@ -153,6 +153,11 @@ describe('projection runner', () => {
     expect(await dumpSchema(db.pool, liveSchema('billing'))).toEqual(before);
     const { rows } = await db.pool.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'projection_billing%' ORDER BY 1`);
     expect(rows.map((r) => r.nspname)).toEqual(['projection_billing']);
+    // After a move between stores, whose positions differ, the operator says so and it rebuilds.
+    const moved = new InMemoryEventStore();
+    await appendContracts(moved, 1);
+    const rebuilt = await rebuild({ pool: db.pool, eventStore: moved, projection: billingProjection, fromAnotherStore: true });
+    expect(rebuilt.events).toBe((await moved.readAll()).length);
   });
 
   it('fails a rebuild whose lock connection is lost, instead of crashing the process or swapping', async () => {
