@@ -666,4 +666,75 @@ describe('KurrentDbEventStore (fake client)', () => {
     await expect(store.readAll()).rejects.toThrow(message);
     await expect(store.append('contract-1', [newEvent('e3')], 1)).rejects.toThrow(message);
   });
+
+  describe('replacing a client whose reads lost the server', () => {
+    const unavailable = () =>
+      (async function* () {
+        throw new UnavailableError(undefined, 'Connection is closed');
+      })();
+    function failing(): FakeClient {
+      const client = new FakeClient();
+      client.readAll.mockImplementation(unavailable);
+      return client;
+    }
+    let now = 0;
+    beforeEach(() => {
+      now = 0;
+      jest.spyOn(performance, 'now').mockImplementation(() => now);
+    });
+    afterEach(() => jest.restoreAllMocks());
+
+    it('waits twice as long after each replacement while reads keep failing, and a second again once one succeeds', async () => {
+      const built: FakeClient[] = [];
+      const store = new KurrentDbEventStore({
+        client: failing() as unknown as KurrentDbClient,
+        newClient: () => {
+          built.push(failing());
+          return built.at(-1)! as unknown as KurrentDbClient;
+        },
+        streamPrefixes: PREFIXES,
+        namespace: NS,
+      });
+      const failAt = async (ms: number) => {
+        now = ms;
+        await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailableError);
+        return built.length;
+      };
+      expect(await failAt(1_000)).toBe(1); // the first replacement: a second after none
+      expect(await failAt(2_500)).toBe(1); // 1.5 s on: the next waits 2 s
+      expect(await failAt(3_000)).toBe(2); // then 4 s
+      expect(await failAt(6_500)).toBe(2);
+      expect(await failAt(7_000)).toBe(3);
+      built.at(-1)!.readAll.mockImplementation(() => iterate([])); // the server answers again
+      now = 7_100;
+      await store.readAll();
+      built.at(-1)!.readAll.mockImplementation(unavailable);
+      expect(await failAt(8_100)).toBe(4); // a second after the last, as at first
+      await store.close();
+    });
+
+    it('keeps the old client when a new one cannot be built, and builds none once closed', async () => {
+      const old = failing();
+      let attempts = 0;
+      const store = new KurrentDbEventStore({
+        client: old as unknown as KurrentDbClient,
+        newClient: () => {
+          attempts += 1;
+          throw new Error('tlsCAFile not found');
+        },
+        streamPrefixes: PREFIXES,
+        namespace: NS,
+      });
+      now = 1_000;
+      await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailableError); // still a 503, not the build's error
+      expect(attempts).toBe(1);
+      now = 2_000;
+      await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect([attempts, old.readAll.mock.calls.length]).toEqual([2, 2]); // it tried again, reading through the old one
+      await store.close();
+      now = 10_000;
+      await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect(attempts).toBe(2); // closed: nothing is built any more
+    });
+  });
 });

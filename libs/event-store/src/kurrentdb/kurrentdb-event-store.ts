@@ -102,6 +102,9 @@ export class KurrentDbEventStore implements EventStore {
   /** Clients replaced after a failed read, disposed once the calls still running on them are over. */
   private readonly retired = new Set<KurrentDbClient>();
   private replacedAt = -Infinity;
+  /** How long after a replacement the next may come: doubles while reads keep failing. */
+  private replaceAfterMs = FIRST_REPLACEMENT_AFTER_MS;
+  private closed = false;
   private readonly upcasters: Upcasters;
   private readonly namespace: string;
   private readonly filter: Filter;
@@ -179,9 +182,9 @@ export class KurrentDbEventStore implements EventStore {
         if (event && (asOf === undefined || Date.parse(event.metadata.occurredAt) <= asOf.getTime())) events.push(event);
       }
     } catch (error) {
-      if (error instanceof StreamNotFoundError) return [];
-      throw this.readFailed(error);
+      if (!(error instanceof StreamNotFoundError)) throw this.readFailed(error);
     }
+    this.readSucceeded(); // a stream not found is an answer too
     return events;
   }
 
@@ -208,20 +211,26 @@ export class KurrentDbEventStore implements EventStore {
     } catch (error) {
       throw this.readFailed(error);
     }
+    this.readSucceeded();
     return limit === undefined ? events : events.slice(0, limit);
   }
 
   async headPosition(): Promise<bigint> {
     const read = this.client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1, filter: this.filter });
+    let head = 0n;
     try {
       for await (const resolved of read) {
         const event = this.toRecorded(resolved);
-        if (event) return event.position;
+        if (event) {
+          head = event.position;
+          break;
+        }
       }
     } catch (error) {
       throw this.readFailed(error);
     }
-    return 0n;
+    this.readSucceeded();
+    return head;
   }
 
   subscribe(options: SubscribeOptions): Subscription {
@@ -237,30 +246,49 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.subscriptions].map((subscription) => subscription.stop()));
     await Promise.all([this.client, ...this.retired].map((client) => client.dispose()));
     this.retired.clear();
   }
 
   /**
-   * A read that found no server (or a node no longer leading) replaces the client, at most once a
-   * second, since the old one's reads would never connect again. Calls still running on the old
-   * client (an append, a subscription, which resubscribes through the new one) get
-   * `RETIRE_AFTER_MS` before it is disposed.
+   * A read that found no server (or a node no longer leading) replaces the client, since the old
+   * one's reads would never connect again: a second after the last replacement, then waiting twice
+   * as long each time while reads keep failing (up to 30 s), back to a second once one succeeds.
+   * Calls still running on the old client (an append, a subscription, which then resubscribes
+   * through the new one) get `RETIRE_AFTER_MS` before its `dispose`, which cancels its streams
+   * (the client has no way to close its connections; they go with it). A client that cannot be
+   * built (its TLS file gone, say) leaves the old one in place: the read is still a 503.
    */
   private readFailed(error: unknown): unknown {
     const typed = asCommandError(error);
     const now = performance.now();
-    if (this.newClient && (typed instanceof UnavailableError || typed instanceof NotLeaderError) && now - this.replacedAt >= REPLACE_AT_MOST_EVERY_MS) {
-      const old = this.client;
-      this.client = this.newClient();
-      this.replacedAt = now;
-      this.retired.add(old);
-      setTimeout(() => {
-        if (this.retired.delete(old)) void old.dispose();
-      }, RETIRE_AFTER_MS).unref();
+    const replaceable = typed instanceof UnavailableError || typed instanceof NotLeaderError;
+    if (this.newClient && replaceable && !this.closed && now - this.replacedAt >= this.replaceAfterMs) {
+      let fresh: KurrentDbClient | undefined;
+      try {
+        fresh = this.newClient();
+      } catch {
+        fresh = undefined;
+      }
+      if (fresh) {
+        const old = this.client;
+        this.client = fresh;
+        this.replacedAt = now;
+        this.replaceAfterMs = Math.min(this.replaceAfterMs * 2, LAST_REPLACEMENT_AFTER_MS);
+        this.retired.add(old);
+        setTimeout(() => {
+          if (this.retired.delete(old)) void old.dispose();
+        }, RETIRE_AFTER_MS).unref();
+      }
     }
     return transient(error);
+  }
+
+  /** Reads work again: a later failure may replace the client after a second, not after the backoff. */
+  private readSucceeded(): void {
+    this.replaceAfterMs = FIRST_REPLACEMENT_AFTER_MS;
   }
 
   private serverName(streamId: string): string {
@@ -372,7 +400,8 @@ function isOurs(metadata: Partial<StoredMetadata> | undefined): metadata is Stor
   return typeof metadata === 'object' && metadata !== null && !(metadata instanceof Uint8Array) && typeof metadata.eventVersion === 'number' && typeof metadata.occurredAt === 'string';
 }
 
-const REPLACE_AT_MOST_EVERY_MS = 1_000;
+const FIRST_REPLACEMENT_AFTER_MS = 1_000;
+const LAST_REPLACEMENT_AFTER_MS = 30_000;
 const RETIRE_AFTER_MS = 30_000;
 
 /** What servers before 22.6 sent as the position of an event read from a stream: none. */
