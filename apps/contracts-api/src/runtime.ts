@@ -96,7 +96,7 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
   const retention = new IdempotencyRetention(new PostgresIdempotencyStore(pool), { ttlHours: config.idempotencyTtlHours, log });
   try {
     if (!embedded) await checkDatabaseReachable(pool, url);
-    await migrate(pool, 'contracts-api', apiMigrations);
+    for (const id of await migrate(pool, 'contracts-api', apiMigrations)) log({ level: 'info', msg: `migration applied: ${id}` });
     retention.start();
     const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
     if (clock instanceof ManualClock) {

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { ConfigError } from '../config';
 
 export interface Migration {
   /** Sorts in application order within its component, e.g. `001_events`. Never renamed once shipped. */
@@ -35,8 +36,11 @@ export async function migrate(pool: Pool, component: string, migrations: readonl
     const known = new Set(migrations.map((migration) => migration.id));
     const unknown = [...applied].filter((id) => !known.has(id));
     if (unknown.length > 0) {
-      // The database was migrated by a newer version of the code: refuse rather than guess.
-      throw new Error(`${component}: database has migrations this code does not know: ${unknown.join(', ')}`);
+      // The database was migrated by a newer version of the code: refuse rather than guess. The
+      // operator's to settle (run the newer code, or roll back as docs/operations.md says).
+      throw new ConfigError(
+        `${component}: the database has migrations this code does not know (a newer version ran on it): ${unknown.join(', ')}; see docs/operations.md, "Upgrades and rollbacks"`,
+      );
     }
     const pending = migrations.filter((migration) => !applied.has(migration.id));
     for (const migration of pending) {
