@@ -211,6 +211,8 @@ export class ContractStreams {
    * Runs this process's commands on one contract one after another. Run at once, they would all
    * decide on the same revision and all but one lose the append's race, to be decided again up to
    * MAX_ATTEMPTS times and then refused with a 409. Other processes' commands still race, as before.
+   * Not re-entrant: a command's `authorize` or factory must never `execute` on the same contract
+   * (it would wait for itself).
    */
   private async inTurn<T>(contractId: string, run: () => Promise<T>): Promise<T> {
     const before = this.turns.get(contractId) ?? Promise.resolve();
