@@ -74,6 +74,17 @@ describe("the standalone projector's health and metrics", () => {
     expect(ready.text).not.toContain('connection refused'); // no driver text on an open port
   });
 
+  it('is not ready while the database hangs: each check gets a few seconds, then counts as down', async () => {
+    await start();
+    const original = db.pool.query.bind(db.pool) as (...args: unknown[]) => unknown;
+    // Only the readiness probe hangs: the runner's own statements still go through, so it can stop.
+    const query = jest.spyOn(db.pool, 'query').mockImplementation(((...args: unknown[]) => (args[0] === 'SELECT 1' ? new Promise(() => undefined) : original(...args))) as never);
+    const ready = await get('/health/ready');
+    query.mockRestore();
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.text)).toMatchObject({ details: { database: { up: false } } });
+  });
+
   it('refuses a port already taken as configuration (HOST, PORT), not with a stack trace', async () => {
     await start();
     const port = Number(new URL(health.url).port);

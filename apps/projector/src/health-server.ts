@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventStore } from '@app/event-store';
-import { hostPort, listenError } from '@app/platform';
+import { READINESS_CHECK_MS, answeredWithin, hostPort, listenError } from '@app/platform';
 import { holdsBackReadiness, readinessDetails, registerProjectionMetrics, type Projector } from '@app/projections';
 
 export interface HealthServer {
@@ -28,7 +28,7 @@ export async function startHealthServer(options: { port: number; host: string; p
     /** `what` says whether it is up, with its details; throwing means down, with no text: driver messages name hosts and ports, and this port answers anyone. */
     const check = async (what: () => Promise<{ up: boolean; details: unknown }>) => {
       try {
-        return await what();
+        return await answeredWithin(what(), READINESS_CHECK_MS); // a hung database is not ready
       } catch {
         return { up: false, details: {} };
       }

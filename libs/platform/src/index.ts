@@ -4,3 +4,4 @@ export * from './config';
 export * from './process';
 export * from './canonical-json';
 export * from './listen';
+export * from './within';

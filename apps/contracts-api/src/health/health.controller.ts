@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags, type SchemaObject } from '@nestjs
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Pool } from 'pg';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
+import { READINESS_CHECK_MS, answeredWithin } from '@app/platform';
 import { Public } from '../auth';
 import { ApiProblems } from '../http/openapi';
 import { holdsBackReadiness, readinessDetails, type Projector } from '@app/projections';
@@ -43,7 +44,7 @@ export class HealthController {
       async () => {
         const indicator = this.indicators.check('readStore');
         try {
-          await this.pool.query('SELECT 1');
+          await answeredWithin(this.pool.query('SELECT 1'), READINESS_CHECK_MS);
           return indicator.up();
         } catch (error) {
           return indicator.down({ message: (error as Error).message });
@@ -52,7 +53,7 @@ export class HealthController {
       async () => {
         const indicator = this.indicators.check('eventStore');
         try {
-          const head = await this.eventStore.headPosition();
+          const head = await answeredWithin(this.eventStore.headPosition(), READINESS_CHECK_MS);
           return indicator.up({ headPosition: head.toString() });
         } catch (error) {
           return indicator.down({ message: (error as Error).message });
@@ -62,7 +63,7 @@ export class HealthController {
         const indicator = this.indicators.check('projections');
         if (!this.projector) return indicator.up({ runner: 'apps/projector (PROJECTOR=off here)' });
         try {
-          const statuses = await this.projector.status();
+          const statuses = await answeredWithin(this.projector.status(), READINESS_CHECK_MS);
           const failing = statuses.filter(holdsBackReadiness);
           const details = readinessDetails(statuses);
           return failing.length ? indicator.down(details) : indicator.up(details);

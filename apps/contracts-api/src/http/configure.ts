@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { ANSWER_DEADLINE_MS, AnswerDeadline } from './answer-deadline';
 import type { ApiErrorCode } from './error-catalog';
 import { requestId } from './logging';
 import { PROBLEM_CONTENT_TYPE, problemFor } from './problem';
@@ -14,7 +15,7 @@ import { createValidationPipe } from './validation';
  * app with `{ bodyParser: false }` so Fastify's own JSON parser is the only one left after this:
  * JSON everywhere, any other body is a 415.
  */
-export function configureHttp(app: NestFastifyApplication): void {
+export function configureHttp(app: NestFastifyApplication, { answerDeadlineMs = ANSWER_DEADLINE_MS } = {}): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
   // A command without a body (a referral) sent with a JSON Content-Type and nothing after it is
@@ -42,6 +43,7 @@ export function configureHttp(app: NestFastifyApplication): void {
     if (API_PATH.test(request.url) && !reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
   });
   answerWrongMethods(fastify);
+  app.useGlobalInterceptors(new AnswerDeadline(answerDeadlineMs));
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
 }

@@ -242,8 +242,9 @@ describe('problem+json filter and validation pipe', () => {
     const starting = Object.assign(new DatabaseError('the database system is starting up', 0, 'error'), { code: '57P03' });
     const diskFull = Object.assign(new DatabaseError('could not extend file: No space left on device', 0, 'error'), { code: '53100' });
     const lost = new Error('Connection terminated unexpectedly');
+    const hung = new Error('timeout exceeded when trying to connect'); // pg-pool's, for a server that never answers
     const wrapped = new Error('append failed', { cause: refused });
-    for (const error of [refused, shutdown, starting, diskFull, lost, wrapped, new AggregateError([refused])]) {
+    for (const error of [refused, shutdown, starting, diskFull, lost, hung, wrapped, new AggregateError([refused])]) {
       expect(problemOf(error)).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
     }
     const uniqueViolation = Object.assign(new DatabaseError('duplicate key', 0, 'error'), { code: '23505' });

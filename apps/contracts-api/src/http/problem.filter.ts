@@ -79,8 +79,8 @@ export function problemOf(exception: unknown): Problem {
  */
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53...)$/;
 const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-/** pg gives no code to a connection that ended under a query, nor to a client left unusable by it. */
-const CONNECTION_LOST = /^Connection terminated|not queryable/;
+/** pg gives no code to a connection that ended under a query, to a client left unusable by it, nor to a connection attempt that timed out. */
+const CONNECTION_LOST = /^Connection terminated|not queryable|^timeout exceeded when trying to connect/;
 
 /**
  * The event store or the database cannot be reached (a KurrentDB leader election, PostgreSQL

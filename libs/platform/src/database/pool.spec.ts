@@ -1,5 +1,7 @@
+import { createServer, type Socket } from 'node:net';
 import { types } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { createPool } from './pool';
 
 describe('createPool: how values come back', () => {
   let db: TestDatabase;
@@ -37,6 +39,23 @@ describe('createPool: how values come back', () => {
     } finally {
       types.setTypeParser(114, replaced.json);
       types.setTypeParser(3802, replaced.jsonb);
+    }
+  });
+});
+
+describe('createPool: a server that accepts the connection but never answers', () => {
+  it('fails the query once opening the connection takes too long, instead of waiting for good', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket)); // takes the socket, says nothing
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const pool = createPool(`postgres://app@127.0.0.1:${port}/contracts`, { connectTimeoutMs: 200 });
+    try {
+      await expect(pool.query('SELECT 1')).rejects.toThrow(/timeout/);
+    } finally {
+      await pool.end();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });

@@ -35,15 +35,22 @@ export interface PoolOptions {
   max?: number;
   /** Shown in pg_stat_activity, to tell the app's connections apart. */
   applicationName?: string;
+  /** How long opening a connection may take (default 10 s) before the query behind it fails. */
+  connectTimeoutMs?: number;
   /** An idle connection failed (e.g. the server restarted); the pool has already discarded it. */
   onIdleError?: (error: Error) => void;
 }
+
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** A connection pool with this project's type parsing; the caller ends it. */
 export function createPool(url: string, options: PoolOptions = {}): Pool {
   const config: PoolConfig = {
     connectionString: url,
     max: options.max ?? 10,
+    // A server that accepts the socket but never answers (hung, its host paused) must not hold a
+    // connection attempt, and the request behind it, for good.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     types: { getTypeParser: parserFor as CustomTypesConfig['getTypeParser'] },
   };
   if (options.applicationName) config.application_name = options.applicationName;

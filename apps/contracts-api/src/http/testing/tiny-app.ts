@@ -13,14 +13,14 @@ export interface TinyApp {
 }
 
 /** A Fastify-backed Nest app with the shared HTTP conventions, driven in-process (no port). */
-export async function startTinyApp(module: Type, options: { logger?: Logger } = {}): Promise<TinyApp> {
+export async function startTinyApp(module: Type, options: { logger?: Logger; answerDeadlineMs?: number } = {}): Promise<TinyApp> {
   const app = await NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter(FASTIFY_OPTIONS), {
     logger: options.logger ? undefined : false,
     bufferLogs: Boolean(options.logger),
     bodyParser: false,
   });
   if (options.logger) useLogging(app, options.logger);
-  configureHttp(app);
+  configureHttp(app, options.answerDeadlineMs === undefined ? {} : { answerDeadlineMs: options.answerDeadlineMs });
   await app.init();
   const fastify = app.getHttpAdapter().getInstance();
   await fastify.ready();
