@@ -101,4 +101,63 @@ describe('browser: the /dashboard page', () => {
     // The table's region is reachable by Tab.
     expect(await page.locator('.table-wrap').getAttribute('tabindex')).toBe('0');
   });
+
+  it("draws the chart's axis inside the chart, its middle line a whole number", async () => {
+    const ticks = await page.locator('#chart text.tick').evaluateAll((nodes) =>
+      nodes.map((node) => {
+        const box = (node as SVGTextElement).getBBox();
+        return { text: node.textContent, left: box.x, right: box.x + box.width };
+      }),
+    );
+    expect(ticks).toHaveLength(3);
+    const [bottom, middle, top] = ticks.map((tick) => Number(tick.text));
+    expect([bottom, middle! * 2]).toEqual([0, top]);
+    for (const tick of ticks) expect(tick.left >= 0 && tick.right <= 720).toBe(true);
+    for (const lang of ['fa', 'en']) {
+      // in both directions (the page is in English here; Persian is drawn right to left)
+      if ((await page.locator('html').getAttribute('lang')) !== lang) await page.locator('#lang').click();
+      const boxes = await page.locator('#chart text.tick').evaluateAll((nodes) =>
+        nodes.map((node) => {
+          const box = (node as SVGTextElement).getBBox(); // an SVGRect: not serialisable as is
+          return { left: box.x, right: box.x + box.width };
+        }),
+      );
+      expect(boxes).toHaveLength(3);
+      for (const box of boxes) expect({ lang, ...box, inside: box.left >= 0 && box.right <= 720 }).toMatchObject({ inside: true });
+    }
+  });
+
+  it('takes filters typed in Persian digits, and says why a filter is refused without signing out', async () => {
+    if ((await page.locator('html').getAttribute('lang')) !== 'en') await page.locator('#lang').click();
+    const [branch] = (await api()).branches as { branchId: string }[];
+    const persian = branch!.branchId.replace(/[0-9]/g, (d) => String.fromCharCode(0x06f0 + Number(d)));
+    await page.getByLabel('Branch code').fill(persian);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator(`tr[data-branch="${branch!.branchId}"]`).waitFor();
+    expect(await page.locator('#branches-body tr[data-branch]').count()).toBe(1);
+    await page.getByLabel('Branch code').fill('');
+    await page.getByLabel('Month concluded (e.g. 1405-09)').fill('1405-13');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Invalid filter: ' }).waitFor();
+    expect(await page.locator('#board').isVisible()).toBe(true);
+    await page.getByLabel('Month concluded (e.g. 1405-09)').fill('');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator('#error:empty').waitFor();
+  });
+
+  it("keeps a branch officer signed in when they ask for another branch, and says it is not theirs", async () => {
+    const [own, other] = (await api()).branches as { branchId: string }[];
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Access token (ops or branch officer role)').fill(t.token({ role: 'branch_officer', branchId: own!.branchId }));
+    await page.getByRole('button', { name: 'Show dashboard' }).click();
+    await page.locator(`tr[data-branch="${own!.branchId}"]`).waitFor();
+    await page.getByLabel('Branch code').fill(other?.branchId ?? '9999');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not allowed for your token' }).waitFor();
+    expect(await page.locator('#board').isVisible()).toBe(true);
+    // Signing out drops what is still on its way: the board does not come back, and no refusal shows.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForTimeout(2_500);
+    expect([await page.locator('#board').isHidden(), await page.locator('#login-error').textContent()]).toEqual([true, '']);
+  });
 });

@@ -56,8 +56,10 @@ const SCRIPT = `
       show: 'نمایش داشبورد', signOut: 'خروج', filters: 'فیلترها', province: 'کد استان', branch: 'کد شعبه',
       period: 'ماه انعقاد (مثلاً \u20661405-09\u2069)', apply: 'اعمال', totals: 'خلاصه', chart: 'قراردادهای منعقدشده در هر روز',
       branches: 'شعب', branchesCaption: 'تعداد قراردادها به تفکیک شعبه (بدون اطلاعات شخصی)',
-      updated: 'به‌روزشده در', position: 'تا رویداد شماره', loading: 'در حال بارگیری…',
+      serviceDay: 'روز سرویس', checked: 'آخرین بررسی', position: 'موقعیت رویداد', loading: 'در حال بارگیری…',
       badToken: 'توکن پذیرفته نشد؛ توکن معتبر ops یا کارمند شعبه وارد کنید.', failed: 'خطا در دریافت داده‌ها؛ دوباره تلاش می‌شود.',
+      forbidden: 'این فیلتر برای توکن شما مجاز نیست (کارمند شعبه فقط شعبه خود را می‌بیند).', badFilter: 'فیلتر نادرست است: ',
+      noBranches: 'قراردادی با این فیلترها نیست.',
       chartSummary: 'مجموع {total} قرارداد در {days} روز؛ بیشترین {max} در {day}.', noData: 'قراردادی نیست',
       fields: {
         contracts: 'کل قراردادها', openedToday: 'منعقدشده امروز', openedThisMonth: 'منعقدشده در این ماه', online: 'غیرحضوری', branchChannel: 'حضوری',
@@ -73,8 +75,10 @@ const SCRIPT = `
       show: 'Show dashboard', signOut: 'Sign out', filters: 'Filters', province: 'Province code', branch: 'Branch code',
       period: 'Month concluded (e.g. 1405-09)', apply: 'Apply', totals: 'Summary', chart: 'Contracts opened per day',
       branches: 'Branches', branchesCaption: 'Contract counts per branch (no personal data)',
-      updated: 'Updated at', position: 'up to event position', loading: 'Loading…',
+      serviceDay: 'Service day', checked: 'last checked', position: 'event position', loading: 'Loading…',
       badToken: 'Token refused: enter a valid ops or branch-officer token.', failed: 'Could not load data; retrying.',
+      forbidden: 'This filter is not allowed for your token (a branch officer sees their own branch only).', badFilter: 'Invalid filter: ',
+      noBranches: 'No contracts match these filters.',
       chartSummary: '{total} contracts over {days} days; at most {max} on {day}.', noData: 'no contracts',
       fields: {
         contracts: 'Contracts', openedToday: 'Opened today', openedThisMonth: 'Opened this month', online: 'Online', branchChannel: 'At a branch',
@@ -95,10 +99,14 @@ const SCRIPT = `
   var latest = null;
   var shownKey = '';
   var timer = null;
+  var session = 0; // bumped on sign-in and sign-out: an answer to an older session is dropped
+  var FETCH_TIMEOUT_MS = 10000;
 
   function $(id) { return document.getElementById(id); }
   function t(key) { return TEXT[lang][key]; }
   function digits(text) { return lang === 'fa' ? String(text).replace(/[0-9]/g, function (d) { return String.fromCharCode(0x06f0 + Number(d)); }) : String(text); }
+  // The table shows Persian digits, so a filter may be typed with them (or Arabic-Indic ones).
+  function ascii(text) { return String(text).replace(/[\u06f0-\u06f9\u0660-\u0669]/g, function (d) { return String((d.charCodeAt(0) & 0xf) % 10); }); }
   function num(value) { return value === null || value === undefined ? '—' : new Intl.NumberFormat(lang === 'fa' ? 'fa-IR' : 'en-US').format(value); }
   function field(counts, key) {
     if (key === 'online') return counts.byChannel.online;
@@ -133,27 +141,53 @@ const SCRIPT = `
 
   function load() {
     clearTimeout(timer);
+    if (!token) return;
+    var mine = session;
     var query = [];
     for (var name in filters) if (filters[name]) query.push(name + '=' + encodeURIComponent(filters[name]));
-    fetch('/v1/dashboard/branches' + (query.length ? '?' + query.join('&') : ''), { headers: { Authorization: 'Bearer ' + token, Accept: 'application/json' } })
+    var aborter = new AbortController();
+    var giveUp = setTimeout(function () { aborter.abort(); }, FETCH_TIMEOUT_MS);
+    var again = function (ms) { if (mine === session) timer = setTimeout(load, ms); };
+    fetch('/v1/dashboard/branches' + (query.length ? '?' + query.join('&') : ''), { headers: { Authorization: 'Bearer ' + token, Accept: 'application/json' }, signal: aborter.signal })
       .then(function (res) {
-        if (res.status === 401 || res.status === 403) { sessionStorage.removeItem('dashboard.token'); token = ''; showLogin(t('badToken')); return null; }
-        if (!res.ok) throw new Error('HTTP ' + res.status);
-        return res.json();
+        if (mine !== session) return null;
+        if (res.status === 401) { sessionStorage.removeItem('dashboard.token'); token = ''; session++; showLogin(t('badToken')); return null; }
+        if (res.status === 403) { $('error').textContent = t('forbidden'); return null; } // the token is fine; the filter is not
+        if (res.status === 400) {
+          // Asking again would only be refused again: say why and wait for other filters.
+          return res.json().then(function (problem) {
+            var listed = (problem.errors || []).map(function (e) { return e.message; }).join('; ');
+            $('error').textContent = t('badFilter') + (listed || problem.detail || '');
+            return null;
+          });
+        }
+        if (!res.ok) {
+          var after = Number(res.headers.get('Retry-After'));
+          throw new Error(after > 0 ? String(after * 1000) : 'HTTP ' + res.status);
+        }
+        return res.json().then(function (body) {
+          if (mine !== session) return;
+          $('error').textContent = '';
+          render(body, false);
+          again(REFRESH_MS);
+        });
       })
-      .then(function (body) {
-        if (!body) return;
-        $('error').textContent = '';
-        render(body, false);
-        timer = setTimeout(load, REFRESH_MS);
+      .catch(function (error) {
+        if (mine !== session) return;
+        $('error').textContent = t('failed');
+        var wait = Number(error && error.message);
+        again(wait > REFRESH_MS ? wait : REFRESH_MS);
       })
-      .catch(function () { $('error').textContent = t('failed'); timer = setTimeout(load, REFRESH_MS); });
+      .then(function () { clearTimeout(giveUp); });
   }
 
   function render(body, force) {
     var key = body.checkpoint + '|' + body.today + '|' + JSON.stringify(body.filters) + '|' + body.totals.smsFailures;
     latest = body;
+    // Said on every answer, changed or not: a quiet system is told apart from a stalled page.
+    $('status').textContent = t('serviceDay') + ' ' + digits(body.todayJalali) + ' — ' + t('checked') + ' ' + new Date().toLocaleTimeString(lang === 'fa' ? 'fa-IR' : 'en-GB') + ' — ' + t('position') + ' ' + digits(body.checkpoint);
     if (!force && key === shownKey) return;
+    var first = $('board').hidden;
     shownKey = key;
     $('login').hidden = true;
     $('board').hidden = false;
@@ -161,7 +195,7 @@ const SCRIPT = `
     renderTotals(body.totals);
     renderChart(body.openedPerDay);
     renderBranches(body.branches);
-    $('status').textContent = t('updated') + ' ' + digits(body.todayJalali) + ' ' + new Date().toLocaleTimeString(lang === 'fa' ? 'fa-IR' : 'en-GB') + ' — ' + t('position') + ' ' + digits(body.checkpoint);
+    if (first) $('main').focus(); // after signing in, the keyboard starts at the board, not at the page's end
   }
 
   function renderTotals(totals) {
@@ -180,7 +214,8 @@ const SCRIPT = `
     var svg = $('chart');
     svg.textContent = '';
     var width = 720, height = 220, left = 36, right = 8, top = 12, bottom = 36;
-    var max = Math.max(1, Math.max.apply(null, days.map(function (d) { return d.count; })));
+    // An even top, so the middle line is a whole number and bars meet the lines they reach.
+    var max = 2 * Math.max(1, Math.ceil(Math.max.apply(null, days.map(function (d) { return d.count; })) / 2));
     var slot = (width - left - right) / days.length;
     var total = 0, peak = days[0];
     var rtl = lang === 'fa';
@@ -195,9 +230,12 @@ const SCRIPT = `
       grid.setAttribute('stroke', '#c8c8c8');
       svg.appendChild(grid);
       var tick = document.createElementNS(SVG, 'text');
-      tick.setAttribute('x', rtl ? width - 2 : 2); tick.setAttribute('y', gy + 4); tick.setAttribute('font-size', '11'); tick.setAttribute('fill', '#4a4a4a');
+      tick.setAttribute('x', rtl ? width - 2 : 2); tick.setAttribute('y', gy + 4); tick.setAttribute('font-size', '13'); tick.setAttribute('fill', '#4a4a4a');
+      // Numbers laid out left to right in both languages: in the page's right-to-left text, 'end' would run off the edge.
+      tick.setAttribute('direction', 'ltr');
+      tick.setAttribute('class', 'tick');
       tick.setAttribute('text-anchor', rtl ? 'end' : 'start');
-      tick.textContent = num(Math.round(max * g / 2));
+      tick.textContent = num(max * g / 2);
       svg.appendChild(tick);
     }
     days.forEach(function (day, i) {
@@ -218,7 +256,7 @@ const SCRIPT = `
       if (i % 5 === 0 || i === days.length - 1) {
         var label = document.createElementNS(SVG, 'text');
         label.setAttribute('x', x + slot / 2); label.setAttribute('y', height - bottom + 16);
-        label.setAttribute('font-size', '11'); label.setAttribute('text-anchor', 'middle'); label.setAttribute('fill', '#4a4a4a');
+        label.setAttribute('font-size', '13'); label.setAttribute('text-anchor', 'middle'); label.setAttribute('fill', '#4a4a4a');
         label.textContent = digits(day.dateJalali.slice(5));
         svg.appendChild(label);
       }
@@ -237,6 +275,11 @@ const SCRIPT = `
     head.appendChild(row);
     var body = $('branches-body');
     body.textContent = '';
+    if (branches.length === 0) {
+      var none = el('tr');
+      none.appendChild(el('td', { colspan: String(COLUMNS.length + 2) }, t('noBranches')));
+      body.appendChild(none);
+    }
     branches.forEach(function (b) {
       var tr = el('tr', { 'data-branch': b.branchId });
       tr.appendChild(el('th', { scope: 'row' }, digits(b.branchId)));
@@ -254,6 +297,7 @@ const SCRIPT = `
     token = $('token').value.trim();
     if (!token) return;
     sessionStorage.setItem('dashboard.token', token);
+    session++;
     $('token').value = '';
     $('login-error').textContent = '';
     $('status').textContent = t('loading');
@@ -261,15 +305,18 @@ const SCRIPT = `
   });
   $('filters').addEventListener('submit', function (event) {
     event.preventDefault();
-    filters = { province: $('f-province').value.trim(), branch: $('f-branch').value.trim(), period: $('f-period').value.trim() };
+    filters = { province: ascii($('f-province').value.trim()), branch: ascii($('f-branch').value.trim()), period: ascii($('f-period').value.trim()) };
+    $('error').textContent = '';
     shownKey = '';
     load();
   });
   $('sign-out').addEventListener('click', function () {
     clearTimeout(timer);
+    session++; // an answer still on its way belongs to the signed-out session
     sessionStorage.removeItem('dashboard.token');
     token = '';
     latest = null;
+    shownKey = '';
     showLogin('');
   });
   $('lang').addEventListener('click', function () {
@@ -316,7 +363,7 @@ export function renderDashboardPage(nonce: string): string {
     <form id="filters" class="row" aria-labelledby="filters-heading">
       <div><label for="f-province" data-i18n="province">کد استان</label><input id="f-province" inputmode="numeric" autocomplete="off"></div>
       <div><label for="f-branch" data-i18n="branch">کد شعبه</label><input id="f-branch" inputmode="numeric" autocomplete="off"></div>
-      <div><label for="f-period" data-i18n="period">ماه</label><input id="f-period" placeholder="1405-09" pattern="[0-9]{4}-[0-9]{2}" autocomplete="off"></div>
+      <div><label for="f-period" data-i18n="period">ماه</label><input id="f-period" placeholder="1405-09" pattern="[0-9۰-۹٠-٩]{4}-[0-9۰-۹٠-٩]{2}" autocomplete="off"></div>
       <button type="submit" data-i18n="apply">اعمال</button>
       <button id="sign-out" type="button" class="secondary" data-i18n="signOut">خروج</button>
     </form>
