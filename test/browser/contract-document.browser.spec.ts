@@ -38,6 +38,24 @@ describe('browser: the contract document', () => {
       expect(state).toEqual({ printed: 1, violations: [] });
       // The print CSS applied: the inline style is allowed.
       expect(await page.evaluate("getComputedStyle(document.querySelector('th')).fontWeight")).toBe('600');
+      // Printed, it is one A4 sheet, payment deadline and footer included.
+      const pdf = (await page.pdf({ format: 'A4', preferCSSPageSize: true })).toString('latin1');
+      expect(pdf.match(/\/Type\s*\/Page\b/g)).toHaveLength(1);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('prints on one A4 sheet also with the exam undertaking and the inpatient caveat', async () => {
+    const { token, contract } = await openOnline(t, new People().next('required').nationalCode);
+    const page = await chromium.context.newPage();
+    try {
+      await page.setExtraHTTPHeaders(bearer(token));
+      const address = t.app.getHttpServer().address() as { port: number };
+      await page.goto(`http://127.0.0.1:${address.port}/v1/contracts/${contract.id}/document`);
+      expect(await page.getByText('پوشش بستری').count()).toBe(1);
+      const pdf = (await page.pdf({ format: 'A4', preferCSSPageSize: true })).toString('latin1');
+      expect(pdf.match(/\/Type\s*\/Page\b/g)).toHaveLength(1);
     } finally {
       await page.close();
     }

@@ -75,6 +75,7 @@ export function renderContractDocument(state: ContractState, revision: number): 
 <html lang="fa" dir="rtl">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>قرارداد بیمه اختیاری ${escapeHtml(toPersianDigits(view.contractNumber))}</title>
 <style>
   body { font-family: Vazirmatn, Tahoma, "Noto Naskh Arabic", sans-serif; margin: 2rem auto; max-width: 48rem; color: #111; line-height: 1.8; }
@@ -85,7 +86,18 @@ export function renderContractDocument(state: ContractState, revision: number): 
   th { background: #eee; width: 38%; font-weight: 600; }
   .obligation { border: 1px solid #555; padding: .6rem; }
   footer { margin-top: 2rem; font-size: .85rem; color: #333; }
-  @media print { body { margin: 0; max-width: none; } @page { size: A4; margin: 15mm; } button { display: none; } }
+  body { padding: 0 1rem; }
+  /* One A4 sheet: the whole contract, the payment deadline included, on the page it is signed on. */
+  @media print {
+    body { margin: 0; padding: 0; max-width: none; font-size: 11pt; line-height: 1.5; }
+    @page { size: A4; margin: 12mm 15mm; }
+    table { margin: .5rem 0; }
+    th, td { padding: .2rem .5rem; }
+    h2 { font-size: 1.05rem; margin: .6rem 0 .3rem; }
+    .obligation { padding: .4rem .6rem; margin: 0; }
+    footer { margin-top: .8rem; }
+    button { display: none; }
+  }
 </style>
 </head>
 <body>
