@@ -35,6 +35,12 @@ export interface CliIo {
   stderr(text: string): void;
 }
 
+// Output piped into a reader that stops early (`| head`) is not a failure of the tool.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

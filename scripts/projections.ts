@@ -42,9 +42,10 @@ export async function main(argv: string[]): Promise<void> {
   const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl, readOnly: true });
   try {
     if (command === 'status') {
+      const width = Math.max(...projections.map((p) => p.name.length));
       for (const p of projections) {
         const status = await ProjectionRunner.observer({ pool, eventStore, projection: p, log: () => undefined }).status();
-        process.stdout.write(`${p.name.padEnd(12)} v${p.version}  position ${status.position}  head ${status.head}  lag ${status.lagSeconds.toFixed(1)}s${status.caughtUp ? '  caught up' : ''}\n`);
+        process.stdout.write(`${p.name.padEnd(width)} v${p.version}  position ${status.position}  head ${status.head}  lag ${status.lagSeconds.toFixed(1)}s${status.caughtUp ? '  caught up' : ''}\n`);
       }
       return;
     }

@@ -105,7 +105,7 @@ describe('browser: the /dashboard page', () => {
   it("draws the chart's axis inside the chart, its middle line a whole number", async () => {
     const ticks = await page.locator('#chart text.tick').evaluateAll((nodes) =>
       nodes.map((node) => {
-        const box = (node as SVGTextElement).getBBox();
+        const box = (node as unknown as { getBBox(): { x: number; width: number } }).getBBox();
         return { text: node.textContent, left: box.x, right: box.x + box.width };
       }),
     );
@@ -118,7 +118,7 @@ describe('browser: the /dashboard page', () => {
       if ((await page.locator('html').getAttribute('lang')) !== lang) await page.locator('#lang').click();
       const boxes = await page.locator('#chart text.tick').evaluateAll((nodes) =>
         nodes.map((node) => {
-          const box = (node as SVGTextElement).getBBox(); // an SVGRect: not serialisable as is
+          const box = (node as unknown as { getBBox(): { x: number; width: number } }).getBBox(); // an SVGRect: not serialisable as is
           return { left: box.x, right: box.x + box.width };
         }),
       );
