@@ -1,8 +1,10 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { Public } from '../auth';
+import type { AppConfig } from '@app/platform';
+import { APP_CONFIG } from '../runtime';
 import { renderDashboardPage } from './dashboard-page';
 
 /**
@@ -13,6 +15,8 @@ import { renderDashboardPage } from './dashboard-page';
 @Public()
 @Controller('dashboard')
 export class DashboardPageController {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
   @Get()
   @ApiOperation({ summary: 'The live ops dashboard (HTML; asks for an ops or branch-officer token)' })
   page(@Res({ passthrough: true }) reply: FastifyReply): string {
@@ -24,6 +28,7 @@ export class DashboardPageController {
       `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
     );
     reply.header('Cache-Control', 'no-store');
-    return renderDashboardPage(nonce);
+    // How to mint a development token helps on a developer's machine, and only there.
+    return renderDashboardPage(nonce, { tokenHint: !this.config.production });
   }
 }

@@ -330,7 +330,7 @@ const SCRIPT = `
 })();
 `;
 
-export function renderDashboardPage(nonce: string): string {
+export function renderDashboardPage(nonce: string, { tokenHint }: { tokenHint: boolean }): string {
   return `<!doctype html>
 <html lang="fa" dir="rtl">
 <head>
@@ -351,8 +351,8 @@ export function renderDashboardPage(nonce: string): string {
     <form id="login-form" class="row">
       <div>
         <label for="token" data-i18n="tokenLabel">توکن دسترسی</label>
-        <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required aria-describedby="token-help login-error">
-        <p id="token-help" class="help" data-i18n="tokenHelp"></p>
+        <input id="token" name="token" type="password" autocomplete="off" spellcheck="false" required aria-describedby="${tokenHint ? 'token-help ' : ''}login-error">
+        ${tokenHint ? '<p id="token-help" class="help" data-i18n="tokenHelp"></p>' : ''}
       </div>
       <button type="submit" data-i18n="show">نمایش داشبورد</button>
     </form>
