@@ -51,17 +51,17 @@ function isPostgresUrl(value: string): boolean {
 }
 
 /**
- * A connection string fit for a log line: its password masked, as `user:password@` and as a
- * `password=` parameter (which `pg` honours too), whether or not it parses as a URL.
+ * Where a connection string points, for a log line: host, port and database, never the user's
+ * password (nor anything else of a string that does not parse as a URL, which may hold one).
  */
-export function withoutPassword(url: string): string {
-  const userInfo = url.includes('://') ? /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):[^@]*@/i : /^([^:@/?#]*):[^@]*@/;
-  return url.replace(userInfo, '$1:***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
-}
-
-/** Every copy of a connection string in `text` (a driver's message) masked as `withoutPassword` does. */
-export function maskConnectionString(text: string, url: string): string {
-  return text.split(url).join(withoutPassword(url));
+export function serverOf(url: string): string {
+  try {
+    const { hostname, port, pathname, searchParams } = new URL(url);
+    const host = hostname || searchParams.get('host') || 'localhost';
+    return `${host}${port ? `:${port}` : ''}${pathname.length > 1 ? pathname : ''}`;
+  } catch {
+    return 'the server it names';
+  }
 }
 
 /** pino's levels, and `silent`. */
@@ -94,7 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { defaultPort =
   }
 
   if (env.DATABASE_URL && !isPostgresUrl(env.DATABASE_URL)) {
-    throw new ConfigError(`DATABASE_URL must be a postgres:// or postgresql:// URL (or socket:), got "${withoutPassword(env.DATABASE_URL)}"`);
+    // Not echoed: a malformed value may still hold a password.
+    throw new ConfigError('DATABASE_URL must be a PostgreSQL connection string (postgres://, postgresql:// or socket:); its value is not shown, as it may hold a password');
   }
 
   const projector = env.PROJECTOR ?? 'inline';

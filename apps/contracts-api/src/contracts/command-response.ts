@@ -20,8 +20,13 @@ export const etag = (revision: number) => `"${revision}"`;
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
-/** One element of an If-Match list (RFC 9110, 8.8.3 and 5.6.1): an entity tag, weak or not, or nothing (empty elements are ignored), then a comma or the end. */
-const LIST_ELEMENT = /^[ \t]*(?:(W\/)?"([\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(?:,|$)/;
+/**
+ * One element of an If-Match list (RFC 9110, 8.8.3 and 5.6.1): an entity tag, weak or not, or
+ * nothing (empty elements are ignored), then a comma or the end. Sticky, and the whitespace after
+ * a tag inside its group: two optional runs of blanks side by side would backtrack quadratically
+ * on a long run of them.
+ */
+const LIST_ELEMENT = /[ \t]*(?:(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*)?(?:,|$)/y;
 /** The only strong tags we send (`etag`): a revision in decimal. */
 const REVISION_TAG = /^(0|[1-9]\d{0,8})$/;
 
@@ -40,12 +45,12 @@ export function parseIfMatch(header: string | string[] | undefined): readonly nu
   if (REVISION_TAG.test(value)) return [Number(value)];
   const revisions: number[] = [];
   let tags = 0;
-  for (let rest = value; rest.length > 0; ) {
-    const element = LIST_ELEMENT.exec(rest);
-    if (!element || element[0].length === 0) {
+  for (LIST_ELEMENT.lastIndex = 0; LIST_ELEMENT.lastIndex < value.length; ) {
+    const at = LIST_ELEMENT.lastIndex;
+    const element = LIST_ELEMENT.exec(value);
+    if (!element || LIST_ELEMENT.lastIndex === at) {
       throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'If-Match', message: 'If-Match must be entity tags such as "3", or *' }]);
     }
-    rest = rest.slice(element[0].length);
     if (element[2] === undefined) continue; // an empty element
     tags += 1;
     if (element[1] === undefined && REVISION_TAG.test(element[2])) revisions.push(Number(element[2]));

@@ -20,7 +20,7 @@ import {
   type ReadPosition,
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
-import { ConfigError, maskConnectionString } from '@app/platform';
+import { ConfigError } from '@app/platform';
 import { assertAppendable, meetsExpectation, retriedAppend, type StoredId } from '../append-rules';
 import {
   ConcurrencyError,
@@ -128,8 +128,10 @@ export class KurrentDbEventStore implements EventStore {
       client = KurrentDBClient.connectionString(url);
     } catch (error) {
       // Only parsing can fail here (the client connects on first use): the operator's URL to fix.
-      // The client's message may quote the whole URL, password and all.
-      throw new ConfigError(`KURRENTDB_URL: ${maskConnectionString((error as Error).message, url)}`);
+      // The client's message quotes the URL, or the part it stumbled on, password and all: not shown.
+      throw new ConfigError(
+        'KURRENTDB_URL is not a KurrentDB connection string (kurrentdb://host:2113?tls=false, several hosts separated by commas); its value is not shown, as it may hold a password',
+      );
     }
     return new KurrentDbEventStore({ ...options, client, newClient: () => KurrentDBClient.connectionString(url) });
   }

@@ -34,11 +34,12 @@ describe('the first query on DATABASE_URL', () => {
     }
   });
 
-  it('makes a server nobody listens for a configuration error naming it, password masked', async () => {
+  it('makes a server nobody listens for a configuration error naming it, never its password', async () => {
     const port = await freePort();
     const error = await check(`postgres://app:s3cret@127.0.0.1:${port}/contracts`);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(new RegExp(`^DATABASE_URL: cannot use postgres://app:\\*\\*\\*@127\\.0\\.0\\.1:${port}/contracts: .*ECONNREFUSED`));
+    expect((error as Error).message).toMatch(new RegExp(`^DATABASE_URL: cannot use 127\\.0\\.0\\.1:${port}/contracts: .*ECONNREFUSED`));
+    expect((error as Error).message).not.toContain('s3cret');
   });
 
   it('makes a database the server does not have a configuration error too', async () => {

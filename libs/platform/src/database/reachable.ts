@@ -1,5 +1,5 @@
 import { DatabaseError, type Pool } from 'pg';
-import { ConfigError, withoutPassword } from '../config';
+import { ConfigError, serverOf } from '../config';
 
 /** Network failures and PostgreSQL's refusals (wrong password, no such role or database) that a URL or a server's state explains. */
 const UNREACHABLE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
@@ -15,9 +15,12 @@ export async function checkDatabaseReachable(pool: Pool, url: string): Promise<v
     await pool.query('SELECT 1');
   } catch (error) {
     const code = error instanceof DatabaseError ? error.code : (error as NodeJS.ErrnoException).code;
-    const refused = error instanceof DatabaseError ? REFUSED_SQLSTATES.has(code ?? '') : UNREACHABLE_CODES.has(code ?? '');
+    const refused =
+      error instanceof DatabaseError
+        ? REFUSED_SQLSTATES.has(code ?? '')
+        : UNREACHABLE_CODES.has(code ?? '') || /^timeout exceeded when trying to connect/.test((error as Error).message); // a server that never answers
     if (!refused) throw error;
-    throw new ConfigError(`DATABASE_URL: cannot use ${withoutPassword(url)}: ${(error as Error).message}`);
+    throw new ConfigError(`DATABASE_URL: cannot use ${serverOf(url)}: ${(error as Error).message}`);
   }
 }
 
