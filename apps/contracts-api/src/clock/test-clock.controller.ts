@@ -6,6 +6,7 @@ import { EVENT_STORE, type EventStore } from '@app/event-store';
 import type { Pool } from 'pg';
 import { PG_POOL, PROJECTOR } from '../runtime';
 import { Roles } from '../auth';
+import { NoAnswerDeadline } from '../http/answer-deadline';
 import { AUTH_PROBLEMS, ApiProblems, BODY_PROBLEMS } from '../http/openapi';
 import { IsSupportedNow } from '../http/validation';
 import { storeManualClock } from './stored-clock';
@@ -49,6 +50,7 @@ export class TestClockController {
   }
 
   @Put()
+  @NoAnswerDeadline() // it answers once what fell due has fired, however many deadlines that is
   @Roles('ops')
   @ApiOperation({ summary: 'Move the manual clock (forwards or backwards; a restart resumes it); answers once due deadlines have fired' })
   @ApiOkResponse({ type: ClockResponse })

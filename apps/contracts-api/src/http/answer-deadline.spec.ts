@@ -1,8 +1,11 @@
-import { Controller, Get, Module, Res } from '@nestjs/common';
+import { Controller, Get, Logger, Module, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { NoAnswerDeadline } from './answer-deadline';
 import { startTinyApp, type TinyApp } from './testing/tiny-app';
 
 let finishLate: () => void = () => undefined;
+let failLate: (error: Error) => void = () => undefined;
+let handled = 0;
 
 @Controller()
 class SlowController {
@@ -13,7 +16,15 @@ class SlowController {
     await new Promise<void>((resolve) => (finishLate = resolve));
     void reply.status(200).send({ late: true }); // as a command answers: after the deadline's 503
   }
+  @Get('fails-late') failsLate() {
+    return new Promise((_, reject) => (failLate = reject));
+  }
+  @Get('unbounded') @NoAnswerDeadline() async unbounded() {
+    await new Promise((resolve) => setTimeout(resolve, 300)); // past the 100 ms deadline
+    return { done: true };
+  }
   @Get('quick') quick() {
+    handled += 1;
     return { quick: true };
   }
 }
@@ -42,5 +53,27 @@ describe('a request whose handling gets no answer in time', () => {
     finishLate();
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect((await app.inject({ method: 'GET', url: '/quick' })).statusCode).toBe(200); // the app is unharmed
+  });
+
+  it('logs what the handling ends in after its 503: no one else hears it', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      expect((await app.inject({ method: 'GET', url: '/fails-late' })).statusCode).toBe(503);
+      failLate(new Error('the database came back with an error'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(logged).toHaveBeenCalledWith(expect.objectContaining({ err: expect.objectContaining({ message: 'the database came back with an error' }) }), expect.stringContaining('after it was answered 503'));
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it('runs each handler once: the deadline watches the handling, it does not start it again', async () => {
+    const before = handled;
+    await app.inject({ method: 'GET', url: '/quick' });
+    expect(handled).toBe(before + 1);
+  });
+
+  it('leaves a route marked to answer when its work is done without a deadline', async () => {
+    expect((await app.inject({ method: 'GET', url: '/unbounded' })).json()).toEqual({ done: true });
   });
 });
