@@ -99,7 +99,9 @@ const SCRIPT = `
   var latest = null;
   var shownKey = '';
   var timer = null;
-  var session = 0; // bumped on sign-in and sign-out: an answer to an older session is dropped
+  var generation = 0; // bumped by every load, sign-in and sign-out: an answer to an older one is dropped
+  var inflight = null; // the AbortController of the fetch under way
+  var checkedAt = null; // when the latest answer came
   var FETCH_TIMEOUT_MS = 10000;
 
   function $(id) { return document.getElementById(id); }
@@ -134,6 +136,7 @@ const SCRIPT = `
 
   function showLogin(message) {
     $('board').hidden = true;
+    $('error').textContent = '';
     $('login').hidden = false;
     $('login-error').textContent = message || '';
     $('token').focus();
@@ -141,17 +144,20 @@ const SCRIPT = `
 
   function load() {
     clearTimeout(timer);
+    if (inflight) inflight.abort(); // a poll under way answers for filters or a session that are gone
     if (!token) return;
-    var mine = session;
+    var mine = ++generation;
     var query = [];
     for (var name in filters) if (filters[name]) query.push(name + '=' + encodeURIComponent(filters[name]));
     var aborter = new AbortController();
+    inflight = aborter;
     var giveUp = setTimeout(function () { aborter.abort(); }, FETCH_TIMEOUT_MS);
-    var again = function (ms) { if (mine === session) timer = setTimeout(load, ms); };
+    var again = function (ms) { if (mine === generation) timer = setTimeout(load, ms); };
     fetch('/v1/dashboard/branches' + (query.length ? '?' + query.join('&') : ''), { headers: { Authorization: 'Bearer ' + token, Accept: 'application/json' }, signal: aborter.signal })
       .then(function (res) {
-        if (mine !== session) return null;
-        if (res.status === 401) { sessionStorage.removeItem('dashboard.token'); token = ''; session++; showLogin(t('badToken')); return null; }
+        if (mine !== generation) return null;
+        // 401, or 403 before anything was shown (a token of another role): the token will not do.
+        if (res.status === 401 || (res.status === 403 && !latest)) { sessionStorage.removeItem('dashboard.token'); token = ''; generation++; showLogin(t('badToken')); return null; }
         if (res.status === 403) { $('error').textContent = t('forbidden'); return null; } // the token is fine; the filter is not
         if (res.status === 400) {
           // Asking again would only be refused again: say why and wait for other filters.
@@ -166,26 +172,27 @@ const SCRIPT = `
           throw new Error(after > 0 ? String(after * 1000) : 'HTTP ' + res.status);
         }
         return res.json().then(function (body) {
-          if (mine !== session) return;
+          if (mine !== generation) return;
           $('error').textContent = '';
+          checkedAt = new Date();
           render(body, false);
           again(REFRESH_MS);
         });
       })
       .catch(function (error) {
-        if (mine !== session) return;
+        if (mine !== generation) return;
         $('error').textContent = t('failed');
         var wait = Number(error && error.message);
         again(wait > REFRESH_MS ? wait : REFRESH_MS);
       })
-      .then(function () { clearTimeout(giveUp); });
+      .then(function () { clearTimeout(giveUp); if (inflight === aborter) inflight = null; });
   }
 
   function render(body, force) {
     var key = body.checkpoint + '|' + body.today + '|' + JSON.stringify(body.filters) + '|' + body.totals.smsFailures;
     latest = body;
     // Said on every answer, changed or not: a quiet system is told apart from a stalled page.
-    $('status').textContent = t('serviceDay') + ' ' + digits(body.todayJalali) + ' — ' + t('checked') + ' ' + new Date().toLocaleTimeString(lang === 'fa' ? 'fa-IR' : 'en-GB') + ' — ' + t('position') + ' ' + digits(body.checkpoint);
+    $('status').textContent = t('serviceDay') + ' ' + digits(body.todayJalali) + ' — ' + t('checked') + ' ' + checkedAt.toLocaleTimeString(lang === 'fa' ? 'fa-IR' : 'en-GB') + ' — ' + t('position') + ' ' + digits(body.checkpoint);
     if (!force && key === shownKey) return;
     var first = $('board').hidden;
     shownKey = key;
@@ -297,7 +304,6 @@ const SCRIPT = `
     token = $('token').value.trim();
     if (!token) return;
     sessionStorage.setItem('dashboard.token', token);
-    session++;
     $('token').value = '';
     $('login-error').textContent = '';
     $('status').textContent = t('loading');
@@ -312,7 +318,8 @@ const SCRIPT = `
   });
   $('sign-out').addEventListener('click', function () {
     clearTimeout(timer);
-    session++; // an answer still on its way belongs to the signed-out session
+    generation++; // an answer still on its way belongs to the signed-out session
+    if (inflight) inflight.abort();
     sessionStorage.removeItem('dashboard.token');
     token = '';
     latest = null;
@@ -346,6 +353,7 @@ export function renderDashboardPage(nonce: string, { tokenHint }: { tokenHint: b
   <button id="lang" type="button" lang="en">English</button>
 </header>
 <main id="main" tabindex="-1">
+  <p id="error" class="error" role="alert"></p>
   <section id="login" aria-labelledby="login-heading">
     <h2 id="login-heading" data-i18n="login">ورود</h2>
     <form id="login-form" class="row">
@@ -368,7 +376,6 @@ export function renderDashboardPage(nonce: string, { tokenHint }: { tokenHint: b
       <button id="sign-out" type="button" class="secondary" data-i18n="signOut">خروج</button>
     </form>
     <p id="status" role="status" aria-live="polite"></p>
-    <p id="error" class="error" role="alert"></p>
     <section aria-labelledby="totals-heading">
       <h2 id="totals-heading" data-i18n="totals">خلاصه</h2>
       <dl id="totals" class="cards"></dl>
