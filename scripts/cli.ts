@@ -35,10 +35,10 @@ export interface CliIo {
   stderr(text: string): void;
 }
 
-// Output piped into a reader that stops early (`| head`) is not a failure of the tool.
+// Output piped into a reader that stops early (`| head`): the rest of it is dropped, and the tool
+// still ends with its own status (a verify's verdict, a migration's "newer events").
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
+  if (error.code !== 'EPIPE') throw error;
 });
 
 const processIo: CliIo = {

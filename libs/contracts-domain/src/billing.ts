@@ -44,7 +44,7 @@ export interface Coverage {
   readonly outpatient: boolean;
   readonly inpatient: InpatientCover;
   readonly paidThrough: IsoDate | null;
-  /** The last day covered as things stand: `paidThrough`, or the due date of the next premium while it can still be paid. */
+  /** The last day covered as things stand: `paidThrough`, or the due date of the next premium while it can still be paid (no later than an awaited exam's deadline). */
   readonly coveredThrough: IsoDate | null;
 }
 

@@ -10,5 +10,8 @@ export function answeredWithin<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
-/** How long a readiness check may take before it counts as down, in the API and the projector alike. */
-export const READINESS_CHECK_MS = 3_000;
+/**
+ * How long a readiness check may take before it counts as down, in the API and the projector
+ * alike: under the Docker HEALTHCHECK's 3 s, so that its probe hears the 503.
+ */
+export const READINESS_CHECK_MS = 2_000;

@@ -57,7 +57,7 @@ export class EligibilityResponse {
     format: 'date',
     nullable: true,
     description:
-      'The last day covered as things stand: cover runs from the first confirmed payment while no premium is overdue, so through the due date of the next premium (the end of its month) while it can still be paid, else through paidThrough',
+      'The last day covered as things stand: cover runs from the first confirmed payment while no premium is overdue, so through the due date of the next premium (the end of its month) while it can still be paid, and no later than the deadline of a required exam not yet passed; else through paidThrough',
   })
   coveredThrough!: string | null;
 

@@ -706,12 +706,15 @@ describe('KurrentDbEventStore (fake client)', () => {
       expect(await failAt(2_500)).toBe(1); // 1.5 s on: the next waits 2 s
       expect(await failAt(3_000)).toBe(2); // then 4 s
       expect(await failAt(6_500)).toBe(2);
-      expect(await failAt(7_000)).toBe(3);
+      expect(await failAt(7_000)).toBe(3); // then 8 s, and no more
+      expect(await failAt(15_000)).toBe(4);
+      expect(await failAt(22_999)).toBe(4);
+      expect(await failAt(23_000)).toBe(5);
       built.at(-1)!.readAll.mockImplementation(() => iterate([])); // the server answers again
-      now = 7_100;
+      now = 23_100;
       await store.readAll();
       built.at(-1)!.readAll.mockImplementation(unavailable);
-      expect(await failAt(8_100)).toBe(4); // a second after the last, as at first
+      expect(await failAt(24_100)).toBe(6); // a second after the last, as at first
       await store.close();
     });
 
@@ -730,9 +733,12 @@ describe('KurrentDbEventStore (fake client)', () => {
       now = 1_000;
       await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailableError); // still a 503, not the build's error
       expect(attempts).toBe(1);
-      now = 2_000;
+      now = 1_500;
       await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailableError);
-      expect([attempts, old.readAll.mock.calls.length]).toEqual([2, 2]); // it tried again, reading through the old one
+      expect(attempts).toBe(1); // a failed build is spaced out like a replacement, not tried on every read
+      now = 3_000;
+      await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailableError);
+      expect([attempts, old.readAll.mock.calls.length]).toEqual([2, 3]); // it tried again, reading through the old one
       await store.close();
       now = 10_000;
       await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailableError);

@@ -257,7 +257,8 @@ export class KurrentDbEventStore implements EventStore {
   /**
    * A read that found no server (or a node no longer leading) replaces the client, since the old
    * one's reads would never connect again: a second after the last replacement, then waiting twice
-   * as long each time while reads keep failing (up to 30 s), back to a second once one succeeds.
+   * as long each time while reads keep failing (up to 8 s), back to a second once a read succeeds
+   * (every append reads its stream first).
    * Calls still running on the old client (an append, a subscription, which then resubscribes
    * through the new one) get `RETIRE_AFTER_MS` before its `dispose`, which cancels its streams
    * (the client has no way to close its connections; they go with it). A client that cannot be
@@ -268,6 +269,9 @@ export class KurrentDbEventStore implements EventStore {
     const now = performance.now();
     const replaceable = typed instanceof UnavailableError || typed instanceof NotLeaderError;
     if (this.newClient && replaceable && !this.closed && now - this.replacedAt >= this.replaceAfterMs) {
+      // Spaced out whether or not the build works: a client that cannot be built is tried again later, not on every read.
+      this.replacedAt = now;
+      this.replaceAfterMs = Math.min(this.replaceAfterMs * 2, LAST_REPLACEMENT_AFTER_MS);
       let fresh: KurrentDbClient | undefined;
       try {
         fresh = this.newClient();
@@ -277,8 +281,6 @@ export class KurrentDbEventStore implements EventStore {
       if (fresh) {
         const old = this.client;
         this.client = fresh;
-        this.replacedAt = now;
-        this.replaceAfterMs = Math.min(this.replaceAfterMs * 2, LAST_REPLACEMENT_AFTER_MS);
         this.retired.add(old);
         setTimeout(() => {
           if (this.retired.delete(old)) void old.dispose();
@@ -288,7 +290,7 @@ export class KurrentDbEventStore implements EventStore {
     return transient(error);
   }
 
-  /** Reads work again: a later failure may replace the client after a second, not after the backoff. */
+  /** The server answers again: a later failure may replace the client after a second, not after the backoff. */
   private readSucceeded(): void {
     this.replaceAfterMs = FIRST_REPLACEMENT_AFTER_MS;
   }
@@ -403,7 +405,8 @@ function isOurs(metadata: Partial<StoredMetadata> | undefined): metadata is Stor
 }
 
 const FIRST_REPLACEMENT_AFTER_MS = 1_000;
-const LAST_REPLACEMENT_AFTER_MS = 30_000;
+/** Short enough that reads are back within seconds of the server: a long wait here is a long outage after the real one. */
+const LAST_REPLACEMENT_AFTER_MS = 8_000;
 const RETIRE_AFTER_MS = 30_000;
 
 /** What servers before 22.6 sent as the position of an event read from a stream: none. */
