@@ -140,7 +140,7 @@ export class CommandResponder {
 }
 
 function send(reply: FastifyReply, result: HttpResult): void {
-  if (reply.raw.headersSent) return; // answered 503 already: the handling outlived its deadline (AnswerDeadline)
+  if (reply.raw.headersSent) return; // answered 503 already: the handling outlived its deadline (answerWithin)
   reply.status(result.status);
   for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
   if (result.status >= 400) reply.header('Content-Type', PROBLEM_CONTENT_TYPE);

@@ -61,7 +61,7 @@ describe('a request whose handling gets no answer in time', () => {
       expect((await app.inject({ method: 'GET', url: '/fails-late' })).statusCode).toBe(503);
       failLate(new Error('the database came back with an error'));
       await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(logged).toHaveBeenCalledWith(expect.objectContaining({ err: expect.objectContaining({ message: 'the database came back with an error' }) }), expect.stringContaining('after it was answered 503'));
+      expect(logged).toHaveBeenCalledWith(expect.objectContaining({ err: expect.objectContaining({ message: 'the database came back with an error' }) }), 'request failed');
     } finally {
       logged.mockRestore();
     }

@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ANSWER_DEADLINE_MS, AnswerDeadline } from './answer-deadline';
+import { ANSWER_DEADLINE_MS, answerWithin } from './answer-deadline';
 import type { ApiErrorCode } from './error-catalog';
 import { requestId } from './logging';
 import { PROBLEM_CONTENT_TYPE, problemFor } from './problem';
@@ -43,7 +43,7 @@ export function configureHttp(app: NestFastifyApplication, { answerDeadlineMs = 
     if (API_PATH.test(request.url) && !reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
   });
   answerWrongMethods(fastify);
-  app.useGlobalInterceptors(new AnswerDeadline(answerDeadlineMs));
+  answerWithin(fastify, answerDeadlineMs);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
 }
