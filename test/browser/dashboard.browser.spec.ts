@@ -191,4 +191,36 @@ describe('browser: the /dashboard page', () => {
     await page.getByRole('alert').filter({ hasText: 'Token refused' }).waitFor();
     expect(await page.locator('#board').isHidden()).toBe(true);
   });
+
+  it('drops a poll for the old filters when new ones are applied: its late answer does not hide their refusal', async () => {
+    await page.getByLabel('Access token (ops or branch officer role)').fill(opsToken);
+    await page.getByRole('button', { name: 'Show dashboard' }).click();
+    await page.locator('#board').waitFor();
+    // Polls without filters now take 2 s, filtered ones 0.2 s: apply a refused month while one is on its way.
+    let unfiltered = 0;
+    await page.route('**/v1/dashboard/branches**', async (route) => {
+      const filtered = route.request().url().includes('period=');
+      if (!filtered) unfiltered += 1;
+      await new Promise((resolve) => setTimeout(resolve, filtered ? 200 : 2_000));
+      await route.continue().catch(() => undefined);
+    });
+    try {
+      for (let i = 0; unfiltered === 0 && i < 50; i++) await page.waitForTimeout(100);
+      await page.getByLabel('Month concluded (e.g. 1405-09)').fill('1405-13');
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Invalid filter: ' }).waitFor();
+      await page.waitForTimeout(2_500); // past the old poll's answer
+      expect(await page.locator('#error').textContent()).toContain('Invalid filter: ');
+    } finally {
+      await page.unroute('**/v1/dashboard/branches**');
+    }
+  });
+
+  it('starts the next session afresh: filters left by the last one are not applied to a new token', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click(); // it left the refused month 1405-13
+    await page.getByLabel('Access token (ops or branch officer role)').fill(opsToken);
+    await page.getByRole('button', { name: 'Show dashboard' }).click();
+    await page.locator('#board').waitFor();
+    expect([await page.locator('#error').textContent(), await page.getByLabel('Month concluded (e.g. 1405-09)').inputValue()]).toEqual(['', '']);
+  });
 });

@@ -1,5 +1,5 @@
 import { PostgresEventStore } from '@app/event-store';
-import { ConfigError, ManualClock } from '@app/platform';
+import { ConfigError, ManualClock, READINESS_CHECK_MS } from '@app/platform';
 import { billingProjection, startProjector, type Projector } from '@app/projections';
 import { appendContracts } from '../../../libs/projections/src/testing/contracts';
 import { waitFor } from '../../../libs/projections/src/testing/wait';
@@ -79,10 +79,17 @@ describe("the standalone projector's health and metrics", () => {
     const original = db.pool.query.bind(db.pool) as (...args: unknown[]) => unknown;
     // Only the readiness probe hangs: the runner's own statements still go through, so it can stop.
     const query = jest.spyOn(db.pool, 'query').mockImplementation(((...args: unknown[]) => (args[0] === 'SELECT 1' ? new Promise(() => undefined) : original(...args))) as never);
+    // The event store and the projections hang too (both read the same database): checked at once,
+    // the answer comes within one check's time, where one after another would take three.
+    const head = jest.spyOn(eventStore, 'headPosition').mockReturnValue(new Promise(() => undefined) as never);
+    const status = jest.spyOn(projector, 'status').mockReturnValue(new Promise(() => undefined) as never);
+    const asked = Date.now();
     const ready = await get('/health/ready');
-    query.mockRestore();
+    const answeredAfter = Date.now() - asked;
+    for (const spy of [query, head, status]) spy.mockRestore();
     expect(ready.status).toBe(503);
-    expect(JSON.parse(ready.text)).toMatchObject({ details: { database: { up: false } } });
+    expect(JSON.parse(ready.text)).toMatchObject({ details: { database: { up: false }, eventStore: { up: false }, projections: { up: false } } });
+    expect(answeredAfter).toBeLessThan(2 * READINESS_CHECK_MS);
   });
 
   it('refuses a port already taken as configuration (HOST, PORT), not with a stack trace', async () => {

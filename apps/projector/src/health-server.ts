@@ -33,17 +33,19 @@ export async function startHealthServer(options: { port: number; host: string; p
         return { up: false, details: {} };
       }
     };
-    const checks = {
-      database: await check(async () => {
+    // At once, not one after another: a hung database would hold each check for its full time.
+    const [database, eventStoreCheck, projections] = await Promise.all([
+      check(async () => {
         await pool.query('SELECT 1');
         return { up: true, details: {} };
       }),
-      eventStore: await check(async () => ({ up: true, details: { headPosition: (await eventStore.headPosition()).toString() } })),
-      projections: await check(async () => {
+      check(async () => ({ up: true, details: { headPosition: (await eventStore.headPosition()).toString() } })),
+      check(async () => {
         const statuses = await projector.status();
         return { up: !statuses.some(holdsBackReadiness), details: readinessDetails(statuses) };
       }),
-    };
+    ]);
+    const checks = { database, eventStore: eventStoreCheck, projections };
     const up = Object.values(checks).every((c) => c.up);
     return { status: up ? 200 : 503, body: { status: up ? 'ok' : 'error', details: checks } };
   };

@@ -102,6 +102,7 @@ const SCRIPT = `
   var generation = 0; // bumped by every load, sign-in and sign-out: an answer to an older one is dropped
   var inflight = null; // the AbortController of the fetch under way
   var checkedAt = null; // when the latest answer came
+  var accepted = false; // this session's token has had an answer: a 403 after it is about the filters
   var FETCH_TIMEOUT_MS = 10000;
 
   function $(id) { return document.getElementById(id); }
@@ -134,6 +135,20 @@ const SCRIPT = `
     if (latest) render(latest, true);
   }
 
+  /** Forgets the token and everything shown or asked for with it: the next one starts afresh. */
+  function endSession() {
+    clearTimeout(timer);
+    generation++; // an answer still on its way belongs to the ended session
+    if (inflight) inflight.abort();
+    sessionStorage.removeItem('dashboard.token');
+    token = '';
+    latest = null;
+    shownKey = '';
+    accepted = false;
+    filters = {};
+    ['f-province', 'f-branch', 'f-period'].forEach(function (id) { $(id).value = ''; });
+  }
+
   function showLogin(message) {
     $('board').hidden = true;
     $('error').textContent = '';
@@ -156,8 +171,8 @@ const SCRIPT = `
     fetch('/v1/dashboard/branches' + (query.length ? '?' + query.join('&') : ''), { headers: { Authorization: 'Bearer ' + token, Accept: 'application/json' }, signal: aborter.signal })
       .then(function (res) {
         if (mine !== generation) return null;
-        // 401, or 403 before anything was shown (a token of another role): the token will not do.
-        if (res.status === 401 || (res.status === 403 && !latest)) { sessionStorage.removeItem('dashboard.token'); token = ''; generation++; showLogin(t('badToken')); return null; }
+        // 401, or 403 before this session's token had an answer (a token of another role): the token will not do.
+        if (res.status === 401 || (res.status === 403 && !accepted)) { endSession(); showLogin(t('badToken')); return null; }
         if (res.status === 403) { $('error').textContent = t('forbidden'); return null; } // the token is fine; the filter is not
         if (res.status === 400) {
           // Asking again would only be refused again: say why and wait for other filters.
@@ -174,6 +189,7 @@ const SCRIPT = `
         return res.json().then(function (body) {
           if (mine !== generation) return;
           $('error').textContent = '';
+          accepted = true;
           checkedAt = new Date();
           render(body, false);
           again(REFRESH_MS);
@@ -306,6 +322,7 @@ const SCRIPT = `
     sessionStorage.setItem('dashboard.token', token);
     $('token').value = '';
     $('login-error').textContent = '';
+    $('error').textContent = '';
     $('status').textContent = t('loading');
     load();
   });
@@ -317,13 +334,7 @@ const SCRIPT = `
     load();
   });
   $('sign-out').addEventListener('click', function () {
-    clearTimeout(timer);
-    generation++; // an answer still on its way belongs to the signed-out session
-    if (inflight) inflight.abort();
-    sessionStorage.removeItem('dashboard.token');
-    token = '';
-    latest = null;
-    shownKey = '';
+    endSession();
     showLogin('');
   });
   $('lang').addEventListener('click', function () {

@@ -1,4 +1,5 @@
-import { Controller, Get, Logger, Module, Res } from '@nestjs/common';
+import { Body, Controller, Get, Logger, Module, Post, Res } from '@nestjs/common';
+import { request as httpRequest } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { NoAnswerDeadline } from './answer-deadline';
 import { startTinyApp, type TinyApp } from './testing/tiny-app';
@@ -22,6 +23,9 @@ class SlowController {
   @Get('unbounded') @NoAnswerDeadline() async unbounded() {
     await new Promise((resolve) => setTimeout(resolve, 300)); // past the 100 ms deadline
     return { done: true };
+  }
+  @Post('echo') echo(@Body() body: unknown) {
+    return { body };
   }
   @Get('quick') quick() {
     handled += 1;
@@ -75,5 +79,21 @@ describe('a request whose handling gets no answer in time', () => {
 
   it('leaves a route marked to answer when its work is done without a deadline', async () => {
     expect((await app.inject({ method: 'GET', url: '/unbounded' })).json()).toEqual({ done: true });
+  });
+
+  it('counts from when the body is in: a client slow to send it is not told the server hung', async () => {
+    const fastify = app.app.getHttpAdapter().getInstance();
+    await fastify.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = fastify.server.address() as { port: number };
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/echo', headers: { 'content-type': 'application/json', 'content-length': '11' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      request.on('error', reject);
+      request.write('{"a":');
+      setTimeout(() => request.end('12345}'), 300); // three deadlines later
+    });
+    expect(status).toBe(201);
   });
 });

@@ -702,7 +702,7 @@ describe('KurrentDbEventStore (fake client)', () => {
         await expect(store.readAll()).rejects.toBeInstanceOf(StoreUnavailableError);
         return built.length;
       };
-      expect(await failAt(1_000)).toBe(1); // the first replacement: a second after none
+      expect(await failAt(1_000)).toBe(1); // the first replacement: at once, none came before it
       expect(await failAt(2_500)).toBe(1); // 1.5 s on: the next waits 2 s
       expect(await failAt(3_000)).toBe(2); // then 4 s
       expect(await failAt(6_500)).toBe(2);
