@@ -24,6 +24,10 @@ class SlowController {
     await new Promise((resolve) => setTimeout(resolve, 300)); // past the 100 ms deadline
     return { done: true };
   }
+  @Post('never') neverWithBody(@Body() body: unknown) {
+    void body;
+    return new Promise(() => undefined); // a command whose database stopped answering
+  }
   @Post('echo') echo(@Body() body: unknown) {
     return { body };
   }
@@ -49,6 +53,15 @@ describe('a request whose handling gets no answer in time', () => {
     expect(res.headers['retry-after']).toBe('1');
     expect(res.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'no_answer_in_time' });
     expect((await app.inject({ method: 'GET', url: '/quick' })).json()).toEqual({ quick: true });
+  });
+
+  it('answers a command with a body 503 too, over a real connection, once its body is in and the deadline passes', async () => {
+    const fastify = app.app.getHttpAdapter().getInstance();
+    if (!fastify.server.listening) await fastify.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = fastify.server.address() as { port: number };
+    const res = await fetch(`http://127.0.0.1:${port}/never`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"requestedMonthlyPremium":1}' });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ code: 'SERVICE_UNAVAILABLE', reason: 'no_answer_in_time' });
   });
 
   it('keeps the 503 when the handler answers after it', async () => {
@@ -83,7 +96,7 @@ describe('a request whose handling gets no answer in time', () => {
 
   it('counts from when the body is in: a client slow to send it is not told the server hung', async () => {
     const fastify = app.app.getHttpAdapter().getInstance();
-    await fastify.listen({ port: 0, host: '127.0.0.1' });
+    if (!fastify.server.listening) await fastify.listen({ port: 0, host: '127.0.0.1' });
     const { port } = fastify.server.address() as { port: number };
     const status = await new Promise<number>((resolve, reject) => {
       const request = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/echo', headers: { 'content-type': 'application/json', 'content-length': '11' } }, (res) => {

@@ -27,7 +27,7 @@ export function answerWithin(fastify: FastifyInstance, ms: number): void {
   fastify.addHook('preHandler', async (request, reply) => {
     if ((request.routeOptions.config as { noAnswerDeadline?: boolean } | undefined)?.noAnswerDeadline) return;
     const timer = setTimeout(() => {
-      if (reply.sent || reply.raw.headersSent || request.raw.destroyed) return;
+      if (reply.sent || reply.raw.headersSent) return; // (not request.raw.destroyed: a request whose body was read is)
       const problem = problemFor('SERVICE_UNAVAILABLE', { reason: 'no_answer_in_time' });
       void reply.status(problem.status).header('Retry-After', '1').header('Content-Type', PROBLEM_CONTENT_TYPE).send(problem);
     }, ms);
