@@ -43,19 +43,18 @@ export function parseIfMatch(header: string | string[] | undefined): readonly nu
   const value = (Array.isArray(header) ? header.join(',') : header).trim();
   if (value === '*') return undefined;
   if (REVISION_TAG.test(value)) return [Number(value)];
+  const malformed = () => new ProblemException('VALIDATION_FAILED', {}, [{ field: 'If-Match', message: 'If-Match must be entity tags such as "3", or *' }]);
   const revisions: number[] = [];
   let tags = 0;
   for (LIST_ELEMENT.lastIndex = 0; LIST_ELEMENT.lastIndex < value.length; ) {
     const at = LIST_ELEMENT.lastIndex;
     const element = LIST_ELEMENT.exec(value);
-    if (!element || LIST_ELEMENT.lastIndex === at) {
-      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'If-Match', message: 'If-Match must be entity tags such as "3", or *' }]);
-    }
+    if (!element || LIST_ELEMENT.lastIndex === at) throw malformed();
     if (element[2] === undefined) continue; // an empty element
     tags += 1;
     if (element[1] === undefined && REVISION_TAG.test(element[2])) revisions.push(Number(element[2]));
   }
-  if (tags === 0) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'If-Match', message: 'If-Match must be entity tags such as "3", or *' }]);
+  if (tags === 0) throw malformed();
   return revisions;
 }
 

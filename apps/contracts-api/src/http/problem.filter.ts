@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { DatabaseError } from 'pg';
 import { RevisionMismatch } from '@app/contracts-app';
 import { DomainError } from '@app/contracts-domain';
+import { isConnectionFailure } from '@app/platform';
 import { ConcurrencyError, StoreUnavailableError } from '@app/event-store';
 import type { ApiErrorCode } from './error-catalog';
 import { PROBLEM_CONTENT_TYPE, ProblemException, problemFor, type Problem } from './problem';
@@ -78,9 +79,6 @@ export function problemOf(exception: unknown): Problem {
  * pass once an operator or the load frees it.
  */
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53...)$/;
-const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-/** pg gives no code to a connection that ended under a query, to a client left unusable by it, nor to a connection attempt that timed out. */
-const CONNECTION_LOST = /^Connection terminated|not queryable|^timeout exceeded when trying to connect/;
 
 /**
  * The event store or the database cannot be reached (a KurrentDB leader election, PostgreSQL
@@ -93,10 +91,8 @@ const CONNECTION_LOST = /^Connection terminated|not queryable|^timeout exceeded 
 function isUnavailable(error: unknown, depth = 0): boolean {
   if (!(error instanceof Error) || depth > 3) return false;
   if (error instanceof StoreUnavailableError) return true;
-  const code = (error as { code?: unknown }).code;
-  if (error instanceof DatabaseError) return typeof code === 'string' && UNAVAILABLE_SQLSTATE.test(code);
-  if (typeof code === 'string' && UNAVAILABLE_SOCKET.has(code)) return true;
-  if (CONNECTION_LOST.test(error.message)) return true;
+  if (error instanceof DatabaseError) return typeof error.code === 'string' && UNAVAILABLE_SQLSTATE.test(error.code);
+  if (isConnectionFailure(error)) return true;
   if (error instanceof AggregateError && error.errors.some((inner) => isUnavailable(inner, depth + 1))) return true;
   return isUnavailable(error.cause, depth + 1);
 }

@@ -123,17 +123,18 @@ export class KurrentDbEventStore implements EventStore {
 
   /** Connects with a connection string (`kurrentdb://host:2113?tls=false`, or several hosts for a cluster). */
   static connect(url: string, options: Omit<KurrentDbEventStoreOptions, 'client'>): KurrentDbEventStore {
+    const newClient = () => KurrentDBClient.connectionString(url);
     let client: KurrentDBClient;
     try {
-      client = KurrentDBClient.connectionString(url);
-    } catch (error) {
+      client = newClient();
+    } catch {
       // Only parsing can fail here (the client connects on first use): the operator's URL to fix.
       // The client's message quotes the URL, or the part it stumbled on, password and all: not shown.
       throw new ConfigError(
         'KURRENTDB_URL is not a KurrentDB connection string (kurrentdb://host:2113?tls=false, several hosts separated by commas); its value is not shown, as it may hold a password',
       );
     }
-    return new KurrentDbEventStore({ ...options, client, newClient: () => KurrentDBClient.connectionString(url) });
+    return new KurrentDbEventStore({ ...options, client, newClient });
   }
 
   async append(streamId: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {

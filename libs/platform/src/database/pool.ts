@@ -25,6 +25,22 @@ function parserFor(oid: number, format: 'text' | 'binary' = 'text'): Parser {
   return defaultParser(oid, format);
 }
 
+/** Socket errors of a server that cannot be reached or went away under a query. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** pg gives no code to a connection that ended under a query, to a client left unusable by it, nor to a connection attempt that timed out. */
+const CONNECTION_LOST = /^Connection terminated|not queryable|^timeout exceeded when trying to connect/;
+
+/**
+ * The connection failed, not the statement: the server cannot be reached, never answered, or went
+ * away. One test for the start's configuration check and the API's 503 alike.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  // Not `instanceof Error`: Node's own errors may come from another realm (jest's sandbox).
+  if (typeof error !== 'object' || error === null || error instanceof DatabaseError) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (typeof code === 'string' && CONNECTION_CODES.has(code)) || (typeof message === 'string' && CONNECTION_LOST.test(message));
+}
+
 /** The statement named a table that does not exist (42P01): e.g. a read model not built yet. */
 export function isUndefinedTable(error: unknown): boolean {
   return error instanceof DatabaseError && error.code === '42P01';

@@ -1,8 +1,8 @@
 import { DatabaseError, type Pool } from 'pg';
 import { ConfigError, serverOf } from '../config';
+import { isConnectionFailure } from './pool';
 
-/** Network failures and PostgreSQL's refusals (wrong password, no such role or database) that a URL or a server's state explains. */
-const UNREACHABLE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
+/** PostgreSQL's refusals that a URL explains: wrong password, no such role or database. */
 const REFUSED_SQLSTATES = new Set(['28P01', '28000', '3D000']);
 
 /**
@@ -14,11 +14,7 @@ export async function checkDatabaseReachable(pool: Pool, url: string): Promise<v
   try {
     await pool.query('SELECT 1');
   } catch (error) {
-    const code = error instanceof DatabaseError ? error.code : (error as NodeJS.ErrnoException).code;
-    const refused =
-      error instanceof DatabaseError
-        ? REFUSED_SQLSTATES.has(code ?? '')
-        : UNREACHABLE_CODES.has(code ?? '') || /^timeout exceeded when trying to connect/.test((error as Error).message); // a server that never answers
+    const refused = error instanceof DatabaseError ? REFUSED_SQLSTATES.has(error.code ?? '') : isConnectionFailure(error);
     if (!refused) throw error;
     throw new ConfigError(`DATABASE_URL: cannot use ${serverOf(url)}: ${(error as Error).message}`);
   }
