@@ -621,6 +621,22 @@ describe('KurrentDbEventStore (fake client)', () => {
     await store.close(); // parsed; the client connects on first use only
   });
 
+  it('refuses an option the client does not know, by its name: the client would log the URL, password and all, and ignore it', () => {
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const mistyped = () => KurrentDbEventStore.connect('kurrentdb://admin:s3cret@host:2113?tls=false&tlsVerifyCerts=false', { streamPrefixes: ['contract-'] });
+      expect(mistyped).toThrow(ConfigError);
+      expect(mistyped).toThrow('KURRENTDB_URL has an option the KurrentDB client does not know: "tlsVerifyCerts"');
+      expect(mistyped).not.toThrow(/s3cret/);
+      expect(warn).not.toHaveBeenCalled();
+      // Its other warnings still reach the log.
+      void KurrentDbEventStore.connect('esdb://host:2113?tls=false', { streamPrefixes: ['contract-'] }).close();
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining("'esdb' protocol is deprecated"));
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('replaces the client after a read finds no server: the old one would never read again, the new one reads', async () => {
     const gone = new FakeClient();
     gone.readStream.mockImplementation(() =>

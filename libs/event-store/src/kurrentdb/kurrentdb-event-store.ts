@@ -123,11 +123,12 @@ export class KurrentDbEventStore implements EventStore {
 
   /** Connects with a connection string (`kurrentdb://host:2113?tls=false`, or several hosts for a cluster). */
   static connect(url: string, options: Omit<KurrentDbEventStoreOptions, 'client'>): KurrentDbEventStore {
-    const newClient = () => KurrentDBClient.connectionString(url);
+    const newClient = () => clientQuietly(url);
     let client: KurrentDBClient;
     try {
       client = newClient();
-    } catch {
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
       // Only parsing can fail here (the client connects on first use): the operator's URL to fix.
       // The client's message quotes the URL, or the part it stumbled on, password and all: not shown.
       throw new ConfigError(
@@ -376,6 +377,31 @@ const NO_NODE = /^Failed to discover after \d+ attempts/;
  * (`streams/appendToStream/unpackError.js`).
  */
 const NOT_HANDLED = /^Could not recognize (Server Is Busy|Server Is Not Ready|No leader info available)/;
+
+/**
+ * The client's parser `console.warn`s an option it does not know with the whole URL beneath,
+ * password and all, and then ignores it: a mistyped `tlsVerifyCert` would silently keep its
+ * default. So its warnings are caught while it parses (synchronously), and an unknown option is
+ * refused as configuration, by its name only; its other warnings pass through.
+ */
+function clientQuietly(url: string): KurrentDBClient {
+  const warnings: unknown[][] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args);
+  let client: KurrentDBClient;
+  try {
+    client = KurrentDBClient.connectionString(url);
+  } finally {
+    console.warn = warn;
+  }
+  const unknownOption = warnings.map((args) => /^Unknown option key "([^"\n]*)"/.exec(String(args[0]))).find((match) => match !== null);
+  if (unknownOption) {
+    void client.dispose();
+    throw new ConfigError(`KURRENTDB_URL has an option the KurrentDB client does not know: "${unknownOption[1]}" (the URL is not shown, as it may hold a password)`);
+  }
+  for (const args of warnings) warn(...args);
+  return client;
+}
 
 function transient(error: unknown): unknown {
   const typed = asCommandError(error);
