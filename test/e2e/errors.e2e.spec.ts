@@ -268,7 +268,7 @@ describe('e2e: every error code', () => {
       const { nationalCode } = people.next();
       const { token, body } = await openBody(t, nationalCode);
       const res = await t.http().post('/v1/contracts').set(bearer(token)).send({ ...body, corrections: { address: '   ' } });
-      expect(expectProblem(res, 400, 'VALIDATION_FAILED').errors).toEqual([{ field: 'corrections.address', message: 'the address must not be empty' }]);
+      expect(expectProblem(res, 400, 'VALIDATION_FAILED').errors).toEqual([{ field: 'corrections.address', message: 'the address must not be empty', messageFa: 'نشانی نباید خالی باشد' }]);
     });
     it('a malformed If-Match: not a list of entity tags', async () => {
       const { token: owner, contract } = await openOnline(t, people.next().nationalCode);
@@ -280,7 +280,7 @@ describe('e2e: every error code', () => {
     it('a contract id that is not a UUID, named as the field at fault', async () => {
       for (const path of ['/v1/contracts/123', '/v1/contracts/123/events', '/v1/contracts/not-a-uuid/state?revision=0']) {
         const body = expectProblem(await t.http().get(path).set(bearer(t.token({ role: 'auditor' }))), 400, 'VALIDATION_FAILED');
-        expect(body.errors).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+        expect(body.errors).toEqual([{ field: 'id', message: 'id must be a UUID', messageFa: '«id» باید شناسه‌ای به شکل UUID باشد' }]);
       }
     });
     it('malformed JSON is a 400 problem too', async () => {

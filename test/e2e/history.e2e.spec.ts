@@ -108,7 +108,9 @@ describe('e2e: history, state as of a time or revision, printable document', () 
 
   it('says what an asOf must be: with its offset, on a day that exists, in the supported years', async () => {
     const body = expectProblem(await state({ asOf: '3000-01-01T00:00:00Z' }), 400, 'VALIDATION_FAILED');
-    expect(body.errors).toEqual([{ field: 'asOf', message: expect.stringMatching(/with its offset .*on a day that exists, in the Jalali years 1210–1500$/) }]);
+    expect(body.errors).toEqual([
+      { field: 'asOf', message: expect.stringMatching(/with its offset .*on a day that exists, in the Jalali years 1210–1500$/), messageFa: expect.stringContaining('در سال‌های ۱۲۱۰ تا ۱۵۰۰ خورشیدی') },
+    ]);
   });
 
   describe('the printable document', () => {

@@ -71,7 +71,7 @@ describe('e2e: response headers and request limits', () => {
     it('a body over 16 KiB is a 413; one of exactly 16 KiB is read', async () => {
       expectProblem(await post('/v1/quotes', owner, padded(16 * 1024 + 1)), 413, 'PAYLOAD_TOO_LARGE');
       const atLimit = await post('/v1/quotes', owner, padded(16 * 1024));
-      expect(expectProblem(atLimit, 400, 'VALIDATION_FAILED').errors).toEqual(expect.arrayContaining([{ field: 'padding', message: 'property padding should not exist' }]));
+      expect(expectProblem(atLimit, 400, 'VALIDATION_FAILED').errors).toEqual(expect.arrayContaining([{ field: 'padding', message: 'property padding should not exist', messageFa: 'فیلد «padding» شناخته‌شده نیست و نباید فرستاده شود' }]));
     });
 
     it('a valid branch open with 10 documents of 100-character references is concluded', async () => {
@@ -92,7 +92,13 @@ describe('e2e: response headers and request limits', () => {
       const flood = JSON.stringify({ ...body, nationalCode: person.nationalCode, documents: Array.from({ length: 600 }, () => ({})) });
       expect(Buffer.byteLength(flood)).toBeLessThan(BODY_LIMIT_BYTES);
       const refused = expectProblem(await post('/v1/branch/contracts', officer, flood), 400, 'VALIDATION_FAILED');
-      expect(refused.errors).toEqual([{ field: '', message: `the body has more than ${MAX_BODY_VALUES} values (fields and list items, at any depth)` }]);
+      expect(refused.errors).toEqual([
+        {
+          field: '',
+          message: `the body has more than ${MAX_BODY_VALUES} values (fields and list items, at any depth)`,
+          messageFa: 'بدنه درخواست بیش از ۵۰۰ مقدار (فیلد و عضو فهرست، در هر سطح) دارد',
+        },
+      ]);
     });
   });
 });

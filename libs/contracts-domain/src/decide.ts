@@ -72,7 +72,7 @@ function open(
   const { data } = command;
   if (state !== undefined) fail('CONTRACT_ALREADY_OPENED', 'this contract has already been opened');
   requireText(data.contractId, 'contractId');
-  if (!/^\d{10}$/.test(data.contractNumber)) invalid('the contract number must be 10 digits', 'contractNumber');
+  if (!/^\d{10}$/.test(data.contractNumber)) invalid('the contract number must be 10 digits', 'شماره قرارداد باید ۱۰ رقم باشد', 'contractNumber');
   const applicant = applicantRecord(command);
 
   const application = assessApplication(data.facts, now, policy);
@@ -147,9 +147,9 @@ function open(
 function applicantRecord(command: OpenContractOnline | OpenContractAtBranch): ApplicantRecord {
   const { facts, corrections = {} } = command.data;
   const mobile = normaliseMobile(corrections.mobile ?? facts.mobile);
-  if (mobile === null) invalid('the mobile number must be an Iranian mobile (09xxxxxxxxx)', corrections.mobile !== undefined ? 'corrections.mobile' : 'facts.mobile');
+  if (mobile === null) invalid('the mobile number must be an Iranian mobile (09xxxxxxxxx)', 'شماره همراه باید شماره‌ای ایرانی به شکل 09xxxxxxxxx باشد', corrections.mobile !== undefined ? 'corrections.mobile' : 'facts.mobile');
   const address = (corrections.address ?? facts.address).trim();
-  if (address === '') invalid('the address must not be empty', corrections.address !== undefined ? 'corrections.address' : 'facts.address');
+  if (address === '') invalid('the address must not be empty', 'نشانی نباید خالی باشد', corrections.address !== undefined ? 'corrections.address' : 'facts.address');
   const { nationalCode, firstName, lastName, birthDate, gender } = facts;
   return { nationalCode, firstName, lastName, birthDate, gender, mobile, address };
 }
@@ -160,7 +160,7 @@ function verifiedDocuments(
 ): VerifiedDocument[] {
   const kinds: readonly string[] = ['growth_certificate', 'guardianship_letter', 'identity'];
   documents.forEach((document, index) => {
-    if (!kinds.includes(document.kind)) invalid(`unknown document kind: ${String(document.kind)}`, `documents.${index}.kind`);
+    if (!kinds.includes(document.kind)) invalid(`unknown document kind: ${String(document.kind)}`, `نوع مدرک شناخته‌شده نیست: ${String(document.kind)}`, `documents.${index}.kind`);
     requireText(document.reference, `documents.${index}.reference`);
   });
   const missing = required.filter((kind) => !documents.some((d) => d.kind === kind));
@@ -199,10 +199,10 @@ function confirmPayment(command: ConfirmPayment, state: ContractState, now: Date
   requireText(bankReference, 'bankReference');
   const maxPeriods = policy.maxPeriodsPerPayment;
   if (!Number.isInteger(periods) || periods < 1 || periods > maxPeriods) {
-    invalid(`periods must be an integer from 1 to ${maxPeriods}`, 'periods');
+    invalid(`periods must be an integer from 1 to ${maxPeriods}`, `تعداد ماه‌ها باید عدد صحیحی از ۱ تا ${maxPeriods.toLocaleString('fa-IR')} باشد`, 'periods');
   }
-  if (!isPositiveRial(amount)) invalid('the amount must be a positive integer rial', 'amount');
-  if (!isIsoInstant(paidAt)) invalid('paidAt must be an ISO-8601 instant', 'paidAt');
+  if (!isPositiveRial(amount)) invalid('the amount must be a positive integer rial', 'مبلغ باید عدد صحیح مثبتی به ریال باشد', 'amount');
+  if (!isIsoInstant(paidAt)) invalid('paidAt must be an ISO-8601 instant', 'زمان پرداخت باید به شکل ISO-8601 باشد', 'paidAt');
 
   // A bank retrying a confirmation it already made changes nothing; the same reference for a
   // different payment is a conflict. Matched by payment id, which the API derives from the bank
@@ -233,7 +233,7 @@ function confirmPayment(command: ConfirmPayment, state: ContractState, now: Date
   const keys = Array.from({ length: periods }, (_, i) => addPeriods(first, i));
   // Paid further ahead, its paid-through date and the deadlines computed from it would leave the
   // calendar the service computes in: refused here, or no read model could project the payment.
-  if (keys[keys.length - 1]! > LAST_PAYABLE_PERIOD) invalid(`periods after ${LAST_PAYABLE_PERIOD} cannot be paid`, 'periods');
+  if (keys[keys.length - 1]! > LAST_PAYABLE_PERIOD) invalid(`periods after ${LAST_PAYABLE_PERIOD} cannot be paid`, `ماه‌های پس از ${LAST_PAYABLE_PERIOD} را نمی‌توان پرداخت کرد`, 'periods');
   const beyond = keys.find((key) => beyondExamWindow(state, key));
   if (beyond !== undefined) {
     fail('PAYMENTS_BLOCKED', 'until the exam is passed only periods starting within the exam window can be paid', {
@@ -301,7 +301,7 @@ function issueReferral(command: IssueExamReferral, state: ContractState, now: Da
 
 function recordResult(command: RecordExamResult, state: ContractState, now: Date, policy: Policy): ContractEvent[] {
   const { result } = command.data;
-  if (result !== 'passed' && result !== 'failed') invalid('result must be passed or failed', 'result');
+  if (result !== 'passed' && result !== 'failed') invalid('result must be passed or failed', 'نتیجه باید passed یا failed باشد', 'result');
   assertOpenForBusiness(state, now, policy);
   assertExamRequired(state);
   assertExamStep(state, now, ['referred']);
@@ -310,7 +310,7 @@ function recordResult(command: RecordExamResult, state: ContractState, now: Date
 
 function determine(command: MakeExamDetermination, state: ContractState, now: Date, policy: Policy): ContractEvent[] {
   const { outcome, note } = command.data;
-  if (outcome !== 'cleared' && outcome !== 'rejected') invalid('outcome must be cleared or rejected', 'outcome');
+  if (outcome !== 'cleared' && outcome !== 'rejected') invalid('outcome must be cleared or rejected', 'تصمیم باید cleared یا rejected باشد', 'outcome');
   requireText(note, 'note');
   assertOpenForBusiness(state, now, policy);
   assertExamRequired(state);
@@ -394,11 +394,12 @@ function existing(state: ContractState | undefined): ContractState {
 }
 
 function requireText(value: unknown, field: string): asserts value is string {
-  if (typeof value !== 'string' || value.trim() === '') invalid(`${field} must be a non-empty string`, field);
+  if (typeof value !== 'string' || value.trim() === '') invalid(`${field} must be a non-empty string`, `«${field}» باید متنی ناخالی باشد`, field);
 }
 
-function invalid(message: string, field: string): never {
-  throw new DomainError('INVALID_COMMAND', message, { field });
+/** A malformed command: the field it names, and the message in Persian too (the API shows both). */
+function invalid(message: string, messageFa: string, field: string): never {
+  throw new DomainError('INVALID_COMMAND', message, { field, messageFa });
 }
 
 function fail(code: DomainErrorCode, message: string, details: Record<string, unknown> = {}): never {

@@ -54,6 +54,7 @@ export function choosePremium(requested: number, policy: Policy, jalaliYear: num
   if (!Number.isSafeInteger(requested) || requested <= 0) {
     throw new DomainError('INVALID_COMMAND', 'the requested monthly premium must be a positive integer rial amount', {
       field: 'requestedMonthlyPremium',
+      messageFa: 'حق بیمه ماهانه درخواستی باید عدد صحیح مثبتی به ریال باشد',
     });
   }
   const bounds = wageBounds(policy, jalaliYear);

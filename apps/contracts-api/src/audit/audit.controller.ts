@@ -6,7 +6,7 @@ import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { auditRow, readAuditHead, walkChain } from '@app/projections';
 import { Roles } from '../auth';
 import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
-import { ProblemException } from '../http/problem';
+import { invalidField } from '../http/problem';
 import { fromReadModel } from '../projections/read-model-response';
 import { PG_POOL } from '../runtime';
 
@@ -61,9 +61,11 @@ export class AuditController {
   })
   @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
   async events(@Res({ passthrough: true }) reply: FastifyReply, @Query('fromPosition') fromPosition = '0', @Query('limit') limit = String(DEFAULT_LIMIT)) {
-    if (!/^\d{1,19}$/.test(fromPosition)) throw invalid('fromPosition', 'fromPosition must be a non-negative integer');
+    if (!/^\d{1,19}$/.test(fromPosition)) throw invalidField('fromPosition', 'fromPosition must be a non-negative integer', '«fromPosition» باید عدد صحیح نامنفی باشد');
     const count = /^\d{1,5}$/.test(limit) ? Number(limit) : NaN;
-    if (!(count >= 1 && count <= MAX_LIMIT)) throw invalid('limit', `limit must be an integer from 1 to ${MAX_LIMIT}`);
+    if (!(count >= 1 && count <= MAX_LIMIT)) {
+      throw invalidField('limit', `limit must be an integer from 1 to ${MAX_LIMIT}`, `«limit» باید عدد صحیحی از ۱ تا ${MAX_LIMIT.toLocaleString('fa-IR')} باشد`);
+    }
     await fromReadModel(reply, () => readAuditHead(this.pool)); // 503 before the chain exists; sets X-Checkpoint
     const lines: string[] = [];
     let last = fromPosition;
@@ -86,6 +88,3 @@ export class AuditController {
   }
 }
 
-function invalid(field: string, message: string): ProblemException {
-  return new ProblemException('VALIDATION_FAILED', {}, [{ field, message }]);
-}

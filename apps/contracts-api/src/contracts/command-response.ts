@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { deterministicId } from '@app/event-store';
 import type { Actor } from '../auth';
-import { PROBLEM_CONTENT_TYPE, ProblemException } from '../http/problem';
+import { invalidField, PROBLEM_CONTENT_TYPE, ProblemException } from '../http/problem';
 import { problemOf } from '../http/problem.filter';
 import { IDEMPOTENCY, requestHash, type IdempotencyStore, type StoredResponse } from '../infrastructure/idempotency';
 import type { CommandContext } from '@app/contracts-app';
@@ -43,7 +43,7 @@ export function parseIfMatch(header: string | string[] | undefined): readonly nu
   const value = (Array.isArray(header) ? header.join(',') : header).trim();
   if (value === '*') return undefined;
   if (REVISION_TAG.test(value)) return [Number(value)];
-  const malformed = () => new ProblemException('VALIDATION_FAILED', {}, [{ field: 'If-Match', message: 'If-Match must be entity tags such as "3", or *' }]);
+  const malformed = () => invalidField('If-Match', 'If-Match must be entity tags such as "3", or *', '«If-Match» باید برچسب نسخه (مانند "3") یا * باشد');
   const revisions: number[] = [];
   let tags = 0;
   for (LIST_ELEMENT.lastIndex = 0; LIST_ELEMENT.lastIndex < value.length; ) {
@@ -108,7 +108,7 @@ export class CommandResponder {
     const key = options.key ?? header(request, 'idempotency-key');
     if (key === undefined) return send(reply, await execute());
     if (!KEY_PATTERN.test(key)) {
-      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'Idempotency-Key', message: 'Idempotency-Key must be 1–200 visible ASCII characters' }]);
+      throw invalidField('Idempotency-Key', 'Idempotency-Key must be 1–200 visible ASCII characters', '«Idempotency-Key» باید ۱ تا ۲۰۰ نویسه ASCII دیدنی باشد');
     }
     const scope = options.scope ?? idempotencyScope(actor);
     const hash = requestHash(request.method, request.url, request.body ?? null, header(request, 'if-match'));

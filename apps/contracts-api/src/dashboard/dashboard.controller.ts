@@ -79,9 +79,11 @@ export class DashboardController {
 
 function parseFilter(province?: string, branch?: string, period?: string): DashboardFilter {
   const errors: FieldError[] = [];
-  if (province !== undefined && !CODE.test(province)) errors.push({ field: 'province', message: 'province must be a province code' });
-  if (branch !== undefined && !CODE.test(branch)) errors.push({ field: 'branch', message: 'branch must be a branch id' });
-  if (period !== undefined && !isPeriodKey(period)) errors.push({ field: 'period', message: 'period must be a Jalali month YYYY-MM' });
+  if (province !== undefined && !CODE.test(province)) errors.push({ field: 'province', message: 'province must be a province code', messageFa: '«province» باید کد یک استان باشد' });
+  if (branch !== undefined && !CODE.test(branch)) errors.push({ field: 'branch', message: 'branch must be a branch id', messageFa: '«branch» باید شناسه یک شعبه باشد' });
+  if (period !== undefined && !isPeriodKey(period)) {
+    errors.push({ field: 'period', message: 'period must be a Jalali month YYYY-MM', messageFa: '«period» باید یک ماه خورشیدی به شکل YYYY-MM باشد' });
+  }
   if (errors.length > 0) throw new ProblemException('VALIDATION_FAILED', {}, errors);
   return { provinceCode: province, branchId: branch, period };
 }

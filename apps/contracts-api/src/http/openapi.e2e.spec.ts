@@ -139,7 +139,7 @@ describe('GET /docs-json describes what the API answers', () => {
     const problem = doc.components.schemas.Problem!;
     expect(problem.required).toEqual(['type', 'title', 'status', 'code', 'detail', 'detailFa']);
     expect(Object.keys(problem.properties!)).toEqual(expect.arrayContaining(['type', 'title', 'status', 'code', 'detail', 'detailFa', 'errors']));
-    expect(problem.properties!.errors).toMatchObject({ type: 'array', items: { required: ['field', 'message'] } });
+    expect(problem.properties!.errors).toMatchObject({ type: 'array', items: { required: ['field', 'message', 'messageFa'] } });
     expect(problem.additionalProperties).toBe(true); // occurrence details: reasons, minPremium, currentRevision…
   });
 
@@ -245,7 +245,7 @@ describe('GET /docs-json describes what the API answers', () => {
     const url = `/v1/contracts/${contract.id}/exam/determination`;
     const withoutNote = await t.http().post(url).set(officer).send({ outcome: 'cleared' });
     expect(withoutNote.status).toBe(400);
-    expect(withoutNote.body.errors).toEqual([{ field: 'note', message: 'note is required' }]);
+    expect(withoutNote.body.errors).toEqual([{ field: 'note', message: 'note is required', messageFa: '«note» الزامی است' }]);
     expectDocumented('POST /v1/contracts/{id}/exam/determination', withoutNote);
     const made = await t.http().post(url).set(officer).send({ outcome: 'cleared', note: 'مدارک پزشکی بررسی شد' });
     expect(made.status).toBe(200);

@@ -21,10 +21,11 @@ export const PROBLEM_SCHEMA: SchemaObject = {
       description: 'Each field problem of a 400 VALIDATION_FAILED (at most 20; `errorsNotListed` counts the rest)',
       items: {
         type: 'object',
-        required: ['field', 'message'],
+        required: ['field', 'message', 'messageFa'],
         properties: {
           field: { type: 'string', description: 'Dotted path into the body or query (or a header name), e.g. `confirm.premiumRate`' },
           message: { type: 'string' },
+          messageFa: { type: 'string', description: 'The message in Persian' },
         },
       },
     },

@@ -38,7 +38,7 @@ class ProbeController {
     throw new DomainError('WAGE_OUT_OF_RANGE', 'out of range', { minPremium: 19_348_697, maxPremium: 135_440_879 });
   }
   @Get('refuse/invalid-command') invalidCommand() {
-    throw new DomainError('INVALID_COMMAND', 'periods must be 1–12', { field: 'periods' });
+    throw new DomainError('INVALID_COMMAND', 'periods must be 1–12', { field: 'periods', messageFa: 'تعداد ماه‌ها باید از ۱ تا ۱۲ باشد' });
   }
   @Get('refuse/invalid-registry-data') invalidRegistryData() {
     throw new DomainError('INVALID_COMMAND', 'invalid applicant data: birthDate, lastContributionDate', { fields: ['birthDate', 'lastContributionDate'] });
@@ -111,7 +111,7 @@ describe('problem+json filter and validation pipe', () => {
 
   it('an unknown field → 400 VALIDATION_FAILED naming it', async () => {
     const body = expectProblem(await post(JSON.stringify({ ...VALID, extra: 1 })), 400, 'VALIDATION_FAILED');
-    expect(body.errors).toEqual([{ field: 'extra', message: 'property extra should not exist' }]);
+    expect(body.errors).toEqual([{ field: 'extra', message: 'property extra should not exist', messageFa: 'فیلد «extra» شناخته‌شده نیست و نباید فرستاده شود' }]);
   });
 
   it('lists every field problem with a dotted path, without echoing values', async () => {
@@ -124,11 +124,11 @@ describe('problem+json filter and validation pipe', () => {
   it('says of each field its most basic problem: required when left out, its type before its range', async () => {
     const body = expectProblem(await post(JSON.stringify({ nationalCode: VALID.nationalCode, count: '30' })), 400, 'VALIDATION_FAILED');
     expect(body.errors).toEqual([
-      { field: 'title', message: 'title is required' },
-      { field: 'count', message: 'count must be an integer number' }, // not "must not be greater than 1000" as well
+      { field: 'title', message: 'title is required', messageFa: '«title» الزامی است' },
+      { field: 'count', message: 'count must be an integer number', messageFa: '«count» باید عدد صحیح باشد' }, // not "must not be greater than 1000" as well
     ]);
     const tooMany = expectProblem(await post(JSON.stringify({ ...VALID, count: 1_001 })), 400, 'VALIDATION_FAILED');
-    expect(tooMany.errors).toEqual([{ field: 'count', message: 'count must not be greater than 1000' }]);
+    expect(tooMany.errors).toEqual([{ field: 'count', message: 'count must not be greater than 1000', messageFa: '«count» نباید بیشتر از ۱٬۰۰۰ باشد' }]);
   });
 
   it.each([['[]'], ['null'], ['"text"'], ['42']])('a body that is not an object (%s) → 400 VALIDATION_FAILED', async (payload) => {
@@ -154,7 +154,7 @@ describe('problem+json filter and validation pipe', () => {
     ['a lone low surrogate', '"\\udc00x"'],
   ])('%s in any text → 400 VALIDATION_FAILED naming the field, never sent to PostgreSQL', async (_what, text) => {
     const body = expectProblem(await post(`{"title":${text},"nationalCode":"0084575948"}`), 400, 'VALIDATION_FAILED');
-    expect(body.errors).toEqual([{ field: 'title', message: expect.stringContaining('NUL') }]);
+    expect(body.errors).toEqual([{ field: 'title', message: expect.stringContaining('NUL'), messageFa: expect.stringContaining('NUL') }]);
   });
 
   it('a body over the limit → 413 PAYLOAD_TOO_LARGE', async () => {
@@ -203,10 +203,13 @@ describe('problem+json filter and validation pipe', () => {
 
   it("the domain's INVALID_COMMAND is a 400 VALIDATION_FAILED for clients", async () => {
     const body = expectProblem(await app.inject({ method: 'GET', url: '/refuse/invalid-command' }), 400, 'VALIDATION_FAILED');
-    expect(body.errors).toEqual([{ field: 'periods', message: 'periods must be 1–12' }]);
+    expect(body.errors).toEqual([{ field: 'periods', message: 'periods must be 1–12', messageFa: 'تعداد ماه‌ها باید از ۱ تا ۱۲ باشد' }]);
     // Registry data names every bad field: each is listed, none lost as an empty field.
     const registry = expectProblem(await app.inject({ method: 'GET', url: '/refuse/invalid-registry-data' }), 400, 'VALIDATION_FAILED');
-    expect(registry.errors.map((e: { field: string }) => e.field)).toEqual(['birthDate', 'lastContributionDate']);
+    expect(registry.errors.map((e: { field: string; messageFa: string }) => [e.field, e.messageFa])).toEqual([
+      ['birthDate', 'اطلاعات ثبتی «birthDate» نادرست است'],
+      ['lastContributionDate', 'اطلاعات ثبتی «lastContributionDate» نادرست است'],
+    ]);
   });
 
   it("the domain's CONTRACT_NOT_FOUND is a 404 NOT_FOUND", async () => {

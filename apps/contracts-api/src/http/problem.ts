@@ -5,6 +5,8 @@ export interface FieldError {
   /** Dotted path into the body or query, e.g. `confirm.premiumRate` or `documents.0.kind`. */
   field: string;
   message: string;
+  /** The same in Persian, for the portal to show. */
+  messageFa: string;
 }
 
 /** RFC 9457 problem details, plus our stable `code`, a Persian detail and occurrence details. */
@@ -58,4 +60,9 @@ export class ProblemException extends HttpException {
   problem(): Problem {
     return problemFor(this.code, this.details, this.errors);
   }
+}
+
+/** A 400 VALIDATION_FAILED about one field, said in English and Persian. */
+export function invalidField(field: string, message: string, messageFa: string): ProblemException {
+  return new ProblemException('VALIDATION_FAILED', {}, [{ field, message, messageFa }]);
 }

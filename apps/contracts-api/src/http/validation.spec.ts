@@ -67,7 +67,7 @@ describe('validation pipe: bounded work and bounded answers', () => {
     expect(atLimit.errors.map((e: { field: string }) => e.field)).toContain('documents');
     expect(atLimit.errors.some((e: { message: string }) => e.message.includes(`more than ${MAX_BODY_VALUES} values`))).toBe(false);
     const over = (await post({ ...at, documents: [...at.documents, {}] })).json();
-    expect(over.errors).toEqual([{ field: '', message: expect.stringContaining(`more than ${MAX_BODY_VALUES} values`) }]);
+    expect(over.errors).toEqual([{ field: '', message: expect.stringContaining(`more than ${MAX_BODY_VALUES} values`), messageFa: expect.stringContaining('بیش از ۵۰۰ مقدار') }]);
   });
 
   it(`lists at most ${MAX_LISTED_ERRORS} field errors, and says how many more there were`, async () => {
@@ -77,13 +77,13 @@ describe('validation pipe: bounded work and bounded answers', () => {
     const problem = res.json();
     expect(problem.code).toBe('VALIDATION_FAILED');
     expect(problem.errors).toHaveLength(MAX_LISTED_ERRORS);
-    expect(problem.errors[0]).toEqual({ field: 'extra0', message: 'property extra0 should not exist' });
+    expect(problem.errors[0]).toEqual({ field: 'extra0', message: 'property extra0 should not exist', messageFa: 'فیلد «extra0» شناخته‌شده نیست و نباید فرستاده شود' });
     expect(problem.errorsNotListed).toBe(100 - MAX_LISTED_ERRORS);
   });
 
   it(`does not mention unlisted errors when there are ${MAX_LISTED_ERRORS} or fewer`, async () => {
     const res = await post({ ...LARGEST, extra: 1 });
-    expect(res.json().errors).toEqual([{ field: 'extra', message: 'property extra should not exist' }]);
+    expect(res.json().errors).toEqual([{ field: 'extra', message: 'property extra should not exist', messageFa: 'فیلد «extra» شناخته‌شده نیست و نباید فرستاده شود' }]);
     expect(res.json()).not.toHaveProperty('errorsNotListed');
   });
 });

@@ -4,6 +4,7 @@ import { IsUUID, isUUID, registerDecorator, type ValidationError, type Validatio
 import { isIsoDate, isIsoInstant, isSupportedNow, isValidNationalCode, MAX_JALALI_YEAR, MIN_JALALI_YEAR, normaliseMobile, toAsciiDigits } from '@app/contracts-domain';
 import { unstorableTextAt } from '@app/platform';
 import { ProblemException, type FieldError } from './problem';
+import { persianRuleMessage, requiredFa, withFa } from './validation-messages-fa';
 
 /**
  * The global pipe: unknown fields are refused (not silently dropped, so a typo in an optional
@@ -36,6 +37,10 @@ function validationProblem(errors: FieldError[]): ProblemException {
   return new ProblemException('VALIDATION_FAILED', { errorsNotListed: errors.length - MAX_LISTED_ERRORS }, errors.slice(0, MAX_LISTED_ERRORS));
 }
 
+const PART_FA: Record<string, string> = { body: 'بدنه درخواست', query: 'پارامترهای نشانی' };
+
+const NATIONAL_CODE_FA = 'کد ملی باید ۱۰ رقم با رقم کنترل درست باشد';
+
 /** Far deeper than any DTO (a document in a list in a command is 3 levels). */
 const MAX_BODY_DEPTH = 32;
 
@@ -58,14 +63,24 @@ class BoundedValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' || metadata.type === 'query') {
       const shape = shapeProblem(value, MAX_BODY_DEPTH, MAX_BODY_VALUES);
       if (shape === 'depth') {
-        throw new ProblemException('VALIDATION_FAILED', {}, [{ field: '', message: `the ${metadata.type} is nested deeper than ${MAX_BODY_DEPTH} levels` }]);
+        throw new ProblemException('VALIDATION_FAILED', {}, [
+          { field: '', message: `the ${metadata.type} is nested deeper than ${MAX_BODY_DEPTH} levels`, messageFa: `${PART_FA[metadata.type]} بیش از ${MAX_BODY_DEPTH.toLocaleString('fa-IR')} سطح تودرتو است` },
+        ]);
       }
       if (shape === 'size') {
-        throw new ProblemException('VALIDATION_FAILED', {}, [{ field: '', message: `the ${metadata.type} has more than ${MAX_BODY_VALUES} values (fields and list items, at any depth)` }]);
+        throw new ProblemException('VALIDATION_FAILED', {}, [
+          {
+            field: '',
+            message: `the ${metadata.type} has more than ${MAX_BODY_VALUES} values (fields and list items, at any depth)`,
+            messageFa: `${PART_FA[metadata.type]} بیش از ${MAX_BODY_VALUES.toLocaleString('fa-IR')} مقدار (فیلد و عضو فهرست، در هر سطح) دارد`,
+          },
+        ]);
       }
       const field = unstorableTextAt(value);
       if (field !== undefined) {
-        throw new ProblemException('VALIDATION_FAILED', {}, [{ field, message: 'text must not contain NUL or unpaired surrogate characters' }]);
+        throw new ProblemException('VALIDATION_FAILED', {}, [
+          { field, message: 'text must not contain NUL or unpaired surrogate characters', messageFa: 'متن نباید نویسه NUL یا نیمه‌ای تنها از یک جفت جانشین (surrogate) داشته باشد' },
+        ]);
       }
     }
     return super.transform(value, metadata);
@@ -103,7 +118,7 @@ function mostBasic(constraints: Record<string, string>): string[] {
   const rank = (rule: string) => (WHAT_IT_IS.has(rule) ? 0 : rule === 'isNotEmpty' ? 1 : 2);
   const rules = Object.keys(constraints);
   const first = Math.min(...rules.map(rank));
-  return rules.filter((rule) => rank(rule) === first).map((rule) => constraints[rule]!);
+  return rules.filter((rule) => rank(rule) === first);
 }
 
 /** Flattens nested errors to a dotted path per field, with its most basic failed rules. */
@@ -112,7 +127,12 @@ export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[
     const field = parent && error.property ? `${parent}.${error.property}` : parent || error.property;
     // A required field left out fails every rule; say that, not the first rule's complaint.
     const missing = error.value === undefined && error.constraints !== undefined && !('whitelistValidation' in error.constraints);
-    const own = (missing ? [`${error.property} is required`] : mostBasic(error.constraints ?? {})).map((message) => ({ field, message }));
+    const own = missing
+      ? [{ field, message: `${error.property} is required`, messageFa: requiredFa(error.property) }]
+      : mostBasic(error.constraints ?? {}).map((rule) => {
+          const message = error.constraints![rule]!;
+          return { field, message, messageFa: persianRuleMessage(rule, error.property, message, error.contexts?.[rule]) };
+        });
     return [...own, ...fieldErrors(error.children ?? [], field)];
   });
 }
@@ -126,7 +146,10 @@ export function IsSupportedNow(options?: ValidationOptions): PropertyDecorator {
   return rule(
     'isSupportedNow',
     (value) => (isIsoInstant(value) || isIsoDate(value)) && isSupportedNow(new Date(value)),
-    `$property must be an ISO-8601 instant with its offset (e.g. 2026-12-22T08:00:00Z) or a date, in the Jalali years ${MIN_JALALI_YEAR}–${MAX_JALALI_YEAR - 1}`,
+    withFa(
+      `$property must be an ISO-8601 instant with its offset (e.g. 2026-12-22T08:00:00Z) or a date, in the Jalali years ${MIN_JALALI_YEAR}–${MAX_JALALI_YEAR - 1}`,
+      `زمان باید به شکل ISO-8601 با منطقه زمانی (مانند 2026-12-22T08:00:00Z) یا یک تاریخ باشد، در سال‌های ${MIN_JALALI_YEAR.toLocaleString('fa-IR', { useGrouping: false })} تا ${(MAX_JALALI_YEAR - 1).toLocaleString('fa-IR', { useGrouping: false })} خورشیدی`,
+    ),
     options,
   );
 }
@@ -138,7 +161,7 @@ export function IsSupportedNow(options?: ValidationOptions): PropertyDecorator {
 export function IsNationalCode(options?: ValidationOptions): PropertyDecorator {
   return applyDecorators(
     Transform(({ value }) => (typeof value === 'string' ? toAsciiDigits(value).trim() : value)),
-    rule('isNationalCode', (value) => typeof value === 'string' && isValidNationalCode(value), '$property must be a valid 10-digit national code', options),
+    rule('isNationalCode', (value) => typeof value === 'string' && isValidNationalCode(value), withFa('$property must be a valid 10-digit national code', NATIONAL_CODE_FA), options),
   );
 }
 
@@ -149,17 +172,22 @@ export function IsNationalCode(options?: ValidationOptions): PropertyDecorator {
 export function IsIranMobile(options?: ValidationOptions): PropertyDecorator {
   return applyDecorators(
     Transform(({ value }) => (typeof value === 'string' ? (normaliseMobile(value) ?? value) : value)),
-    rule('isIranMobile', (value) => typeof value === 'string' && /^09\d{9}$/.test(value), '$property must be an Iranian mobile number (09xxxxxxxxx)', options),
+    rule(
+      'isIranMobile',
+      (value) => typeof value === 'string' && /^09\d{9}$/.test(value),
+      withFa('$property must be an Iranian mobile number (09xxxxxxxxx)', 'شماره همراه باید شماره‌ای ایرانی به شکل 09xxxxxxxxx باشد'),
+      options,
+    ),
   );
 }
 
-function rule(name: string, test: (value: unknown) => boolean, message: string, options?: ValidationOptions): PropertyDecorator {
+function rule(name: string, test: (value: unknown) => boolean, messages: ReturnType<typeof withFa>, options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) => {
     registerDecorator({
       name,
       target: target.constructor,
       propertyName: String(propertyName),
-      options: { message, ...options },
+      options: { ...messages, ...options },
       validator: { validate: test },
     });
   };
@@ -173,7 +201,7 @@ export class ParseIdPipe implements PipeTransform<unknown, string> {
   transform(value: unknown, metadata: ArgumentMetadata): string {
     if (typeof value !== 'string' || !isUUID(value)) {
       const field = metadata.data ?? 'id';
-      throw new ProblemException('VALIDATION_FAILED', {}, [{ field, message: `${field} must be a UUID` }]);
+      throw new ProblemException('VALIDATION_FAILED', {}, [{ field, message: `${field} must be a UUID`, messageFa: `«${field}» باید شناسه‌ای به شکل UUID باشد` }]);
     }
     return value.toLowerCase();
   }
@@ -195,7 +223,7 @@ export class ParseNationalCodePipe implements PipeTransform<unknown, string> {
   transform(value: unknown, metadata: ArgumentMetadata): string {
     const code = typeof value === 'string' ? toAsciiDigits(value).trim() : '';
     if (!isValidNationalCode(code)) {
-      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: metadata.data ?? 'nationalCode', message: 'nationalCode must be a valid 10-digit national code' }]);
+      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: metadata.data ?? 'nationalCode', message: 'nationalCode must be a valid 10-digit national code', messageFa: NATIONAL_CODE_FA }]);
     }
     return code;
   }

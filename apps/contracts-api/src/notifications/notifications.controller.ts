@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { maskMobile, readNotifications, type Notification } from '@app/notifications';
 import { CurrentActor, Roles, type Actor } from '../auth';
 import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
-import { ProblemException } from '../http/problem';
+import { invalidField } from '../http/problem';
 import { fromReadModel } from '../projections/read-model-response';
 import { PG_POOL } from '../runtime';
 import { NotificationsResponse } from './notifications.response';
@@ -61,7 +61,7 @@ export class NotificationsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<NotificationsResponse> {
     if (!contractId || !UUID.test(contractId)) {
-      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'contractId', message: 'contractId must be a UUID' }]);
+      throw invalidField('contractId', 'contractId must be a UUID', '«contractId» باید شناسه‌ای به شکل UUID باشد');
     }
     const answer = await fromReadModel(reply, () => readNotifications(this.pool, contractId.toLowerCase()));
     return { contractId: answer.contractId, checkpoint: answer.checkpoint.toString(), items: answer.items.map((n) => item(n, actor)) };

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsISO8601, IsInt, IsNotEmpty, IsPositive, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PAID_AT_CLOCK_SKEW_MS } from '@app/contracts-domain';
 import { IsId } from '../../http/validation';
+import { withFa } from '../../http/validation-messages-fa';
 import { MAX_RIAL } from '../quote/quote.dto';
 
 export class ConfirmPaymentDto {
@@ -25,7 +26,7 @@ export class ConfirmPaymentDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(64)
-  @Matches(/^[\x21-\x7e]+$/, { message: 'bankReference must be visible ASCII characters' })
+  @Matches(/^[\x21-\x7e]+$/, withFa('bankReference must be visible ASCII characters', '«bankReference» باید فقط نویسه‌های ASCII دیدنی داشته باشد'))
   bankReference!: string;
 
   @ApiProperty({

@@ -19,6 +19,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsIranMobile, IsNationalCode } from '../../http/validation';
+import { withFa } from '../../http/validation-messages-fa';
 import { MAX_RIAL, QuoteRequestDto } from '../quote/quote.dto';
 
 export class AcceptTermsDto {
@@ -43,7 +44,7 @@ export class ConfirmDto {
 
   @ApiProperty({ example: '2026-12-01' })
   @IsISO8601({ strict: true })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'startDate must be a date (YYYY-MM-DD)' })
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, withFa('startDate must be a date (YYYY-MM-DD)', '«startDate» باید تاریخی به شکل YYYY-MM-DD باشد'))
   startDate!: string;
 }
 

@@ -5,7 +5,7 @@ import { MAX_JALALI_YEAR, MIN_JALALI_YEAR, contractView, isIsoInstant, type Cont
 import type { RecordedEvent } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { AUTH_PROBLEMS, ApiProblems, ETAG_HEADER } from '../../http/openapi';
-import { ProblemException } from '../../http/problem';
+import { invalidField, ProblemException } from '../../http/problem';
 import { assertCanRead, canRead } from '../access';
 import { etag } from '../command-response';
 import { ContractViewResponse } from '../contract-view.response';
@@ -95,18 +95,21 @@ export class ContractQueriesController {
   @ONE_CONTRACT_PROBLEMS
   async state(@Param('id', ParseIdPipe) id: string, @Query('asOf') asOf?: string, @Query('revision') revision?: string) {
     if ((asOf === undefined) === (revision === undefined)) {
-      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'asOf', message: 'give exactly one of asOf or revision' }]);
+      throw invalidField('asOf', 'give exactly one of asOf or revision', 'دقیقاً یکی از «asOf» یا «revision» را بدهید');
     }
     let options;
     if (asOf !== undefined) {
       // With its offset (no server-local reading) and on a day that exists (Date would roll 02-30 over).
       if (!isIsoInstant(asOf)) {
-        const message = `asOf must be an ISO-8601 instant with its offset (Z or ±hh:mm), on a day that exists, in the Jalali years ${MIN_JALALI_YEAR}–${MAX_JALALI_YEAR}`;
-        throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'asOf', message }]);
+        throw invalidField(
+          'asOf',
+          `asOf must be an ISO-8601 instant with its offset (Z or ±hh:mm), on a day that exists, in the Jalali years ${MIN_JALALI_YEAR}–${MAX_JALALI_YEAR}`,
+          `«asOf» باید زمانی به شکل ISO-8601 با منطقه زمانی (Z یا ±hh:mm)، در روزی موجود، در سال‌های ${MIN_JALALI_YEAR.toLocaleString('fa-IR', { useGrouping: false })} تا ${MAX_JALALI_YEAR.toLocaleString('fa-IR', { useGrouping: false })} خورشیدی باشد`,
+        );
       }
       options = { asOf: new Date(asOf) };
     } else {
-      if (!/^\d+$/.test(revision!)) throw new ProblemException('VALIDATION_FAILED', {}, [{ field: 'revision', message: 'revision must be a non-negative integer' }]);
+      if (!/^\d+$/.test(revision!)) throw invalidField('revision', 'revision must be a non-negative integer', '«revision» باید عدد صحیح نامنفی باشد');
       options = { toRevision: Number(revision) }; // however large: compared with the latest below, never sent to the store
     }
     const { revision: latestRevision } = await this.streams.loadExisting(id);
