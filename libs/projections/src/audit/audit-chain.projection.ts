@@ -21,8 +21,17 @@ export const auditChainProjection: Projection = {
   ],
   handles: () => true,
   async apply(tx, events) {
-    const { rows } = await tx.query<{ hash: string }>('SELECT hash FROM chain ORDER BY position DESC LIMIT 1');
-    let prev = rows[0]?.hash ?? GENESIS_HASH;
+    // The last link is the checkpoint's event. If it is not, links were deleted: chaining on would
+    // hide that for good (verify would follow the new links from the truncated end).
+    const { rows } = await tx.query<{ checkpoint: bigint; position: bigint | null; hash: string | null }>(
+      `SELECT (SELECT position FROM checkpoint) AS checkpoint, last.position, last.hash
+         FROM (SELECT 1) AS one LEFT JOIN (SELECT position, hash FROM chain ORDER BY position DESC LIMIT 1) AS last ON true`,
+    );
+    const { checkpoint, position: lastLinked, hash } = rows[0]!;
+    if ((lastLinked ?? 0n) !== checkpoint) {
+      throw new Error(`audit chain: its last link is at position ${lastLinked ?? 'none'} but its checkpoint at ${checkpoint}: links were deleted; run npm run audit -- verify`);
+    }
+    let prev = hash ?? GENESIS_HASH;
     const positions: string[] = [];
     const prevs: string[] = [];
     const hashes: string[] = [];

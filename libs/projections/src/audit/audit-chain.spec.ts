@@ -125,6 +125,19 @@ describe('audit chain: hash = sha256(prevHash ‖ canonical JSON of the event an
     expect(await verify()).toMatchObject({ ok: false, events: 3, position: deleted, reason: expect.stringMatching(/missing/) });
   });
 
+  it('fails a chain whose newest events went with their links, and refuses to chain new events onto the cut end', async () => {
+    const [newest, before] = [events.at(-1)!, events.at(-2)!];
+    // Two plain deletes, no hash recomputed: the walk alone sees a whole chain one event shorter.
+    await db.pool.query('DELETE FROM events WHERE position = $1', [newest.position]);
+    await db.pool.query('DELETE FROM projection_audit_chain.chain WHERE position = $1', [newest.position]);
+    expect(await verify()).toEqual({ ok: false, events: events.length - 1, position: newest.position, reason: expect.stringMatching(/ends at position \d+, before its checkpoint/) });
+    expect((await verify()) as { reason: string }).toMatchObject({ reason: expect.stringContaining(String(before.position)) });
+    // The projection does not link the next event onto the cut end, which would hide the cut.
+    await appendContracts(eventStore, 1);
+    await expect(project(db.pool, auditChainProjection, await eventStore.readAll())).rejects.toThrow(/last link is at position \d+ but its checkpoint at \d+: links were deleted/);
+    expect((await dumpSchema(db.pool, 'projection_audit_chain')).chain).toHaveLength(events.length - 1);
+  });
+
   it('fails at the position of an event slipped into the events table after hashing, without a link', async () => {
     // Between two chained events: positions step by transaction (xid << 16), so there is room.
     const slipped = events[4]!.position + 1n;

@@ -21,7 +21,7 @@ export interface VerifyOptions {
  * Recomputes the chain from the stored events and compares it, link by link, with the stored
  * hashes. Stops at the first position where they part: an event whose bytes changed, a link whose
  * event is gone, an event slipped in without a link, or a link that does not follow the one
- * before it.
+ * before it; and fails a chain that ends before its checkpoint.
  */
 export async function verifyChain(options: VerifyOptions): Promise<VerifyResult> {
   const { pool, eventStore } = options;
@@ -48,6 +48,11 @@ export async function verifyChain(options: VerifyOptions): Promise<VerifyResult>
       lastReport = now;
       options.onProgress(progress(from, position, total, events, (now - startedAt) / 1000));
     }
+  }
+  // Every event up to the checkpoint has its link, so the last one pairs with the checkpoint: short
+  // of it, the newest events went with their links, which the walk alone cannot see.
+  if (position < total) {
+    return { ok: false, events, position: total, reason: `the chain ends at position ${position}, before its checkpoint: the newest events and their links are gone (deleted after hashing?)` };
   }
   return { ok: true, events, position, hash: prev };
 }
