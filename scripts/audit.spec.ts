@@ -109,6 +109,21 @@ describe('npm run audit (command line)', () => {
     for (const opened of [createPool, startEmbeddedPostgres]) expect(opened).not.toHaveBeenCalled();
   });
 
+  it('reads the store without writing it: a database without one is refused, and nothing is created in it', async () => {
+    // Found by an auditor review: verify ran the event store's migrations, so a read-only account
+    // could not run it, and a mistyped DATABASE_URL gained an empty store that then looked sound.
+    const db = await createTestDatabase();
+    try {
+      const actual = jest.requireActual<typeof import('@app/platform')>('@app/platform');
+      jest.mocked(loadConfig).mockReturnValue(actual.loadConfig({ DATABASE_URL: db.url }));
+      expect((await cli('verify')).code).toBe(1);
+      const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')");
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await db.drop();
+    }
+  });
+
   it('prints the usage on stdout for --help or -h, exit 0', async () => {
     expect(await cli('--help')).toEqual({ code: 0, stdout: `${USAGE}\n`, stderr: '' });
     expect(await cli('verify', '-h')).toEqual({ code: 0, stdout: `${USAGE}\n`, stderr: '' });

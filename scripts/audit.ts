@@ -69,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   const database = await openReadModelDatabase(config, 'audit');
   const pool = createPool(database.url, { max: 4, applicationName: 'audit-cli' });
   // No upcasters: the chain covers events as stored.
-  const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
+  const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl, readOnly: true });
   let progressOpen = false;
   try {
     return await runAudit(args, {

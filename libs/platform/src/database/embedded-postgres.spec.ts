@@ -49,7 +49,7 @@ startEmbeddedPostgres({
 }).then((server) => {
   // As the API's shutdown does: its own work first (here 0.5 s), then the server, then say so.
   process.on('SIGINT', () => setTimeout(() => server.stop().then(() => { process.stdout.write(JSON.stringify({ stopped: true }) + '\\n'); process.exit(0); }), 500));
-  process.stdout.write(JSON.stringify({ pid: server.pid }) + '\\n');
+  process.stdout.write(JSON.stringify({ pid: server.pid, port: server.port }) + '\\n');
   setInterval(() => undefined, 1000);
 });
 `;
@@ -127,9 +127,11 @@ describe('embedded PostgreSQL', () => {
 
   it('leaves the server of a service that still runs alone: a second start on the folder is refused', async () => {
     const service = startService(dataDir);
-    const { pid } = (await service.next()) as { pid: number };
+    const { pid, port } = (await service.next()) as { pid: number; port: number };
     try {
-      await expect(startAndQuery(dataDir, 'SELECT 1')).rejects.toThrow(/already running/);
+      // Saying how a tool reaches the running server instead (an auditor review: only the code told).
+      await expect(startAndQuery(dataDir, 'SELECT 1')).rejects.toThrow(`already running on ${dataDir}`);
+      await expect(startAndQuery(dataDir, 'SELECT 1')).rejects.toThrow(`DATABASE_URL=postgres://postgres:postgres@127.0.0.1:${port}/postgres`);
       expect(await running(pid)).toBe(true);
     } finally {
       process.kill(-service.child.pid!, 'SIGINT');

@@ -84,7 +84,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (!hasCluster(dataDir)) {
     await server.initialise();
   } else {
-    await removeStalePidFile(dataDir, log);
+    await removeStalePidFile(dataDir, log, { user, password });
   }
   try {
     await server.start();
@@ -106,7 +106,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (!stopping) options.onUnexpectedExit?.({ code, signal });
   });
   return {
-    url: `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    url: embeddedUrl(user, password, port),
     port,
     pid: child.pid!,
     async stop() {
@@ -153,7 +153,7 @@ function hasCluster(dataDir: string): boolean {
  * be using it, and leaving it would keep every restart of the service from starting. A server
  * whose service still runs, or one started before OWNER_FILE was kept, is left alone (refused).
  */
-async function removeStalePidFile(dataDir: string, log: (message: string) => void): Promise<void> {
+async function removeStalePidFile(dataDir: string, log: (message: string) => void, login: { user: string; password: string }): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
   let content: string;
   try {
@@ -176,10 +176,17 @@ async function removeStalePidFile(dataDir: string, log: (message: string) => voi
   if (Number.isInteger(pid) && pid > 0 && (await isServerOn(pid, dataDir))) {
     throw new Error(
       `PostgreSQL (pid ${pid}) is already running on ${dataDir}: another service uses this DATA_DIR, or one that was ` +
-        `killed left it running. Stop that service, or if none runs, stop the server (kill ${pid}) and start again.`,
+        `killed left it running. Stop that service, or if none runs, stop the server (kill ${pid}) and start again. ` +
+        // The pid file's fourth line is the port: a tool (projections, audit) can use that server as it runs.
+        `A tool can use the running server instead: DATABASE_URL=${embeddedUrl(login.user, login.password, Number.parseInt(content.split('\n')[3] ?? '', 10))}`,
     );
   }
   await rm(pidFile, { force: true });
+}
+
+/** The connection string of the embedded server: its database `postgres` on loopback. */
+function embeddedUrl(user: string, password: string, port: number): string {
+  return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 }
 
 async function isServerOn(pid: number, dataDir: string): Promise<boolean> {
