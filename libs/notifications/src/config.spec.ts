@@ -32,7 +32,8 @@ describe('SMS configuration', () => {
   it('takes a file: SMS_GATEWAY_URL as the sink file, and refuses any other scheme', () => {
     expect(loadNotificationConfig({ ...app, smsGatewayUrl: 'file:///var/sms/out.ndjson' }, {})).toMatchObject({ gatewayUrl: undefined, sinkFile: '/var/sms/out.ndjson' });
     expect(gatewayFor(loadNotificationConfig({ ...app, smsGatewayUrl: 'file:///var/sms/out.ndjson' }, {}), new ManualClock(new Date(0)))).toMatchObject({ path: '/var/sms/out.ndjson' });
-    expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: 'ftp://gateway.local' }, {})).toThrow('SMS_GATEWAY_URL must be an http(s) or file: URL, got "ftp://gateway.local"');
+    expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: 'ftp://user:s3cret@gateway.local' }, {})).toThrow('SMS_GATEWAY_URL must be an http(s) or file: URL');
+    expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: 'ftp://user:s3cret@gateway.local' }, {})).not.toThrow(/s3cret/);
     // A relative one would name a file at the filesystem root (file:sms.ndjson is /sms.ndjson).
     expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: 'file:sms.ndjson' }, {})).toThrow('must be an absolute file:///path');
     for (const absolute of ['file:/var/sms/out.ndjson', 'file://localhost/var/sms/out.ndjson']) {

@@ -59,7 +59,8 @@ export function loadNotificationConfig(
     return value;
   };
   const url = app.smsGatewayUrl;
-  if (url !== undefined && !/^(https?|file):/i.test(url)) throw new ConfigError(`SMS_GATEWAY_URL must be an http(s) or file: URL, got "${url}"`);
+  // Not echoed: a gateway URL may carry credentials or an API key.
+  if (url !== undefined && !/^(https?|file):/i.test(url)) throw new ConfigError('SMS_GATEWAY_URL must be an http(s) or file: URL (its value is not shown, as it may hold a key)');
   // `file:sms.ndjson` would name /sms.ndjson at the filesystem root: only an absolute path
   // (file:///path, file://localhost/path or file:/path).
   if (url !== undefined && /^file:/i.test(url) && !/^file:(\/\/(localhost)?)?\//i.test(url)) {

@@ -81,6 +81,11 @@ describe('SMS dispatcher against a real local HTTP gateway', () => {
     });
     expect(await outboxRow(db.pool, down!.messageId)).toMatchObject({ status: 'failed', attempts: 4, last_error: 'gave up after 4 attempts: HTTP 500: {"ok":false}' });
 
+    // The log says each attempt's outcome, a retry as a warning, a gateway's error by its status alone
+    // (its body may echo the text, which never reaches the log).
+    const logged = (messageId: string) => logs.filter((entry) => entry['messageId'] === messageId).map((entry) => [entry.level, entry['error']]);
+    expect(logged(down!.messageId)).toEqual([...Array(3).fill(['warn', 'HTTP 500']), ['error', 'gave up after 4 attempts: HTTP 500']]);
+    expect(logged(invalid!.messageId)).toEqual([['error', 'HTTP 400']]);
     for (const sent of [ok!, flaky!, slow!]) expect(gateway.accepted(sent.messageId)).toBe(1);
     for (const failed of [invalid!, down!]) expect(gateway.accepted(failed.messageId)).toBe(0);
     expect(gateway.attempts(invalid!.messageId)).toHaveLength(1); // 4xx is never retried

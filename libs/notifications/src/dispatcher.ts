@@ -4,7 +4,7 @@ import { fold, contractStream } from '@app/contracts-app';
 import type { EventStore } from '@app/event-store';
 import { SystemClock, type Clock } from '@app/platform';
 import { DueWorkLoop, errorMessage, type Log } from '@app/projections';
-import { redactMobiles, type SendOutcome, type SmsGateway } from './gateway/port';
+import { redactMobiles, withoutGatewayBody, type SendOutcome, type SmsGateway } from './gateway/port';
 import { REMINDER_TEMPLATES, reminderObsolete } from './messages';
 import { migrateOutbox } from './outbox';
 import type { Template } from './templates';
@@ -200,7 +200,9 @@ export class SmsDispatcher {
     } else if (finish.status === 'sent') {
       this.options.log({ level: 'info', msg: 'sms sent', ...entry });
     } else {
-      this.options.log({ level: finish.status === 'failed' ? 'error' : 'info', msg: `sms ${finish.status}`, ...entry, error: finish.error });
+      // A message not taken yet is a warning: at LOG_LEVEL=warn a gateway outage shows before messages fail.
+      const level = finish.status === 'failed' ? 'error' : finish.status === 'pending' ? 'warn' : 'info';
+      this.options.log({ level, msg: `sms ${finish.status}`, ...entry, error: withoutGatewayBody(finish.error) });
     }
   }
 

@@ -77,10 +77,12 @@ describe('GET /v1/notifications?contractId=', () => {
   it('shows ops the delivery but not personal data: the number masked, no text, a gateway error without its body', async () => {
     const refusal = 'HTTP 400: {"error":"bad text","text":"قرارداد بیمه اختیاری ۱۴۰۵۰۰۰۰۰۱"}';
     await db.pool.query(`UPDATE sms_outbox SET last_error = $1 WHERE template = 'payment_reminder'`, [refusal]);
+    // Given up after retries, the last refusal follows the count (a helper's review found its body shown).
+    await db.pool.query(`UPDATE sms_outbox SET last_error = $1 WHERE template <> 'payment_reminder'`, [`gave up after 56 attempts: ${refusal.replace('400', '503')}`]);
     const res = await get(url, token({ role: 'ops' }));
     expect(res.statusCode).toBe(200);
     for (const item of res.json().items) expect(item).toMatchObject({ to: '*******4567', text: null });
-    expect(res.json().items.map((item: { lastError: string | null }) => item.lastError)).toEqual([null, 'HTTP 400']);
+    expect(res.json().items.map((item: { lastError: string | null }) => item.lastError)).toEqual(['gave up after 56 attempts: HTTP 503', 'HTTP 400']);
     expect(res.body).not.toContain('0912123');
     expect(res.body).not.toContain('۱۴۰۵۰۰۰۰۰۱');
     const audited = await get(url, token({ role: 'auditor' }));

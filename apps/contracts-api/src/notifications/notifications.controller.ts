@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
-import { maskMobile, readNotifications, type Notification } from '@app/notifications';
+import { maskMobile, readNotifications, withoutGatewayBody, type Notification } from '@app/notifications';
 import { CurrentActor, Roles, type Actor } from '../auth';
 import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
 import { invalidField } from '../http/problem';
@@ -11,14 +11,6 @@ import { PG_POOL } from '../runtime';
 import { NotificationsResponse } from './notifications.response';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * A gateway's refusal is kept as `HTTP <status>: <start of its body>` (http-gateway.ts), and a body
- * may echo the message: ops see the status alone, as they see no text.
- */
-function withoutGatewayBody(lastError: string | null): string | null {
-  return lastError?.replace(/^(HTTP \d{3}):.*$/s, '$1') ?? null;
-}
 
 /**
  * Auditors read everything; ops see delivery, not personal data: the number masked to its last
@@ -31,7 +23,8 @@ function item(notification: Notification, actor: Actor) {
     template: notification.template,
     status: notification.status,
     attempts: notification.attempts,
-    lastError: full ? notification.lastError : withoutGatewayBody(notification.lastError),
+    // A gateway's error body may echo the text: ops see its status alone, as they see no text.
+    lastError: full || notification.lastError === null ? notification.lastError : withoutGatewayBody(notification.lastError),
     to: full ? notification.recipient : maskMobile(notification.recipient),
     text: full ? notification.text : null,
     createdAt: notification.createdAt.toISOString(),

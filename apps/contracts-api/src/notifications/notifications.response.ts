@@ -27,7 +27,7 @@ class NotificationResponse {
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
-  @ApiProperty({ format: 'date-time', description: 'Not sent before this (reminders, retries)' })
+  @ApiProperty({ format: 'date-time', description: "When the message became due (a reminder's time, else its creation); a retry's later attempt does not move it" })
   notBefore!: string;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })

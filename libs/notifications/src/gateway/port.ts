@@ -25,6 +25,15 @@ export function redactMobiles(text: string): string {
   return text.replace(MOBILE, (found) => maskMobile(found));
 }
 
+/**
+ * A gateway's refusal is kept as `HTTP <status>: <start of its body>` (http-gateway.ts), maybe after
+ * `gave up after N attempts: `, and a body may echo the message's text: where text must not go (the
+ * log, ops), the status alone.
+ */
+export function withoutGatewayBody(reason: string): string {
+  return reason.replace(/(HTTP \d{3}):.*$/s, '$1');
+}
+
 /** `09121234567` → `*******4567`. */
 export function maskMobile(mobile: string): string {
   return mobile.length <= 4 ? '*'.repeat(mobile.length) : `${'*'.repeat(mobile.length - 4)}${mobile.slice(-4)}`;
