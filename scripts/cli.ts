@@ -1,5 +1,5 @@
 /**
- * What the operator CLIs here (`projections`, `audit`, `migrate-events`, `token`) share.
+ * What the operator CLIs here (`projections`, `audit`, `sms`, `migrate-events`, `token`) share.
  *
  * Exit status: 0 done; 1 failed or refused (the reason on stderr); 2 a command line it cannot run
  * (what is wrong and the usage on stderr), found before any database is opened (a mistyped

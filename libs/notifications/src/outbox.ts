@@ -236,3 +236,47 @@ export async function notificationCounts(pool: Pool): Promise<NotificationCounts
   }
   return { total, byBranch: [...branches.values()] };
 }
+
+/** A message the gateway never took, as ops may see it: no recipient, no text. */
+export interface FailedMessage {
+  messageId: string;
+  contractId: string;
+  template: Template;
+  attempts: number;
+  lastError: string | null;
+  failedAt: Date;
+}
+
+/** Failed messages, oldest failure first; with `since`, those that failed at or after it. */
+export async function failedMessages(pool: Pool, since?: Date): Promise<FailedMessage[]> {
+  const { rows } = await pool.query<{ message_id: string; contract_id: string; template: Template; attempts: number; last_error: string | null; finished_at: Date }>(
+    `SELECT message_id, contract_id, template, attempts, last_error, finished_at FROM public.sms_outbox
+     WHERE status = 'failed' AND finished_at >= $1 ORDER BY finished_at, seq`,
+    [since ?? new Date(0)],
+  );
+  return rows.map((row) => ({
+    messageId: row.message_id,
+    contractId: row.contract_id,
+    template: row.template,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    failedAt: row.finished_at,
+  }));
+}
+
+/**
+ * Puts failed messages back in the queue, due at once with a fresh count of attempts, for the
+ * dispatcher to send as if new (same messageId, so a gateway that did take one can drop it). A
+ * reminder is still checked against its contract when claimed. Returns the ids put back: a message
+ * not failed (sent meanwhile, unknown) is left as it is.
+ */
+export async function resendFailed(pool: Pool, which: { messageIds: readonly string[] } | { since: Date }): Promise<string[]> {
+  const { rows } = await pool.query<{ message_id: string }>(
+    `UPDATE public.sms_outbox
+     SET status = 'pending', attempts = 0, available_at = '-infinity', finished_at = NULL, claim_token = NULL
+     WHERE status = 'failed' AND ${'messageIds' in which ? 'message_id = ANY($1::uuid[])' : 'finished_at >= $1'}
+     RETURNING message_id`,
+    ['messageIds' in which ? which.messageIds : which.since],
+  );
+  return rows.map((row) => row.message_id);
+}
