@@ -73,6 +73,20 @@ export function eventStoreContract(name: string, createStore: (setup: StoreSetup
         expect(revisions(await store.readStream('contract-1', { asOf: new Date('2024-12-31T00:00:00.000Z') }))).toEqual([]);
       });
 
+      it('reads as of a time the stream as it stood then: its prefix, even where a later event carries an earlier time', async () => {
+        // Hosts' clocks disagree: revision 1 was stamped after revision 2.
+        const times = ['2025-01-01T10:00:00.000Z', '2025-01-03T10:00:00.000Z', '2025-01-02T10:00:00.000Z', '2025-01-04T10:00:00.000Z'];
+        await store.append('contract-1', times.map((occurredAt, i) => newEvent(`Step${i}`, {}, occurredAt)), 'no_stream');
+        const revisions = (events: readonly { revision: number }[]) => events.map((event) => event.revision);
+        const between = new Date('2025-01-02T12:00:00.000Z'); // after revision 2's time, before revision 1's
+        expect(revisions(await store.readStream('contract-1', { asOf: between }))).toEqual([0]);
+        expect(revisions(await store.readFoldable('contract-1', { asOf: between }))).toEqual([0]);
+        expect(revisions(await store.readStream('contract-1', { asOf: new Date(times[1]!) }))).toEqual([0, 1, 2]);
+        // The cut counts from the stream's start whatever revision the read starts at.
+        expect(revisions(await store.readStream('contract-1', { fromRevision: 2, asOf: between }))).toEqual([]);
+        expect(revisions(await store.readStream('contract-1', { fromRevision: 1, toRevision: 2, asOf: new Date(times[3]!) }))).toEqual([1, 2]);
+      });
+
       it('reads what a fold needs (data and command id, no other metadata) for the same events and ranges as readStream', async () => {
         const times = ['2025-01-01T10:00:00.000Z', '2025-01-02T10:00:00.000Z', '2025-01-03T10:00:00.000Z'];
         const events = times.map((occurredAt, i) => newEvent(`Step${i}`, { step: i }, occurredAt));

@@ -77,7 +77,11 @@ export interface ReadStreamOptions {
   fromRevision?: number;
   /** Auditors: stop after this revision (inclusive). */
   toRevision?: number;
-  /** Auditors: only events whose metadata.occurredAt is at or before this instant. */
+  /**
+   * Auditors: the stream as it stood at this instant: its events up to (not including) the first
+   * whose metadata.occurredAt is after it. A prefix, never a selection: clocks of several hosts may
+   * stamp a later event earlier, and skipping an event would fold a state that never existed.
+   */
   asOf?: Date;
 }
 

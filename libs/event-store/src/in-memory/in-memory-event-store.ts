@@ -70,13 +70,10 @@ export class InMemoryEventStore implements EventStore {
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const { fromRevision = 0, toRevision = Number.MAX_SAFE_INTEGER, asOf } = options;
-    return (this.streams.get(streamId) ?? [])
-      .filter(
-        (event) =>
-          event.revision >= fromRevision &&
-          event.revision <= toRevision &&
-          (asOf === undefined || Date.parse(event.metadata.occurredAt) <= asOf.getTime()),
-      )
+    const stream = this.streams.get(streamId) ?? [];
+    const after = asOf === undefined ? -1 : stream.findIndex((event) => Date.parse(event.metadata.occurredAt) > asOf.getTime());
+    return (after === -1 ? stream : stream.slice(0, after))
+      .filter((event) => event.revision >= fromRevision && event.revision <= toRevision)
       .map((event) => this.output(event));
   }
 

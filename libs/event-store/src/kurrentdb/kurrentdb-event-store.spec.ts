@@ -419,6 +419,17 @@ describe('KurrentDbEventStore (fake client)', () => {
       expect(read.map((event) => event.revision)).toEqual([0, 1]);
     });
 
+    it('reads as of a time from the stream\'s start, whatever the revision asked from, and stops at the first later event', async () => {
+      const { client, store } = setUp();
+      const stamps = ['2025-01-01T10:00:00.000Z', '2025-01-03T10:00:00.000Z', '2025-01-02T10:00:00.000Z'];
+      client.streams.set('ns1.contract-1', stamps.map((time, i) => stored('contract-1', i, BigInt(10 + i), newEvent(`id-${i}`, 'Step', time))));
+
+      expect((await store.readStream('contract-1', { asOf: new Date('2025-01-02T12:00:00.000Z') })).map((event) => event.revision)).toEqual([0]);
+      const later = await store.readStream('contract-1', { fromRevision: 1, toRevision: 2, asOf: new Date('2025-01-04T00:00:00.000Z') });
+      expect(client.readStream).toHaveBeenLastCalledWith('ns1.contract-1', { fromRevision: 0n, maxCount: 3n });
+      expect(later.map((event) => event.revision)).toEqual([1, 2]);
+    });
+
     it('reads a stream the server does not know as empty, and an empty revision range without asking', async () => {
       const { client, store } = setUp();
       expect(await store.readStream('contract-unknown')).toEqual([]);

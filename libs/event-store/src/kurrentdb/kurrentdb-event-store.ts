@@ -171,19 +171,24 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   private async read(streamId: string, options: ReadStreamOptions, server: { requiresLeader?: true }): Promise<RecordedEvent[]> {
-    const { fromRevision = 0, toRevision, asOf } = options;
+    const { toRevision, asOf } = options;
+    const fromRevision = options.fromRevision ?? 0;
     if (toRevision !== undefined && toRevision < fromRevision) return [];
+    // As of an instant, the stream is read from its start: the first event after it ends the read,
+    // even one before fromRevision (occurredAt lives in the metadata, which the server cannot filter on).
+    const start = asOf === undefined ? fromRevision : 0;
     const read = this.client.readStream(this.serverName(streamId), {
-      fromRevision: BigInt(fromRevision),
-      ...(toRevision === undefined ? {} : { maxCount: BigInt(toRevision - fromRevision + 1) }),
+      fromRevision: BigInt(start),
+      ...(toRevision === undefined ? {} : { maxCount: BigInt(toRevision - start + 1) }),
       ...server,
     });
     const events: RecordedEvent[] = [];
     try {
       for await (const resolved of read) {
         const event = this.toRecorded(resolved);
-        // occurredAt lives in the metadata, which the server cannot filter on.
-        if (event && (asOf === undefined || Date.parse(event.metadata.occurredAt) <= asOf.getTime())) events.push(event);
+        if (!event) continue;
+        if (asOf !== undefined && Date.parse(event.metadata.occurredAt) > asOf.getTime()) break;
+        if (event.revision >= fromRevision) events.push(event);
       }
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw this.readFailed(error);

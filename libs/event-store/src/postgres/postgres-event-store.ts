@@ -55,12 +55,15 @@ const COLUMNS = `position, stream_id, revision, event_id, type, version, data, m
 /**
  * One stream's events from $2 to $3 (revisions) as of $4. The range as one BETWEEN (not
  * `$3 IS NULL OR …`) lets the planner see how few rows the index returns: it scans them in order
- * instead of a bitmap scan and a Sort. "As of" reads `metadata.occurredAt`, which the audit chain
- * hashes, as the other adapters do, not the `occurred_at` column: an edit of that column alone
- * would change an auditor's answer with the chain still verifying.
+ * instead of a bitmap scan and a Sort. "As of" is the stream's prefix before its first event
+ * after $4 (port.ts), found once (an InitPlan, not run without $4). It reads
+ * `metadata.occurredAt`, which the audit chain hashes, as the other adapters do, not the
+ * `occurred_at` column: an edit of that column alone would change an auditor's answer with the
+ * chain still verifying.
  */
 const STREAM_RANGE = `stream_id = $1 AND revision BETWEEN $2 AND COALESCE($3::int, 2147483647)
-                      AND ($4::timestamptz IS NULL OR (metadata->>'occurredAt')::timestamptz <= $4)`;
+                      AND ($4::timestamptz IS NULL OR revision < (SELECT COALESCE(min(later.revision), 2147483647) FROM events later
+                                                                  WHERE later.stream_id = $1 AND (later.metadata->>'occurredAt')::timestamptz > $4))`;
 
 function streamRange(streamId: string, options: ReadStreamOptions): unknown[] {
   return [streamId, options.fromRevision ?? 0, options.toRevision ?? null, options.asOf ?? null];

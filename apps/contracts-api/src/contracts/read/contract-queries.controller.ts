@@ -88,7 +88,7 @@ export class ContractQueriesController {
   @Get(':id/state')
   @Roles('auditor')
   @ApiOperation({ summary: 'The contract view as it was at an instant (asOf) or after a revision' })
-  @ApiQuery({ name: 'asOf', required: false, schema: { type: 'string', format: 'date-time' }, description: 'ISO-8601 instant with its offset (Z or ±hh:mm)' })
+  @ApiQuery({ name: 'asOf', required: false, schema: { type: 'string', format: 'date-time' }, description: 'ISO-8601 instant with its offset (Z or ±hh:mm): the contract as its stream stood then, up to its first event stamped later' })
   @ApiQuery({ name: 'revision', required: false, schema: { type: 'integer', minimum: 0 }, description: '0-based revision' })
   @ApiOkResponse({ type: ContractViewResponse })
   // A revision the contract has not reached is a 404 with latestRevision.
