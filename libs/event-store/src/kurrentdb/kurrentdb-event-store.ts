@@ -21,6 +21,7 @@ import {
   type ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import { ConfigError } from '@app/platform';
+import { assertContiguous } from '../read-rules';
 import { assertAppendable, meetsExpectation, retriedAppend, type StoredId } from '../append-rules';
 import {
   ConcurrencyError,
@@ -194,7 +195,7 @@ export class KurrentDbEventStore implements EventStore {
       if (!(error instanceof StreamNotFoundError)) throw this.readFailed(error);
     }
     this.readSucceeded(); // a stream not found is an answer too
-    return events;
+    return assertContiguous(streamId, fromRevision, events);
   }
 
   async readFoldable(streamId: string, options?: ReadStreamOptions): Promise<FoldableEvent[]> {

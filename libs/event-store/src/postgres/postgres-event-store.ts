@@ -1,6 +1,7 @@
 import { Client, DatabaseError, type Pool, type QueryResultRow } from 'pg';
 import { migrate, withClient } from '@app/platform';
 import { assertAppendable, meetsExpectation, retriedAppend, type StoredId } from '../append-rules';
+import { assertContiguous } from '../read-rules';
 import {
   ConcurrencyError,
   type AppendResult,
@@ -222,7 +223,7 @@ export class PostgresEventStore implements EventStore {
       text: `SELECT ${COLUMNS} FROM events WHERE ${STREAM_RANGE} ORDER BY revision`,
       values: streamRange(streamId, options),
     });
-    return rows.map((row) => this.toRecorded(row));
+    return assertContiguous(streamId, options.fromRevision ?? 0, rows.map((row) => this.toRecorded(row)));
   }
 
   /**
@@ -239,10 +240,11 @@ export class PostgresEventStore implements EventStore {
              FROM events WHERE ${STREAM_RANGE} ORDER BY revision`,
       values: [...streamRange(streamId, options), this.upcasters.keys()],
     });
-    return rows.map(([revision, type, version, data, commandId, metadata]) => {
+    const events = rows.map(([revision, type, version, data, commandId, metadata]) => {
       const current = metadata === null ? { type, version, data } : this.upcasters.upcast({ type, version, data, metadata });
       return { revision, type: current.type, version: current.version, data: current.data, ...(commandId === null ? {} : { commandId }) };
     });
+    return assertContiguous(streamId, options.fromRevision ?? 0, events);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

@@ -246,6 +246,21 @@ describe('PostgreSQL event store', () => {
     expect((await store.readFoldable('contract-1', { asOf })).map((e) => e.type)).toEqual(['Opened', 'Paid']);
   });
 
+  it('refuses to read a stream with a hole in its revisions rather than fold a history that never was', async () => {
+    // Found by an audit review: with revision 1 deleted, history listed 0, 2 and the state folded without it.
+    await store.append('contract-1', ['Opened', 'Changed', 'Paid'].map((type) => newEvent(type)), 'no_stream');
+    await db.pool.query("DELETE FROM events WHERE stream_id = 'contract-1' AND revision = 1");
+    const hole = /stream contract-1 has no event at revision 1 \(read 2 there\)/;
+    await expect(store.readStream('contract-1')).rejects.toThrow(hole);
+    await expect(store.readFoldable('contract-1')).rejects.toThrow(hole);
+    await expect(store.readFoldable('contract-1', { fromRevision: 1 })).rejects.toThrow(hole);
+    // What lies wholly before or after the hole still reads.
+    expect((await store.readStream('contract-1', { toRevision: 0 })).map((e) => e.type)).toEqual(['Opened']);
+    expect((await store.readFoldable('contract-1', { fromRevision: 2 })).map((e) => e.type)).toEqual(['Paid']);
+    await db.pool.query("DELETE FROM events WHERE stream_id = 'contract-1' AND revision = 0");
+    await expect(store.readStream('contract-1')).rejects.toThrow(/no event at revision 0 \(read 2 there\)/);
+  });
+
   it('creates its schema once, however many stores start', async () => {
     await Promise.all([PostgresEventStore.create({ pool: db.pool }), PostgresEventStore.create({ pool: db.pool })]);
     const { rows } = await db.pool.query("SELECT id FROM schema_migrations WHERE component = 'event-store'");
