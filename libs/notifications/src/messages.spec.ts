@@ -87,6 +87,23 @@ describe('which messages an event calls for', () => {
   });
 });
 
+describe('what a deadline passing says goes out in the morning', () => {
+  it('given a lapse the runner records at the start of the Iran day, when its message is drafted, then it is due at 09:00 that day; one recorded later, at once', () => {
+    const midnight = iranDayStart(jalali(1405, 10, 1));
+    const lapsed = historyOf([
+      [openOnline(), CONTRACT_NOW],
+      [{ type: 'MarkLapsed', data: {} }, midnight.toISOString()],
+    ]);
+    const notBefore = (at: Date) => messagesFor(lapsed[1]!, '1405000001', at, DEFAULT_REMINDERS).map((d) => d.notBefore.toISOString());
+    expect(notBefore(midnight)).toEqual([new Date(midnight.getTime() + 9 * 3_600_000).toISOString()]);
+    const afternoon = new Date(midnight.getTime() + 15 * 3_600_000);
+    expect(notBefore(afternoon)).toEqual([afternoon.toISOString()]);
+    // A bank's confirmation at night is told at once: the applicant just paid.
+    const [, paid] = historyOf([[openOnline(), CONTRACT_NOW], [pay(1), '2026-12-05T22:00:00Z']]);
+    expect(messagesFor(paid!, '1405000001', new Date('2026-12-05T22:00:00Z'), DEFAULT_REMINDERS)[0]!.notBefore).toEqual(new Date('2026-12-05T22:00:00Z'));
+  });
+});
+
 describe('a reminder is sent only while its reason holds', () => {
   const deadline = jalali(1405, 9, 30);
   const opened = historyOf([[openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW]]);

@@ -2,7 +2,7 @@
  * Which messages an event calls for — a pure function of the event, so the outbox projection
  * gives the same messages on any replay — and whether a reminder still applies when it is due.
  */
-import { addDays, assertNever, iranDayStart, isClosed, type ContractEvent, type ContractState, type IsoDate } from '@app/contracts-domain';
+import { addDays, assertNever, iranDate, iranDayStart, isClosed, type ContractEvent, type ContractState, type IsoDate } from '@app/contracts-domain';
 import { texts, type Template } from './templates';
 
 export interface ReminderSettings {
@@ -27,7 +27,7 @@ export interface MessageDraft {
   notBefore: Date;
 }
 
-/** Reminders go out in the morning (09:00 Iran time), never at midnight. */
+/** Reminders, and what a deadline passing says, go out in the morning (09:00 Iran time), never at midnight. */
 const REMINDER_HOUR_MS = 9 * 3_600_000;
 
 /** Templates sent later, only if their reason still holds then. */
@@ -40,6 +40,8 @@ export const REMINDER_TEMPLATES: readonly Template[] = ['payment_reminder', 'exa
  */
 export function messagesFor(event: ContractEvent, contractNumber: string, occurredAt: Date, reminders: ReminderSettings): MessageDraft[] {
   const now = (template: Template, text: string): MessageDraft => ({ template, text, notBefore: occurredAt });
+  // Deadlines pass at the start of an Iran day, when the runner records them: told that morning.
+  const thatMorning = (template: Template, text: string): MessageDraft => ({ template, text, notBefore: morningOf(occurredAt) });
   switch (event.type) {
     case 'ContractOpened': {
       const { contractDate, monthlyPremium, paymentDeadline, examRequirement, examDeadline } = event.data;
@@ -62,14 +64,14 @@ export function messagesFor(event: ContractEvent, contractNumber: string, occurr
     case 'PaymentConfirmed':
       return [now('payment_confirmed', texts.paymentConfirmed({ contractNumber, ...event.data }))];
     case 'ContractLapsed':
-      return [now('contract_lapsed', texts.contractLapsed({ contractNumber, ...event.data }))];
+      return [thatMorning('contract_lapsed', texts.contractLapsed({ contractNumber, ...event.data }))];
     case 'ExamOverdue':
-      return [now('exam_overdue', texts.examOverdue({ contractNumber }))];
+      return [thatMorning('exam_overdue', texts.examOverdue({ contractNumber }))];
     case 'ExamDeterminationMade':
       // A rejection is told by ContractTerminated, which follows it.
       return event.data.outcome === 'cleared' ? [now('exam_cleared', texts.examCleared({ contractNumber }))] : [];
     case 'ContractCancelled':
-      return [now('contract_cancelled', texts.contractCancelled({ contractNumber, ...event.data }))];
+      return [thatMorning('contract_cancelled', texts.contractCancelled({ contractNumber, ...event.data }))];
     case 'ContractTerminated':
       return [now('contract_terminated', texts.contractTerminated({ contractNumber }))];
     case 'ExamReferralIssued':
@@ -78,6 +80,12 @@ export function messagesFor(event: ContractEvent, contractNumber: string, occurr
     default:
       return assertNever(event);
   }
+}
+
+/** `instant`, or 09:00 Iran time of its day if it is earlier. */
+function morningOf(instant: Date): Date {
+  const morning = iranDayStart(iranDate(instant)).getTime() + REMINDER_HOUR_MS;
+  return new Date(Math.max(instant.getTime(), morning));
 }
 
 /** 09:00 Iran time, `days` before the deadline's last day. */
