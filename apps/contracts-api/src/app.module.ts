@@ -27,8 +27,8 @@ import { AuditController } from './audit/audit.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { DashboardPageController } from './dashboard/dashboard-page.controller';
 import { MetricsController, PROJECTION_STATUS, metricsProviders, type ProjectionStatusSource } from './metrics';
-import { SMS_COUNTS } from './dashboard/sms-counts';
-import { notificationCounts } from '@app/notifications';
+import { SMS_BACKLOG, SMS_COUNTS } from './dashboard/sms-counts';
+import { dueBacklog, notificationCounts } from '@app/notifications';
 import { ProjectionRunner, SharedReader } from '@app/projections';
 import { readSideProjections } from '../../projector/src/read-side';
 import { CONTRACT_NUMBERS, PostgresContractNumberAllocator } from './infrastructure/contract-numbers';
@@ -78,6 +78,13 @@ export class AppModule {
         ChangeContractHandler,
         { provide: PROJECTION_STATUS, useValue: projectionStatus(runtime) },
         { provide: SMS_COUNTS, useValue: () => notificationCounts(runtime.pool) },
+        {
+          provide: SMS_BACKLOG,
+          useValue: async () => {
+            const now = runtime.clock.now();
+            return { ...(await dueBacklog(runtime.pool, now)), now };
+          },
+        },
         ...metricsProviders,
       ],
     };

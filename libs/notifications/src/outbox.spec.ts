@@ -1,6 +1,6 @@
 import { migrate } from '@app/platform';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
-import { OUTBOX_MIGRATIONS, migrateOutbox, notificationCounts } from './outbox';
+import { OUTBOX_MIGRATIONS, dueBacklog, migrateOutbox, notificationCounts } from './outbox';
 import { outboxMessage, seedOutbox } from './testing/outbox-fixtures';
 
 describe('SMS outbox counts by branch and status', () => {
@@ -54,5 +54,31 @@ describe('SMS outbox counts by branch and status', () => {
       seedOutbox(db.pool, Array.from({ length: 50 }, () => outboxMessage())),
     ]);
     expect(await kept()).toEqual(await countedAfresh());
+  });
+});
+
+describe('SMS due backlog', () => {
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await createTestDatabase();
+  });
+  afterEach(() => db.drop());
+
+  it('given messages due, waiting a retry, due later, sent and failed, counts those due and not sent, and says since when the oldest is due', async () => {
+    const now = new Date('2026-12-10T09:00:00Z');
+    expect(await dueBacklog(db.pool, now)).toEqual({ count: 0, oldestDueAt: null }); // no outbox yet
+    await migrateOutbox(db.pool);
+    const at = (iso: string) => ({ createdAt: new Date(iso), notBefore: new Date(iso) });
+    const [retrying, , , sent, failed] = await seedOutbox(db.pool, [
+      outboxMessage(at('2026-12-10T08:00:00Z')),
+      outboxMessage(at('2026-12-10T08:59:00Z')),
+      outboxMessage(at('2026-12-15T05:30:00Z')), // a reminder due later
+      outboxMessage(at('2026-12-01T08:00:00Z')),
+      outboxMessage(at('2026-12-02T08:00:00Z')),
+    ]);
+    await db.pool.query(`UPDATE sms_outbox SET attempts = 3, available_at = $2 WHERE message_id = $1`, [retrying!.messageId, new Date('2026-12-10T09:05:00Z')]);
+    await db.pool.query(`UPDATE sms_outbox SET status = 'sent' WHERE message_id = $1`, [sent!.messageId]);
+    await db.pool.query(`UPDATE sms_outbox SET status = 'failed' WHERE message_id = $1`, [failed!.messageId]);
+    expect(await dueBacklog(db.pool, now)).toEqual({ count: 2, oldestDueAt: new Date('2026-12-10T08:00:00Z') });
   });
 });

@@ -280,3 +280,21 @@ export async function resendFailed(pool: Pool, which: { messageIds: readonly str
   );
   return rows.map((row) => row.message_id);
 }
+
+/** Messages whose time has come and that are not sent yet (waiting their turn or a retry). */
+export interface DueBacklog {
+  count: number;
+  /** When the oldest of them became due; null when there are none. */
+  oldestDueAt: Date | null;
+}
+
+/** The due backlog at `now` (the service clock), from the outbox's due index; none before the outbox exists. */
+export async function dueBacklog(pool: Pool, now: Date): Promise<DueBacklog> {
+  const { rows } = await pool
+    .query<{ count: number; oldest: Date | null }>(
+      `SELECT count(*)::int AS count, min(not_before) AS oldest FROM public.sms_outbox WHERE status = 'pending' AND not_before <= $1`,
+      [now],
+    )
+    .catch((error: unknown) => (isUndefinedTable(error) ? { rows: [{ count: 0, oldest: null }] } : Promise.reject(error)));
+  return { count: rows[0]!.count, oldestDueAt: rows[0]!.oldest };
+}

@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { SMS_COUNTS, type SmsCountsSource } from '../dashboard/sms-counts';
+import { SMS_BACKLOG, SMS_COUNTS, type SmsBacklogSource, type SmsCountsSource } from '../dashboard/sms-counts';
 import { HttpMetrics } from './http-metrics';
 import { ApiMetrics, PROJECTION_STATUS, type ProjectionStatusSource } from './metrics';
 
@@ -10,8 +10,9 @@ export { MetricsController } from './metrics.controller';
 export const metricsProviders: Provider[] = [
   {
     provide: ApiMetrics,
-    inject: [{ token: PROJECTION_STATUS, optional: true }, { token: SMS_COUNTS, optional: true }],
-    useFactory: (projections?: ProjectionStatusSource, sms?: SmsCountsSource) => new ApiMetrics(projections, sms),
+    inject: [{ token: PROJECTION_STATUS, optional: true }, { token: SMS_COUNTS, optional: true }, { token: SMS_BACKLOG, optional: true }],
+    useFactory: (projections?: ProjectionStatusSource, counts?: SmsCountsSource, backlog?: SmsBacklogSource) =>
+      new ApiMetrics(projections, counts && backlog ? { counts, backlog } : undefined),
   },
   HttpMetrics,
 ];

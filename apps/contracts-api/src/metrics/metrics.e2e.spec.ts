@@ -54,6 +54,8 @@ describe('GET /metrics with PROJECTOR=off (the projector in its own process, as 
     expect(text).toMatch(/projection_position\{projection="billing"\} 0/);
     expect(text).not.toMatch(/projection_failures\{/); // the owner's failures are not known here (not 0)
     expect(text).toMatch(/sms_messages\{status="pending"\} 0/); // no outbox yet: no messages, not a 500
+    expect(text).toMatch(/^sms_due_messages 0$/m);
+    expect(text).toMatch(/^sms_oldest_due_seconds 0$/m);
     expect(Number(/projection_lag_seconds\{projection="billing"\} ([\d.e+-]+)/.exec(text)![1])).toBeGreaterThanOrEqual(0);
   });
 });

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerProjectionMetrics, type ProjectionStatus } from '@app/projections';
-import type { SmsCountsSource } from '../dashboard/sms-counts';
+import type { SmsBacklogSource, SmsCountsSource } from '../dashboard/sms-counts';
 
 export const PROJECTION_STATUS = Symbol('PROJECTION_STATUS');
 /** Each projection's checkpoint, head and lag (the projector's `status`). */
@@ -27,7 +27,7 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
-  constructor(projections?: ProjectionStatusSource, sms?: SmsCountsSource) {
+  constructor(projections?: ProjectionStatusSource, sms?: { counts: SmsCountsSource; backlog: SmsBacklogSource }) {
     collectDefaultMetrics({ register: this.registry });
     if (projections) registerProjectionMetrics(this.registry, projections);
     if (sms) {
@@ -37,8 +37,27 @@ export class ApiMetrics {
         labelNames: ['status'],
         registers: [this.registry],
         async collect() {
-          const { total } = await sms();
+          const { total } = await sms.counts();
           for (const [status, count] of Object.entries(total)) this.set({ status }, count);
+        },
+      });
+      // `pending` also counts reminders due weeks ahead: what is due and not yet sent tells a
+      // gateway outage (retries waiting) from a quiet day.
+      new Gauge({
+        name: 'sms_due_messages',
+        help: 'SMS whose time has come and that are not sent yet (waiting their turn or a retry)',
+        registers: [this.registry],
+        async collect() {
+          this.set((await sms.backlog()).count);
+        },
+      });
+      new Gauge({
+        name: 'sms_oldest_due_seconds',
+        help: 'How long the oldest SMS due and not yet sent has waited (0 when none)',
+        registers: [this.registry],
+        async collect() {
+          const { oldestDueAt, now } = await sms.backlog();
+          this.set(oldestDueAt === null ? 0 : Math.max(0, (now.getTime() - oldestDueAt.getTime()) / 1000));
         },
       });
     }
