@@ -53,8 +53,13 @@ export function tokenFor(args: string[], env: NodeJS.ProcessEnv, now: Date): str
   };
   const secret = resolveJwtSecret(env);
   const token = signToken(claims, secret);
-  // The API would refuse what we cannot verify ourselves (e.g. an invalid national code): say so now.
-  verifyToken(token, secret, now);
+  // The API would refuse what we cannot verify ourselves (e.g. an invalid national code): say so
+  // now, as the command line's fault (exit 2 with the usage).
+  try {
+    verifyToken(token, secret, now);
+  } catch (error) {
+    throw new UsageError(`token: ${(error as Error).message}`);
+  }
   return token;
 }
 

@@ -1,3 +1,7 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ConfigError, ManualClock } from '@app/platform';
 import { gatewayFor, loadNotificationConfig, startSmsDispatcher } from './config';
 import { FileSmsSink } from './gateway/file-sink';
@@ -34,10 +38,32 @@ describe('SMS configuration', () => {
     expect(gatewayFor(loadNotificationConfig({ ...app, smsGatewayUrl: 'file:///var/sms/out.ndjson' }, {}), new ManualClock(new Date(0)))).toMatchObject({ path: '/var/sms/out.ndjson' });
     expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: 'ftp://user:s3cret@gateway.local' }, {})).toThrow('SMS_GATEWAY_URL must be an http(s) or file: URL');
     expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: 'ftp://user:s3cret@gateway.local' }, {})).not.toThrow(/s3cret/);
-    // A relative one would name a file at the filesystem root (file:sms.ndjson is /sms.ndjson).
-    expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: 'file:sms.ndjson' }, {})).toThrow('must be an absolute file:///path');
+    // A relative one would name a file at the filesystem root (file:sms.ndjson is /sms.ndjson);
+    // one with a host another machine (fileURLToPath threw a TypeError: a stack trace at start).
+    for (const elsewhere of ['file:sms.ndjson', 'file://relative/x.ndjson', 'file://gateway.local/x.ndjson']) {
+      expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: elsewhere }, {})).toThrow(new ConfigError(`SMS_GATEWAY_URL as a file sink must be an absolute file:///path on this machine, got "${elsewhere}"`));
+    }
+    // Not a URL at all (http:// without a host was taken, and every message failed later).
+    for (const broken of ['http://', 'not a url']) {
+      expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: broken }, {})).toThrow(new ConfigError('SMS_GATEWAY_URL is not a URL (its value is not shown, as it may hold a key)'));
+    }
     for (const absolute of ['file:/var/sms/out.ndjson', 'file://localhost/var/sms/out.ndjson']) {
       expect(loadNotificationConfig({ ...app, smsGatewayUrl: absolute }, {}).sinkFile).toBe('/var/sms/out.ndjson');
+    }
+  });
+
+  it('starts no dispatcher on a sink file it cannot write: every message would fail later, each after its retries', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'sms-sink-'));
+    try {
+      const start = (sinkUrl: string) =>
+        startSmsDispatcher({ pool: undefined as never, eventStore: undefined as never, clock: new ManualClock(new Date(0)), log: () => undefined, config: loadNotificationConfig({ ...app, smsGatewayUrl: sinkUrl }, {}) });
+      await expect(start(pathToFileURL(folder).href)).rejects.toThrow(new ConfigError(`the SMS sink file ${folder} cannot be written (EISDIR): check SMS_GATEWAY_URL or DATA_DIR`));
+      // A folder not there yet is made, as the sink always did: the check reaches the dispatcher (no pool here).
+      const fresh = join(folder, 'new', 'sms.ndjson');
+      await expect(start(pathToFileURL(fresh).href)).rejects.not.toBeInstanceOf(ConfigError);
+      expect((await stat(fresh)).mode & 0o777).toBe(0o600);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
     }
   });
 

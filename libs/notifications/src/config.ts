@@ -59,14 +59,7 @@ export function loadNotificationConfig(
     return value;
   };
   const url = app.smsGatewayUrl;
-  // Not echoed: a gateway URL may carry credentials or an API key.
-  if (url !== undefined && !/^(https?|file):/i.test(url)) throw new ConfigError('SMS_GATEWAY_URL must be an http(s) or file: URL (its value is not shown, as it may hold a key)');
-  // `file:sms.ndjson` would name /sms.ndjson at the filesystem root: only an absolute path
-  // (file:///path, file://localhost/path or file:/path).
-  if (url !== undefined && /^file:/i.test(url) && !/^file:(\/\/(localhost)?)?\//i.test(url)) {
-    throw new ConfigError(`SMS_GATEWAY_URL as a file sink must be an absolute file:///path, got "${url}"`);
-  }
-  const sinkFile = url?.toLowerCase().startsWith('file:') ? fileURLToPath(url) : undefined;
+  const sinkFile = url === undefined ? undefined : sinkFileOf(url);
   const retry = {
     maxAttempts: int('SMS_MAX_ATTEMPTS', DEFAULT_RETRY.maxAttempts, 1),
     baseDelayMs: int('SMS_RETRY_BASE_MS', DEFAULT_RETRY.baseDelayMs, 0),
@@ -101,6 +94,27 @@ export function gatewayFor(config: NotificationConfig, clock: Clock): SmsGateway
  * Creates the outbox if need be and starts a dispatcher with these settings. Its lease is twice
  * the gateway timeout (at least a minute), so a slow call never outlives its claim.
  */
+/**
+ * The file a `file:` SMS_GATEWAY_URL names, undefined for an http(s) gateway; anything else is a
+ * ConfigError. An http(s) URL is not echoed: it may carry credentials or an API key.
+ */
+function sinkFileOf(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('SMS_GATEWAY_URL is not a URL (its value is not shown, as it may hold a key)');
+  }
+  if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return undefined;
+  if (parsed.protocol !== 'file:') throw new ConfigError('SMS_GATEWAY_URL must be an http(s) or file: URL (its value is not shown, as it may hold a key)');
+  // `file:sms.ndjson` would name /sms.ndjson at the filesystem root, `file://host/…` another machine:
+  // only an absolute path here (file:///path, file://localhost/path or file:/path).
+  if (!/^file:(\/\/(localhost)?)?\/(?!\/)/i.test(url)) {
+    throw new ConfigError(`SMS_GATEWAY_URL as a file sink must be an absolute file:///path on this machine, got "${url}"`);
+  }
+  return fileURLToPath(parsed);
+}
+
 export async function startSmsDispatcher(options: {
   pool: Pool;
   eventStore: EventStore;
@@ -110,9 +124,16 @@ export async function startSmsDispatcher(options: {
 }): Promise<SmsDispatcher> {
   const { pool, eventStore, clock, log, config } = options;
   if (config.refusal) throw new ConfigError(config.refusal);
+  const gateway = gatewayFor(config, clock);
+  // A sink that cannot be written (a directory, no permission) would fail every message later, each after its retries.
+  if (gateway instanceof FileSmsSink) {
+    await gateway.open().catch((error: NodeJS.ErrnoException) => {
+      throw new ConfigError(`the SMS sink file ${gateway.path} cannot be written (${error.code ?? error.message}): check SMS_GATEWAY_URL or DATA_DIR`);
+    });
+  }
   const dispatcher = await SmsDispatcher.create({
     pool,
-    gateway: gatewayFor(config, clock),
+    gateway,
     clock,
     log,
     reminders: reminderCheckFrom(eventStore),

@@ -17,6 +17,13 @@ export class FileSmsSink implements SmsGateway {
     private readonly clock: Clock,
   ) {}
 
+  /** Creates the file (and its folder) if need be, or fails as a send would: checked at start. */
+  async open(): Promise<void> {
+    this.ready ??= mkdir(dirname(this.path), { recursive: true });
+    await this.ready;
+    await appendFile(this.path, '', { mode: 0o600 });
+  }
+
   async send(message: SmsMessage): Promise<SendOutcome> {
     this.ready ??= mkdir(dirname(this.path), { recursive: true });
     await this.ready;

@@ -130,7 +130,8 @@ describe('embedded PostgreSQL', () => {
     const { pid, port } = (await service.next()) as { pid: number; port: number };
     try {
       // Saying how a tool reaches the running server instead (an auditor review: only the code told).
-      await expect(startAndQuery(dataDir, 'SELECT 1')).rejects.toThrow(`already running on ${dataDir}`);
+      // A configuration error: the service prints it as one `configuration:` line, not a stack trace.
+      await expect(startAndQuery(dataDir, 'SELECT 1')).rejects.toThrow(`ConfigError: PostgreSQL (pid ${pid}) is already running on ${dataDir}`);
       await expect(startAndQuery(dataDir, 'SELECT 1')).rejects.toThrow(`DATABASE_URL=postgres://postgres:postgres@127.0.0.1:${port}/postgres`);
       expect(await running(pid)).toBe(true);
     } finally {

