@@ -25,6 +25,8 @@ const STATUSES = ['awaiting_payment', 'active', 'payments_blocked', 'lapsed', 'c
 
 class DemoError extends Error {}
 
+export const USAGE = 'usage: demo [--url http://localhost:3000] [--people 300] [--seed 1] [--concurrency 8]';
+
 interface Options {
   url: URL;
   people: number;
@@ -33,16 +35,22 @@ interface Options {
 }
 
 export function parseOptions(args: string[]): Options {
-  const { values } = parseArgs({
-    args,
-    options: {
-      url: { type: 'string', default: 'http://localhost:3000' },
-      people: { type: 'string', default: '300' },
-      seed: { type: 'string', default: '1' },
-      concurrency: { type: 'string', default: '8' },
-    },
-    strict: true,
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        url: { type: 'string', default: 'http://localhost:3000' },
+        people: { type: 'string', default: '300' },
+        seed: { type: 'string', default: '1' },
+        concurrency: { type: 'string', default: '8' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    // node:util's refusal (an unknown option, a missing value), with what the demo takes.
+    throw new DemoError(`${(error as Error).message}\n${USAGE}`);
+  }
   const url = new URL(values.url);
   if (!isLoopback(url.hostname)) {
     throw new DemoError(`--url ${values.url}: the demo mints dev tokens and moves the clock, so it only talks to a service on this machine (localhost)`);
@@ -465,7 +473,9 @@ async function summary(service: Service, runner: Runner, plan: DemoPlan, options
   }
 }
 
-if (require.main === module) {
+if (require.main === module && (process.argv.includes('--help') || process.argv.includes('-h'))) {
+  process.stdout.write(`${USAGE}\n`);
+} else if (require.main === module) {
   main().catch((error: unknown) => {
     process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 2;
