@@ -33,14 +33,15 @@ describe('npm run sms: failed messages listed and queued again', () => {
     const [early, late, sent] = await seedOutbox(db.pool, [outboxMessage(), outboxMessage(), outboxMessage()]);
     await fail(early!.messageId, '2026-12-01T08:00:00Z', `gave up after 56 attempts: HTTP 503: echo ${early!.text}`);
     await fail(late!.messageId, '2026-12-02T08:00:00Z', 'HTTP 400: bad sender');
+    await db.pool.query('UPDATE sms_outbox SET attempts = 1 WHERE message_id = $1', [late!.messageId]);
     await db.pool.query(`UPDATE sms_outbox SET status = 'sent', finished_at = now() WHERE message_id = $1`, [sent!.messageId]);
 
     const listed = await sms('failed');
     expect(listed).toEqual({
       code: 0,
       out: [
-        `${early!.messageId}  contract ${early!.contractId}  ${early!.template}  failed 2026-12-01T08:00:00.000Z after 56 attempts: gave up after 56 attempts: HTTP 503`,
-        `${late!.messageId}  contract ${late!.contractId}  ${late!.template}  failed 2026-12-02T08:00:00.000Z after 56 attempts: HTTP 400`,
+        `${early!.messageId}  contract ${early!.contractId}  ${early!.template}  failed 2026-12-01T08:00:00.000Z after 56 attempts, last: HTTP 503`,
+        `${late!.messageId}  contract ${late!.contractId}  ${late!.template}  failed 2026-12-02T08:00:00.000Z after 1 attempt, last: HTTP 400`,
         '2 failed messages',
       ],
     });
@@ -50,7 +51,11 @@ describe('npm run sms: failed messages listed and queued again', () => {
     // By id: the failed one goes back, the sent one is left alone and named (exit 1).
     expect(await sms('resend', early!.messageId, sent!.messageId)).toEqual({
       code: 1,
-      out: [`${early!.messageId}  queued again`, expect.stringContaining('1 message queued again'), `${sent!.messageId}  not queued: no failed message has this id`],
+      out: [
+        `${early!.messageId}  contract_concluded  due since 2026-12-01T08:00:00.000Z  queued again`,
+        expect.stringContaining('1 message queued again'),
+        `${sent!.messageId}  not queued: no failed message has this id`,
+      ],
     });
     // Due at once with a fresh count of attempts, as the dispatcher claims a new message.
     expect(await outboxRow(db.pool, early!.messageId)).toMatchObject({ status: 'pending', attempts: 0 });
@@ -60,8 +65,21 @@ describe('npm run sms: failed messages listed and queued again', () => {
     // The counts the dashboard and /metrics read follow.
     expect((await notificationCounts(db.pool)).total).toMatchObject({ pending: 1, failed: 1, sent: 1 });
 
-    expect(await sms('resend', '--since', '2026-12-02T00:00:00Z')).toMatchObject({ code: 0, out: [`${late!.messageId}  queued again`, expect.stringContaining('1 message queued again')] });
+    expect(await sms('resend', '--since', '2026-12-02T00:00:00Z')).toMatchObject({ code: 0, out: [expect.stringMatching(new RegExp(`^${late!.messageId} .* queued again$`)), expect.stringContaining('1 message queued again')] });
     expect((await notificationCounts(db.pool)).total).toMatchObject({ pending: 2, failed: 0 });
+  });
+});
+
+describe('npm run sms on a database without the outbox', () => {
+  it('says it is most likely not the service\'s database, for either command', async () => {
+    const db = await createTestDatabase();
+    try {
+      for (const argv of [['failed'], ['resend', '--since', '2026-12-01T00:00:00Z']]) {
+        await expect(runSms(parseSmsArgs(argv), { pool: db.pool, out: () => undefined })).rejects.toThrow("this database has no SMS outbox: is DATABASE_URL the service's read-model database?");
+      }
+    } finally {
+      await db.drop();
+    }
   });
 });
 

@@ -8,6 +8,7 @@
  * Exit status: 0 done; 1 a message named was not failed (nothing else changed for it), or the
  * command failed (the reason on stderr); 2 and `--help` as every CLI here (./cli.ts).
  */
+import { isUUID } from 'class-validator';
 import type { Pool } from 'pg';
 import { failedMessages, resendFailed, withoutGatewayBody } from '@app/notifications';
 import { isIsoInstant } from '@app/contracts-domain';
@@ -16,10 +17,7 @@ import { UsageError, openReadModelDatabase, runCli } from './cli';
 
 export const USAGE = 'usage: sms failed [--since <ISO-8601 instant>] | sms resend (<messageId>... | --since <ISO-8601 instant>)';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export type SmsCommand = { command: 'failed' | 'resend'; since: Date } | { command: 'failed' } | { command: 'resend'; messageIds: string[] };
-
 
 /** What to do, or a `UsageError` before anything is read or opened. */
 export function parseSmsArgs(argv: string[]): SmsCommand {
@@ -38,7 +36,7 @@ export function parseSmsArgs(argv: string[]): SmsCommand {
     return { command };
   }
   if (rest.length === 0) throw new UsageError('sms resend: name the messages (their messageId) or --since <instant>');
-  const bad = rest.find((id) => !UUID.test(id));
+  const bad = rest.find((id) => !isUUID(id));
   if (bad !== undefined) throw new UsageError(`sms resend: "${bad}" is not a messageId (a UUID)`);
   return { command, messageIds: rest.map((id) => id.toLowerCase()) };
 }
@@ -48,22 +46,26 @@ export async function runSms(command: SmsCommand, io: { pool: Pool; out: (line: 
   if (command.command === 'failed') {
     const failed = await failedMessages(io.pool, 'since' in command ? command.since : undefined);
     for (const m of failed) {
-      const why = m.lastError === null ? '' : `: ${withoutGatewayBody(m.lastError)}`;
-      io.out(`${m.messageId}  contract ${m.contractId}  ${m.template}  failed ${m.failedAt.toISOString()} after ${m.attempts} attempts${why}`);
+      // The status alone (a gateway's body may echo the text); the count is said once.
+      const why = m.lastError === null ? '' : `, last: ${withoutGatewayBody(m.lastError).replace(/^gave up after \d+ attempts: /, '')}`;
+      io.out(`${m.messageId}  contract ${m.contractId}  ${m.template}  failed ${m.failedAt.toISOString()} after ${plural(m.attempts, 'attempt')}${why}`);
     }
-    io.out(`${failed.length} failed message${failed.length === 1 ? '' : 's'}`);
+    io.out(`${plural(failed.length, 'failed message')}`);
     return 0;
   }
   const resent = await resendFailed(io.pool, 'since' in command ? { since: command.since } : { messageIds: command.messageIds });
-  for (const id of resent) io.out(`${id}  queued again`);
-  io.out(`${resent.length} message${resent.length === 1 ? '' : 's'} queued again: the running service (or projector) sends them`);
+  // What each was and since when it is due, so a stale one sent again is the operator's choice, seen.
+  for (const m of resent) io.out(`${m.messageId}  ${m.template}  due since ${m.dueSince.toISOString()}  queued again`);
+  io.out(`${plural(resent.length, 'message')} queued again: the running service (or projector) sends them`);
   if ('messageIds' in command) {
-    const notFailed = command.messageIds.filter((id) => !resent.includes(id));
+    const notFailed = command.messageIds.filter((id) => !resent.some((m) => m.messageId === id));
     for (const id of notFailed) io.out(`${id}  not queued: no failed message has this id`);
     if (notFailed.length > 0) return 1;
   }
   return 0;
 }
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 export async function main(argv: string[]): Promise<number> {
   const command = parseSmsArgs(argv); // a typo must not start (or initialise) the embedded PostgreSQL

@@ -17,7 +17,7 @@ import { behavesAsClosed, cancellationDueAt, examOverdueDueAt, isPastDue, lapseD
 import { DocumentKind } from './eligibility';
 import { DomainError, DomainErrorCode } from './errors';
 import { ApplicantRecord, ContractEvent, ContractOpened, PaymentConfirmed, VerifiedDocument } from './events';
-import { MAX_JALALI_YEAR, addDays, addJalaliMonthsIso, addPeriods, gregorianToJalali, iranDate, iranDayStart } from './jalali';
+import { MAX_JALALI_YEAR, addDays, addJalaliMonthsIso, addPeriods, gregorianToJalali, iranDate, iranDayStart, toPersianDigits } from './jalali';
 import { choosePremium } from './money';
 import { POLICY_TABLE, Policy, PolicyTable, policyAt } from './policy';
 import { assessApplication, priceApplication } from './quote';
@@ -199,7 +199,7 @@ function confirmPayment(command: ConfirmPayment, state: ContractState, now: Date
   requireText(bankReference, 'bankReference');
   const maxPeriods = policy.maxPeriodsPerPayment;
   if (!Number.isInteger(periods) || periods < 1 || periods > maxPeriods) {
-    invalid(`periods must be an integer from 1 to ${maxPeriods}`, `تعداد ماه‌ها باید عدد صحیحی از ۱ تا ${maxPeriods.toLocaleString('fa-IR')} باشد`, 'periods');
+    invalid(`periods must be an integer from 1 to ${maxPeriods}`, `تعداد ماه‌ها باید عدد صحیحی از ۱ تا ${toPersianDigits(maxPeriods)} باشد`, 'periods');
   }
   if (!isPositiveRial(amount)) invalid('the amount must be a positive integer rial', 'مبلغ باید عدد صحیح مثبتی به ریال باشد', 'amount');
   if (!isIsoInstant(paidAt)) invalid('paidAt must be an ISO-8601 instant', 'زمان پرداخت باید به شکل ISO-8601 باشد', 'paidAt');

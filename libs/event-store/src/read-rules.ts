@@ -1,8 +1,8 @@
 /**
  * A stream read must come back whole: revisions from `fromRevision` on, one after another. A hole
  * (an event deleted from the store) would otherwise be read as a shorter history and folded into
- * a state that never existed, by auditors and by commands alike; `audit verify` names such an
- * edit, and reads refuse it meanwhile.
+ * a state that never existed; `audit verify` names such an edit, and every read that covers the
+ * hole refuses it meanwhile (a command deciding on a state it remembers past the hole reads none).
  */
 export function assertContiguous<T extends { revision: number }>(streamId: string, fromRevision: number, events: T[]): T[] {
   events.forEach((event, i) => {

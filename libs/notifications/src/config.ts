@@ -91,12 +91,8 @@ export function gatewayFor(config: NotificationConfig, clock: Clock): SmsGateway
 }
 
 /**
- * Creates the outbox if need be and starts a dispatcher with these settings. Its lease is twice
- * the gateway timeout (at least a minute), so a slow call never outlives its claim.
- */
-/**
  * The file a `file:` SMS_GATEWAY_URL names, undefined for an http(s) gateway; anything else is a
- * ConfigError. An http(s) URL is not echoed: it may carry credentials or an API key.
+ * ConfigError, which never echoes the value: it may carry credentials or an API key.
  */
 function sinkFileOf(url: string): string | undefined {
   let parsed: URL;
@@ -110,11 +106,15 @@ function sinkFileOf(url: string): string | undefined {
   // `file:sms.ndjson` would name /sms.ndjson at the filesystem root, `file://host/…` another machine:
   // only an absolute path here (file:///path, file://localhost/path or file:/path).
   if (!/^file:(\/\/(localhost)?)?\/(?!\/)/i.test(url)) {
-    throw new ConfigError(`SMS_GATEWAY_URL as a file sink must be an absolute file:///path on this machine, got "${url}"`);
+    throw new ConfigError('SMS_GATEWAY_URL as a file sink must be an absolute file:///path on this machine (its value is not shown, as it may hold a key)');
   }
   return fileURLToPath(parsed);
 }
 
+/**
+ * Creates the outbox if need be and starts a dispatcher with these settings. Its lease is twice
+ * the gateway timeout (at least a minute), so a slow call never outlives its claim.
+ */
 export async function startSmsDispatcher(options: {
   pool: Pool;
   eventStore: EventStore;

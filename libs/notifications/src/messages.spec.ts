@@ -88,17 +88,20 @@ describe('which messages an event calls for', () => {
 });
 
 describe('what a deadline passing says goes out in the morning', () => {
-  it('given a lapse the runner records at the start of the Iran day, when its message is drafted, then it is due at 09:00 that day; one recorded later, at once', () => {
-    const midnight = iranDayStart(jalali(1405, 10, 1));
-    const lapsed = historyOf([
-      [openOnline(), CONTRACT_NOW],
-      [{ type: 'MarkLapsed', data: {} }, midnight.toISOString()],
-    ]);
-    const notBefore = (at: Date) => messagesFor(lapsed[1]!, '1405000001', at, DEFAULT_REMINDERS).map((d) => d.notBefore.toISOString());
+  const midnight = iranDayStart(jalali(1406, 1, 10));
+  it.each([
+    ['a lapse', [[openOnline(), CONTRACT_NOW], [{ type: 'MarkLapsed', data: {} }, midnight.toISOString()]]],
+    ['an overdue exam', [[openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW], [pay(1), '2026-12-05T08:00:00Z'], [{ type: 'MarkExamOverdue', data: {} }, midnight.toISOString()]]],
+    ['a cancellation for non-payment', [[openOnline(), CONTRACT_NOW], [pay(1), '2026-12-05T08:00:00Z'], [{ type: 'CancelForNonPayment', data: {} }, midnight.toISOString()]]],
+  ] as const)('given %s the runner records at the start of the Iran day, then its message is due at 09:00 that day; recorded later, at once', (_what, steps) => {
+    const event = historyOf(steps as never).at(-1)!;
+    const notBefore = (at: Date) => messagesFor(event, '1405000001', at, DEFAULT_REMINDERS).map((d) => d.notBefore.toISOString());
     expect(notBefore(midnight)).toEqual([new Date(midnight.getTime() + 9 * 3_600_000).toISOString()]);
     const afternoon = new Date(midnight.getTime() + 15 * 3_600_000);
     expect(notBefore(afternoon)).toEqual([afternoon.toISOString()]);
-    // A bank's confirmation at night is told at once: the applicant just paid.
+  });
+
+  it("given a bank's confirmation at night, then it is told at once: the applicant just paid", () => {
     const [, paid] = historyOf([[openOnline(), CONTRACT_NOW], [pay(1), '2026-12-05T22:00:00Z']]);
     expect(messagesFor(paid!, '1405000001', new Date('2026-12-05T22:00:00Z'), DEFAULT_REMINDERS)[0]!.notBefore).toEqual(new Date('2026-12-05T22:00:00Z'));
   });

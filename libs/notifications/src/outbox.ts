@@ -249,11 +249,13 @@ export interface FailedMessage {
 
 /** Failed messages, oldest failure first; with `since`, those that failed at or after it. */
 export async function failedMessages(pool: Pool, since?: Date): Promise<FailedMessage[]> {
-  const { rows } = await pool.query<{ message_id: string; contract_id: string; template: Template; attempts: number; last_error: string | null; finished_at: Date }>(
-    `SELECT message_id, contract_id, template, attempts, last_error, finished_at FROM public.sms_outbox
-     WHERE status = 'failed' AND finished_at >= $1 ORDER BY finished_at, seq`,
-    [since ?? new Date(0)],
-  );
+  const { rows } = await pool
+    .query<{ message_id: string; contract_id: string; template: Template; attempts: number; last_error: string | null; finished_at: Date }>(
+      `SELECT message_id, contract_id, template, attempts, last_error, finished_at FROM public.sms_outbox
+       WHERE status = 'failed' AND finished_at >= $1 ORDER BY finished_at, seq`,
+      [since ?? new Date(0)],
+    )
+    .catch(outboxMissing);
   return rows.map((row) => ({
     messageId: row.message_id,
     contractId: row.contract_id,
@@ -270,15 +272,26 @@ export async function failedMessages(pool: Pool, since?: Date): Promise<FailedMe
  * reminder is still checked against its contract when claimed. Returns the ids put back: a message
  * not failed (sent meanwhile, unknown) is left as it is.
  */
-export async function resendFailed(pool: Pool, which: { messageIds: readonly string[] } | { since: Date }): Promise<string[]> {
-  const { rows } = await pool.query<{ message_id: string }>(
-    `UPDATE public.sms_outbox
-     SET status = 'pending', attempts = 0, available_at = '-infinity', finished_at = NULL, claim_token = NULL
-     WHERE status = 'failed' AND ${'messageIds' in which ? 'message_id = ANY($1::uuid[])' : 'finished_at >= $1'}
-     RETURNING message_id`,
-    ['messageIds' in which ? which.messageIds : which.since],
-  );
-  return rows.map((row) => row.message_id);
+export async function resendFailed(
+  pool: Pool,
+  which: { messageIds: readonly string[] } | { since: Date },
+): Promise<Array<{ messageId: string; template: Template; dueSince: Date }>> {
+  const { rows } = await pool
+    .query<{ message_id: string; template: Template; not_before: Date }>(
+      `UPDATE public.sms_outbox
+       SET status = 'pending', attempts = 0, available_at = '-infinity', finished_at = NULL, claim_token = NULL
+       WHERE status = 'failed' AND ${'messageIds' in which ? 'message_id = ANY($1::uuid[])' : 'finished_at >= $1'}
+       RETURNING message_id, template, not_before`,
+      ['messageIds' in which ? which.messageIds : which.since],
+    )
+    .catch(outboxMissing);
+  return rows.map((row) => ({ messageId: row.message_id, template: row.template, dueSince: row.not_before }));
+}
+
+/** An operator's command on a database without the outbox: most likely not the service's. */
+function outboxMissing(error: unknown): never {
+  if (isUndefinedTable(error)) throw new Error('this database has no SMS outbox: is DATABASE_URL the service\'s read-model database?');
+  throw error;
 }
 
 /** Messages whose time has come and that are not sent yet (waiting their turn or a retry). */

@@ -2,6 +2,7 @@ import { Controller, Get, Header, Inject, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiProperty, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
+import { toPersianDigits } from '@app/contracts-domain';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { auditRow, readAuditHead, walkChain } from '@app/projections';
 import { Roles } from '../auth';
@@ -64,7 +65,7 @@ export class AuditController {
     if (!/^\d{1,19}$/.test(fromPosition)) throw invalidField('fromPosition', 'fromPosition must be a non-negative integer', '«fromPosition» باید عدد صحیح نامنفی باشد');
     const count = /^\d{1,5}$/.test(limit) ? Number(limit) : NaN;
     if (!(count >= 1 && count <= MAX_LIMIT)) {
-      throw invalidField('limit', `limit must be an integer from 1 to ${MAX_LIMIT}`, `«limit» باید عدد صحیحی از ۱ تا ${MAX_LIMIT.toLocaleString('fa-IR')} باشد`);
+      throw invalidField('limit', `limit must be an integer from 1 to ${MAX_LIMIT}`, `«limit» باید عدد صحیحی از ۱ تا ${toPersianDigits(MAX_LIMIT)} باشد`);
     }
     await fromReadModel(reply, () => readAuditHead(this.pool)); // 503 before the chain exists; sets X-Checkpoint
     const lines: string[] = [];

@@ -12,8 +12,3 @@ export interface SmsCounts {
 }
 
 export type SmsCountsSource = () => Promise<SmsCounts>;
-
-/** The seam to the outbox's due backlog (libs/notifications' `dueBacklog` at the service clock's now), for /metrics. */
-export const SMS_BACKLOG = Symbol('SMS_BACKLOG');
-
-export type SmsBacklogSource = () => Promise<{ count: number; oldestDueAt: Date | null; now: Date }>;

@@ -23,7 +23,7 @@ export const PERSIAN_RULES: Readonly<Record<string, PersianRule>> = {
   isBoolean: (field) => `«${field}» باید true یا false باشد`,
   isObject: (field) => `«${field}» باید یک شیء JSON باشد`,
   isArray: (field) => `«${field}» باید یک فهرست باشد`,
-  isUuid: (field) => `«${field}» باید شناسه‌ای به شکل UUID باشد`,
+  isUuid: (field) => uuidFa(field),
   isNotEmpty: (field) => `«${field}» نباید خالی باشد`,
   isPositive: (field) => `«${field}» باید عددی مثبت باشد`,
   max: (field, english) => `«${field}» نباید بیشتر از ${persianNumber(after(english, /greater than (\S+)$/))} باشد`,
@@ -50,3 +50,6 @@ export function persianRuleMessage(rule: string, field: string, english: string,
 
 /** A field left out. */
 export const requiredFa = (field: string): string => `«${field}» الزامی است`;
+
+/** An id that is not a UUID (a body field, a path or a query parameter). */
+export const uuidFa = (field: string): string => `«${field}» باید شناسه‌ای به شکل UUID باشد`;

@@ -1,10 +1,10 @@
 import { applyDecorators, ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsUUID, isUUID, registerDecorator, type ValidationError, type ValidationOptions } from 'class-validator';
-import { isIsoDate, isIsoInstant, isSupportedNow, isValidNationalCode, MAX_JALALI_YEAR, MIN_JALALI_YEAR, normaliseMobile, toAsciiDigits } from '@app/contracts-domain';
+import { isIsoDate, isIsoInstant, isSupportedNow, isValidNationalCode, MAX_JALALI_YEAR, MIN_JALALI_YEAR, normaliseMobile, toAsciiDigits, toPersianDigits } from '@app/contracts-domain';
 import { unstorableTextAt } from '@app/platform';
-import { ProblemException, type FieldError } from './problem';
-import { persianRuleMessage, requiredFa, withFa } from './validation-messages-fa';
+import { invalidField, ProblemException, type FieldError } from './problem';
+import { persianRuleMessage, requiredFa, uuidFa, withFa } from './validation-messages-fa';
 
 /**
  * The global pipe: unknown fields are refused (not silently dropped, so a typo in an optional
@@ -63,24 +63,18 @@ class BoundedValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' || metadata.type === 'query') {
       const shape = shapeProblem(value, MAX_BODY_DEPTH, MAX_BODY_VALUES);
       if (shape === 'depth') {
-        throw new ProblemException('VALIDATION_FAILED', {}, [
-          { field: '', message: `the ${metadata.type} is nested deeper than ${MAX_BODY_DEPTH} levels`, messageFa: `${PART_FA[metadata.type]} بیش از ${MAX_BODY_DEPTH.toLocaleString('fa-IR')} سطح تودرتو است` },
-        ]);
+        throw invalidField('', `the ${metadata.type} is nested deeper than ${MAX_BODY_DEPTH} levels`, `${PART_FA[metadata.type]} بیش از ${toPersianDigits(MAX_BODY_DEPTH)} سطح تودرتو است`);
       }
       if (shape === 'size') {
-        throw new ProblemException('VALIDATION_FAILED', {}, [
-          {
-            field: '',
-            message: `the ${metadata.type} has more than ${MAX_BODY_VALUES} values (fields and list items, at any depth)`,
-            messageFa: `${PART_FA[metadata.type]} بیش از ${MAX_BODY_VALUES.toLocaleString('fa-IR')} مقدار (فیلد و عضو فهرست، در هر سطح) دارد`,
-          },
-        ]);
+        throw invalidField(
+          '',
+          `the ${metadata.type} has more than ${MAX_BODY_VALUES} values (fields and list items, at any depth)`,
+          `${PART_FA[metadata.type]} بیش از ${toPersianDigits(MAX_BODY_VALUES)} مقدار (فیلد و عضو فهرست، در هر سطح) دارد`,
+        );
       }
       const field = unstorableTextAt(value);
       if (field !== undefined) {
-        throw new ProblemException('VALIDATION_FAILED', {}, [
-          { field, message: 'text must not contain NUL or unpaired surrogate characters', messageFa: 'متن نباید نویسه NUL یا نیمه‌ای تنها از یک جفت جانشین (surrogate) داشته باشد' },
-        ]);
+        throw invalidField(field, 'text must not contain NUL or unpaired surrogate characters', 'متن نباید نویسه NUL یا نیمه‌ای تنها از یک جفت جانشین (surrogate) داشته باشد');
       }
     }
     return super.transform(value, metadata);
@@ -148,7 +142,7 @@ export function IsSupportedNow(options?: ValidationOptions): PropertyDecorator {
     (value) => (isIsoInstant(value) || isIsoDate(value)) && isSupportedNow(new Date(value)),
     withFa(
       `$property must be an ISO-8601 instant with its offset (e.g. 2026-12-22T08:00:00Z) or a date, in the Jalali years ${MIN_JALALI_YEAR}–${MAX_JALALI_YEAR - 1}`,
-      `زمان باید به شکل ISO-8601 با منطقه زمانی (مانند 2026-12-22T08:00:00Z) یا یک تاریخ باشد، در سال‌های ${MIN_JALALI_YEAR.toLocaleString('fa-IR', { useGrouping: false })} تا ${(MAX_JALALI_YEAR - 1).toLocaleString('fa-IR', { useGrouping: false })} خورشیدی`,
+      `زمان باید به شکل ISO-8601 با منطقه زمانی (مانند 2026-12-22T08:00:00Z) یا یک تاریخ باشد، در سال‌های ${toPersianDigits(MIN_JALALI_YEAR)} تا ${toPersianDigits(MAX_JALALI_YEAR - 1)} خورشیدی`,
     ),
     options,
   );
@@ -201,7 +195,7 @@ export class ParseIdPipe implements PipeTransform<unknown, string> {
   transform(value: unknown, metadata: ArgumentMetadata): string {
     if (typeof value !== 'string' || !isUUID(value)) {
       const field = metadata.data ?? 'id';
-      throw new ProblemException('VALIDATION_FAILED', {}, [{ field, message: `${field} must be a UUID`, messageFa: `«${field}» باید شناسه‌ای به شکل UUID باشد` }]);
+      throw invalidField(field, `${field} must be a UUID`, uuidFa(field));
     }
     return value.toLowerCase();
   }
@@ -223,7 +217,7 @@ export class ParseNationalCodePipe implements PipeTransform<unknown, string> {
   transform(value: unknown, metadata: ArgumentMetadata): string {
     const code = typeof value === 'string' ? toAsciiDigits(value).trim() : '';
     if (!isValidNationalCode(code)) {
-      throw new ProblemException('VALIDATION_FAILED', {}, [{ field: metadata.data ?? 'nationalCode', message: 'nationalCode must be a valid 10-digit national code', messageFa: NATIONAL_CODE_FA }]);
+      throw invalidField(metadata.data ?? 'nationalCode', 'nationalCode must be a valid 10-digit national code', NATIONAL_CODE_FA);
     }
     return code;
   }

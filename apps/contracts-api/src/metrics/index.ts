@@ -1,9 +1,9 @@
 import type { Provider } from '@nestjs/common';
-import { SMS_BACKLOG, SMS_COUNTS, type SmsBacklogSource, type SmsCountsSource } from '../dashboard/sms-counts';
+import { SMS_COUNTS, type SmsCountsSource } from '../dashboard/sms-counts';
 import { HttpMetrics } from './http-metrics';
-import { ApiMetrics, PROJECTION_STATUS, type ProjectionStatusSource } from './metrics';
+import { ApiMetrics, PROJECTION_STATUS, SMS_BACKLOG, type ProjectionStatusSource, type SmsBacklogSource } from './metrics';
 
-export { ApiMetrics, PROJECTION_STATUS, type ProjectionStatusSource } from './metrics';
+export { ApiMetrics, PROJECTION_STATUS, SMS_BACKLOG, type ProjectionStatusSource } from './metrics';
 export { MetricsController } from './metrics.controller';
 
 /** The registry (with projection and SMS gauges when their sources are provided) and the HTTP hooks. */
@@ -11,8 +11,7 @@ export const metricsProviders: Provider[] = [
   {
     provide: ApiMetrics,
     inject: [{ token: PROJECTION_STATUS, optional: true }, { token: SMS_COUNTS, optional: true }, { token: SMS_BACKLOG, optional: true }],
-    useFactory: (projections?: ProjectionStatusSource, counts?: SmsCountsSource, backlog?: SmsBacklogSource) =>
-      new ApiMetrics(projections, counts && backlog ? { counts, backlog } : undefined),
+    useFactory: (projections?: ProjectionStatusSource, smsCounts?: SmsCountsSource, smsBacklog?: SmsBacklogSource) => new ApiMetrics({ projections, smsCounts, smsBacklog }),
   },
   HttpMetrics,
 ];

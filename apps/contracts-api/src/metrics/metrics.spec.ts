@@ -4,12 +4,20 @@ describe('SMS backlog metrics', () => {
   it('given messages due and not sent, reports how many and how long the oldest has waited, by the service clock', async () => {
     const now = new Date('2026-12-10T09:00:00Z');
     const counts = async () => ({ total: { pending: 40, sent: 7, failed: 1, cancelled: 0 }, byBranch: [] });
-    const metrics = new ApiMetrics(undefined, { counts, backlog: async () => ({ count: 3, oldestDueAt: new Date('2026-12-10T08:58:30Z'), now }) });
+    let queries = 0;
+    const smsBacklog = async () => {
+      queries += 1;
+      return { count: 3, oldestDueAt: new Date('2026-12-10T08:58:30Z'), now };
+    };
+    const metrics = new ApiMetrics({ smsCounts: counts, smsBacklog });
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/^sms_messages\{status="pending"\} 40$/m);
     expect(text).toMatch(/^sms_due_messages 3$/m);
     expect(text).toMatch(/^sms_oldest_due_seconds 90$/m);
-    const idle = new ApiMetrics(undefined, { counts, backlog: async () => ({ count: 0, oldestDueAt: null, now }) });
+    expect(queries).toBe(1); // one query per scrape for both gauges
+    await metrics.registry.metrics();
+    expect(queries).toBe(2);
+    const idle = new ApiMetrics({ smsCounts: counts, smsBacklog: async () => ({ count: 0, oldestDueAt: null, now }) });
     expect(await idle.registry.metrics()).toMatch(/^sms_oldest_due_seconds 0$/m);
   });
 });

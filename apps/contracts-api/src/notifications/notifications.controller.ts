@@ -6,6 +6,7 @@ import { maskMobile, readNotifications, withoutGatewayBody, type Notification } 
 import { CurrentActor, Roles, type Actor } from '../auth';
 import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
 import { invalidField } from '../http/problem';
+import { uuidFa } from '../http/validation-messages-fa';
 import { fromReadModel } from '../projections/read-model-response';
 import { PG_POOL } from '../runtime';
 import { NotificationsResponse } from './notifications.response';
@@ -54,7 +55,7 @@ export class NotificationsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<NotificationsResponse> {
     if (!contractId || !UUID.test(contractId)) {
-      throw invalidField('contractId', 'contractId must be a UUID', '«contractId» باید شناسه‌ای به شکل UUID باشد');
+      throw invalidField('contractId', 'contractId must be a UUID', uuidFa('contractId'));
     }
     const answer = await fromReadModel(reply, () => readNotifications(this.pool, contractId.toLowerCase()));
     return { contractId: answer.contractId, checkpoint: answer.checkpoint.toString(), items: answer.items.map((n) => item(n, actor)) };

@@ -27,7 +27,7 @@ class NotificationResponse {
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
-  @ApiProperty({ format: 'date-time', description: "When the message became due (a reminder's time, else its creation); a retry's later attempt does not move it" })
+  @ApiProperty({ format: 'date-time', description: "When the message is due: a reminder's time, 09:00 Iran time for what a passed deadline says, else its creation; a retry's later attempt does not move it" })
   notBefore!: string;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })

@@ -430,6 +430,13 @@ describe('KurrentDbEventStore (fake client)', () => {
       expect(later.map((event) => event.revision)).toEqual([1, 2]);
     });
 
+    it('refuses a stream with a hole in its revisions (an event gone from the server) rather than fold a history that never was', async () => {
+      const { client, store } = setUp();
+      client.streams.set('ns1.contract-1', [0, 2].map((revision) => stored('contract-1', revision, BigInt(10 + revision), newEvent(`id-${revision}`, 'Step'))));
+      await expect(store.readStream('contract-1')).rejects.toThrow('stream contract-1 has no event at revision 1 (read 2 there)');
+      await expect(store.readFoldable('contract-1')).rejects.toThrow('stream contract-1 has no event at revision 1 (read 2 there)');
+    });
+
     it('reads a stream the server does not know as empty, and an empty revision range without asking', async () => {
       const { client, store } = setUp();
       expect(await store.readStream('contract-unknown')).toEqual([]);

@@ -12,6 +12,10 @@ import type { SendOutcome, SmsGateway, SmsMessage } from './port';
 export class FileSmsSink implements SmsGateway {
   private ready: Promise<unknown> | undefined;
 
+  private folder(): Promise<unknown> {
+    return (this.ready ??= mkdir(dirname(this.path), { recursive: true }));
+  }
+
   constructor(
     readonly path: string,
     private readonly clock: Clock,
@@ -19,14 +23,12 @@ export class FileSmsSink implements SmsGateway {
 
   /** Creates the file (and its folder) if need be, or fails as a send would: checked at start. */
   async open(): Promise<void> {
-    this.ready ??= mkdir(dirname(this.path), { recursive: true });
-    await this.ready;
+    await this.folder();
     await appendFile(this.path, '', { mode: 0o600 });
   }
 
   async send(message: SmsMessage): Promise<SendOutcome> {
-    this.ready ??= mkdir(dirname(this.path), { recursive: true });
-    await this.ready;
+    await this.folder();
     const line = { messageId: message.messageId, to: message.to, text: message.text, at: this.clock.now().toISOString() };
     await appendFile(this.path, `${JSON.stringify(line)}\n`, { encoding: 'utf8', mode: 0o600 });
     return { kind: 'sent' };

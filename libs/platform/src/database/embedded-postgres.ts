@@ -175,12 +175,14 @@ async function removeStalePidFile(dataDir: string, log: (message: string) => voi
     }
   }
   if (Number.isInteger(pid) && pid > 0 && (await isServerOn(pid, dataDir))) {
+    // The pid file's fourth line is the port (once the server is up): a tool (projections, audit,
+    // sms) can use that server as it runs.
+    const port = Number.parseInt(content.split('\n')[3] ?? '', 10);
     // A configuration error (one line at start, no stack trace): DATA_DIR names a folder in use.
     throw new ConfigError(
       `PostgreSQL (pid ${pid}) is already running on ${dataDir}: another service uses this DATA_DIR, or one that was ` +
-        `killed left it running. Stop that service, or if none runs, stop the server (kill ${pid}) and start again. ` +
-        // The pid file's fourth line is the port: a tool (projections, audit) can use that server as it runs.
-        `A tool can use the running server instead: DATABASE_URL=${embeddedUrl(login.user, login.password, Number.parseInt(content.split('\n')[3] ?? '', 10))}`,
+        `killed left it running. Stop that service, or if none runs, stop the server (kill ${pid}) and start again.` +
+        (Number.isInteger(port) ? ` A tool can use the running server instead: DATABASE_URL=${embeddedUrl(login.user, login.password, port)}` : ''),
     );
   }
   await rm(pidFile, { force: true });

@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { MAX_JALALI_YEAR, MIN_JALALI_YEAR, contractView, isIsoInstant, type ContractState } from '@app/contracts-domain';
+import { MAX_JALALI_YEAR, MIN_JALALI_YEAR, contractView, isIsoInstant, toPersianDigits, type ContractState } from '@app/contracts-domain';
 import type { RecordedEvent } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { AUTH_PROBLEMS, ApiProblems, ETAG_HEADER } from '../../http/openapi';
@@ -104,7 +104,7 @@ export class ContractQueriesController {
         throw invalidField(
           'asOf',
           `asOf must be an ISO-8601 instant with its offset (Z or ±hh:mm), on a day that exists, in the Jalali years ${MIN_JALALI_YEAR}–${MAX_JALALI_YEAR}`,
-          `«asOf» باید زمانی به شکل ISO-8601 با منطقه زمانی (Z یا ±hh:mm)، در روزی موجود، در سال‌های ${MIN_JALALI_YEAR.toLocaleString('fa-IR', { useGrouping: false })} تا ${MAX_JALALI_YEAR.toLocaleString('fa-IR', { useGrouping: false })} خورشیدی باشد`,
+          `«asOf» باید زمانی به شکل ISO-8601 با منطقه زمانی (Z یا ±hh:mm)، در روزی موجود، در سال‌های ${toPersianDigits(MIN_JALALI_YEAR)} تا ${toPersianDigits(MAX_JALALI_YEAR)} خورشیدی باشد`,
         );
       }
       options = { asOf: new Date(asOf) };
