@@ -45,6 +45,11 @@ describe('SMS configuration', () => {
         new ConfigError('SMS_GATEWAY_URL as a file sink must be an absolute file:///path on this machine (its value is not shown, as it may hold a key)'),
       );
     }
+    // With a user and password: fetch refuses it on every send (an ops drill: every SMS failed, the password in the log).
+    expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: 'http://gwuser:GWPASS123@gateway.local/send' }, {})).toThrow(
+      new ConfigError('SMS_GATEWAY_URL must not hold a user name or password (http://user:pass@…): a key goes in its path or query'),
+    );
+    expect(loadNotificationConfig({ ...app, smsGatewayUrl: 'https://gateway.local/send?api_key=K' }, {}).gatewayUrl).toBe('https://gateway.local/send?api_key=K');
     // Not a URL at all (http:// without a host was taken, and every message failed later).
     for (const broken of ['http://', 'not a url']) {
       expect(() => loadNotificationConfig({ ...app, smsGatewayUrl: broken }, {})).toThrow(new ConfigError('SMS_GATEWAY_URL is not a URL (its value is not shown, as it may hold a key)'));

@@ -101,7 +101,11 @@ function sinkFileOf(url: string): string | undefined {
   } catch {
     throw new ConfigError('SMS_GATEWAY_URL is not a URL (its value is not shown, as it may hold a key)');
   }
-  if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return undefined;
+  if (parsed.protocol === 'http:' || parsed.protocol === 'https:') {
+    // fetch refuses such a URL on every send: refused here instead, at start.
+    if (parsed.username || parsed.password) throw new ConfigError('SMS_GATEWAY_URL must not hold a user name or password (http://user:pass@…): a key goes in its path or query');
+    return undefined;
+  }
   if (parsed.protocol !== 'file:') throw new ConfigError('SMS_GATEWAY_URL must be an http(s) or file: URL (its value is not shown, as it may hold a key)');
   // `file:sms.ndjson` would name /sms.ndjson at the filesystem root, `file://host/…` another machine:
   // only an absolute path here (file:///path, file://localhost/path or file:/path).

@@ -30,7 +30,9 @@ export class HttpSmsGateway implements SmsGateway {
     } catch (error) {
       if (error instanceof DOMException && error.name === 'TimeoutError') return { kind: 'retry', reason: `timeout after ${timeoutMs} ms` };
       const cause = (error as { cause?: { code?: string } }).cause?.code;
-      return { kind: 'retry', reason: redactMobiles(`connection failed: ${cause ?? errorMessage(error)}`) };
+      // fetch's own refusals quote the URL, which may hold a key: never kept or logged.
+      const why = cause ?? errorMessage(error).replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<SMS_GATEWAY_URL>');
+      return { kind: 'retry', reason: redactMobiles(`connection failed: ${why}`) };
     }
     if (response.ok) {
       await response.body?.cancel();
