@@ -1,5 +1,9 @@
 import { createPool, loadConfig, startEmbeddedPostgres, type AppConfig } from '@app/platform';
+import { PostgresEventStore } from '@app/event-store';
+import { billingProjection } from '@app/projections';
 import { createTestDatabase } from '../test/support/database';
+import { appendContracts } from '../libs/projections/src/testing/contracts';
+import { project } from '../libs/projections/src/testing/harness';
 import { UsageError, progressLine, runCli } from './cli';
 import { USAGE, main, parseArgs } from './projections';
 
@@ -90,6 +94,37 @@ describe('projections CLI', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('no embedded PostgreSQL under /tmp/no-such-data-dir-for-projections/pg');
     expect(opened()).toEqual([loadConfig]);
+  });
+
+  it('says status of a read model ahead of the event store (its newest events gone), and exits 1, rather than "caught up"', async () => {
+    // Found by an ops drill: with the newest event deleted, every projection read "caught up", exit 0.
+    const db = await createTestDatabase();
+    const store = await PostgresEventStore.create({ pool: db.pool });
+    try {
+      await appendContracts(store, 2);
+      await project(db.pool, billingProjection, await store.readAll());
+      jest.mocked(loadConfig).mockReturnValue(actualPlatform.loadConfig({ DATABASE_URL: db.url }) as AppConfig);
+      jest.mocked(createPool).mockImplementation(actualPlatform.createPool);
+      // status prints its table on the process's stdout.
+      const status = async () => {
+        let stdout = '';
+        const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+        try {
+          return { code: (await cli('status')).code, stdout };
+        } finally {
+          write.mockRestore();
+        }
+      };
+      expect(await status()).toMatchObject({ code: 0, stdout: expect.stringMatching(/^billing .* caught up$/m) });
+      await db.pool.query('DELETE FROM events WHERE position = (SELECT max(position) FROM events)');
+      const { code, stdout } = await status();
+      expect(code).toBe(1);
+      expect(stdout).toMatch(/^billing .* AHEAD of the event store: events gone, or another store \(npm run audit -- verify\)$/m);
+      expect(stdout).not.toMatch(/^billing .* caught up$/m);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
   });
 
   it('refuses a database without an event store, and creates nothing in it', async () => {

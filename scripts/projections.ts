@@ -30,7 +30,7 @@ export function parseArgs(argv: string[]): { command: 'status' | 'rebuild'; name
   return { command, name, fromAnotherStore };
 }
 
-export async function main(argv: string[]): Promise<void> {
+export async function main(argv: string[]): Promise<number> {
   const { command, name, fromAnotherStore } = parseArgs(argv);
   const config = loadConfig();
   const projections = readSideProjections(config, config.clock.mode === 'system' ? new SystemClock() : undefined);
@@ -43,11 +43,17 @@ export async function main(argv: string[]): Promise<void> {
   try {
     if (command === 'status') {
       const width = Math.max(...projections.map((p) => p.name.length));
+      let ahead = 0;
       for (const p of projections) {
         const status = await ProjectionRunner.observer({ pool, eventStore, projection: p, log: () => undefined }).status();
-        process.stdout.write(`${p.name.padEnd(width)} v${p.version}  position ${status.position}  head ${status.head}  lag ${status.lagSeconds.toFixed(1)}s${status.caughtUp ? '  caught up' : ''}\n`);
+        // Past the store's head: the newest events are gone (deleted, or a store restored from an
+        // older copy), or this is not the store the read model was built from. Not "caught up".
+        const isAhead = BigInt(status.position) > BigInt(status.head);
+        if (isAhead) ahead += 1;
+        const state = isAhead ? '  AHEAD of the event store: events gone, or another store (npm run audit -- verify)' : status.caughtUp ? '  caught up' : '';
+        process.stdout.write(`${p.name.padEnd(width)} v${p.version}  position ${status.position}  head ${status.head}  lag ${status.lagSeconds.toFixed(1)}s${state}\n`);
       }
-      return;
+      return ahead > 0 ? 1 : 0;
     }
     const result = await rebuild({
       pool,
@@ -58,6 +64,7 @@ export async function main(argv: string[]): Promise<void> {
     });
     process.stderr.write('\n');
     process.stdout.write(`${projection!.name}: rebuilt from ${result.events} events, swapped in at position ${result.position}\n`);
+    return 0;
   } finally {
     await eventStore.close();
     await pool.end();
