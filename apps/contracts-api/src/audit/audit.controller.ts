@@ -4,10 +4,10 @@ import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { toPersianDigits } from '@app/contracts-domain';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import { auditRow, readAuditHead, walkChain } from '@app/projections';
+import { auditRow, readAuditHead, walkChain, type AuditHead } from '@app/projections';
 import { Roles } from '../auth';
 import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
-import { invalidField } from '../http/problem';
+import { invalidField, ProblemException } from '../http/problem';
 import { fromReadModel } from '../projections/read-model-response';
 import { PG_POOL } from '../runtime';
 
@@ -60,14 +60,14 @@ export class AuditController {
       'X-Checkpoint': CHECKPOINT_HEADER,
     },
   })
-  @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
+  @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE', 'AUDIT_CHAIN_BROKEN')
   async events(@Res({ passthrough: true }) reply: FastifyReply, @Query('fromPosition') fromPosition = '0', @Query('limit') limit = String(DEFAULT_LIMIT)) {
     if (!/^\d{1,19}$/.test(fromPosition)) throw invalidField('fromPosition', 'fromPosition must be a non-negative integer', '«fromPosition» باید عدد صحیح نامنفی باشد');
     const count = /^\d{1,5}$/.test(limit) ? Number(limit) : NaN;
     if (!(count >= 1 && count <= MAX_LIMIT)) {
       throw invalidField('limit', `limit must be an integer from 1 to ${MAX_LIMIT}`, `«limit» باید عدد صحیحی از ۱ تا ${toPersianDigits(MAX_LIMIT)} باشد`);
     }
-    await fromReadModel(reply, () => readAuditHead(this.pool)); // 503 before the chain exists; sets X-Checkpoint
+    wholeChain(await fromReadModel(reply, () => readAuditHead(this.pool))); // 503 before the chain exists; sets X-Checkpoint
     const lines: string[] = [];
     let last = fromPosition;
     for await (const step of walkChain(this.pool, this.eventStore, BigInt(fromPosition), Math.min(count, DEFAULT_LIMIT))) {
@@ -82,10 +82,20 @@ export class AuditController {
   @Get('head')
   @ApiOperation({ summary: 'The latest chained position and its hash: copy it somewhere independent, then `npm run audit -- verify` can be checked against it' })
   @ApiOkResponse({ type: AuditHeadResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })
-  @ApiProblems(...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
+  @ApiProblems(...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE', 'AUDIT_CHAIN_BROKEN')
   async head(@Res({ passthrough: true }) reply: FastifyReply): Promise<AuditHeadResponse> {
     const [head, storeHead] = await Promise.all([fromReadModel(reply, () => readAuditHead(this.pool)), this.eventStore.headPosition()]);
+    wholeChain(head);
     return { position: head.position.toString(), hash: head.hash, eventStoreHead: storeHead.toString() };
   }
 }
 
+/**
+ * Every event up to the checkpoint has its link, so a last link short of it means the newest events
+ * went with their links: an auditor must not copy that head, nor take the export for whole.
+ */
+function wholeChain(head: AuditHead): void {
+  if (head.position < head.checkpoint) {
+    throw new ProblemException('AUDIT_CHAIN_BROKEN', { position: head.position.toString(), checkpoint: head.checkpoint.toString() });
+  }
+}

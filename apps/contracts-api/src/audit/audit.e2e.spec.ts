@@ -68,4 +68,18 @@ describe('GET /v1/audit/events and /v1/audit/head', () => {
     }
     await t.http().get('/v1/audit/head').expect(401);
   });
+
+  // Last: it damages the store.
+  it('refuses to hand out a head, or an export, of a chain whose newest events went with their links', async () => {
+    const { rows } = await t.runtime.pool.query<{ position: bigint }>('SELECT max(position) AS position FROM projection_audit_chain.chain');
+    const newest = rows[0]!.position;
+    await t.runtime.pool.query('DELETE FROM events WHERE position = $1', [newest]);
+    await t.runtime.pool.query('DELETE FROM projection_audit_chain.chain WHERE position = $1', [newest]);
+    for (const url of ['/v1/audit/head', '/v1/audit/events']) {
+      const res = await get(url).expect(500);
+      expect(res.body).toMatchObject({ code: 'AUDIT_CHAIN_BROKEN', checkpoint: newest.toString(), position: expect.stringMatching(/^\d+$/) });
+      expect(BigInt(res.body.position)).toBeLessThan(newest);
+      expect(res.body.detailFa).toContain('npm run audit -- verify');
+    }
+  });
 });

@@ -25,6 +25,7 @@ export type ApiErrorCode =
   | 'REQUEST_TIMEOUT'
   | 'HEADERS_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
+  | 'AUDIT_CHAIN_BROKEN'
   | 'INTERNAL';
 
 /** An ISO date of the details as people read it: Jalali, Persian digits. */
@@ -353,6 +354,14 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
     title: 'Service unavailable',
     detail: 'The service is temporarily unavailable; retry later.',
     detailFa: 'سامانه موقتاً در دسترس نیست؛ بعداً تلاش کنید.',
+  },
+  AUDIT_CHAIN_BROKEN: {
+    status: 500,
+    title: 'Audit chain broken',
+    detail: (d) =>
+      `The audit chain ends at position ${String(d.position)}, before its checkpoint ${String(d.checkpoint)}: its newest events and their links are gone. Do not copy this head; run npm run audit -- verify.`,
+    detailFa: (d) =>
+      `زنجیره ممیزی در موقعیت ${toPersianDigits(String(d.position))}، پیش از نقطه ثبت خود (${toPersianDigits(String(d.checkpoint))})، پایان می‌یابد: تازه‌ترین رویدادها و پیوندهایشان از میان رفته‌اند. این سر زنجیره را رونوشت نکنید و npm run audit -- verify را اجرا کنید.`,
   },
   INTERNAL: {
     status: 500,

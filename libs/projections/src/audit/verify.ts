@@ -39,7 +39,7 @@ export async function verifyChain(options: VerifyOptions): Promise<VerifyResult>
     if (!step.link) return fail('event has no link in the chain (inserted after hashing?)');
     if (!step.event) return fail('event is missing (deleted after hashing?)');
     if (step.link.prevHash !== prev) return fail('link does not follow the previous hash');
-    if (chainHash(prev, step.event) !== step.link.hash) return fail('event does not match its stored hash (altered after hashing?)');
+    if (chainHash(prev, step.event) !== step.link.hash) return fail('event does not match its stored hash (the event, or the hash in its link, altered after hashing?)');
     prev = step.link.hash;
     position = step.position;
     events += 1;
