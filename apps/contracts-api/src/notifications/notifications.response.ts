@@ -15,7 +15,11 @@ class NotificationResponse {
   @ApiProperty({ type: 'integer' })
   attempts!: number;
 
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "Why the last failed attempt failed (ops: the gateway's status alone); kept once the message is sent, and after `npm run sms -- resend`",
+  })
   lastError!: string | null;
 
   @ApiProperty({ description: 'The mobile number; for ops, masked to its last four digits' })
