@@ -577,6 +577,25 @@ describe('Wage bounds: minimum ≤ wage ≤ 7 × minimum', () => {
     else outcome.thenFails('WAGE_OUT_OF_RANGE', { minPremium: 28_055_614, maxPremium: 196_389_295 });
   });
 
+  it('keeps the minimum wage of the contract date for a wage change made in the next Jalali year', () => {
+    // Concluded 1403/12/25, the wage changed 1404/01/05 before the first payment: 1403's bounds hold.
+    const concluded = '2025-03-15T08:00:00Z';
+    const changedOn = '2025-03-25T08:00:00Z';
+    const then = facts({ lastContributionDate: jalali(1403, 10, 1) });
+    const history = historyOf([[openOnline({ requestedMonthlyPremium: 30_000_000, now: concluded, facts: then }), concluded]]);
+    given(history).when(changeWage(20_000_000), changedOn).thenAccepts(); // under 1404's minimum (28,055,614)
+    given(history).when(changeWage(150_000_000), changedOn).thenFails('WAGE_OUT_OF_RANGE', { minPremium: 19_348_697, maxPremium: 135_440_877 });
+  });
+
+  it('includes both wage bounds themselves (minimum wage ≤ wage basis ≤ 7 × minimum wage)', () => {
+    // A minimum wage of 100,000,000: premiums 27,000,000 and 189,000,000 give exactly the bounds.
+    const round = { ...POLICY_1403, minimumMonthlyWageByJalaliYear: { ...POLICY_1403.minimumMonthlyWageByJalaliYear, 1405: 100_000_000 } };
+    for (const premium of [27_000_000, 189_000_000]) given([], round).when(openOnline({ requestedMonthlyPremium: premium, policy: round }), CONTRACT_NOW).thenAccepts();
+    for (const premium of [26_999_999, 189_000_001]) {
+      given([], round).when(openOnline({ requestedMonthlyPremium: premium, policy: round }), CONTRACT_NOW).thenFails('WAGE_OUT_OF_RANGE', { minPremium: 27_000_000, maxPremium: 189_000_000 });
+    }
+  });
+
   it('applies the 1403 minimum wage to a contract concluded in 1403', () => {
     const in1403 = '2025-01-10T08:00:00Z'; // 1403/10/21
     const then = facts({ lastContributionDate: jalali(1403, 6, 1) }); // the registry as it stood that day
@@ -780,9 +799,10 @@ describe('Non-payment after the first payment: cancelled after more than 3 month
 
 describe('Contract number and validation', () => {
   it('needs a 10-digit contract number allocated outside', () => {
-    given([]).when(openOnline({ contractNumber: '12345' }), CONTRACT_NOW).thenFails('INVALID_COMMAND', {
-      field: 'contractNumber',
-    });
+    for (const contractNumber of ['12345', '140500000', '14050000001', '140500000a']) {
+      given([]).when(openOnline({ contractNumber }), CONTRACT_NOW).thenFails('INVALID_COMMAND', { field: 'contractNumber' });
+    }
+    given([]).when(openOnline({ contractNumber: '1405000001' }), CONTRACT_NOW).thenAccepts();
   });
 
   it('refuses registry data with an invalid national code', () => {

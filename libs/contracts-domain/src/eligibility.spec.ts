@@ -54,6 +54,13 @@ describe('quote', () => {
     });
   });
 
+  it('gives the allowed premium range of the contract date\'s Jalali year', () => {
+    const in1403 = new Date('2025-01-10T08:00:00Z'); // 1403/10/21
+    const then = facts({ lastContributionDate: jalali(1403, 6, 1) });
+    expect(quote(then, 30_000_000, false, in1403, POLICY_1403)).toMatchObject({ minPremium: 19_348_697, maxPremium: 135_440_877 });
+    expect(quote(then, 30_000_000, false, new Date('2025-04-10T08:00:00Z'), POLICY_1403)).toMatchObject({ minPremium: 28_055_614, maxPremium: 196_389_295 }); // 1404/01/21
+  });
+
   it('starts next month when asked, also across the Jalali year end', () => {
     expect(quote(facts(), 30_000_000, true, now, POLICY_1403).startDateJalali).toBe('1405/10/01');
     const esfand = new Date('2027-03-10T08:00:00Z'); // 1405/12/19
