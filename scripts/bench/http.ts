@@ -1,9 +1,11 @@
 import autocannon from 'autocannon';
 import type { ApplicantFacts } from '@app/contracts-domain';
 import { tokenFor } from '../token';
-import type { MixResult, RunResult } from './stats';
+import { percentile, type MixResult, type RunResult } from './stats';
 
 interface Flow {
+  /** When this connection's request in flight was set up (one at a time: autocannon does not pipeline here). */
+  sentAt?: number;
   applicant: string;
   quote?: { requestedMonthlyPremium: number; premiumRate: number; wageBasis: number; startDate: string; termsVersion: string };
   contractId?: string;
@@ -31,6 +33,7 @@ export async function runMix(options: {
   const json = (token: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
   let commands = 0;
   let failures = 0;
+  const commandLatencies: number[] = [];
   const errorSamples: string[] = [];
   // autocannon's context is an untyped object; one Flow per connection and loop.
   const flow = (context: object) => context as Flow;
@@ -38,9 +41,11 @@ export async function runMix(options: {
     // A falsy request restarts the loop: a step whose predecessor failed is not sent.
     setupRequest: (request, context) => {
       const next = setup(flow(context));
+      flow(context).sentAt = performance.now();
       return (next ? { ...request, ...next } : undefined) as autocannon.Request;
     },
     onResponse: (status, body, context) => {
+      if (COMMAND_STEPS.has(name)) commandLatencies.push(performance.now() - flow(context).sentAt!);
       if (status >= 200 && status < 300) {
         if (COMMAND_STEPS.has(name)) commands++;
         after?.(flow(context), JSON.parse(body) as Record<string, unknown>);
@@ -98,11 +103,14 @@ export async function runMix(options: {
   ];
 
   const result = await autocannon({ url: options.baseUrl, connections: options.connections, duration: options.seconds, requests });
-  const errors = failures + result.errors + result.timeouts;
+  // autocannon's errors include its timeouts.
+  const errors = failures + result.errors;
   return {
     connections: options.connections,
     opsPerSec: commands / result.duration,
     requestsPerSec: result.requests.total / result.duration,
+    commandP50Ms: percentile(commandLatencies, 50),
+    commandP99Ms: percentile(commandLatencies, 99),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     maxMs: result.latency.max,
@@ -122,6 +130,6 @@ export async function runFloorRequests(options: { baseUrl: string; connections: 
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     maxMs: result.latency.max,
-    errors: result.non2xx + result.errors + result.timeouts,
+    errors: result.non2xx + result.errors, // autocannon's errors include its timeouts
   };
 }

@@ -22,10 +22,10 @@ import type { PoolClient } from 'pg';
 import { fold } from '@app/contracts-app';
 import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
 import { createPool } from '@app/platform';
-import { PROJECTIONS, liveSchema, rebuild } from '@app/projections';
+import { liveSchema, rebuild } from '@app/projections';
 import { runMix } from './http';
 import { benchPeople } from './people';
-import { fillStore, measureCatchUp, measureLongContract, settleStore } from './read-side';
+import { fillStore, measureCatchUp, measureLongContract, serviceProjections, settleStore } from './read-side';
 import { percentile } from './stats';
 import { startBenchPostgres, startService } from './server';
 
@@ -81,9 +81,10 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
       try {
         const events = await fillStore(store, Number(first ?? 20_000), contractDate);
         await settleStore(pool);
+        const service = await serviceProjections(pool);
         if (second === 'each') {
           // Each projection alone, to see which one the catch-up waits for.
-          for (const projection of PROJECTIONS) {
+          for (const projection of service) {
             const alone = await measureCatchUp(pool, store, events, [projection]);
             say(`catch-up of ${projection.name} alone: ${alone.eventsPerSec.toFixed(0)} events/s`);
             await pool.query(`DROP SCHEMA ${liveSchema(projection.name)} CASCADE`);
@@ -107,8 +108,8 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
           if (options?.limit !== 1) parsed += page.length;
           return page;
         };
-        const only = PROJECTIONS.filter((projection) => projection.name === second);
-        const projections = (only.length > 0 ? only : PROJECTIONS).map((projection) => ({
+        const only = service.filter((projection) => projection.name === second);
+        const projections = (only.length > 0 ? only : service).map((projection) => ({
           ...projection,
           handles: projection.handles.bind(projection),
           apply: (tx: PoolClient, batch: readonly RecordedEvent[]) => timed(`apply ${projection.name}`, () => projection.apply(tx, batch)),
@@ -132,10 +133,10 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
       try {
         const events = await fillStore(store, Number(first ?? 20_000), contractDate);
         await settleStore(pool);
-        for (const projection of PROJECTIONS.filter((p) => second === undefined || p.name === second)) {
+        for (const projection of (await serviceProjections(pool)).filter((p) => second === undefined || p.name === second)) {
           const cpuBefore = process.cpuUsage();
           const started = performance.now();
-          const rebuilt = await cpuProfiled(process.env.CPU_PROFILE, () => rebuild({ pool, eventStore: store, projection, batchSize: 1_000 }));
+          const rebuilt = await cpuProfiled(process.env.CPU_PROFILE, () => rebuild({ pool, eventStore: store, projection }));
           const seconds = (performance.now() - started) / 1000;
           const cpu = process.cpuUsage(cpuBefore);
           say(`rebuild of ${projection.name}: ${rebuilt.events} of ${events} events in ${seconds.toFixed(2)} s, ${(rebuilt.events / seconds).toFixed(0)} events/s; this process's CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);

@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { PostgresEventStore } from '@app/event-store';
 import { createPool } from '@app/platform';
-import { PROJECTIONS } from '@app/projections';
 import { measureRawCatchUp, measureRawRead } from './baselines';
-import { fillStore, measureCatchUp, measureLongContract, measureReadFlatness, measureRebuilds, measureReplay, settleStore } from './read-side';
+import { fillStore, measureCatchUp, measureLongContract, measureReadFlatness, measureRebuilds, measureReplay, serviceProjections, settleStore } from './read-side';
 import type { ReadFlatness, RebuildResult } from './stats';
 
 type Rate = { events: number; eventsPerSec: number };
@@ -26,7 +25,8 @@ export interface ReadSideSteps {
   rawRead: { args: { url: string }; result: Rate };
   replay: { args: { url: string }; result: Rate };
   long: { args: { url: string; contractDate: string; repeats: number }; result: { loadMs: number; asOfMs: number } };
-  rebuilds: { args: { url: string; projections: string[] }; result: RebuildResult[] };
+  /** Every projection the service runs, or `only` those named. */
+  rebuilds: { args: { url: string; only?: string[] }; result: RebuildResult[] };
   flatness: { args: { url: string; smallUrl: string; contractDate: string; repeats: number }; result: ReadFlatness };
 }
 
@@ -61,11 +61,11 @@ const STEPS: { [S in Step]: (pool: Pool, store: PostgresEventStore, args: ReadSi
     return { events: written };
   },
   rawCatchUp: (pool) => measureRawCatchUp(pool),
-  catchUp: async (pool, store, { events }) => ({ events, eventsPerSec: (await measureCatchUp(pool, store, events)).eventsPerSec }),
+  catchUp: async (pool, store, { events }) => ({ events, eventsPerSec: (await measureCatchUp(pool, store, events, await serviceProjections(pool))).eventsPerSec }),
   rawRead: (pool) => measureRawRead(pool),
   replay: (_pool, store) => measureReplay(store),
   long: (pool, store, { contractDate, repeats }) => measureLongContract(pool, store, contractDate, repeats),
-  rebuilds: (pool, store, { projections }) => measureRebuilds(pool, store, PROJECTIONS.filter((p) => projections.includes(p.name))),
+  rebuilds: async (pool, store, { only }) => measureRebuilds(pool, store, (await serviceProjections(pool)).filter((p) => only === undefined || only.includes(p.name))),
   flatness: (pool, store, { smallUrl, contractDate, repeats }) =>
     withStore(smallUrl, (smallPool, smallStore) => measureReadFlatness({ pool: smallPool, store: smallStore }, { pool, store }, contractDate, repeats)),
 };

@@ -3,13 +3,25 @@ import type { Pool } from 'pg';
 import { contractView, evolve, type ContractState } from '@app/contracts-domain';
 import { ContractStreams, PostgresSnapshots, toDomainEvent } from '@app/contracts-app';
 import { PostgresEventStore } from '@app/event-store';
+import { tmpdir } from 'node:os';
+import { migrateOutbox } from '@app/notifications';
 import { SystemClock, createPool } from '@app/platform';
-import { PROJECTIONS, ProjectionRunner, rebuild, startProjector, type Projection } from '@app/projections';
+import { ProjectionRunner, rebuild, startProjector, type Projection } from '@app/projections';
+import { readSideProjections } from '../../apps/projector/src/read-side';
 import { contractHistory } from './history';
 import { benchPeople } from './people';
 import { FLATNESS, percentile, type ReadFlatness, type RebuildResult } from './stats';
 
 const EVENTS_PER_CONTRACT = 20;
+
+/**
+ * Every projection the service runs (notifications included), as apps/projector builds them, and
+ * the SMS outbox they write into; no SMS is sent (no dispatcher runs here).
+ */
+export async function serviceProjections(pool: Pool): Promise<Projection[]> {
+  await migrateOutbox(pool);
+  return readSideProjections({ dataDir: tmpdir(), smsGatewayUrl: undefined });
+}
 
 /** A store of `events` events: contracts opened and paid month by month, appended a contract per call. */
 export async function fillStore(store: PostgresEventStore, events: number, contractDate: string): Promise<number> {
@@ -42,15 +54,13 @@ export async function settleStore(pool: Pool): Promise<void> {
 /** A projection failing this many times in a row fails the measurement instead of hanging it. */
 const GIVE_UP_AFTER_FAILURES = 3;
 
-/** Every projection from position 0 to the head; events/s for all of them to be caught up. */
-export async function measureCatchUp(
-  pool: Pool,
-  store: PostgresEventStore,
-  events: number,
-  projections: readonly Projection[] = PROJECTIONS,
-): Promise<{ seconds: number; eventsPerSec: number }> {
+/**
+ * The projections from position 0 to the head, as the projector runs them (its batch size); events/s
+ * for all of them to be caught up. The deadline runner is off: it would append to the measured store.
+ */
+export async function measureCatchUp(pool: Pool, store: PostgresEventStore, events: number, projections: readonly Projection[]): Promise<{ seconds: number; eventsPerSec: number }> {
   const started = performance.now();
-  const projector = await startProjector({ pool, eventStore: store, clock: new SystemClock(), log: () => undefined, deadlines: false, batchSize: 1_000, projections });
+  const projector = await startProjector({ pool, eventStore: store, clock: new SystemClock(), log: () => undefined, deadlines: false, projections });
   try {
     for (;;) {
       const statuses = await projector.status();
@@ -178,18 +188,20 @@ async function growByCopies(pool: Pool, events: number): Promise<void> {
  * A contract of 360 events (opened, then 359 months paid): median time to load it in a process
  * that does not remember it (its snapshot, the events after it, fold) and to answer an auditor's
  * `asOf` halfway through its life (read up to the instant, fold, render the view), over `repeats`
- * runs each.
+ * runs each. Its snapshot is where the service's would be: written at revision 299 by a load of
+ * its first 300 events (one every 100 events), so a load reads it and folds the 60 after it.
  */
 export async function measureLongContract(pool: Pool, store: PostgresEventStore, contractDate: string, repeats: number): Promise<{ loadMs: number; asOfMs: number }> {
   const contractId = randomUUID();
   const [person] = benchPeople(1, contractDate);
   const history = contractHistory(contractId, '1499999999', person!, new Date(`${contractDate}T08:00:00Z`), 359);
-  await store.append(history.streamId, history.events, 'no_stream');
+  const snapshotted = 300;
   // A new ContractStreams for every load: one that remembers the contract reads only what is new.
-  // The first load folds all 360 events and leaves a snapshot (as the service's would); the
-  // median is of loads from it, as every later load in any process would be.
   const snapshots = await PostgresSnapshots.create(pool);
   const streams = () => new ContractStreams(store, new SystemClock(), snapshots);
+  await store.append(history.streamId, history.events.slice(0, snapshotted), 'no_stream');
+  if ((await streams().loadExisting(contractId)).revision !== snapshotted - 1) throw new Error('the first 300 events did not load');
+  await store.append(history.streamId, history.events.slice(snapshotted), snapshotted - 1);
   const asOf = new Date(history.events[180]!.metadata.occurredAt);
   const time = async (work: () => Promise<unknown>) => {
     const samples: number[] = [];
@@ -221,7 +233,7 @@ export function sampleLag(url: string, everyMs = 100): { stop(): Promise<number[
   let running = true;
   const loop = (async () => {
     const store = await PostgresEventStore.create({ pool });
-    const runners = PROJECTIONS.map((projection) => new ProjectionRunner({ pool, eventStore: store, projection, log: () => undefined }));
+    const runners = (await serviceProjections(pool)).map((projection) => new ProjectionRunner({ pool, eventStore: store, projection, log: () => undefined }));
     while (running) {
       const statuses = await Promise.all(runners.map((runner) => runner.status()));
       samples.push(Math.max(...statuses.map((s) => s.lagSeconds)) * 1000);

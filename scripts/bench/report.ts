@@ -35,10 +35,10 @@ export const ISSUE_REFERENCE = { floorInsertsPerSec16: 11_000, peerAppendsPerSec
 
 /** The issue's summary line: figures at 16 connections. */
 export function summaryLine(r: BenchResults): Record<string, number> {
-  const at16 = (runs: readonly RunResult[]) => runs.find((run) => run.connections === 16);
+  const at16 = <R extends RunResult>(runs: readonly R[]) => runs.find((run) => run.connections === 16);
   return {
     commandsPerSec16: round(at16(r.http)?.opsPerSec),
-    p99Ms16: round(at16(r.http)?.p99Ms, 1),
+    p99Ms16: round(at16(r.http)?.commandP99Ms, 1),
     floorInsertsPerSec16: round(at16(r.floor)?.opsPerSec),
     peerAppendsPerSec16: round(at16(r.peer)?.opsPerSec),
     ourAppendsPerSec16: round(at16(r.ours)?.opsPerSec),
@@ -70,14 +70,41 @@ const n = (value: number, digits = 0) =>
 const x = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)} ×` : '–');
 const met = (ok: boolean) => (ok ? 'met' : '**missed**');
 
+/**
+ * Digits enough to print `value` on the same side of its target as it is: judged on the raw
+ * value, 0.7996 × must not read "0.80 ×" beside "missed" (nor 250.4 ms "250 ms" beside "met").
+ */
+function digitsFor(value: number, ok: (v: number) => boolean, digits: number): number {
+  let d = digits;
+  while (d < digits + 4 && Number.isFinite(value) && ok(Number(value.toFixed(d))) !== ok(value)) d++;
+  return d;
+}
+
+/** A target's row: the raw value judged, printed with `digits` (or more, `digitsFor`). */
+function targetRow(label: string, value: number, ok: (v: number) => boolean, unit: '×' | 'ms' | '', digits: number, scaled = ''): string {
+  const shown = Number.isFinite(value) ? `${n(value, digitsFor(value, ok, digits))}${unit ? ` ${unit}` : ''}` : '–';
+  return `| ${label} | ${shown} | ${met(Number.isFinite(value) && ok(value))} |${scaled ? ` ${scaled} ` : ' '}|`;
+}
+
 /** The generated part of docs/performance.md, also printed to the terminal. */
 export function renderMarkdown(r: BenchResults): string {
-  const byConnections = (runs: readonly RunResult[], c: number) => runs.find((run) => run.connections === c);
+  const byConnections = <R extends RunResult>(runs: readonly R[], c: number) => runs.find((run) => run.connections === c);
   const levels = r.floor.map((run) => run.connections);
   const s = summaryLine(r);
   const floor16 = s.floorInsertsPerSec16;
   const busy = r.machine.loadAverage[0] > r.machine.cpus;
   const rawScale = ratio(s.rawCatchUpEventsPerSec, ISSUE_REFERENCE.rawCatchUpEventsPerSec);
+  // The targets are judged on these, never on the summary line's rounded figures.
+  const at16 = (runs: readonly RunResult[]) => byConnections(runs, 16)?.opsPerSec ?? Number.NaN;
+  const http16 = byConnections(r.http, 16);
+  const raw = {
+    ourPerFloor: ratio(at16(r.ours), at16(r.floor)),
+    ourPerPeer: ratio(at16(r.ours), at16(r.peer)),
+    commandsPerFloor: ratio(http16?.opsPerSec ?? Number.NaN, at16(r.floor)),
+    commandP99Ms: http16?.commandP99Ms ?? Number.NaN,
+    slowestRebuild: Math.min(...r.rebuilds.map((rebuilt) => rebuilt.eventsPerSec)),
+  };
+  const httpErrors = [...r.http, r.httpInline].reduce((sum, h) => sum + h.errors, 0);
   const lines = [
     `Run of ${r.date} (${r.quick ? '`--quick`' : 'full'}), commit \`${r.commit}\`, ${r.machine.cpus} × ${r.machine.cpuModel}, ${n(r.machine.memoryGiB)} GiB;`,
     `load average ${r.machine.loadAverage.map((l) => l.toFixed(1)).join(' / ')} (1/5 min) when it started${busy ? ': **the machine was busy with other work; absolute figures are low and noisy, the ratios measured in this same run are what to compare**' : ''}.`,
@@ -95,23 +122,23 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     'The API and the projector as two processes, as `docker-compose.yml` runs them (the targets are judged on these rows); the last row, the projector inside the API process, as `npm start` runs it.',
     '',
-    '| connections | commands/s | requests/s | p50 / p99 / max (ms, all requests) | errors | commands ÷ floor |',
-    '|---:|---:|---:|---:|---:|---:|',
+    '| connections | commands/s | requests/s | commands p50 / p99 (ms) | all requests p50 / p99 / max (ms, whole) | errors | commands ÷ floor |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
     ...[...r.http, r.httpInline].map((h, index) => {
       const f = byConnections(r.floor, h.connections);
       const label = index < r.http.length ? String(h.connections) : `${h.connections}, projector inline`;
-      return `| ${label} | ${n(h.opsPerSec)} | ${n(h.requestsPerSec)} | ${n(h.p50Ms, 1)} / ${n(h.p99Ms, 1)} / ${n(h.maxMs, 1)} | ${h.errors} | ${x(ratio(h.opsPerSec, f?.opsPerSec ?? 0))} |`;
+      return `| ${label} | ${n(h.opsPerSec)} | ${n(h.requestsPerSec)} | ${n(h.commandP50Ms, 1)} / ${n(h.commandP99Ms, 1)} | ${n(h.p50Ms)} / ${n(h.p99Ms)} / ${n(h.maxMs)} | ${h.errors} | ${x(ratio(h.opsPerSec, f?.opsPerSec ?? 0))} |`;
     }),
     '',
     '### Read side',
     '',
     '| measure | value |',
     '|---|---:|',
-    `| catch-up of every projection from position 0 over ${n(r.catchUp.events)} events | ${n(r.catchUp.eventsPerSec)} events/s |`,
+    `| catch-up of every projection the service runs (notifications included), from position 0 over ${n(r.catchUp.events)} events | ${n(r.catchUp.eventsPerSec)} events/s |`,
     `| projection lag under the 16-connection HTTP load, p50 / p99 | ${n(r.lag.p50Ms)} / ${n(r.lag.p99Ms)} ms |`,
     `| the same with the projector inside the API process | ${n(r.lagInline.p50Ms)} / ${n(r.lagInline.p99Ms)} ms |`,
     `| replay of ${n(r.replay.events)} events into memory (read in order, fold per contract) | ${n(r.replay.eventsPerSec)} events/s |`,
-    `| load a 360-event contract in a process that does not remember it (its snapshot, the events after it, fold), median | ${n(r.long.loadMs, 2)} ms |`,
+    `| load a 360-event contract in a process that does not remember it (its snapshot at revision 299, the 60 events after it, fold), median | ${n(r.long.loadMs, 2)} ms |`,
     `| auditor \`asOf\` halfway through it (read + fold + view), median | ${n(r.long.asOfMs, 2)} ms |`,
     ...r.rebuilds.map((rebuilt) => `| replay into a read model: \`rebuild\` of ${rebuilt.projection} from ${n(rebuilt.events)} events into fresh tables | ${n(rebuilt.eventsPerSec)} events/s |`),
     `| ${FLATNESS.pages} pages of ${FLATNESS.pageSize} read after a position, ${n(r.flatness.smallEvents)}-event store, median | ${n(r.flatness.smallMsPerPage, 2)} ms per page |`,
@@ -146,17 +173,24 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     '| target | measured | | scaled target |',
     '|---|---:|---|---:|',
-    `| our append ≥ 0.8 × floor at 16 | ${x(ratio(s.ourAppendsPerSec16, floor16))} | ${met(ratio(s.ourAppendsPerSec16, floor16) >= 0.8)} | |`,
-    `| our append ≥ 2 × peer at 16 | ${x(ratio(s.ourAppendsPerSec16, s.peerAppendsPerSec16))} | ${met(ratio(s.ourAppendsPerSec16, s.peerAppendsPerSec16) >= 2)} | |`,
-    `| HTTP commands ≥ 0.4 × floor at 16 | ${x(ratio(s.commandsPerSec16, floor16))} | ${met(ratio(s.commandsPerSec16, floor16) >= 0.4)} | |`,
-    `| HTTP p99 ≤ 20 ms at 16 | ${n(s.p99Ms16, 1)} ms | ${met(s.p99Ms16 <= 20)} | |`,
-    `| HTTP zero errors (every run) | ${[...r.http, r.httpInline].reduce((sum, h) => sum + h.errors, 0)} | ${met([...r.http, r.httpInline].every((h) => h.errors === 0))} | |`,
-    `| catch-up ≥ 40,000 events/s | ${n(s.catchUpEventsPerSec)} | ${met(s.catchUpEventsPerSec >= 40_000)} | ${n(40_000 * rawScale)} |`,
-    `| replay into memory ≥ 150,000 events/s | ${n(s.replayEventsPerSec)} | ${met(s.replayEventsPerSec >= 150_000)} | ${n(150_000 * rawScale)} |`,
-    `| replay into a read model ≥ 50,000 events/s (slowest rebuild) | ${n(s.replayIntoReadModelEventsPerSec)} | ${met(s.replayIntoReadModelEventsPerSec >= 50_000)} | ${n(50_000 * rawScale)} |`,
-    `| reading from a position flat, ${n(r.flatness.smallEvents)} vs ${n(r.flatness.largeEvents)} events (within 20 %) | ${x(s.readAllFlatnessRatio)} | ${met(s.readAllFlatnessRatio <= 1.2)} | |`,
-    `| lag p99 ≤ 250 ms under load | ${n(s.lagP99Ms)} ms | ${met(s.lagP99Ms <= 250)} | |`,
-    `| 360-event load ≤ 5 ms | ${n(s.load360Ms, 2)} ms | ${met(s.load360Ms <= 5)} | |`,
+    targetRow('our append ≥ 0.8 × floor at 16', raw.ourPerFloor, (v) => v >= 0.8, '×', 2),
+    targetRow('our append ≥ 2 × peer at 16', raw.ourPerPeer, (v) => v >= 2, '×', 2),
+    targetRow('HTTP commands ≥ 0.4 × floor at 16', raw.commandsPerFloor, (v) => v >= 0.4, '×', 2),
+    targetRow('HTTP commands p99 ≤ 20 ms at 16', raw.commandP99Ms, (v) => v <= 20, 'ms', 1),
+    targetRow('HTTP zero errors (every run)', httpErrors, (v) => v === 0, '', 0),
+    targetRow('catch-up ≥ 40,000 events/s', r.catchUp.eventsPerSec, (v) => v >= 40_000, '', 0, n(40_000 * rawScale)),
+    targetRow('replay into memory ≥ 150,000 events/s', r.replay.eventsPerSec, (v) => v >= 150_000, '', 0, n(150_000 * rawScale)),
+    targetRow(
+      `replay into a read model ≥ 50,000 events/s (${r.quick ? 'the audit chain only, --quick' : 'slowest rebuild'})`,
+      raw.slowestRebuild,
+      (v) => v >= 50_000,
+      '',
+      0,
+      n(50_000 * rawScale),
+    ),
+    targetRow(`reading from a position flat, ${n(r.flatness.smallEvents)} vs ${n(r.flatness.largeEvents)} events (within 20 %)`, flatnessRatio(r.flatness), (v) => v <= 1.2, '×', 2),
+    targetRow('lag p99 ≤ 250 ms under load', r.lag.p99Ms, (v) => v <= 250, 'ms', 0),
+    targetRow('360-event load ≤ 5 ms', r.long.loadMs, (v) => v <= 5, 'ms', 2),
   ];
   return lines.join('\n');
 }

@@ -21,9 +21,15 @@ export interface RunResult {
   errors: number;
 }
 
-/** An HTTP mix: `opsPerSec` counts the commands (requests that append events). */
+/**
+ * An HTTP mix: `opsPerSec` counts the commands (requests that append events); `p50Ms`/`p99Ms`/`maxMs`
+ * are over every request of the mix, in autocannon's whole milliseconds.
+ */
 export interface MixResult extends RunResult {
   requestsPerSec: number;
+  /** The commands' own latency (the target's), timed here to the microsecond. */
+  commandP50Ms: number;
+  commandP99Ms: number;
   /** The first failures' status and body, to say why. */
   errorSamples: string[];
 }
