@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import type { Pool } from 'pg';
 import { contractView, evolve, type ContractState } from '@app/contracts-domain';
 import { ContractStreams, PostgresSnapshots, toDomainEvent } from '@app/contracts-app';
 import { PostgresEventStore } from '@app/event-store';
-import { tmpdir } from 'node:os';
 import { migrateOutbox } from '@app/notifications';
 import { SystemClock, createPool } from '@app/platform';
 import { ProjectionRunner, rebuild, startProjector, type Projection } from '@app/projections';
