@@ -209,7 +209,8 @@ describe('audit chain: hash = sha256(prevHash ‖ canonical JSON of the event an
     await project(db.pool, auditChainProjection, all, 4);
 
     const links = (await dumpSchema(db.pool, 'projection_audit_chain')).chain!;
-    expect(links.slice(0, events.length)).toEqual(before.chain);
+    // Rows as text, sorted as text: compared as a set (positions may gain a digit between them).
+    expect(links).toEqual(expect.arrayContaining(before.chain!));
     expect(links).toHaveLength(all.length);
     expect(await verify()).toMatchObject({ ok: true, events: all.length });
   });
