@@ -52,10 +52,32 @@ describe('PostgreSQL event store', () => {
 
   it('wakes a subscriber in another process through NOTIFY, not its idle poll', async () => {
     const listening = await PostgresEventStore.create({ pool: db.pool, idlePollMs: 60_000 });
+    // Each read the subscription makes, when it began and whether it has ended.
+    const reads: Array<{ startedAt: number; done: boolean }> = [];
+    const readAll = listening.readAll.bind(listening);
+    jest.spyOn(listening, 'readAll').mockImplementation(async (options) => {
+      const read = { startedAt: Date.now(), done: false };
+      reads.push(read);
+      try {
+        return await readAll(options);
+      } finally {
+        read.done = true;
+      }
+    });
     const received: RecordedEvent[] = [];
     const subscription = listening.subscribe({ fromPosition: 0n, handler: async (events) => void received.push(...events) });
     try {
-      await sleep(200); // let it catch up (nothing) and go to sleep on LISTEN
+      // Asleep on LISTEN: the LISTEN has taken effect and a read begun after it has ended (found
+      // nothing). Only then is the append made, so that no read but a woken one can find it (a
+      // fixed wait here let a slow start catch the event up without any NOTIFY).
+      await eventually(async () => {
+        const { rows } = await db.pool.query<{ at: number }>(
+          `SELECT (extract(epoch FROM state_change) * 1000)::float8 AS at FROM pg_stat_activity
+           WHERE datname = current_database() AND query LIKE 'LISTEN %' AND state = 'idle'`,
+        );
+        expect(rows).toHaveLength(1);
+        expect(reads.some((read) => read.done && read.startedAt >= Math.floor(rows[0]!.at))).toBe(true);
+      }, 5_000);
       await store.append('contract-1', [newEvent('Opened')], 'no_stream'); // another store instance: no local wake-up
       // Within 3 s, where its idle poll would take 60: only the NOTIFY can have woken it.
       await eventually(() => expect(received).toHaveLength(1), 3_000);
