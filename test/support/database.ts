@@ -37,3 +37,17 @@ async function onServer(serverUrl: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * Resolves once a statement in this database waits on a lock another transaction holds: a race
+ * set up by hand goes on only when its second party is really waiting (a fixed sleep could let
+ * the first finish before, and the test would pass without the race it is about).
+ */
+export async function untilBlockedOnLock(pool: Pool, what: string): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+    if (rows[0]!.n > 0) return;
+    if (tries === 500) throw new Error(`${what} never waited on a lock`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

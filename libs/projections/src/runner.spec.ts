@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { InMemoryEventStore, PostgresEventStore, type RecordedEvent } from '@app/event-store';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database';
+import { createTestDatabase, untilBlockedOnLock, type TestDatabase } from '../../../test/support/database';
 import { billingProjection } from './billing/billing.projection';
 import { liveSchema, type Projection } from './projection';
 import { rebuild, replayInto } from './rebuild';
@@ -131,7 +131,7 @@ describe('projection runner', () => {
       await firstStart.query('BEGIN');
       await createProjectionSchema(firstStart, billingProjection, liveSchema('billing'));
       const rebuilt = rebuild({ pool: db.pool, eventStore, projection: billingProjection, batchSize: 5 });
-      await new Promise((resolve) => setTimeout(resolve, 300)); // the rebuild replays, then waits to swap
+      await untilBlockedOnLock(db.pool, 'the rebuild, to swap'); // it replays, then waits on the schema created meanwhile
       await firstStart.query('COMMIT');
       await rebuilt;
     } finally {

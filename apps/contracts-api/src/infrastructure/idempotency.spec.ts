@@ -1,5 +1,5 @@
 import { migrate } from '@app/platform';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import { createTestDatabase, untilBlockedOnLock, type TestDatabase } from '../../../../test/support/database';
 import type { LogEntry } from '@app/projections';
 import { IdempotencyRetention, PostgresIdempotencyStore, PURGE_BATCH_SQL } from './idempotency';
 import { apiMigrations } from './migrations';
@@ -33,14 +33,7 @@ describe('PostgresIdempotencyStore', () => {
         `INSERT INTO idempotency_keys (scope, key, request_hash, response, completed_at) VALUES ('bank:b', 'HELD', 'h', '{"status":201,"body":{}}', now())`,
       );
       const second = store.claim('bank:b', 'HELD', 'h');
-      // Commit only once the second claim waits on the row (a fixed sleep could commit first, and the
-      // test would pass without the race it is about).
-      for (let tries = 0; ; tries++) {
-        const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        if (rows[0]!.n > 0) break;
-        if (tries === 500) throw new Error('the second claim never waited on the first claim\'s row');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await untilBlockedOnLock(db.pool, "the second claim, on the first claim's row");
       await first.query('COMMIT');
       expect(await second).toEqual({ kind: 'replay', response: { status: 201, body: {} } });
     } finally {
