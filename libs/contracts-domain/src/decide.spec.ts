@@ -6,6 +6,7 @@
 import { ContractCommand } from './commands';
 import { ContractEvent } from './events';
 import { pendingDeadlines } from './deadlines';
+import { iranDayStart } from './jalali';
 import { POLICY_1403 } from './policy';
 import { replay } from './state';
 import { given } from './testing/given-when-then';
@@ -35,6 +36,11 @@ const exemptAfter = (steps: [ContractCommand, string][]) => historyOf([[openOnli
 const needingExamAfter = (steps: [ContractCommand, string][]) =>
   historyOf([[openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW], ...steps]);
 const paidOnce = exemptAfter([[pay(1), FIRST_PAYMENT_AT]]);
+/** A contract needing the exam, concluded at `concluded` under `policy`, its first month paid the next day. */
+const needingExamTie = (policy: typeof POLICY_1403, concluded: string) => {
+  const next = new Date(new Date(concluded).getTime() + 86_400_000).toISOString();
+  return historyOf([[openOnline({ facts: factsNeedingExam(), now: concluded, policy }), concluded], [pay(1, { paidAt: next }), next]], policy);
+};
 
 const referral = (referralNumber = 'R-100'): ContractCommand => ({ type: 'IssueExamReferral', data: { referralNumber } });
 const result = (r: 'passed' | 'failed'): ContractCommand => ({ type: 'RecordExamResult', data: { result: r } });
@@ -784,6 +790,16 @@ describe('Non-payment after the first payment: cancelled after more than 3 month
     // so a runner that fires the cancellation before the overdue mark must not cancel.
     const paidNeedingExam = needingExamAfter([[pay(1), FIRST_PAYMENT_AT]]);
     given(paidNeedingExam).when(cancelForNonPayment, '2027-03-21T08:00:00Z').thenFails('NOTHING_TO_DO');
+  });
+
+  it('on the very instant payments become blocked, does not come due either: the exam block wins the tie', () => {
+    // Concluded 1405/09/30 needing the exam: its deadline 1405/11/30, payments blocked from 1405/12/01.
+    // With two unpaid months allowed, 1405-09 paid, cancellation would also be due from 1405/12/01.
+    const twoMonths = { ...POLICY_1403, nonPaymentCancelMonths: 2 };
+    const concluded = '2026-12-21T08:00:00Z';
+    const paid = needingExamTie(twoMonths, concluded);
+    const tie = new Date(iranDayStart(jalali(1405, 12, 1)).getTime() + 3_600_000).toISOString(); // 01:00 that day
+    given(paid, twoMonths).when(cancelForNonPayment, tie).thenFails('NOTHING_TO_DO');
   });
 
   it('refuses a payment once cancellation is due, and everything after cancellation', () => {
