@@ -201,6 +201,8 @@ export async function measureLongContract(pool: Pool, store: PostgresEventStore,
   const streams = () => new ContractStreams(store, new SystemClock(), snapshots);
   await store.append(history.streamId, history.events.slice(0, snapshotted), 'no_stream');
   if ((await streams().loadExisting(contractId)).revision !== snapshotted - 1) throw new Error('the first 300 events did not load');
+  // Written out of the load's way (a failed write is only logged): checked, or every timed load would fold all 360.
+  if ((await snapshots.read(contractId))?.revision !== snapshotted - 1) throw new Error('the load of 300 events left no snapshot at revision 299');
   await store.append(history.streamId, history.events.slice(snapshotted), snapshotted - 1);
   const asOf = new Date(history.events[180]!.metadata.occurredAt);
   const time = async (work: () => Promise<unknown>) => {
