@@ -1,14 +1,5 @@
-import { createServer } from 'node:net';
+import { closedPort } from '../../../../test/support/ports';
 import { HttpSmsGateway } from './http-gateway';
-
-/** A port nothing listens on (one the system just handed out and took back). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('HTTP SMS gateway', () => {
   it("given a URL fetch refuses, when sending, then the reason to retry never quotes the URL: it may hold a key", async () => {

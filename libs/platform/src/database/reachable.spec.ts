@@ -1,16 +1,8 @@
-import { createServer } from 'node:net';
 import { createTestDatabase } from '../../../../test/support/database';
+import { closedPort } from '../../../../test/support/ports';
 import { ConfigError } from '../config';
 import { checkDatabaseReachable } from './reachable';
 import { createPool } from './pool';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function check(url: string): Promise<unknown> {
   const pool = createPool(url);
@@ -35,7 +27,7 @@ describe('the first query on DATABASE_URL', () => {
   });
 
   it('makes a server nobody listens for a configuration error naming it, never its password', async () => {
-    const port = await freePort();
+    const port = await closedPort();
     const error = await check(`postgres://app:s3cret@127.0.0.1:${port}/contracts`);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(new RegExp(`^DATABASE_URL: cannot use 127\\.0\\.0\\.1:${port}/contracts: .*ECONNREFUSED`));
