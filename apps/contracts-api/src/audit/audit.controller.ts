@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { toPersianDigits } from '@app/contracts-domain';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import { auditRow, readAuditHead, walkChain, type AuditHead } from '@app/projections';
+import { auditRow, chainIsCut, readAuditHead, walkChain, type AuditHead } from '@app/projections';
 import { Roles } from '../auth';
 import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
 import { invalidField, ProblemException } from '../http/problem';
@@ -90,12 +90,9 @@ export class AuditController {
   }
 }
 
-/**
- * Every event up to the checkpoint has its link, so a last link short of it means the newest events
- * went with their links: an auditor must not copy that head, nor take the export for whole.
- */
+/** An auditor must not copy the head of a cut chain, nor take its export for whole. */
 function wholeChain(head: AuditHead): void {
-  if (head.position < head.checkpoint) {
+  if (chainIsCut(head)) {
     throw new ProblemException('AUDIT_CHAIN_BROKEN', { position: head.position.toString(), checkpoint: head.checkpoint.toString() });
   }
 }

@@ -1,5 +1,6 @@
 import type { Projection } from '../projection';
-import { GENESIS_HASH, chainHash } from './chain-hash';
+import { auditHeadSql, chainIsCut, headOf } from './audit-head';
+import { chainHash } from './chain-hash';
 
 /**
  * The audit hash chain: one row per event of every stream, in global order, each hash covering the
@@ -21,17 +22,14 @@ export const auditChainProjection: Projection = {
   ],
   handles: () => true,
   async apply(tx, events) {
-    // The last link is the checkpoint's event. If it is not, links were deleted: chaining on would
-    // hide that for good (verify would follow the new links from the truncated end).
-    const { rows } = await tx.query<{ checkpoint: bigint; position: bigint | null; hash: string | null }>(
-      `SELECT (SELECT position FROM checkpoint) AS checkpoint, last.position, last.hash
-         FROM (SELECT 1) AS one LEFT JOIN (SELECT position, hash FROM chain ORDER BY position DESC LIMIT 1) AS last ON true`,
-    );
-    const { checkpoint, position: lastLinked, hash } = rows[0]!;
-    if ((lastLinked ?? 0n) !== checkpoint) {
-      throw new Error(`audit chain: its last link is at position ${lastLinked ?? 'none'} but its checkpoint at ${checkpoint}: links were deleted; run npm run audit -- verify`);
+    // A cut chain (its newest links deleted): chaining on would hide that for good (verify would
+    // follow the new links from the truncated end).
+    const { rows } = await tx.query<{ checkpoint: bigint; position: bigint | null; hash: string | null }>(auditHeadSql('chain', '(SELECT position FROM checkpoint)'));
+    const head = headOf(rows[0]!);
+    if (chainIsCut(head)) {
+      throw new Error(`audit chain: its last link is at position ${rows[0]!.position ?? 'none'} but its checkpoint at ${head.checkpoint}: links were deleted; run npm run audit -- verify`);
     }
-    let prev = hash ?? GENESIS_HASH;
+    let prev = head.hash;
     const positions: string[] = [];
     const prevs: string[] = [];
     const hashes: string[] = [];

@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { EventStore, RecordedEvent } from '@app/event-store';
 import { queryReadModel } from '../read-model';
 import { auditChainProjection } from './audit-chain.projection';
+import { auditHeadSql, headOf, type AuditHead } from './audit-head';
 import { GENESIS_HASH, hashedDocument } from './chain-hash';
 
 export interface ChainLink {
@@ -40,24 +41,9 @@ export async function linkAtOrBefore(pool: Pool, position: bigint): Promise<{ po
   return rows[0] ?? { position: 0n, hash: GENESIS_HASH };
 }
 
-export interface AuditHead {
-  /** Position and hash of the latest chained event (0 and the genesis hash before any). */
-  position: bigint;
-  hash: string;
-  /** How far the chain has caught up with the event store. */
-  checkpoint: bigint;
-}
-
 export async function readAuditHead(pool: Pool): Promise<AuditHead> {
-  const rows = await queryReadModel<{ checkpoint: bigint; position: bigint | null; hash: string | null }>(
-    pool,
-    NAME,
-    `SELECT {checkpoint} AS checkpoint, c.position, c.hash
-     FROM (SELECT 1) AS one LEFT JOIN (SELECT position, hash FROM {schema}.chain ORDER BY position DESC LIMIT 1) c ON true`,
-    [],
-  );
-  const { checkpoint, position, hash } = rows[0]!;
-  return { position: position ?? 0n, hash: hash ?? GENESIS_HASH, checkpoint };
+  const rows = await queryReadModel<{ checkpoint: bigint; position: bigint | null; hash: string | null }>(pool, NAME, auditHeadSql('{schema}.chain', '{checkpoint}'), []);
+  return headOf(rows[0]!);
 }
 
 /** One position of the merged walk: the stored event, its link, or both (tampering leaves one alone). */
