@@ -7,6 +7,7 @@ import { isConnectionFailure } from '@app/platform';
 import { ConcurrencyError, StoreUnavailableError } from '@app/event-store';
 import type { ApiErrorCode } from './error-catalog';
 import { PROBLEM_CONTENT_TYPE, ProblemException, problemFor, type Problem } from './problem';
+import { notAcceptedFa } from './validation-messages-fa';
 
 /** Fastify's own request errors (body parsing happens before any Nest code runs). */
 const FASTIFY_CODES: Record<string, ApiErrorCode> = {
@@ -106,7 +107,7 @@ function domainProblem(error: DomainError): Problem {
       return problemFor('INVALID_COMMAND', {}, fields.map(String).map((name) => ({ field: name, message: error.message, messageFa: `اطلاعات ثبتی «${name}» نادرست است` })));
     }
     const name = typeof field === 'string' ? field : '';
-    return problemFor('INVALID_COMMAND', {}, [{ field: name, message: error.message, messageFa: typeof messageFa === 'string' ? messageFa : `مقدار «${name}» پذیرفته نیست` }]);
+    return problemFor('INVALID_COMMAND', {}, [{ field: name, message: error.message, messageFa: typeof messageFa === 'string' ? messageFa : notAcceptedFa(name) }]);
   }
   return problemFor(error.code, error.details);
 }

@@ -45,8 +45,11 @@ export function withFa(message: string, messageFa: string): { message: string; c
 export function persianRuleMessage(rule: string, field: string, english: string, context?: unknown): string {
   const own = (context as { messageFa?: unknown } | undefined)?.messageFa;
   if (typeof own === 'string') return own;
-  return PERSIAN_RULES[rule]?.(field, english) ?? `مقدار «${field}» پذیرفته نیست`;
+  return PERSIAN_RULES[rule]?.(field, english) ?? notAcceptedFa(field);
 }
+
+/** A field's value refused, for a rule without words of its own. */
+export const notAcceptedFa = (field: string): string => `مقدار «${field}» پذیرفته نیست`;
 
 /** A field left out. */
 export const requiredFa = (field: string): string => `«${field}» الزامی است`;

@@ -31,7 +31,7 @@ export class HttpSmsGateway implements SmsGateway {
       if (error instanceof DOMException && error.name === 'TimeoutError') return { kind: 'retry', reason: `timeout after ${timeoutMs} ms` };
       const cause = (error as { cause?: { code?: string } }).cause?.code;
       // fetch's own refusals quote the URL, which may hold a key: never kept or logged.
-      const why = cause ?? errorMessage(error).split(this.options.url).join('<SMS_GATEWAY_URL>').replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<SMS_GATEWAY_URL>');
+      const why = cause ?? errorMessage(error).replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<SMS_GATEWAY_URL>');
       return { kind: 'retry', reason: redactMobiles(`connection failed: ${why}`) };
     }
     if (response.ok) {
