@@ -82,15 +82,19 @@ export function messagesFor(event: ContractEvent, contractNumber: string, occurr
   }
 }
 
+/** 09:00 Iran time on that day. */
+function nineOn(day: IsoDate): Date {
+  return new Date(iranDayStart(day).getTime() + REMINDER_HOUR_MS);
+}
+
 /** `instant`, or 09:00 Iran time of its day if it is earlier. */
 function morningOf(instant: Date): Date {
-  const morning = iranDayStart(iranDate(instant)).getTime() + REMINDER_HOUR_MS;
-  return new Date(Math.max(instant.getTime(), morning));
+  return new Date(Math.max(instant.getTime(), nineOn(iranDate(instant)).getTime()));
 }
 
 /** 09:00 Iran time, `days` before the deadline's last day. */
 export function reminderAt(deadline: IsoDate, days: number): Date {
-  return new Date(iranDayStart(addDays(deadline, -days)).getTime() + REMINDER_HOUR_MS);
+  return nineOn(addDays(deadline, -days));
 }
 
 /**
