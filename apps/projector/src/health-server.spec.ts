@@ -76,6 +76,8 @@ describe("the standalone projector's health and metrics", () => {
 
   it('is not ready while the database hangs: each check gets a few seconds, then counts as down', async () => {
     await start();
+    // Past its start (which reads the store's head too), so that only the probe's calls hang below.
+    await waitFor(async () => (await projector.status())[0]!.caughtUp, 'billing to catch up');
     const original = db.pool.query.bind(db.pool) as (...args: unknown[]) => unknown;
     // Only the readiness probe hangs: the runner's own statements still go through, so it can stop.
     // The event store and the projections hang too (both read the same database): checked at once,

@@ -57,7 +57,8 @@ export async function rebuild(options: RebuildOptions): Promise<{ position: bigi
     ]);
     if (!rows[0]!.locked) throw new Error(`projection ${projection.name} is already being rebuilt`);
     const schema = liveSchema(projection.name);
-    if (!options.fromAnotherStore) await refuseStoreBehind(options, schema);
+    const live = await readCheckpoint(pool, schema);
+    if (live && !options.fromAnotherStore) await refuseStoreBehind(options.eventStore, projection.name, live.position);
     const next = `${schema}_next`;
     await pool.query(`DROP SCHEMA IF EXISTS ${next} CASCADE`);
     await withTransaction(pool, (tx) => createProjectionSchema(tx, projection, next));
@@ -86,16 +87,15 @@ export async function rebuild(options: RebuildOptions): Promise<{ position: bigi
 
 /**
  * A store that ends before the live read model's checkpoint is not the store it was built from (a
- * wrong KURRENTDB_URL or DATABASE_URL, an empty cluster): a rebuild from it would swap an empty
- * or partial read model in for the live one.
+ * wrong KURRENTDB_URL or DATABASE_URL, an empty cluster, a store restored from an older copy): a
+ * rebuild from it would swap an empty or partial read model in for the live one, and a runner
+ * would skip every new event up to the checkpoint.
  */
-async function refuseStoreBehind({ pool, eventStore, projection }: RebuildOptions, schema: string): Promise<void> {
-  const live = await readCheckpoint(pool, schema);
-  if (!live) return;
+export async function refuseStoreBehind(eventStore: EventStore, projection: string, checkpoint: bigint): Promise<void> {
   const head = await eventStore.headPosition();
-  if (head < live.position) {
+  if (head < checkpoint) {
     throw new Error(
-      `projection ${projection.name}: the event store ends at position ${head}, before the live read model's checkpoint ${live.position}; ` +
+      `projection ${projection}: the event store ends at position ${head}, before the live read model's checkpoint ${checkpoint}; ` +
         'it is not the store this read model was built from (check EVENT_STORE, KURRENTDB_URL, DATABASE_URL; after a move between stores, rebuild --from-another-store). Nothing was changed',
     );
   }

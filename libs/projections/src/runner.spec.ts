@@ -160,6 +160,33 @@ describe('projection runner', () => {
     expect(rebuilt.events).toBe((await moved.readAll()).length);
   });
 
+  it('refuses to read on from a checkpoint past the store\'s end (a wrong or restored store): unready, nothing applied, until rebuilt', async () => {
+    await appendContracts(eventStore, 3);
+    const first = startRunner(billingProjection);
+    await reaches(first, await lastPosition());
+    await first.stop();
+    const before = await dumpSchema(db.pool, liveSchema('billing'));
+    // Another store, whose positions end below the live checkpoint: its events would be skipped.
+    const other = new InMemoryEventStore();
+    await appendContracts(other, 2);
+    const runner = new ProjectionRunner({ pool: db.pool, eventStore: other, projection: billingProjection, log: () => undefined, maxBackoffMs: 200 });
+    runners.push(runner);
+    runner.start();
+    const status = await waitFor(async () => {
+      const s = await runner.status();
+      return s.failures >= 2 && s;
+    }, 'the refusal');
+    expect(status.lastError!.message).toContain(`before the live read model's checkpoint ${await lastPosition()}`);
+    expect(holdsBackReadiness(status)).toBe(true);
+    expect(await dumpSchema(db.pool, liveSchema('billing'))).toEqual(before);
+    // The operator rebuilds from the other store; the runner reads on from there.
+    await rebuild({ pool: db.pool, eventStore: other, projection: billingProjection, fromAnotherStore: true });
+    await appendContracts(other, 1);
+    const head = (await other.readAll()).at(-1)!.position;
+    await reaches(runner, head);
+    expect((await runner.status()).failures).toBe(0);
+  });
+
   it('fails a rebuild whose lock connection is lost, instead of crashing the process or swapping', async () => {
     await appendContracts(eventStore, 3);
     const lockGone = async () => {

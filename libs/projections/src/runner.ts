@@ -3,7 +3,7 @@ import type { EventStore } from '@app/event-store';
 import { SystemClock, type Clock } from '@app/platform';
 import { errorMessage, Sleeper, type Log } from './log';
 import { liveSchema, type Projection } from './projection';
-import { rebuild } from './rebuild';
+import { rebuild, refuseStoreBehind } from './rebuild';
 import { nextLimit, SharedReader } from './shared-reader';
 import { CheckpointMoved, commitBatch, createProjectionSchema, readCheckpoint, withTransaction } from './store';
 
@@ -233,6 +233,8 @@ export class ProjectionRunner {
       await rebuild({ pool, eventStore: this.options.eventStore, projection, batchSize: this.options.batchSize });
     }
     checkpoint = await readCheckpoint(pool, this.schema);
+    // Read on from a checkpoint past the store's end and every event appended up to it is skipped.
+    await refuseStoreBehind(this.options.eventStore, projection.name, checkpoint!.position);
     return checkpoint!.position;
   }
 
