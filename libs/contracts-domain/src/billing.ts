@@ -2,8 +2,8 @@
  * What the contract means for billing and medical cover on a given day — pure functions of the
  * state, so the read models and the API show what `decide` would enforce.
  */
-import { awaitedExamDeadline, examOverdueOn } from './deadlines';
-import { IsoDate, PeriodKey, addPeriods, formatPeriodJalali, gregorianToJalali, periodKeyOf, periodsBetween } from './jalali';
+import { awaitedExamDeadline, behavesAsClosed, examOverdueOn } from './deadlines';
+import { IsoDate, PeriodKey, addPeriods, formatPeriodJalali, gregorianToJalali, iranDayStart, periodKeyOf, periodsBetween } from './jalali';
 import { Policy } from './policy';
 import { ContractState, beyondExamWindow, examSettled, firstUnpaidPeriod, isClosed, periodEndIso } from './state';
 
@@ -18,11 +18,16 @@ export interface Slip {
   readonly status: SlipStatus;
 }
 
-/** Paid periods, then every unpaid one up to the month of `asOf` (at least the next one). */
-export function slipsOf(state: ContractState, asOf: IsoDate): Slip[] {
+/**
+ * Paid periods, then every unpaid one up to the month of `asOf` (at least the next one); on a
+ * closed contract one void slip, also once its lapse or cancellation is due and not yet recorded
+ * (`decide` refuses the payment from then on).
+ */
+export function slipsOf(state: ContractState, asOf: IsoDate, policy: Policy): Slip[] {
   const current = periodKeyOf(gregorianToJalali(asOf));
   const firstUnpaid = firstUnpaidPeriod(state);
-  const unpaidCount = isClosed(state) ? 1 : Math.max(1, periodsBetween(firstUnpaid, current) + 1);
+  const closed = closedOn(state, asOf, policy);
+  const unpaidCount = closed ? 1 : Math.max(1, periodsBetween(firstUnpaid, current) + 1);
   const paidCount = periodsBetween(state.firstPeriod, firstUnpaid);
   const count = paidCount + unpaidCount;
   return Array.from({ length: count }, (_, i) => {
@@ -32,7 +37,7 @@ export function slipsOf(state: ContractState, asOf: IsoDate): Slip[] {
       periodJalali: formatPeriodJalali(period),
       amount: state.monthlyPremium,
       dueDate: i === 0 ? state.paymentDeadline : periodEndIso(period),
-      status: i < paidCount ? 'paid' : unpaidStatus(state, period, asOf),
+      status: i < paidCount ? 'paid' : closed ? 'void' : unpaidStatus(state, period, asOf),
     };
   });
 }
@@ -56,7 +61,7 @@ export interface Coverage {
  * is passed follows the policy; when it is not covered it shows as pending.
  */
 export function coverageOn(state: ContractState, day: IsoDate, policy: Policy): Coverage {
-  const through = isClosed(state) ? null : coveredThrough(state, day);
+  const through = isClosed(state) ? null : coveredThrough(state, day, policy);
   const covered = through !== null && day <= through;
   let inpatient: InpatientCover = 'not_covered';
   if (covered) {
@@ -72,11 +77,11 @@ export function coverageOn(state: ContractState, day: IsoDate, policy: Policy): 
  * uncovered on its first 14, and a first payment made on time for a month already over would
  * cover nothing at all, against rule 5's "at once".
  */
-function coveredThrough(state: ContractState, day: IsoDate): IsoDate | null {
+function coveredThrough(state: ContractState, day: IsoDate, policy: Policy): IsoDate | null {
   const paidThrough = state.paidThrough;
   if (paidThrough === null) return null;
   const next = firstUnpaidPeriod(state);
-  if (unpaidStatus(state, next, day) !== 'open') return paidThrough;
+  if (closedOn(state, day, policy) || unpaidStatus(state, next, day) !== 'open') return paidThrough;
   // An exam still awaited blocks payments after its deadline, so the grace cannot outlast it:
   // else the answer would move back by itself once the deadline passed.
   const examDeadline = awaitedExamDeadline(state);
@@ -85,8 +90,12 @@ function coveredThrough(state: ContractState, day: IsoDate): IsoDate | null {
   return examDeadline > paidThrough ? examDeadline : paidThrough;
 }
 
+/** Deadlines fall due at the start of an Iran day, so the day's start tells whether one is due on it. */
+function closedOn(state: ContractState, day: IsoDate, policy: Policy): boolean {
+  return behavesAsClosed(state, iranDayStart(day), policy);
+}
+
 function unpaidStatus(state: ContractState, period: PeriodKey, asOf: IsoDate): SlipStatus {
-  if (isClosed(state)) return 'void';
   if (state.status === 'payments_blocked' || examOverdueOn(state, asOf) || beyondExamWindow(state, period)) return 'blocked';
   return 'open';
 }

@@ -163,7 +163,7 @@ describe("a deadline's cause (its events' causation)", () => {
 describe('slips and coverage', () => {
   it('lists paid periods and open ones up to the current month', () => {
     const state = exemptAfter([[pay(1), FIRST_PAYMENT_AT]]);
-    expect(slipsOf(state, jalali(1405, 11, 5))).toEqual([
+    expect(slipsOf(state, jalali(1405, 11, 5), POLICY_1403)).toEqual([
       { period: '1405-09', periodJalali: '1405/09', amount: 30_000_000, dueDate: '2026-12-21', status: 'paid' },
       { period: '1405-10', periodJalali: '1405/10', amount: 30_000_000, dueDate: jalali(1405, 10, 30), status: 'open' },
       { period: '1405-11', periodJalali: '1405/11', amount: 30_000_000, dueDate: jalali(1405, 11, 30), status: 'open' },
@@ -172,9 +172,10 @@ describe('slips and coverage', () => {
 
   it('makes the first slip due on the payment deadline, later ones on the last day of their month', () => {
     // Concluded on 1405/09/05: the deadline (day 20, 1405/09/25) is not the end of the first period.
+    // Paid on time: unpaid past its deadline, the contract would have lapsed (one void slip).
     const now = `${jalali(1405, 9, 5)}T08:00:00Z`;
-    const state = replayed([[openOnline({ now }), now]]);
-    expect(slipsOf(state, jalali(1405, 10, 5)).map((s) => [s.period, s.dueDate])).toEqual([
+    const state = replayed([[openOnline({ now }), now], [pay(1), `${jalali(1405, 9, 10)}T08:00:00Z`]]);
+    expect(slipsOf(state, jalali(1405, 10, 5), POLICY_1403).map((s) => [s.period, s.dueDate])).toEqual([
       ['1405-09', jalali(1405, 9, 25)],
       ['1405-10', jalali(1405, 10, 30)],
     ]);
@@ -183,15 +184,27 @@ describe('slips and coverage', () => {
   it('blocks slips beyond the exam window and voids them on a closed contract', () => {
     // Paid through 1405-11, the last period starting within the window (deadline 1405/11/10).
     const paidAhead = needingExamAfter([[pay(3), FIRST_PAYMENT_AT]]);
-    expect(slipsOf(paidAhead, jalali(1405, 10, 5)).map((s) => s.status)).toEqual(['paid', 'paid', 'paid', 'blocked']);
+    expect(slipsOf(paidAhead, jalali(1405, 10, 5), POLICY_1403).map((s) => s.status)).toEqual(['paid', 'paid', 'paid', 'blocked']);
     const lapsed = exemptAfter([[{ type: 'MarkLapsed', data: {} }, '2026-12-22T08:00:00Z']]);
-    expect(slipsOf(lapsed, jalali(1405, 11, 5)).map((s) => s.status)).toEqual(['void']);
+    expect(slipsOf(lapsed, jalali(1405, 11, 5), POLICY_1403).map((s) => s.status)).toEqual(['void']);
+  });
+
+  it('given a lapse or a non-payment cancellation due but not yet recorded, when slips are asked for, then they are void as on a closed contract', () => {
+    // Rule 5: no first payment by the deadline (1405/09/30) voids the contract, recorded or not.
+    const unpaid = exemptAfter([]);
+    expect(slipsOf(unpaid, jalali(1405, 9, 30), POLICY_1403).map((s) => s.status)).toEqual(['open']);
+    expect(slipsOf(unpaid, jalali(1405, 10, 3), POLICY_1403).map((s) => s.status)).toEqual(['void']);
+    // More than 3 months after the last paid period (1405-09): cancellable from 1406/01/01.
+    const paidOnce = exemptAfter([[pay(1), FIRST_PAYMENT_AT]]);
+    expect(slipsOf(paidOnce, jalali(1405, 12, 29), POLICY_1403).map((s) => s.status)).toEqual(['paid', 'open', 'open', 'open']);
+    expect(slipsOf(paidOnce, jalali(1406, 1, 1), POLICY_1403).map((s) => s.status)).toEqual(['paid', 'void']);
+    expect(coverageOn(paidOnce, jalali(1406, 1, 1), POLICY_1403)).toMatchObject({ covered: false, coveredThrough: jalali(1405, 9, 30) });
   });
 
   it('blocks every unpaid slip once the exam deadline has passed, before ExamOverdue is recorded', () => {
     const pending = needingExamAfter([[pay(1), FIRST_PAYMENT_AT]]);
-    expect(slipsOf(pending, jalali(1405, 11, 10)).map((s) => s.status)).toEqual(['paid', 'open', 'open']);
-    expect(slipsOf(pending, jalali(1405, 11, 11)).map((s) => s.status)).toEqual(['paid', 'blocked', 'blocked']);
+    expect(slipsOf(pending, jalali(1405, 11, 10), POLICY_1403).map((s) => s.status)).toEqual(['paid', 'open', 'open']);
+    expect(slipsOf(pending, jalali(1405, 11, 11), POLICY_1403).map((s) => s.status)).toEqual(['paid', 'blocked', 'blocked']);
   });
 
   it('covers at once from the first payment while no premium is overdue: through the end of the next unpaid month; inpatient pends on the exam', () => {

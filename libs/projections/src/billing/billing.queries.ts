@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { iranDate, slipsOf, type ContractState, type Slip } from '@app/contracts-domain';
+import { iranDate, policyFor, slipsOf, type ContractState, type Slip } from '@app/contracts-domain';
 import { queryReadModel } from '../read-model';
 
 export interface SlipsAnswer {
@@ -20,5 +20,5 @@ export async function readSlips(pool: Pool, contractId: string, now: Date): Prom
   );
   const { checkpoint, state, revision } = rows[0]!;
   if (state === null || revision === null) return { checkpoint };
-  return { checkpoint, contract: { state, revision, slips: slipsOf(state, iranDate(now)) } };
+  return { checkpoint, contract: { state, revision, slips: slipsOf(state, iranDate(now), policyFor(state, now)) } };
 }
