@@ -194,6 +194,44 @@ describe('e2e: the command table', () => {
     expect((await send(contract.monthlyPremium + 1)).body.code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
+  it('POST /v1/payments: the same payment written another way repeats it (200), whatever the instant\'s offset or the id\'s case', async () => {
+    const { contract } = await openOnline(t, people.next().nationalCode);
+    const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
+    const paidAt = new Date(Math.floor(t.clock.now().getTime() / 1000) * 1000 - 60_000);
+    const send = (fields: { contractId?: string; paidAt: string }) =>
+      t.http().post('/v1/payments').set(bank).send({ contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference: 'SAME-1', ...fields });
+    const first = await send({ paidAt: paidAt.toISOString().replace('.000Z', 'Z') });
+    expect(first.status).toBe(201);
+    const tehran = new Date(paidAt.getTime() + 3.5 * 3_600_000).toISOString().replace('.000Z', '+03:30');
+    for (const again of [{ paidAt: paidAt.toISOString() }, { paidAt: tehran }, { contractId: contract.id.toUpperCase(), paidAt: paidAt.toISOString() }]) {
+      const res = await send(again);
+      expect({ again, status: res.status, body: res.body }).toEqual({ again, status: 200, body: first.body });
+    }
+    // Another instant is another payment under the same reference.
+    expect((await send({ paidAt: new Date(paidAt.getTime() - 1_000).toISOString() })).body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('POST /v1/payments: an Idempotency-Key is held to its first payment: a new reference under it is 409, not a second payment', async () => {
+    const { contract } = await openOnline(t, people.next().nationalCode);
+    const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
+    const send = (bankReference: string, key: string) =>
+      t
+        .http()
+        .post('/v1/payments')
+        .set(bank)
+        .set('Idempotency-Key', key)
+        .send({ contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference, paidAt: t.clock.now().toISOString() });
+    const first = await send('TRY-1', 'pay-once');
+    expect([first.status, first.body.periods]).toEqual([201, ['1405-09']]);
+    const retried = await send('TRY-1', 'pay-once');
+    expect([retried.status, retried.body, retried.headers['idempotent-replayed']]).toEqual([200, first.body, 'true']);
+    expect((await send('TRY-2', 'pay-once')).body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // The reference still answers for its payment under another key.
+    expect([(await send('TRY-1', 'another')).status]).toEqual([200]);
+    const view = await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(t.token({ role: 'auditor' }))).expect(200);
+    expect(view.body.paidThrough).toBe(first.body.paidThrough);
+  });
+
   it('POST /v1/contracts/{id}/exam/referral issues the referral form: 201 { referralNumber }', async () => {
     const { token, contract } = await examContract(t, people, 'paid');
     // Sent as many clients do: a JSON Content-Type and no body at all.

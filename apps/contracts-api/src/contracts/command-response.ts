@@ -70,6 +70,12 @@ export interface IdempotencyOptions {
   scope?: string;
   /** Status of a replayed answer, when it differs from the first (a bank's repeated confirmation: 200). */
   replayStatus?: number;
+  /**
+   * What makes two requests the same one, when not the body as sent: its values normalised, so the
+   * same payment written another way (an instant with another offset) repeats instead of reusing
+   * the key. A key stored with the body's own hash (before the route had one) still matches it.
+   */
+  identity?: unknown;
 }
 
 /**
@@ -105,20 +111,30 @@ export class CommandResponder {
     execute: () => Promise<HttpResult>,
     options: IdempotencyOptions = {},
   ): Promise<void> {
+    send(reply, await this.answer(request, actor, execute, options));
+  }
+
+  /** `respond`'s answer without sending it: one key's layer, which another key's may wrap. */
+  async answer(request: FastifyRequest, actor: Actor, execute: () => Promise<HttpResult>, options: IdempotencyOptions = {}): Promise<HttpResult> {
     const key = options.key ?? header(request, 'idempotency-key');
-    if (key === undefined) return send(reply, await execute());
+    if (key === undefined) return execute();
     if (!KEY_PATTERN.test(key)) {
       throw invalidField('Idempotency-Key', 'Idempotency-Key must be 1–200 visible ASCII characters', '«Idempotency-Key» باید ۱ تا ۲۰۰ نویسه ASCII دیدنی باشد');
     }
     const scope = options.scope ?? idempotencyScope(actor);
-    const hash = requestHash(request.method, request.url, request.body ?? null, header(request, 'if-match'));
-    const claim = await this.idempotency.claim(scope, key, hash);
+    const ifMatch = header(request, 'if-match');
+    const hashOf = (body: unknown) => requestHash(request.method, request.url, body, ifMatch);
+    const asSent = hashOf(request.body ?? null);
+    const claim =
+      options.identity === undefined
+        ? await this.idempotency.claim(scope, key, asSent)
+        : await this.idempotency.claim(scope, key, hashOf(options.identity), asSent);
     if (claim.kind === 'reused') throw new ProblemException('IDEMPOTENCY_KEY_REUSED');
     if (claim.kind === 'in_progress') throw new ProblemException('CONCURRENCY_CONFLICT', { reason: 'idempotency_key_in_progress' });
     if (claim.kind === 'replay') {
       const stored = claim.response;
       const status = stored.status < 300 && options.replayStatus ? options.replayStatus : stored.status;
-      return send(reply, { ...stored, status, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } });
+      return { ...stored, status, headers: { ...stored.headers, 'Idempotent-Replayed': 'true' } };
     }
 
     let result: HttpResult;
@@ -134,7 +150,7 @@ export class CommandResponder {
     }
     const stored: StoredResponse = { status: result.status, body: result.body, ...(result.headers ? { headers: result.headers } : {}) };
     await this.idempotency.complete(scope, key, claim.token, stored);
-    send(reply, result);
+    return result;
   }
 }
 

@@ -56,6 +56,12 @@ describe('PostgresIdempotencyStore', () => {
     expect(await store.claim('s', 'k2', 'h')).toMatchObject({ kind: 'new' });
   });
 
+  it('matches a key stored under the hash a request had before its route normalised it (alsoMatching), and no other', async () => {
+    await store.complete('bank:m', 'REF', await claimNew('bank:m', 'REF', 'as-sent'), { status: 201, body: { paid: 1 } });
+    expect(await store.claim('bank:m', 'REF', 'normalised', 'as-sent')).toEqual({ kind: 'replay', response: { status: 201, body: { paid: 1 } } });
+    expect(await store.claim('bank:m', 'REF', 'normalised', 'written-otherwise')).toEqual({ kind: 'reused' });
+  });
+
   it('answers another request for a key still in progress "in progress", not "reused": the first may yet be refused', async () => {
     // Found by a black-box race: a bank's wrong amount and its correction, 2 ms apart, under one
     // reference; the correction was told IDEMPOTENCY_KEY_REUSED, final, though the first was refused.

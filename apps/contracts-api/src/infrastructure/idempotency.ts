@@ -17,7 +17,8 @@ export type IdempotencyClaim =
   | { kind: 'in_progress' }; // the first request with this key has not finished
 
 export interface IdempotencyStore {
-  claim(scope: string, key: string, requestHash: string): Promise<IdempotencyClaim>;
+  /** `alsoMatching`: another hash a stored claim may hold for the same request (stored before `requestHash` was normalised). */
+  claim(scope: string, key: string, requestHash: string, alsoMatching?: string): Promise<IdempotencyClaim>;
   /** Keeps the answer, if the claim `token` names still holds the key. */
   complete(scope: string, key: string, token: string, response: StoredResponse): Promise<void>;
   /** The first attempt failed without an answer worth keeping (e.g. 5xx): let a retry run again. */
@@ -61,17 +62,17 @@ export const PURGE_BATCH_SQL = `
 export class PostgresIdempotencyStore implements IdempotencyStore {
   constructor(private readonly pool: Pool) {}
 
-  async claim(scope: string, key: string, hash: string): Promise<IdempotencyClaim> {
+  async claim(scope: string, key: string, hash: string, alsoMatching?: string): Promise<IdempotencyClaim> {
     // A concurrent first claim of the same key can commit while this statement runs: its INSERT then
     // does nothing, yet its snapshot cannot see that row either, and no row comes back. The next
     // statement sees it.
     for (let attempt = 1; ; attempt++) {
-      const claim = await this.tryClaim(scope, key, hash);
+      const claim = await this.tryClaim(scope, key, hash, alsoMatching);
       if (claim || attempt === 3) return claim ?? { kind: 'in_progress' };
     }
   }
 
-  private async tryClaim(scope: string, key: string, hash: string): Promise<IdempotencyClaim | undefined> {
+  private async tryClaim(scope: string, key: string, hash: string, alsoMatching: string | undefined): Promise<IdempotencyClaim | undefined> {
     const token = randomUUID();
     const { rows } = await this.pool.query<{ request_hash: string; response: StoredResponse | null; inserted: boolean; stale: boolean }>(
       `WITH ins AS (
@@ -87,7 +88,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     const row = rows[0];
     if (!row) return undefined;
     if (row.inserted) return { kind: 'new', token };
-    if (row.request_hash !== hash) {
+    if (row.request_hash !== hash && row.request_hash !== alsoMatching) {
       // Still running: it may yet be refused and free the key, so "try again", not a final "reused".
       // A claim past its lease may have appended before its request died: that one holds the key.
       if (!row.response) return row.stale ? { kind: 'reused' } : { kind: 'in_progress' };

@@ -7,7 +7,7 @@ import { deterministicId } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { ChangeContractCommand } from '../change-contract.handler';
 import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, ETAG_HEADER, RIAL } from '../../http/openapi';
-import { CommandResponder, etag } from '../command-response';
+import { CommandResponder, etag, type HttpResult } from '../command-response';
 import { bankReferenceScope } from '../idempotency-scope';
 import { ProblemException } from '../../http/problem';
 import type { CommandOutcome } from '@app/contracts-app';
@@ -45,7 +45,9 @@ const PAYMENT_RESPONSE = { type: PaymentResponse, headers: { ETag: ETAG_HEADER }
 
 @ApiTags('commands')
 @ApiBearerAuth()
-@ApiIdempotencyKey('Not used here: the bankReference is the idempotency key (per bank)')
+@ApiIdempotencyKey(
+  'Optional here: the bankReference is the payment\'s own key (per bank). A key sent is held to its first payment too: the same key with another payment is 409 IDEMPOTENCY_KEY_REUSED',
+)
 @ApiIfMatch()
 @Controller('v1/payments')
 export class ConfirmPaymentController {
@@ -57,7 +59,9 @@ export class ConfirmPaymentController {
   /**
    * A bank's confirmation is idempotent by its `bankReference` (per bank): the reference is the
    * idempotency key, so a repeat answers 200 with the first result, and the same reference with
-   * another body is IDEMPOTENCY_KEY_REUSED.
+   * another payment is IDEMPOTENCY_KEY_REUSED. An `Idempotency-Key` sent as well is kept like any
+   * command's (scoped to the caller): a bank retrying under one key with a new reference per
+   * attempt is refused the second payment rather than booked twice.
    */
   @Post()
   @Roles('bank')
@@ -74,44 +78,42 @@ export class ConfirmPaymentController {
     'CONTRACT_NOT_ACTIVE',
   )
   async confirm(@CurrentActor() actor: Actor, @Body() body: ConfirmPaymentDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const idempotency = { key: body.bankReference, scope: bankReferenceScope(String(actor.bankId)), replayStatus: 200 };
-    await this.responder.respond(
-      request,
-      reply,
-      actor,
-      async () => {
-        const context = this.responder.context(request, actor, 'bank', idempotency);
-        const paymentId = deterministicId('payment', String(actor.bankId), body.bankReference);
-        const command = {
-          type: 'ConfirmPayment' as const,
-          data: { paymentId, bankReference: body.bankReference, periods: body.periods, amount: body.amount, paidAt: body.paidAt },
-        };
-        const outcome: CommandOutcome = await this.commandBus.execute(new ChangeContractCommand(body.contractId, command, context));
-        // Recorded now or by the first confirmation this repeats: never an answer without it.
-        const payment = outcome.state.payments.find((p) => p.paymentId === paymentId);
-        if (!payment) throw new Error(`payment ${paymentId} is not in contract ${body.contractId} after its confirmation`);
-        // Nothing appended: the payment was recorded before, and its kept answer is gone (never
-        // stored, or purged before migration 005 kept them). The command id matched, so the domain did not
-        // compare the request with it: do it here, as it would.
-        const repeated = outcome.appended.length === 0;
-        if (repeated && !repeatsPayment(payment, body)) {
-          throw new ProblemException('BANK_REFERENCE_REUSED', { paymentId });
-        }
-        return {
-          status: repeated ? 200 : 201,
-          body: {
-            paymentId,
-            contractId: body.contractId,
-            bankReference: body.bankReference,
-            amount: payment.amount,
-            periods: payment.periods,
-            paidThrough: outcome.state.paidThrough,
-            paidThroughJalali: jalaliOfIso(outcome.state.paidThrough),
-          },
-          headers: { ETag: etag(outcome.revision) },
-        };
-      },
-      idempotency,
-    );
+    // The payment as the bank means it: the same instant however written (IsId lowercased the id).
+    const identity = { ...body, paidAt: new Date(body.paidAt).toISOString() };
+    const idempotency = { key: body.bankReference, scope: bankReferenceScope(String(actor.bankId)), replayStatus: 200, identity };
+    const record = async (): Promise<HttpResult> => {
+      const context = this.responder.context(request, actor, 'bank', idempotency);
+      const paymentId = deterministicId('payment', String(actor.bankId), body.bankReference);
+      const command = {
+        type: 'ConfirmPayment' as const,
+        data: { paymentId, bankReference: body.bankReference, periods: body.periods, amount: body.amount, paidAt: body.paidAt },
+      };
+      const outcome: CommandOutcome = await this.commandBus.execute(new ChangeContractCommand(body.contractId, command, context));
+      // Recorded now or by the first confirmation this repeats: never an answer without it.
+      const payment = outcome.state.payments.find((p) => p.paymentId === paymentId);
+      if (!payment) throw new Error(`payment ${paymentId} is not in contract ${body.contractId} after its confirmation`);
+      // Nothing appended: the payment was recorded before, and its kept answer is gone (never
+      // stored, or purged before migration 005 kept them). The command id matched, so the domain did not
+      // compare the request with it: do it here, as it would.
+      const repeated = outcome.appended.length === 0;
+      if (repeated && !repeatsPayment(payment, body)) {
+        throw new ProblemException('BANK_REFERENCE_REUSED', { paymentId });
+      }
+      return {
+        status: repeated ? 200 : 201,
+        body: {
+          paymentId,
+          contractId: body.contractId,
+          bankReference: body.bankReference,
+          amount: payment.amount,
+          periods: payment.periods,
+          paidThrough: outcome.state.paidThrough,
+          paidThroughJalali: jalaliOfIso(outcome.state.paidThrough),
+        },
+        headers: { ETag: etag(outcome.revision) },
+      };
+    };
+    const byReference = () => this.responder.answer(request, actor, record, idempotency);
+    await this.responder.respond(request, reply, actor, byReference, { replayStatus: 200, identity });
   }
 }
