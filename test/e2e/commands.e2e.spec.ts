@@ -235,8 +235,15 @@ describe('e2e: the command table', () => {
   it('POST /v1/contracts/{id}/exam/referral issues the referral form: 201 { referralNumber }', async () => {
     const { token, contract } = await examContract(t, people, 'paid');
     // Sent as many clients do: a JSON Content-Type and no body at all.
+    // It takes no fields: anything else in a body is refused, as on every command, before anything is done.
+    for (const body of [{ referralNumber: 'mine' }, [1, 2], '"hello"']) {
+      const refused = await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)).set('Content-Type', 'application/json').send(body as object);
+      expect({ body, status: refused.status, code: refused.body.code }).toEqual({ body, status: 400, code: 'VALIDATION_FAILED' });
+      expect(refused.body.errors).toEqual([expect.objectContaining({ messageFa: expect.stringMatching(/[آ-ی]/) })]);
+    }
     const res = await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)).set('Content-Type', 'application/json').expect(201);
     expect(res.body.referralNumber).toBe(`${contract.contractNumber}-1`);
+    expect((await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)).send({})).status).toBe(201); // an empty object is no field
     const view = await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(token)).expect(200);
     expect(view.body.exam).toMatchObject({ status: 'referred', referralNumber: res.body.referralNumber });
     expect(res.body).toMatchObject({ examDeadline: view.body.exam.deadline, examDeadlineJalali: view.body.exam.deadlineJalali });

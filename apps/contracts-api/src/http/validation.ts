@@ -188,6 +188,28 @@ function rule(name: string, test: (value: unknown) => boolean, messages: ReturnT
 }
 
 /**
+ * The body of a command that takes no fields: nothing, or an empty object. Anything else is
+ * refused as a DTO's route refuses it (class-validator knows no rule of a class without fields,
+ * so an empty DTO would refuse every body, the empty one too).
+ */
+export class NoFieldsPipe implements PipeTransform<unknown, undefined> {
+  transform(value: unknown): undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      throw invalidField('', 'the body must be a JSON object, or nothing: this command takes no fields', 'بدنه درخواست باید یک شیء JSON یا خالی باشد: این فرمان فیلدی نمی‌گیرد');
+    }
+    const unknown = Object.keys(value);
+    if (unknown.length === 0) return undefined;
+    throw validationProblem(
+      unknown.map((field) => {
+        const message = `property ${field} should not exist`;
+        return { field, message, messageFa: persianRuleMessage('whitelistValidation', field, message) };
+      }),
+    );
+  }
+}
+
+/**
  * A UUID path parameter (a contract id), lowercased: UUIDs are case-insensitive, but stream ids
  * are stored lowercase, so `E260…` would not be found. Anything else is a field problem naming it.
  */

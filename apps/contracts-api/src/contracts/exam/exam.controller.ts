@@ -13,7 +13,7 @@ import { viewResult } from '../open-contract/open-contract.controller';
 import { ExamDeterminationDto, ExamResultDto } from './exam.dto';
 import type { PublicErrorCode } from '../../http/error-catalog';
 import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, ETAG_HEADER } from '../../http/openapi';
-import { ParseIdPipe } from '../../http/validation';
+import { NoFieldsPipe, ParseIdPipe } from '../../http/validation';
 
 /** One referral per contract, numbered after it, so asking again shows the same form. */
 export const referralNumberFor = (contractNumber: string) => `${contractNumber}-1`;
@@ -53,7 +53,13 @@ export class ExamController {
   @ApiOperation({ summary: 'Issue the referral form to the examining centre (non-exempt contracts)' })
   @ApiCreatedResponse({ description: 'The referral; asked again, the same one', type: ReferralResponse, headers: { ETag: ETAG_HEADER } })
   @ApiProblems(...EXAM_PROBLEMS)
-  async referral(@CurrentActor() actor: Actor, @Param('id', ParseIdPipe) id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+  async referral(
+    @CurrentActor() actor: Actor,
+    @Param('id', ParseIdPipe) id: string,
+    @Body(NoFieldsPipe) _noFields: undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ) {
     await this.run(request, reply, actor, id, 'online', (state) => ({
       type: 'IssueExamReferral',
       data: { referralNumber: referralNumberFor(state!.contractNumber) },
