@@ -289,6 +289,13 @@ describe('2. Non-exempt applicants: exam undertaking, 2-month window, ExamOverdu
       .thenFails('EXAM_STEP_NOT_ALLOWED');
   });
 
+  it('refuses referral and result once ExamOverdue is recorded with the same reason and deadline as before it', () => {
+    const overdue = history([[markExamOverdue, '2027-01-31T10:00:00Z']]);
+    for (const step of [referral(), result('passed')]) {
+      given(overdue).when(step, '2027-02-01T10:00:00Z').thenFails('EXAM_STEP_NOT_ALLOWED', { reason: 'exam_deadline_passed', examDeadline: '2027-01-30' });
+    }
+  });
+
   it('terminates the contract on a rejected determination', () => {
     given(history([[markExamOverdue, '2027-01-31T10:00:00Z']]))
       .when(determination('rejected', 'no exam taken'), '2027-02-02T08:00:00Z')

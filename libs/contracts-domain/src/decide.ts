@@ -344,14 +344,15 @@ function assertExamRequired(state: ContractState): void {
 }
 
 function assertExamStep(state: ContractState, now: Date, allowed: readonly string[]): void {
-  if (!allowed.includes(state.exam.status)) {
-    fail('EXAM_STEP_NOT_ALLOWED', `not possible while the exam is ${state.exam.status}`, { examStatus: state.exam.status });
-  }
-  if (isPastDue(examOverdueDueAt(state), now)) {
+  // The same refusal whether or not the deadline runner has recorded ExamOverdue yet.
+  if (state.exam.status === 'overdue' || isPastDue(examOverdueDueAt(state), now)) {
     fail('EXAM_STEP_NOT_ALLOWED', 'the exam deadline has passed; a branch must decide', {
       reason: 'exam_deadline_passed',
       examDeadline: state.exam.deadline,
     });
+  }
+  if (!allowed.includes(state.exam.status)) {
+    fail('EXAM_STEP_NOT_ALLOWED', `not possible while the exam is ${state.exam.status}`, { examStatus: state.exam.status });
   }
 }
 
