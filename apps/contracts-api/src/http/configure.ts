@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { ANSWER_DEADLINE_MS, answerWithin } from './answer-deadline';
 import type { ApiErrorCode } from './error-catalog';
 import { requestId } from './logging';
-import { PROBLEM_CONTENT_TYPE, problemFor } from './problem';
+import { PROBLEM_CONTENT_TYPE, ProblemException, problemFor } from './problem';
 import { problemOf, ProblemFilter } from './problem.filter';
 import { createValidationPipe } from './validation';
 
@@ -23,6 +23,8 @@ export function configureHttp(app: NestFastifyApplication, { answerDeadlineMs = 
   const json = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const unreadable = unreadableAs(request.headers);
+    if (unreadable) return done(new ProblemException('UNSUPPORTED_MEDIA_TYPE', { reason: unreadable }), undefined);
     if (body === '') return done(null, undefined);
     json(request, body as string, done); // parseAs: 'string'
   });
@@ -46,6 +48,19 @@ export function configureHttp(app: NestFastifyApplication, { answerDeadlineMs = 
   answerWithin(fastify, answerDeadlineMs);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
+}
+
+/**
+ * Why a JSON body could not be read as sent: it is read as UTF-8 text, so a content coding (gzip)
+ * or another charset would reach the JSON parser as garbage, or worse as other text (RFC 9110
+ * §8.4: 415 for a coding the server does not accept).
+ */
+function unreadableAs(headers: { 'content-encoding'?: string; 'content-type'?: string }): 'content_encoding' | 'charset' | undefined {
+  const coding = headers['content-encoding']?.trim().toLowerCase();
+  if (coding && coding !== 'identity') return 'content_encoding';
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(headers['content-type'] ?? '')?.[1];
+  if (charset && !/^utf-?8$/i.test(charset)) return 'charset';
+  return undefined;
 }
 
 /** The versioned API, `/v1/…` (not /health, /metrics, /docs or the dashboard page). */

@@ -300,8 +300,8 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     title: 'Unsupported media type',
-    detail: 'Send the request body as application/json.',
-    detailFa: 'بدنه درخواست را با نوع application/json ارسال کنید.',
+    detail: 'Send the request body as application/json in UTF-8, without a Content-Encoding.',
+    detailFa: 'بدنه درخواست را با نوع application/json، با کدگذاری UTF-8 و بدون Content-Encoding ارسال کنید.',
   },
   REQUEST_TIMEOUT: {
     status: 408,

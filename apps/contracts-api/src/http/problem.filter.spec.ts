@@ -142,6 +142,21 @@ describe('problem+json filter and validation pipe', () => {
     },
   );
 
+  it.each([
+    ['Content-Encoding', 'gzip', 'content_encoding'],
+    ['Content-Type', 'application/json; charset=utf-16', 'charset'],
+    ['Content-Type', 'application/json; charset="ISO-8859-1"', 'charset'],
+  ])('a body it cannot read as sent (%s: %s) → 415 UNSUPPORTED_MEDIA_TYPE, reason %s', async (name, value, reason) => {
+    const headers = { 'content-type': 'application/json', [name.toLowerCase()]: value };
+    const res = await app.inject({ method: 'POST', url: '/things', payload: JSON.stringify(VALID), headers });
+    expect(expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE').reason).toBe(reason);
+  });
+
+  it.each([['application/json; charset=utf-8'], ['application/json; charset=UTF8'], ['application/json']])('reads JSON as %s', async (contentType) => {
+    const headers = { 'content-type': contentType, 'content-encoding': 'identity' };
+    expect((await app.inject({ method: 'POST', url: '/things', payload: JSON.stringify(VALID), headers })).statusCode).toBe(201);
+  });
+
   it('a deeply nested body (small, valid JSON) → 400 VALIDATION_FAILED, not a stack overflow', async () => {
     const depth = 5_000;
     expectProblem(await post('['.repeat(depth) + ']'.repeat(depth)), 400, 'VALIDATION_FAILED');
