@@ -297,20 +297,22 @@ describe('e2e: every error code', () => {
       const input = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}`;
       return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
     };
+    // RFC 6750 3.1: no token is a bare challenge; a token refused says invalid_token.
+    const refused = 'Bearer error="invalid_token"';
     it.each([
-      ['no Authorization header', undefined],
-      ['a non-bearer scheme', 'Basic YWRtaW46YWRtaW4='],
-      ['garbage', 'Bearer not.a.jwt'],
-      ['alg: none', `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`],
-      ['alg: none with a signature', `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.c2lnbmF0dXJl`],
-      ['a wrong signature', `Bearer ${hs256(claims, 'not-the-secret')}`],
-      ['an expired token', `Bearer ${hs256({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, TEST_SECRET)}`],
-      ['an unknown role', `Bearer ${hs256({ ...claims, role: 'admin' }, TEST_SECRET)}`],
-    ])('%s', async (_what, authorization) => {
+      ['no Authorization header', undefined, 'Bearer'],
+      ['a non-bearer scheme', 'Basic YWRtaW46YWRtaW4=', 'Bearer'],
+      ['garbage', 'Bearer not.a.jwt', refused],
+      ['alg: none', `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`, refused],
+      ['alg: none with a signature', `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.c2lnbmF0dXJl`, refused],
+      ['a wrong signature', `Bearer ${hs256(claims, 'not-the-secret')}`, refused],
+      ['an expired token', `Bearer ${hs256({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, TEST_SECRET)}`, refused],
+      ['an unknown role', `Bearer ${hs256({ ...claims, role: 'admin' }, TEST_SECRET)}`, refused],
+    ])('%s', async (_what, authorization, challenge) => {
       const request = t.http().get('/v1/terms');
       const res = await (authorization ? request.set('Authorization', authorization) : request);
       expectProblem(res, 401, 'UNAUTHENTICATED');
-      expect(res.headers['www-authenticate']).toBe('Bearer');
+      expect(res.headers['www-authenticate']).toBe(challenge);
     });
     it('a correctly signed token of the same claims is accepted (the cases above fail for their flaw alone)', async () => {
       await t.http().get('/v1/terms').set('Authorization', `Bearer ${hs256(claims, TEST_SECRET)}`).expect(200);

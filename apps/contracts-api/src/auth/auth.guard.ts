@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '@app/platform';
 import { ProblemException } from '../http/problem';
 import type { Role } from './actor';
@@ -38,7 +38,11 @@ export class AuthGuard implements CanActivate {
     try {
       actor = this.tokens.verify(token, this.clock.now());
     } catch (error) {
-      if (error instanceof InvalidTokenError) throw new ProblemException('UNAUTHENTICATED');
+      if (error instanceof InvalidTokenError) {
+        // RFC 6750 3.1: a token was sent and refused (bad, expired…), not merely missing.
+        context.switchToHttp().getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer error="invalid_token"');
+        throw new ProblemException('UNAUTHENTICATED');
+      }
       throw error;
     }
     setActor(request.raw, actor);

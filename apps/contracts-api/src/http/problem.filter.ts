@@ -44,7 +44,7 @@ export class ProblemFilter implements ExceptionFilter {
     const problem = problemOf(exception);
     if (problem.status >= 500) this.logger.error({ err: exception, code: problem.code }, 'request failed');
     if (reply.raw.headersSent) return;
-    if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer');
+    if (problem.status === 401 && !reply.hasHeader('WWW-Authenticate')) reply.header('WWW-Authenticate', 'Bearer');
     // Both mean "the same request may succeed shortly": a lost race, the same key still in
     // progress, or a store that is restarting or electing a leader.
     if (problem.code === 'CONCURRENCY_CONFLICT' || problem.status === 503) reply.header('Retry-After', '1');
