@@ -4,7 +4,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { AppModule } from './app.module';
 import { FASTIFY_OPTIONS, configureHttp } from './http/configure';
 import { useLogging } from './http/logging';
-import { PROBLEM_SCHEMA } from './http/openapi';
+import { PROBLEM_SCHEMA, withValidationRules } from './http/openapi';
 import type { Runtime } from './runtime';
 
 /**
@@ -45,7 +45,7 @@ export async function createApp(runtime: Runtime, env: NodeJS.ProcessEnv = proce
     })
     .build();
   openApi.components = { ...openApi.components, schemas: { Problem: PROBLEM_SCHEMA } };
-  SwaggerModule.setup('docs', app, () => withContractIds(SwaggerModule.createDocument(app, openApi)), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => withValidationRules(withContractIds(SwaggerModule.createDocument(app, openApi))), { jsonDocumentUrl: 'docs-json' });
   await app.init();
   return app;
 }

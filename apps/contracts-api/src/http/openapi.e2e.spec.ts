@@ -135,6 +135,37 @@ describe('GET /docs-json describes what the API answers', () => {
     expect(auditQuery).toMatchObject({ limit: 'integer', fromPosition: 'string' });
   });
 
+  it('closes every request body to unknown fields and states the limits the validation pipe enforces', async () => {
+    const bodies = operations().flatMap(({ route, op }) => {
+      const content = (op as { requestBody?: { content: Record<string, { schema: Schema }> } }).requestBody?.content;
+      return content ? [{ route, schema: content['application/json']!.schema }] : [];
+    });
+    expect(bodies.length).toBeGreaterThan(5);
+    // Every object schema a body reaches, its nested ones too, refuses what it does not name (as the pipe does).
+    const open: string[] = [];
+    const visit = (schema: Schema, at: string): void => {
+      if (schema.$ref) return visit(schemaNamed(schema.$ref), `${at}>${schema.$ref.split('/').pop()}`);
+      for (const part of schema.allOf ?? []) visit(part, at);
+      if (schema.items) visit(schema.items, `${at}[]`);
+      if (schema.properties && schema.additionalProperties !== false) open.push(at);
+      for (const [name, property] of Object.entries(schema.properties ?? {})) visit(property, `${at}.${name}`);
+    };
+    for (const { route, schema } of bodies) visit(schema, route);
+    expect(open).toEqual([]);
+    const property = (dto: string, name: string) => doc.components.schemas[dto]!.properties![name] as Record<string, unknown>;
+    expect(property('ConfirmPaymentDto', 'bankReference')).toMatchObject({ minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7e]+$' });
+    expect(property('ConfirmPaymentDto', 'amount')).toMatchObject({ minimum: 0, exclusiveMinimum: true, maximum: 1e12 });
+    expect(property('AcceptTermsDto', 'version')).toMatchObject({ maxLength: 40 });
+    expect(property('CorrectionsDto', 'address')).toMatchObject({ maxLength: 300 });
+    expect(property('BranchOpenContractDto', 'documents')).toMatchObject({ maxItems: 10 });
+    expect(property('ConfirmDto', 'startDate')).toMatchObject({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+    // The document's limit is the pipe's: one character over it is refused.
+    const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
+    const over = 'R'.repeat((property('ConfirmPaymentDto', 'bankReference').maxLength as number) + 1);
+    const res = await t.http().post('/v1/payments').set(bank).send({ contractId: '00000000-0000-4000-8000-000000000000', periods: 1, amount: 1, bankReference: over, paidAt: '2026-12-01T08:00:00Z' });
+    expect([res.status, res.body.errors?.map((e: { field: string }) => e.field)]).toEqual([400, ['bankReference']]);
+  });
+
   it('defines a reusable RFC 9457 Problem schema', () => {
     const problem = doc.components.schemas.Problem!;
     expect(problem.required).toEqual(['type', 'title', 'status', 'code', 'detail', 'detailFa']);

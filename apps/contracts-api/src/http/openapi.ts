@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiHeader, ApiResponse, type HeaderObject, type SchemaObject } from '@nestjs/swagger';
+import { ApiHeader, ApiResponse, type HeaderObject, type OpenAPIObject, type SchemaObject } from '@nestjs/swagger';
+import { ARRAY_MAX_SIZE, getMetadataStorage, IS_IN, IS_NOT_EMPTY, IS_POSITIVE, IS_UUID, MATCHES, MAX, MAX_LENGTH, MIN } from 'class-validator';
 import { ERROR_CATALOG, type PublicErrorCode } from './error-catalog';
 
 /** RFC 9457 problem details as every error is answered (problem.ts); registered as `#/components/schemas/Problem`. */
@@ -97,3 +98,45 @@ export const RIAL = { type: 'integer', description: 'Integer rial' } as const;
 
 /** The values of a string union, checked complete by the compiler. */
 export const valuesOf = <T extends string>(all: Record<T, true>): T[] => Object.keys(all) as T[];
+
+/** What class-validator's rules say in JSON Schema's words; the others (a national code's check digit) are in the descriptions. */
+const RULE_KEYWORDS: Record<string, (constraints: unknown[]) => SchemaObject> = {
+  [MAX_LENGTH]: ([length]) => ({ maxLength: length as number }),
+  [IS_NOT_EMPTY]: () => ({ minLength: 1 }),
+  [MIN]: ([minimum]) => ({ minimum: minimum as number }),
+  [MAX]: ([maximum]) => ({ maximum: maximum as number }),
+  [IS_POSITIVE]: () => ({ minimum: 0, exclusiveMinimum: true }),
+  [MATCHES]: ([pattern]) => ({ pattern: (pattern as RegExp).source }),
+  [ARRAY_MAX_SIZE]: ([size]) => ({ maxItems: size as number }),
+  [IS_IN]: ([values]) => ({ enum: values as unknown[] }),
+  [IS_UUID]: () => ({ format: 'uuid' }),
+};
+
+/**
+ * The request schemas with the limits the validation pipe enforces, read from the DTOs' own
+ * class-validator rules (the generator reads only @ApiProperty), and closed to unknown fields, as
+ * the pipe is: a client generated from the document learns them from it, not from 400s.
+ */
+export function withValidationRules(document: OpenAPIObject): OpenAPIObject {
+  const schemas = (document.components?.schemas ?? {}) as Record<string, SchemaObject>;
+  for (const target of validatedClasses()) {
+    const schema = schemas[target.name];
+    if (!schema?.properties) continue;
+    schema.additionalProperties = false;
+    for (const rule of getMetadataStorage().getTargetValidationMetadatas(target, '', true, false)) {
+      const keywords = rule.name === undefined ? undefined : RULE_KEYWORDS[rule.name];
+      let property = schema.properties[rule.propertyName] as SchemaObject | undefined;
+      if (rule.each) property = property?.items as SchemaObject | undefined;
+      if (!keywords || !property || '$ref' in property) continue;
+      if (rule.name === IS_NOT_EMPTY && property.type !== 'string') continue; // for text only: "not empty"
+      Object.assign(property, keywords(rule.constraints));
+    }
+  }
+  return document;
+}
+
+/** Every class with a validation rule: class-validator keeps them in a map it does not list publicly. */
+function validatedClasses(): Function[] {
+  const storage = getMetadataStorage() as unknown as { validationMetadatas: Map<unknown, unknown> };
+  return [...storage.validationMetadatas.keys()].filter((target): target is Function => typeof target === 'function');
+}
