@@ -28,10 +28,12 @@ describe('e2e: races and retries', () => {
       const { token, body } = await openBody(t, person);
       const responses = await Promise.all(Array.from({ length: RACERS }, () => t.http().post('/v1/contracts').set(bearer(token)).send(body)));
       expect(statuses(responses)).toEqual([201, ...Array(RACERS - 1).fill(409)]);
-      responses.filter((r) => r.status === 409).forEach((r) => expectProblem(r, 409, 'ACTIVE_CONTRACT_EXISTS'));
+      const winner = responses.find((r) => r.status === 201)!.body.id;
+      // Each refusal names the contract that won, whichever step of the race it lost at.
+      responses.filter((r) => r.status === 409).forEach((r) => expect(expectProblem(r, 409, 'ACTIVE_CONTRACT_EXISTS').contractId).toBe(winner));
       const opened = await openedFor(person);
       expect(opened).toHaveLength(1);
-      expect(opened[0].data.contractId).toBe(responses.find((r) => r.status === 201)!.body.id);
+      expect(opened[0].data.contractId).toBe(winner);
     });
 
     it('online and branch opens racing for one person: still exactly one wins', async () => {

@@ -86,7 +86,7 @@ export class Reservations {
     if (latest && latest.contractId !== contractId) {
       const state = await liveness(latest.contractId);
       const abandoned = state === 'missing' && now.getTime() - latest.reservedAt.getTime() > ABANDONED_AFTER_MS;
-      if (state === 'active' || (state === 'missing' && !abandoned)) throw new ProblemException('ACTIVE_CONTRACT_EXISTS');
+      if (state === 'active' || (state === 'missing' && !abandoned)) throw activeContractExists(latest.contractId);
     }
     // Also when the latest is this contract (a retry whose contract is missing): reserving it again
     // with the revision read makes an open that took the reservation over as abandoned conflict with
@@ -99,7 +99,16 @@ export class Reservations {
     }
     // Someone reserved in between, or a run of this same command did: the latest reservation decides.
     const again = await this.read(nationalCode);
-    if (again.reservations[again.reservations.length - 1]?.contractId === contractId) return;
-    throw new ProblemException('ACTIVE_CONTRACT_EXISTS');
+    const winner = again.reservations[again.reservations.length - 1]?.contractId;
+    if (winner === contractId) return;
+    throw activeContractExists(winner);
   }
+}
+
+/**
+ * Names the contract held (the person's own, or one being opened for them this minute): a portal
+ * whose 201 was lost and that retried under a new key finds it without another query.
+ */
+function activeContractExists(contractId: string | undefined): ProblemException {
+  return new ProblemException('ACTIVE_CONTRACT_EXISTS', contractId === undefined ? {} : { contractId });
 }
