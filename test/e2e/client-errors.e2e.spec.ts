@@ -55,6 +55,7 @@ function expectTimeoutProblem(response: WireResponse | undefined) {
   if (!response) throw new Error('the server closed the connection without an answer');
   expectProblem({ status: response.status, headers: response.headers, body: JSON.parse(response.body) }, 408, 'REQUEST_TIMEOUT');
   expect(response.headers.connection).toBe('close');
+  expect([response.headers['cache-control'], response.headers['x-content-type-options']]).toEqual(['no-store', 'nosniff']);
 }
 
 /** A request through Node's own client, which refuses a malformed answer (e.g. a body after a HEAD's headers). */
@@ -97,6 +98,7 @@ describe('e2e: the request timeout (REQUEST_TIMEOUT_MS) and other refusals befor
 
     expect(responses).toHaveLength(1);
     expectTimeoutProblem(responses[0]);
+    expect(responses[0]!.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/); // support can find it in the log
     expect(await storedEventCount(t)).toBe(before);
     // The body would have been a valid payment: only its stall kept it from being recorded.
     const paid = await t.http().post('/v1/payments').set(bearer(token)).send(payment);

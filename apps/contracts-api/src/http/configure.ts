@@ -29,8 +29,9 @@ export function configureHttp(app: NestFastifyApplication, { answerDeadlineMs = 
     json(request, body as string, done); // parseAs: 'string'
   });
   // Echo the request id so a client can quote it; logs carry the same id.
+  // On the raw response, so the answer Node gives a request whose body stalls (408) carries it too.
   fastify.addHook('onRequest', async (request, reply) => {
-    reply.header('X-Request-Id', request.id);
+    reply.raw.setHeader('X-Request-Id', request.id);
   });
   // An answer before the body is in (415, 413): close the connection after it, so the rest of the
   // body is not waited for and the request timeout cannot add a second answer to the same request.
@@ -117,8 +118,11 @@ function clientError(error: ConnectionError, socket: Socket): void {
   if (socket.writable && !inFlight?.headersSent) {
     const problem = problemFor(CLIENT_ERRORS[error.code] ?? 'BAD_REQUEST');
     const body = JSON.stringify(problem);
+    // The headers every answer carries; the request id once fastify gave the request one (a body that stalled).
+    const id = inFlight?.getHeader('x-request-id');
     socket.write(
       `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+        `${typeof id === 'string' ? `X-Request-Id: ${id}\r\n` : ''}Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${isHead(error, inFlight) ? '' : body}`,
     );
   }
