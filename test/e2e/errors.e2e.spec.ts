@@ -164,6 +164,16 @@ describe('e2e: every error code', () => {
     expect(expectProblem(await t.http().post('/v1/contracts').set(bearer(token)).send(body), 409, 'ACTIVE_CONTRACT_EXISTS').contractId).toBe(contract.id);
   });
 
+  it("409 ACTIVE_CONTRACT_EXISTS names the contract to an officer of its branch only: another branch's is not theirs to know of", async () => {
+    const person = people.next();
+    const { contract } = await openOnline(t, person.nationalCode);
+    const { body } = await openBody(t, person.nationalCode);
+    const atCounter = (branchId: string) =>
+      t.http().post('/v1/branch/contracts').set(bearer(t.token({ role: 'branch_officer', branchId }))).send({ ...body, nationalCode: person.nationalCode, documents: [] });
+    expect(expectProblem(await atCounter(person.branchId), 409, 'ACTIVE_CONTRACT_EXISTS').contractId).toBe(contract.id);
+    expect(expectProblem(await atCounter('9999'), 409, 'ACTIVE_CONTRACT_EXISTS')).not.toHaveProperty('contractId');
+  });
+
   it('412 PRECONDITION_FAILED for a stale If-Match', async () => {
     const { token, contract } = await openOnline(t, people.next().nationalCode);
     const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).set('If-Match', '"3"').send({ requestedMonthlyPremium: 40_000_000 });

@@ -35,6 +35,17 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /**
+   * ACTIVE_CONTRACT_EXISTS names the contract held; an officer learns its id only when it is their
+   * branch's (another branch's contract is not theirs to know of: access.ts answers it 404).
+   */
+  private async namedToCaller(error: unknown, branchId: string | undefined): Promise<unknown> {
+    if (branchId === undefined || !(error instanceof ProblemException) || error.code !== 'ACTIVE_CONTRACT_EXISTS') return error;
+    const held = error.details.contractId;
+    if (typeof held !== 'string' || (await this.streams.load(held)).state?.branchId === branchId) return error;
+    return new ProblemException('ACTIVE_CONTRACT_EXISTS');
+  }
+
   async execute({ facts, body, context, branchId }: OpenContractCommand): Promise<CommandOutcome> {
     const contractId = deterministicId(context.commandId, 'contract');
     const data = {
@@ -64,19 +75,23 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
     }
 
     const reserve = (at: Date) =>
-      this.reservations.reserve(
-        facts.nationalCode,
-        contractId,
-        deterministicId(context.commandId, 'reservation'),
-        { eventId: deterministicId(context.commandId, 'reservation'), ...commandMetadata(context, at) },
-        at,
-        async (id) => {
-          const { state } = await this.streams.load(id);
-          if (!state) return 'missing';
-          // A lapse or cancellation that is due frees the slot before the runner records it.
-          return behavesAsClosed(state, at, policyFor(state, at)) ? 'ended' : 'active';
-        },
-      );
+      this.reservations
+        .reserve(
+          facts.nationalCode,
+          contractId,
+          deterministicId(context.commandId, 'reservation'),
+          { eventId: deterministicId(context.commandId, 'reservation'), ...commandMetadata(context, at) },
+          at,
+          async (id) => {
+            const { state } = await this.streams.load(id);
+            if (!state) return 'missing';
+            // A lapse or cancellation that is due frees the slot before the runner records it.
+            return behavesAsClosed(state, at, policyFor(state, at)) ? 'ended' : 'active';
+          },
+        )
+        .catch(async (error: unknown) => {
+          throw await this.namedToCaller(error, branchId);
+        });
     // A reservation grown old while this open stalled is renewed before the contract is written
     // (a takeover meanwhile makes the renewal ACTIVE_CONTRACT_EXISTS); stalled again, it gives up.
     let reservedAt = now;
