@@ -5,7 +5,7 @@
 import { awaitedExamDeadline, behavesAsClosed, examOverdueOn } from './deadlines';
 import { IsoDate, PeriodKey, addPeriods, formatPeriodJalali, gregorianToJalali, iranDayStart, periodKeyOf, periodsBetween } from './jalali';
 import { Policy } from './policy';
-import { ContractState, beyondExamWindow, examSettled, firstUnpaidPeriod, isClosed, periodEndIso } from './state';
+import { ContractState, beyondExamWindow, examSettled, firstUnpaidPeriod, periodEndIso } from './state';
 
 export type SlipStatus = 'open' | 'paid' | 'blocked' | 'void';
 
@@ -61,7 +61,7 @@ export interface Coverage {
  * is passed follows the policy; when it is not covered it shows as pending.
  */
 export function coverageOn(state: ContractState, day: IsoDate, policy: Policy): Coverage {
-  const through = isClosed(state) ? null : coveredThrough(state, day, policy);
+  const through = closedOn(state, day, policy) ? null : coveredThrough(state, day);
   const covered = through !== null && day <= through;
   let inpatient: InpatientCover = 'not_covered';
   if (covered) {
@@ -77,11 +77,11 @@ export function coverageOn(state: ContractState, day: IsoDate, policy: Policy): 
  * uncovered on its first 14, and a first payment made on time for a month already over would
  * cover nothing at all, against rule 5's "at once".
  */
-function coveredThrough(state: ContractState, day: IsoDate, policy: Policy): IsoDate | null {
+function coveredThrough(state: ContractState, day: IsoDate): IsoDate | null {
   const paidThrough = state.paidThrough;
   if (paidThrough === null) return null;
   const next = firstUnpaidPeriod(state);
-  if (closedOn(state, day, policy) || unpaidStatus(state, next, day) !== 'open') return paidThrough;
+  if (unpaidStatus(state, next, day) !== 'open') return paidThrough;
   // An exam still awaited blocks payments after its deadline, so the grace cannot outlast it:
   // else the answer would move back by itself once the deadline passed.
   const examDeadline = awaitedExamDeadline(state);

@@ -198,7 +198,8 @@ describe('slips and coverage', () => {
     const paidOnce = exemptAfter([[pay(1), FIRST_PAYMENT_AT]]);
     expect(slipsOf(paidOnce, jalali(1405, 12, 29), POLICY_1403).map((s) => s.status)).toEqual(['paid', 'open', 'open', 'open']);
     expect(slipsOf(paidOnce, jalali(1406, 1, 1), POLICY_1403).map((s) => s.status)).toEqual(['paid', 'void']);
-    expect(coverageOn(paidOnce, jalali(1406, 1, 1), POLICY_1403)).toMatchObject({ covered: false, coveredThrough: jalali(1405, 9, 30) });
+    // And no cover through any day, as once the cancellation is recorded.
+    expect(coverageOn(paidOnce, jalali(1406, 1, 1), POLICY_1403)).toMatchObject({ covered: false, coveredThrough: null });
   });
 
   it('blocks every unpaid slip once the exam deadline has passed, before ExamOverdue is recorded', () => {
