@@ -60,7 +60,7 @@ function unreadableAs(headers: { 'content-encoding'?: string; 'content-type'?: s
   const coding = headers['content-encoding']?.trim().toLowerCase();
   if (coding && coding !== 'identity') return 'content_encoding';
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(headers['content-type'] ?? '')?.[1];
-  if (charset && !/^utf-?8$/i.test(charset)) return 'charset';
+  if (charset && !/^(utf-?8|us-ascii)$/i.test(charset)) return 'charset'; // ASCII is UTF-8's subset
   return undefined;
 }
 

@@ -152,7 +152,7 @@ describe('problem+json filter and validation pipe', () => {
     expect(expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE').reason).toBe(reason);
   });
 
-  it.each([['application/json; charset=utf-8'], ['application/json; charset=UTF8'], ['application/json']])('reads JSON as %s', async (contentType) => {
+  it.each([['application/json; charset=utf-8'], ['application/json; charset=UTF8'], ['application/json; charset=us-ascii'], ['application/json']])('reads JSON as %s', async (contentType) => {
     const headers = { 'content-type': contentType, 'content-encoding': 'identity' };
     expect((await app.inject({ method: 'POST', url: '/things', payload: JSON.stringify(VALID), headers })).statusCode).toBe(201);
   });
