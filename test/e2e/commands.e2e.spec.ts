@@ -211,19 +211,29 @@ describe('e2e: the command table', () => {
     expect((await send({ paidAt: new Date(paidAt.getTime() - 1_000).toISOString() })).body.code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
+  it('POST /v1/payments: paidAt is an instant with its offset; a date, a week or the basic format is a 400 that keeps nothing', async () => {
+    const { contract } = await openOnline(t, people.next().nationalCode);
+    const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
+    const send = (paidAt: string) =>
+      t.http().post('/v1/payments').set(bank).send({ contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference: 'FORMS-1', paidAt });
+    const day = t.clock.now().toISOString().slice(0, 10);
+    for (const paidAt of [day, `${day}T08:00`, day.replace(/-/g, '') + 'T080000Z', '2026-W49-2T08:00Z']) {
+      const res = await send(paidAt);
+      expect({ paidAt, status: res.status, fields: res.body.errors?.map((e: { field: string }) => e.field) }).toEqual({ paidAt, status: 400, fields: ['paidAt'] });
+    }
+    expect((await send(`${day}T00:00:00Z`)).status).toBe(201); // not a replay of the refusals
+  });
+
   it('POST /v1/payments: an Idempotency-Key is held to its first payment: a new reference under it is 409, not a second payment', async () => {
     const { contract } = await openOnline(t, people.next().nationalCode);
     const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
-    const send = (bankReference: string, key: string) =>
-      t
-        .http()
-        .post('/v1/payments')
-        .set(bank)
-        .set('Idempotency-Key', key)
-        .send({ contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference, paidAt: t.clock.now().toISOString() });
+    const paidAt = new Date(Math.floor(t.clock.now().getTime() / 1000) * 1000);
+    const send = (bankReference: string, key: string, at = paidAt.toISOString()) =>
+      t.http().post('/v1/payments').set(bank).set('Idempotency-Key', key).send({ contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference, paidAt: at });
     const first = await send('TRY-1', 'pay-once');
     expect([first.status, first.body.periods]).toEqual([201, ['1405-09']]);
-    const retried = await send('TRY-1', 'pay-once');
+    // Retried under the key, the instant written another way: the same payment.
+    const retried = await send('TRY-1', 'pay-once', paidAt.toISOString().replace('.000Z', 'Z'));
     expect([retried.status, retried.body, retried.headers['idempotent-replayed']]).toEqual([200, first.body, 'true']);
     expect((await send('TRY-2', 'pay-once')).body.code).toBe('IDEMPOTENCY_KEY_REUSED');
     // The reference still answers for its payment under another key.

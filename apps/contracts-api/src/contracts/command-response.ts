@@ -71,11 +71,18 @@ export interface IdempotencyOptions {
   /** Status of a replayed answer, when it differs from the first (a bank's repeated confirmation: 200). */
   replayStatus?: number;
   /**
-   * What makes two requests the same one, when not the body as sent: its values normalised, so the
-   * same payment written another way (an instant with another offset) repeats instead of reusing
-   * the key. A key stored with the body's own hash (before the route had one) still matches it.
+   * What the request means, when its route normalises it: the same payment written another way (an
+   * instant with another offset) repeats instead of reusing the key. The body as sent matches too.
    */
   identity?: unknown;
+  /**
+   * Whether a retry under this key runs the same command again (its id derives from the key, the
+   * default), so a 5xx may free the key at once: the retry appends nothing new. A key around
+   * another that names the command (a payment's Idempotency-Key around its bankReference) is held
+   * after a 5xx, whose append may have happened, until its lease runs out: then the same request
+   * takes it over and another is refused, never booked as a second command.
+   */
+  keyNamesCommand?: boolean;
 }
 
 /**
@@ -124,11 +131,8 @@ export class CommandResponder {
     const scope = options.scope ?? idempotencyScope(actor);
     const ifMatch = header(request, 'if-match');
     const hashOf = (body: unknown) => requestHash(request.method, request.url, body, ifMatch);
-    const asSent = hashOf(request.body ?? null);
-    const claim =
-      options.identity === undefined
-        ? await this.idempotency.claim(scope, key, asSent)
-        : await this.idempotency.claim(scope, key, hashOf(options.identity), asSent);
+    const identity = options.identity === undefined ? undefined : hashOf(options.identity);
+    const claim = await this.idempotency.claim(scope, key, hashOf(request.body ?? null), identity);
     if (claim.kind === 'reused') throw new ProblemException('IDEMPOTENCY_KEY_REUSED');
     if (claim.kind === 'in_progress') throw new ProblemException('CONCURRENCY_CONFLICT', { reason: 'idempotency_key_in_progress' });
     if (claim.kind === 'replay') {
@@ -143,9 +147,13 @@ export class CommandResponder {
     } catch (error) {
       const problem = problemOf(error);
       // A 5xx or a lost race says nothing about the request itself: the client is told to retry,
-      // so a retry with this key must run again instead of replaying the conflict forever.
-      if (problem.status >= 500 || problem.code === 'CONCURRENCY_CONFLICT') await this.idempotency.release(scope, key, claim.token);
-      else await this.idempotency.complete(scope, key, claim.token, { status: problem.status, body: problem });
+      // so a retry with this key must run again instead of replaying the conflict forever (after a
+      // 5xx, once the lease has run out where the key does not name the command).
+      if (problem.code === 'CONCURRENCY_CONFLICT' || (problem.status >= 500 && options.keyNamesCommand !== false)) {
+        await this.idempotency.release(scope, key, claim.token);
+      } else if (problem.status < 500) {
+        await this.idempotency.complete(scope, key, claim.token, { status: problem.status, body: problem });
+      }
       throw error;
     }
     const stored: StoredResponse = { status: result.status, body: result.body, ...(result.headers ? { headers: result.headers } : {}) };

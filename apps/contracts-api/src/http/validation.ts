@@ -149,6 +149,20 @@ export function IsSupportedNow(options?: ValidationOptions): PropertyDecorator {
 }
 
 /**
+ * An instant as the domain reads one: ISO-8601 date and time with its offset, on a real day. Not
+ * class-validator's IsISO8601, which also takes dates, week and ordinal forms and the basic format
+ * (`20261201T080000Z`) that `Date` cannot read.
+ */
+export function IsInstant(options?: ValidationOptions): PropertyDecorator {
+  return rule(
+    'isInstant',
+    isIsoInstant,
+    withFa('$property must be an ISO-8601 instant with its offset (e.g. 2026-12-05T09:30:00Z)', 'زمان باید به شکل ISO-8601 با منطقه زمانی باشد (مانند 2026-12-05T09:30:00Z)'),
+    options,
+  );
+}
+
+/**
  * A national code (کد ملی) with a valid check digit. Persian or Arabic digits and surrounding
  * spaces are accepted and normalised to ten ASCII digits before the check.
  */

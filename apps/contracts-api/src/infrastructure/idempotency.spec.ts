@@ -56,10 +56,18 @@ describe('PostgresIdempotencyStore', () => {
     expect(await store.claim('s', 'k2', 'h')).toMatchObject({ kind: 'new' });
   });
 
-  it('matches a key stored under the hash a request had before its route normalised it (alsoMatching), and no other', async () => {
-    await store.complete('bank:m', 'REF', await claimNew('bank:m', 'REF', 'as-sent'), { status: 201, body: { paid: 1 } });
-    expect(await store.claim('bank:m', 'REF', 'normalised', 'as-sent')).toEqual({ kind: 'replay', response: { status: 201, body: { paid: 1 } } });
-    expect(await store.claim('bank:m', 'REF', 'normalised', 'written-otherwise')).toEqual({ kind: 'reused' });
+  it('takes a request as the same when its body as sent or its identity matches, in a rolling deploy too', async () => {
+    const answer = { status: 201, body: { paid: 1 } };
+    const first = await store.claim('bank:m', 'REF', 'sent-1', 'meaning');
+    if (first.kind !== 'new') throw new Error(first.kind);
+    await store.complete('bank:m', 'REF', first.token, answer);
+    expect(await store.claim('bank:m', 'REF', 'sent-2', 'meaning')).toEqual({ kind: 'replay', response: answer }); // written otherwise
+    expect(await store.claim('bank:m', 'REF', 'sent-1')).toEqual({ kind: 'replay', response: answer }); // code before identities
+    expect(await store.claim('bank:m', 'REF', 'sent-3', 'another-meaning')).toEqual({ kind: 'reused' });
+    // A key stored by the code before identities (none kept) still replays the same body.
+    await store.complete('bank:m', 'OLD', await claimNew('bank:m', 'OLD', 'sent-1'), answer);
+    expect(await store.claim('bank:m', 'OLD', 'sent-1', 'meaning')).toEqual({ kind: 'replay', response: answer });
+    expect(await store.claim('bank:m', 'OLD', 'sent-2', 'meaning')).toEqual({ kind: 'reused' });
   });
 
   it('answers another request for a key still in progress "in progress", not "reused": the first may yet be refused', async () => {

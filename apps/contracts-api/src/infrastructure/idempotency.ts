@@ -17,8 +17,11 @@ export type IdempotencyClaim =
   | { kind: 'in_progress' }; // the first request with this key has not finished
 
 export interface IdempotencyStore {
-  /** `alsoMatching`: another hash a stored claim may hold for the same request (stored before `requestHash` was normalised). */
-  claim(scope: string, key: string, requestHash: string, alsoMatching?: string): Promise<IdempotencyClaim>;
+  /**
+   * `requestHash` is the body as sent; `identityHash`, where the route normalises the request, what
+   * it means: a stored claim is the same request when either matches.
+   */
+  claim(scope: string, key: string, requestHash: string, identityHash?: string): Promise<IdempotencyClaim>;
   /** Keeps the answer, if the claim `token` names still holds the key. */
   complete(scope: string, key: string, token: string, response: StoredResponse): Promise<void>;
   /** The first attempt failed without an answer worth keeping (e.g. 5xx): let a retry run again. */
@@ -62,33 +65,34 @@ export const PURGE_BATCH_SQL = `
 export class PostgresIdempotencyStore implements IdempotencyStore {
   constructor(private readonly pool: Pool) {}
 
-  async claim(scope: string, key: string, hash: string, alsoMatching?: string): Promise<IdempotencyClaim> {
+  async claim(scope: string, key: string, hash: string, identity?: string): Promise<IdempotencyClaim> {
     // A concurrent first claim of the same key can commit while this statement runs: its INSERT then
     // does nothing, yet its snapshot cannot see that row either, and no row comes back. The next
     // statement sees it.
     for (let attempt = 1; ; attempt++) {
-      const claim = await this.tryClaim(scope, key, hash, alsoMatching);
+      const claim = await this.tryClaim(scope, key, hash, identity ?? null);
       if (claim || attempt === 3) return claim ?? { kind: 'in_progress' };
     }
   }
 
-  private async tryClaim(scope: string, key: string, hash: string, alsoMatching: string | undefined): Promise<IdempotencyClaim | undefined> {
+  private async tryClaim(scope: string, key: string, hash: string, identity: string | null): Promise<IdempotencyClaim | undefined> {
     const token = randomUUID();
-    const { rows } = await this.pool.query<{ request_hash: string; response: StoredResponse | null; inserted: boolean; stale: boolean }>(
+    const { rows } = await this.pool.query<{ request_hash: string; identity_hash: string | null; response: StoredResponse | null; inserted: boolean; stale: boolean }>(
       `WITH ins AS (
-         INSERT INTO idempotency_keys (scope, key, request_hash, claim_token) VALUES ($1, $2, $3, $4)
+         INSERT INTO idempotency_keys (scope, key, request_hash, identity_hash, claim_token) VALUES ($1, $2, $3, $5, $4)
          ON CONFLICT (scope, key) DO NOTHING
-         RETURNING request_hash, response, true AS inserted, false AS stale)
+         RETURNING request_hash, identity_hash, response, true AS inserted, false AS stale)
        SELECT * FROM ins
        UNION ALL
-       SELECT request_hash, response, false, claimed_at < now() - interval '${IN_PROGRESS_LEASE}'
+       SELECT request_hash, identity_hash, response, false, claimed_at < now() - interval '${IN_PROGRESS_LEASE}'
          FROM idempotency_keys WHERE scope = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [scope, key, hash, token],
+      [scope, key, hash, token, identity],
     );
     const row = rows[0];
     if (!row) return undefined;
     if (row.inserted) return { kind: 'new', token };
-    if (row.request_hash !== hash && row.request_hash !== alsoMatching) {
+    const same = row.request_hash === hash || (identity !== null && row.identity_hash === identity);
+    if (!same) {
       // Still running: it may yet be refused and free the key, so "try again", not a final "reused".
       // A claim past its lease may have appended before its request died: that one holds the key.
       if (!row.response) return row.stale ? { kind: 'reused' } : { kind: 'in_progress' };
@@ -96,9 +100,9 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
       // Only a request that did something holds its key: after a refusal (nothing appended) the
       // corrected request may use it, e.g. a bank whose payment was refused keeps its reference.
       const taken = await this.pool.query(
-        `UPDATE idempotency_keys SET request_hash = $3, response = NULL, completed_at = NULL, claimed_at = now(), claim_token = $5
+        `UPDATE idempotency_keys SET request_hash = $3, identity_hash = $6, response = NULL, completed_at = NULL, claimed_at = now(), claim_token = $5
           WHERE scope = $1 AND key = $2 AND request_hash = $4 AND (response->>'status')::int >= 400`,
-        [scope, key, hash, row.request_hash, token],
+        [scope, key, hash, row.request_hash, token, identity],
       );
       return taken.rowCount === 1 ? { kind: 'new', token } : undefined; // undefined: raced, look again
     }

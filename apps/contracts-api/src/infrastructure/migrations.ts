@@ -60,4 +60,11 @@ export const apiMigrations = [
     id: '007-idempotency-answers-kept-as-sent',
     sql: `ALTER TABLE idempotency_keys ALTER COLUMN response TYPE json USING response::json;`,
   },
+  {
+    // The hash of what the request means, where its route normalises it (a payment's instant in
+    // any offset), beside request_hash, the body as sent, which every version compares: a replica
+    // still on the code before this (a rolling deploy) keeps matching the keys newer ones store.
+    id: '008-idempotency-identity-hash',
+    sql: `ALTER TABLE idempotency_keys ADD COLUMN IF NOT EXISTS identity_hash text;`,
+  },
 ];

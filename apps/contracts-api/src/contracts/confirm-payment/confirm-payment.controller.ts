@@ -114,6 +114,7 @@ export class ConfirmPaymentController {
       };
     };
     const byReference = () => this.responder.answer(request, actor, record, idempotency);
-    await this.responder.respond(request, reply, actor, byReference, { replayStatus: 200, identity });
+    // The command is named by the reference, not by this key: a 5xx holds the key (keyNamesCommand).
+    await this.responder.respond(request, reply, actor, byReference, { replayStatus: 200, identity, keyNamesCommand: false });
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsISO8601, IsInt, IsNotEmpty, IsPositive, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsNotEmpty, IsPositive, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PAID_AT_CLOCK_SKEW_MS } from '@app/contracts-domain';
-import { IsId } from '../../http/validation';
+import { IsId, IsInstant } from '../../http/validation';
 import { withFa } from '../../http/validation-messages-fa';
 import { MAX_RIAL } from '../quote/quote.dto';
 
@@ -33,8 +33,9 @@ export class ConfirmPaymentDto {
     description:
       `When the bank received the money (ISO-8601 instant): not more than ${PAID_AT_CLOCK_SKEW_MS / 60_000} minutes after the service's current time, ` +
       'nor before 00:00 Iran time of the contract date (otherwise 422 PAID_AT_IMPLAUSIBLE)',
+    format: 'date-time',
     example: '2026-12-05T09:30:00Z',
   })
-  @IsISO8601({ strict: true })
+  @IsInstant()
   paidAt!: string;
 }

@@ -1,0 +1,46 @@
+import type { FastifyRequest } from 'fastify';
+import { migrate } from '@app/platform';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
+import type { Actor } from '../auth';
+import { ProblemException } from '../http/problem';
+import { PostgresIdempotencyStore } from '../infrastructure/idempotency';
+import { apiMigrations } from '../infrastructure/migrations';
+import { CommandResponder, type HttpResult, type IdempotencyOptions } from './command-response';
+
+/** One key's layer of idempotency after a 5xx, whose append may or may not have happened. */
+describe('CommandResponder after a 5xx', () => {
+  let db: TestDatabase;
+  let responder: CommandResponder;
+  const bank: Actor = { sub: 'gateway', role: 'bank', bankId: 'mellat' };
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await migrate(db.pool, 'contracts-api', apiMigrations);
+    responder = new CommandResponder(new PostgresIdempotencyStore(db.pool));
+  });
+  afterAll(() => db?.drop());
+
+  const payment = (key: string, bankReference: string) =>
+    ({ method: 'POST', url: '/v1/payments', headers: { 'idempotency-key': key }, body: { bankReference } }) as unknown as FastifyRequest;
+  const paid = async (): Promise<HttpResult> => ({ status: 201, body: { paid: true } });
+  const failing = async (): Promise<HttpResult> => {
+    throw new ProblemException('SERVICE_UNAVAILABLE');
+  };
+  const codeOf = (answer: Promise<unknown>) => answer.then(() => 'answered', (error: ProblemException) => error.problem().code);
+  const leaseOver = (key: string) => db.pool.query(`UPDATE idempotency_keys SET claimed_at = now() - interval '1 minute' WHERE key = $1`, [key]);
+
+  it('frees a key that names its command at once: the retry runs again and appends nothing new', async () => {
+    expect(await codeOf(responder.answer(payment('K1', 'REF-1'), bank, failing))).toBe('SERVICE_UNAVAILABLE');
+    expect(await responder.answer(payment('K1', 'REF-1'), bank, paid)).toEqual({ status: 201, body: { paid: true } });
+  });
+
+  it('holds a key around another that names the command: another request under it is refused, never run', async () => {
+    const outer: IdempotencyOptions = { keyNamesCommand: false };
+    expect(await codeOf(responder.answer(payment('K2', 'REF-1'), bank, failing, outer))).toBe('SERVICE_UNAVAILABLE');
+    // A new reference per attempt under the same key: told to wait while the lease runs, then refused for good.
+    expect(await codeOf(responder.answer(payment('K2', 'REF-2'), bank, paid, outer))).toBe('CONCURRENCY_CONFLICT');
+    await leaseOver('K2');
+    expect(await codeOf(responder.answer(payment('K2', 'REF-2'), bank, paid, outer))).toBe('IDEMPOTENCY_KEY_REUSED');
+    // The same request takes the key over (its reference's own layer then finds what the first did).
+    expect(await responder.answer(payment('K2', 'REF-1'), bank, paid, outer)).toEqual({ status: 201, body: { paid: true } });
+  });
+});
