@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toPersianDigits } from '@app/contracts-domain';
 import { readNotifications } from '@app/notifications';
+import { openOnline, People } from './support/scenario';
 import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
 
 /** Polls until `probe` yields a value (projections and the SMS dispatcher run asynchronously). */
@@ -182,5 +183,29 @@ describe('e2e: deadlines fire when the manual clock moves', () => {
     const concluded = (await readNotifications(t.db.pool, id)).items.find((message) => message.template === 'contract_concluded');
     expect(concluded).toMatchObject({ lastError: null });
     expect(concluded!.status).not.toBe('cancelled');
+  });
+
+  it('moves time once what was appended is projected, though an older transaction still hides it from readers', async () => {
+    // Found by a flaky-test hunt under load: an open answered 201 can sit above the visible head
+    // for a few milliseconds (an older transaction still open); the clock then moved before the
+    // SMS outbox met the open, which judged its message 20 days late. Held open here on purpose.
+    const ops = { Authorization: `Bearer ${t.token({ role: 'ops' })}` };
+    const blocker = await t.db.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_current_xact_id()'); // no reader sees an event appended after this until it ends
+      const { contract } = await openOnline(t, new People().next().nationalCode);
+      const later = new Date(t.clock.now().getTime() + 20 * 86_400_000).toISOString();
+      const moving = t.http().put('/v1/_test/clock').set(ops).send({ now: later }).then((res) => res);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the route waits for the read side (without the fix it has moved)
+      expect(t.clock.now().toISOString()).not.toBe(later);
+      await blocker.query('COMMIT');
+      expect((await moving).status).toBe(200);
+      const concluded = await waitFor(async () => (await readNotifications(t.db.pool, contract.id)).items.find((message) => message.template === 'contract_concluded'));
+      expect([concluded.status, concluded.lastError]).not.toContain('cancelled');
+      expect(concluded.lastError).toBeNull();
+    } finally {
+      blocker.release();
+    }
   });
 });

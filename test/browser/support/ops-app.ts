@@ -1,4 +1,5 @@
 import { dashboardProjection, auditChainProjection } from '../../../libs/projections/src';
+import type { PostgresEventStore } from '@app/event-store';
 import { waitFor } from '../../../libs/projections/src/testing/wait';
 import { startTestApp, type TestApp } from '../../e2e/support/test-app';
 
@@ -14,9 +15,8 @@ export async function startOpsApp(): Promise<OpsApp> {
   return {
     ...t,
     async caughtUp() {
-      // The stored head, not headPosition(): the visible head can briefly lag what was appended.
-      const { rows } = await pool.query<{ head: bigint | null }>('SELECT max(position) AS head FROM events');
-      const head = rows[0]!.head ?? 0n;
+      // Not headPosition(): the visible head can briefly lag what was appended.
+      const head = await (t.runtime.eventStore as PostgresEventStore).appendedHeadPosition();
       await waitFor(async () => {
         const positions = await Promise.all(
           [dashboardProjection, auditChainProjection].map((p) =>

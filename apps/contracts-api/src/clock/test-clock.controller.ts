@@ -2,7 +2,7 @@ import { Body, Controller, Get, Inject, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { CLOCK, ManualClock, type Clock } from '@app/platform';
 import type { Projector } from '@app/projections';
-import { EVENT_STORE, type EventStore } from '@app/event-store';
+import { EVENT_STORE, PostgresEventStore, type EventStore } from '@app/event-store';
 import type { Pool } from 'pg';
 import { PG_POOL, PROJECTOR } from '../runtime';
 import { Roles } from '../auth';
@@ -71,7 +71,9 @@ export class TestClockController {
    * schedule holds them when the move fires what fell due.
    */
   private async projectedUpToNow(projector: Projector): Promise<void> {
-    const head = await this.eventStore.headPosition();
+    // What was appended, not what readers see: an open answered 201 may sit a few milliseconds
+    // above the visible head while an older transaction is still open (KurrentDB has no such lag).
+    const head = this.eventStore instanceof PostgresEventStore ? await this.eventStore.appendedHeadPosition() : await this.eventStore.headPosition();
     for (let waited = 0; waited < CATCH_UP_WAIT_MS; waited += 20) {
       // A runner still starting (taking its lease) applies what it finds once it owns: wait for it too.
       const behind = (await projector.status()).filter((s) => (s.role === 'owner' || s.role === 'starting') && BigInt(s.position) < head);

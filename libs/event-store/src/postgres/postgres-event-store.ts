@@ -259,6 +259,16 @@ export class PostgresEventStore implements EventStore {
     return rows.map((row) => this.toRecorded(row));
   }
 
+  /**
+   * The highest position appended and committed, whether or not every reader may see it yet (an
+   * older transaction still open holds `headPosition` back for a few milliseconds): to wait for
+   * what was appended, e.g. a test clock letting the read side catch up before time moves.
+   */
+  async appendedHeadPosition(): Promise<bigint> {
+    const { rows } = await this.pool.query<{ head: bigint | string }>('SELECT COALESCE(max(position), 0) AS head FROM events');
+    return BigInt(rows[0]!.head);
+  }
+
   async headPosition(): Promise<bigint> {
     const { rows } = await this.pool.query<{ head: bigint | string }>({
       name: 'event_store_head',
