@@ -14,6 +14,7 @@ import { MOBILE, outboxMessage, outboxRow, pendingCount, seedOutbox } from './te
 
 const BUSINESS_NOW = new Date('2026-12-01T09:00:00Z');
 const sendAlways: ReminderCheck = async () => null;
+const GATEWAY_TIMEOUT_MS = 2_000;
 
 describe('SMS dispatcher against a real local HTTP gateway', () => {
   let db: TestDatabase;
@@ -42,7 +43,8 @@ describe('SMS dispatcher against a real local HTTP gateway', () => {
   function dispatcher(overrides: Partial<DispatcherOptions> = {}): SmsDispatcher {
     const d = new SmsDispatcher({
       pool: db.pool,
-      gateway: overrides.gateway ?? new HttpSmsGateway({ url: gateway.url, timeoutMs: 300 }),
+      // Long enough that a busy machine never times out a message the stub answers at once; only 'hang' reaches it.
+      gateway: overrides.gateway ?? new HttpSmsGateway({ url: gateway.url, timeoutMs: GATEWAY_TIMEOUT_MS }),
       clock: new ManualClock(BUSINESS_NOW),
       log: (entry) => logs.push(entry),
       reminders: sendAlways,
@@ -72,7 +74,7 @@ describe('SMS dispatcher against a real local HTTP gateway', () => {
 
     expect(await outboxRow(db.pool, ok!.messageId)).toMatchObject({ status: 'sent', attempts: 1, last_error: null, sent_at: BUSINESS_NOW });
     expect(await outboxRow(db.pool, flaky!.messageId)).toMatchObject({ status: 'sent', attempts: 3, last_error: 'HTTP 503: {"ok":false}' });
-    expect(await outboxRow(db.pool, slow!.messageId)).toMatchObject({ status: 'sent', attempts: 2, last_error: 'timeout after 300 ms' });
+    expect(await outboxRow(db.pool, slow!.messageId)).toMatchObject({ status: 'sent', attempts: 2, last_error: `timeout after ${GATEWAY_TIMEOUT_MS} ms` });
     expect(await outboxRow(db.pool, invalid!.messageId)).toMatchObject({
       status: 'failed',
       attempts: 1,
