@@ -1,5 +1,6 @@
 import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
-import { bearer, examContract, openBody, openOnline, pay, People, type ContractView, settledHead } from './support/scenario';
+import { StoreUnavailableError } from '@app/event-store';
+import { bearer, examContract, expectProblem, openBody, openOnline, pay, People, type ContractView, settledHead } from './support/scenario';
 
 /** Every row of API.md's command table, over real HTTP, with what it must answer and append. */
 describe('e2e: the command table', () => {
@@ -240,6 +241,42 @@ describe('e2e: the command table', () => {
     expect([(await send('TRY-1', 'another')).status]).toEqual([200]);
     const view = await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(t.token({ role: 'auditor' }))).expect(200);
     expect(view.body.paidThrough).toBe(first.body.paidThrough);
+  });
+
+  it('POST /v1/payments: after a 5xx whose payment was recorded, its Idempotency-Key is held: a new reference under it is not a second payment', async () => {
+    const { contract } = await openOnline(t, people.next().nationalCode);
+    const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
+    const send = (bankReference: string) =>
+      t.http().post('/v1/payments').set(bank).set('Idempotency-Key', 'held-1').send({ contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference, paidAt: t.clock.now().toISOString() });
+    // The payment is appended, then the store stops answering about the contract (its re-reads
+    // too, which would otherwise find the payment and answer it): 503.
+    const store = t.runtime.eventStore;
+    const stream = `contract-${contract.id}`;
+    let appended = false;
+    const unavailable = () => Promise.reject(new StoreUnavailableError('the answer was lost'));
+    const [append, readStream, readFoldable] = [store.append.bind(store), store.readStream.bind(store), store.readFoldable.bind(store)];
+    const spies = [
+      jest.spyOn(store, 'append').mockImplementation(async (id, events, expected) => {
+        if (id === stream && appended) return unavailable();
+        const result = await append(id, events, expected);
+        if (id === stream) {
+          appended = true;
+          return unavailable();
+        }
+        return result;
+      }),
+      jest.spyOn(store, 'readStream').mockImplementation((id, options) => (id === stream && appended ? unavailable() : readStream(id, options))),
+      jest.spyOn(store, 'readFoldable').mockImplementation((id, options) => (id === stream && appended ? unavailable() : readFoldable(id, options))),
+    ];
+    try {
+      expect((await send('LOST-1')).status).toBe(503);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    // A new reference per attempt under the same key: refused (in progress, then reused), never booked.
+    expect(expectProblem(await send('LOST-2'), 409, 'CONCURRENCY_CONFLICT').reason).toBe('idempotency_key_in_progress');
+    const view = await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(t.token({ role: 'auditor' }))).expect(200);
+    expect(view.body.paidThrough).toBe('2026-12-21'); // one period paid, not two
   });
 
   it('POST /v1/contracts/{id}/exam/referral issues the referral form: 201 { referralNumber }', async () => {

@@ -91,7 +91,8 @@ export interface IdempotencyOptions {
  * and keeps the first answer (success or refusal) for later repeats of the same request. A refusal
  * does not hold the key against another request (`PostgresIdempotencyStore.claim`): nothing was
  * appended, so a corrected request may use it. 5xx answers and concurrency conflicts are not kept,
- * so a retry runs again, and appends nothing new thanks to the stable command id.
+ * so a retry runs again, and appends nothing new thanks to the stable command id (a key that does
+ * not name the command is held after a 5xx instead: `keyNamesCommand`).
  */
 @Injectable()
 export class CommandResponder {

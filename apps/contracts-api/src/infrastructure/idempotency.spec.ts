@@ -68,6 +68,19 @@ describe('PostgresIdempotencyStore', () => {
     await store.complete('bank:m', 'OLD', await claimNew('bank:m', 'OLD', 'sent-1'), answer);
     expect(await store.claim('bank:m', 'OLD', 'sent-1', 'meaning')).toEqual({ kind: 'replay', response: answer });
     expect(await store.claim('bank:m', 'OLD', 'sent-2', 'meaning')).toEqual({ kind: 'reused' });
+    // 2d94bf1 kept the identity as request_hash: it still matches.
+    await store.complete('bank:m', '2D94', await claimNew('bank:m', '2D94', 'meaning'), answer);
+    expect(await store.claim('bank:m', '2D94', 'sent-2', 'meaning')).toEqual({ kind: 'replay', response: answer });
+  });
+
+  it("forgets a refused request's identity when code before identities takes its key over (rolling deploy, rollback)", async () => {
+    const refused = await store.claim('bank:m', 'TAKEN', 'sent-a', 'meaning-a');
+    if (refused.kind !== 'new') throw new Error(refused.kind);
+    await store.complete('bank:m', 'TAKEN', refused.token, { status: 422, body: { code: 'AMOUNT_MISMATCH' } });
+    // The older code's takeover of a refused key: request_hash alone.
+    await db.pool.query(`UPDATE idempotency_keys SET request_hash = 'sent-b', response = '{"status":201,"body":{}}', completed_at = now() WHERE key = 'TAKEN'`);
+    expect(await store.claim('bank:m', 'TAKEN', 'sent-a2', 'meaning-a')).toEqual({ kind: 'reused' }); // not the corrected one's 201
+    expect(await store.claim('bank:m', 'TAKEN', 'sent-b', 'meaning-b')).toMatchObject({ kind: 'replay' });
   });
 
   it('answers another request for a key still in progress "in progress", not "reused": the first may yet be refused', async () => {

@@ -91,7 +91,8 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     const row = rows[0];
     if (!row) return undefined;
     if (row.inserted) return { kind: 'new', token };
-    const same = row.request_hash === hash || (identity !== null && row.identity_hash === identity);
+    // The identity in either column: rows of 2d94bf1 kept the normalised hash as request_hash.
+    const same = row.request_hash === hash || (identity !== null && (row.identity_hash === identity || row.request_hash === identity));
     if (!same) {
       // Still running: it may yet be refused and free the key, so "try again", not a final "reused".
       // A claim past its lease may have appended before its request died: that one holds the key.

@@ -67,4 +67,20 @@ export const apiMigrations = [
     id: '008-idempotency-identity-hash',
     sql: `ALTER TABLE idempotency_keys ADD COLUMN IF NOT EXISTS identity_hash text;`,
   },
+  {
+    // An identity belongs to the request it was taken from: code before 008 (a replica in a
+    // rolling deploy, a rollback) takes a refused key over by setting request_hash alone, which
+    // would leave the refused request's identity to match, and replay the corrected one's answer.
+    id: '009-idempotency-identity-follows-its-request',
+    sql: `
+      CREATE OR REPLACE FUNCTION idempotency_identity_of_another_request() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.identity_hash := NULL;
+        RETURN NEW;
+      END $$;
+      DROP TRIGGER IF EXISTS idempotency_identity_follows_its_request ON idempotency_keys;
+      CREATE TRIGGER idempotency_identity_follows_its_request BEFORE UPDATE OF request_hash ON idempotency_keys
+        FOR EACH ROW WHEN (NEW.request_hash IS DISTINCT FROM OLD.request_hash AND NEW.identity_hash IS NOT DISTINCT FROM OLD.identity_hash)
+        EXECUTE FUNCTION idempotency_identity_of_another_request();`,
+  },
 ];

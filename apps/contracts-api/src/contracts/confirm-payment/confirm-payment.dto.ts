@@ -33,7 +33,6 @@ export class ConfirmPaymentDto {
     description:
       `When the bank received the money (ISO-8601 instant): not more than ${PAID_AT_CLOCK_SKEW_MS / 60_000} minutes after the service's current time, ` +
       'nor before 00:00 Iran time of the contract date (otherwise 422 PAID_AT_IMPLAUSIBLE)',
-    format: 'date-time',
     example: '2026-12-05T09:30:00Z',
   })
   @IsInstant()
