@@ -269,7 +269,7 @@ describe('e2e: the command table', () => {
       jest.spyOn(store, 'readFoldable').mockImplementation((id, options) => (id === stream && appended ? unavailable() : readFoldable(id, options))),
     ];
     try {
-      expect((await send('LOST-1')).status).toBe(503);
+      expect([(await send('LOST-1')).status, appended]).toEqual([503, true]);
     } finally {
       for (const spy of spies) spy.mockRestore();
     }

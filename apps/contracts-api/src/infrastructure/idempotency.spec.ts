@@ -68,9 +68,12 @@ describe('PostgresIdempotencyStore', () => {
     await store.complete('bank:m', 'OLD', await claimNew('bank:m', 'OLD', 'sent-1'), answer);
     expect(await store.claim('bank:m', 'OLD', 'sent-1', 'meaning')).toEqual({ kind: 'replay', response: answer });
     expect(await store.claim('bank:m', 'OLD', 'sent-2', 'meaning')).toEqual({ kind: 'reused' });
-    // 2d94bf1 kept the identity as request_hash: it still matches.
+    // 2d94bf1 kept the identity as request_hash: it still matches, unless it was refused (then
+    // perhaps of a form it normalised like a valid instant: the corrected request takes it over).
     await store.complete('bank:m', '2D94', await claimNew('bank:m', '2D94', 'meaning'), answer);
     expect(await store.claim('bank:m', '2D94', 'sent-2', 'meaning')).toEqual({ kind: 'replay', response: answer });
+    await store.complete('bank:m', '2D94-REFUSED', await claimNew('bank:m', '2D94-REFUSED', 'meaning'), { status: 400, body: { code: 'VALIDATION_FAILED' } });
+    expect(await store.claim('bank:m', '2D94-REFUSED', 'sent-2', 'meaning')).toMatchObject({ kind: 'new' });
   });
 
   it("forgets a refused request's identity when code before identities takes its key over (rolling deploy, rollback)", async () => {

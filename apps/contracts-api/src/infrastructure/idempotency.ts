@@ -91,8 +91,10 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     const row = rows[0];
     if (!row) return undefined;
     if (row.inserted) return { kind: 'new', token };
-    // The identity in either column: rows of 2d94bf1 kept the normalised hash as request_hash.
-    const same = row.request_hash === hash || (identity !== null && (row.identity_hash === identity || row.request_hash === identity));
+    // Rows of 2d94bf1 kept the identity as request_hash; a refusal there may have been of a form
+    // the domain does not read (a bare date), so the corrected request takes it over instead.
+    const legacy = identity !== null && row.identity_hash === null && row.request_hash === identity && !(row.response && row.response.status >= 400);
+    const same = row.request_hash === hash || (identity !== null && row.identity_hash === identity) || legacy;
     if (!same) {
       // Still running: it may yet be refused and free the key, so "try again", not a final "reused".
       // A claim past its lease may have appended before its request died: that one holds the key.
