@@ -1,7 +1,7 @@
 import { migrate } from '@app/platform';
 import { createTestDatabase, untilBlockedOnLock, type TestDatabase } from '../../../../test/support/database';
 import type { LogEntry } from '@app/projections';
-import { IdempotencyRetention, PostgresIdempotencyStore, PURGE_BATCH_SQL } from './idempotency';
+import { IdempotencyRetention, PostgresIdempotencyStore, PURGE_BATCH_SQL, PURGE_UNANSWERED_BATCH_SQL } from './idempotency';
 import { apiMigrations } from './migrations';
 
 describe('PostgresIdempotencyStore', () => {
@@ -133,12 +133,13 @@ describe('PostgresIdempotencyStore', () => {
     );
   const keys = async () => (await db.pool.query<{ key: string }>(`SELECT key FROM idempotency_keys WHERE scope = 'retention' ORDER BY key`)).rows.map((r) => r.key);
 
-  it('purges the answers completed before the TTL, in batches, and keeps newer ones and claims in progress', async () => {
+  it('purges the answers completed before the TTL, in batches, and the claims never answered since; keeps newer ones', async () => {
     for (let i = 0; i < 7; i++) await row(`old-${i}`, 73 + i);
     await row('fresh', 71);
-    await row('stale-claim', 100, false);
-    expect(await store.purgeCompleted(72, 3)).toBe(7); // batches of 3, 3 and 1
-    expect(await keys()).toEqual(['fresh', 'stale-claim']);
+    await row('stale-claim', 100, false); // its process died, or a held payment key's request never came back
+    await row('young-claim', 1, false);
+    expect(await store.purgeCompleted(72, 3)).toBe(8); // batches of 3, 3 and 1, then the claim
+    expect(await keys()).toEqual(['fresh', 'young-claim']);
     expect(await store.purgeCompleted(72, 3)).toBe(0);
     // A purged key is new again: its command id still finds what it did (the domain's deduplication).
     expect(await store.claim('retention', 'old-0', 'h')).toMatchObject({ kind: 'new' });
@@ -153,19 +154,24 @@ describe('PostgresIdempotencyStore', () => {
       );
     await answer('PAID', 201);
     await answer('REFUSED', 422);
+    // A claim never answered may have paid too.
+    await db.pool.query(`INSERT INTO idempotency_keys (scope, key, request_hash, claimed_at) VALUES ('bank:kept', 'UNANSWERED', 'h', now() - interval '400 days')`);
     await store.purgeCompleted(72);
-    const left = await db.pool.query<{ key: string }>(`SELECT key FROM idempotency_keys WHERE scope = 'bank:kept'`);
-    expect(left.rows.map((r) => r.key)).toEqual(['PAID']);
+    const left = await db.pool.query<{ key: string }>(`SELECT key FROM idempotency_keys WHERE scope = 'bank:kept' ORDER BY key`);
+    expect(left.rows.map((r) => r.key)).toEqual(['PAID', 'UNANSWERED']);
     expect(await store.claim('bank:kept', 'PAID', 'another-contract')).toEqual({ kind: 'reused' });
   });
 
-  it('finds what it purges through its partial index, not by scanning the table', async () => {
+  it.each([
+    ['idempotency_keys_purgeable', PURGE_BATCH_SQL],
+    ['idempotency_keys_unanswered', PURGE_UNANSWERED_BATCH_SQL],
+  ])('finds what it purges through its partial index %s, not by scanning the table', async (index, sql) => {
     const client = await db.pool.connect();
     try {
       await client.query('BEGIN');
       await client.query('SET LOCAL enable_seqscan = off');
-      const { rows } = await client.query(`EXPLAIN ${PURGE_BATCH_SQL.replace('$1', '72').replace('$2', '1000')}`);
-      expect(rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')).toMatch(/Index (Only )?Scan (using|on) idempotency_keys_purgeable/);
+      const { rows } = await client.query(`EXPLAIN ${sql.replace('$1', '72').replace('$2', '1000')}`);
+      expect(rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n')).toMatch(new RegExp(`Index (Only )?Scan (using|on) ${index}`));
     } finally {
       await client.query('ROLLBACK');
       client.release();

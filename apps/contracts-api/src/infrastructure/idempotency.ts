@@ -62,6 +62,21 @@ export const PURGE_BATCH_SQL = `
            FOR UPDATE SKIP LOCKED) old
    WHERE k.scope = old.scope AND k.key = old.key`;
 
+/**
+ * One batch of claims never answered, claimed before the TTL: a process that died mid-request, or
+ * a payment's Idempotency-Key held after a 5xx whose same request never came back. Past the TTL
+ * they go as an answer would (the command id still finds what the request did); under a `bank:`
+ * scope never, for the same reason as a reference that paid: the claim may have paid. Found
+ * through `idempotency_keys_unanswered` (migration 010).
+ */
+export const PURGE_UNANSWERED_BATCH_SQL = `
+  DELETE FROM idempotency_keys k
+   USING (SELECT scope, key FROM idempotency_keys
+           WHERE completed_at IS NULL AND scope NOT LIKE 'bank:%' AND claimed_at < now() - make_interval(hours => $1)
+           ORDER BY claimed_at LIMIT $2
+           FOR UPDATE SKIP LOCKED) old
+   WHERE k.scope = old.scope AND k.key = old.key AND k.completed_at IS NULL`;
+
 export class PostgresIdempotencyStore implements IdempotencyStore {
   constructor(private readonly pool: Pool) {}
 
@@ -135,17 +150,20 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   }
 
   /**
-   * Deletes the answers completed more than `ttlHours` ago (database time), `batchSize` rows per
-   * statement so no statement holds many locks or runs long, until a batch comes back short.
-   * In-progress claims are left alone (a claim's lease decides about those). Returns how many went.
+   * Deletes the answers completed more than `ttlHours` ago (database time), then the claims never
+   * answered since then (`PURGE_UNANSWERED_BATCH_SQL`), `batchSize` rows per statement so no
+   * statement holds many locks or runs long, until a batch comes back short. Returns how many went.
    */
   async purgeCompleted(ttlHours: number, batchSize = 1_000): Promise<number> {
     let purged = 0;
-    for (;;) {
-      const { rowCount } = await this.pool.query(PURGE_BATCH_SQL, [ttlHours, batchSize]);
-      purged += rowCount ?? 0;
-      if ((rowCount ?? 0) < batchSize) return purged;
+    for (const sql of [PURGE_BATCH_SQL, PURGE_UNANSWERED_BATCH_SQL]) {
+      for (;;) {
+        const { rowCount } = await this.pool.query(sql, [ttlHours, batchSize]);
+        purged += rowCount ?? 0;
+        if ((rowCount ?? 0) < batchSize) break;
+      }
     }
+    return purged;
   }
 }
 

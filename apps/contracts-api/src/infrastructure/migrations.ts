@@ -83,4 +83,9 @@ export const apiMigrations = [
         FOR EACH ROW WHEN (NEW.request_hash IS DISTINCT FROM OLD.request_hash AND NEW.identity_hash IS NOT DISTINCT FROM OLD.identity_hash)
         EXECUTE FUNCTION idempotency_identity_of_another_request();`,
   },
+  {
+    // The retention purge's way to claims never answered (PURGE_UNANSWERED_BATCH_SQL): few rows.
+    id: '010-idempotency-keys-unanswered-index',
+    sql: `CREATE INDEX IF NOT EXISTS idempotency_keys_unanswered ON idempotency_keys (claimed_at) WHERE completed_at IS NULL AND scope NOT LIKE 'bank:%';`,
+  },
 ];
