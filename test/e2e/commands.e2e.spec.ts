@@ -275,6 +275,11 @@ describe('e2e: the command table', () => {
     }
     // A new reference per attempt under the same key: refused (in progress, then reused), never booked.
     expect(expectProblem(await send('LOST-2'), 409, 'CONCURRENCY_CONFLICT').reason).toBe('idempotency_key_in_progress');
+    await t.db.pool.query(`UPDATE idempotency_keys SET claimed_at = now() - interval '1 minute' WHERE key = 'held-1'`); // the lease runs out
+    expectProblem(await send('LOST-2'), 409, 'IDEMPOTENCY_KEY_REUSED');
+    // The same request takes the key over: its reference's own layer answers the payment it made.
+    const again = await send('LOST-1');
+    expect([again.status, again.body.bankReference]).toEqual([200, 'LOST-1']);
     const view = await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(t.token({ role: 'auditor' }))).expect(200);
     expect(view.body.paidThrough).toBe('2026-12-21'); // one period paid, not two
   });
