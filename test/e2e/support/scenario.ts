@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Response } from 'supertest';
+import type { PostgresEventStore } from '@app/event-store';
 import { assess, policyAt, type ApplicantFacts } from '../../../libs/contracts-domain/src';
 import { ERROR_CATALOG } from '../../../apps/contracts-api/src/http/error-catalog';
 import { REFERENCE_INSTANT, type TestApp } from './test-app';
@@ -159,10 +160,10 @@ export async function storedEventCount(t: TestApp): Promise<number> {
  */
 export async function settledHead(t: TestApp): Promise<bigint> {
   for (let waited = 0; ; waited += 50) {
-    const { rows } = await t.db.pool.query<{ max: string | null }>('SELECT max(position) AS max FROM events');
+    const appended = await (t.runtime.eventStore as PostgresEventStore).appendedHeadPosition();
     const head = await t.runtime.eventStore.headPosition();
-    if (head === BigInt(rows[0].max ?? 0)) return head;
-    if (waited > 10_000) throw new Error(`the event store's head ${head} did not reach the stored ${rows[0].max}`);
+    if (head === appended) return head;
+    if (waited > 10_000) throw new Error(`the event store's head ${head} did not reach the stored ${appended}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
