@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<void> {
     };
     const apart = await measureHttp('apart', CONNECTIONS);
     const [inline] = await measureHttp('inline', [16]);
-    const lagOf = (samples: number[] = []) => ({ p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99) });
+    const lagOf = (samples: number[] = []) => ({ p50Ms: percentile(samples, 50), p99Ms: percentile(samples, 99), samples: samples.length });
 
     // 2-4. Floor, peer and ours, interleaved per concurrency so drift in the machine's load hits
     // all three, each level followed by the HTTP reference: Nest + Fastify + the floor's INSERT.

@@ -10,7 +10,8 @@
  *     median of the whole load, of reading the stream alone and of folding it alone
  *   node dist/scripts/bench/profile.js http [connections] [seconds]  the HTTP mix against the built
  *     service; with PROFILE_DIR set the service runs under --cpu-prof and writes its profile there;
- *     PRELOAD=<file.js> is required into the service first (count-queries.js counts its statements)
+ *     PRELOAD=<file.js> is required into the service first (count-queries.js counts its statements);
+ *     with LAG=1 the projector runs apart (as the bench's judged rows) and its lag is sampled as the bench does
  * Both print their figure, so two builds can be compared back to back on the same busy machine.
  */
 import { randomBytes } from 'node:crypto';
@@ -25,9 +26,9 @@ import { createPool } from '@app/platform';
 import { liveSchema, rebuild } from '@app/projections';
 import { runMix } from './http';
 import { benchPeople } from './people';
-import { fillStore, measureCatchUp, measureLongContract, serviceProjections, settleStore } from './read-side';
+import { fillStore, measureCatchUp, measureLongContract, sampleLag, serviceProjections, settleStore } from './read-side';
 import { percentile } from './stats';
-import { startBenchPostgres, startService } from './server';
+import { startBenchPostgres, startProjector, startService } from './server';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -175,14 +176,20 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
       const env: Record<string, string> = { AUTH_JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: urlOf('subject'), REGISTRY_FILE: registryFile, DATA_DIR: join(dir, 'service') };
       const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
       if (process.env.PRELOAD) profile.push('--require', resolve(process.env.PRELOAD));
-      const service = await startService(env, say, profile);
+      const lagged = process.env.LAG === '1';
+      const service = await startService(lagged ? { ...env, PROJECTOR: 'off' } : env, say, profile);
+      const projector = lagged ? await startProjector(env, say) : undefined;
       try {
         let person = 0;
         const mix = (connections: number, seconds: number) => runMix({ baseUrl: service.baseUrl, connections, seconds, people, nextPerson: () => person++, env });
         await mix(4, 2);
+        const lag = lagged ? sampleLag(env.DATABASE_URL) : undefined;
         const result = await mix(Number(first ?? 16), Number(second ?? 10));
-        say(`http ${first ?? 16}: ${result.opsPerSec.toFixed(0)} commands/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.errors} errors`);
+        const lagMs = await lag?.stop();
+        const lagLine = lagMs ? `; lag p50 ${percentile(lagMs, 50).toFixed(0)} / p99 ${percentile(lagMs, 99).toFixed(0)} / max ${Math.max(...lagMs).toFixed(0)} ms over ${lagMs.length} samples` : '';
+        say(`http ${first ?? 16}: ${result.opsPerSec.toFixed(0)} commands/s, commands' p99 ${result.commandP99Ms.toFixed(1)} ms, ${result.errors} errors${lagLine}`);
       } finally {
+        await projector?.stop();
         await service.stop();
       }
     }

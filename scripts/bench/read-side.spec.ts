@@ -2,7 +2,8 @@ import { PostgresEventStore } from '@app/event-store';
 import { appendContracts, storedEvents } from '../../libs/projections/src/testing/contracts';
 import { probeProjection } from '../../libs/projections/src/testing/probe.projection';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database';
-import { measureCatchUp } from './read-side';
+import { liveSchema } from '@app/projections';
+import { measureCatchUp, mostBehindLag } from './read-side';
 
 describe('bench catch-up measurement', () => {
   let db: TestDatabase;
@@ -35,4 +36,36 @@ describe('bench catch-up measurement', () => {
     };
     await expect(measureCatchUp(db.pool, store, 1, [broken])).rejects.toThrow(/probe failed 3 times in a row: compression method lz4 not supported/);
   }, 30_000);
+});
+
+describe('bench lag sampler', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    store = await PostgresEventStore.create({ pool: db.pool });
+    await appendContracts(store, 2);
+    for (const name of ['ahead', 'behind']) {
+      await db.pool.query(`CREATE SCHEMA ${liveSchema(name)}; CREATE TABLE ${liveSchema(name)}.checkpoint (position BIGINT NOT NULL); INSERT INTO ${liveSchema(name)}.checkpoint VALUES (0)`);
+    }
+  });
+  afterEach(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  const setCheckpoint = (name: string, position: bigint) => db.pool.query(`UPDATE ${liveSchema(name)}.checkpoint SET position = $1`, [position]);
+
+  it('reads the age of the oldest event the most behind projection has not applied, and 0 once all are caught up', async () => {
+    const events = await store.readAll({ fromPosition: 0n, limit: 100 });
+    const lag = mostBehindLag(db.pool, store, ['ahead', 'behind']);
+    await setCheckpoint('ahead', events.at(-1)!.position);
+    expect(events.length).toBeGreaterThan(2);
+    await setCheckpoint('behind', events[0]!.position);
+    const now = events[1]!.recordedAt.getTime() + 1_234;
+    expect(await lag(now)).toBe(1_234);
+    await setCheckpoint('behind', events.at(-1)!.position);
+    expect(await lag(now)).toBe(0);
+  });
 });

@@ -1,5 +1,12 @@
 import { FLATNESS, ratio, type MixResult, type ReadFlatness, type RebuildResult, type RunResult } from './stats';
 
+/** Projection lag under load: percentiles of `samples` readings (ms); with 100 or fewer, p99 is the worst one. */
+export interface LagSamples {
+  p50Ms: number;
+  p99Ms: number;
+  samples: number;
+}
+
 export interface BenchResults {
   date: string;
   commit: string;
@@ -19,8 +26,8 @@ export interface BenchResults {
   /** Reading alone with plain `pg`: the floor under any replay. */
   rawRead: { events: number; eventsPerSec: number };
   catchUp: { events: number; eventsPerSec: number };
-  lag: { p50Ms: number; p99Ms: number };
-  lagInline: { p50Ms: number; p99Ms: number };
+  lag: LagSamples;
+  lagInline: LagSamples;
   replay: { events: number; eventsPerSec: number };
   long: { loadMs: number; asOfMs: number };
   rebuilds: RebuildResult[];
@@ -137,8 +144,8 @@ export function renderMarkdown(r: BenchResults): string {
     '| measure | value |',
     '|---|---:|',
     `| catch-up of every projection the service runs (notifications included), from position 0 over ${n(r.catchUp.events)} events | ${n(r.catchUp.eventsPerSec)} events/s |`,
-    `| projection lag under the 16-connection HTTP load, p50 / p99 | ${n(r.lag.p50Ms)} / ${n(r.lag.p99Ms)} ms |`,
-    `| the same with the projector inside the API process | ${n(r.lagInline.p50Ms)} / ${n(r.lagInline.p99Ms)} ms |`,
+    `| projection lag under the 16-connection HTTP load, p50 / p99 (of ${n(r.lag.samples)} samples) | ${n(r.lag.p50Ms)} / ${n(r.lag.p99Ms)} ms |`,
+    `| the same with the projector inside the API process (of ${n(r.lagInline.samples)} samples) | ${n(r.lagInline.p50Ms)} / ${n(r.lagInline.p99Ms)} ms |`,
     `| replay of ${n(r.replay.events)} events into memory (read in order, fold per contract) | ${n(r.replay.eventsPerSec)} events/s |`,
     `| load a 360-event contract in a process that does not remember it (its snapshot at revision 299, the 60 events after it, fold), median | ${n(r.long.loadMs, 2)} ms |`,
     `| auditor \`asOf\` halfway through it (read + fold + view), median | ${n(r.long.asOfMs, 2)} ms |`,
