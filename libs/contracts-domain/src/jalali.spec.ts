@@ -104,6 +104,7 @@ describe('formatting', () => {
     expect(formatJalali(j(1405, 9, 10))).toBe('1405/09/10');
     expect(formatJalaliFa(j(1405, 9, 10))).toBe('۱۴۰۵/۰۹/۱۰');
     expect(toPersianDigits(1234567890)).toBe('۱۲۳۴۵۶۷۸۹۰');
+    expect(toPersianDigits('A-0019/x 5')).toBe('A-۰۰۱۹/x ۵');
   });
 });
 

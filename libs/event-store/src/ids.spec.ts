@@ -12,4 +12,9 @@ describe('deterministic ids', () => {
     expect(deterministicId('command-42-event', '0')).not.toBe(deterministicId('command-42', 'event-0'));
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
+
+  it('keeps the ids already stored: the same parts give the same id in every version', () => {
+    // Computed by the first implementation; event, message and command ids are stored and compared.
+    expect(deterministicId('sms', 'e1', 'payment_confirmed')).toBe('8b128f0c-96b8-59df-a884-8bcdd1e759ee');
+  });
 });
