@@ -4,8 +4,9 @@
  *     process (`each`: first every projection alone;
  *     a projection's name: that one only)
  *     (CPU_PROFILE=<file.cpuprofile>: a CPU profile of the catch-up or rebuilds alone)
- *   node dist/scripts/bench/profile.js rebuild [events] [projection]   `rebuild` of each projection
- *     (or the one named) over a store of that many events, one after another
+ *   node dist/scripts/bench/profile.js rebuild [events] [projection] [rounds]   `rebuild` of each projection
+ *     (or the one named; `all`: each) over a store of that many events, one after another, `rounds` times (from
+ *     the second on, notifications finds the outbox it filled, as the bench's rebuild does)
  *   node dist/scripts/bench/profile.js long [repeats]   a 360-event contract loaded `repeats` times:
  *     median of the whole load, of reading the stream alone and of folding it alone
  *   node dist/scripts/bench/profile.js http [connections] [seconds]  the HTTP mix against the built
@@ -70,7 +71,7 @@ async function postgresCpuMs(): Promise<number | undefined> {
   }
 }
 
-async function main([mode = 'catchup', first, second]: string[]): Promise<void> {
+async function main([mode = 'catchup', first, second, third]: string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-profile-'));
   const pgDir = await mkdtemp(join(tmpdir(), 'bench-pg-'));
   const { server, urlOf } = await startBenchPostgres(pgDir, ['subject']);
@@ -134,7 +135,8 @@ async function main([mode = 'catchup', first, second]: string[]): Promise<void> 
       try {
         const events = await fillStore(store, Number(first ?? 20_000), contractDate);
         await settleStore(pool);
-        for (const projection of (await serviceProjections(pool)).filter((p) => second === undefined || p.name === second)) {
+        const named = (await serviceProjections(pool)).filter((p) => second === undefined || second === 'all' || p.name === second);
+        for (const projection of Array.from({ length: Number(third ?? 1) }, () => named).flat()) {
           const cpuBefore = process.cpuUsage();
           const started = performance.now();
           const rebuilt = await cpuProfiled(process.env.CPU_PROFILE, () => rebuild({ pool, eventStore: store, projection }));

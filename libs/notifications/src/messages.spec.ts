@@ -81,7 +81,7 @@ describe('which messages an event calls for', () => {
       [openOnline(), CONTRACT_NOW],
       [{ type: 'MarkLapsed', data: {} }, iranDayStart(jalali(1405, 10, 1)).toISOString()],
     ]);
-    expect(messagesFor(lapsed[1]!, '1405000001', at(CONTRACT_NOW), DEFAULT_REMINDERS).map((d) => d.text)).toEqual([
+    expect(messagesFor(lapsed[1]!, '1405000001', at(CONTRACT_NOW), DEFAULT_REMINDERS).map((d) => d.render())).toEqual([
       'قرارداد بیمه اختیاری ۱۴۰۵۰۰۰۰۰۱ به دلیل پرداخت نشدن حق بیمه تا ۱۴۰۵/۰۹/۳۰ باطل شد. تأمین اجتماعی',
     ]);
   });

@@ -22,7 +22,8 @@ export const DEFAULT_MAX_AGE_MS = 48 * 3_600_000;
 
 export interface MessageDraft {
   template: Template;
-  text: string;
+  /** The text, rendered only when asked: a replay into a kept outbox needs the ids, not the texts. */
+  render(): string;
   /** Not sent before this instant: the event's time, or a reminder's send time. */
   notBefore: Date;
 }
@@ -39,41 +40,41 @@ export const REMINDER_TEMPLATES: readonly Template[] = ['payment_reminder', 'exa
  * is left out: the event's own message already says the deadline.
  */
 export function messagesFor(event: ContractEvent, contractNumber: string, occurredAt: Date, reminders: ReminderSettings): MessageDraft[] {
-  const now = (template: Template, text: string): MessageDraft => ({ template, text, notBefore: occurredAt });
+  const now = (template: Template, render: () => string): MessageDraft => ({ template, render, notBefore: occurredAt });
   // Deadlines pass at the start of an Iran day, when the runner records them: told that morning.
-  const thatMorning = (template: Template, text: string): MessageDraft => ({ template, text, notBefore: morningOf(occurredAt) });
+  const thatMorning = (template: Template, render: () => string): MessageDraft => ({ template, render, notBefore: morningOf(occurredAt) });
   switch (event.type) {
     case 'ContractOpened': {
       const { contractDate, monthlyPremium, paymentDeadline, examRequirement, examDeadline } = event.data;
-      const drafts = [now('contract_concluded', texts.contractConcluded({ contractNumber, contractDate, monthlyPremium, paymentDeadline }))];
+      const drafts = [now('contract_concluded', () => texts.contractConcluded({ contractNumber, contractDate, monthlyPremium, paymentDeadline }))];
       const paymentReminder = reminderAt(paymentDeadline, reminders.paymentReminderDays);
       if (paymentReminder > occurredAt) {
-        drafts.push({ template: 'payment_reminder', text: texts.paymentReminder({ contractNumber, paymentDeadline }), notBefore: paymentReminder });
+        drafts.push({ template: 'payment_reminder', render: () => texts.paymentReminder({ contractNumber, paymentDeadline }), notBefore: paymentReminder });
       }
       if (examRequirement === 'required' && examDeadline !== null) {
-        drafts.push(now('exam_required', texts.examRequired({ contractNumber, examDeadline })));
+        drafts.push(now('exam_required', () => texts.examRequired({ contractNumber, examDeadline })));
         const examReminder = reminderAt(examDeadline, reminders.examReminderDays);
         if (examReminder > occurredAt) {
-          drafts.push({ template: 'exam_reminder', text: texts.examReminder({ contractNumber, examDeadline }), notBefore: examReminder });
+          drafts.push({ template: 'exam_reminder', render: () => texts.examReminder({ contractNumber, examDeadline }), notBefore: examReminder });
         }
       }
       return drafts;
     }
     case 'WageChanged':
-      return [now('wage_changed', texts.wageChanged({ contractNumber, ...event.data }))];
+      return [now('wage_changed', () => texts.wageChanged({ contractNumber, ...event.data }))];
     case 'PaymentConfirmed':
-      return [now('payment_confirmed', texts.paymentConfirmed({ contractNumber, ...event.data }))];
+      return [now('payment_confirmed', () => texts.paymentConfirmed({ contractNumber, ...event.data }))];
     case 'ContractLapsed':
-      return [thatMorning('contract_lapsed', texts.contractLapsed({ contractNumber, ...event.data }))];
+      return [thatMorning('contract_lapsed', () => texts.contractLapsed({ contractNumber, ...event.data }))];
     case 'ExamOverdue':
-      return [thatMorning('exam_overdue', texts.examOverdue({ contractNumber }))];
+      return [thatMorning('exam_overdue', () => texts.examOverdue({ contractNumber }))];
     case 'ExamDeterminationMade':
       // A rejection is told by ContractTerminated, which follows it.
-      return event.data.outcome === 'cleared' ? [now('exam_cleared', texts.examCleared({ contractNumber }))] : [];
+      return event.data.outcome === 'cleared' ? [now('exam_cleared', () => texts.examCleared({ contractNumber }))] : [];
     case 'ContractCancelled':
-      return [thatMorning('contract_cancelled', texts.contractCancelled({ contractNumber, ...event.data }))];
+      return [thatMorning('contract_cancelled', () => texts.contractCancelled({ contractNumber, ...event.data }))];
     case 'ContractTerminated':
-      return [now('contract_terminated', texts.contractTerminated({ contractNumber }))];
+      return [now('contract_terminated', () => texts.contractTerminated({ contractNumber }))];
     case 'ExamReferralIssued':
     case 'ExamResultRecorded':
       return []; // the applicant did these themselves, online or at the examining centre

@@ -112,6 +112,22 @@ describe('notifications projection: contract events into the SMS outbox', () => 
     expect(again.map((r) => [r.message_id, r.status])).toEqual(first.map((r) => [r.message_id, 'sent']));
   });
 
+  it('replayed into an outbox holding part of the history, queues what is missing with its text and leaves the rest as it is', async () => {
+    const history = new History();
+    history.run(CONTRACT_ID, openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW);
+    const [paid] = history.run(CONTRACT_ID, pay(1), '2026-12-05T08:00:00Z');
+    await project(db.pool, notificationsProjection(), history.events);
+    const [confirmed] = (await readNotifications(db.pool, CONTRACT_ID)).items.filter((item) => item.template === 'payment_confirmed');
+    await db.pool.query('UPDATE sms_outbox SET status = $1', ['sent']);
+    await db.pool.query('DELETE FROM sms_outbox WHERE message_id = $1', [messageId(paid!.id, 'payment_confirmed')]);
+
+    await db.pool.query(`DROP SCHEMA ${liveSchema('notifications')} CASCADE`);
+    await project(db.pool, notificationsProjection(), history.events, 1);
+    const items = (await readNotifications(db.pool, CONTRACT_ID)).items;
+    expect(items.filter((item) => item.status === 'sent').map((item) => item.template)).toEqual(['contract_concluded', 'exam_required', 'payment_reminder', 'exam_reminder']);
+    expect(items.filter((item) => item.status === 'pending')).toEqual([confirmed]);
+  });
+
   it('commits outbox rows and checkpoint together: a failed batch leaves neither', async () => {
     const history = new History();
     history.run(CONTRACT_ID, openOnline(), CONTRACT_NOW);

@@ -4,8 +4,8 @@ import { toDomainEvent } from '@app/contracts-app';
 import { deterministicId, type RecordedEvent } from '@app/event-store';
 import type { Clock } from '@app/platform';
 import type { Projection } from '@app/projections';
-import { DEFAULT_MAX_AGE_MS, DEFAULT_REMINDERS, messagesFor, type ReminderSettings } from './messages';
-import { enqueue, type OutboxMessage } from './outbox';
+import { DEFAULT_MAX_AGE_MS, DEFAULT_REMINDERS, messagesFor, type MessageDraft, type ReminderSettings } from './messages';
+import { enqueue, queuedAmong, type OutboxMessage } from './outbox';
 import type { Template } from './templates';
 
 /** One id per (event, template): the same on every replay, and what the gateway sees on every retry. */
@@ -59,7 +59,7 @@ export function notificationsProjection(settings: Partial<NotificationSettings> 
     async apply(tx, events) {
       const contracts = events.filter((e) => e.streamId.startsWith(CONTRACT_STREAM)).map(contractIdOf);
       const recipients = await loadRecipients(tx, [...new Set(contracts)]);
-      const outbox: OutboxMessage[] = [];
+      const drafts: { id: string; draft: MessageDraft; recorded: RecordedEvent; contractId: string; recipient: Recipient }[] = [];
       const opened = new Map<string, Recipient>();
       const now = clock?.now();
       const late = now && { because: `not sent: queued more than ${maxAgeMs / 3_600_000} h after its time`, at: now };
@@ -77,24 +77,31 @@ export function notificationsProjection(settings: Partial<NotificationSettings> 
         // Recorded by a branch's determination, past a deadline the runner had not marked yet: the
         // determination's own message tells the outcome ("overdue, blocked" beside "cleared" would not).
         if (event.type === 'ExamOverdue' && recorded.metadata.actor.role === 'branch_officer') continue;
-        const occurredAt = new Date(recorded.metadata.occurredAt);
-        for (const draft of messagesFor(event, recipient.contract_number, occurredAt, reminders)) {
-          outbox.push({
-            messageId: messageId(recorded.id, draft.template),
-            eventId: recorded.id,
-            contractId,
-            branchId: recipient.branch_id,
-            provinceCode: recipient.province_code,
-            template: draft.template,
-            recipient: recipient.mobile,
-            text: draft.text,
-            createdAt: occurredAt,
-            notBefore: draft.notBefore,
-            ...(late && late.at.getTime() - draft.notBefore.getTime() > maxAgeMs ? { unsent: late } : {}),
-          });
+        for (const draft of messagesFor(event, recipient.contract_number, new Date(recorded.metadata.occurredAt), reminders)) {
+          drafts.push({ id: messageId(recorded.id, draft.template), draft, recorded, contractId, recipient });
         }
       }
       await remember(tx, opened);
+      // A rebuild replays all history into an outbox that already holds it: render and send only
+      // the messages it lacks (the insert would leave the others as they are anyway).
+      const queued = await queuedAmong(tx, drafts.map(({ id }) => id));
+      const outbox: OutboxMessage[] = [];
+      for (const { id, draft, recorded, contractId, recipient } of drafts) {
+        if (queued.has(id)) continue;
+        outbox.push({
+          messageId: id,
+          eventId: recorded.id,
+          contractId,
+          branchId: recipient.branch_id,
+          provinceCode: recipient.province_code,
+          template: draft.template,
+          recipient: recipient.mobile,
+          text: draft.render(),
+          createdAt: new Date(recorded.metadata.occurredAt),
+          notBefore: draft.notBefore,
+          ...(late && late.at.getTime() - draft.notBefore.getTime() > maxAgeMs ? { unsent: late } : {}),
+        });
+      }
       await enqueue(tx, outbox);
     },
   };

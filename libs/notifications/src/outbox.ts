@@ -106,6 +106,13 @@ export interface OutboxMessage {
   unsent?: { because: string; at: Date };
 }
 
+/** Which of these messages the outbox already holds (a replay's), in the caller's transaction. */
+export async function queuedAmong(tx: PoolClient, messageIds: readonly string[]): Promise<Set<string>> {
+  if (messageIds.length === 0) return new Set();
+  const { rows } = await tx.query<{ message_id: string }>('SELECT message_id FROM public.sms_outbox WHERE message_id = ANY($1::uuid[])', [messageIds]);
+  return new Set(rows.map((row) => row.message_id));
+}
+
 /** Inserts in the caller's transaction; a message already there (a replay) is left as it is. */
 export async function enqueue(tx: PoolClient, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
@@ -128,10 +135,11 @@ export async function enqueue(tx: PoolClient, messages: readonly OutboxMessage[]
       column('template'),
       column('recipient'),
       column('text'),
-      column('createdAt'),
-      column('notBefore'),
+      // Instants as ISO text (native): pg formats a Date field by field, in local time.
+      messages.map((m) => m.createdAt.toISOString()),
+      messages.map((m) => m.notBefore.toISOString()),
       messages.map((m) => m.unsent?.because ?? null),
-      messages.map((m) => m.unsent?.at ?? null),
+      messages.map((m) => m.unsent?.at.toISOString() ?? null),
     ],
   );
 }
