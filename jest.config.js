@@ -1,5 +1,5 @@
 // One jest run for the whole suite. swc transpiles (types are checked by `npm run typecheck`);
-// the global setup starts one embedded PostgreSQL per run and exposes it as TEST_DATABASE_URL.
+// the global setup starts one embedded PostgreSQL per jest worker (TEST_DATABASE_URL_1..N).
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

@@ -58,9 +58,9 @@ describe('FileRegistry', () => {
   });
 
   it('lists every problem of every bad record', () => {
-    const message = problemOf([valid({ gender: 'm', mobile: '+989123456789' }), valid({ nationalCode: '0067749828', contributionDays: -1 }), 'someone']);
+    const message = problemOf([valid({ gender: 'm', mobile: '+9891234567' }), valid({ nationalCode: '0067749828', contributionDays: -1 }), 'someone']);
     expect(message).toContain('people.json: 3 invalid record(s)');
-    expect(message).toContain('record [0]: gender must be "male" or "female"; mobile must be a mobile number 09xxxxxxxxx');
+    expect(message).toContain('record [0]: gender must be "male" or "female"; mobile must be an Iranian mobile number (09xxxxxxxxx, +989…, 00989…)');
     expect(message).toContain('record [1]: contributionDays must be a non-negative integer');
     expect(message).toContain('record [2]: not an object');
   });
@@ -72,6 +72,12 @@ describe('FileRegistry', () => {
     expect(problemOf([valid({ birthDate: '1990-02-30' })])).toContain('birthDate must be an ISO date');
     expect(problemOf([valid({ lastContributionDate: null })])).toContain('lastContributionDate is required when contributionDays > 0');
     expect(parseRegistry([valid({ contributionDays: 0, lastContributionDate: null })], 'people.json')).toHaveLength(1);
+  });
+
+  it('takes a mobile in any form an applicant may type, and keeps it as 09xxxxxxxxx', () => {
+    const people = parseRegistry([valid({ mobile: '+98 912 345 6789' }), valid({ nationalCode: '0067749828', mobile: '۰۰۹۸۹۱۲۳۴۵۶۷۸۹' })], 'people.json');
+    expect(people.map((person) => person.mobile)).toEqual(['09123456789', '09123456789']);
+    expect(problemOf([valid({ mobile: '+1 212 555 0100' })])).toContain('record [0]: mobile must be an Iranian mobile number');
   });
 
   it('refuses a national code listed twice', () => {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { isIsoDate, isValidNationalCode, type ApplicantFacts } from '@app/contracts-domain';
+import { isIsoDate, isValidNationalCode, normaliseMobile, type ApplicantFacts } from '@app/contracts-domain';
 import type { Registry } from './port';
 
 export class RegistryFileError extends Error {
@@ -92,7 +92,8 @@ const FIELDS: Record<keyof ApplicantFacts, [Check, string]> = {
   lastName: [nonEmptyString, 'must be a non-empty string'],
   birthDate: [isIsoDate, 'must be an ISO date (YYYY-MM-DD)'],
   gender: [(v) => v === 'male' || v === 'female', 'must be "male" or "female"'],
-  mobile: [(v) => typeof v === 'string' && /^09\d{9}$/.test(v), 'must be a mobile number 09xxxxxxxxx'],
+  // Any form the applicant may type (DOMAIN.md: +98, 0098, Persian digits), kept as 09xxxxxxxxx.
+  mobile: [(v) => typeof v === 'string' && normaliseMobile(v) !== null, 'must be an Iranian mobile number (09xxxxxxxxx, +989…, 00989…)'],
   address: [nonEmptyString, 'must be a non-empty string'],
   branchId: [(v) => typeof v === 'string' && /^\d{1,10}$/.test(v), 'must be a string of digits'],
   provinceCode: [(v) => typeof v === 'string' && /^\d{1,4}$/.test(v), 'must be a string of digits'],
@@ -121,5 +122,6 @@ function recordProblems(raw: unknown): string[] {
 }
 
 function pick(record: Record<string, unknown>): ApplicantFacts {
-  return Object.freeze(Object.fromEntries(FIELD_NAMES.map((field) => [field, record[field]]))) as unknown as ApplicantFacts;
+  const facts = Object.fromEntries(FIELD_NAMES.map((field) => [field, record[field]]));
+  return Object.freeze({ ...facts, mobile: normaliseMobile(record.mobile as string) }) as unknown as ApplicantFacts;
 }
