@@ -13,6 +13,7 @@
  *     service; with PROFILE_DIR set the service runs under --cpu-prof and writes its profile there;
  *     PRELOAD=<file.js> is required into the service first (count-queries.js counts its statements);
  *     with LAG=1 the projector runs apart (as the bench's judged rows) and its lag is sampled as the bench does
+ *     (LAG=inline: sampled with the projector inside the API, as `npm start` runs it)
  * Both print their figure, so two builds can be compared back to back on the same busy machine.
  */
 import { randomBytes } from 'node:crypto';
@@ -178,9 +179,10 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
       const env: Record<string, string> = { AUTH_JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: urlOf('subject'), REGISTRY_FILE: registryFile, DATA_DIR: join(dir, 'service') };
       const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
       if (process.env.PRELOAD) profile.push('--require', resolve(process.env.PRELOAD));
-      const lagged = process.env.LAG === '1';
-      const service = await startService(lagged ? { ...env, PROJECTOR: 'off' } : env, say, profile);
-      const projector = lagged ? await startProjector(env, say) : undefined;
+      const lagged = process.env.LAG === '1' || process.env.LAG === 'inline';
+      const apart = process.env.LAG === '1';
+      const service = await startService(apart ? { ...env, PROJECTOR: 'off' } : env, say, profile);
+      const projector = apart ? await startProjector(env, say) : undefined;
       try {
         let person = 0;
         const mix = (connections: number, seconds: number) => runMix({ baseUrl: service.baseUrl, connections, seconds, people, nextPerson: () => person++, env });
