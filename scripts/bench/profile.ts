@@ -137,7 +137,9 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
         const events = await fillStore(store, Number(first ?? 20_000), contractDate);
         await settleStore(pool);
         const named = (await serviceProjections(pool)).filter((p) => second === undefined || second === 'all' || p.name === second);
-        for (const projection of Array.from({ length: Number(third ?? 1) }, () => named).flat()) {
+        const rounds = Number(third ?? 1);
+        if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`rounds must be a positive integer, got ${third}`);
+        for (const projection of Array.from({ length: rounds }, () => named).flat()) {
           const cpuBefore = process.cpuUsage();
           const started = performance.now();
           const rebuilt = await cpuProfiled(process.env.CPU_PROFILE, () => rebuild({ pool, eventStore: store, projection }));
@@ -188,10 +190,13 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
         const mix = (connections: number, seconds: number) => runMix({ baseUrl: service.baseUrl, connections, seconds, people, nextPerson: () => person++, env });
         await mix(4, 2);
         const lag = lagged ? sampleLag(env.DATABASE_URL) : undefined;
-        const result = await mix(Number(first ?? 16), Number(second ?? 10));
+        const result = await mix(Number(first ?? 16), Number(second ?? 10)).catch(async (error: unknown) => {
+          await lag?.stop().catch(() => undefined);
+          throw error;
+        });
         const lagMs = await lag?.stop();
         const lagLine = lagMs ? `; lag p50 ${percentile(lagMs, 50).toFixed(0)} / p99 ${percentile(lagMs, 99).toFixed(0)} / max ${Math.max(...lagMs).toFixed(0)} ms over ${lagMs.length} samples` : '';
-        say(`http ${first ?? 16}: ${result.opsPerSec.toFixed(0)} commands/s, commands' p99 ${result.commandP99Ms.toFixed(1)} ms, ${result.errors} errors${lagLine}`);
+        say(`http ${first ?? 16}: ${result.opsPerSec.toFixed(0)} commands/s, commands' p99 ${result.commandP99Ms.toFixed(1)} ms, the mix's p50 ${result.p50Ms} / p99 ${result.p99Ms} ms, ${result.errors} errors${lagLine}`);
       } finally {
         await projector?.stop();
         await service.stop();

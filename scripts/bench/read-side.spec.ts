@@ -45,7 +45,10 @@ describe('bench lag sampler', () => {
   beforeEach(async () => {
     db = await createTestDatabase();
     store = await PostgresEventStore.create({ pool: db.pool });
-    await appendContracts(store, 2);
+    // Two appends a few ms apart: the event after a checkpoint and the one at it are recorded at different times.
+    await appendContracts(store, 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await appendContracts(store, 1);
     for (const name of ['ahead', 'behind']) {
       await db.pool.query(`CREATE SCHEMA ${liveSchema(name)}; CREATE TABLE ${liveSchema(name)}.checkpoint (position BIGINT NOT NULL); INSERT INTO ${liveSchema(name)}.checkpoint VALUES (0)`);
     }
@@ -61,9 +64,10 @@ describe('bench lag sampler', () => {
     const events = await store.readAll({ fromPosition: 0n, limit: 100 });
     const lag = mostBehindLag(db.pool, store, ['ahead', 'behind']);
     await setCheckpoint('ahead', events.at(-1)!.position);
-    expect(events.length).toBeGreaterThan(2);
-    await setCheckpoint('behind', events[0]!.position);
-    const now = events[1]!.recordedAt.getTime() + 1_234;
+    const next = events.findIndex((event) => event.recordedAt.getTime() > events[0]!.recordedAt.getTime());
+    expect(next).toBeGreaterThan(0);
+    await setCheckpoint('behind', events[next - 1]!.position);
+    const now = events[next]!.recordedAt.getTime() + 1_234;
     expect(await lag(now)).toBe(1_234);
     await setCheckpoint('behind', events.at(-1)!.position);
     expect(await lag(now)).toBe(0);

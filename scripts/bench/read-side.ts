@@ -228,7 +228,10 @@ export async function measureLongContract(pool: Pool, store: PostgresEventStore,
 /**
  * How long (ms, at `nowMs`) the oldest event not yet applied by the most behind of these
  * projections has waited, 0 when all are caught up: as a runner's `status` finds its own lag, in
- * two statements for all of them (the lowest checkpoint, then the event after it).
+ * two statements for all of them (the lowest checkpoint, then the event after it). That is the
+ * largest of their lags while `recorded_at` rises with position; appends on two connections may
+ * be recorded a few ms out of order, which this can under-read by. Their checkpoint tables must
+ * exist (the projector started).
  */
 export function mostBehindLag(pool: Pool, store: PostgresEventStore, projectionNames: readonly string[]): (nowMs?: number) => Promise<number> {
   const checkpoints = projectionNames.map((name) => `SELECT position FROM ${liveSchema(name)}.checkpoint`);
@@ -261,11 +264,16 @@ export function sampleLag(url: string, everyMs = LAG_SAMPLE_MS): { stop(): Promi
     }
     await store.close();
   })();
+  // A failed sample fails the measurement at stop(), not as an unhandled rejection mid-run.
+  loop.catch(() => undefined);
   return {
     async stop() {
       running = false;
-      await loop;
-      await pool.end();
+      try {
+        await loop;
+      } finally {
+        await pool.end();
+      }
       return samples;
     },
   };

@@ -7,6 +7,7 @@ import { readCheckpoint } from '../../projections/src/store';
 import { History, project } from '../../projections/src/testing/harness';
 import { messageId, notificationsProjection } from './notifications.projection';
 import { migrateOutbox, notificationCounts, readNotifications } from './outbox';
+import { texts } from './templates';
 
 describe('notifications projection: contract events into the SMS outbox', () => {
   let db: TestDatabase;
@@ -114,18 +115,23 @@ describe('notifications projection: contract events into the SMS outbox', () => 
 
   it('replayed into an outbox holding part of the history, queues what is missing with its text and leaves the rest as it is', async () => {
     const history = new History();
-    history.run(CONTRACT_ID, openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW);
+    const [opened] = history.run(CONTRACT_ID, openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW);
     const [paid] = history.run(CONTRACT_ID, pay(1), '2026-12-05T08:00:00Z');
     await project(db.pool, notificationsProjection(), history.events);
-    const [confirmed] = (await readNotifications(db.pool, CONTRACT_ID)).items.filter((item) => item.template === 'payment_confirmed');
+    const lost = (await readNotifications(db.pool, CONTRACT_ID)).items.filter((item) => item.template === 'payment_confirmed' || item.template === 'exam_reminder');
     await db.pool.query('UPDATE sms_outbox SET status = $1', ['sent']);
-    await db.pool.query('DELETE FROM sms_outbox WHERE message_id = $1', [messageId(paid!.id, 'payment_confirmed')]);
+    // One message of an event that has several (ContractOpened), and one that is its event's only one.
+    await db.pool.query('DELETE FROM sms_outbox WHERE message_id = ANY($1::uuid[])', [[messageId(opened!.id, 'exam_reminder'), messageId(paid!.id, 'payment_confirmed')]]);
+    const rendered = Object.keys(texts).map((name) => jest.spyOn(texts, name as keyof typeof texts));
 
     await db.pool.query(`DROP SCHEMA ${liveSchema('notifications')} CASCADE`);
     await project(db.pool, notificationsProjection(), history.events, 1);
     const items = (await readNotifications(db.pool, CONTRACT_ID)).items;
-    expect(items.filter((item) => item.status === 'sent').map((item) => item.template)).toEqual(['contract_concluded', 'exam_required', 'payment_reminder', 'exam_reminder']);
-    expect(items.filter((item) => item.status === 'pending')).toEqual([confirmed]);
+    expect(items.filter((item) => item.status === 'sent').map((item) => item.template)).toEqual(['contract_concluded', 'exam_required', 'payment_reminder']);
+    expect(items.filter((item) => item.status === 'pending')).toEqual(lost);
+    // Only the missing messages were rendered: the kept ones cost a probe, not a text.
+    expect(rendered.reduce((calls, spy) => calls + spy.mock.calls.length, 0)).toBe(2);
+    rendered.forEach((spy) => spy.mockRestore());
   });
 
   it('commits outbox rows and checkpoint together: a failed batch leaves neither', async () => {
