@@ -115,7 +115,15 @@ describe('a reminder is sent only while its reason holds', () => {
   it('sends the payment reminder while nothing is paid and the deadline has not passed', () => {
     expect(reminderObsolete('payment_reminder', stateOf(opened), reminderDay)).toBeNull();
     expect(reminderObsolete('payment_reminder', stateOf(opened), new Date(iranDayStart(jalali(1405, 10, 1)).getTime() - 1))).toBeNull();
-    expect(reminderObsolete('payment_reminder', stateOf(opened), iranDayStart(jalali(1405, 10, 1)))).toBe('payment deadline passed');
+    expect(reminderObsolete('payment_reminder', stateOf(opened), iranDayStart(jalali(1405, 10, 1)))).toBe('contract lapsed');
+  });
+
+  it('drops the exam reminder of a contract whose lapse is due, recorded by the deadline runner or not', () => {
+    // Never paid: void from 1405/10/01 on; its exam reminder is due 14 days before the exam deadline.
+    const examReminderDay = reminderAt(stateOf(opened).exam.deadline!, 14);
+    expect(examReminderDay > iranDayStart(jalali(1405, 10, 1))).toBe(true);
+    expect(reminderObsolete('exam_reminder', stateOf(opened), examReminderDay)).toBe('contract lapsed');
+    expect(reminderObsolete('exam_reminder', stateOf(opened), reminderDay)).toBeNull();
   });
 
   it('drops the payment reminder once paid, and the exam reminder once the exam is passed', () => {

@@ -2,7 +2,7 @@
  * Which messages an event calls for — a pure function of the event, so the outbox projection
  * gives the same messages on any replay — and whether a reminder still applies when it is due.
  */
-import { addDays, assertNever, iranDate, iranDayStart, isClosed, type ContractEvent, type ContractState, type IsoDate } from '@app/contracts-domain';
+import { addDays, assertNever, cancellationDueAt, iranDate, iranDayStart, isClosed, isPastDue, lapseDueAt, policyFor, type ContractEvent, type ContractState, type IsoDate } from '@app/contracts-domain';
 import { texts, type Template } from './templates';
 
 export interface ReminderSettings {
@@ -105,10 +105,13 @@ export function reminderAt(deadline: IsoDate, days: number): Date {
 export function reminderObsolete(template: Template, state: ContractState | undefined, now: Date): string | null {
   if (state === undefined) return 'contract not found';
   if (isClosed(state)) return `contract ${state.status}`;
+  // Due but not recorded yet (the deadline runner behind or failing): decide already treats the
+  // contract as closed, so its reminders go too, whatever the runner's pace.
+  if (isPastDue(lapseDueAt(state), now)) return 'contract lapsed';
+  if (isPastDue(cancellationDueAt(state, policyFor(state, now)), now)) return 'contract cancelled';
   switch (template) {
     case 'payment_reminder':
-      if (state.status !== 'awaiting_payment') return 'first payment made';
-      return now >= iranDayStart(addDays(state.paymentDeadline, 1)) ? 'payment deadline passed' : null;
+      return state.status === 'awaiting_payment' ? null : 'first payment made';
     case 'exam_reminder':
       if (state.exam.status !== 'pending' && state.exam.status !== 'referred') return `exam ${state.exam.status}`;
       return state.exam.deadline === null || now >= iranDayStart(addDays(state.exam.deadline, 1)) ? 'exam deadline passed' : null;
