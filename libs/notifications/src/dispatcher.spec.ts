@@ -156,6 +156,28 @@ describe('SMS dispatcher against a real local HTTP gateway', () => {
     expect(asked).toEqual([reminderDay, reminderDay]);
   });
 
+  it('retries a reminder whose check fails like a failed send, and fails it in the end, never sending it', async () => {
+    const [reminder] = await seedOutbox(db.pool, [outboxMessage({ template: 'exam_reminder', notBefore: BUSINESS_NOW })]);
+    await startGateway(() => 200);
+    const wallClock = new ManualClock(new Date('2030-01-01T00:00:00Z'));
+    const d = dispatcher({
+      wallClock,
+      retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 1_000 },
+      reminders: async () => {
+        throw new Error('cannot fold stream contract-x');
+      },
+    });
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      expect(await d.runDue()).toBe(1);
+      const row = await outboxRow(db.pool, reminder!.messageId);
+      expect(row).toMatchObject({ attempts: attempt, last_error: expect.stringContaining('reminder check failed: cannot fold stream contract-x') });
+      expect(row.status).toBe(attempt < 3 ? 'pending' : 'failed');
+      wallClock.set(row.available_at);
+    }
+    expect(await d.runDue()).toBe(0);
+    expect(gateway.attempts(reminder!.messageId)).toEqual([]);
+  });
+
   it('spaces gateway calls by the rate limit', async () => {
     await seedOutbox(db.pool, Array.from({ length: 6 }, () => outboxMessage()));
     await startGateway(() => 200);

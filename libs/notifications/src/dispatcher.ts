@@ -56,7 +56,7 @@ export interface DispatcherOptions {
   ratePerSecond?: number;
   /** A claimed message is this dispatcher's for this long, then anyone's again (default 60 s); keep it above the gateway timeout. */
   leaseMs?: number;
-  /** Safety net between wake-ups (default 500 ms). */
+  /** How often it looks for due messages (default 500 ms); the business clock moving wakes it at once. */
   pollMs?: number;
   /** Jitter source in [0, 1) (tests pin it). */
   random?: () => number;
@@ -84,7 +84,8 @@ type Finish =
  *  - its outcome is recorded only by the claim that sent it (`claim_token`);
  *  - 5xx and timeouts come back after an exponential, jittered backoff, up to maxAttempts;
  *    4xx fails it for good with the reason;
- *  - a reminder whose reason vanished (paid, exam passed) is cancelled instead of sent.
+ *  - a reminder whose reason vanished (paid, exam passed) is cancelled instead of sent; one whose
+ *    check fails is retried like a failed send.
  * Recipients and texts never reach the log.
  */
 export class SmsDispatcher {
@@ -106,11 +107,6 @@ export class SmsDispatcher {
 
   start(): void {
     this.loop.start();
-  }
-
-  /** New messages may be due: the outbox projection committed, or the business clock moved. */
-  wake(): void {
-    this.loop.wake();
   }
 
   /** Finishes the message in hand (a send is bounded by the gateway timeout), then stops. */
@@ -157,21 +153,33 @@ export class SmsDispatcher {
 
   private async handle(message: Claimed, token: string): Promise<void> {
     if (REMINDER_TEMPLATES.includes(message.template)) {
-      const obsolete = await this.options.reminders(message.contract_id, message.template, this.options.clock.now());
+      let obsolete: string | null;
+      try {
+        obsolete = await this.options.reminders(message.contract_id, message.template, this.options.clock.now());
+      } catch (error) {
+        // Whether it still applies is unknown (its stream unreadable): an attempt like a failed
+        // send, retried with backoff and failed in the end, so it shows in `sms failed`.
+        return this.tryAgainLater(message, token, `reminder check failed: ${redactMobiles(errorMessage(error))}`);
+      }
       if (obsolete !== null) return this.finish(message, token, false, { status: 'cancelled', error: `not sent: ${obsolete}` });
     }
     await this.throttle();
     const outcome = await this.options.gateway
       .send({ messageId: message.message_id, to: message.recipient, text: message.text })
       .catch((error: unknown): SendOutcome => ({ kind: 'retry', reason: redactMobiles(errorMessage(error)) }));
-    const attempts = message.attempts + 1;
     if (outcome.kind === 'sent') return this.finish(message, token, true, { status: 'sent' });
     if (outcome.kind === 'rejected') return this.finish(message, token, true, { status: 'failed', error: outcome.reason });
+    return this.tryAgainLater(message, token, outcome.reason);
+  }
+
+  /** A failed attempt: pending again after a backoff, or failed once the attempts are spent. */
+  private tryAgainLater(message: Claimed, token: string, reason: string): Promise<void> {
+    const attempts = message.attempts + 1;
     if (attempts >= this.retry.maxAttempts) {
-      return this.finish(message, token, true, { status: 'failed', error: `gave up after ${attempts} attempts: ${outcome.reason}` });
+      return this.finish(message, token, true, { status: 'failed', error: `gave up after ${attempts} attempts: ${reason}` });
     }
     const retryAt = new Date(this.wallClock.now().getTime() + retryDelayMs(this.retry, attempts, (this.options.random ?? Math.random)()));
-    return this.finish(message, token, true, { status: 'pending', error: outcome.reason, retryAt });
+    return this.finish(message, token, true, { status: 'pending', error: reason, retryAt });
   }
 
   /** Records the outcome if this claim still holds the message (its lease may have ended meanwhile). */
