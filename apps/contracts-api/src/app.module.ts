@@ -26,10 +26,10 @@ import { SlipsController } from './projections/slips.controller';
 import { AuditController } from './audit/audit.controller';
 import { DashboardController } from './dashboard/dashboard.controller';
 import { DashboardPageController } from './dashboard/dashboard-page.controller';
-import { MetricsController, PROJECTION_STATUS, SMS_BACKLOG, metricsProviders, type ProjectionStatusSource } from './metrics';
+import { DEADLINE_BACKLOG, MetricsController, PROJECTION_STATUS, SMS_BACKLOG, metricsProviders, type ProjectionStatusSource } from './metrics';
 import { SMS_COUNTS } from './dashboard/sms-counts';
 import { dueBacklog, notificationCounts } from '@app/notifications';
-import { ProjectionRunner, SharedReader } from '@app/projections';
+import { ProjectionRunner, SharedReader, dueDeadlines } from '@app/projections';
 import { readSideProjections } from '../../projector/src/read-side';
 import { CONTRACT_NUMBERS, PostgresContractNumberAllocator } from './infrastructure/contract-numbers';
 import { IDEMPOTENCY, PostgresIdempotencyStore } from './infrastructure/idempotency';
@@ -83,6 +83,13 @@ export class AppModule {
           useValue: async () => {
             const now = runtime.clock.now();
             return { ...(await dueBacklog(runtime.pool, now)), now };
+          },
+        },
+        {
+          provide: DEADLINE_BACKLOG,
+          useValue: async () => {
+            const now = runtime.clock.now();
+            return { ...(await dueDeadlines(runtime.pool, now)), now };
           },
         },
         ...metricsProviders,

@@ -1,17 +1,23 @@
 import type { Provider } from '@nestjs/common';
 import { SMS_COUNTS, type SmsCountsSource } from '../dashboard/sms-counts';
 import { HttpMetrics } from './http-metrics';
-import { ApiMetrics, PROJECTION_STATUS, SMS_BACKLOG, type ProjectionStatusSource, type SmsBacklogSource } from './metrics';
+import { ApiMetrics, DEADLINE_BACKLOG, PROJECTION_STATUS, SMS_BACKLOG, type BacklogSource, type ProjectionStatusSource } from './metrics';
 
-export { ApiMetrics, PROJECTION_STATUS, SMS_BACKLOG, type ProjectionStatusSource } from './metrics';
+export { ApiMetrics, DEADLINE_BACKLOG, PROJECTION_STATUS, SMS_BACKLOG, type ProjectionStatusSource } from './metrics';
 export { MetricsController } from './metrics.controller';
 
-/** The registry (with projection and SMS gauges when their sources are provided) and the HTTP hooks. */
+/** The registry (with projection, SMS and deadline gauges when their sources are provided) and the HTTP hooks. */
 export const metricsProviders: Provider[] = [
   {
     provide: ApiMetrics,
-    inject: [{ token: PROJECTION_STATUS, optional: true }, { token: SMS_COUNTS, optional: true }, { token: SMS_BACKLOG, optional: true }],
-    useFactory: (projections?: ProjectionStatusSource, smsCounts?: SmsCountsSource, smsBacklog?: SmsBacklogSource) => new ApiMetrics({ projections, smsCounts, smsBacklog }),
+    inject: [
+      { token: PROJECTION_STATUS, optional: true },
+      { token: SMS_COUNTS, optional: true },
+      { token: SMS_BACKLOG, optional: true },
+      { token: DEADLINE_BACKLOG, optional: true },
+    ],
+    useFactory: (projections?: ProjectionStatusSource, smsCounts?: SmsCountsSource, smsBacklog?: BacklogSource, deadlineBacklog?: BacklogSource) =>
+      new ApiMetrics({ projections, smsCounts, smsBacklog, deadlineBacklog }),
   },
   HttpMetrics,
 ];

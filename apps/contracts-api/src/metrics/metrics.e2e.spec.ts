@@ -56,6 +56,7 @@ describe('GET /metrics with PROJECTOR=off (the projector in its own process, as 
     expect(text).toMatch(/sms_messages\{status="pending"\} 0/); // no outbox yet: no messages, not a 500
     expect(text).toMatch(/^sms_due_messages 0$/m);
     expect(text).toMatch(/^sms_oldest_due_seconds 0$/m);
+    expect(text).toMatch(/^deadlines_due 0$/m); // no schedule yet: nothing due, not a 500
     expect(Number(/projection_lag_seconds\{projection="billing"\} ([\d.e+-]+)/.exec(text)![1])).toBeGreaterThanOrEqual(0);
   });
 });

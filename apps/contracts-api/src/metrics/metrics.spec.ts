@@ -20,4 +20,13 @@ describe('SMS backlog metrics', () => {
     const idle = new ApiMetrics({ smsCounts: counts, smsBacklog: async () => ({ count: 0, oldestDueAt: null, now }) });
     expect(await idle.registry.metrics()).toMatch(/^sms_oldest_due_seconds 0$/m);
   });
+
+  it('given deadlines due and not recorded, reports how many and how long the oldest has waited', async () => {
+    const now = new Date('2026-12-21T09:00:00Z');
+    const metrics = new ApiMetrics({ deadlineBacklog: async () => ({ count: 2, oldestDueAt: new Date('2026-12-20T20:30:00Z'), now }) });
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/^deadlines_due 2$/m);
+    expect(text).toMatch(/^deadlines_oldest_due_seconds 45000$/m);
+    expect(text).not.toMatch(/^sms_due_messages/m);
+  });
 });

@@ -6,9 +6,13 @@ export const PROJECTION_STATUS = Symbol('PROJECTION_STATUS');
 /** Each projection's checkpoint, head and lag (the projector's `status`). */
 export type ProjectionStatusSource = () => Promise<ProjectionStatus[]>;
 
+/** Work due by the service clock's `now` and not done yet: how much, and since when the oldest. */
+export type BacklogSource = () => Promise<{ count: number; oldestDueAt: Date | null; now: Date }>;
+
+/** The SMS outbox's due backlog (libs/notifications' `dueBacklog`). */
 export const SMS_BACKLOG = Symbol('SMS_BACKLOG');
-/** The SMS outbox's due backlog (libs/notifications' `dueBacklog`) at the service clock's `now`. */
-export type SmsBacklogSource = () => Promise<{ count: number; oldestDueAt: Date | null; now: Date }>;
+/** Deadlines due and not recorded yet (libs/projections' `dueDeadlines`). */
+export const DEADLINE_BACKLOG = Symbol('DEADLINE_BACKLOG');
 
 /**
  * The process's Prometheus registry: HTTP latency by route, commands by outcome, projection
@@ -31,10 +35,12 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
-  constructor(sources: { projections?: ProjectionStatusSource; smsCounts?: SmsCountsSource; smsBacklog?: SmsBacklogSource } = {}) {
+  constructor(
+    sources: { projections?: ProjectionStatusSource; smsCounts?: SmsCountsSource; smsBacklog?: BacklogSource; deadlineBacklog?: BacklogSource } = {},
+  ) {
     collectDefaultMetrics({ register: this.registry });
     if (sources.projections) registerProjectionMetrics(this.registry, sources.projections);
-    const { smsCounts, smsBacklog } = sources;
+    const { smsCounts, smsBacklog, deadlineBacklog } = sources;
     if (smsCounts) {
       new Gauge({
         name: 'sms_messages',
@@ -47,29 +53,42 @@ export class ApiMetrics {
         },
       });
     }
+    // `pending` also counts reminders due weeks ahead: what is due and not yet sent tells a
+    // gateway outage (retries waiting) from a quiet day.
     if (smsBacklog) {
-      // Both gauges are collected at once per scrape: they share one query.
-      let scrape: ReturnType<SmsBacklogSource> | undefined;
-      const backlog = () => (scrape ??= smsBacklog().finally(() => (scrape = undefined)));
-      // `pending` also counts reminders due weeks ahead: what is due and not yet sent tells a
-      // gateway outage (retries waiting) from a quiet day.
-      new Gauge({
-        name: 'sms_due_messages',
-        help: 'SMS whose time has come and that are not sent yet (waiting their turn or a retry)',
-        registers: [this.registry],
-        async collect() {
-          this.set((await backlog()).count);
-        },
+      registerBacklog(this.registry, smsBacklog, {
+        count: ['sms_due_messages', 'SMS whose time has come and that are not sent yet (waiting their turn or a retry)'],
+        age: ['sms_oldest_due_seconds', 'How long the oldest SMS due and not yet sent has waited (0 when none)'],
       });
-      new Gauge({
-        name: 'sms_oldest_due_seconds',
-        help: 'How long the oldest SMS due and not yet sent has waited (0 when none)',
-        registers: [this.registry],
-        async collect() {
-          const { oldestDueAt, now } = await backlog();
-          this.set(oldestDueAt === null ? 0 : Math.max(0, (now.getTime() - oldestDueAt.getTime()) / 1000));
-        },
+    }
+    if (deadlineBacklog) {
+      registerBacklog(this.registry, deadlineBacklog, {
+        count: ['deadlines_due', 'Deadlines (lapse, exam overdue, cancellation) due and not recorded yet'],
+        age: ['deadlines_oldest_due_seconds', 'How long the oldest deadline due and not recorded has waited (0 when none)'],
       });
     }
   }
+}
+
+/** A count gauge and an age gauge of one backlog, collected together: one query per scrape. */
+function registerBacklog(registry: Registry, source: BacklogSource, names: { count: [string, string]; age: [string, string] }): void {
+  let scrape: ReturnType<BacklogSource> | undefined;
+  const backlog = () => (scrape ??= source().finally(() => (scrape = undefined)));
+  new Gauge({
+    name: names.count[0],
+    help: names.count[1],
+    registers: [registry],
+    async collect() {
+      this.set((await backlog()).count);
+    },
+  });
+  new Gauge({
+    name: names.age[0],
+    help: names.age[1],
+    registers: [registry],
+    async collect() {
+      const { oldestDueAt, now } = await backlog();
+      this.set(oldestDueAt === null ? 0 : Math.max(0, (now.getTime() - oldestDueAt.getTime()) / 1000));
+    },
+  });
 }

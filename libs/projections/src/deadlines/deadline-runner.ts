@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { deadlineCause, isDomainError, type DeadlineCommand } from '@app/contracts-domain';
 import { toDomainEvent, type ContractStreams } from '@app/contracts-app';
-import { isUndefinedTable, migrate, type Clock, type Migration } from '@app/platform';
+import { SystemClock, isUndefinedTable, migrate, type Clock, type Migration } from '@app/platform';
 import { DueWorkLoop } from '../due-work-loop';
 import { errorMessage, type Log } from '../log';
 import { liveSchema } from '../projection';
@@ -36,6 +36,8 @@ export interface DeadlineRunnerOptions {
   /** Safety net between wake-ups (new schedule rows, clock changes); default 1 s. */
   pollMs?: number;
   batchSize?: number;
+  /** Operational time, for the backoff of a deadline whose command fails (tests pin it); default the system's. */
+  wallClock?: Clock;
 }
 
 interface DueRow {
@@ -46,6 +48,26 @@ interface DueRow {
 }
 
 const SCHEDULE = `${liveSchema('deadlines')}.schedule`;
+
+/** Deadlines due at $1 and not done: what the runner fires, and what the metrics count. */
+const DUE_UNRECORDED = `FROM ${SCHEDULE} s
+         WHERE s.due_at <= $1 AND NOT EXISTS (SELECT 1 FROM deadline_firings f WHERE f.deadline_id = s.deadline_id)`;
+
+/**
+ * How many deadlines are due at `now` and not done yet, and since when the oldest: nonzero for a
+ * moment at each deadline, growing while the runner is down or a deadline keeps failing.
+ */
+export async function dueDeadlines(pool: Pool, now: Date): Promise<{ count: number; oldestDueAt: Date | null }> {
+  const { rows } = await pool
+    .query<{ count: number; oldest: Date | null }>(`SELECT count(*)::int AS count, min(s.due_at) AS oldest ${DUE_UNRECORDED}`, [now])
+    // Before the deadlines projection and the runner have made their tables, nothing is due.
+    .catch((error: unknown) => (isUndefinedTable(error) ? { rows: [{ count: 0, oldest: null }] } : Promise.reject(error)));
+  return { count: rows[0]!.count, oldestDueAt: rows[0]!.oldest };
+}
+
+/** A deadline whose command fails is tried again after 1 s, doubling up to 5 min: not on every wake. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 5 * 60_000;
 const CLAIM_LOCK_CLASS = 0x4445_4144; // "DEAD"
 
 /**
@@ -58,9 +80,17 @@ const CLAIM_LOCK_CLASS = 0x4445_4144; // "DEAD"
  */
 export class DeadlineRunner {
   private readonly loop: DueWorkLoop;
+  private readonly wallClock: Clock;
+  /**
+   * Deadlines whose command failed (a stream that cannot be read or folded, lost races): every
+   * commit of the schedule wakes the runner, so without a backoff each would be read, locked and
+   * logged many times a second. Per process: a restart tries them all again at once.
+   */
+  private readonly failing = new Map<string, { attempts: number; retryAtMs: number }>();
 
   constructor(private readonly options: DeadlineRunnerOptions) {
     this.loop = new DueWorkLoop({ clock: options.clock, pollMs: options.pollMs ?? 1_000, round: () => this.fireAllDue(), log: options.log, what: 'deadline' });
+    this.wallClock = options.wallClock ?? new SystemClock();
   }
 
   static async create(options: DeadlineRunnerOptions): Promise<DeadlineRunner> {
@@ -112,8 +142,7 @@ export class DeadlineRunner {
     try {
       const { rows } = await db
         .query<DueRow>(
-          `SELECT s.deadline_id, s.contract_id, s.command, s.due_at FROM ${SCHEDULE} s
-         WHERE s.due_at <= $1 AND NOT EXISTS (SELECT 1 FROM deadline_firings f WHERE f.deadline_id = s.deadline_id)
+          `SELECT s.deadline_id, s.contract_id, s.command, s.due_at ${DUE_UNRECORDED}
            AND ($3::timestamptz IS NULL OR (s.due_at, s.deadline_id) > ($3, $4::uuid))
          ORDER BY s.due_at, s.deadline_id
          LIMIT $2`,
@@ -123,6 +152,7 @@ export class DeadlineRunner {
         .catch((error: unknown) => (isUndefinedTable(error) ? { rows: [] as DueRow[] } : Promise.reject(error)));
       let recorded = 0;
       for (const row of rows) {
+        if ((this.failing.get(row.deadline_id)?.retryAtMs ?? 0) > this.wallClock.now().getTime()) continue;
         const lock = [CLAIM_LOCK_CLASS, row.deadline_id];
         const claim = await db.query<{ claimed: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS claimed', lock);
         if (!claim.rows[0]!.claimed) continue; // another runner is on it
@@ -131,6 +161,7 @@ export class DeadlineRunner {
           if (done.rows.length > 0) continue; // it finished between our read and our claim
           const outcome = await this.fire(row);
           if (outcome === undefined) continue;
+          this.failing.delete(row.deadline_id);
           await db.query(
             `INSERT INTO deadline_firings (deadline_id, contract_id, command, due_at, outcome, fired_at)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (deadline_id) DO NOTHING`,
@@ -170,7 +201,10 @@ export class DeadlineRunner {
       if (isDomainError(error) && error.code === 'NOTHING_TO_DO') return 'nothing_to_do';
       // A schedule row the projection has not updated yet, or a manual clock set back: not yet.
       if (isDomainError(error) && error.code === 'DEADLINE_NOT_REACHED') return undefined;
-      this.options.log({ level: 'error', msg: 'deadline failed', deadlineId: row.deadline_id, command: row.command, error: errorMessage(error) });
+      const attempts = (this.failing.get(row.deadline_id)?.attempts ?? 0) + 1;
+      const retryInMs = Math.min(RETRY_FIRST_MS * 2 ** (attempts - 1), RETRY_MAX_MS);
+      this.failing.set(row.deadline_id, { attempts, retryAtMs: this.wallClock.now().getTime() + retryInMs });
+      this.options.log({ level: 'error', msg: 'deadline failed', deadlineId: row.deadline_id, command: row.command, attempts, retryInMs, error: errorMessage(error) });
       return undefined;
     }
   }

@@ -7,8 +7,9 @@ import type { Pool } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { CONTRACT_ID, CONTRACT_NOW, factsNeedingExam, jalali, openOnline, pay } from '../../../contracts-domain/src/testing/fixtures';
 import { startProjector, type Projector } from '../projector';
+import type { LogEntry } from '../log';
 import { waitFor } from '../testing/wait';
-import { DeadlineRunner } from './deadline-runner';
+import { DeadlineRunner, dueDeadlines } from './deadline-runner';
 import { deadlineId, deadlinesProjection } from './deadlines.projection';
 
 const dayStart = (y: number, m: number, d: number) => iranDayStart(jalali(y, m, d));
@@ -255,6 +256,34 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
       const runner = await DeadlineRunner.create({ pool: db.pool, streams: new ContractStreams(eventStore, clock), clock, log: () => undefined, batchSize: 2 });
       expect(await runner.runDue()).toBe(1);
       expect(await types()).toEqual(['ContractOpened', 'ContractLapsed']);
+      await runner.stop();
+    });
+
+    it('tries a deadline whose command fails again after a backoff, not on every round', async () => {
+      await caughtUp();
+      await projector.stop();
+      const deadlineId = randomUUID();
+      await db.pool.query('INSERT INTO projection_deadlines.schedule (deadline_id, contract_id, command, due_at) VALUES ($1, $2, $3, $4)', [
+        deadlineId,
+        randomUUID(), // no such contract: its command fails
+        'MarkLapsed',
+        new Date(LAPSE_DUE.getTime() - 60_000),
+      ]);
+      clock.set(LAPSE_DUE);
+      const wallClock = new ManualClock(new Date('2030-01-01T00:00:00Z'));
+      const failures: LogEntry[] = [];
+      const log = (entry: LogEntry) => entry.msg === 'deadline failed' && failures.push(entry);
+      const runner = await DeadlineRunner.create({ pool: db.pool, streams: new ContractStreams(eventStore, clock), clock, log, wallClock });
+      expect(await runner.runDue()).toBe(1); // the contract's own lapse
+      await runner.runDue();
+      await runner.runDue();
+      expect(failures).toEqual([expect.objectContaining({ deadlineId, attempts: 1, retryInMs: 1_000 })]);
+      wallClock.set(new Date(wallClock.now().getTime() + 1_000));
+      await runner.runDue();
+      await runner.runDue();
+      expect(failures.map((entry) => [entry.attempts, entry.retryInMs])).toEqual([[1, 1_000], [2, 2_000]]);
+      // What /metrics shows: the failing deadline, due and not recorded since its time.
+      expect(await dueDeadlines(db.pool, clock.now())).toEqual({ count: 1, oldestDueAt: new Date(LAPSE_DUE.getTime() - 60_000) });
       await runner.stop();
     });
 
