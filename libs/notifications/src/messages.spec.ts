@@ -1,4 +1,4 @@
-import { evolve, iranDayStart, type ContractEvent, type ContractState } from '@app/contracts-domain';
+import { cancellationDueAt, evolve, iranDayStart, policyFor, type ContractEvent, type ContractState } from '@app/contracts-domain';
 import { CONTRACT_NOW, factsNeedingExam, historyOf, jalali, openOnline, pay } from '../../contracts-domain/src/testing/fixtures';
 import { loadNotificationConfig } from './config';
 import { DEFAULT_REMINDERS, messagesFor, reminderAt, reminderObsolete } from './messages';
@@ -124,6 +124,15 @@ describe('a reminder is sent only while its reason holds', () => {
     expect(examReminderDay > iranDayStart(jalali(1405, 10, 1))).toBe(true);
     expect(reminderObsolete('exam_reminder', stateOf(opened), examReminderDay)).toBe('contract lapsed');
     expect(reminderObsolete('exam_reminder', stateOf(opened), reminderDay)).toBeNull();
+  });
+
+  it('drops a reminder of a contract whose non-payment cancellation is due, recorded or not', () => {
+    // No default setting puts an exam reminder that late; the rule still holds for any that would.
+    const paidOnce = stateOf(historyOf([[openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW], [pay(1), '2026-12-05T08:00:00Z']]));
+    const waitingForExam: ContractState = { ...paidOnce, exam: { ...paidOnce.exam, deadline: jalali(1406, 12, 1) } };
+    const due = cancellationDueAt(waitingForExam, policyFor(waitingForExam, new Date(CONTRACT_NOW)))!;
+    expect(reminderObsolete('exam_reminder', waitingForExam, new Date(due.getTime() - 1))).toBeNull();
+    expect(reminderObsolete('exam_reminder', waitingForExam, due)).toBe('contract cancelled');
   });
 
   it('drops the payment reminder once paid, and the exam reminder once the exam is passed', () => {

@@ -50,16 +50,18 @@ interface DueRow {
 const SCHEDULE = `${liveSchema('deadlines')}.schedule`;
 
 /** Deadlines due at $1 and not done: what the runner fires, and what the metrics count. */
-const DUE_UNRECORDED = `FROM ${SCHEDULE} s
-         WHERE s.due_at <= $1 AND NOT EXISTS (SELECT 1 FROM deadline_firings f WHERE f.deadline_id = s.deadline_id)`;
+const DUE = `FROM ${SCHEDULE} s WHERE s.due_at <= $1`;
+const UNRECORDED = 'AND NOT EXISTS (SELECT 1 FROM deadline_firings f WHERE f.deadline_id = s.deadline_id)';
 
 /**
  * How many deadlines are due at `now` and not done yet, and since when the oldest: nonzero for a
  * moment at each deadline, growing while the runner is down or a deadline keeps failing.
  */
 export async function dueDeadlines(pool: Pool, now: Date): Promise<{ count: number; oldestDueAt: Date | null }> {
+  // No runner ever started here (the manual clock with the projector apart): nothing is recorded.
+  const { rows: runner } = await pool.query<{ started: boolean }>(`SELECT to_regclass('deadline_firings') IS NOT NULL AS started`);
   const { rows } = await pool
-    .query<{ count: number; oldest: Date | null }>(`SELECT count(*)::int AS count, min(s.due_at) AS oldest ${DUE_UNRECORDED}`, [now])
+    .query<{ count: number; oldest: Date | null }>(`SELECT count(*)::int AS count, min(s.due_at) AS oldest ${DUE} ${runner[0]!.started ? UNRECORDED : ''}`, [now])
     // Before the deadlines projection and the runner have made their tables, nothing is due.
     .catch((error: unknown) => (isUndefinedTable(error) ? { rows: [{ count: 0, oldest: null }] } : Promise.reject(error)));
   return { count: rows[0]!.count, oldestDueAt: rows[0]!.oldest };
@@ -122,14 +124,19 @@ export class DeadlineRunner {
   private async fireAllDue(): Promise<number> {
     let recordedInAll = 0;
     let after: DueRow | undefined;
+    const due = new Set<string>();
     for (;;) {
       // Pages go on past rows left unrecorded (tried again next round, not in a tight loop now),
       // so deadlines that keep failing never hold back the ones due after them.
       const { rows, recorded } = await this.fireBatch(after);
       recordedInAll += recorded;
-      if (rows.length < (this.options.batchSize ?? 50)) return recordedInAll;
+      for (const row of rows) due.add(row.deadline_id);
+      if (rows.length < (this.options.batchSize ?? 50)) break;
       after = rows.at(-1);
     }
+    // A failing deadline no longer due unrecorded (recorded by another runner, gone from the schedule) is forgotten.
+    for (const deadlineId of this.failing.keys()) if (!due.has(deadlineId)) this.failing.delete(deadlineId);
+    return recordedInAll;
   }
 
   /**
@@ -142,7 +149,7 @@ export class DeadlineRunner {
     try {
       const { rows } = await db
         .query<DueRow>(
-          `SELECT s.deadline_id, s.contract_id, s.command, s.due_at ${DUE_UNRECORDED}
+          `SELECT s.deadline_id, s.contract_id, s.command, s.due_at ${DUE} ${UNRECORDED}
            AND ($3::timestamptz IS NULL OR (s.due_at, s.deadline_id) > ($3, $4::uuid))
          ORDER BY s.due_at, s.deadline_id
          LIMIT $2`,

@@ -263,12 +263,9 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
       await caughtUp();
       await projector.stop();
       const deadlineId = randomUUID();
-      await db.pool.query('INSERT INTO projection_deadlines.schedule (deadline_id, contract_id, command, due_at) VALUES ($1, $2, $3, $4)', [
-        deadlineId,
-        randomUUID(), // no such contract: its command fails
-        'MarkLapsed',
-        new Date(LAPSE_DUE.getTime() - 60_000),
-      ]);
+      const failingRow = [deadlineId, randomUUID() /* no such contract: its command fails */, 'MarkLapsed', new Date(LAPSE_DUE.getTime() - 60_000)];
+      const schedule = () => db.pool.query('INSERT INTO projection_deadlines.schedule (deadline_id, contract_id, command, due_at) VALUES ($1, $2, $3, $4)', failingRow);
+      await schedule();
       clock.set(LAPSE_DUE);
       const wallClock = new ManualClock(new Date('2030-01-01T00:00:00Z'));
       const failures: LogEntry[] = [];
@@ -284,7 +281,18 @@ describe('deadlines: a durable schedule fired on the manual clock', () => {
       expect(failures.map((entry) => [entry.attempts, entry.retryInMs])).toEqual([[1, 1_000], [2, 2_000]]);
       // What /metrics shows: the failing deadline, due and not recorded since its time.
       expect(await dueDeadlines(db.pool, clock.now())).toEqual({ count: 1, oldestDueAt: new Date(LAPSE_DUE.getTime() - 60_000) });
+
+      // Gone from the schedule, it is forgotten: back again, it is tried at once, as a first attempt.
+      await db.pool.query('DELETE FROM projection_deadlines.schedule WHERE deadline_id = $1', [deadlineId]);
+      await runner.runDue();
+      await schedule();
+      await runner.runDue();
+      expect(failures.map((entry) => entry.attempts)).toEqual([1, 2, 1]);
       await runner.stop();
+
+      // Where no runner ever started (the manual clock with the projector apart), every due row counts.
+      await db.pool.query('DROP TABLE deadline_firings');
+      expect(await dueDeadlines(db.pool, clock.now())).toEqual({ count: 2, oldestDueAt: new Date(LAPSE_DUE.getTime() - 60_000) });
     });
 
     it('remembers what it fired, before the schedule has caught up and across a restart: claims it no more', async () => {
