@@ -25,8 +25,8 @@ export interface ReadSideSteps {
   rawRead: { args: { url: string }; result: Rate };
   replay: { args: { url: string }; result: Rate };
   long: { args: { url: string; contractDate: string; repeats: number }; result: { loadMs: number; asOfMs: number } };
-  /** Every projection the service runs, or `only` those named. */
-  rebuilds: { args: { url: string; only?: string[] }; result: RebuildResult[] };
+  /** Every projection the service runs. */
+  rebuilds: { args: { url: string }; result: RebuildResult[] };
   flatness: { args: { url: string; smallUrl: string; contractDate: string; repeats: number }; result: ReadFlatness };
 }
 
@@ -65,7 +65,7 @@ const STEPS: { [S in Step]: (pool: Pool, store: PostgresEventStore, args: ReadSi
   rawRead: (pool) => measureRawRead(pool),
   replay: (_pool, store) => measureReplay(store),
   long: (pool, store, { contractDate, repeats }) => measureLongContract(pool, store, contractDate, repeats),
-  rebuilds: async (pool, store, { only }) => measureRebuilds(pool, store, (await serviceProjections(pool)).filter((p) => only === undefined || only.includes(p.name))),
+  rebuilds: async (pool, store) => measureRebuilds(pool, store, await serviceProjections(pool)),
   flatness: (pool, store, { smallUrl, contractDate, repeats }) =>
     withStore(smallUrl, (smallPool, smallStore) => measureReadFlatness({ pool: smallPool, store: smallStore }, { pool, store }, contractDate, repeats)),
 };
