@@ -146,6 +146,10 @@ export class KurrentDbEventStore implements EventStore {
     if (retry) return retry;
     if (!meetsExpectation(expected, before.actual)) throw new ConcurrencyError(streamId, expected, before.actual);
 
+    // The client serialises inside a promise executor: a value JSON cannot write (a BigInt) would
+    // reject there unhandled and leave the append pending for ever. Refused here instead, as the
+    // PostgreSQL adapter refuses it.
+    for (const event of events) JSON.stringify(event.data);
     let result;
     try {
       result = await this.client.appendToStream(this.serverName(streamId), events.map(toEventData), { streamState: streamState(expected) });
@@ -167,8 +171,13 @@ export class KurrentDbEventStore implements EventStore {
     return { nextRevision: Number(result.nextExpectedRevision), position: result.position.commit, written: true };
   }
 
+  /**
+   * From the leader, as the port promises (a stream read sees the appends answered before it): a
+   * follower may be behind, and after a graceful leader change the client can still be on the old
+   * leader; the NotLeaderError it then gets replaces the client (`readFailed`).
+   */
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    return this.read(streamId, options, {});
+    return this.read(streamId, options, { requiresLeader: true });
   }
 
   private async read(streamId: string, options: ReadStreamOptions, server: { requiresLeader?: true }): Promise<RecordedEvent[]> {
@@ -244,6 +253,7 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   subscribe(options: SubscribeOptions): Subscription {
+    if (this.closed) throw new Error('Event store is closed');
     const subscription = new CatchUpSubscription(
       (after, readable) => this.client.subscribeToAll({ fromPosition: toReadPosition(after), filter: this.filter }, readable),
       (resolved) => this.toRecorded(resolved),
@@ -275,7 +285,7 @@ export class KurrentDbEventStore implements EventStore {
   private readFailed(error: unknown): unknown {
     const typed = asCommandError(error);
     const now = performance.now();
-    const replaceable = typed instanceof UnavailableError || typed instanceof NotLeaderError;
+    const replaceable = typed instanceof UnavailableError || typed instanceof NotLeaderError || (typed instanceof UnknownError && NO_SERVER.test(typed.message));
     if (this.newClient && replaceable && !this.closed && now - this.replacedAt >= this.replaceAfterMs) {
       // Spaced out whether or not the build works: a client that cannot be built is tried again later, not on every read.
       this.replacedAt = now;
@@ -383,6 +393,12 @@ const NO_NODE = /^Failed to discover after \d+ attempts/;
  * (`streams/appendToStream/unpackError.js`).
  */
 const NOT_HANDLED = /^Could not recognize (Server Is Busy|Server Is Not Ready|No leader info available)/;
+/**
+ * Reads go through the client's native bridge, which names only a few errors; a gRPC status of a
+ * node gone or failing, a deadline, or a closed connection arrives as `UnknownError` with the
+ * bridge's own message (`utils/convertBridgeError.js`; the messages are the bridge's Rust client's).
+ */
+const NO_SERVER = /^(Server-side error: status: (Unavailable|Unknown|Internal)\b|Deadline exceeded|Connection is closed)/;
 
 /**
  * The client's parser `console.warn`s an option it does not know with the whole URL beneath,
@@ -413,7 +429,7 @@ function transient(error: unknown): unknown {
   const typed = asCommandError(error);
   const unavailable =
     TRANSIENT.some((type) => typed instanceof type) ||
-    (typed instanceof UnknownError && NOT_HANDLED.test(typed.message)) ||
+    (typed instanceof UnknownError && (NOT_HANDLED.test(typed.message) || NO_SERVER.test(typed.message))) ||
     (typed instanceof Error && NO_NODE.test(typed.message));
   return unavailable ? new StoreUnavailableError(error) : error;
 }
