@@ -102,10 +102,14 @@ describe('e2e: every error code', () => {
     expectProblem(res, 422, 'WAGE_CHANGE_NOT_ALLOWED');
   });
 
-  it('422 PAYMENTS_BLOCKED for periods beyond the exam window before the exam is passed', async () => {
+  it('422 PAYMENTS_BLOCKED for periods beyond the exam window before the exam is passed: to the bank, the period and not the medical reason', async () => {
     const { contract } = await examContract(t, people, 'paid');
     const problem = expectProblem(await pay(t, contract, 12), 422, 'PAYMENTS_BLOCKED');
-    expect(problem).toMatchObject({ reason: 'exam_pending', detail: expect.stringContaining('exam deadline') });
+    expect(problem.period).toMatch(/^\d{4}-\d{2}$/);
+    expect(problem).toMatchObject({ detail: expect.stringContaining(`Periods from ${problem.period} on cannot be paid yet`), detailFa: expect.stringContaining('به شعبه مراجعه کند') });
+    expect(problem).not.toHaveProperty('reason');
+    expect(problem).not.toHaveProperty('examDeadline');
+    expect(`${problem.detail} ${problem.detailFa}`).not.toMatch(/exam|معاین/i);
   });
 
   it('422 AMOUNT_MISMATCH unless amount = periods × premium exactly', async () => {
@@ -154,6 +158,9 @@ describe('e2e: every error code', () => {
       .expect(200);
     const problem = expectProblem(await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)), 422, 'CONTRACT_NOT_ACTIVE');
     expect(problem).toMatchObject({ status: 422, contractStatus: 'terminated' });
+    // A bank is not told that the exam was rejected (the only way a contract is terminated).
+    const toBank = expectProblem(await pay(t, contract, 1), 422, 'CONTRACT_NOT_ACTIVE');
+    expect(toBank).not.toHaveProperty('contractStatus');
   });
 
   it('409 ACTIVE_CONTRACT_EXISTS for a second contract of the same person', async () => {

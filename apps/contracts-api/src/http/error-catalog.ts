@@ -1,4 +1,4 @@
-import { isIsoDate, jalaliFaOfIso, PAID_AT_CLOCK_SKEW_MS, toPersianDigits, type DomainErrorCode } from '@app/contracts-domain';
+import { formatPeriodJalali, isIsoDate, jalaliFaOfIso, PAID_AT_CLOCK_SKEW_MS, toPersianDigits, type DomainErrorCode, type PeriodKey } from '@app/contracts-domain';
 
 /**
  * Every `code` the API can answer with, and how it reads: the HTTP status, a stable title and a
@@ -30,6 +30,8 @@ export type ApiErrorCode =
 
 /** An ISO date of the details as people read it: Jalali, Persian digits. */
 const jalaliFa = (date: unknown) => (isIsoDate(date) ? jalaliFaOfIso(date) : String(date));
+/** A period key (`1405-09`, Jalali year and month) as `۱۴۰۵/۰۹`. */
+const periodFa = (period: unknown) => (typeof period === 'string' && /^\d{4}-\d{2}$/.test(period) ? toPersianDigits(formatPeriodJalali(period as PeriodKey)) : String(period));
 
 /** Texts may use the occurrence's details (e.g. the allowed premium range). */
 type Text = string | ((details: Record<string, unknown>) => string);
@@ -138,15 +140,24 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
   PAYMENTS_BLOCKED: {
     status: 422,
     title: 'Payments blocked',
-    // `reason`: exam_pending (a period starts after the exam deadline) or exam_overdue.
+    // `reason`: exam_pending (a period starts after the exam deadline) or exam_overdue; none to a
+    // bank, which is not told the person's medical exam (`period` only, when some periods may be paid).
     detail: (d) =>
       d.reason === 'exam_pending'
         ? 'Until the medical exam is passed, only periods starting by the exam deadline can be paid.'
-        : 'Premium payments are blocked until a branch makes its determination on the overdue medical exam.',
+        : d.reason === 'exam_overdue'
+          ? 'Premium payments are blocked until a branch makes its determination on the overdue medical exam.'
+          : d.period === undefined
+            ? 'Premium payments for this contract are not accepted now; the insured person should contact their branch.'
+            : `Periods from ${String(d.period)} on cannot be paid yet; the insured person should contact their branch.`,
     detailFa: (d) =>
       d.reason === 'exam_pending'
         ? 'تا قبولی در معاینات پزشکی، فقط حق بیمه ماه‌هایی قابل پرداخت است که تا مهلت معاینات آغاز می‌شوند.'
-        : 'مهلت معاینات پزشکی بدون قبولی به پایان رسیده است؛ پرداخت حق بیمه تا تعیین تکلیف شعبه متوقف است.',
+        : d.reason === 'exam_overdue'
+          ? 'مهلت معاینات پزشکی بدون قبولی به پایان رسیده است؛ پرداخت حق بیمه تا تعیین تکلیف شعبه متوقف است.'
+          : d.period === undefined
+            ? 'حق بیمه این قرارداد اکنون پذیرفته نمی‌شود؛ بیمه‌شده به شعبه مراجعه کند.'
+            : `حق بیمه ماه ${periodFa(d.period)} و پس از آن هنوز قابل پرداخت نیست؛ بیمه‌شده به شعبه مراجعه کند.`,
   },
   AMOUNT_MISMATCH: {
     status: 422,

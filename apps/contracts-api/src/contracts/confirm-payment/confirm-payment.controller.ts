@@ -2,7 +2,7 @@ import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { jalaliOfIso, repeatsPayment } from '@app/contracts-domain';
+import { DomainError, isDomainError, jalaliOfIso, repeatsPayment } from '@app/contracts-domain';
 import { deterministicId } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { ChangeContractCommand } from '../change-contract.handler';
@@ -88,7 +88,9 @@ export class ConfirmPaymentController {
         type: 'ConfirmPayment' as const,
         data: { paymentId, bankReference: body.bankReference, periods: body.periods, amount: body.amount, paidAt: body.paidAt },
       };
-      const outcome: CommandOutcome = await this.commandBus.execute(new ChangeContractCommand(body.contractId, command, context));
+      const outcome: CommandOutcome = await this.commandBus
+        .execute<ChangeContractCommand, CommandOutcome>(new ChangeContractCommand(body.contractId, command, context))
+        .catch((error: unknown) => Promise.reject(withoutMedicalDetails(error)));
       // Recorded now or by the first confirmation this repeats: never an answer without it.
       const payment = outcome.state.payments.find((p) => p.paymentId === paymentId);
       if (!payment) throw new Error(`payment ${paymentId} is not in contract ${body.contractId} after its confirmation`);
@@ -117,4 +119,19 @@ export class ConfirmPaymentController {
     // The command is named by the reference, not by this key: a 5xx holds the key (keyNamesCommand).
     await this.responder.respond(request, reply, actor, byReference, { replayStatus: 200, identity, keyNamesCommand: false });
   }
+}
+
+/**
+ * A bank learns that a payment is refused and which period it may not pay yet, never why in
+ * medical terms: whether the exam is pending, overdue or was rejected (the only way a contract is
+ * terminated) is the person's health data, and API.md gives banks payments and slips only.
+ */
+function withoutMedicalDetails(error: unknown): unknown {
+  if (!isDomainError(error)) return error;
+  if (error.code === 'PAYMENTS_BLOCKED') {
+    const { period } = error.details;
+    return new DomainError('PAYMENTS_BLOCKED', 'payments refused for now', period === undefined ? {} : { period });
+  }
+  if (error.code === 'CONTRACT_NOT_ACTIVE') return new DomainError('CONTRACT_NOT_ACTIVE', error.message);
+  return error;
 }
