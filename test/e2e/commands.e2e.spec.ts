@@ -96,6 +96,30 @@ describe('e2e: the command table', () => {
     expect((await history(res.body.id))[0].data.documents).toEqual(documents);
   });
 
+  it("POST /v1/branch/contracts under a key whose kept answer was purged opens for another person too, touching the first person's nothing", async () => {
+    const officer = bearer(t.token({ role: 'branch_officer', branchId: '1002' }));
+    const open = async (nationalCode: string) => {
+      const { body } = await openBody(t, nationalCode);
+      const documents = [{ kind: 'identity', reference: `ID-${nationalCode}` }];
+      return t.http().post('/v1/branch/contracts').set(officer).set('Idempotency-Key', 'branch-desk-7').send({ ...body, nationalCode, documents });
+    };
+    const [first, second] = [people.next().nationalCode, people.next().nationalCode];
+    const opened = await open(first);
+    expect(opened.status).toBe(201);
+    await t.db.pool.query(`DELETE FROM idempotency_keys WHERE key = 'branch-desk-7'`); // as the TTL's purge does
+    const other = await open(second);
+    expect(other.status).toBe(201);
+    expect(other.body).toMatchObject({ nationalCode: second });
+    expect(other.body.id).not.toBe(opened.body.id);
+    expect((await history(opened.body.id)).map((event) => event.type)).toEqual(['ContractOpened']);
+    // Within its TTL the key is the second open's; purged again, the first person's retry still
+    // gets their contract, never a second one.
+    expectProblem(await open(first), 409, 'IDEMPOTENCY_KEY_REUSED');
+    await t.db.pool.query(`DELETE FROM idempotency_keys WHERE key = 'branch-desk-7'`);
+    const again = await open(first);
+    expect([again.status, again.body.id]).toEqual([201, opened.body.id]);
+  });
+
   it('PUT /v1/contracts/{id}/wage changes the wage basis before the first payment: 200, ETag "1"', async () => {
     const { token, contract } = await openOnline(t, people.next().nationalCode);
     const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).set('If-Match', '"0"').send({ requestedMonthlyPremium: 40_000_000 }).expect(200);

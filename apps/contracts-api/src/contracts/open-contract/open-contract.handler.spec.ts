@@ -12,6 +12,8 @@ const context: CommandContext = {
   correlationId: 'r1',
   commandId: deterministicId('command', 'scope', 'key-1'),
 };
+/** The contract an open derives: from its command, made the key's for this person. */
+const contractIdOf = (commandId: string) => deterministicId(deterministicId(commandId, 'open', facts().nationalCode), 'contract');
 const body = { ...openOnline().data, acceptTerms: { version: openOnline().data.acceptedTermsVersion } } as unknown as OpenContractDto;
 const NEXT_DAY = new Date(Date.parse(CONTRACT_NOW) + 24 * 3600_000);
 
@@ -69,7 +71,7 @@ describe('OpenContractHandler', () => {
       }
       return result;
     };
-    return { store, clock, handler, contractId: deterministicId(context.commandId, 'contract') };
+    return { store, clock, handler, contractId: contractIdOf(context.commandId) };
   }
 
   it('an open that stalled past half the abandonment age between its two writes renews its reservation, then concludes', async () => {
@@ -129,6 +131,6 @@ describe('OpenContractHandler', () => {
     const { store, clock, handler } = setup();
     clock.set(NEXT_DAY);
     await expect(handler().execute(new OpenContractCommand(facts(), body, context))).rejects.toMatchObject({ code: 'QUOTE_MISMATCH' });
-    expect(await store.readStream(contractStream(deterministicId(context.commandId, 'contract')))).toEqual([]);
+    expect(await store.readStream(contractStream(contractIdOf(context.commandId)))).toEqual([]);
   });
 });

@@ -46,7 +46,11 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
     return new ProblemException('ACTIVE_CONTRACT_EXISTS');
   }
 
-  async execute({ facts, body, context, branchId }: OpenContractCommand): Promise<CommandOutcome> {
+  async execute({ facts, body, context: asSent, branchId }: OpenContractCommand): Promise<CommandOutcome> {
+    // The command is the key's for this person: an officer's key whose kept answer was purged
+    // (IDEMPOTENCY_TTL_HOURS) and that comes back for someone else is a new open, not one that
+    // collides with the first person's reservation and events.
+    const context = { ...asSent, commandId: deterministicId(asSent.commandId, 'open', facts.nationalCode) };
     const contractId = deterministicId(context.commandId, 'contract');
     const data = {
       contractId,
