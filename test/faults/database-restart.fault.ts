@@ -1,4 +1,5 @@
 import { idempotencyScope } from '../../apps/contracts-api/src/contracts/idempotency-scope';
+import { openCommandId, openedContractId } from '../../apps/contracts-api/src/contracts/open-contract/open-ids';
 import { deterministicId } from '../../libs/event-store/src/ids';
 import { compareWithRebuild } from './support/converge';
 import { call, tokenFor, type Answer } from './support/http';
@@ -121,13 +122,13 @@ async function openRequest(baseUrl: string, nationalCode: string, termsVersion: 
   const token = tokenFor({ sub, role: 'applicant', nationalCode });
   const quote = await call(baseUrl, 'POST', '/v1/quotes', { token, body: { requestedMonthlyPremium: 30_000_000 } });
   const key = `probe-open-${nationalCode}`;
-  const commandId = deterministicId('command', idempotencyScope({ role: 'applicant', sub, nationalCode }), key);
+  const commandId = openCommandId(deterministicId('command', idempotencyScope({ role: 'applicant', sub, nationalCode }), key), nationalCode);
   const body = {
     requestedMonthlyPremium: 30_000_000,
     acceptTerms: { version: termsVersion },
     confirm: { premiumRate: quote.body.premiumRate, wageBasis: quote.body.wageBasis, startDate: quote.body.startDate },
   };
-  const record: CommandRecord = { kind: 'open', commandId, contractId: deterministicId(commandId, 'contract'), attempts: 0 };
+  const record: CommandRecord = { kind: 'open', commandId, contractId: openedContractId(commandId), attempts: 0 };
   return {
     record,
     send: () => call(baseUrl, 'POST', '/v1/contracts', { token, body, headers: { 'idempotency-key': key }, timeoutMs: 3 * ANSWER_BOUND_MS }),

@@ -27,7 +27,8 @@ describe(`soak: ${SECONDS} s of mixed load`, () => {
   let rig: Rig;
 
   beforeAll(async () => {
-    rig = await startRig('soak', Math.max(2_000, SECONDS * 100));
+    // A person per open: a quiet 2-core box opened 100 a second (session 14), exhausting 100 per second of soak.
+    rig = await startRig('soak', Math.max(2_000, SECONDS * 250));
   });
 
   afterAll(async () => {

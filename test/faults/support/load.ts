@@ -1,4 +1,5 @@
 import { bankReferenceScope, idempotencyScope } from '../../../apps/contracts-api/src/contracts/idempotency-scope';
+import { openCommandId, openedContractId } from '../../../apps/contracts-api/src/contracts/open-contract/open-ids';
 import { deterministicId } from '../../../libs/event-store/src/ids';
 import { call, tokenFor, type Answer } from './http';
 import { REFERENCE_INSTANT, sleep } from './service';
@@ -92,8 +93,8 @@ export class LoadGenerator {
     if (!quote || !this.termsVersion) return;
 
     const openKey = `open-${nationalCode}`;
-    const openId = deterministicId('command', scope, openKey);
-    const contractId = deterministicId(openId, 'contract');
+    const openId = openCommandId(deterministicId('command', scope, openKey), nationalCode);
+    const contractId = openedContractId(openId);
     const opened = await this.command({ kind: 'open', commandId: openId, contractId, attempts: 0 }, () =>
       this.send('POST', '/v1/contracts', token, {
         requestedMonthlyPremium,

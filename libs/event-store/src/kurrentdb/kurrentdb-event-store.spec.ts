@@ -297,6 +297,7 @@ describe('KurrentDbEventStore (fake client)', () => {
       new Error('Failed to discover after 10 attempts.'),
       // As reads get them through the client's native bridge, which does not name these.
       new UnknownError(undefined, 'Server-side error: status: Unavailable, message: "error trying to connect: tcp connect error"'),
+      new UnknownError(undefined, 'Server-side error: status: Internal, message: "h2 protocol error"'),
       new UnknownError(undefined, 'Deadline exceeded'),
       new UnknownError(undefined, 'Connection is closed.'),
     ];

@@ -395,10 +395,12 @@ const NO_NODE = /^Failed to discover after \d+ attempts/;
 const NOT_HANDLED = /^Could not recognize (Server Is Busy|Server Is Not Ready|No leader info available)/;
 /**
  * Reads go through the client's native bridge, which names only a few errors; a gRPC status of a
- * node gone or failing, a deadline, or a closed connection arrives as `UnknownError` with the
- * bridge's own message (`utils/convertBridgeError.js`; the messages are the bridge's Rust client's).
+ * node gone, a deadline, or a closed connection arrives as `UnknownError` with the bridge's own
+ * message (`utils/convertBridgeError.js`; the messages are the bridge's Rust client's). These also
+ * replace the client. A node failing the call (`Unknown`, `Internal`) is worth a retry, not a new client.
  */
-const NO_SERVER = /^(Server-side error: status: (Unavailable|Unknown|Internal)\b|Deadline exceeded|Connection is closed)/;
+const NO_SERVER = /^(Server-side error: status: Unavailable\b|Deadline exceeded|Connection is closed)/;
+const SERVER_FAILED = /^Server-side error: status: (Unknown|Internal)\b/;
 
 /**
  * The client's parser `console.warn`s an option it does not know with the whole URL beneath,
@@ -429,7 +431,7 @@ function transient(error: unknown): unknown {
   const typed = asCommandError(error);
   const unavailable =
     TRANSIENT.some((type) => typed instanceof type) ||
-    (typed instanceof UnknownError && (NOT_HANDLED.test(typed.message) || NO_SERVER.test(typed.message))) ||
+    (typed instanceof UnknownError && [NOT_HANDLED, NO_SERVER, SERVER_FAILED].some((pattern) => pattern.test(typed.message))) ||
     (typed instanceof Error && NO_NODE.test(typed.message));
   return unavailable ? new StoreUnavailableError(error) : error;
 }

@@ -5,6 +5,7 @@ import { CONTRACT_NOW, facts, openOnline, pay } from '../../../../../libs/contra
 import { Reservations } from '../reservations';
 import type { OpenContractDto } from './open-contract.dto';
 import { OpenContractCommand, OpenContractHandler } from './open-contract.handler';
+import { openCommandId, openedContractId } from './open-ids';
 
 const context: CommandContext = {
   actor: { sub: 'applicant-1', role: 'applicant' },
@@ -12,8 +13,7 @@ const context: CommandContext = {
   correlationId: 'r1',
   commandId: deterministicId('command', 'scope', 'key-1'),
 };
-/** The contract an open derives: from its command, made the key's for this person. */
-const contractIdOf = (commandId: string) => deterministicId(deterministicId(commandId, 'open', facts().nationalCode), 'contract');
+const contractIdOf = (commandId: string) => openedContractId(openCommandId(commandId, facts().nationalCode));
 const body = { ...openOnline().data, acceptTerms: { version: openOnline().data.acceptedTermsVersion } } as unknown as OpenContractDto;
 const NEXT_DAY = new Date(Date.parse(CONTRACT_NOW) + 24 * 3600_000);
 

@@ -1,13 +1,14 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { behavesAsClosed, decide, DomainError, policyFor, type ApplicantFacts, type OpenContractAtBranch, type OpenContractOnline } from '@app/contracts-domain';
-import { deterministicId } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform';
 import { CONTRACT_NUMBERS, type ContractNumberAllocator } from '../../infrastructure/contract-numbers';
 import { ContractStreams, commandMetadata, type CommandContext, type CommandOutcome } from '@app/contracts-app';
 import { ProblemException } from '../../http/problem';
 import { RESERVATION_FRESH_MS, Reservations } from '../reservations';
 import type { BranchOpenContractDto, OpenContractDto } from './open-contract.dto';
+import { deterministicId } from '@app/event-store';
+import { openCommandId, openedContractId } from './open-ids';
 
 export class OpenContractCommand {
   constructor(
@@ -47,11 +48,8 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
   }
 
   async execute({ facts, body, context: asSent, branchId }: OpenContractCommand): Promise<CommandOutcome> {
-    // The command is the key's for this person: an officer's key whose kept answer was purged
-    // (IDEMPOTENCY_TTL_HOURS) and that comes back for someone else is a new open, not one that
-    // collides with the first person's reservation and events.
-    const context = { ...asSent, commandId: deterministicId(asSent.commandId, 'open', facts.nationalCode) };
-    const contractId = deterministicId(context.commandId, 'contract');
+    const context = { ...asSent, commandId: openCommandId(asSent.commandId, facts.nationalCode) };
+    const contractId = openedContractId(context.commandId);
     const data = {
       contractId,
       contractNumber: await this.numbers.next(),
