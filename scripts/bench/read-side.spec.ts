@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/databa
 import { liveSchema } from '@app/projections';
 import { measureCatchUp, mostBehindLag } from './read-side';
 
-describe('bench catch-up measurement', () => {
+describe('bench read-side measurements', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
 
@@ -36,31 +36,16 @@ describe('bench catch-up measurement', () => {
     };
     await expect(measureCatchUp(db.pool, store, 1, [broken])).rejects.toThrow(/probe failed 3 times in a row: compression method lz4 not supported/);
   }, 30_000);
-});
 
-describe('bench lag sampler', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
+  const setCheckpoint = (name: string, position: bigint) => db.pool.query(`UPDATE ${liveSchema(name)}.checkpoint SET position = $1`, [position]);
 
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    store = await PostgresEventStore.create({ pool: db.pool });
-    // Two appends a few ms apart: the event after a checkpoint and the one at it are recorded at different times.
-    await appendContracts(store, 1);
+  it('reads the age of the oldest event the most behind projection has not applied, and 0 once all are caught up', async () => {
+    // A second append a few ms later: the event after a checkpoint and the one at it are recorded at different times.
     await new Promise((resolve) => setTimeout(resolve, 5));
     await appendContracts(store, 1);
     for (const name of ['ahead', 'behind']) {
       await db.pool.query(`CREATE SCHEMA ${liveSchema(name)}; CREATE TABLE ${liveSchema(name)}.checkpoint (position BIGINT NOT NULL); INSERT INTO ${liveSchema(name)}.checkpoint VALUES (0)`);
     }
-  });
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
-
-  const setCheckpoint = (name: string, position: bigint) => db.pool.query(`UPDATE ${liveSchema(name)}.checkpoint SET position = $1`, [position]);
-
-  it('reads the age of the oldest event the most behind projection has not applied, and 0 once all are caught up', async () => {
     const events = await store.readAll({ fromPosition: 0n, limit: 100 });
     const lag = mostBehindLag(db.pool, store, ['ahead', 'behind']);
     await setCheckpoint('ahead', events.at(-1)!.position);
