@@ -12,6 +12,13 @@ describe('npm run token', () => {
     expect(() => verifyToken(token, DEV_JWT_SECRET, new Date(NOW.getTime() + (3600 + CLOCK_TOLERANCE_SECONDS) * 1000))).toThrow('expired');
   });
 
+  it('names the issuer and audience the API requires, when set', () => {
+    const env = { AUTH_JWT_ISSUER: 'https://sso.example/idp', AUTH_JWT_AUDIENCE: 'voluntary-insurance' };
+    const token = tokenFor(['--role', 'auditor'], env, NOW);
+    expect(verifyToken(token, DEV_JWT_SECRET, NOW, { issuer: env.AUTH_JWT_ISSUER, audience: env.AUTH_JWT_AUDIENCE }).role).toBe('auditor');
+    expect(() => verifyToken(tokenFor(['--role', 'auditor'], {}, NOW), DEV_JWT_SECRET, NOW, { issuer: env.AUTH_JWT_ISSUER })).toThrow('wrong or missing iss');
+  });
+
   it('signs with AUTH_JWT_SECRET and the claim the role needs', () => {
     const env = { AUTH_JWT_SECRET: 'shared-secret' };
     const token = tokenFor(['--role', 'applicant', '--nationalCode', '0089216091', '--sub', 'u-1', '--ttl', '60'], env, NOW);

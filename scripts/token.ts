@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { isRole, ROLES, SCOPE_CLAIM, type Role } from '../apps/contracts-api/src/auth/actor';
 import { signToken, verifyToken, type TokenClaims } from '../apps/contracts-api/src/auth/jwt';
-import { resolveJwtSecret } from '../apps/contracts-api/src/auth/secret';
+import { resolveJwtSecret, resolveTokenExpectations } from '../apps/contracts-api/src/auth/secret';
 import { UsageError, runCli } from './cli';
 
 const DEFAULT_TTL_SECONDS = 3600;
@@ -51,12 +51,16 @@ export function tokenFor(args: string[], env: NodeJS.ProcessEnv, now: Date): str
     iat,
     exp: iat + ttl,
   };
+  // What the API requires of every token, when set: AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE.
+  const expected = resolveTokenExpectations(env);
+  if (expected.issuer) claims.iss = expected.issuer;
+  if (expected.audience) claims.aud = expected.audience;
   const secret = resolveJwtSecret(env);
   const token = signToken(claims, secret);
   // The API would refuse what we cannot verify ourselves (e.g. an invalid national code): say so
   // now, as the command line's fault (exit 2 with the usage).
   try {
-    verifyToken(token, secret, now);
+    verifyToken(token, secret, now, expected);
   } catch (error) {
     throw new UsageError(`token: ${(error as Error).message}`);
   }

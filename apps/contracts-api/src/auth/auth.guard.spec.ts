@@ -111,3 +111,25 @@ describe('auth guard', () => {
     await expectProblem({ method: 'GET', url: '/v1/secret-place' }, 404, 'NOT_FOUND');
   });
 });
+
+@Module({
+  controllers: [ProbeController],
+  providers: [...authProviders({ AUTH_JWT_SECRET: SECRET, AUTH_JWT_ISSUER: 'https://sso.example/idp', AUTH_JWT_AUDIENCE: 'voluntary-insurance' }), { provide: AUTH_CLOCK, useValue: clock }],
+})
+class NamedAudienceModule {}
+
+describe('auth guard with AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE set', () => {
+  let app: TinyApp;
+  beforeAll(async () => {
+    app = await startTinyApp(NamedAudienceModule);
+  });
+  afterAll(() => app.close());
+
+  it('takes a token naming both, and answers 401 invalid_token to one that does not', async () => {
+    const named = bearer({ iss: 'https://sso.example/idp', aud: 'voluntary-insurance' });
+    expect((await app.inject({ method: 'GET', url: '/v1/audit', headers: named })).statusCode).toBe(200);
+    const elsewhere = await app.inject({ method: 'GET', url: '/v1/audit', headers: bearer({ iss: 'https://sso.example/idp', aud: 'another-service' }) });
+    expect([elsewhere.statusCode, elsewhere.headers['www-authenticate']]).toEqual([401, 'Bearer error="invalid_token"']);
+    expect((await app.inject({ method: 'GET', url: '/v1/audit', headers: bearer({}) })).statusCode).toBe(401);
+  });
+});

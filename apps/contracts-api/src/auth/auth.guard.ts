@@ -5,8 +5,8 @@ import type { Clock } from '@app/platform';
 import { ProblemException } from '../http/problem';
 import type { Role } from './actor';
 import { PUBLIC_KEY, ROLES_KEY, setActor } from './decorators';
-import { InvalidTokenError, TokenVerifier } from './jwt';
-import { AUTH_CLOCK, JWT_SECRET } from './secret';
+import { InvalidTokenError, TokenVerifier, type TokenExpectations } from './jwt';
+import { AUTH_CLOCK, JWT_SECRET, TOKEN_EXPECTATIONS } from './secret';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -22,9 +22,10 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     @Inject(JWT_SECRET) secret: string,
+    @Inject(TOKEN_EXPECTATIONS) expected: TokenExpectations,
     @Inject(AUTH_CLOCK) private readonly clock: Clock,
   ) {
-    this.tokens = new TokenVerifier(secret);
+    this.tokens = new TokenVerifier(secret, expected);
   }
 
   canActivate(context: ExecutionContext): boolean {

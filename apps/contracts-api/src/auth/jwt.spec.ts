@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { CLOCK_TOLERANCE_SECONDS, InvalidTokenError, signToken, TokenVerifier, verifyToken, type TokenClaims } from './jwt';
-import { DEV_JWT_SECRET, InsecureSecretError, listenAddress, resolveJwtSecret, usesDevJwtSecret } from './secret';
+import { DEV_JWT_SECRET, InsecureSecretError, listenAddress, resolveJwtSecret, resolveTokenExpectations, usesDevJwtSecret } from './secret';
 
 const SECRET = 'test-secret-test-secret-test-secret';
 const NOW = new Date('2026-12-01T08:00:00Z');
@@ -115,6 +115,29 @@ describe('HS256 tokens', () => {
   });
 });
 
+describe('issuer and audience (AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE)', () => {
+  const expected = { issuer: 'https://sso.example/idp', audience: 'voluntary-insurance' };
+
+  it('when set, requires each of every token: a token another system signed with a shared secret is refused', () => {
+    const ok = (claims: Partial<TokenClaims>) => verifyToken(signToken({ ...APPLICANT, ...claims }, SECRET), SECRET, NOW, expected).sub;
+    expect(ok({ iss: expected.issuer, aud: expected.audience })).toBe('u-1');
+    expect(ok({ iss: expected.issuer, aud: ['portal', expected.audience] })).toBe('u-1');
+    expect(() => ok({ aud: expected.audience })).toThrow('wrong or missing iss');
+    expect(() => ok({ iss: 'https://elsewhere.example', aud: expected.audience })).toThrow('wrong or missing iss');
+    expect(() => ok({ iss: expected.issuer })).toThrow('wrong or missing aud');
+    expect(() => ok({ iss: expected.issuer, aud: ['portal'] })).toThrow('wrong or missing aud');
+    const verifier = new TokenVerifier(SECRET, expected);
+    expect(() => verifier.verify(signToken({ ...APPLICANT, iss: 'x', aud: 'y' }, SECRET), NOW)).toThrow(InvalidTokenError);
+  });
+
+  it('unset (or blank), any or none is accepted, as before', () => {
+    expect(verifyToken(signToken({ ...APPLICANT, iss: 'anyone', aud: 'anything' }, SECRET), SECRET, NOW).sub).toBe('u-1');
+    expect(resolveTokenExpectations({})).toEqual({});
+    expect(resolveTokenExpectations({ AUTH_JWT_ISSUER: ' ', AUTH_JWT_AUDIENCE: '' })).toEqual({});
+    expect(resolveTokenExpectations({ AUTH_JWT_ISSUER: 'i', AUTH_JWT_AUDIENCE: 'a' })).toEqual({ issuer: 'i', audience: 'a' });
+  });
+});
+
 describe('a verifier that remembers verified tokens', () => {
   it('still checks the validity window at every use', () => {
     const verifier = new TokenVerifier(SECRET);
@@ -141,7 +164,7 @@ describe('a verifier that remembers verified tokens', () => {
   });
 
   it('holds at most its capacity, dropping the oldest', () => {
-    const verifier = new TokenVerifier(SECRET, 2);
+    const verifier = new TokenVerifier(SECRET, {}, 2);
     const tokens = ['a', 'b', 'c'].map((sub) => signToken({ sub, role: 'auditor', exp: T + 60 }, SECRET));
     for (const token of tokens) verifier.verify(token, NOW);
     const remembered = (verifier as unknown as { verified: Map<string, unknown> }).verified;

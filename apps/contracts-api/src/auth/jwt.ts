@@ -25,6 +25,17 @@ export interface TokenClaims {
   nbf?: number;
   /** Our tokens always carry one; tokens from elsewhere may omit it (RFC 7519 makes it optional). */
   exp?: number;
+  iss?: string;
+  aud?: string | string[];
+}
+
+/**
+ * Who must have issued a token and for whom (AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE): each, when set,
+ * is required of every token, so tokens another system signs with a shared secret are refused.
+ */
+export interface TokenExpectations {
+  issuer?: string;
+  audience?: string;
 }
 
 const HEADER = { alg: 'HS256', typ: 'JWT' } as const;
@@ -43,9 +54,9 @@ export function signToken(claims: TokenClaims, secret: string): string {
   return `${signingInput}.${hmac(signingInput, secret).toString('base64url')}`;
 }
 
-/** Verifies signature, algorithm and validity window at `now`, and returns who is calling. */
-export function verifyToken(token: string, secret: string, now: Date): Actor {
-  const verified = verifySigned(token, secret);
+/** Verifies signature, algorithm, issuer and audience, and validity window at `now`, and returns who is calling. */
+export function verifyToken(token: string, secret: string, now: Date, expected: TokenExpectations = {}): Actor {
+  const verified = verifySigned(token, secret, expected);
   checkValidAt(verified, now);
   return verified.actor;
 }
@@ -61,13 +72,14 @@ export class TokenVerifier {
 
   constructor(
     private readonly secret: string,
+    private readonly expected: TokenExpectations = {},
     private readonly capacity = 10_000,
   ) {}
 
   verify(token: string, now: Date): Actor {
     let verified = this.verified.get(token);
     if (!verified) {
-      verified = verifySigned(token, this.secret);
+      verified = verifySigned(token, this.secret, this.expected);
       if (this.verified.size >= this.capacity) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, verified);
     }
@@ -84,7 +96,7 @@ interface VerifiedToken {
 }
 
 /** Everything but the validity window, which depends on when the token is used. */
-function verifySigned(token: string, secret: string): VerifiedToken {
+function verifySigned(token: string, secret: string, expectations: TokenExpectations): VerifiedToken {
   if (token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('too long');
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.every((part) => SEGMENT.test(part))) throw new InvalidTokenError('not a compact JWS');
@@ -105,6 +117,8 @@ function verifySigned(token: string, secret: string): VerifiedToken {
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidTokenError('bad signature');
 
   const claims = decodeObject(payloadPart, 'payload');
+  if (expectations.issuer !== undefined && claims.iss !== expectations.issuer) throw new InvalidTokenError('wrong or missing iss');
+  if (expectations.audience !== undefined && !forAudience(claims.aud, expectations.audience)) throw new InvalidTokenError('wrong or missing aud');
   // Frozen: a remembered token's actor is the same object for every request that sends it.
   return { actor: Object.freeze(actorFrom(claims)), exp: claims.exp, nbf: claims.nbf, iat: claims.iat };
 }
@@ -121,6 +135,11 @@ function checkValidAt({ exp, nbf, iat }: VerifiedToken, now: Date): void {
   if (typeof exp !== 'number' || nowSeconds >= exp + CLOCK_TOLERANCE_SECONDS) throw new InvalidTokenError('expired');
   if (nbf !== undefined && (typeof nbf !== 'number' || nowSeconds < nbf - CLOCK_TOLERANCE_SECONDS)) throw new InvalidTokenError('not valid yet');
   if (iat !== undefined && (typeof iat !== 'number' || iat > nowSeconds + CLOCK_TOLERANCE_SECONDS)) throw new InvalidTokenError('issued in the future');
+}
+
+/** RFC 7519 §4.1.3: `aud` is one string or an array of them, and must name us. */
+function forAudience(aud: unknown, audience: string): boolean {
+  return aud === audience || (Array.isArray(aud) && aud.includes(audience));
 }
 
 function actorFrom(claims: Record<string, unknown>): Actor {

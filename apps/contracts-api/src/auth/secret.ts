@@ -1,4 +1,5 @@
 import { ConfigError } from '@app/platform';
+import type { TokenExpectations } from './jwt';
 
 /**
  * The HS256 secret. Development works out of the box with a well-known default; production must
@@ -55,6 +56,16 @@ export function listenAddress(env: NodeJS.ProcessEnv, configuredHost: string): {
       `tokens this service accepts; ${where}. Set AUTH_JWT_SECRET (and NODE_ENV=production) on any machine others can reach.`,
   };
 }
+
+/** AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE, each required of every token when set (blank: unset). */
+export function resolveTokenExpectations(env: NodeJS.ProcessEnv = process.env): TokenExpectations {
+  const issuer = env.AUTH_JWT_ISSUER?.trim() || undefined;
+  const audience = env.AUTH_JWT_AUDIENCE?.trim() || undefined;
+  return { ...(issuer ? { issuer } : {}), ...(audience ? { audience } : {}) };
+}
+
+/** Injection token for the resolved issuer and audience a token must name. */
+export const TOKEN_EXPECTATIONS = Symbol('TOKEN_EXPECTATIONS');
 
 /** Injection token for the resolved secret. */
 export const JWT_SECRET = Symbol('JWT_SECRET');
