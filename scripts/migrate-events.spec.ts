@@ -9,6 +9,7 @@ import {
   compareStores,
   main,
   migrateAndVerify,
+  MAX_RUN_BYTES,
   migrateEvents,
   parseMigrateArgs,
   storeAddress,
@@ -130,6 +131,21 @@ describe('migrate-events', () => {
       await target.close();
       await targetDb.drop();
     }
+  });
+
+  it('appends a run of large events in parts within MAX_RUN_BYTES, chaining revisions (a KurrentDB append has a size limit)', async () => {
+    const source = new InMemoryEventStore();
+    const large = (index: number) => ({ ...newEvent('contract-big', index), data: { index, note: 'x'.repeat(MAX_RUN_BYTES / 3) } });
+    await source.append('contract-big', [0, 1, 2, 3, 4].map(large), 'no_stream');
+    const target = new InMemoryEventStore();
+    const append = jest.spyOn(target, 'append');
+    await migrateEvents({ source, target, checkpoint: memoryCheckpoint() });
+    expect(append.mock.calls.map(([, events, expected]) => [events.length, expected])).toEqual([
+      [2, 'no_stream'],
+      [2, 1],
+      [1, 3],
+    ]);
+    expect((await target.readStream('contract-big')).map(shape)).toEqual((await source.readStream('contract-big')).map(shape));
   });
 
   it('reports progress with the source head as total', async () => {

@@ -207,13 +207,29 @@ async function copyRun(target: EventStore, run: RecordedEvent[]): Promise<Append
   }
 }
 
-/** Splits a page in global order into runs of consecutive events of the same stream. */
+/**
+ * At most this much JSON per append: KurrentDB refuses an append over its `MaxAppendSize` (1 MiB
+ * by default) whole, and a run of bulk-imported large events would then fail on every resume.
+ */
+export const MAX_RUN_BYTES = 512 * 1024;
+
+/**
+ * Splits a page in global order into runs of consecutive events of the same stream, each within
+ * MAX_RUN_BYTES (an event larger than that goes alone).
+ */
 function streamRuns(page: RecordedEvent[]): RecordedEvent[][] {
   const runs: RecordedEvent[][] = [];
+  let runBytes = 0;
   for (const event of page) {
+    const bytes = Buffer.byteLength(JSON.stringify(event.data)) + Buffer.byteLength(JSON.stringify(event.metadata));
     const run = runs[runs.length - 1];
-    if (run && run[0]!.streamId === event.streamId) run.push(event);
-    else runs.push([event]);
+    if (run && run[0]!.streamId === event.streamId && runBytes + bytes <= MAX_RUN_BYTES) {
+      run.push(event);
+      runBytes += bytes;
+    } else {
+      runs.push([event]);
+      runBytes = bytes;
+    }
   }
   return runs;
 }
