@@ -350,7 +350,7 @@ async function main(): Promise<void> {
   }
   const clock = await service.call('GET', '/v1/_test/clock', service.token('ops'));
   if (clock.status === 404) throw new DemoError(notManual());
-  if (clock.status !== 200) throw new DemoError(`GET /v1/_test/clock answered ${clock.status} ${JSON.stringify(clock.body)} (same AUTH_JWT_SECRET as the service?)`);
+  if (clock.status !== 200) throw new DemoError(`GET /v1/_test/clock answered ${clock.status} ${JSON.stringify(clock.body)} (same AUTH_JWT_SECRET, AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE as the service?)`);
   const start = new Date(clock.body.now);
   const firstDay = iranDate(start);
 
