@@ -186,6 +186,11 @@ export function formatPeriodJalali(period: PeriodKey): string {
   return `${year}/${pad2(month)}`;
 }
 
+/** `1405-09` as `۱۴۰۵/۰۹`, as SMS texts and Persian error details write a month. */
+export function formatPeriodJalaliFa(period: PeriodKey): string {
+  return toPersianDigits(formatPeriodJalali(period));
+}
+
 export function toPersianDigits(input: string | number): string {
   // A loop, not a regex replace with a callback: every SMS text converts several numbers (4 × faster).
   const text = String(input);

@@ -59,7 +59,7 @@ export function notificationsProjection(settings: Partial<NotificationSettings> 
     async apply(tx, events) {
       const contracts = events.filter((e) => e.streamId.startsWith(CONTRACT_STREAM)).map(contractIdOf);
       const recipients = await loadRecipients(tx, [...new Set(contracts)]);
-      const drafts: { id: string; draft: MessageDraft; recorded: RecordedEvent; contractId: string; recipient: Recipient }[] = [];
+      const drafts: { id: string; draft: MessageDraft; eventId: string; occurredAt: Date; contractId: string; recipient: Recipient }[] = [];
       const opened = new Map<string, Recipient>();
       const now = clock?.now();
       const late = now && { because: `not sent: queued more than ${maxAgeMs / 3_600_000} h after its time`, at: now };
@@ -77,8 +77,9 @@ export function notificationsProjection(settings: Partial<NotificationSettings> 
         // Recorded by a branch's determination, past a deadline the runner had not marked yet: the
         // determination's own message tells the outcome ("overdue, blocked" beside "cleared" would not).
         if (event.type === 'ExamOverdue' && recorded.metadata.actor.role === 'branch_officer') continue;
-        for (const draft of messagesFor(event, recipient.contract_number, new Date(recorded.metadata.occurredAt), reminders)) {
-          drafts.push({ id: messageId(recorded.id, draft.template), draft, recorded, contractId, recipient });
+        const occurredAt = new Date(recorded.metadata.occurredAt);
+        for (const draft of messagesFor(event, recipient.contract_number, occurredAt, reminders)) {
+          drafts.push({ id: messageId(recorded.id, draft.template), draft, eventId: recorded.id, occurredAt, contractId, recipient });
         }
       }
       await remember(tx, opened);
@@ -86,18 +87,18 @@ export function notificationsProjection(settings: Partial<NotificationSettings> 
       // the messages it lacks (the insert would leave the others as they are anyway).
       const queued = await queuedAmong(tx, drafts.map(({ id }) => id));
       const outbox: OutboxMessage[] = [];
-      for (const { id, draft, recorded, contractId, recipient } of drafts) {
+      for (const { id, draft, eventId, occurredAt, contractId, recipient } of drafts) {
         if (queued.has(id)) continue;
         outbox.push({
           messageId: id,
-          eventId: recorded.id,
+          eventId,
           contractId,
           branchId: recipient.branch_id,
           provinceCode: recipient.province_code,
           template: draft.template,
           recipient: recipient.mobile,
           text: draft.render(),
-          createdAt: new Date(recorded.metadata.occurredAt),
+          createdAt: occurredAt,
           notBefore: draft.notBefore,
           ...(late && late.at.getTime() - draft.notBefore.getTime() > maxAgeMs ? { unsent: late } : {}),
         });

@@ -3,7 +3,7 @@
  * SMS holds 70 characters and each part of a concatenated one 67: every text here stays within
  * two parts (134 characters) for the longest values it can carry (the spec checks it).
  */
-import { formatPeriodJalali, jalaliFaOfIso, toPersianDigits, type IsoDate, type PeriodKey } from '@app/contracts-domain';
+import { formatPeriodJalaliFa, jalaliFaOfIso, toPersianDigits, type IsoDate, type PeriodKey } from '@app/contracts-domain';
 
 export const TEMPLATES = [
   'contract_concluded',
@@ -37,7 +37,7 @@ export function rialFa(amount: number): string {
 }
 
 export const dateFa = jalaliFaOfIso;
-const periodFa = (period: PeriodKey): string => toPersianDigits(formatPeriodJalali(period));
+const periodFa = formatPeriodJalaliFa;
 const numberFa = (contractNumber: string): string => toPersianDigits(contractNumber);
 
 export const texts = {

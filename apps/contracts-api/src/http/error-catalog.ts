@@ -1,4 +1,4 @@
-import { formatPeriodJalali, isIsoDate, jalaliFaOfIso, PAID_AT_CLOCK_SKEW_MS, toPersianDigits, type DomainErrorCode, type PeriodKey } from '@app/contracts-domain';
+import { formatPeriodJalaliFa, isIsoDate, jalaliFaOfIso, PAID_AT_CLOCK_SKEW_MS, toPersianDigits, type DomainErrorCode, type PeriodKey } from '@app/contracts-domain';
 
 /**
  * Every `code` the API can answer with, and how it reads: the HTTP status, a stable title and a
@@ -31,7 +31,7 @@ export type ApiErrorCode =
 /** An ISO date of the details as people read it: Jalali, Persian digits. */
 const jalaliFa = (date: unknown) => (isIsoDate(date) ? jalaliFaOfIso(date) : String(date));
 /** A period key (`1405-09`, Jalali year and month) as `۱۴۰۵/۰۹`. */
-const periodFa = (period: unknown) => (typeof period === 'string' && /^\d{4}-\d{2}$/.test(period) ? toPersianDigits(formatPeriodJalali(period as PeriodKey)) : String(period));
+const periodFa = (period: unknown) => (typeof period === 'string' && /^\d{4}-\d{2}$/.test(period) ? formatPeriodJalaliFa(period as PeriodKey) : String(period));
 
 /** Texts may use the occurrence's details (e.g. the allowed premium range). */
 type Text = string | ((details: Record<string, unknown>) => string);

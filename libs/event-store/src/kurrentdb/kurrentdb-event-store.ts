@@ -177,10 +177,6 @@ export class KurrentDbEventStore implements EventStore {
    * leader; the NotLeaderError it then gets replaces the client (`readFailed`).
    */
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    return this.read(streamId, options, { requiresLeader: true });
-  }
-
-  private async read(streamId: string, options: ReadStreamOptions, server: { requiresLeader?: true }): Promise<RecordedEvent[]> {
     const { toRevision, asOf } = options;
     const fromRevision = options.fromRevision ?? 0;
     if (toRevision !== undefined && toRevision < fromRevision) return [];
@@ -190,7 +186,7 @@ export class KurrentDbEventStore implements EventStore {
     const read = this.client.readStream(this.serverName(streamId), {
       fromRevision: BigInt(start),
       ...(toRevision === undefined ? {} : { maxCount: BigInt(toRevision - start + 1) }),
-      ...server,
+      requiresLeader: true,
     });
     const events: RecordedEvent[] = [];
     try {
@@ -335,7 +331,7 @@ export class KurrentDbEventStore implements EventStore {
    */
   private async stored(streamId: string, events: readonly NewEvent[]): Promise<{ stored: StoredId[]; actual: number | 'no_stream' }> {
     const ids = new Set(events.map((event) => event.id));
-    const stream = await this.read(streamId, {}, { requiresLeader: true });
+    const stream = await this.readStream(streamId);
     return {
       stored: stream.filter((event) => ids.has(event.id)).map(({ id, revision, position }) => ({ id, streamId, revision, position })),
       actual: stream.length === 0 ? 'no_stream' : stream[stream.length - 1]!.revision,
