@@ -30,12 +30,13 @@ export function isValidNationalCode(code: string): boolean {
 }
 
 /**
- * Accepts an Iranian mobile as 09xxxxxxxxx, +989xxxxxxxxx or 00989xxxxxxxxx (ASCII, Persian or
- * Arabic digits; spaces and dashes ignored) and returns the canonical 09xxxxxxxxx, or null.
+ * Accepts an Iranian mobile as 09xxxxxxxxx, +989xxxxxxxxx or 00989xxxxxxxxx, also with the local 0
+ * kept after the country code (+98 0912…, as people often write it); ASCII, Persian or Arabic
+ * digits, spaces and dashes ignored. Returns the canonical 09xxxxxxxxx, or null.
  */
 export function normaliseMobile(input: string): string | null {
   const compact = toAsciiDigits(input).replace(/[\s-]/g, '');
-  const match = /^(?:\+98|0098|0)(9\d{9})$/.exec(compact);
+  const match = /^(?:(?:\+98|0098)0?|0)(9\d{9})$/.exec(compact);
   return match ? `0${match[1]}` : null;
 }
 

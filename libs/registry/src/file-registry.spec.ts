@@ -60,7 +60,7 @@ describe('FileRegistry', () => {
   it('lists every problem of every bad record', () => {
     const message = problemOf([valid({ gender: 'm', mobile: '+9891234567' }), valid({ nationalCode: '0067749828', contributionDays: -1 }), 'someone']);
     expect(message).toContain('people.json: 3 invalid record(s)');
-    expect(message).toContain('record [0]: gender must be "male" or "female"; mobile must be an Iranian mobile number (09xxxxxxxxx, +989…, 00989…)');
+    expect(message).toContain('record [0]: gender must be "male" or "female"; mobile must be an Iranian mobile number (09xxxxxxxxx, +989…, 00989…, +98 09…)');
     expect(message).toContain('record [1]: contributionDays must be a non-negative integer');
     expect(message).toContain('record [2]: not an object');
   });

@@ -93,7 +93,7 @@ const FIELDS: Record<keyof ApplicantFacts, [Check, string]> = {
   birthDate: [isIsoDate, 'must be an ISO date (YYYY-MM-DD)'],
   gender: [(v) => v === 'male' || v === 'female', 'must be "male" or "female"'],
   // Any form the applicant may type (DOMAIN.md: +98, 0098, Persian digits), kept as 09xxxxxxxxx.
-  mobile: [(v) => typeof v === 'string' && normaliseMobile(v) !== null, 'must be an Iranian mobile number (09xxxxxxxxx, +989…, 00989…)'],
+  mobile: [(v) => typeof v === 'string' && normaliseMobile(v) !== null, 'must be an Iranian mobile number (09xxxxxxxxx, +989…, 00989…, +98 09…)'],
   address: [nonEmptyString, 'must be a non-empty string'],
   branchId: [(v) => typeof v === 'string' && /^\d{1,10}$/.test(v), 'must be a string of digits'],
   provinceCode: [(v) => typeof v === 'string' && /^\d{1,4}$/.test(v), 'must be a string of digits'],

@@ -174,7 +174,7 @@ export function IsNationalCode(options?: ValidationOptions): PropertyDecorator {
 }
 
 /**
- * An Iranian mobile number; 09…, +989… and 00989… forms (any digits, spaces or dashes) are
+ * An Iranian mobile number; 09…, +989… and 00989… forms (also +98 09…; any digits, spaces or dashes) are
  * normalised to 09xxxxxxxxx. A value that cannot be normalised is kept as sent so the error names it.
  */
 export function IsIranMobile(options?: ValidationOptions): PropertyDecorator {
