@@ -16,10 +16,15 @@ describe('the clock a process runs on', () => {
     expect(clockFor(manual(), BOOT).now()).toEqual(BOOT);
   });
 
-  it('refuses a manual start outside the Jalali years the domain computes in, as the test clock PUT does', () => {
-    for (const start of ['9999-01-01T00:00:00Z', '1800-01-01T00:00:00Z', '2121-03-21T00:00:00Z']) {
+  it('refuses a manual start where the domain cannot date Iran days, as the test clock PUT does', () => {
+    for (const start of ['9999-01-01T00:00:00Z', '1800-01-01T00:00:00Z', '2121-03-21T00:00:00Z', '2022-09-21T20:29:59Z']) {
       expect(() => clockFor(manual(start), BOOT)).toThrow(ConfigError);
     }
+    expect(() => clockFor(manual('2021-06-01T19:45:00Z'), BOOT)).toThrow(
+      'CLOCK_START must be from 2022-09-22 (1401/06/31, after Iran\'s last clock change) to the end of Jalali 1499, got 2021-06-01T19:45:00.000Z',
+    );
+    // 1401/06/31 (Iran) is the first day a manual clock may start on.
+    expect(clockFor(manual('2022-09-21T20:30:00Z'), BOOT).now().toISOString()).toBe('2022-09-21T20:30:00.000Z');
     // 1499/12/29 (Iran) is the last day a manual clock may start on.
     expect(clockFor(manual('2121-03-19T12:00:00Z'), BOOT).now().toISOString()).toBe('2121-03-19T12:00:00.000Z');
   });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { PostgresSnapshots, type SnapshotStore } from '@app/contracts-app';
 import { openEventStore, type EventStore } from '@app/event-store';
-import { MAX_JALALI_YEAR, MIN_JALALI_YEAR, isSupportedNow } from '@app/contracts-domain';
+import { isSupportedNow } from '@app/contracts-domain';
 import {
   CLOCK,
   ConfigError,
@@ -22,6 +22,7 @@ import type { Logger } from 'pino';
 import { FileRegistry, RegistryFileError, type Registry } from '@app/registry';
 import { startReadSide } from '../../projector/src/read-side';
 import { createLogger, readSideLog } from './http/logging';
+import { SUPPORTED_NOW } from './http/validation';
 import { IdempotencyRetention, PostgresIdempotencyStore } from './infrastructure/idempotency';
 import { apiMigrations } from './infrastructure/migrations';
 import { resumeManualClock } from './clock/stored-clock';
@@ -47,12 +48,12 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-/** A manual clock starting outside the Jalali years the domain computes in would fail every request: refused. */
+/** A manual clock starting where the domain cannot compute Iran days would fail requests, or date them wrong: refused. */
 export function clockFor(config: AppConfig, boot: Date): Clock {
   if (config.clock.mode === 'system') return new SystemClock();
   const start = config.clock.start ?? boot;
   if (!isSupportedNow(start)) {
-    throw new ConfigError(`CLOCK_START must be in the Jalali years ${MIN_JALALI_YEAR}–${MAX_JALALI_YEAR - 1}, got ${start.toISOString()}`);
+    throw new ConfigError(`CLOCK_START must be ${SUPPORTED_NOW}, got ${start.toISOString()}`);
   }
   return new ManualClock(start);
 }

@@ -182,10 +182,15 @@ describe('properties', () => {
 });
 
 describe('the instants "now" may be', () => {
-  it('lies in Jalali 1210–1499 by its Iran day (1500 is kept for what is computed forward)', () => {
+  it('lies from 1401/06/31 (Iran time fixed since) to the end of Jalali 1499 by its Iran day (1500 is kept for what is computed forward)', () => {
     const start = (year: number) => iranDayStart(jalaliToGregorian(j(year, 1, 1)));
-    expect(isSupportedNow(start(1210))).toBe(true);
-    expect(isSupportedNow(new Date(start(1210).getTime() - 1))).toBe(false);
+    const firstDay = iranDayStart(jalaliToGregorian(j(1401, 6, 31)));
+    expect(firstDay.toISOString()).toBe('2022-09-21T20:30:00.000Z');
+    expect(isSupportedNow(firstDay)).toBe(true);
+    expect(isSupportedNow(new Date(firstDay.getTime() - 1))).toBe(false);
+    // A summer instant under the old daylight time: Tehran's clocks read 1400/03/12 00:15, the fixed offset 1400/03/11.
+    expect(isSupportedNow(new Date('2021-06-01T19:45:00Z'))).toBe(false);
+    expect(isSupportedNow(start(1210))).toBe(false);
     expect(isSupportedNow(new Date(start(1500).getTime() - 1))).toBe(true);
     expect(isSupportedNow(start(1500))).toBe(false);
     expect(isSupportedNow(new Date('9999-12-31T00:00:00Z'))).toBe(false);

@@ -8,7 +8,7 @@
  * AP (1831-03-21 … 2122-03-20), which covers every birth date and contract the service meets.
  *
  * "Iran local time" is the fixed offset UTC+03:30: Iran abolished daylight saving time in 2022,
- * and every instant this service handles (contracts, payments, deadlines) is later than that.
+ * so "now" (contracts, payments, deadlines) may not be earlier than that (`isSupportedNow`).
  * Dates without a time are ISO strings `YYYY-MM-DD` (Gregorian) meaning an Iran civil day.
  */
 
@@ -27,6 +27,11 @@ export type PeriodKey = string;
 export const IRAN_UTC_OFFSET_MINUTES = 210;
 export const MIN_JALALI_YEAR = 1210;
 export const MAX_JALALI_YEAR = 1500;
+/**
+ * The first Iran day (1401/06/31) after the country's last clock change, the night before. On
+ * earlier summer days the fixed offset would put the first hour of the day on the day before.
+ */
+export const FIRST_SUPPORTED_NOW_DAY: IsoDate = '2022-09-22';
 
 const MS_PER_DAY = 86_400_000;
 const IRAN_OFFSET_MS = IRAN_UTC_OFFSET_MINUTES * 60_000;
@@ -87,12 +92,13 @@ export function iranDate(instant: Date): IsoDate {
 }
 
 /**
- * Whether "now" may be this instant: its Iran day lies in the supported Jalali years, with the
- * last one to spare for what is computed forward from it (deadlines, up to 12 periods).
+ * Whether "now" may be this instant: its Iran day lies between `FIRST_SUPPORTED_NOW_DAY` (Iran
+ * time is the fixed offset from then on) and the end of Jalali 1499, the last supported year kept
+ * to spare for what is computed forward from it (deadlines, up to 12 periods).
  */
 export function isSupportedNow(instant: Date): boolean {
   const day = iranDate(instant);
-  return day >= jalaliToGregorian({ year: MIN_JALALI_YEAR, month: 1, day: 1 }) && day < jalaliToGregorian({ year: MAX_JALALI_YEAR, month: 1, day: 1 });
+  return day >= FIRST_SUPPORTED_NOW_DAY && day < jalaliToGregorian({ year: MAX_JALALI_YEAR, month: 1, day: 1 });
 }
 
 export function iranJalaliDate(instant: Date): JalaliDate {

@@ -1,7 +1,7 @@
 import { applyDecorators, ValidationPipe, type ArgumentMetadata, type PipeTransform } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsUUID, isUUID, registerDecorator, type ValidationError, type ValidationOptions } from 'class-validator';
-import { isIsoDate, isIsoInstant, isSupportedNow, isValidNationalCode, MAX_JALALI_YEAR, MIN_JALALI_YEAR, normaliseMobile, toAsciiDigits, toPersianDigits } from '@app/contracts-domain';
+import { FIRST_SUPPORTED_NOW_DAY, isIsoDate, isIsoInstant, isSupportedNow, isValidNationalCode, jalaliOfIso, MAX_JALALI_YEAR, normaliseMobile, toAsciiDigits, toPersianDigits } from '@app/contracts-domain';
 import { unstorableTextAt } from '@app/platform';
 import { invalidField, ProblemException, type FieldError } from './problem';
 import { persianRuleMessage, requiredFa, uuidFa, withFa } from './validation-messages-fa';
@@ -131,18 +131,22 @@ export function fieldErrors(errors: ValidationError[], parent = ''): FieldError[
   });
 }
 
+/** Where "now" may be (`isSupportedNow`): the test clock's refusal and CLOCK_START's say it. */
+export const SUPPORTED_NOW = `from ${FIRST_SUPPORTED_NOW_DAY} (${jalaliOfIso(FIRST_SUPPORTED_NOW_DAY)}, after Iran's last clock change) to the end of Jalali ${MAX_JALALI_YEAR - 1}`;
+const SUPPORTED_NOW_FA = `از ${toPersianDigits(jalaliOfIso(FIRST_SUPPORTED_NOW_DAY))} (پس از آخرین تغییر ساعت رسمی ایران) تا پایان سال ${toPersianDigits(MAX_JALALI_YEAR - 1)} خورشیدی`;
+
 /**
  * An instant the service's clock may be set to: ISO-8601 with its offset (`2026-12-22T08:00:00Z`),
  * or a date (its 00:00 UTC); not the basic or week forms ISO-8601 also allows, which `Date`
- * cannot read, nor a day the calendar lacks; in the Jalali years the calendar supports.
+ * cannot read, nor a day the calendar lacks; from Iran's last clock change to the end of 1499.
  */
 export function IsSupportedNow(options?: ValidationOptions): PropertyDecorator {
   return rule(
     'isSupportedNow',
     (value) => (isIsoInstant(value) || isIsoDate(value)) && isSupportedNow(new Date(value)),
     withFa(
-      `$property must be an ISO-8601 instant with its offset (e.g. 2026-12-22T08:00:00Z) or a date, in the Jalali years ${MIN_JALALI_YEAR}–${MAX_JALALI_YEAR - 1}`,
-      `زمان باید به شکل ISO-8601 با منطقه زمانی (مانند 2026-12-22T08:00:00Z) یا یک تاریخ باشد، در سال‌های ${toPersianDigits(MIN_JALALI_YEAR)} تا ${toPersianDigits(MAX_JALALI_YEAR - 1)} خورشیدی`,
+      `$property must be an ISO-8601 instant with its offset (e.g. 2026-12-22T08:00:00Z) or a date, ${SUPPORTED_NOW}`,
+      `زمان باید به شکل ISO-8601 با منطقه زمانی (مانند 2026-12-22T08:00:00Z) یا یک تاریخ باشد، ${SUPPORTED_NOW_FA}`,
     ),
     options,
   );
