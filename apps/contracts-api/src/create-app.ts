@@ -4,7 +4,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { AppModule } from './app.module';
 import { FASTIFY_OPTIONS, configureHttp } from './http/configure';
 import { useLogging } from './http/logging';
-import { PROBLEM_SCHEMA, withValidationRules } from './http/openapi';
+import { PROBLEM_SCHEMA, withHttpLayerProblems, withValidationRules } from './http/openapi';
 import type { Runtime } from './runtime';
 
 /**
@@ -35,7 +35,12 @@ export async function createApp(runtime: Runtime, env: NodeJS.ProcessEnv = proce
 
   const openApi = new DocumentBuilder()
     .setTitle('Voluntary insurance contracts (بیمه اختیاری)')
-    .setDescription('Conclude and manage SSO voluntary insurance contracts online. Errors are RFC 9457 problem+json with a stable `code`.')
+    .setDescription(
+      'Conclude and manage SSO voluntary insurance contracts online. Errors are RFC 9457 problem+json with a stable `code`. ' +
+        'Each operation names the roles it allows in `x-roles` (none: any signed-in role; no security: no token). ' +
+        'Any request may also be answered 405 `METHOD_NOT_ALLOWED` (with `Allow`), 408 `REQUEST_TIMEOUT` (not received whole in time), ' +
+        '431 `HEADERS_TOO_LARGE` or 500 `INTERNAL`; every answer carries `X-Request-Id` (the caller\'s own when it sent a well-formed one).',
+    )
     .setVersion('1')
     .addBearerAuth({
       type: 'http',
@@ -45,7 +50,10 @@ export async function createApp(runtime: Runtime, env: NodeJS.ProcessEnv = proce
     })
     .build();
   openApi.components = { ...openApi.components, schemas: { Problem: PROBLEM_SCHEMA } };
-  SwaggerModule.setup('docs', app, () => withValidationRules(withContractIds(SwaggerModule.createDocument(app, openApi))), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => withHttpLayerProblems(withValidationRules(withContractIds(SwaggerModule.createDocument(app, openApi)))), {
+    jsonDocumentUrl: 'docs-json',
+    swaggerOptions: { showExtensions: true },
+  });
   await app.init();
   return app;
 }

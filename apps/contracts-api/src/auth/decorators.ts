@@ -1,4 +1,5 @@
-import { createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { ProblemException } from '../http/problem';
@@ -12,9 +13,10 @@ export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC
 
 /**
  * Only these roles may call the route (on a handler it overrides the controller's). A route
- * without `@Roles` accepts any authenticated role, e.g. `GET /v1/terms`.
+ * without `@Roles` accepts any authenticated role, e.g. `GET /v1/terms`. The OpenAPI document
+ * names them in the operation's `x-roles`.
  */
-export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
+export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => applyDecorators(SetMetadata(ROLES_KEY, roles), ApiExtension('x-roles', roles));
 
 /**
  * Kept on the raw Node request, the one object both Nest (through Fastify) and the request

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { Public } from '../auth';
@@ -19,6 +19,8 @@ export class DashboardPageController {
 
   @Get()
   @ApiOperation({ summary: 'The live ops dashboard (HTML; asks for an ops or branch-officer token)' })
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'The page', schema: { type: 'string' } })
   page(@Res({ passthrough: true }) reply: FastifyReply): string {
     // A fresh nonce per response: only this page's own inline script and style may run.
     const nonce = randomBytes(16).toString('base64');

@@ -9,7 +9,36 @@ import { ApiProblems } from '../http/openapi';
 import { holdsBackReadiness, readinessDetails, type Projector } from '@app/projections';
 import { PG_POOL, PROJECTOR } from '../runtime';
 
-const INDICATORS: SchemaObject = { type: 'object', additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } } } };
+const STATUS: Record<string, SchemaObject> = { status: { type: 'string', enum: ['up', 'down'] }, message: { type: 'string', description: 'Why it is down' } };
+
+/** Each projection's progress, as `ProjectionStatus` has it less its last error's text. */
+const PROJECTION: SchemaObject = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    version: { type: 'integer' },
+    role: { type: 'string', enum: ['starting', 'owner', 'standby', 'stopped', 'elsewhere', 'superseded'] },
+    position: { type: 'string', description: 'Checkpoint (a 64-bit position, as decimal digits)' },
+    head: { type: 'string' },
+    caughtUp: { type: 'boolean' },
+    lagSeconds: { type: 'number' },
+    failures: { type: 'integer' },
+  },
+};
+
+const INDICATORS: SchemaObject = {
+  type: 'object',
+  properties: {
+    readStore: { type: 'object', properties: STATUS },
+    eventStore: { type: 'object', properties: { ...STATUS, headPosition: { type: 'string' } } },
+    projections: {
+      type: 'object',
+      description: 'Each projection by name (with PROJECTOR=off, only `runner`: they run in apps/projector)',
+      properties: { ...STATUS, runner: { type: 'string' } },
+      additionalProperties: PROJECTION,
+    },
+  },
+};
 
 @ApiTags('operations')
 @Public()

@@ -1,7 +1,7 @@
-import type { Response } from 'supertest';
+import type { Response, Test } from 'supertest';
 import { waitFor } from '../../../../libs/projections/src/testing/wait';
-import { People, bearer, examContract, openOnline, pay } from '../../../../test/e2e/support/scenario';
-import { startTestApp, type TestApp } from '../../../../test/e2e/support/test-app';
+import { People, bearer, examContract, openBody, openOnline, pay, type ContractView } from '../../../../test/e2e/support/scenario';
+import { PEOPLE, startTestApp, type TestApp } from '../../../../test/e2e/support/test-app';
 import { ERROR_CATALOG, type PublicErrorCode } from './error-catalog';
 
 interface Schema {
@@ -31,7 +31,9 @@ const PUBLIC = ['GET /health/live', 'GET /health/ready', 'GET /metrics', 'GET /d
 describe('GET /docs-json describes what the API answers', () => {
   let t: TestApp;
   let doc: Document;
-  const people = new People();
+  const people = new People(Object.values(PEOPLE));
+  /** Every route an answer was checked for, so the last test can name the routes none was. */
+  const visited = new Set<string>();
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -96,8 +98,13 @@ describe('GET /docs-json describes what the API answers', () => {
     }
   }
 
-  /** The answer's status, media type, body and (on success) headers are what the document says for the route. */
-  function expectDocumented(route: string, res: Response): void {
+  /**
+   * The answer's status, media type, body and headers are what the document says for the route
+   * (of the headers, `Idempotent-Replayed` only on a replay, `Retry-After` on a 409 only with
+   * CONCURRENCY_CONFLICT).
+   */
+  function expectDocumented(route: string, res: Response, { replayed = false } = {}): void {
+    visited.add(route);
     const response = operation(route).responses[res.status];
     if (!response) throw new Error(`${route} answered ${res.status}, which is not documented: ${res.text}`);
     const mediaType = String(res.headers['content-type']).split(';')[0]!;
@@ -105,9 +112,20 @@ describe('GET /docs-json describes what the API answers', () => {
     if (!content) throw new Error(`${route} ${res.status} answered ${mediaType}, documented: ${Object.keys(response.content ?? {}).join(', ')}`);
     const body: unknown = /[/+]json$/.test(mediaType) ? res.body : res.text;
     expect({ route, status: res.status, mismatches: mismatches(body, content.schema, 'body') }).toEqual({ route, status: res.status, mismatches: [] });
-    if (res.status < 400) {
-      for (const name of Object.keys(response.headers ?? {})) expect({ route, header: name, sent: name.toLowerCase() in res.headers }).toEqual({ route, header: name, sent: true });
+    for (const name of Object.keys(response.headers ?? {})) {
+      if (name === 'Idempotent-Replayed' && !replayed) continue;
+      if (name === 'Retry-After' && res.status === 409 && res.body?.code !== 'CONCURRENCY_CONFLICT') continue;
+      expect({ route, header: name, sent: name.toLowerCase() in res.headers }).toEqual({ route, header: name, sent: true });
     }
+    if (replayed) expect({ route, replayed: res.headers['idempotent-replayed'] }).toEqual({ route, replayed: 'true' });
+  }
+
+  /** Sends the request, expects `status`, and checks the answer against the document. */
+  async function answers(route: string, status: number, request: Test, options: { replayed?: boolean } = {}): Promise<Response> {
+    const res = await request;
+    if (res.status !== status) throw new Error(`${route}: expected ${status}, got ${res.status} ${res.text}`);
+    expectDocumented(route, res, options);
+    return res;
   }
 
   it('types money and counts as integers: the only fractional number is the premium rate', () => {
@@ -253,7 +271,7 @@ describe('GET /docs-json describes what the API answers', () => {
     expectDocumented('POST /v1/payments', paid);
     const repeated = await t.http().post('/v1/payments').set(bank).set('If-Match', `"${wage.body.revision}"`).send({ ...payment, amount: monthlyPremium });
     expect(repeated.status).toBe(200);
-    expectDocumented('POST /v1/payments', repeated);
+    expectDocumented('POST /v1/payments', repeated, { replayed: true });
     expectDocumented('POST /v1/payments', await t.http().post('/v1/payments').set(bank).send({ ...payment, amount: 2 * monthlyPremium, periods: 2 }));
 
     expectDocumented('POST /v1/contracts/{id}/exam/referral', await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(owner));
@@ -310,5 +328,154 @@ describe('GET /docs-json describes what the API answers', () => {
     expectDocumented('GET /v1/audit/events', await t.http().get('/v1/audit/events?limit=5').set(auditor));
     expectDocumented('GET /v1/_test/clock', await t.http().get('/v1/_test/clock').set(ops));
     expectDocumented('GET /metrics', await t.http().get('/metrics'));
+  });
+
+  // The answers API.md names and the HTTP layer's own, route by route.
+  const auth = (actor: Parameters<TestApp['token']>[0]) => bearer(t.token(actor));
+  const tooLong = 'a'.repeat(150);
+
+  it('conclusion: terms, quotes and opens, online and at a branch', async () => {
+    const person = people.next();
+    const applicant = auth({ role: 'applicant', nationalCode: person.nationalCode });
+    await answers('GET /v1/terms', 200, t.http().get('/v1/terms').set(applicant));
+    await answers('GET /v1/terms', 401, t.http().get('/v1/terms'));
+    await answers('POST /v1/quotes', 200, t.http().post('/v1/quotes').set(applicant).send({ requestedMonthlyPremium: 30_000_000 }));
+    await answers('POST /v1/quotes', 422, t.http().post('/v1/quotes').set(applicant).send({ requestedMonthlyPremium: 1 }));
+    await answers('POST /v1/quotes', 400, t.http().post('/v1/quotes').set(applicant).send({ requestedMonthlyPremium: 'many' }));
+    await answers('POST /v1/quotes', 400, t.http().post('/v1/quotes').set(applicant).set('Content-Type', 'application/json').send('{'));
+    await answers('POST /v1/quotes', 415, t.http().post('/v1/quotes').set(applicant).set('Content-Type', 'text/plain').send('x'));
+    await answers('POST /v1/quotes', 403, t.http().post('/v1/quotes').set(auth({ role: 'bank', bankId: 'mellat' })).send({ requestedMonthlyPremium: 30_000_000 }));
+    await answers('POST /v1/quotes', 422, t.http().post('/v1/quotes').set(auth({ role: 'applicant', nationalCode: PEOPLE.insufficientHistory })).send({ requestedMonthlyPremium: 30_000_000 }));
+
+    const { body } = await openBody(t, person.nationalCode);
+    const open = () => t.http().post('/v1/contracts').set(applicant).set('Idempotency-Key', `open-${person.nationalCode}`);
+    await answers('POST /v1/contracts', 422, t.http().post('/v1/contracts').set(applicant).send({ ...body, acceptTerms: { version: '1300.1' } }));
+    await answers('POST /v1/contracts', 201, open().send(body));
+    await answers('POST /v1/contracts', 201, open().send(body), { replayed: true });
+    await answers('POST /v1/contracts', 409, open().send({ ...body, requestedMonthlyPremium: 31_000_000 }));
+    await answers('POST /v1/contracts', 409, t.http().post('/v1/contracts').set(applicant).send(body));
+    await answers('POST /v1/contracts', 400, t.http().post('/v1/contracts').set(applicant).set('Idempotency-Key', 'x'.repeat(201)).send(body));
+    await answers('POST /v1/contracts', 422, t.http().post('/v1/contracts').set(auth({ role: 'applicant', nationalCode: PEOPLE.minor16 })).send(body));
+
+    const officer = auth({ role: 'branch_officer', branchId: '2101' }); // the minor's branch
+    const branchBody = { ...(await openBody(t, PEOPLE.minor16)).body, nationalCode: PEOPLE.minor16 };
+    const branchOpen = (documents: unknown[]) => t.http().post('/v1/branch/contracts').set(officer).send({ ...branchBody, documents });
+    await answers('POST /v1/branch/contracts', 422, branchOpen([{ kind: 'identity', reference: 'ID-1' }]));
+    await answers('POST /v1/branch/contracts', 201, branchOpen([{ kind: 'growth_certificate', reference: 'GC-1' }, { kind: 'identity', reference: 'ID-1' }]));
+    await answers('POST /v1/branch/contracts', 400, branchOpen([{ kind: 'passport', reference: 'P-1' }]));
+  });
+
+  it('commands on a contract: wage, payments, the exam steps', async () => {
+    const { token, contract } = await openOnline(t, people.next().nationalCode);
+    const owner = bearer(token);
+    const wage = (id: string) => t.http().put(`/v1/contracts/${id}/wage`).set(owner);
+    await answers('PUT /v1/contracts/{id}/wage', 412, wage(contract.id).set('If-Match', '"7"').send({ requestedMonthlyPremium: 31_000_000 }));
+    await answers('PUT /v1/contracts/{id}/wage', 400, wage(contract.id).set('If-Match', 'garbage').send({ requestedMonthlyPremium: 31_000_000 }));
+    await answers('PUT /v1/contracts/{id}/wage', 414, wage(tooLong).send({ requestedMonthlyPremium: 31_000_000 }));
+    await answers('PUT /v1/contracts/{id}/wage', 400, wage('%ZZ').send({ requestedMonthlyPremium: 31_000_000 }));
+    await answers('PUT /v1/contracts/{id}/wage', 404, wage('00000000-0000-4000-8000-000000000000').send({ requestedMonthlyPremium: 31_000_000 }));
+    await answers('PUT /v1/contracts/{id}/wage', 422, wage(contract.id).send({ requestedMonthlyPremium: 10 }));
+    const changed = (await answers('PUT /v1/contracts/{id}/wage', 200, wage(contract.id).set('If-Match', `"${contract.revision}"`).send({ requestedMonthlyPremium: 31_000_000 })))
+      .body as ContractView;
+
+    const bank = auth({ role: 'bank', bankId: 'mellat' });
+    const payment = { contractId: contract.id, periods: 1, amount: changed.monthlyPremium, bankReference: 'OA-1', paidAt: t.clock.now().toISOString() };
+    await answers('POST /v1/payments', 422, t.http().post('/v1/payments').set(bank).send({ ...payment, amount: 1 }));
+    await answers('POST /v1/payments', 400, t.http().post('/v1/payments').set(bank).send({ ...payment, paidAt: '2026-12-01' }));
+    await answers('POST /v1/payments', 201, t.http().post('/v1/payments').set(bank).send(payment));
+    await answers('POST /v1/payments', 200, t.http().post('/v1/payments').set(bank).send(payment), { replayed: true });
+    await answers('POST /v1/payments', 409, t.http().post('/v1/payments').set(bank).send({ ...payment, periods: 2, amount: 2 * changed.monthlyPremium }));
+    await answers('PUT /v1/contracts/{id}/wage', 422, wage(contract.id).send({ requestedMonthlyPremium: 32_000_000 }));
+
+    const referral = (id: string, by = owner) => t.http().post(`/v1/contracts/${id}/exam/referral`).set(by);
+    await answers('POST /v1/contracts/{id}/exam/referral', 422, referral(contract.id));
+    await answers('POST /v1/contracts/{id}/exam/referral', 414, referral(tooLong));
+    const exam = await examContract(t, people, 'paid');
+    await answers('POST /v1/contracts/{id}/exam/referral', 201, referral(exam.contract.id, bearer(exam.token)));
+    await answers('POST /v1/contracts/{id}/exam/referral', 201, referral(exam.contract.id, bearer(exam.token)).set('Idempotency-Key', 'oa-referral'));
+    await answers('POST /v1/contracts/{id}/exam/referral', 201, referral(exam.contract.id, bearer(exam.token)).set('Idempotency-Key', 'oa-referral'), { replayed: true });
+    const examiner = auth({ role: 'examiner' });
+    const result = (id: string, outcome: string) => t.http().post(`/v1/contracts/${id}/exam/result`).set(examiner).send({ result: outcome });
+    await answers('POST /v1/contracts/{id}/exam/result', 400, result(exam.contract.id, 'maybe'));
+    await answers('POST /v1/contracts/{id}/exam/result', 400, result('%ZZ', 'failed'));
+    await answers('POST /v1/contracts/{id}/exam/result', 422, result(contract.id, 'failed'));
+    await answers('POST /v1/contracts/{id}/exam/result', 200, result(exam.contract.id, 'failed'));
+    const officer = auth({ role: 'branch_officer', branchId: exam.contract.branchId });
+    const determination = (id: string, outcome: string) => t.http().post(`/v1/contracts/${id}/exam/determination`).set(officer).send({ outcome, note: 'مدارک بررسی شد' });
+    await answers('POST /v1/contracts/{id}/exam/determination', 404, determination(contract.id, 'cleared'));
+    await answers('POST /v1/contracts/{id}/exam/determination', 414, determination(tooLong, 'cleared'));
+    await answers('POST /v1/contracts/{id}/exam/determination', 200, determination(exam.contract.id, 'cleared'));
+    await answers('POST /v1/contracts/{id}/exam/determination', 401, t.http().post(`/v1/contracts/${exam.contract.id}/exam/determination`).send({ outcome: 'cleared', note: 'x' }));
+  });
+
+  it('reads: the contract, its history and the read models', async () => {
+    const { token, contract } = await openOnline(t, people.next().nationalCode);
+    expect((await pay(t, contract)).status).toBe(201);
+    const owner = bearer(token);
+    const auditor = auth({ role: 'auditor' });
+    const ops = auth({ role: 'ops' });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const [operation, path] of [
+      ['GET /v1/contracts/{id}', ''],
+      ['GET /v1/contracts/{id}/events', '/events'],
+      ['GET /v1/contracts/{id}/document', '/document'],
+      ['GET /v1/contracts/{id}/slips', '/slips'],
+    ] as const) {
+      await answers(operation, 200, t.http().get(`/v1/contracts/${contract.id}${path}`).set(owner));
+      await answers(operation, 404, t.http().get(`/v1/contracts/${unknown}${path}`).set(auditor));
+      await answers(operation, 414, t.http().get(`/v1/contracts/${tooLong}${path}`).set(auditor));
+      await answers(operation, 400, t.http().get(`/v1/contracts/%ZZ${path}`).set(auditor));
+      await answers(operation, 401, t.http().get(`/v1/contracts/${contract.id}${path}`));
+    }
+    const state = (query: string) => t.http().get(`/v1/contracts/${contract.id}/state${query}`).set(auditor);
+    await answers('GET /v1/contracts/{id}/state', 200, state('?revision=0'));
+    await answers('GET /v1/contracts/{id}/state', 200, state(`?asOf=${encodeURIComponent(t.clock.now().toISOString())}`));
+    await answers('GET /v1/contracts/{id}/state', 404, state('?revision=99'));
+    await answers('GET /v1/contracts/{id}/state', 400, state(''));
+    await answers('GET /v1/contracts/{id}/state', 403, t.http().get(`/v1/contracts/${contract.id}/state?revision=0`).set(owner));
+    await answers('GET /v1/contracts', 200, t.http().get(`/v1/contracts?nationalCode=${contract.nationalCode}`).set(owner));
+    await answers('GET /v1/contracts', 400, t.http().get('/v1/contracts?nationalCode=123').set(auditor));
+
+    const eligibility = (code: string, by: Record<string, string>) => t.http().get(`/v1/eligibility/${code}`).set(by);
+    await answers('GET /v1/eligibility/{nationalCode}', 200, eligibility(contract.nationalCode, owner));
+    await answers('GET /v1/eligibility/{nationalCode}', 403, eligibility(contract.nationalCode, auth({ role: 'bank', bankId: 'mellat' })));
+    await answers('GET /v1/eligibility/{nationalCode}', 414, eligibility('1'.repeat(150), ops));
+    await answers('GET /v1/eligibility/{nationalCode}', 400, eligibility('123', ops));
+    await answers('GET /v1/notifications', 200, t.http().get(`/v1/notifications?contractId=${contract.id}`).set(ops));
+    await answers('GET /v1/notifications', 400, t.http().get('/v1/notifications?contractId=nope').set(ops));
+    await answers('GET /v1/dashboard/branches', 200, t.http().get('/v1/dashboard/branches').set(ops));
+    await answers('GET /v1/dashboard/branches', 400, t.http().get('/v1/dashboard/branches?period=1405-13').set(ops));
+    await answers('GET /v1/dashboard/branches', 403, t.http().get('/v1/dashboard/branches').set(auditor));
+    await answers('GET /v1/audit/events', 200, t.http().get('/v1/audit/events?limit=5').set(auditor));
+    await answers('GET /v1/audit/events', 400, t.http().get('/v1/audit/events?limit=0').set(auditor));
+    await answers('GET /v1/audit/head', 200, t.http().get('/v1/audit/head').set(auditor));
+    await answers('GET /v1/audit/head', 403, t.http().get('/v1/audit/head').set(ops));
+  });
+
+  it('operations: pages, health, metrics and the manual clock', async () => {
+    await answers('GET /dashboard', 200, t.http().get('/dashboard'));
+    await answers('GET /health/live', 200, t.http().get('/health/live'));
+    await answers('GET /health/ready', 200, t.http().get('/health/ready'));
+    await answers('GET /metrics', 200, t.http().get('/metrics'));
+    const ops = auth({ role: 'ops' });
+    const now = t.clock.now().toISOString();
+    await answers('GET /v1/_test/clock', 200, t.http().get('/v1/_test/clock').set(ops));
+    await answers('PUT /v1/_test/clock', 400, t.http().put('/v1/_test/clock').set(ops).send({ now: '2021-06-01T19:45:00Z' }));
+    await answers('PUT /v1/_test/clock', 403, t.http().put('/v1/_test/clock').set(auth({ role: 'auditor' })).send({ now }));
+    await answers('PUT /v1/_test/clock', 200, t.http().put('/v1/_test/clock').set(ops).send({ now }));
+  });
+
+  it('checked an answer of every operation of the document above', () => {
+    expect(operations().filter(({ route }) => !visited.has(route)).map(({ route }) => route)).toEqual([]);
+  });
+
+  it('documents, for every operation with a path parameter, the 400 and 414 the HTTP layer answers; for every body, its 408', () => {
+    for (const { route, op } of operations()) {
+      if (route.includes('{')) {
+        expect({ route, codes: problemCodes(op, 400) }).toEqual({ route, codes: expect.arrayContaining(['BAD_REQUEST']) });
+        expect({ route, codes: problemCodes(op, 414) }).toEqual({ route, codes: ['URI_TOO_LONG'] });
+      }
+      if ('requestBody' in op) expect({ route, codes: problemCodes(op, 408) }).toEqual({ route, codes: ['REQUEST_TIMEOUT'] });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { jalaliOfIso } from '@app/contracts-domain';
@@ -7,7 +7,7 @@ import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform';
 import { readEligibility } from '@app/projections';
 import { CurrentActor, Roles, type Actor } from '../auth';
-import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
+import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER, NATIONAL_CODE_PARAMETER } from '../http/openapi';
 import { ProblemException } from '../http/problem';
 import { PG_POOL } from '../runtime';
 import { Reservations } from '../contracts/reservations';
@@ -34,6 +34,7 @@ export class EligibilityController {
     description:
       `Reads your writes: a contract opened or paid a moment ago is waited for (up to ${CONTRACT_WAIT_SECONDS} s) until the read model has reached the person's contracts; still behind: 503 with \`reason: read_model_behind\` and Retry-After.`,
   })
+  @ApiParam({ name: 'nationalCode', ...NATIONAL_CODE_PARAMETER })
   @ApiOkResponse({ type: EligibilityResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })
   @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
   async eligibility(

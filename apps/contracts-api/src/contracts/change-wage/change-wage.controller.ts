@@ -9,7 +9,7 @@ import { CommandResponder } from '../command-response';
 import { ContractViewResponse } from '../contract-view.response';
 import { viewResult } from '../open-contract/open-contract.controller';
 import { WageDto } from './change-wage.dto';
-import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, ETAG_HEADER } from '../../http/openapi';
+import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, COMMAND_HEADERS } from '../../http/openapi';
 import { ParseIdPipe } from '../../http/validation';
 
 @ApiTags('commands')
@@ -26,7 +26,7 @@ export class ChangeWageController {
   @Put()
   @Roles('applicant')
   @ApiOperation({ summary: 'Change the monthly premium (and so the wage basis) before the first payment' })
-  @ApiOkResponse({ description: 'The contract view', type: ContractViewResponse, headers: { ETag: ETAG_HEADER } })
+  @ApiOkResponse({ description: 'The contract view', type: ContractViewResponse, headers: COMMAND_HEADERS })
   @ApiProblems(...CONTRACT_COMMAND_PROBLEMS, 'WAGE_CHANGE_NOT_ALLOWED', 'WAGE_OUT_OF_RANGE', 'CONTRACT_NOT_ACTIVE')
   async changeWage(
     @CurrentActor() actor: Actor,

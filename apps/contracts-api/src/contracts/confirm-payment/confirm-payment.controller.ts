@@ -6,7 +6,7 @@ import { DomainError, isDomainError, jalaliOfIso, repeatsPayment } from '@app/co
 import { deterministicId } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { ChangeContractCommand } from '../change-contract.handler';
-import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, ETAG_HEADER, RIAL } from '../../http/openapi';
+import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, COMMAND_HEADERS, RIAL } from '../../http/openapi';
 import { CommandResponder, etag, type HttpResult } from '../command-response';
 import { bankReferenceScope } from '../idempotency-scope';
 import { ProblemException } from '../../http/problem';
@@ -41,7 +41,7 @@ export class PaymentResponse {
   paidThroughJalali!: string | null;
 }
 
-const PAYMENT_RESPONSE = { type: PaymentResponse, headers: { ETag: ETAG_HEADER } };
+const PAYMENT_RESPONSE = { type: PaymentResponse, headers: COMMAND_HEADERS };
 
 @ApiTags('commands')
 @ApiBearerAuth()

@@ -12,7 +12,7 @@ import { ContractViewResponse } from '../contract-view.response';
 import { viewResult } from '../open-contract/open-contract.controller';
 import { ExamDeterminationDto, ExamResultDto } from './exam.dto';
 import type { PublicErrorCode } from '../../http/error-catalog';
-import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, ETAG_HEADER } from '../../http/openapi';
+import { ApiIdempotencyKey, ApiIfMatch, ApiProblems, CONTRACT_COMMAND_PROBLEMS, COMMAND_HEADERS } from '../../http/openapi';
 import { NoFieldsPipe, ParseIdPipe } from '../../http/validation';
 
 /** One referral per contract, numbered after it, so asking again shows the same form. */
@@ -34,7 +34,7 @@ export class ReferralResponse {
 
 /** Every exam step: on a closed contract, an exempt one, or out of order. */
 const EXAM_PROBLEMS: PublicErrorCode[] = [...CONTRACT_COMMAND_PROBLEMS, 'CONTRACT_NOT_ACTIVE', 'EXAM_NOT_REQUIRED', 'EXAM_STEP_NOT_ALLOWED'];
-const VIEW_RESPONSE = { description: 'The contract view', type: ContractViewResponse, headers: { ETag: ETAG_HEADER } };
+const VIEW_RESPONSE = { description: 'The contract view', type: ContractViewResponse, headers: COMMAND_HEADERS };
 
 @ApiTags('commands')
 @ApiBearerAuth()
@@ -51,7 +51,7 @@ export class ExamController {
   @HttpCode(201)
   @Roles('applicant')
   @ApiOperation({ summary: 'Issue the referral form to the examining centre (non-exempt contracts)' })
-  @ApiCreatedResponse({ description: 'The referral; asked again, the same one', type: ReferralResponse, headers: { ETag: ETAG_HEADER } })
+  @ApiCreatedResponse({ description: 'The referral; asked again, the same one', type: ReferralResponse, headers: COMMAND_HEADERS })
   @ApiProblems(...EXAM_PROBLEMS)
   async referral(
     @CurrentActor() actor: Actor,

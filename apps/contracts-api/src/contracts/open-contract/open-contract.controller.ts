@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contractView } from '@app/contracts-domain';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import type { PublicErrorCode } from '../../http/error-catalog';
-import { ApiIdempotencyKey, ApiProblems, COMMAND_PROBLEMS, ETAG_HEADER } from '../../http/openapi';
+import { ApiIdempotencyKey, ApiProblems, COMMAND_PROBLEMS, COMMAND_HEADERS } from '../../http/openapi';
 import { Applicants } from '../applicants';
 import { CommandResponder, etag, type HttpResult } from '../command-response';
 import { ContractViewResponse } from '../contract-view.response';
@@ -23,7 +23,7 @@ function created(outcome: CommandOutcome): HttpResult {
   return { ...result, headers: { ...result.headers, Location: `/v1/contracts/${outcome.state.id}` } };
 }
 
-const CREATED_HEADERS = { ETag: ETAG_HEADER, Location: { description: 'The new contract, e.g. /v1/contracts/{id}', schema: { type: 'string' } } };
+const CREATED_HEADERS = { ...COMMAND_HEADERS, Location: { description: 'The new contract, e.g. /v1/contracts/{id}', schema: { type: 'string' } } };
 
 /** Either way: the person is not in the registry (404), already insured with us (409), or the rules refuse (422). */
 const OPEN_PROBLEMS: PublicErrorCode[] = [

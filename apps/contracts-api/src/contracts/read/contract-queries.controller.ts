@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { MAX_JALALI_YEAR, MIN_JALALI_YEAR, contractView, isIsoInstant, toPersianDigits, type ContractState } from '@app/contracts-domain';
 import type { RecordedEvent } from '@app/event-store';
 import { CurrentActor, Roles, type Actor } from '../../auth';
-import { AUTH_PROBLEMS, ApiProblems, ETAG_HEADER } from '../../http/openapi';
+import { AUTH_PROBLEMS, ApiProblems, ETAG_HEADER, NATIONAL_CODE_PARAMETER } from '../../http/openapi';
 import { invalidField, ProblemException } from '../../http/problem';
 import { assertCanRead, canRead } from '../access';
 import { etag } from '../command-response';
@@ -49,7 +49,7 @@ export class ContractQueriesController {
   @Get()
   @Roles('auditor', 'applicant', 'branch_officer')
   @ApiOperation({ summary: "A person's contracts, newest first (applicants: their own; officers: their branch's)" })
-  @ApiQuery({ name: 'nationalCode', required: true, schema: { type: 'string', pattern: '^\\d{10}$' } })
+  @ApiQuery({ name: 'nationalCode', ...NATIONAL_CODE_PARAMETER })
   @ApiOkResponse({ type: ContractListResponse })
   @ApiProblems('VALIDATION_FAILED', ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
   async list(@CurrentActor() actor: Actor, @Query('nationalCode', ParseNationalCodePipe) nationalCode: string) {
