@@ -7,7 +7,7 @@ import {
   type ContractCommand,
   type ContractState,
 } from '@app/contracts-domain';
-import { contractStream } from '@app/contracts-app';
+import { contractEventId, contractStream } from '@app/contracts-app';
 import { deterministicId, type NewEvent } from '@app/event-store';
 
 export interface ContractHistory {
@@ -29,7 +29,7 @@ export function contractHistory(contractId: string, contractNumber: string, fact
   const run = (command: ContractCommand, now: Date, commandId: string) => {
     const decided = decide(command, state, now, policyFor(state, now));
     decided.forEach((event, index) => {
-      const id = deterministicId(commandId, String(index));
+      const id = contractEventId(commandId, contractId, index);
       events.push({
         id,
         type: event.type,

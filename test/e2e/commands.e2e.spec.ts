@@ -120,6 +120,24 @@ describe('e2e: the command table', () => {
     expect([again.status, again.body.id]).toEqual([201, opened.body.id]);
   });
 
+  it("a command's key reused on another contract once its kept answer was purged acts on that contract (it was a 500)", async () => {
+    const examiner = bearer(t.token({ role: 'examiner' }));
+    const referred = async () => {
+      const { token, contract } = await examContract(t, people, 'paid');
+      await t.http().post(`/v1/contracts/${contract.id}/exam/referral`).set(bearer(token)).expect(201);
+      return contract;
+    };
+    const [first, second] = [await referred(), await referred()];
+    const record = (contract: ContractView) => t.http().post(`/v1/contracts/${contract.id}/exam/result`).set(examiner).set('Idempotency-Key', 'exam-batch-1').send({ result: 'passed' });
+    expect((await record(first)).status).toBe(200);
+    expectProblem(await record(second), 409, 'IDEMPOTENCY_KEY_REUSED');
+    await t.db.pool.query(`DELETE FROM idempotency_keys WHERE key = 'exam-batch-1'`); // as the TTL's purge does
+    const res = await record(second);
+    expect([res.status, res.body.exam?.status]).toEqual([200, 'passed']);
+    expect((await history(second.id)).map((event) => event.type)).toEqual(['ContractOpened', 'PaymentConfirmed', 'ExamReferralIssued', 'ExamResultRecorded']);
+    expect((await history(first.id)).map((event) => event.type)).toEqual(['ContractOpened', 'PaymentConfirmed', 'ExamReferralIssued', 'ExamResultRecorded']);
+  });
+
   it('PUT /v1/contracts/{id}/wage changes the wage basis before the first payment: 200, ETag "1"', async () => {
     const { token, contract } = await openOnline(t, people.next().nationalCode);
     const res = await t.http().put(`/v1/contracts/${contract.id}/wage`).set(bearer(token)).set('If-Match', '"0"').send({ requestedMonthlyPremium: 40_000_000 }).expect(200);

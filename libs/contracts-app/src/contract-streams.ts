@@ -22,6 +22,15 @@ import { NO_SNAPSHOTS, type SnapshotStore } from './snapshots';
 
 export const contractStream = (contractId: string) => `contract-${contractId}`;
 
+/**
+ * The id of the `index`th event a command decided on a contract: a retry writes the same ids (and
+ * so nothing), and a key reused for another contract once its kept answer is purged never meets
+ * the first contract's ids, which the store refuses as a bug.
+ */
+export function contractEventId(commandId: string, contractId: string, index: number): string {
+  return deterministicId(commandId, contractId, String(index));
+}
+
 export interface LoadedContract {
   state: ContractState | undefined;
   /** Revision of the last event read; -1 when the stream does not exist. */
@@ -297,7 +306,7 @@ export class ContractStreams {
     const result = await this.store.append(
       contractStream(contractId),
       decided.map((event, index) => {
-        const id = deterministicId(context.commandId, String(index));
+        const id = contractEventId(context.commandId, contractId, index);
         const data = event.data as unknown as Record<string, unknown>;
         return { id, type: event.type, version: event.version, data, metadata: { ...metadata, eventId: id } };
       }),
