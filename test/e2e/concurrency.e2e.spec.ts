@@ -205,6 +205,22 @@ describe('e2e: races and retries', () => {
       const stream = await t.runtime.eventStore.readStream(`contract-${contract.id}`);
       expect(stream.map((e) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed']);
     });
+
+    it("a bank's retry is the same payment whatever If-Match it sends (it was 409 IDEMPOTENCY_KEY_REUSED)", async () => {
+      const { contract } = await openOnline(t, people.next().nationalCode);
+      const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
+      const body = { contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference: 'MELLAT-IFM', paidAt: t.clock.now().toISOString() };
+      const send = (ifMatch?: string) => (ifMatch ? t.http().post('/v1/payments').set(bank).set('If-Match', ifMatch) : t.http().post('/v1/payments').set(bank)).send(body);
+      const first = await send('"0"');
+      expect(first.status).toBe(201);
+      for (const ifMatch of [undefined, '"1"', '*', '"0"']) {
+        const again = await send(ifMatch);
+        expect([ifMatch, again.status, again.headers['idempotent-replayed']]).toEqual([ifMatch, 200, 'true']);
+        expect(again.body).toEqual(first.body);
+      }
+      const stream = await t.runtime.eventStore.readStream(`contract-${contract.id}`);
+      expect(stream.map((e) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed']);
+    });
   });
 
   /**

@@ -131,9 +131,10 @@ export class CommandResponder {
     }
     const scope = options.scope ?? idempotencyScope(actor);
     const ifMatch = header(request, 'if-match');
-    const hashOf = (body: unknown) => requestHash(request.method, request.url, body, ifMatch);
-    const identity = options.identity === undefined ? undefined : hashOf(options.identity);
-    const claim = await this.idempotency.claim(scope, key, hashOf(request.body ?? null), identity);
+    // What a request means leaves its If-Match out: a payment retried after its answer was lost,
+    // with the contract's fresh ETag or none, is the same payment (the body as sent keeps it).
+    const identity = options.identity === undefined ? undefined : requestHash(request.method, request.url, options.identity, undefined);
+    const claim = await this.idempotency.claim(scope, key, requestHash(request.method, request.url, request.body ?? null, ifMatch), identity);
     if (claim.kind === 'reused') throw new ProblemException('IDEMPOTENCY_KEY_REUSED');
     if (claim.kind === 'in_progress') throw new ProblemException('CONCURRENCY_CONFLICT', { reason: 'idempotency_key_in_progress' });
     if (claim.kind === 'replay') {

@@ -157,7 +157,7 @@ export const ApiIfMatch = () =>
     required: false,
     description:
       'The ETag the caller saw, e.g. "3" (a list such as "3", "4" matches any of them; a bare 3 is read as "3"); a stale one is 412 PRECONDITION_FAILED, as is a tag we never send (a weak W/"3", "03": compared strongly, RFC 9110), after the 404 of a contract that does not exist; * is any current revision; anything else is 400 VALIDATION_FAILED. ' +
-      'It is part of the request a retry repeats: the same Idempotency-Key (or bankReference) without it is another request',
+      'It is part of the request a retry repeats (the same Idempotency-Key with another If-Match is another request), except on a payment: the same payment is the same whatever If-Match its retry sends',
   });
 
 export const ETAG_HEADER: HeaderObject = { description: 'The contract revision, e.g. "3": send it back as If-Match', schema: { type: 'string' } };
