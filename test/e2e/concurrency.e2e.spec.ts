@@ -206,12 +206,14 @@ describe('e2e: races and retries', () => {
       expect(stream.map((e) => e.type)).toEqual(['ContractOpened', 'PaymentConfirmed']);
     });
 
-    it("a bank's retry is the same payment whatever If-Match it sends (it was 409 IDEMPOTENCY_KEY_REUSED)", async () => {
+    it("a bank's retry is the same payment whatever If-Match it sends (it was 409 IDEMPOTENCY_KEY_REUSED); a refusal for a stale one is not", async () => {
       const { contract } = await openOnline(t, people.next().nationalCode);
       const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
       const body = { contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference: 'MELLAT-IFM', paidAt: t.clock.now().toISOString() };
       const send = (ifMatch?: string) => (ifMatch ? t.http().post('/v1/payments').set(bank).set('If-Match', ifMatch) : t.http().post('/v1/payments').set(bank)).send(body);
-      const first = await send('"0"');
+      expectProblem(await send('"5"'), 412, 'PRECONDITION_FAILED');
+      expectProblem(await send('"5"'), 412, 'PRECONDITION_FAILED'); // kept, and replayed to the request as sent
+      const first = await send('"0"'); // the corrected request takes the reference over
       expect(first.status).toBe(201);
       for (const ifMatch of [undefined, '"1"', '*', '"0"']) {
         const again = await send(ifMatch);

@@ -154,12 +154,12 @@ export class CommandResponder {
       if (problem.code === 'CONCURRENCY_CONFLICT' || (problem.status >= 500 && options.keyNamesCommand !== false)) {
         await this.idempotency.release(scope, key, claim.token);
       } else if (problem.status < 500) {
-        await this.idempotency.complete(scope, key, claim.token, { status: problem.status, body: problem });
+        await this.idempotency.complete(scope, key, claim.token, { status: problem.status, body: problem }, identity);
       }
       throw error;
     }
     const stored: StoredResponse = { status: result.status, body: result.body, ...(result.headers ? { headers: result.headers } : {}) };
-    await this.idempotency.complete(scope, key, claim.token, stored);
+    await this.idempotency.complete(scope, key, claim.token, stored, identity);
     return result;
   }
 }

@@ -19,11 +19,15 @@ export type IdempotencyClaim =
 export interface IdempotencyStore {
   /**
    * `requestHash` is the body as sent; `identityHash`, where the route normalises the request, what
-   * it means: a stored claim is the same request when either matches.
+   * it means: a stored claim is the same request when either matches (the identity, unless it was refused).
    */
   claim(scope: string, key: string, requestHash: string, identityHash?: string): Promise<IdempotencyClaim>;
-  /** Keeps the answer, if the claim `token` names still holds the key. */
-  complete(scope: string, key: string, token: string, response: StoredResponse): Promise<void>;
+  /**
+   * Keeps the answer, if the claim `token` names still holds the key, with the request's identity:
+   * a claim that took a refused key over may have lost it (migration 009 clears an identity left
+   * equal while the request changed, which is also what a retry with another If-Match looks like).
+   */
+  complete(scope: string, key: string, token: string, response: StoredResponse, identityHash?: string): Promise<void>;
   /** The first attempt failed without an answer worth keeping (e.g. 5xx): let a retry run again. */
   release(scope: string, key: string, token: string): Promise<void>;
 }
@@ -108,8 +112,11 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     if (row.inserted) return { kind: 'new', token };
     // Rows of 2d94bf1 kept the identity as request_hash; a refusal there may have been of a form
     // the domain does not read (a bare date), so the corrected request takes it over instead.
-    const legacy = identity !== null && row.identity_hash === null && row.request_hash === identity && !(row.response && row.response.status >= 400);
-    const same = row.request_hash === hash || (identity !== null && row.identity_hash === identity) || legacy;
+    const refused = row.response !== null && row.response.status >= 400;
+    const legacy = identity !== null && row.identity_hash === null && row.request_hash === identity && !refused;
+    // The same meaning repeats what was done, not a refusal: the identity leaves out what may be
+    // corrected on a retry (a payment's If-Match), so a refusal replays only to the request as sent.
+    const same = row.request_hash === hash || (identity !== null && row.identity_hash === identity && !refused) || legacy;
     if (!same) {
       // Still running: it may yet be refused and free the key, so "try again", not a final "reused".
       // A claim past its lease may have appended before its request died: that one holds the key.
@@ -136,13 +143,11 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     return { kind: 'in_progress' };
   }
 
-  async complete(scope: string, key: string, token: string, response: StoredResponse): Promise<void> {
-    await this.pool.query(`UPDATE idempotency_keys SET response = $4, completed_at = now() WHERE scope = $1 AND key = $2 AND claim_token = $3`, [
-      scope,
-      key,
-      token,
-      JSON.stringify(response),
-    ]);
+  async complete(scope: string, key: string, token: string, response: StoredResponse, identityHash?: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE idempotency_keys SET response = $4, completed_at = now(), identity_hash = COALESCE($5, identity_hash) WHERE scope = $1 AND key = $2 AND claim_token = $3`,
+      [scope, key, token, JSON.stringify(response), identityHash ?? null],
+    );
   }
 
   async release(scope: string, key: string, token: string): Promise<void> {
