@@ -12,7 +12,7 @@ export { readSlips, type SlipsAnswer } from './billing/billing.queries';
 export { eligibilityProjection } from './eligibility/eligibility.projection';
 export { readEligibility, type EligibilityAnswer } from './eligibility/eligibility.queries';
 export { deadlinesProjection, deadlineId } from './deadlines/deadlines.projection';
-export { DeadlineRunner, DEADLINE_RUNNER_MIGRATIONS, dueDeadlines, type DeadlineOutcome } from './deadlines/deadline-runner';
+export { DeadlineRunner, DEADLINE_RUNNER_MIGRATIONS, dueDeadlines, recordDeadline, type DeadlineOutcome } from './deadlines/deadline-runner';
 export * from './dashboard';
 export * from './audit';
 export * from './due-work-loop';

@@ -1,10 +1,11 @@
 import type { Pool } from 'pg';
-import { deadlineCause, isDomainError, type DeadlineCommand } from '@app/contracts-domain';
-import { toDomainEvent, type ContractStreams } from '@app/contracts-app';
+import { deadlineCause, isDomainError, type DeadlineCommand, type PendingDeadline } from '@app/contracts-domain';
+import { toDomainEvent, type CommandOutcome, type ContractStreams } from '@app/contracts-app';
 import { SystemClock, isUndefinedTable, migrate, type Clock, type Migration } from '@app/platform';
 import { DueWorkLoop } from '../due-work-loop';
 import { errorMessage, type Log } from '../log';
 import { liveSchema } from '../projection';
+import { deadlineId } from './deadlines.projection';
 
 /**
  * What the runner did with each deadline. Kept apart from the schedule (a projection, rebuilt
@@ -27,6 +28,27 @@ export const DEADLINE_RUNNER_MIGRATIONS: Migration[] = [
 ];
 
 export type DeadlineOutcome = 'fired' | 'nothing_to_do';
+
+/**
+ * Records a due deadline on its contract, as the runner does: the command id is the deadline's
+ * id, so whoever records it first (the runner, or an open that finds the person's contract ended
+ * by time alone) appends it, and the other appends nothing.
+ */
+export async function recordDeadline(
+  streams: ContractStreams,
+  contractId: string,
+  deadline: PendingDeadline,
+  id = deadlineId(contractId, deadline.command, deadline.dueAt), // the runner passes its schedule row's
+): Promise<CommandOutcome> {
+  // Rare and worth its read: the whole history names the event that set this deadline.
+  const { events } = await streams.history(contractId);
+  const cause = events[deadlineCause(events.map(toDomainEvent), deadline)];
+  return streams.execute(
+    contractId,
+    { type: deadline.command, data: {} },
+    { actor: { sub: 'deadline-runner', role: 'system' }, channel: 'system', correlationId: id, commandId: id, ...(cause ? { causationId: cause.id } : {}) },
+  );
+}
 
 export interface DeadlineRunnerOptions {
   pool: Pool;
@@ -188,20 +210,7 @@ export class DeadlineRunner {
   /** Undefined: not done now, left for the next round. */
   private async fire(row: DueRow): Promise<DeadlineOutcome | undefined> {
     try {
-      // Rare and worth its read: the whole history names the event that set this deadline.
-      const { events } = await this.options.streams.history(row.contract_id);
-      const cause = events[deadlineCause(events.map(toDomainEvent), { command: row.command, dueAt: row.due_at.toISOString() })];
-      const outcome = await this.options.streams.execute(
-        row.contract_id,
-        { type: row.command, data: {} },
-        {
-          actor: { sub: 'deadline-runner', role: 'system' },
-          channel: 'system',
-          correlationId: row.deadline_id,
-          commandId: row.deadline_id,
-          ...(cause ? { causationId: cause.id } : {}),
-        },
-      );
+      const outcome = await recordDeadline(this.options.streams, row.contract_id, { command: row.command, dueAt: row.due_at.toISOString() }, row.deadline_id);
       this.options.log({ level: 'info', msg: 'deadline fired', deadlineId: row.deadline_id, command: row.command, appended: outcome.appended.length });
       return outcome.appended.length > 0 ? 'fired' : 'nothing_to_do';
     } catch (error) {

@@ -1,5 +1,6 @@
 import { ContractStreams, contractStream, type CommandContext } from '@app/contracts-app';
 import { InMemoryEventStore, deterministicId } from '@app/event-store';
+import { deadlineId } from '@app/projections';
 import { ManualClock } from '@app/platform';
 import { CONTRACT_NOW, facts, openOnline, pay } from '../../../../../libs/contracts-domain/src/testing/fixtures';
 import { Reservations } from '../reservations';
@@ -38,12 +39,15 @@ describe('OpenContractHandler', () => {
     expect(await store.readStream(contractStream(first.state.id))).toHaveLength(1);
   });
 
-  it.each([
+  const ENDS = [
     // Never paid: void from day 21 (2026-12-21T20:30Z).
-    ['lapse', false, '2026-12-21T20:29:00Z', '2026-12-21T20:31:00Z'],
+    ['lapse', false, 'MarkLapsed', 'ContractLapsed', '2026-12-21T20:30:00.000Z', '2026-12-21T20:29:00Z', '2026-12-21T20:31:00Z'],
     // Paid for 1405-09 only: cancellable from 1406/01/01 (2027-03-20T20:30Z).
-    ['cancellation', true, '2027-03-20T20:29:00Z', '2027-03-20T20:31:00Z'],
-  ])("a contract whose %s is due frees the person's slot before the runner records it", async (_what, paid, before, after) => {
+    ['cancellation', true, 'CancelForNonPayment', 'ContractCancelled', '2027-03-20T20:30:00.000Z', '2027-03-20T20:29:00Z', '2027-03-20T20:31:00Z'],
+  ] as const;
+
+  /** The person's contract, paid once if `paid`, and an open for them again at `now`. */
+  async function heldThen(paid: boolean) {
     const { store, clock, handler } = setup();
     const first = await handler().execute(new OpenContractCommand(facts(), body, context));
     if (paid) await new ContractStreams(store, clock).execute(first.state.id, pay(1), { ...context, commandId: 'pay-1' });
@@ -53,9 +57,41 @@ describe('OpenContractHandler', () => {
       const anotherBody = { ...again, acceptTerms: { version: again.acceptedTermsVersion } } as unknown as OpenContractDto;
       return handler().execute(new OpenContractCommand(facts(), anotherBody, { ...context, correlationId: key, commandId: deterministicId('command', 'scope', key) }));
     };
+    const types = async () => (await store.readStream(contractStream(first.state.id))).map((event) => event.type);
+    return { store, clock, first, openAt, types };
+  }
+
+  it.each(ENDS)("a contract whose %s is due frees the person's slot, the open recording it as the runner would", async (_what, paid, command, ended, dueAt, before, after) => {
+    const { store, first, openAt, types } = await heldThen(paid);
     await expect(openAt(before, 'key-before')).rejects.toMatchObject({ code: 'ACTIVE_CONTRACT_EXISTS' });
     const second = await openAt(after, 'key-after');
     expect(second.state.id).not.toBe(first.state.id);
+    const recorded = (await store.readStream(contractStream(first.state.id))).at(-1)!;
+    expect([recorded.type, recorded.metadata.commandId]).toEqual([ended, deadlineId(first.state.id, command, dueAt)]);
+    expect(await types()).toEqual(paid ? ['ContractOpened', 'PaymentConfirmed', ended] : ['ContractOpened', ended]);
+  });
+
+  it.each(ENDS)('a payment decided a moment before the %s and appended after an open took the slot is refused: never two live contracts', async (_what, paid, _command, ended, _dueAt, before, after) => {
+    const { store, first, openAt, types } = await heldThen(paid);
+    // Another replica, its clock a minute behind, decides a payment whose append is held until the open is done.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slowStore = new Proxy(store, {
+      get: (target, property: keyof InMemoryEventStore) =>
+        property === 'append'
+          ? async (...args: Parameters<InMemoryEventStore['append']>) => (await held, target.append(...args))
+          : typeof target[property] === 'function'
+            ? (target[property] as (...args: unknown[]) => unknown).bind(target)
+            : target[property],
+    });
+    const replica = new ContractStreams(slowStore, new ManualClock(new Date(before)));
+    const payment = replica.execute(first.state.id, pay(1, { bankReference: 'BR-2', paidAt: before }), { ...context, commandId: 'pay-2' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = await openAt(after, 'key-after');
+    release();
+    await expect(payment).rejects.toMatchObject({ code: expect.stringMatching(/^(PAYMENT_DEADLINE_PASSED|CONTRACT_NOT_ACTIVE)$/) });
+    expect(second.state.id).not.toBe(first.state.id);
+    expect((await types()).at(-1)).toBe(ended);
   });
 
   /** The store, whose next `stalls` reservation appends each take `stallMs` (a stalled process), and `afterStall` runs then. */

@@ -1,7 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { behavesAsClosed, decide, DomainError, policyFor, type ApplicantFacts, type OpenContractAtBranch, type OpenContractOnline } from '@app/contracts-domain';
+import { behavesAsClosed, decide, DomainError, isClosed, isDomainError, pendingDeadlines, policyFor, type ApplicantFacts, type OpenContractAtBranch, type OpenContractOnline } from '@app/contracts-domain';
 import { CLOCK, type Clock } from '@app/platform';
+import { recordDeadline } from '@app/projections';
 import { CONTRACT_NUMBERS, type ContractNumberAllocator } from '../../infrastructure/contract-numbers';
 import { ContractStreams, commandMetadata, type CommandContext, type CommandOutcome } from '@app/contracts-app';
 import { ProblemException } from '../../http/problem';
@@ -84,12 +85,7 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
           deterministicId(context.commandId, 'reservation'),
           { eventId: deterministicId(context.commandId, 'reservation'), ...commandMetadata(context, at) },
           at,
-          async (id) => {
-            const { state } = await this.streams.load(id);
-            if (!state) return 'missing';
-            // A lapse or cancellation that is due frees the slot before the runner records it.
-            return behavesAsClosed(state, at, policyFor(state, at)) ? 'ended' : 'active';
-          },
+          (id) => this.heldContractEnded(id, at),
         )
         .catch(async (error: unknown) => {
           throw await this.namedToCaller(error, branchId);
@@ -108,5 +104,30 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
     // Decided at the instant it was checked: a decision a moment later (past Iran midnight, say)
     // could refuse what the check passed, after the reservation that a refusal must not leave.
     return this.streams.execute(contractId, command, { ...context, ifMatch: undefined, decideAt: now });
+  }
+
+  /**
+   * Whether the contract holding the person's slot has ended by `at`. A lapse or cancellation that
+   * is due frees the slot before the runner records it, so this records it first: a payment
+   * decided a moment earlier (on another replica, or with a clock a second behind) and this open
+   * then meet on the contract's stream, where one of the two appends loses, instead of leaving a
+   * paid contract beside the new one.
+   */
+  private async heldContractEnded(id: string, at: Date): Promise<'missing' | 'ended' | 'active'> {
+    const { state } = await this.streams.load(id);
+    if (!state) return 'missing';
+    if (isClosed(state)) return 'ended';
+    const policy = policyFor(state, at);
+    if (!behavesAsClosed(state, at, policy)) return 'active';
+    const end = pendingDeadlines(state, policy).find((d) => d.command !== 'MarkExamOverdue' && new Date(d.dueAt) <= at)!;
+    try {
+      const { state: after } = await recordDeadline(this.streams, id, end);
+      return isClosed(after) ? 'ended' : 'active';
+    } catch (error) {
+      // Refused on the stream as it now is (a payment won the race: NOTHING_TO_DO): as it says.
+      if (!isDomainError(error)) throw error;
+      const { state: now } = await this.streams.load(id);
+      return now && isClosed(now) ? 'ended' : 'active';
+    }
   }
 }
