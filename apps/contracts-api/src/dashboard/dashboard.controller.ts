@@ -56,8 +56,8 @@ export class DashboardController {
       fromReadModel(reply, () => readDashboard(this.pool, filter, now)),
       this.smsCounts ? this.smsCounts() : Promise.resolve(undefined),
     ]);
-    const smsFailures = failuresByBranch(sms);
-    const branches = answer.branches.map((b) => ({ ...b, smsFailures: smsFailures?.get(b.branchId) ?? (smsFailures ? 0 : null) }));
+    const smsFailures = failuresByPlace(sms);
+    const branches = answer.branches.map((b) => ({ ...b, smsFailures: smsFailures?.get(place(b)) ?? (smsFailures ? 0 : null) }));
     const provinces = [...new Set(branches.map((b) => b.provinceCode))].map((provinceCode) => {
       const inProvince = branches.filter((b) => b.provinceCode === provinceCode);
       return { provinceCode, ...sumCounts(inProvince), smsFailures: sumSms(inProvince) };
@@ -88,11 +88,12 @@ function parseFilter(province?: string, branch?: string, period?: string): Dashb
   return { provinceCode: province, branchId: branch, period };
 }
 
-function failuresByBranch(sms: SmsCounts | undefined): Map<string, number> | undefined {
+/** A dashboard row's place: a branch may have a row per province (its applicants'), as the outbox counts do. */
+const place = (row: { branchId: string; provinceCode: string }) => `${row.branchId}/${row.provinceCode}`;
+
+function failuresByPlace(sms: SmsCounts | undefined): Map<string, number> | undefined {
   if (!sms) return undefined;
-  const failures = new Map<string, number>();
-  for (const b of sms.byBranch) failures.set(b.branchId, (failures.get(b.branchId) ?? 0) + (b.counts.failed ?? 0));
-  return failures;
+  return new Map(sms.byBranch.map((row) => [place(row), row.counts.failed ?? 0]));
 }
 
 function sumSms(items: readonly (DashboardCounts & { smsFailures: number | null })[]): number | null {

@@ -1,4 +1,4 @@
-import { People, bearer, openOnline, pay } from '../../../../test/e2e/support/scenario';
+import { People, bearer, openBody, openOnline, pay } from '../../../../test/e2e/support/scenario';
 import { startOpsApp, type OpsApp } from '../../../../test/browser/support/ops-app';
 
 describe('GET /v1/dashboard/branches', () => {
@@ -59,6 +59,27 @@ describe('GET /v1/dashboard/branches', () => {
     const aban = await get(ops, '?period=1405-08').expect(200);
     expect(aban.body.totals.contracts).toBe(0);
     expect(aban.body.openedPerDay).toHaveLength(30);
+  });
+
+  it("counts a branch's contracts for another province's applicant, and their SMS failures, in that province's row alone", async () => {
+    const ops = t.token({ role: 'ops' });
+    const before = (await get(ops).expect(200)).body;
+    // An officer of branchA concludes for someone registered in another province.
+    const provinceA = before.branches.find((b: { branchId: string }) => b.branchId === branchA).provinceCode as string;
+    const applicant = people.nextOutside(branchA);
+    expect(applicant.provinceCode).not.toBe(provinceA);
+    const { body } = await openBody(t, applicant.nationalCode);
+    const documents = [{ kind: 'identity', reference: 'ID-X' }];
+    const officer = bearer(t.token({ role: 'branch_officer', branchId: branchA }));
+    const opened = await t.http().post('/v1/branch/contracts').set(officer).send({ ...body, nationalCode: applicant.nationalCode, documents }).expect(201);
+    await t.caughtUp();
+    await t.db.pool.query(`UPDATE sms_outbox SET status = 'failed' WHERE message_id = (SELECT message_id FROM sms_outbox WHERE contract_id = $1 LIMIT 1)`, [opened.body.id]);
+    const after = (await get(ops).expect(200)).body;
+    const rows = after.branches.filter((b: { branchId: string }) => b.branchId === branchA);
+    expect(rows.map((b: { provinceCode: string; contracts: number; smsFailures: number }) => [b.provinceCode, b.contracts, b.smsFailures]).sort()).toEqual(
+      [[provinceA, 1, 0], [applicant.provinceCode, 1, 1]].sort(),
+    );
+    expect(after.totals.smsFailures).toBe(before.totals.smsFailures + 1);
   });
 
   it('refuses bad filters, other roles and no token', async () => {

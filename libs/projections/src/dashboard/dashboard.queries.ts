@@ -15,7 +15,10 @@ import {
 import { queryReadModel } from '../read-model';
 import { dashboardProjection } from './dashboard.projection';
 
-/** "First payments due in the next 5 days": deadlines from today through today + 4. */
+/**
+ * "First payments due within 5 days": deadlines from today through today + 5, so a contract is
+ * counted from the day its reminder goes out (SMS_PAYMENT_REMINDER_DAYS, 5 by default).
+ */
 export const DUE_SOON_DAYS = 5;
 /** Without a period, the chart shows this many days up to today. */
 export const CHART_DAYS = 30;
@@ -163,7 +166,7 @@ export async function readDashboard(pool: Pool, filter: DashboardFilter, now: Da
       today,
       monthRange.from,
       monthRange.to,
-      addDays(today, DUE_SOON_DAYS - 1),
+      addDays(today, DUE_SOON_DAYS),
       chart.from,
       chart.to,
     ],

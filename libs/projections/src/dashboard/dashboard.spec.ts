@@ -62,10 +62,10 @@ describe('dashboard projection: counts per branch and province, no personal data
     expect(sumCounts(answer.branches)).toMatchObject({ contracts: 5, openedToday: 4, lapses: 1, byChannel: { online: 4, branch: 1 } });
   });
 
-  it('counts first payments due from today through the fifth day (deadline 1405/09/30 = 2026-12-21)', async () => {
+  it('counts first payments due from today through 5 days on, from their reminder day (deadline 1405/09/30 = 2026-12-21)', async () => {
     const due = async (iso: string) => sumCounts((await readDashboard(db.pool, {}, day(iso))).branches).firstPaymentsDueSoon;
-    expect(await due('2026-12-16')).toBe(0);
-    expect(await due('2026-12-17')).toBe(2); // contracts 2 and 4 still await their first payment
+    expect(await due('2026-12-15')).toBe(0);
+    expect(await due('2026-12-16')).toBe(2); // contracts 2 and 4 still await their first payment
     expect(await due('2026-12-21')).toBe(2);
     expect(await due('2026-12-22')).toBe(0);
   });
