@@ -302,7 +302,7 @@ export class ContractStreams {
     const decided = decide(command, state, now, policyFor(state, now));
     if (decided.length === 0) return { state: state!, revision, appended: [] };
 
-    const metadata = { ...commandMetadata(context, now), schemaVersion: 1 };
+    const metadata = commandMetadata(context, now);
     const result = await this.store.append(
       contractStream(contractId),
       decided.map((event, index) => {
@@ -345,5 +345,6 @@ export function commandMetadata(context: CommandContext, now: Date): Omit<EventM
     ...(context.branchId ? { branchId: context.branchId } : {}),
     ...(context.bankId ? { bankId: context.bankId } : {}),
     occurredAt: now.toISOString(),
+    schemaVersion: 1, // the metadata's shape, on every event a command writes (reservations too)
   };
 }

@@ -154,13 +154,13 @@ describe('OpenContractHandler', () => {
     expect(event!.metadata.occurredAt).toBe('2026-12-01T20:29:59.000Z');
   });
 
-  it("a branch officer's open records the officer's branch on the reservation, as on the contract", async () => {
-    // Found by an audit review: the ContractReserved of a branch open had no branchId.
+  it("a branch officer's open records the officer's branch on the reservation, as on the contract, and the metadata's shape", async () => {
+    // Found by audit reviews: the ContractReserved of a branch open had no branchId, nor any a schemaVersion.
     const { store, handler } = setup();
     const officer = { ...context, actor: { sub: 'officer-1', role: 'branch_officer' }, channel: 'branch', branchId: '1201' };
     await handler().execute(new OpenContractCommand(facts(), body, officer));
     const [reserved] = await store.readStream('insured-' + facts().nationalCode);
-    expect(reserved!.metadata).toMatchObject({ branchId: '1201', actor: { role: 'branch_officer' } });
+    expect(reserved!.metadata).toMatchObject({ branchId: '1201', actor: { role: 'branch_officer' }, schemaVersion: 1 });
   });
 
   it('an open whose contract does not exist is still refused by the check', async () => {
