@@ -155,7 +155,7 @@ describe('OpenContractHandler', () => {
   });
 
   it("a branch officer's open records the officer's branch on the reservation, as on the contract, and the metadata's shape", async () => {
-    // Found by audit reviews: the ContractReserved of a branch open had no branchId, nor any a schemaVersion.
+    // Found by audit reviews: the ContractReserved of a branch open had no branchId, nor a schemaVersion.
     const { store, handler } = setup();
     const officer = { ...context, actor: { sub: 'officer-1', role: 'branch_officer' }, channel: 'branch', branchId: '1201' };
     await handler().execute(new OpenContractCommand(facts(), body, officer));
