@@ -3,9 +3,10 @@ import { migrate } from '@app/platform';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import type { Actor } from '../auth';
 import { ProblemException } from '../http/problem';
-import { PostgresIdempotencyStore } from '../infrastructure/idempotency';
+import { PostgresIdempotencyStore, requestHash } from '../infrastructure/idempotency';
 import { apiMigrations } from '../infrastructure/migrations';
 import { CommandResponder, type HttpResult, type IdempotencyOptions } from './command-response';
+import { idempotencyScope } from './idempotency-scope';
 
 /** One key's layer of idempotency after a 5xx, whose append may or may not have happened. */
 describe('CommandResponder after a 5xx', () => {
@@ -42,5 +43,17 @@ describe('CommandResponder after a 5xx', () => {
     expect(await codeOf(responder.answer(payment('K2', 'REF-2'), bank, paid, outer))).toBe('IDEMPOTENCY_KEY_REUSED');
     // The same request takes the key over (its reference's own layer then finds what the first did).
     expect(await responder.answer(payment('K2', 'REF-1'), bank, paid, outer)).toEqual({ status: 201, body: { paid: true } });
+  });
+
+  it('replays an answer a version up to 98c403a kept under the identity hashed with its If-Match', async () => {
+    const identity = { bankReference: 'REF-3', paidAt: '2026-11-28T08:00:00.000Z' };
+    await db.pool.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, identity_hash, response, completed_at) VALUES ($1, 'K3', 'as-sent', $2, $3, now())`,
+      [idempotencyScope(bank), requestHash('POST', '/v1/payments', identity, '"3"'), JSON.stringify({ status: 201, body: { paid: true } })],
+    );
+    // The same payment, its instant written another way, with the same If-Match.
+    const retry = { method: 'POST', url: '/v1/payments', headers: { 'idempotency-key': 'K3', 'if-match': '"3"' }, body: { bankReference: 'REF-3', paidAt: '2026-11-28T11:30:00+03:30' } };
+    const answer = await responder.answer(retry as unknown as FastifyRequest, bank, failing, { identity, replayStatus: 200 });
+    expect(answer).toMatchObject({ status: 200, body: { paid: true }, headers: { 'Idempotent-Replayed': 'true' } });
   });
 });

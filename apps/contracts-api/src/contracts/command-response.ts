@@ -133,7 +133,14 @@ export class CommandResponder {
     const ifMatch = header(request, 'if-match');
     // What a request means leaves its If-Match out: a payment retried after its answer was lost,
     // with the contract's fresh ETag or none, is the same payment (the body as sent keeps it).
-    const identity = options.identity === undefined ? undefined : requestHash(request.method, request.url, options.identity, undefined);
+    // Versions up to 98c403a hashed it with the If-Match: their rows still match that way.
+    const identity =
+      options.identity === undefined
+        ? undefined
+        : {
+            hash: requestHash(request.method, request.url, options.identity, undefined),
+            earlier: ifMatch === undefined ? [] : [requestHash(request.method, request.url, options.identity, ifMatch)],
+          };
     const claim = await this.idempotency.claim(scope, key, requestHash(request.method, request.url, request.body ?? null, ifMatch), identity);
     if (claim.kind === 'reused') throw new ProblemException('IDEMPOTENCY_KEY_REUSED');
     if (claim.kind === 'in_progress') throw new ProblemException('CONCURRENCY_CONFLICT', { reason: 'idempotency_key_in_progress' });
@@ -154,12 +161,12 @@ export class CommandResponder {
       if (problem.code === 'CONCURRENCY_CONFLICT' || (problem.status >= 500 && options.keyNamesCommand !== false)) {
         await this.idempotency.release(scope, key, claim.token);
       } else if (problem.status < 500) {
-        await this.idempotency.complete(scope, key, claim.token, { status: problem.status, body: problem }, identity);
+        await this.idempotency.complete(scope, key, claim.token, { status: problem.status, body: problem }, identity?.hash);
       }
       throw error;
     }
     const stored: StoredResponse = { status: result.status, body: result.body, ...(result.headers ? { headers: result.headers } : {}) };
-    await this.idempotency.complete(scope, key, claim.token, stored, identity);
+    await this.idempotency.complete(scope, key, claim.token, stored, identity?.hash);
     return result;
   }
 }

@@ -42,8 +42,8 @@ describe('PostgresIdempotencyStore', () => {
   });
 
   /** A claim that must be new: its token. */
-  const claimNew = async (scope: string, key: string, hash: string) => {
-    const claim = await store.claim(scope, key, hash);
+  const claimNew = async (scope: string, key: string, hash: string, identity?: string) => {
+    const claim = await store.claim(scope, key, hash, identity === undefined ? undefined : { hash: identity });
     if (claim.kind !== 'new') throw new Error(`expected a new claim, got ${claim.kind}`);
     return claim.token;
   };
@@ -58,32 +58,54 @@ describe('PostgresIdempotencyStore', () => {
 
   it('takes a request as the same when its body as sent or its identity matches, in a rolling deploy too', async () => {
     const answer = { status: 201, body: { paid: 1 } };
-    const first = await store.claim('bank:m', 'REF', 'sent-1', 'meaning');
+    const first = await store.claim('bank:m', 'REF', 'sent-1', { hash: 'meaning' });
     if (first.kind !== 'new') throw new Error(first.kind);
     await store.complete('bank:m', 'REF', first.token, answer);
-    expect(await store.claim('bank:m', 'REF', 'sent-2', 'meaning')).toEqual({ kind: 'replay', response: answer }); // written otherwise
+    expect(await store.claim('bank:m', 'REF', 'sent-2', { hash: 'meaning' })).toEqual({ kind: 'replay', response: answer }); // written otherwise
     expect(await store.claim('bank:m', 'REF', 'sent-1')).toEqual({ kind: 'replay', response: answer }); // code before identities
-    expect(await store.claim('bank:m', 'REF', 'sent-3', 'another-meaning')).toEqual({ kind: 'reused' });
+    expect(await store.claim('bank:m', 'REF', 'sent-3', { hash: 'another-meaning' })).toEqual({ kind: 'reused' });
     // A key stored by the code before identities (none kept) still replays the same body.
     await store.complete('bank:m', 'OLD', await claimNew('bank:m', 'OLD', 'sent-1'), answer);
-    expect(await store.claim('bank:m', 'OLD', 'sent-1', 'meaning')).toEqual({ kind: 'replay', response: answer });
-    expect(await store.claim('bank:m', 'OLD', 'sent-2', 'meaning')).toEqual({ kind: 'reused' });
+    expect(await store.claim('bank:m', 'OLD', 'sent-1', { hash: 'meaning' })).toEqual({ kind: 'replay', response: answer });
+    expect(await store.claim('bank:m', 'OLD', 'sent-2', { hash: 'meaning' })).toEqual({ kind: 'reused' });
     // 2d94bf1 kept the identity as request_hash: it still matches, unless it was refused (then
     // perhaps of a form it normalised like a valid instant: the corrected request takes it over).
     await store.complete('bank:m', '2D94', await claimNew('bank:m', '2D94', 'meaning'), answer);
-    expect(await store.claim('bank:m', '2D94', 'sent-2', 'meaning')).toEqual({ kind: 'replay', response: answer });
+    expect(await store.claim('bank:m', '2D94', 'sent-2', { hash: 'meaning' })).toEqual({ kind: 'replay', response: answer });
     await store.complete('bank:m', '2D94-REFUSED', await claimNew('bank:m', '2D94-REFUSED', 'meaning'), { status: 400, body: { code: 'VALIDATION_FAILED' } });
-    expect(await store.claim('bank:m', '2D94-REFUSED', 'sent-2', 'meaning')).toMatchObject({ kind: 'new' });
+    expect(await store.claim('bank:m', '2D94-REFUSED', 'sent-2', { hash: 'meaning' })).toMatchObject({ kind: 'new' });
+  });
+
+  it('matches rows older versions kept under the identity hashed with the If-Match', async () => {
+    const answer = { status: 201, body: { paid: 1 } };
+    const retry = { hash: 'meaning', earlier: ['meaning+if-match'] };
+    // Up to 98c403a: identity_hash with the If-Match.
+    await db.pool.query(`INSERT INTO idempotency_keys (scope, key, request_hash, identity_hash, response, completed_at) VALUES ('bank:e', 'A', 'sent-1', 'meaning+if-match', $1, now())`, [JSON.stringify(answer)]);
+    expect(await store.claim('bank:e', 'A', 'sent-2', retry)).toEqual({ kind: 'replay', response: answer });
+    expect(await store.claim('bank:e', 'A', 'sent-2', { hash: 'meaning' })).toEqual({ kind: 'reused' }); // another If-Match, then
+    // 2d94bf1: that identity as request_hash.
+    await db.pool.query(`INSERT INTO idempotency_keys (scope, key, request_hash, response, completed_at) VALUES ('bank:e', 'B', 'meaning+if-match', $1, now())`, [JSON.stringify(answer)]);
+    expect(await store.claim('bank:e', 'B', 'sent-2', retry)).toEqual({ kind: 'replay', response: answer });
+  });
+
+  it('keeps the identity of a request that took a refused key over, also when its answer is lost', async () => {
+    // A bank's payment refused for a stale If-Match, retried with the fresh ETag (the same payment):
+    // the retry takes the key over, appends, and its answer is lost (a 5xx completes nothing).
+    await store.complete('bank:t', 'STALE', await claimNew('bank:t', 'STALE', 'sent-stale', 'payment'), { status: 412, body: { code: 'PRECONDITION_FAILED' } });
+    await claimNew('bank:t', 'STALE', 'sent-fresh', 'payment');
+    await db.pool.query(`UPDATE idempotency_keys SET claimed_at = now() - interval '1 minute' WHERE scope = 'bank:t' AND key = 'STALE'`);
+    // Its next retry, with yet another If-Match or none, is the same payment: it runs again.
+    expect(await store.claim('bank:t', 'STALE', 'sent-without-if-match', { hash: 'payment' })).toMatchObject({ kind: 'new' });
   });
 
   it("forgets a refused request's identity when code before identities takes its key over (rolling deploy, rollback)", async () => {
-    const refused = await store.claim('bank:m', 'TAKEN', 'sent-a', 'meaning-a');
+    const refused = await store.claim('bank:m', 'TAKEN', 'sent-a', { hash: 'meaning-a' });
     if (refused.kind !== 'new') throw new Error(refused.kind);
     await store.complete('bank:m', 'TAKEN', refused.token, { status: 422, body: { code: 'AMOUNT_MISMATCH' } });
     // The older code's takeover of a refused key: request_hash alone.
     await db.pool.query(`UPDATE idempotency_keys SET request_hash = 'sent-b', response = '{"status":201,"body":{}}', completed_at = now() WHERE key = 'TAKEN'`);
-    expect(await store.claim('bank:m', 'TAKEN', 'sent-a2', 'meaning-a')).toEqual({ kind: 'reused' }); // not the corrected one's 201
-    expect(await store.claim('bank:m', 'TAKEN', 'sent-b', 'meaning-b')).toMatchObject({ kind: 'replay' });
+    expect(await store.claim('bank:m', 'TAKEN', 'sent-a2', { hash: 'meaning-a' })).toEqual({ kind: 'reused' }); // not the corrected one's 201
+    expect(await store.claim('bank:m', 'TAKEN', 'sent-b', { hash: 'meaning-b' })).toMatchObject({ kind: 'replay' });
   });
 
   it('answers another request for a key still in progress "in progress", not "reused": the first may yet be refused', async () => {

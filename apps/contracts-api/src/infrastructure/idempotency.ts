@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
-import { canonicalJson } from '@app/platform';
+import type { Pool, PoolClient } from 'pg';
+import { canonicalJson, withClient } from '@app/platform';
 import { errorMessage, type Log } from '@app/projections';
 
 /** What a command answered, kept so a retry gets the very same answer. */
@@ -18,10 +18,11 @@ export type IdempotencyClaim =
 
 export interface IdempotencyStore {
   /**
-   * `requestHash` is the body as sent; `identityHash`, where the route normalises the request, what
-   * it means: a stored claim is the same request when either matches (the identity, unless it was refused).
+   * `requestHash` is the body as sent; `identity`, where the route normalises the request, what it
+   * means: a stored claim is the same request when either matches (the identity, unless it was
+   * refused). `identity.earlier` are the hashes older versions gave the same meaning (rows they kept).
    */
-  claim(scope: string, key: string, requestHash: string, identityHash?: string): Promise<IdempotencyClaim>;
+  claim(scope: string, key: string, requestHash: string, identity?: RequestIdentity): Promise<IdempotencyClaim>;
   /**
    * Keeps the answer, if the claim `token` names still holds the key, with the request's identity:
    * a claim that took a refused key over may have lost it (migration 009 clears an identity left
@@ -33,6 +34,13 @@ export interface IdempotencyStore {
 }
 
 export const IDEMPOTENCY = Symbol('IDEMPOTENCY');
+
+export interface RequestIdentity {
+  /** Stored with the claim. */
+  hash: string;
+  /** Also the same meaning in rows stored by older versions (e.g. hashed with the If-Match). */
+  earlier?: readonly string[];
+}
 
 /**
  * Stable hash of a request: method, path, canonical JSON body (key order does not matter) and the
@@ -84,18 +92,20 @@ export const PURGE_UNANSWERED_BATCH_SQL = `
 export class PostgresIdempotencyStore implements IdempotencyStore {
   constructor(private readonly pool: Pool) {}
 
-  async claim(scope: string, key: string, hash: string, identity?: string): Promise<IdempotencyClaim> {
+  async claim(scope: string, key: string, hash: string, identity?: RequestIdentity): Promise<IdempotencyClaim> {
     // A concurrent first claim of the same key can commit while this statement runs: its INSERT then
     // does nothing, yet its snapshot cannot see that row either, and no row comes back. The next
     // statement sees it.
     for (let attempt = 1; ; attempt++) {
-      const claim = await this.tryClaim(scope, key, hash, identity ?? null);
+      const claim = await this.tryClaim(scope, key, hash, identity);
       if (claim || attempt === 3) return claim ?? { kind: 'in_progress' };
     }
   }
 
-  private async tryClaim(scope: string, key: string, hash: string, identity: string | null): Promise<IdempotencyClaim | undefined> {
+  private async tryClaim(scope: string, key: string, hash: string, meaning: RequestIdentity | undefined): Promise<IdempotencyClaim | undefined> {
     const token = randomUUID();
+    const identity = meaning?.hash ?? null;
+    const meansTheSame = (stored: string | null) => stored !== null && meaning !== undefined && (stored === meaning.hash || (meaning.earlier ?? []).includes(stored));
     const { rows } = await this.pool.query<{ request_hash: string; identity_hash: string | null; response: StoredResponse | null; inserted: boolean; stale: boolean }>(
       `WITH ins AS (
          INSERT INTO idempotency_keys (scope, key, request_hash, identity_hash, claim_token) VALUES ($1, $2, $3, $5, $4)
@@ -113,10 +123,10 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     // Rows of 2d94bf1 kept the identity as request_hash; a refusal there may have been of a form
     // the domain does not read (a bare date), so the corrected request takes it over instead.
     const refused = row.response !== null && row.response.status >= 400;
-    const legacy = identity !== null && row.identity_hash === null && row.request_hash === identity && !refused;
+    const legacy = row.identity_hash === null && meansTheSame(row.request_hash) && !refused;
     // The same meaning repeats what was done, not a refusal: the identity leaves out what may be
     // corrected on a retry (a payment's If-Match), so a refusal replays only to the request as sent.
-    const same = row.request_hash === hash || (identity !== null && row.identity_hash === identity && !refused) || legacy;
+    const same = row.request_hash === hash || (meansTheSame(row.identity_hash) && !refused) || legacy;
     if (!same) {
       // Still running: it may yet be refused and free the key, so "try again", not a final "reused".
       // A claim past its lease may have appended before its request died: that one holds the key.
@@ -124,12 +134,8 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
       if (row.response.status < 400) return { kind: 'reused' };
       // Only a request that did something holds its key: after a refusal (nothing appended) the
       // corrected request may use it, e.g. a bank whose payment was refused keeps its reference.
-      const taken = await this.pool.query(
-        `UPDATE idempotency_keys SET request_hash = $3, identity_hash = $6, response = NULL, completed_at = NULL, claimed_at = now(), claim_token = $5
-          WHERE scope = $1 AND key = $2 AND request_hash = $4 AND (response->>'status')::int >= 400`,
-        [scope, key, hash, row.request_hash, token, identity],
-      );
-      return taken.rowCount === 1 ? { kind: 'new', token } : undefined; // undefined: raced, look again
+      const taken = await withClient(this.pool, (client) => takeOverRefused(client, { scope, key, hash, refusedHash: row.request_hash, token, identity }));
+      return taken ? { kind: 'new', token } : undefined; // undefined: raced, look again
     }
     if (row.response) return { kind: 'replay', response: row.response };
     if (row.stale) {
@@ -169,6 +175,36 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
       }
     }
     return purged;
+  }
+}
+
+/**
+ * A refused key given to another request, with that request's identity. Migration 009 clears an
+ * identity an update leaves equal while request_hash changes (what code before 008 does), which
+ * is also what a bank's retry of the same payment with another If-Match looks like: the identity
+ * is set again in a second statement, in the same transaction, so a retry whose answer is lost
+ * (a 5xx completes nothing) still finds the key by its meaning.
+ */
+async function takeOverRefused(
+  client: PoolClient,
+  claim: { scope: string; key: string; hash: string; refusedHash: string; token: string; identity: string | null },
+): Promise<boolean> {
+  const { scope, key, hash, refusedHash, token, identity } = claim;
+  await client.query('BEGIN');
+  try {
+    const taken = await client.query(
+      `UPDATE idempotency_keys SET request_hash = $3, identity_hash = $6, response = NULL, completed_at = NULL, claimed_at = now(), claim_token = $5
+        WHERE scope = $1 AND key = $2 AND request_hash = $4 AND (response->>'status')::int >= 400`,
+      [scope, key, hash, refusedHash, token, identity],
+    );
+    if (taken.rowCount === 1 && identity !== null) {
+      await client.query(`UPDATE idempotency_keys SET identity_hash = $4 WHERE scope = $1 AND key = $2 AND claim_token = $3`, [scope, key, token, identity]);
+    }
+    await client.query('COMMIT');
+    return taken.rowCount === 1;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
   }
 }
 
