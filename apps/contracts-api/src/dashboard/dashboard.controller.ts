@@ -32,7 +32,7 @@ export class DashboardController {
     summary: 'Per branch and province: contracts by status and channel, opened today and this Jalali month, exams pending/overdue, first payments due within 5 days, lapses, SMS failures',
     description:
       '`period` (Jalali `YYYY-MM`) keeps only contracts concluded in that month and charts its days; without it, all contracts and the last 30 days. ' +
-      'Day-relative counts use the service clock’s Iran day. SMS failures are per branch over all time (null when the outbox is not available).',
+      'Day-relative counts use the service clock’s Iran day. SMS failures are per branch and province, over all time (null when the outbox is not available).',
   })
   @ApiQuery({ name: 'province', required: false, description: 'Province code' })
   @ApiQuery({ name: 'branch', required: false, description: 'Branch id (a branch officer may only give their own)' })

@@ -164,8 +164,8 @@ describe('request logging', () => {
 
 describe('scrubbing', () => {
   it('replaces valid national codes and mobiles in any digits, keeps other numbers', () => {
-    expect(scrubText('nc 0084575948, ۰۰۸۴۵۷۵۹۴۸; m 09123456789 +989123456789 00989123456789 9123456789')).toBe(
-      'nc [redacted], [redacted]; m [redacted] [redacted] [redacted] [redacted]',
+    expect(scrubText('nc 0084575948, ۰۰۸۴۵۷۵۹۴۸; m 09123456789 +989123456789 00989123456789 9123456789 +9809123456789 009809123456789')).toBe(
+      'nc [redacted], [redacted]; m [redacted] [redacted] [redacted] [redacted] [redacted] [redacted]',
     );
     // Not a valid national code (check digit), an amount, a uuid: kept.
     expect(scrubText('0084575949 amount 1934869700 id 3f1c2b7e-1234-4abc-8def-001234567890')).toBe(

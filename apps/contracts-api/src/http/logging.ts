@@ -41,8 +41,8 @@ const REDACT_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'res.he
 
 const DIGIT = '[0-9\\u06f0-\\u06f9\\u0660-\\u0669]';
 const NOT_WORD = '[^0-9A-Za-z\\u06f0-\\u06f9\\u0660-\\u0669]';
-/** Runs of 10–14 digits (optionally `+`-prefixed) standing alone: national-code or mobile shaped. */
-const NUMBER_RUN = new RegExp(`(?<=^|${NOT_WORD})\\+?${DIGIT}{10,14}(?=$|${NOT_WORD})`, 'g');
+/** Runs of 10–15 digits (optionally `+`-prefixed) standing alone: national-code or mobile shaped (`0098 0912…` is 15). */
+const NUMBER_RUN = new RegExp(`(?<=^|${NOT_WORD})\\+?${DIGIT}{10,15}(?=$|${NOT_WORD})`, 'g');
 
 const MAX_DEPTH = 8;
 

@@ -16,8 +16,9 @@ import { queryReadModel } from '../read-model';
 import { dashboardProjection } from './dashboard.projection';
 
 /**
- * "First payments due within 5 days": deadlines from today through today + 5, so a contract is
- * counted from the day its reminder goes out (SMS_PAYMENT_REMINDER_DAYS, 5 by default).
+ * "First payments due within 5 days": deadlines from today through today + 5, so with the default
+ * SMS_PAYMENT_REMINDER_DAYS (5) a contract is counted from the day its reminder goes out. Fixed,
+ * not that setting: the dashboard's figure means the same on every deployment.
  */
 export const DUE_SOON_DAYS = 5;
 /** Without a period, the chart shows this many days up to today. */
