@@ -52,7 +52,7 @@ const SCRIPT = `
   var TEXT = {
     fa: {
       title: 'داشبورد شعب بیمه اختیاری', other: 'English', skip: 'پرش به محتوا', login: 'ورود',
-      tokenLabel: 'توکن دسترسی (نقش ops یا کارمند شعبه)', tokenHelp: 'توکن آزمایشی: npm run token -- --role ops',
+      tokenLabel: 'توکن دسترسی (نقش ops یا کارمند شعبه)', tokenHelp: 'توکن آزمایشی: npm run -s token -- --role ops',
       show: 'نمایش داشبورد', signOut: 'خروج', filters: 'فیلترها', province: 'کد استان', branch: 'کد شعبه',
       period: 'ماه انعقاد (مثلاً \u20661405-09\u2069)', apply: 'اعمال', totals: 'خلاصه', chart: 'قراردادهای منعقدشده در هر روز',
       branches: 'شعب', branchesCaption: 'تعداد قراردادها به تفکیک شعبه (بدون اطلاعات شخصی)',
@@ -71,7 +71,7 @@ const SCRIPT = `
     },
     en: {
       title: 'Voluntary insurance: branch dashboard', other: 'فارسی', skip: 'Skip to content', login: 'Sign in',
-      tokenLabel: 'Access token (ops or branch officer role)', tokenHelp: 'A dev token: npm run token -- --role ops',
+      tokenLabel: 'Access token (ops or branch officer role)', tokenHelp: 'A dev token: npm run -s token -- --role ops',
       show: 'Show dashboard', signOut: 'Sign out', filters: 'Filters', province: 'Province code', branch: 'Branch code',
       period: 'Month concluded (e.g. 1405-09)', apply: 'Apply', totals: 'Summary', chart: 'Contracts opened per day',
       branches: 'Branches', branchesCaption: 'Contract counts per branch (no personal data)',
