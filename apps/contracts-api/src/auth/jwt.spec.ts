@@ -102,6 +102,15 @@ describe('HS256 tokens', () => {
     rejects(forge({ alg: 'HS256' }, { sub: 'o', role: 'branch_officer', branchId: 1201, exp: T + 60 }));
   });
 
+  it('refuses claims PostgreSQL could not keep (NUL, an unpaired surrogate): they were a 500 at the append', () => {
+    for (const bad of ['a\u0000b', 'a\ud800b', '\udc00']) {
+      rejects(forge({ alg: 'HS256' }, { ...APPLICANT, sub: bad }));
+      rejects(forge({ alg: 'HS256' }, { sub: 'b', role: 'bank', bankId: bad, exp: T + 60 }));
+      rejects(forge({ alg: 'HS256' }, { sub: 'o', role: 'branch_officer', branchId: bad, exp: T + 60 }));
+    }
+    expect(verifyToken(forge({ alg: 'HS256' }, { ...APPLICANT, sub: 'کاربر 😀' }), SECRET, NOW)).toMatchObject({ sub: 'کاربر 😀' });
+  });
+
   it.each([
     ['empty', ''],
     ['two parts', 'a.b'],

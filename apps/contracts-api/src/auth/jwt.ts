@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isValidNationalCode } from '@app/contracts-domain';
+import { unstorableTextAt } from '@app/platform';
 import { isRole, SCOPE_CLAIM, type Actor, type Role } from './actor';
 
 /**
@@ -155,8 +156,9 @@ function actorFrom(claims: Record<string, unknown>): Actor {
   return { sub, role, [scope]: value };
 }
 
+/** Claims end up in events' metadata and in SQL parameters: text PostgreSQL cannot keep is refused here. */
 function isShortString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= MAX_CLAIM_LENGTH;
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_CLAIM_LENGTH && unstorableTextAt(value) === undefined;
 }
 
 function hmac(input: string, secret: string): Buffer {

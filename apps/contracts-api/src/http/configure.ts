@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
+import { isUtf8 } from 'node:buffer';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ANSWER_DEADLINE_MS, answerWithin } from './answer-deadline';
@@ -22,11 +23,15 @@ export function configureHttp(app: NestFastifyApplication, { answerDeadlineMs = 
   // a request without a body, not malformed JSON; anything else goes to Fastify's own parser.
   const json = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  // Read as bytes: decoded as a string, bytes that are not UTF-8 would become U+FFFD and reach the
+  // permanent record as such; JSON text is UTF-8 (RFC 8259 §8.1), so they are malformed JSON.
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const unreadable = unreadableAs(request.headers);
     if (unreadable) return done(new ProblemException('UNSUPPORTED_MEDIA_TYPE', { reason: unreadable }), undefined);
-    if (body === '') return done(null, undefined);
-    json(request, body as string, done); // parseAs: 'string'
+    const bytes = body as Buffer; // parseAs: 'buffer'
+    if (bytes.length === 0) return done(null, undefined);
+    if (!isUtf8(bytes)) return done(new ProblemException('MALFORMED_JSON'), undefined);
+    json(request, bytes.toString('utf8'), done);
   });
   // Echo the request id so a client can quote it; logs carry the same id.
   // On the raw response, so the answer Node gives a request whose body stalls (408) carries it too.

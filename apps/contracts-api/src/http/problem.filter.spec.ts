@@ -172,6 +172,21 @@ describe('problem+json filter and validation pipe', () => {
     expect(body.errors).toEqual([{ field: 'title', message: expect.stringContaining('NUL'), messageFa: expect.stringContaining('NUL') }]);
   });
 
+  it.each([
+    ['a byte no UTF-8 text has', [0xff]],
+    ['an overlong encoding', [0xc0, 0xaf]],
+    ['a surrogate encoded (CESU-8)', [0xed, 0xa0, 0x80]],
+    ['a sequence cut short', [0xe2, 0x82]],
+  ])('%s in the body → 400 MALFORMED_JSON, not text with U+FFFD kept for good', async (_what, bytes) => {
+    const payload = Buffer.concat([Buffer.from('{"title":"ab'), Buffer.from(bytes), Buffer.from('cd","nationalCode":"0084575948"}')]);
+    expectProblem(await app.inject({ method: 'POST', url: '/things', payload, headers: { 'content-type': 'application/json' } }), 400, 'MALFORMED_JSON');
+  });
+
+  it('reads UTF-8 as such: Persian text and characters beyond the BMP arrive intact', async () => {
+    const res = await app.inject({ method: 'POST', url: '/things', payload: Buffer.from(JSON.stringify({ ...VALID, title: 'خیابان ۱۲ 😀' })), headers: { 'content-type': 'application/json' } });
+    expect([res.statusCode, res.json().body.title]).toEqual([201, 'خیابان ۱۲ 😀']);
+  });
+
   it('a body over the limit → 413 PAYLOAD_TOO_LARGE', async () => {
     expectProblem(await post(JSON.stringify({ ...VALID, title: 'x'.repeat(1_100_000) })), 413, 'PAYLOAD_TOO_LARGE');
   });
