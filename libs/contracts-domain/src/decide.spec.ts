@@ -132,6 +132,9 @@ describe('1. Online conclusion', () => {
     given([]).when(openOnline({ corrections: { address: '   ' } }), CONTRACT_NOW).thenFails('INVALID_COMMAND', {
       field: 'corrections.address',
     });
+    given([]).when(openOnline({ corrections: { address: '\u200b\u2067' } }), CONTRACT_NOW).thenFails('INVALID_COMMAND', {
+      field: 'corrections.address',
+    });
     given([]).when(openOnline({ facts: { ...facts(), address: ' ' } }), CONTRACT_NOW).thenFails('INVALID_COMMAND', {
       field: 'facts.address',
     });
@@ -327,6 +330,8 @@ describe('2. Non-exempt applicants: exam undertaking, 2-month window, ExamOverdu
   it('needs a non-empty note on a determination, recorded trimmed', () => {
     const overdue = history([[markExamOverdue, '2027-01-31T10:00:00Z']]);
     given(overdue).when(determination('cleared', '   '), '2027-02-02T08:00:00Z').thenFails('INVALID_COMMAND', { field: 'note' });
+    // Invisible characters alone are no note either (a zero-width space, a ZWNJ, a direction mark).
+    given(overdue).when(determination('cleared', '\u200b \u200c\u200f'), '2027-02-02T08:00:00Z').thenFails('INVALID_COMMAND', { field: 'note' });
     const [made] = given(overdue).when(determination('cleared', '  seen at branch  '), '2027-02-02T08:00:00Z').events();
     expect(made.type === 'ExamDeterminationMade' && made.data.note).toBe('seen at branch');
   });

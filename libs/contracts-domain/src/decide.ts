@@ -149,7 +149,7 @@ function applicantRecord(command: OpenContractOnline | OpenContractAtBranch): Ap
   const mobile = normaliseMobile(corrections.mobile ?? facts.mobile);
   if (mobile === null) invalid('the mobile number must be an Iranian mobile (09xxxxxxxxx)', 'شماره همراه باید شماره‌ای ایرانی به شکل 09xxxxxxxxx باشد', corrections.mobile !== undefined ? 'corrections.mobile' : 'facts.mobile');
   const address = (corrections.address ?? facts.address).trim();
-  if (address === '') invalid('the address must not be empty', 'نشانی نباید خالی باشد', corrections.address !== undefined ? 'corrections.address' : 'facts.address');
+  if (isBlank(address)) invalid('the address must not be empty', 'نشانی نباید خالی باشد', corrections.address !== undefined ? 'corrections.address' : 'facts.address');
   const { nationalCode, firstName, lastName, birthDate, gender } = facts;
   return { nationalCode, firstName, lastName, birthDate, gender, mobile, address };
 }
@@ -394,8 +394,13 @@ function existing(state: ContractState | undefined): ContractState {
   return state;
 }
 
+/** Nothing a reader would see: white space and invisible format characters (ZWSP, ZWNJ, marks of direction). */
+function isBlank(text: string): boolean {
+  return /^[\s\p{Cf}]*$/u.test(text);
+}
+
 function requireText(value: unknown, field: string): asserts value is string {
-  if (typeof value !== 'string' || value.trim() === '') invalid(`${field} must be a non-empty string`, `«${field}» باید متنی ناخالی باشد`, field);
+  if (typeof value !== 'string' || isBlank(value)) invalid(`${field} must be a non-empty string`, `«${field}» باید متنی ناخالی باشد`, field);
 }
 
 /** A malformed command: the field it names, and the message in Persian too (the API shows both). */

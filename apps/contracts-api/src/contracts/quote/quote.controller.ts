@@ -1,16 +1,17 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { policyFor, quote } from '@app/contracts-domain';
 import { CLOCK, type Clock } from '@app/platform';
 import { CurrentActor, Roles, type Actor } from '../../auth';
 import { Applicants, applicantSummary } from '../applicants';
-import { AUTH_PROBLEMS, ApiIdempotencyKey, ApiProblems, BODY_PROBLEMS } from '../../http/openapi';
+import { AUTH_PROBLEMS, ApiProblems, BODY_PROBLEMS } from '../../http/openapi';
 import { QuoteRequestDto } from './quote.dto';
 import { QuoteResponse } from './quote.response';
 
 @ApiTags('commands')
 @ApiBearerAuth()
-@ApiIdempotencyKey('Accepted and not needed: a quote appends nothing, so a repeat just prices again')
+// Not read at all (any value passes): the quote is a read that happens to take a body.
+@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Ignored, whatever its value: a quote appends nothing, so a repeat just prices again', schema: { type: 'string' } })
 @Controller('v1/quotes')
 export class QuoteController {
   constructor(
