@@ -71,6 +71,16 @@ describe('auth guard', () => {
     await expectProblem({ method: 'GET', url: '/v1/me', headers: { authorization: 'Bearer' } }, 401, 'UNAUTHENTICATED');
   });
 
+  it('two Authorization headers → 401 invalid_request, whichever comes first (Node would keep the first)', async () => {
+    const valid = bearer({ role: 'applicant', sub: 'u-7', nationalCode: '0084575948' }).authorization;
+    for (const pair of [[valid, 'Bearer garbage'], ['Bearer garbage', valid], [valid, valid]]) {
+      // The inject type takes one value per header; an array reaches the server as two headers.
+      const twice = { method: 'GET', url: '/v1/me', headers: { authorization: pair } } as unknown as Parameters<TinyApp['inject']>[0];
+      const res = await expectProblem(twice, 401, 'UNAUTHENTICATED');
+      expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_request"');
+    }
+  });
+
   it('an unsigned (alg none) or wrongly signed token → 401', async () => {
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 's', role: 'auditor' })}.`;

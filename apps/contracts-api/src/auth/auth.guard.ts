@@ -33,6 +33,12 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (credentialsSent(request.raw.rawHeaders) > 1) {
+      // RFC 6750 §3.1 invalid_request: Node keeps the first of two, so which one authenticated
+      // would depend on the order a proxy wrote them in.
+      context.switchToHttp().getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer error="invalid_request"');
+      throw new ProblemException('UNAUTHENTICATED');
+    }
     const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (!token) throw new ProblemException('UNAUTHENTICATED');
     let actor;
@@ -52,4 +58,11 @@ export class AuthGuard implements CanActivate {
     if (roles && !roles.includes(actor.role)) throw new ProblemException('FORBIDDEN');
     return true;
   }
+}
+
+/** How many Authorization headers the request carries (raw headers alternate name, value). */
+function credentialsSent(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === 'authorization') count++;
+  return count;
 }

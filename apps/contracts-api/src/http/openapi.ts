@@ -71,7 +71,7 @@ const RETRY_AFTER: HeaderObject = {
 };
 
 const WWW_AUTHENTICATE: HeaderObject = {
-  description: '`Bearer`, with `error="invalid_token"` when a token was sent and refused (RFC 6750)',
+  description: '`Bearer`, with `error="invalid_token"` when a token was sent and refused, `error="invalid_request"` when two Authorization headers were (RFC 6750)',
   schema: { type: 'string' },
 };
 
