@@ -6,7 +6,7 @@ import { liveSchema, type Projection } from './projection';
 import { rebuild, replayInto } from './rebuild';
 import { ProjectionRunner, holdsBackReadiness, readinessDetails } from './runner';
 import { SharedReader } from './shared-reader';
-import { createProjectionSchema, withTransaction } from './store';
+import { createProjectionSchema, lockSchemaName, readCheckpoint, withTransaction } from './store';
 import { appendContracts, storedEvents } from './testing/contracts';
 import { dumpSchema } from './testing/harness';
 import { waitFor } from './testing/wait';
@@ -138,6 +138,26 @@ describe('projection runner', () => {
       firstStart.release();
     }
     expect(await dumpSchema(db.pool, liveSchema('billing'))).toEqual(await cleanReplay(billingProjection));
+  });
+
+  it('sees a live schema committed while it waited for the schema lock, though its connection had looked for it before', async () => {
+    const schema = liveSchema('billing');
+    const [swap, firstStart] = [await db.pool.connect(), await db.pool.connect()];
+    try {
+      expect(await readCheckpoint(swap, schema)).toBeUndefined(); // this backend now remembers "no such schema"
+      await firstStart.query('BEGIN');
+      await createProjectionSchema(firstStart, billingProjection, schema);
+      await swap.query('BEGIN');
+      const locked = lockSchemaName(swap, schema);
+      await untilBlockedOnLock(db.pool, 'the swap, for the schema lock');
+      await firstStart.query('COMMIT');
+      await locked;
+      expect(await readCheckpoint(swap, schema)).toEqual({ position: 0n, version: billingProjection.version });
+      await swap.query('COMMIT');
+    } finally {
+      swap.release();
+      firstStart.release();
+    }
   });
 
   it('refuses to rebuild from a store that ends before the live checkpoint (a wrong or empty store), changing nothing', async () => {

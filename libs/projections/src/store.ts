@@ -59,8 +59,17 @@ export async function useSchema(tx: PoolClient, schema: string): Promise<void> {
   await tx.query(`SET LOCAL search_path TO ${schema}`);
 }
 
+/**
+ * Asks the catalog with a query, not `to_regclass`: that answers from the backend's name cache,
+ * which inside a transaction is not refreshed by waiting on an advisory lock, so a swap that
+ * waited for a first start's schema still saw "no schema" if its connection had looked before.
+ * Reading pg_class locks it, which makes the backend take in the other transaction's changes.
+ */
 export async function readCheckpoint(db: Pool | PoolClient, schema: string): Promise<Checkpoint | undefined> {
-  const exists = await db.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [`${schema}.checkpoint`]);
+  const exists = await db.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = 'checkpoint') AS found`,
+    [schema],
+  );
   if (!exists.rows[0]!.found) return undefined;
   const { rows } = await db.query<{ position: bigint; version: number }>(`SELECT position, version FROM ${schema}.checkpoint`);
   return { position: rows[0]!.position, version: rows[0]!.version };
