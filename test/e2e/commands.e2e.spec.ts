@@ -41,6 +41,19 @@ describe('e2e: the command table', () => {
     expect(await t.runtime.eventStore.headPosition()).toBe(head);
   });
 
+  it('POST /v1/quotes keeps the commands\' Idempotency-Key promise: the first price again, another body 409, a bad key 400', async () => {
+    const applicant = bearer(t.token({ role: 'applicant', nationalCode: PEOPLE.examRequired }));
+    const quote = (key: string, requestedMonthlyPremium: number) =>
+      t.http().post('/v1/quotes').set(applicant).set('Idempotency-Key', key).send({ requestedMonthlyPremium });
+    const first = await quote('quote-1', 30_000_000).expect(200);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await quote('quote-1', 30_000_000).expect(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expectProblem(await quote('quote-1', 40_000_000), 409, 'IDEMPOTENCY_KEY_REUSED');
+    expectProblem(await quote('a key with spaces', 30_000_000), 400, 'VALIDATION_FAILED');
+  });
+
   it('POST /v1/contracts concludes online: 201, ETag "0", the full contract view, one ContractOpened', async () => {
     const person = people.next('required');
     const { token, body } = await openBody(t, person.nationalCode, { startNextMonth: true });
