@@ -138,7 +138,7 @@ export function beyondExamWindow(state: ContractState, period: PeriodKey): boole
  * The terms are copied field by field, not as a rest-spread: V8 builds a rest object slowly and
  * gives it a shape the later `{ ...state }` copies cannot clone fast (the fold of a replay took
  * 2.4-3 × as long per event). A field added to ContractOpened, optional or not, fails to compile
- * here until copied (`EveryTerm`).
+ * here until copied (`EveryField`).
  */
 function opened(data: OpenedData): ContractState {
   const { examRequirement } = data;
@@ -174,11 +174,11 @@ function opened(data: OpenedData): ContractState {
       determination: null,
       clearedOn: null,
     },
-  } satisfies EveryTerm;
+  } satisfies EveryField;
 }
 
 /** The state with every field written out, an optional one too (undefined when absent). */
-type EveryTerm = ContractState & Record<keyof ContractState, unknown>;
+type EveryField = ContractState & Record<keyof ContractState, unknown>;
 
 /** Cleared unblocks payments; rejected leaves the exam as it stood (ContractTerminated follows). */
 function determined(state: ContractState, outcome: ExamOutcome, madeOn: IsoDate): ContractState {
