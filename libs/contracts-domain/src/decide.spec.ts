@@ -332,6 +332,11 @@ describe('2. Non-exempt applicants: exam undertaking, 2-month window, ExamOverdu
     given(overdue).when(determination('cleared', '   '), '2027-02-02T08:00:00Z').thenFails('INVALID_COMMAND', { field: 'note' });
     // Invisible characters alone are no note either (a zero-width space, a ZWNJ, a direction mark).
     given(overdue).when(determination('cleared', '\u200b \u200c\u200f'), '2027-02-02T08:00:00Z').thenFails('INVALID_COMMAND', { field: 'note' });
+    // Fillers drawn as nothing: the Hangul filler, the blank Braille pattern, a grapheme joiner, a variation selector.
+    given(overdue).when(determination('cleared', '\u3164\u2800\u034f\ufe0f'), '2027-02-02T08:00:00Z').thenFails('INVALID_COMMAND', { field: 'note' });
+    // An Arabic sign is drawn, though Unicode files it with the format characters: a note.
+    const [signed] = given(overdue).when(determination('cleared', '\u06dd'), '2027-02-02T08:00:00Z').events();
+    expect(signed.type === 'ExamDeterminationMade' && signed.data.note).toBe('\u06dd');
     const [made] = given(overdue).when(determination('cleared', '  seen at branch  '), '2027-02-02T08:00:00Z').events();
     expect(made.type === 'ExamDeterminationMade' && made.data.note).toBe('seen at branch');
   });

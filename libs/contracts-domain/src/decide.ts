@@ -394,9 +394,13 @@ function existing(state: ContractState | undefined): ContractState {
   return state;
 }
 
-/** Nothing a reader would see: white space and invisible format characters (ZWSP, ZWNJ, marks of direction). */
+/**
+ * Nothing a reader would see: white space, what Unicode says to draw as nothing (ZWSP, ZWNJ, marks
+ * of direction, the Hangul filler, variation selectors) and the blank Braille pattern. Not every
+ * format character: the Arabic number and end-of-ayah signs (U+0600-0605, U+06DD) are drawn.
+ */
 function isBlank(text: string): boolean {
-  return /^[\s\p{Cf}]*$/u.test(text);
+  return /^[\s\p{Default_Ignorable_Code_Point}\u2800]*$/u.test(text);
 }
 
 function requireText(value: unknown, field: string): asserts value is string {
