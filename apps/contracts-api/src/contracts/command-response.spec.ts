@@ -45,7 +45,7 @@ describe('CommandResponder after a 5xx', () => {
     expect(await responder.answer(payment('K2', 'REF-1'), bank, paid, outer)).toEqual({ status: 201, body: { paid: true } });
   });
 
-  it('replays an answer a version up to 98c403a kept under the identity hashed with its If-Match', async () => {
+  it('replays an answer a version up to 21059bf kept under the identity hashed with its If-Match', async () => {
     const identity = { bankReference: 'REF-3', paidAt: '2026-11-28T08:00:00.000Z' };
     await db.pool.query(
       `INSERT INTO idempotency_keys (scope, key, request_hash, identity_hash, response, completed_at) VALUES ($1, 'K3', 'as-sent', $2, $3, now())`,

@@ -133,7 +133,8 @@ export class CommandResponder {
     const ifMatch = header(request, 'if-match');
     // What a request means leaves its If-Match out: a payment retried after its answer was lost,
     // with the contract's fresh ETag or none, is the same payment (the body as sent keeps it).
-    // Versions up to 98c403a hashed it with the If-Match: their rows still match that way.
+    // Versions up to 21059bf (before dabdad3) hashed it with the If-Match: their rows still match
+    // a retry with the same If-Match.
     const identity =
       options.identity === undefined
         ? undefined

@@ -79,7 +79,7 @@ describe('PostgresIdempotencyStore', () => {
   it('matches rows older versions kept under the identity hashed with the If-Match', async () => {
     const answer = { status: 201, body: { paid: 1 } };
     const retry = { hash: 'meaning', earlier: ['meaning+if-match'] };
-    // Up to 98c403a: identity_hash with the If-Match.
+    // Up to 21059bf (before dabdad3): identity_hash with the If-Match.
     await db.pool.query(`INSERT INTO idempotency_keys (scope, key, request_hash, identity_hash, response, completed_at) VALUES ('bank:e', 'A', 'sent-1', 'meaning+if-match', $1, now())`, [JSON.stringify(answer)]);
     expect(await store.claim('bank:e', 'A', 'sent-2', retry)).toEqual({ kind: 'replay', response: answer });
     expect(await store.claim('bank:e', 'A', 'sent-2', { hash: 'meaning' })).toEqual({ kind: 'reused' }); // another If-Match, then
