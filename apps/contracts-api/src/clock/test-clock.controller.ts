@@ -15,7 +15,7 @@ import { storeManualClock } from './stored-clock';
 const CATCH_UP_WAIT_MS = 5_000;
 
 export class SetClockDto {
-  @ApiProperty({ description: 'The new instant (ISO-8601 with its offset); due deadlines fire at once', example: '2026-12-22T08:00:00Z' })
+  @ApiProperty({ description: 'The new instant: ISO-8601 with its offset, or a date (its 00:00 UTC); due deadlines fire at once', example: '2026-12-22T08:00:00Z' })
   @IsSupportedNow()
   now!: string;
 }
