@@ -2,7 +2,7 @@
  * Brings a running service to life for a newcomer: a few hundred applicants of the registry go
  * through a compressed few weeks on the manual clock, over HTTP only.
  *
- *   CLOCK_MODE=manual CLOCK_START=2026-12-01T06:00:00Z npm start        (another terminal)
+ *   DATA_DIR=.data/demo CLOCK_MODE=manual CLOCK_START=2026-12-01T06:00:00Z npm start   (another terminal)
  *   npm run demo -- [--url http://localhost:3000] [--people 300] [--seed 1] [--concurrency 8]
  *
  * It mints dev tokens with the service's secret (AUTH_JWT_SECRET or the dev default) and moves
@@ -328,7 +328,7 @@ async function setClock(service: Service, now: string): Promise<void> {
 function notManual(): string {
   return (
     'the service is not on the manual clock (PUT /v1/_test/clock answers 404). The demo moves time by weeks, so start it with\n' +
-    '  CLOCK_MODE=manual CLOCK_START=2026-12-01T06:00:00Z npm start'
+    '  DATA_DIR=.data/demo CLOCK_MODE=manual CLOCK_START=2026-12-01T06:00:00Z npm start'
   );
 }
 
@@ -346,7 +346,7 @@ async function main(): Promise<void> {
   try {
     await service.call('GET', '/health/live', null);
   } catch {
-    throw new DemoError(`no service answers at ${options.url.origin}; start it first with\n  CLOCK_MODE=manual CLOCK_START=2026-12-01T06:00:00Z npm start`);
+    throw new DemoError(`no service answers at ${options.url.origin}; start it first with\n  DATA_DIR=.data/demo CLOCK_MODE=manual CLOCK_START=2026-12-01T06:00:00Z npm start`);
   }
   const clock = await service.call('GET', '/v1/_test/clock', service.token('ops'));
   if (clock.status === 404) throw new DemoError(notManual());
