@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { PEOPLE, TEST_SECRET, startTestApp, type TestApp } from './support/test-app';
+import { PEOPLE, REFERENCE_INSTANT, TEST_SECRET, startTestApp, type TestApp } from './support/test-app';
 import { bearer, examContract, expectProblem, openBody, openOnline, pay, People, settledHead, storedEventCount } from './support/scenario';
 
 const MULTI_REASON = '1754395015';
@@ -16,6 +16,19 @@ describe('e2e: every error code', () => {
   });
   afterAll(async () => {
     await t?.close();
+  });
+
+  it("422 REGISTRY_DATA_INVALID: a registry date after the contract date is the record's fault, not the request's", async () => {
+    // The walkthrough person's last contribution is 2026-11-01: on 2026-10-15 it lies in the future.
+    t.clock.set(new Date('2026-10-15T08:00:00Z'));
+    try {
+      const res = await t.http().post('/v1/quotes').set(applicant(PEOPLE.walkthrough)).send({ requestedMonthlyPremium: 30_000_000 });
+      const problem = expectProblem(res, 422, 'REGISTRY_DATA_INVALID');
+      expect(problem).toMatchObject({ fields: ['lastContributionDate'] });
+      expect(problem.errors).toBeUndefined();
+    } finally {
+      t.clock.set(new Date(REFERENCE_INSTANT));
+    }
   });
 
   describe('422 NOT_ELIGIBLE names its reasons', () => {

@@ -841,13 +841,13 @@ describe('Contract number and validation', () => {
   it('refuses registry data with an invalid national code', () => {
     given([])
       .when(openOnline({ facts: facts({ nationalCode: '0499370898' }) }), CONTRACT_NOW)
-      .thenFails('INVALID_COMMAND', { fields: ['nationalCode'] });
+      .thenFails('REGISTRY_DATA_INVALID', { fields: ['nationalCode'] });
   });
 
   it('refuses registry dates after the contract date: a contribution recorded in the future would waive the exam', () => {
     given([])
       .when(openOnline({ facts: facts({ lastContributionDate: '2030-01-01', birthDate: '2027-01-01' }) }), CONTRACT_NOW)
-      .thenFails('INVALID_COMMAND', { fields: ['birthDate', 'lastContributionDate'] });
+      .thenFails('REGISTRY_DATA_INVALID', { fields: ['birthDate', 'lastContributionDate'] });
     // On the contract date itself it is still a fact.
     given([]).when(openOnline({ facts: facts({ lastContributionDate: '2026-12-01' }) }), CONTRACT_NOW).events();
   });

@@ -110,7 +110,7 @@ export function assertValidFacts(facts: ApplicantFacts, contractDate: IsoDate): 
   }
   if (!Number.isSafeInteger(facts.contributionDays) || facts.contributionDays < 0) problems.push('contributionDays');
   if (problems.length > 0) {
-    throw new DomainError('INVALID_COMMAND', `invalid applicant data: ${problems.join(', ')}`, { fields: problems });
+    throw new DomainError('REGISTRY_DATA_INVALID', `invalid applicant data: ${problems.join(', ')}`, { fields: problems });
   }
 }
 

@@ -19,6 +19,8 @@ export type DomainErrorCode =
   | 'DOCUMENTS_REQUIRED'
   /** The command itself is malformed (bad national code, periods outside 1–12, non-integer amount…). */
   | 'INVALID_COMMAND'
+  /** The registry's record of the applicant cannot be used (details.fields): no request can mend it. */
+  | 'REGISTRY_DATA_INVALID'
   /** A command for a contract that already exists (open twice on the same stream). */
   | 'CONTRACT_ALREADY_OPENED'
   /** A command for a stream with no ContractOpened. */

@@ -37,7 +37,7 @@ export function startDateFor(contractDate: IsoDate, startNextMonth: boolean): Is
   return startNextMonth ? jalaliToGregorian(firstDayOfNextJalaliMonth(gregorianToJalali(contractDate))) : contractDate;
 }
 
-/** Refuses bad registry data (INVALID_COMMAND) and an ineligible applicant (NOT_ELIGIBLE). */
+/** Refuses bad registry data (REGISTRY_DATA_INVALID) and an ineligible applicant (NOT_ELIGIBLE). */
 export function assessApplication(facts: ApplicantFacts, now: Date, policy: Policy): AssessedApplication {
   const contractDate = iranDate(now);
   assertValidFacts(facts, contractDate);

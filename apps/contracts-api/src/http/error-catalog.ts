@@ -64,6 +64,9 @@ function reasons(details: Record<string, unknown>, texts: Record<string, string>
   return list.map((reason) => texts[String(reason)] ?? String(reason)).join(separator);
 }
 
+/** The registry fields a REGISTRY_DATA_INVALID names (`fields`), as written in the registry. */
+const fieldList = (details: Record<string, unknown>) => (Array.isArray(details.fields) ? details.fields.map(String).join(', ') : '?');
+
 function rial(value: unknown, locale: 'en-US' | 'fa-IR'): string {
   return typeof value === 'number' ? value.toLocaleString(locale) : '?';
 }
@@ -99,6 +102,12 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
     title: 'Branch visit required',
     detail: 'Applicants under 18 or under guardianship must conclude their contract at an SSO branch.',
     detailFa: 'متقاضیان زیر ۱۸ سال یا تحت قیمومیت باید برای انعقاد قرارداد به شعبه تأمین اجتماعی مراجعه کنند.',
+  },
+  REGISTRY_DATA_INVALID: {
+    status: 422,
+    title: 'Registry record unusable',
+    detail: (d) => `The registry's record of this person cannot be used (${fieldList(d)}): it must be corrected at an SSO branch before a contract is quoted or concluded.`,
+    detailFa: (d) => `اطلاعات ثبتی این شخص (${fieldList(d)}) نادرست است و پیش از استعلام یا انعقاد قرارداد باید در شعبه تأمین اجتماعی اصلاح شود.`,
   },
   TERMS_NOT_ACCEPTED: {
     status: 422,

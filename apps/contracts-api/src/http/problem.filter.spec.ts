@@ -41,7 +41,7 @@ class ProbeController {
     throw new DomainError('INVALID_COMMAND', 'periods must be 1–12', { field: 'periods', messageFa: 'تعداد ماه‌ها باید از ۱ تا ۱۲ باشد' });
   }
   @Get('refuse/invalid-registry-data') invalidRegistryData() {
-    throw new DomainError('INVALID_COMMAND', 'invalid applicant data: birthDate, lastContributionDate', { fields: ['birthDate', 'lastContributionDate'] });
+    throw new DomainError('REGISTRY_DATA_INVALID', 'invalid applicant data: birthDate, lastContributionDate', { fields: ['birthDate', 'lastContributionDate'] });
   }
   @Get('refuse/missing') missing() {
     throw new DomainError('CONTRACT_NOT_FOUND', 'no stream');
@@ -235,11 +235,12 @@ describe('problem+json filter and validation pipe', () => {
     const body = expectProblem(await app.inject({ method: 'GET', url: '/refuse/invalid-command' }), 400, 'VALIDATION_FAILED');
     expect(body.errors).toEqual([{ field: 'periods', message: 'periods must be 1–12', messageFa: 'تعداد ماه‌ها باید از ۱ تا ۱۲ باشد' }]);
     // Registry data names every bad field: each is listed, none lost as an empty field.
-    const registry = expectProblem(await app.inject({ method: 'GET', url: '/refuse/invalid-registry-data' }), 400, 'VALIDATION_FAILED');
-    expect(registry.errors.map((e: { field: string; messageFa: string }) => [e.field, e.messageFa])).toEqual([
-      ['birthDate', 'اطلاعات ثبتی «birthDate» نادرست است'],
-      ['lastContributionDate', 'اطلاعات ثبتی «lastContributionDate» نادرست است'],
-    ]);
+    // Not the request's fault: no field of it to name, nothing a retry can mend.
+    const registry = expectProblem(await app.inject({ method: 'GET', url: '/refuse/invalid-registry-data' }), 422, 'REGISTRY_DATA_INVALID');
+    expect(registry).toMatchObject({ fields: ['birthDate', 'lastContributionDate'] });
+    expect(registry.errors).toBeUndefined();
+    expect(registry.detail).toContain('birthDate, lastContributionDate');
+    expect(registry.detailFa).toContain('شعبه');
   });
 
   it("the domain's CONTRACT_NOT_FOUND is a 404 NOT_FOUND", async () => {

@@ -100,12 +100,9 @@ function isUnavailable(error: unknown, depth = 0): boolean {
 
 function domainProblem(error: DomainError): Problem {
   if (error.code === 'INVALID_COMMAND') {
-    // The domain's own check of a malformed command: a validation failure like the DTO's. Registry
-    // data names every bad field (`fields`), a command its one (`field`, with `messageFa`).
-    const { field, fields, messageFa } = error.details;
-    if (Array.isArray(fields)) {
-      return problemFor('INVALID_COMMAND', {}, fields.map(String).map((name) => ({ field: name, message: error.message, messageFa: `اطلاعات ثبتی «${name}» نادرست است` })));
-    }
+    // The domain's own check of a malformed command: a validation failure like the DTO's, naming
+    // its field (with `messageFa`).
+    const { field, messageFa } = error.details;
     const name = typeof field === 'string' ? field : '';
     return problemFor('INVALID_COMMAND', {}, [{ field: name, message: error.message, messageFa: typeof messageFa === 'string' ? messageFa : notAcceptedFa(name) }]);
   }

@@ -28,7 +28,7 @@ export class QuoteController {
   @ApiOperation({ summary: 'Price a contract for the calling applicant (appends nothing)' })
   @ApiOkResponse({ type: QuoteResponse })
   // Unknown to the registry: 404. A minor is quoted too: the branch visit is the open command's refusal.
-  @ApiProblems(...COMMAND_PROBLEMS, 'NOT_FOUND', 'NOT_ELIGIBLE', 'WAGE_OUT_OF_RANGE')
+  @ApiProblems(...COMMAND_PROBLEMS, 'NOT_FOUND', 'NOT_ELIGIBLE', 'REGISTRY_DATA_INVALID', 'WAGE_OUT_OF_RANGE')
   async quote(@CurrentActor() actor: Actor, @Body() body: QuoteRequestDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     await this.responder.respond(request, reply, actor, async () => {
       const facts = await this.applicants.facts(actor.nationalCode);
