@@ -65,7 +65,7 @@ const SCRIPT = `
         contracts: 'کل قراردادها', openedToday: 'منعقدشده امروز', openedThisMonth: 'منعقدشده در این ماه', online: 'غیرحضوری', branchChannel: 'حضوری',
         awaiting_payment: 'در انتظار پرداخت', active: 'فعال', payments_blocked: 'پرداخت متوقف', lapsed: 'باطل‌شده (عدم پرداخت نخستین حق بیمه)',
         cancelled: 'لغوشده', terminated: 'خاتمه‌یافته', examsPending: 'معاینات تعیین‌تکلیف‌نشده', examsOverdue: 'مهلت معاینات گذشته',
-        firstPaymentsDueSoon: 'سررسید پرداخت اول تا ۵ روز', lapses: 'ابطال‌ها', smsFailures: 'پیامک‌های ناموفق',
+        firstPaymentsDueSoon: 'سررسید پرداخت اول تا ۵ روز', lapses: 'ابطال‌ها', smsFailures: 'پیامک‌های ناموفق (از آغاز)',
         branchId: 'شعبه', provinceCode: 'استان'
       }
     },
@@ -84,7 +84,7 @@ const SCRIPT = `
         contracts: 'Contracts', openedToday: 'Opened today', openedThisMonth: 'Opened this month', online: 'Online', branchChannel: 'At a branch',
         awaiting_payment: 'Awaiting payment', active: 'Active', payments_blocked: 'Payments blocked', lapsed: 'Lapsed',
         cancelled: 'Cancelled', terminated: 'Terminated', examsPending: 'Exams pending', examsOverdue: 'Exams overdue',
-        firstPaymentsDueSoon: 'First payments due ≤ 5 days', lapses: 'Lapses', smsFailures: 'SMS failures',
+        firstPaymentsDueSoon: 'First payments due ≤ 5 days', lapses: 'Lapses', smsFailures: 'SMS failures (all time)',
         branchId: 'Branch', provinceCode: 'Province'
       }
     }
