@@ -42,16 +42,19 @@ describe('e2e: the command table', () => {
   });
 
   it('POST /v1/quotes keeps the commands\' Idempotency-Key promise: the first price again, another body 409, a bad key 400', async () => {
-    const applicant = bearer(t.token({ role: 'applicant', nationalCode: PEOPLE.examRequired }));
+    const { nationalCode } = people.next();
+    const { token, body } = await openBody(t, nationalCode);
     const quote = (key: string, requestedMonthlyPremium: number) =>
-      t.http().post('/v1/quotes').set(applicant).set('Idempotency-Key', key).send({ requestedMonthlyPremium });
-    const first = await quote('quote-1', 30_000_000).expect(200);
+      t.http().post('/v1/quotes').set(bearer(token)).set('Idempotency-Key', key).send({ requestedMonthlyPremium });
+    const first = await quote('application-1', 30_000_000).expect(200);
     expect(first.headers['idempotent-replayed']).toBeUndefined();
-    const again = await quote('quote-1', 30_000_000).expect(200);
+    const again = await quote('application-1', 30_000_000).expect(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual(first.body);
-    expectProblem(await quote('quote-1', 40_000_000), 409, 'IDEMPOTENCY_KEY_REUSED');
+    expectProblem(await quote('application-1', 40_000_000), 409, 'IDEMPOTENCY_KEY_REUSED');
     expectProblem(await quote('a key with spaces', 30_000_000), 400, 'VALIDATION_FAILED');
+    // A quote's keys are apart from the other commands': the open may carry the key its quote had.
+    await t.http().post('/v1/contracts').set(bearer(token)).set('Idempotency-Key', 'application-1').send(body).expect(201);
   });
 
   it('POST /v1/contracts concludes online: 201, ETag "0", the full contract view, one ContractOpened', async () => {

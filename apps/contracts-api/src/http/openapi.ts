@@ -53,6 +53,7 @@ export const PROBLEM_SCHEMA: SchemaObject = {
     contractStatus: { type: 'string', description: 'CONTRACT_NOT_ACTIVE (not to a bank)' },
     examStatus: { type: 'string', description: 'EXAM_STEP_NOT_ALLOWED' },
     missing: { type: 'array', items: { type: 'string' }, description: 'DOCUMENTS_REQUIRED: the document kinds the case needs' },
+    fields: { type: 'array', items: { type: 'string' }, description: "REGISTRY_DATA_INVALID: the registry record's fields that cannot be used" },
     contractId: { type: 'string', format: 'uuid', description: 'ACTIVE_CONTRACT_EXISTS: the contract held' },
     paymentId: { type: 'string', description: 'BANK_REFERENCE_REUSED: the payment the reference made' },
     currentRevision: { type: 'integer', description: 'PRECONDITION_FAILED: send it as If-Match after reading the contract again' },
