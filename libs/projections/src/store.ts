@@ -60,10 +60,12 @@ export async function useSchema(tx: PoolClient, schema: string): Promise<void> {
 }
 
 /**
- * Asks the catalog with a query, not `to_regclass`: that answers from the backend's name cache,
- * which inside a transaction is not refreshed by waiting on an advisory lock, so a swap that
- * waited for a first start's schema still saw "no schema" if its connection had looked before.
- * Reading pg_class locks it, which makes the backend take in the other transaction's changes.
+ * Asks the catalog with a query, not `to_regclass`: that takes no lock and answers from the
+ * backend's name cache, which waiting on an advisory lock inside a transaction does not refresh,
+ * so a swap that waited for a first start's schema still saw "no schema" if its connection had
+ * looked before. The query reads pg_class with the statement's own snapshot, fresh under READ
+ * COMMITTED (our transactions' level); a later statement naming the table locks it, and that
+ * lookup refreshes the cache and retries.
  */
 export async function readCheckpoint(db: Pool | PoolClient, schema: string): Promise<Checkpoint | undefined> {
   const exists = await db.query<{ found: boolean }>(

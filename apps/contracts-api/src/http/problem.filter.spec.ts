@@ -234,8 +234,9 @@ describe('problem+json filter and validation pipe', () => {
   it("the domain's INVALID_COMMAND is a 400 VALIDATION_FAILED for clients", async () => {
     const body = expectProblem(await app.inject({ method: 'GET', url: '/refuse/invalid-command' }), 400, 'VALIDATION_FAILED');
     expect(body.errors).toEqual([{ field: 'periods', message: 'periods must be 1–12', messageFa: 'تعداد ماه‌ها باید از ۱ تا ۱۲ باشد' }]);
-    // Registry data names every bad field: each is listed, none lost as an empty field.
-    // Not the request's fault: no field of it to name, nothing a retry can mend.
+  });
+
+  it('unusable registry data is a 422 REGISTRY_DATA_INVALID naming the record\'s fields, not a field of the request', async () => {
     const registry = expectProblem(await app.inject({ method: 'GET', url: '/refuse/invalid-registry-data' }), 422, 'REGISTRY_DATA_INVALID');
     expect(registry).toMatchObject({ fields: ['birthDate', 'lastContributionDate'] });
     expect(registry.errors).toBeUndefined();
