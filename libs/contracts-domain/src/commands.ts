@@ -88,6 +88,4 @@ export type ContractCommand =
   | MarkExamOverdue
   | CancelForNonPayment;
 
-export type ContractCommandType = ContractCommand['type'];
-
 export type DeadlineCommand = MarkLapsed | MarkExamOverdue | CancelForNonPayment;
