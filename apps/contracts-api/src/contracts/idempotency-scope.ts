@@ -22,3 +22,11 @@ export function idempotencyScope(actor: Pick<Actor, 'role' | 'sub' | 'nationalCo
 export function bankReferenceScope(bankId: string): string {
   return `bank:${bankId}`;
 }
+
+/**
+ * A quote's keys, apart from the caller's other commands': earlier versions ignored a quote's key,
+ * so a portal may send the open the key its quote had, and that open must not be refused as a reuse.
+ */
+export function quoteScope(actor: Pick<Actor, 'role' | 'sub' | 'nationalCode' | 'branchId' | 'bankId'>): string {
+  return `quote|${idempotencyScope(actor)}`;
+}

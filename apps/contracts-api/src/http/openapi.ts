@@ -164,10 +164,12 @@ export const ApiIfMatch = () =>
 export const ETAG_HEADER: HeaderObject = { description: 'The contract revision, e.g. "3": send it back as If-Match', schema: { type: 'string' } };
 
 /** A command's success: its contract's revision, and whether it is the kept answer to an earlier request. */
-export const COMMAND_HEADERS: Record<string, HeaderObject> = {
-  ETag: ETAG_HEADER,
-  'Idempotent-Replayed': { description: '`true` when this is the kept answer to an earlier request with the same Idempotency-Key (or bankReference)', schema: { type: 'string', enum: ['true'] } },
+export const IDEMPOTENT_REPLAYED_HEADER: HeaderObject = {
+  description: '`true` when this is the kept answer to an earlier request with the same Idempotency-Key (or bankReference)',
+  schema: { type: 'string', enum: ['true'] },
 };
+
+export const COMMAND_HEADERS: Record<string, HeaderObject> = { ETag: ETAG_HEADER, 'Idempotent-Replayed': IDEMPOTENT_REPLAYED_HEADER };
 
 export const CHECKPOINT_HEADER: HeaderObject = {
   description: 'Position of the last event the read model includes (also `checkpoint` in the JSON body of slips, eligibility, notifications and the dashboard)',
