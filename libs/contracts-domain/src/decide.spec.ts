@@ -290,6 +290,9 @@ describe('2. Non-exempt applicants: exam undertaking, 2-month window, ExamOverdu
     given(history([[referral(), '2026-12-10T08:00:00Z']]))
       .when(result('passed'), '2027-01-31T10:00:00Z')
       .thenFails('EXAM_STEP_NOT_ALLOWED');
+    given(history([[referral(), '2026-12-10T08:00:00Z']]))
+      .when(referral(), '2027-01-31T10:00:00Z')
+      .thenFails('EXAM_STEP_NOT_ALLOWED', { reason: 'exam_deadline_passed' });
   });
 
   it('refuses referral and result once ExamOverdue is recorded with the same reason and deadline as before it', () => {

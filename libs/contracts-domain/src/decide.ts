@@ -285,7 +285,11 @@ function issueReferral(command: IssueExamReferral, state: ContractState, now: Da
   requireText(command.data.referralNumber, 'referralNumber');
   assertOpenForBusiness(state, now, policy);
   assertExamRequired(state);
-  if (state.exam.status === 'referred') return [];
+  if (state.exam.status === 'referred') {
+    // Issued already: nothing more, unless the deadline has passed (refused as after ExamOverdue).
+    assertExamStep(state, now, ['referred']);
+    return [];
+  }
   if (state.lastPaidPeriod === null) {
     fail('EXAM_STEP_NOT_ALLOWED', 'the referral form is issued after the first payment', { reason: 'first_payment_missing' });
   }
