@@ -131,9 +131,11 @@ describe('SMS dispatcher against a real local HTTP gateway', () => {
   it('sends a reminder only from its day on, by the business clock, and cancels it when its reason vanished', async () => {
     const clock = new ManualClock(BUSINESS_NOW);
     const reminderDay = new Date('2026-12-16T05:30:00Z');
-    const [due, obsolete] = await seedOutbox(db.pool, [
+    const [due, obsolete, overtaken] = await seedOutbox(db.pool, [
       outboxMessage({ template: 'payment_reminder', notBefore: reminderDay }),
       outboxMessage({ template: 'exam_reminder', notBefore: reminderDay }),
+      // Held until 09:00 like a reminder; a branch's determination may come first.
+      outboxMessage({ template: 'exam_overdue', notBefore: reminderDay }),
     ]);
     await startGateway(() => 200);
     const asked: Date[] = [];
@@ -141,7 +143,7 @@ describe('SMS dispatcher against a real local HTTP gateway', () => {
       clock,
       reminders: async (contractId, _template, now) => {
         asked.push(now);
-        return contractId === obsolete!.contractId ? 'exam passed' : null;
+        return contractId === obsolete!.contractId ? 'exam passed' : contractId === overtaken!.contractId ? 'exam cleared' : null;
       },
     });
     d.start();
@@ -153,7 +155,9 @@ describe('SMS dispatcher against a real local HTTP gateway', () => {
     expect(gateway.accepted(due!.messageId)).toBe(1);
     expect(gateway.attempts(obsolete!.messageId)).toEqual([]);
     expect(await outboxRow(db.pool, obsolete!.messageId)).toMatchObject({ status: 'cancelled', attempts: 0, last_error: 'not sent: exam passed' });
-    expect(asked).toEqual([reminderDay, reminderDay]);
+    expect(gateway.attempts(overtaken!.messageId)).toEqual([]);
+    expect(await outboxRow(db.pool, overtaken!.messageId)).toMatchObject({ status: 'cancelled', last_error: 'not sent: exam cleared' });
+    expect(asked).toEqual([reminderDay, reminderDay, reminderDay]);
   });
 
   it('retries a reminder whose check fails like a failed send, and fails it in the end, never sending it', async () => {

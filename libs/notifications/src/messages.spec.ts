@@ -1,4 +1,4 @@
-import { cancellationDueAt, evolve, iranDayStart, policyFor, type ContractEvent, type ContractState } from '@app/contracts-domain';
+import { cancellationDueAt, evolve, iranDayStart, policyFor, type ContractCommand, type ContractEvent, type ContractState } from '@app/contracts-domain';
 import { CONTRACT_NOW, factsNeedingExam, historyOf, jalali, openOnline, pay } from '../../contracts-domain/src/testing/fixtures';
 import { loadNotificationConfig } from './config';
 import { DEFAULT_REMINDERS, messagesFor, reminderAt, reminderObsolete } from './messages';
@@ -150,6 +150,22 @@ describe('a reminder is sent only while its reason holds', () => {
       [{ type: 'RecordExamResult', data: { result: 'passed' } }, '2026-12-07T08:00:00Z'],
     ]);
     expect(reminderObsolete('exam_reminder', stateOf(passed), reminderAt(jalali(1405, 11, 10), 14))).toBe('exam passed');
+  });
+
+  it("drops the exam overdue notice, held until 09:00, when a branch's determination came first", () => {
+    const overdueAt = iranDayStart(jalali(1405, 11, 11));
+    const nine = new Date(overdueAt.getTime() + 9 * 3_600_000);
+    const overdue: Array<[ContractCommand, string]> = [
+      [openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW],
+      [pay(1), '2026-12-05T08:00:00Z'],
+      [{ type: 'MarkExamOverdue', data: {} }, overdueAt.toISOString()],
+    ];
+    const decidedAt = new Date(overdueAt.getTime() + 8 * 3_600_000).toISOString();
+    expect(reminderObsolete('exam_overdue', stateOf(historyOf(overdue)), nine)).toBeNull();
+    const cleared = historyOf([...overdue, [{ type: 'MakeExamDetermination', data: { outcome: 'cleared', note: 'ok' } }, decidedAt]]);
+    expect(reminderObsolete('exam_overdue', stateOf(cleared), nine)).toBe('exam cleared');
+    const rejected = historyOf([...overdue, [{ type: 'MakeExamDetermination', data: { outcome: 'rejected', note: 'no' } }, decidedAt]]);
+    expect(reminderObsolete('exam_overdue', stateOf(rejected), nine)).toBe('contract terminated');
   });
 
   it('drops every reminder of a closed contract', () => {

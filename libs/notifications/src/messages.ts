@@ -31,8 +31,11 @@ export interface MessageDraft {
 /** Reminders, and what a deadline passing says, go out in the morning (09:00 Iran time), never at midnight. */
 const REMINDER_HOUR_MS = 9 * 3_600_000;
 
-/** Templates sent later, only if their reason still holds then. */
-export const REMINDER_TEMPLATES: readonly Template[] = ['payment_reminder', 'exam_reminder'];
+/**
+ * Templates sent later, only if their reason still holds then: the reminders, and the exam overdue
+ * notice, held until 09:00, which a branch's determination made earlier that morning overtakes.
+ */
+export const REMINDER_TEMPLATES: readonly Template[] = ['payment_reminder', 'exam_reminder', 'exam_overdue'];
 
 /**
  * The messages for one contract event. `contractNumber` is the contract's (from its
@@ -99,8 +102,8 @@ export function reminderAt(deadline: IsoDate, days: number): Date {
 }
 
 /**
- * Why a reminder no longer applies at `now` (paid, exam passed, contract closed, deadline gone),
- * or null while it does. Checked against the contract's current events just before sending.
+ * Why a reminder or the exam overdue notice no longer applies at `now` (paid, exam passed or
+ * decided, contract closed, deadline gone), or null while it does. Checked against the contract's current events just before sending.
  */
 export function reminderObsolete(template: Template, state: ContractState | undefined, now: Date): string | null {
   if (state === undefined) return 'contract not found';
@@ -115,6 +118,8 @@ export function reminderObsolete(template: Template, state: ContractState | unde
     case 'exam_reminder':
       if (state.exam.status !== 'pending' && state.exam.status !== 'referred') return `exam ${state.exam.status}`;
       return state.exam.deadline === null || now >= iranDayStart(addDays(state.exam.deadline, 1)) ? 'exam deadline passed' : null;
+    case 'exam_overdue':
+      return state.exam.status === 'overdue' ? null : `exam ${state.exam.status}`;
     default:
       return null;
   }
