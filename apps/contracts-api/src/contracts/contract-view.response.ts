@@ -24,10 +24,11 @@ export class ExamViewResponse implements Readonly<ContractView['exam']> {
   @ApiProperty({ type: String, nullable: true })
   referralNumber!: string | null;
 
-  @ApiProperty({ enum: valuesOf<ExamResult>({ passed: true, failed: true }), nullable: true })
+  // OpenAPI 3.0: `nullable` does not widen an `enum`, so null is listed among the values too.
+  @ApiProperty({ type: String, enum: [...valuesOf<ExamResult>({ passed: true, failed: true }), null], nullable: true })
   result!: ExamResult | null;
 
-  @ApiProperty({ enum: valuesOf<ExamOutcome>({ cleared: true, rejected: true }), nullable: true, description: "The branch's determination" })
+  @ApiProperty({ type: String, enum: [...valuesOf<ExamOutcome>({ cleared: true, rejected: true }), null], nullable: true, description: "The branch's determination" })
   determination!: ExamOutcome | null;
 }
 

@@ -69,7 +69,8 @@ describe('GET /docs-json describes what the API answers', () => {
   /** Where a value departs from a schema: a missing, undocumented, mistyped or out-of-enum field. */
   function mismatches(value: unknown, original: Schema, at: string): string[] {
     const schema = flat(original);
-    if (value === null) return schema.nullable ? [] : [`${at} is null`];
+    // OpenAPI 3.0.3: `nullable` does not widen an `enum`; null must be one of its values too.
+    if (value === null) return schema.nullable && (!schema.enum || schema.enum.includes(null)) ? [] : [`${at} is null`];
     if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`];
     switch (schema.type) {
       case 'object': {
