@@ -67,8 +67,16 @@ describe('auth guard', () => {
   it('a missing or non-bearer token → 401 UNAUTHENTICATED with a Bearer challenge', async () => {
     const res = await expectProblem({ method: 'GET', url: '/v1/me' }, 401, 'UNAUTHENTICATED');
     expect(res.headers['www-authenticate']).toBe('Bearer');
-    await expectProblem({ method: 'GET', url: '/v1/me', headers: { authorization: 'Basic YTpi' } }, 401, 'UNAUTHENTICATED');
-    await expectProblem({ method: 'GET', url: '/v1/me', headers: { authorization: 'Bearer' } }, 401, 'UNAUTHENTICATED');
+    const basic = await expectProblem({ method: 'GET', url: '/v1/me', headers: { authorization: 'Basic YTpi' } }, 401, 'UNAUTHENTICATED');
+    expect(basic.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('Bearer credentials that are not one token → 401 invalid_request', async () => {
+    const valid = bearer({ role: 'applicant', sub: 'u-7', nationalCode: '0084575948' }).authorization;
+    for (const authorization of ['Bearer', 'bearer  ', `${valid} x`]) {
+      const res = await expectProblem({ method: 'GET', url: '/v1/me', headers: { authorization } }, 401, 'UNAUTHENTICATED');
+      expect({ authorization, challenge: res.headers['www-authenticate'] }).toEqual({ authorization, challenge: 'Bearer error="invalid_request"' });
+    }
   });
 
   it('two Authorization headers → 401 invalid_request, whichever comes first (Node would keep the first)', async () => {

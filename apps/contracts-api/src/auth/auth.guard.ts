@@ -9,6 +9,7 @@ import { InvalidTokenError, TokenVerifier, type TokenExpectations } from './jwt'
 import { AUTH_CLOCK, JWT_SECRET, TOKEN_EXPECTATIONS } from './secret';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const BEARER_SCHEME = /^Bearer(\s|$)/i;
 
 /**
  * Global guard: every route needs a valid bearer token unless marked `@Public()`; `@Roles(...)`
@@ -33,13 +34,15 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (credentialsSent(request.raw.rawHeaders) > 1) {
-      // RFC 6750 §3.1 invalid_request: Node keeps the first of two, so which one authenticated
-      // would depend on the order a proxy wrote them in.
+    const authorization = request.headers.authorization ?? '';
+    const token = BEARER.exec(authorization)?.[1];
+    // RFC 6750 §3.1 invalid_request: two headers (Node keeps the first, so which one authenticated
+    // would depend on the order a proxy wrote them in), or Bearer credentials that are not one
+    // token (`Bearer`, `Bearer a b`). No token at all, or another scheme, is a bare challenge.
+    if (credentialsSent(request.raw.rawHeaders) > 1 || (!token && BEARER_SCHEME.test(authorization))) {
       context.switchToHttp().getResponse<FastifyReply>().header('WWW-Authenticate', 'Bearer error="invalid_request"');
       throw new ProblemException('UNAUTHENTICATED');
     }
-    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (!token) throw new ProblemException('UNAUTHENTICATED');
     let actor;
     try {
