@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { isPeriodKey } from '@app/contracts-domain';
 import { CLOCK, type Clock } from '@app/platform';
-import { readDashboard, sumCounts, type DashboardCounts, type DashboardFilter } from '@app/projections';
+import { emptyCounts, readDashboard, sumCounts, type DashboardCounts, type DashboardFilter } from '@app/projections';
 import { CurrentActor, Roles, type Actor } from '../auth';
 import { AUTH_PROBLEMS, ApiProblems, CHECKPOINT_HEADER } from '../http/openapi';
 import { ProblemException, type FieldError } from '../http/problem';
@@ -58,6 +58,15 @@ export class DashboardController {
     ]);
     const smsFailures = failuresByPlace(sms);
     const branches = answer.branches.map((b) => ({ ...b, smsFailures: smsFailures?.get(place(b)) ?? (smsFailures ? 0 : null) }));
+    // SMS failures are over all time: a place the period leaves without contracts still shows its
+    // failures, beside zero counts, so that the totals count every failure the filter covers.
+    const shown = new Set(branches.map(place));
+    for (const row of sms?.byBranch ?? []) {
+      const failed = row.counts.failed ?? 0;
+      if (failed === 0 || shown.has(place(row)) || !inPlace(filter, row)) continue;
+      branches.push({ branchId: row.branchId, provinceCode: row.provinceCode, ...emptyCounts(), smsFailures: failed });
+    }
+    branches.sort((a, b) => compare(a.provinceCode, b.provinceCode) || compare(a.branchId, b.branchId));
     const provinces = [...new Set(branches.map((b) => b.provinceCode))].map((provinceCode) => {
       const inProvince = branches.filter((b) => b.provinceCode === provinceCode);
       return { provinceCode, ...sumCounts(inProvince), smsFailures: sumSms(inProvince) };
@@ -90,6 +99,12 @@ function parseFilter(province?: string, branch?: string, period?: string): Dashb
 
 /** A dashboard row's place: a branch may have a row per province (its applicants'), as the outbox counts do. */
 const place = (row: { branchId: string; provinceCode: string }) => `${row.branchId}/${row.provinceCode}`;
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Whether a place is one the province and branch filters keep. */
+const inPlace = (filter: DashboardFilter, row: { branchId: string; provinceCode: string }) =>
+  (filter.provinceCode === undefined || row.provinceCode === filter.provinceCode) && (filter.branchId === undefined || row.branchId === filter.branchId);
 
 function failuresByPlace(sms: SmsCounts | undefined): Map<string, number> | undefined {
   if (!sms) return undefined;

@@ -80,6 +80,19 @@ describe('GET /v1/dashboard/branches', () => {
       [[provinceA, 1, 0], [applicant.provinceCode, 1, 1]].sort(),
     );
     expect(after.totals.smsFailures).toBe(before.totals.smsFailures + 1);
+
+    // All time, whatever the month: a month without contracts still shows the failures, beside zero counts.
+    const empty = (await get(ops, '?period=1405-08').expect(200)).body;
+    expect(empty.totals).toMatchObject({ contracts: 0, smsFailures: after.totals.smsFailures });
+    expect(empty.branches.find((b: { branchId: string; provinceCode: string }) => b.branchId === branchA && b.provinceCode === applicant.provinceCode)).toMatchObject({
+      contracts: 0,
+      smsFailures: 1,
+    });
+    const officerView = (await get(t.token({ role: 'branch_officer', branchId: branchA }), '?period=1405-08').expect(200)).body;
+    expect(officerView.totals).toMatchObject({ contracts: 0, smsFailures: 1 });
+    expect(officerView.branches.map((b: { branchId: string }) => b.branchId)).toEqual([branchA]);
+    const elsewhere = (await get(ops, `?period=1405-08&province=${provinceA}`).expect(200)).body;
+    expect(elsewhere.totals.smsFailures).toBe(after.provinces.find((p: { provinceCode: string }) => p.provinceCode === provinceA).smsFailures);
   });
 
   it('refuses bad filters, other roles and no token', async () => {

@@ -206,7 +206,7 @@ export function sumCounts(items: readonly DashboardCounts[]): DashboardCounts {
   return total;
 }
 
-function emptyCounts(): DashboardCounts {
+export function emptyCounts(): DashboardCounts {
   return {
     contracts: 0,
     byStatus: Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<ContractStatus, number>,
