@@ -174,15 +174,24 @@ describe('scrubbing', () => {
   });
 
   it('decodes each escape in a URL on its own: a bad one elsewhere does not hide a national code', () => {
-    expect(scrubUrl('/v1/eligibility/%30%30%38%39%32%31%36%30%39%31?x=%ZZ')).toBe('/v1/eligibility/[redacted]?x=%ZZ');
+    // Under a path that is not always personal (the eligibility route's always is: below).
+    expect(scrubUrl('/v1/contracts/%30%30%38%39%32%31%36%30%39%31?x=%ZZ')).toBe('/v1/contracts/[redacted]?x=%ZZ');
     // Persian digits, percent-encoded as UTF-8, then a truncated escape, or a truncated UTF-8 sequence.
     const persian = encodeURIComponent('۰۰۸۹۲۱۶۰۹۱');
     expect(persian).toMatch(/^(%DB%B[0-9])+$/);
-    expect(scrubUrl(`/v1/eligibility/${persian}?page=%D`)).toBe('/v1/eligibility/[redacted]?page=%D');
-    expect(scrubUrl(`/v1/eligibility/${persian}%DB?x=%E2%82`)).toBe('/v1/eligibility/[redacted]%DB?x=%E2%82');
+    expect(scrubUrl(`/v1/contracts/${persian}?page=%D`)).toBe('/v1/contracts/[redacted]?page=%D');
+    expect(scrubUrl(`/v1/contracts/${persian}%DB?x=%E2%82`)).toBe('/v1/contracts/[redacted]%DB?x=%E2%82');
     expect(scrubUrl(`/v1/contracts?nationalCode=${persian}%F0%9F&x=%ZZ%41`)).toBe('/v1/contracts?nationalCode=[redacted]&x=%ZZA');
     // What decodes is decoded, what does not is kept as sent.
     expect(scrubUrl('/v1/terms?q=%E2%82%AC%C0%AF%41%E2%82')).toBe('/v1/terms?q=€%C0%AFA%E2%82');
+  });
+
+  it("redacts a personal query field after stray question marks, and the eligibility route's national code however it is written", () => {
+    expect(scrubUrl('/v1/contracts??lastName=Bagheri&x=1')).toBe('/v1/contracts??lastName=[redacted]&x=1');
+    expect(scrubUrl('/v1/terms?a?mobile=0912-345-6789')).toBe('/v1/terms?a?mobile=[redacted]');
+    // A check digit one off is no national code to scrubText, but this segment is always one.
+    expect(scrubUrl('/v1/eligibility/0089216092?asOf=2026-12-01')).toBe('/v1/eligibility/[redacted]?asOf=2026-12-01');
+    expect(scrubUrl('/v1/eligibility/')).toBe('/v1/eligibility/');
   });
 
   it('replaces personal fields at any depth and leaves the input untouched', () => {
