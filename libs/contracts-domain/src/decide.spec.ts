@@ -139,6 +139,17 @@ describe('1. Online conclusion', () => {
       field: 'facts.address',
     });
   });
+
+  it('refuses a corrected address with directional overrides or isolates, which would print it reordered; keeps ZWNJ and marks of direction', () => {
+    for (const control of ['\u202e', '\u202a', '\u2066', '\u2069']) {
+      given([]).when(openOnline({ corrections: { address: `تهران، خیابان ${control}12 پلاک` } }), CONTRACT_NOW).thenFails('INVALID_COMMAND', {
+        field: 'corrections.address',
+      });
+    }
+    const address = 'تهران، خیابان آزادی، کوچه\u200cی ۱۲، پلاک \u200f۵';
+    const [event] = given([]).when(openOnline({ corrections: { address } }), CONTRACT_NOW).events();
+    expect(event.type === 'ContractOpened' && event.data.applicant.address).toBe(address);
+  });
 });
 
 describe('2. Non-exempt applicants: exam undertaking, 2-month window, ExamOverdue', () => {

@@ -150,6 +150,11 @@ function applicantRecord(command: OpenContractOnline | OpenContractAtBranch): Ap
   if (mobile === null) invalid('the mobile number must be an Iranian mobile (09xxxxxxxxx)', 'شماره همراه باید شماره‌ای ایرانی به شکل 09xxxxxxxxx باشد', corrections.mobile !== undefined ? 'corrections.mobile' : 'facts.mobile');
   const address = (corrections.address ?? facts.address).trim();
   if (isBlank(address)) invalid('the address must not be empty', 'نشانی نباید خالی باشد', corrections.address !== undefined ? 'corrections.address' : 'facts.address');
+  // Embeddings, overrides and isolates reorder what is drawn: the printed address would read
+  // otherwise than it is stored. (Marks of direction and ZWNJ, which Persian text uses, are fine.)
+  if (corrections.address !== undefined && DIRECTIONAL_FORMATTING.test(corrections.address)) {
+    invalid('the address must not contain directional formatting characters (U+202A-U+202E, U+2066-U+2069)', 'نشانی نباید نویسه‌های کنترل جهت متن داشته باشد', 'corrections.address');
+  }
   const { nationalCode, firstName, lastName, birthDate, gender } = facts;
   return { nationalCode, firstName, lastName, birthDate, gender, mobile, address };
 }
@@ -397,6 +402,8 @@ function existing(state: ContractState | undefined): ContractState {
   if (state === undefined) fail('CONTRACT_NOT_FOUND', 'no such contract');
   return state;
 }
+
+const DIRECTIONAL_FORMATTING = /[\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * Nothing a reader would see: white space, what Unicode says to draw as nothing (ZWSP, ZWNJ, marks
