@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, ManualClock, SystemClock, loadConfig } from '@app/platform';
+import { ConfigError, DEFAULT_REGISTRY_FILE, ManualClock, SystemClock, loadConfig } from '@app/platform';
 import { clockFor, startRuntime } from './runtime';
 
 const manual = (start?: string) => loadConfig({ CLOCK_MODE: 'manual', ...(start ? { CLOCK_START: start } : {}) });
@@ -27,6 +27,20 @@ describe('the clock a process runs on', () => {
     expect(clockFor(manual('2022-09-21T20:30:00Z'), BOOT).now().toISOString()).toBe('2022-09-21T20:30:00.000Z');
     // 1499/12/29 (Iran) is the last day a manual clock may start on.
     expect(clockFor(manual('2121-03-19T12:00:00Z'), BOOT).now().toISOString()).toBe('2121-03-19T12:00:00.000Z');
+  });
+});
+
+describe('the database of a production process', () => {
+  it('is DATABASE_URL: NODE_ENV=production does not start the embedded PostgreSQL', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'runtime-'));
+    try {
+      const start = startRuntime(loadConfig({ NODE_ENV: 'production', REGISTRY_FILE: DEFAULT_REGISTRY_FILE, DATA_DIR: dataDir }));
+      await expect(start).rejects.toThrow(ConfigError);
+      await expect(start).rejects.toThrow(/^NODE_ENV=production needs DATABASE_URL/);
+      expect(existsSync(join(dataDir, 'pg'))).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

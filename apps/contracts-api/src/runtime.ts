@@ -80,6 +80,11 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
   const log = readSideLog(logger);
   let embedded: RunningPostgres | undefined;
   let url = config.databaseUrl;
+  if (!url && config.production) {
+    // Its data would live in the container or folder it runs from, under a superuser password kept
+    // beside it: a development convenience, not where production keeps applicants' contracts.
+    throw new ConfigError(`NODE_ENV=production needs DATABASE_URL: it does not start the embedded PostgreSQL under ${config.dataDir}`);
+  }
   if (!url) {
     embedded = await startEmbeddedPostgres({
       dataDir: join(config.dataDir, 'pg'),

