@@ -24,7 +24,8 @@ interface Endpoint {
 }
 
 /**
- * API.md's role table, cell by cell, for the command and stream-query endpoints: each role (and
+ * API.md's role table, cell by cell, for every endpoint that takes a token (commands, stream
+ * queries, read models, audit, dashboard, notifications, the test clock): each role (and
  * no token) on each endpoint; allowed ones succeed, the rest are 401 (no token) or 403 (role).
  * Then the ownership rows: someone else's contract or another branch's is 404 (or 403 on the list).
  */
@@ -172,6 +173,55 @@ describe('e2e: role × endpoint matrix', () => {
       allowed: ['applicant', 'branch_officer', 'auditor'],
       success: 200,
       send: (f, auth) => t.http().get(`/v1/contracts/${id(f)}/document`).set(auth),
+    },
+    {
+      name: 'GET /v1/contracts/{id}/slips',
+      allowed: ['applicant', 'branch_officer', 'bank', 'auditor'],
+      success: 200,
+      send: (f, auth) => t.http().get(`/v1/contracts/${id(f)}/slips`).set(auth),
+    },
+    {
+      name: 'GET /v1/eligibility/{nationalCode}',
+      allowed: ['applicant', 'auditor', 'ops'],
+      success: 200,
+      send: (f, auth) => t.http().get(`/v1/eligibility/${f.nationalCode}`).set(auth),
+    },
+    {
+      name: 'GET /v1/audit/events',
+      allowed: ['auditor'],
+      success: 200,
+      send: (_f, auth) => t.http().get('/v1/audit/events').set(auth),
+    },
+    {
+      name: 'GET /v1/audit/head',
+      allowed: ['auditor'],
+      success: 200,
+      send: (_f, auth) => t.http().get('/v1/audit/head').set(auth),
+    },
+    {
+      name: 'GET /v1/dashboard/branches',
+      allowed: ['ops', 'branch_officer'],
+      success: 200,
+      send: (_f, auth) => t.http().get('/v1/dashboard/branches').set(auth),
+    },
+    {
+      name: 'GET /v1/notifications?contractId=',
+      allowed: ['ops', 'auditor'],
+      success: 200,
+      send: (f, auth) => t.http().get('/v1/notifications').query({ contractId: id(f) }).set(auth),
+    },
+    {
+      name: 'GET /v1/_test/clock',
+      allowed: ['ops'],
+      success: 200,
+      send: (_f, auth) => t.http().get('/v1/_test/clock').set(auth),
+    },
+    {
+      // To where it is: moving the clock for every deadline is ops' alone.
+      name: 'PUT /v1/_test/clock',
+      allowed: ['ops'],
+      success: 200,
+      send: (_f, auth) => t.http().put('/v1/_test/clock').set(auth).send({ now: t.clock.now().toISOString() }),
     },
   ];
 
