@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { InMemoryEventStore, PostgresEventStore, type RecordedEvent } from '@app/event-store';
+import { ManualClock, type Clock } from '@app/platform';
 import { createTestDatabase, untilBlockedOnLock, type TestDatabase } from '../../../test/support/database';
 import { billingProjection } from './billing/billing.projection';
 import { liveSchema, type Projection } from './projection';
@@ -30,8 +31,8 @@ describe('projection runner', () => {
     await db.drop();
   });
 
-  function startRunner(projection: Projection, batchSize = 7): ProjectionRunner {
-    const runner = new ProjectionRunner({ pool: db.pool, eventStore, reader, projection, log: () => undefined, batchSize, standbyPollMs: 50, maxBackoffMs: 200 });
+  function startRunner(projection: Projection, batchSize = 7, clock?: Clock): ProjectionRunner {
+    const runner = new ProjectionRunner({ pool: db.pool, eventStore, reader, projection, log: () => undefined, batchSize, standbyPollMs: 50, maxBackoffMs: 200, clock });
     runners.push(runner);
     runner.start();
     return runner;
@@ -62,7 +63,9 @@ describe('projection runner', () => {
       },
     };
     await appendContracts(eventStore, 5);
-    const failing = startRunner(fragile);
+    // Its lag: how long the oldest event not yet applied has waited, by the runner's clock.
+    const [oldest] = await eventStore.readAll({ fromPosition: 0n, limit: 1 });
+    const failing = startRunner(fragile, 7, new ManualClock(new Date(oldest!.recordedAt.getTime() + 90_000)));
     const billing = startRunner(billingProjection);
     const head = await lastPosition();
     await reaches(billing, head);
@@ -72,7 +75,7 @@ describe('projection runner', () => {
       return s.failures >= 2 && s;
     }, 'retries');
     expect(status).toMatchObject({ name: 'fragile', role: 'owner', position: '0', caughtUp: false, lastError: { message: 'disk on fire' } });
-    expect(status.lagSeconds).toBeGreaterThanOrEqual(0);
+    expect(status.lagSeconds).toBe(90);
 
     broken = false;
     await reaches(failing, head);
@@ -122,6 +125,40 @@ describe('projection runner', () => {
     expect(await dumpSchema(db.pool, liveSchema('billing'))).toEqual(await cleanReplay(billingProjection));
     const { rows } = await db.pool.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'projection_billing%' ORDER BY 1`);
     expect(rows.map((r) => r.nspname)).toEqual(['projection_billing', 'projection_billing_clean']);
+  });
+
+  it('catches the fresh tables up to the live checkpoint inside the swap, and runs one rebuild of a projection at a time', async () => {
+    await appendContracts(eventStore, 10);
+    const runner = startRunner(billingProjection);
+    await reaches(runner, await lastPosition());
+    // The rebuild's first read waits: meanwhile more events come and the live runner applies them,
+    // past the head the rebuild replays up to.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let reads = 0;
+    let waiting!: () => void;
+    const atFirstRead = new Promise<void>((resolve) => (waiting = resolve));
+    const gated = Object.create(eventStore) as PostgresEventStore;
+    gated.readAll = async (options) => {
+      if (reads++ === 0) {
+        waiting();
+        await released;
+      }
+      return eventStore.readAll(options);
+    };
+    const rebuilding = rebuild({ pool: db.pool, eventStore: gated, projection: billingProjection, batchSize: 5 });
+    await atFirstRead;
+    await expect(rebuild({ pool: db.pool, eventStore, projection: billingProjection })).rejects.toThrow('projection billing is already being rebuilt');
+    await appendContracts(eventStore, 5);
+    const live = await lastPosition();
+    await reaches(runner, live);
+    release();
+
+    const rebuilt = await rebuilding;
+    expect(rebuilt.position).toBe(live); // not the head it started from: the swap applied the rest
+    expect((await readCheckpoint(db.pool, liveSchema('billing')))!.position).toBe(live);
+    expect((await runner.status()).failures).toBe(0);
+    expect(await dumpSchema(db.pool, liveSchema('billing'))).toEqual(await cleanReplay(billingProjection));
   });
 
   it('swaps a rebuild in after a live schema created meanwhile (a first start racing the rebuild), not beside it', async () => {
