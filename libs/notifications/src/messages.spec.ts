@@ -152,6 +152,19 @@ describe('a reminder is sent only while its reason holds', () => {
     expect(reminderObsolete('exam_reminder', stateOf(passed), reminderAt(jalali(1405, 11, 10), 14))).toBe('exam passed');
   });
 
+  it('drops the exam reminder once its deadline has passed (a dispatcher that was down, a clock moved on)', () => {
+    const referred = stateOf(
+      historyOf([
+        [openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW],
+        [pay(1), '2026-12-05T08:00:00Z'],
+        [{ type: 'IssueExamReferral', data: { referralNumber: 'R-1' } }, '2026-12-06T08:00:00Z'],
+      ]),
+    );
+    const dayAfter = iranDayStart(jalali(1405, 11, 11));
+    expect(reminderObsolete('exam_reminder', referred, new Date(dayAfter.getTime() - 1))).toBeNull();
+    expect(reminderObsolete('exam_reminder', referred, dayAfter)).toBe('exam deadline passed');
+  });
+
   it("drops the exam overdue notice, held until 09:00, when a branch's determination came first", () => {
     const overdueAt = iranDayStart(jalali(1405, 11, 11));
     const nine = new Date(overdueAt.getTime() + 9 * 3_600_000);
