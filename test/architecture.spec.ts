@@ -13,19 +13,31 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/**
+ * Where the code may read the clock: `Date` as anything but `new Date(<something>)`, `Date.UTC`,
+ * `Date.parse`, a type or `instanceof Date` (so `Date()`, `new Date()`, `Date.now()`, an alias, a
+ * `Reflect.construct(Date, [])`); any use of `process`, `performance` or `globalThis`; and a
+ * `format()` / `formatToParts()` without a date (Intl formats now).
+ */
 export function clockReads(fileName: string, text: string): string[] {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true);
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
-    const at = () => `${fileName}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
-    if (ts.isNewExpression(node) && node.expression.getText() === 'Date' && !node.arguments?.length) {
-      found.push(`${at()} new Date()`);
-    }
-    if (ts.isCallExpression(node)) {
-      const callee = node.expression.getText();
-      if (['Date.now', 'performance.now', 'process.hrtime', 'process.hrtime.bigint'].includes(callee)) {
-        found.push(`${at()} ${callee}()`);
+    const at = (what: string) => found.push(`${fileName}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1} ${what}`);
+    const parent = node.parent;
+    const isName = parent && ts.isPropertyAccessExpression(parent) && parent.name === node;
+    if (ts.isIdentifier(node) && !isName && !(parent && (ts.isTypeReferenceNode(parent) || ts.isImportSpecifier(parent)))) {
+      if (['process', 'performance', 'globalThis'].includes(node.text)) at(node.text);
+      if (node.text === 'Date') {
+        const allowed =
+          (ts.isNewExpression(parent) && parent.expression === node && (parent.arguments?.length ?? 0) > 0) ||
+          (ts.isPropertyAccessExpression(parent) && parent.expression === node && ['UTC', 'parse'].includes(parent.name.text)) ||
+          (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword && parent.right === node);
+        if (!allowed) at(parent.getText());
       }
+    }
+    if (ts.isCallExpression(node) && node.arguments.length === 0 && ts.isPropertyAccessExpression(node.expression) && ['format', 'formatToParts'].includes(node.expression.name.text)) {
+      at(node.getText());
     }
     ts.forEachChild(node, visit);
   };
@@ -36,7 +48,18 @@ export function clockReads(fileName: string, text: string): string[] {
 describe('architecture: the domain never reads the clock', () => {
   it('finds a clock read when one is there (the check itself works)', () => {
     expect(clockReads('x.ts', 'const a = new Date(); const b = Date.now();')).toHaveLength(2);
-    expect(clockReads('x.ts', 'const a = new Date(t); const b = Date.UTC(2026, 0, 1);')).toEqual([]);
+    const probes = [
+      'Date()',
+      'globalThis.Date.now()',
+      'Reflect.construct(Date, [])',
+      'const D = Date; new D()',
+      'new Intl.DateTimeFormat("fa-IR").format()',
+      'process.uptime()',
+      'process.hrtime.bigint()',
+      'performance.now()',
+    ];
+    for (const probe of probes) expect({ probe, found: clockReads('x.ts', probe).length > 0 }).toEqual({ probe, found: true });
+    expect(clockReads('x.ts', 'const a = new Date(t); const b = Date.UTC(2026, 0, 1); const c = Date.parse(s); let d: Date; x instanceof Date; f.format(a)')).toEqual([]);
   });
 
   it('libs/contracts-domain has no clock reads', () => {
