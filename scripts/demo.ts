@@ -458,7 +458,7 @@ async function summary(service: Service, runner: Runner, plan: DemoPlan, options
   say(`  dashboard page   ${origin}/dashboard   (paste the ops token; valid ${TOKEN_TTL_SECONDS / 3600} h)`);
   say(`  ops token        ${ops}`);
   say(`  dashboard API    curl -s ${origin}/v1/dashboard/branches -H "Authorization: Bearer <ops token>"`);
-  say(`  SMS sink         $DATA_DIR/sms.ndjson of the service (default .data/sms.ndjson)`);
+  say(`  SMS sink         $DATA_DIR/sms.ndjson of the service (.data/demo/sms.ndjson with the README's command)`);
   say(`  SMS outbox       ${sms.join(', ') || 'see /metrics'} (sent at SMS_RATE_PER_SECOND, default 10/s: pending ones follow)`);
   say(`  audit export     curl -s "${origin}/v1/audit/events?limit=20" -H "Authorization: Bearer <auditor token>"`);
   say(`  auditor token    ${auditor}`);

@@ -18,7 +18,12 @@ import { UsageError, runCli } from './cli';
 
 const DEFAULT_TTL_SECONDS = 3600;
 
-export const USAGE = 'usage: token --role <role> [--sub <sub>] [--nationalCode <code> | --branchId <id> | --bankId <id>] [--ttl <seconds>]';
+export const USAGE = [
+  'usage: token --role <role> [--sub <sub>] [--nationalCode <code> | --branchId <id> | --bankId <id>] [--ttl <seconds>]',
+  `  roles: ${ROLES.map((role) => (SCOPE_CLAIM[role] ? `${role} (--${SCOPE_CLAIM[role]})` : role)).join(', ')}`,
+  `  --ttl: seconds until it expires (default ${DEFAULT_TTL_SECONDS}); --sub: the caller's id (default: the role and its claim)`,
+  '  sample applicants and their branches: libs/registry/sample/README.md; --bankId: any bank\'s id (e.g. mellat)',
+].join('\n');
 
 /** Builds the token for command-line arguments; `now` is when it is issued. */
 export function tokenFor(args: string[], env: NodeJS.ProcessEnv, now: Date): string {
