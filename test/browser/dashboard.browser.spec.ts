@@ -62,6 +62,9 @@ describe('browser: the /dashboard page', () => {
     for (const status of ['payments_blocked', 'cancelled', 'terminated']) expect(await shown(`total-${status}`)).toBe(String(body.totals.byStatus[status]));
     // Persian digits on screen.
     expect(await page.locator('#total-contracts').textContent()).toBe(new Intl.NumberFormat('fa-IR').format(body.totals.contracts));
+    // "This month" is the service's month, whatever the filter: the card names it.
+    expect(body.month).toBe('1405-09');
+    expect(await page.locator('#label-openedThisMonth').textContent()).toBe('منعقدشده در این ماه (۱۴۰۵/۰۹)');
     for (const branch of body.branches as { branchId: string; contracts: number; openedToday: number }[]) {
       const row = page.locator(`tr[data-branch="${branch.branchId}"]`);
       expect(await row.locator('td[data-field="contracts"]').getAttribute('data-value')).toBe(String(branch.contracts));
@@ -147,6 +150,20 @@ describe('browser: the /dashboard page', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByRole('alert').filter({ hasText: 'Invalid filter: ' }).waitFor();
     expect(await page.locator('#board').isVisible()).toBe(true);
+    // The board shown is still the branch's, and goes on refreshing it: the inputs say so again.
+    expect([await page.getByLabel('Branch code').inputValue(), await page.getByLabel('Month concluded (e.g. 1405-09)').inputValue()]).toEqual([branch!.branchId, '']);
+    const polled = await page.waitForRequest((request) => request.url().includes(`/v1/dashboard/branches?branch=${branch!.branchId}`));
+    expect(polled.url()).not.toContain('period=');
+    await page.waitForTimeout(2_500); // another answer for the board's filters: the refusal is still said
+    expect(await page.locator('#error').textContent()).toContain('Invalid filter: ');
+    // In Persian, the refusal is the API's Persian one.
+    await page.locator('#lang').click();
+    await page.locator('#f-period').fill('1405-13');
+    await page.locator('#filters button[type=submit]').click();
+    await page.getByRole('alert').filter({ hasText: 'فیلتر نادرست است' }).waitFor();
+    expect(await page.locator('#error').textContent()).toContain('«period» باید یک ماه خورشیدی به شکل YYYY-MM باشد');
+    await page.locator('#lang').click();
+    await page.getByLabel('Branch code').fill('');
     await page.getByLabel('Month concluded (e.g. 1405-09)').fill('');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.locator('#error:empty').waitFor();

@@ -21,6 +21,9 @@ const STYLE = `
   header button { background: #fff; color: var(--accent); border-color: #fff; }
   input { font: inherit; padding: .35rem .5rem; border: 1px solid #6b6b6b; border-radius: .25rem; min-width: 8rem; }
   :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+  /* On the blue header the orange ring was 1.6:1; this yellow is over 6:1 on it. */
+  header :focus-visible { outline-color: #ffd166; }
+  .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
   .skip { position: absolute; inset-inline-start: -999px; }
   .skip:focus { inset-inline-start: 1rem; top: 1rem; background: #fff; color: var(--accent); padding: .5rem; z-index: 1; }
   form.row { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; }
@@ -41,6 +44,8 @@ const STYLE = `
   caption { text-align: start; padding: .4rem .6rem; color: var(--muted); }
   th, td { padding: .4rem .6rem; border-bottom: 1px solid var(--line); text-align: start; white-space: nowrap; }
   thead th { background: var(--panel); }
+  /* The branch stays in view while the counts scroll sideways. */
+  #branches th:first-child { position: sticky; inset-inline-start: 0; z-index: 1; background: var(--panel); }
   td.num { font-variant-numeric: tabular-nums; }
   [hidden] { display: none !important; }
 `;
@@ -58,7 +63,7 @@ const SCRIPT = `
       branches: 'شعب', branchesCaption: 'تعداد قراردادها به تفکیک شعبه (بدون اطلاعات شخصی)',
       serviceDay: 'روز سرویس', checked: 'آخرین بررسی', position: 'موقعیت رویداد', loading: 'در حال بارگیری…',
       badToken: 'توکن پذیرفته نشد؛ توکن معتبر ops یا کارمند شعبه وارد کنید.', failed: 'خطا در دریافت داده‌ها؛ دوباره تلاش می‌شود.',
-      forbidden: 'این فیلتر برای توکن شما مجاز نیست (کارمند شعبه فقط شعبه خود را می‌بیند).', badFilter: 'فیلتر نادرست است: ',
+      forbidden: 'این فیلتر برای توکن شما مجاز نیست (کارمند شعبه فقط شعبه خود را می‌بیند).', badFilter: 'فیلتر نادرست است: ', keptFilters: 'داشبورد همچنان با فیلترهای پیشین به‌روز می‌شود.', updated: 'داشبورد به‌روز شد.',
       noBranches: 'قراردادی با این فیلترها نیست.',
       chartSummary: 'مجموع {total} قرارداد در {days} روز؛ بیشترین {max} در {day}.', noData: 'قراردادی نیست',
       fields: {
@@ -77,7 +82,7 @@ const SCRIPT = `
       branches: 'Branches', branchesCaption: 'Contract counts per branch (no personal data)',
       serviceDay: 'Service day', checked: 'last checked', position: 'event position', loading: 'Loading…',
       badToken: 'Token refused: enter a valid ops or branch-officer token.', failed: 'Could not load data; retrying.',
-      forbidden: 'This filter is not allowed for your token (a branch officer sees their own branch only).', badFilter: 'Invalid filter: ',
+      forbidden: 'This filter is not allowed for your token (a branch officer sees their own branch only).', badFilter: 'Invalid filter: ', keptFilters: 'The board keeps showing, and refreshing, the previous filters.', updated: 'Dashboard updated.',
       noBranches: 'No contracts match these filters.',
       chartSummary: '{total} contracts over {days} days; at most {max} on {day}.', noData: 'no contracts',
       fields: {
@@ -103,9 +108,14 @@ const SCRIPT = `
   var inflight = null; // the AbortController of the fetch under way
   var checkedAt = null; // when the latest answer came
   var accepted = false; // this session's token has had an answer: a 403 after it is about the filters
+  var acceptedFilters = {}; // the filters of the board shown: kept, and polled, when new ones are refused
+  var filterNotice = ''; // why the last filters asked for were refused, until others are applied
   var FETCH_TIMEOUT_MS = 10000;
 
   function $(id) { return document.getElementById(id); }
+  /** Written only when it changes: the alert is read out again on every write, every poll. */
+  function setError(text) { if ($('error').textContent !== text) $('error').textContent = text; }
+  function showFilters(f) { $('f-province').value = f.province || ''; $('f-branch').value = f.branch || ''; $('f-period').value = f.period || ''; }
   function t(key) { return TEXT[lang][key]; }
   function digits(text) { return lang === 'fa' ? String(text).replace(/[0-9]/g, function (d) { return String.fromCharCode(0x06f0 + Number(d)); }) : String(text); }
   // The table shows Persian digits, so a filter may be typed with them (or Arabic-Indic ones).
@@ -146,12 +156,14 @@ const SCRIPT = `
     shownKey = '';
     accepted = false;
     filters = {};
-    ['f-province', 'f-branch', 'f-period'].forEach(function (id) { $(id).value = ''; });
+    acceptedFilters = {};
+    filterNotice = '';
+    showFilters(filters);
   }
 
   function showLogin(message) {
     $('board').hidden = true;
-    $('error').textContent = '';
+    setError('');
     $('login').hidden = false;
     $('login-error').textContent = message || '';
     $('token').focus();
@@ -173,13 +185,20 @@ const SCRIPT = `
         if (mine !== generation) return null;
         // 401, or 403 before this session's token had an answer (a token of another role): the token will not do.
         if (res.status === 401 || (res.status === 403 && !accepted)) { endSession(); showLogin(t('badToken')); return null; }
-        if (res.status === 403) { $('error').textContent = t('forbidden'); return null; } // the token is fine; the filter is not
+        // The token is fine, the filters are not: say why, and go on with the board's own filters.
+        var refused = function (why) {
+          filterNotice = why + ' ' + t('keptFilters');
+          setError(filterNotice);
+          filters = acceptedFilters;
+          showFilters(filters);
+          again(REFRESH_MS);
+          return null;
+        };
+        if (res.status === 403) return refused(t('forbidden'));
         if (res.status === 400) {
-          // Asking again would only be refused again: say why and wait for other filters.
           return res.json().then(function (problem) {
-            var listed = (problem.errors || []).map(function (e) { return e.message; }).join('; ');
-            $('error').textContent = t('badFilter') + (listed || problem.detail || '');
-            return null;
+            var listed = (problem.errors || []).map(function (e) { return (lang === 'fa' && e.messageFa) || e.message; }).join('; ');
+            return refused(t('badFilter') + (listed || (lang === 'fa' && problem.detailFa) || problem.detail || ''));
           });
         }
         if (!res.ok) {
@@ -188,8 +207,9 @@ const SCRIPT = `
         }
         return res.json().then(function (body) {
           if (mine !== generation) return;
-          $('error').textContent = '';
+          setError(filterNotice);
           accepted = true;
+          acceptedFilters = filters;
           checkedAt = new Date();
           render(body, false);
           again(REFRESH_MS);
@@ -197,7 +217,7 @@ const SCRIPT = `
       })
       .catch(function (error) {
         if (mine !== generation) return;
-        $('error').textContent = t('failed');
+        setError(t('failed'));
         var wait = Number(error && error.message);
         again(wait > REFRESH_MS ? wait : REFRESH_MS);
       })
@@ -211,6 +231,7 @@ const SCRIPT = `
     $('status').textContent = t('serviceDay') + ' ' + digits(body.todayJalali) + ' — ' + t('checked') + ' ' + checkedAt.toLocaleTimeString(lang === 'fa' ? 'fa-IR' : 'en-GB') + ' — ' + t('position') + ' ' + digits(body.checkpoint);
     if (!force && key === shownKey) return;
     var first = $('board').hidden;
+    if (!first && !force) $('announce').textContent = t('updated');
     shownKey = key;
     $('login').hidden = true;
     $('board').hidden = false;
@@ -221,13 +242,19 @@ const SCRIPT = `
     if (first) $('main').focus(); // after signing in, the keyboard starts at the board, not at the page's end
   }
 
+  /** A column's or card's name; "this month" says which (the service's month, whatever the filter). */
+  function label(name) {
+    var text = TEXT[lang].fields[name];
+    return name === 'openedThisMonth' && latest ? text + ' (' + digits(latest.month.replace('-', '/')) + ')' : text;
+  }
+
   function renderTotals(totals) {
     var list = $('totals');
     list.textContent = '';
     CARDS.forEach(function (name) {
       var value = field(totals, name);
       var item = el('div');
-      item.appendChild(el('dt', { id: 'label-' + name }, TEXT[lang].fields[name]));
+      item.appendChild(el('dt', { id: 'label-' + name }, label(name)));
       item.appendChild(el('dd', { id: 'total-' + name, 'data-value': String(value) }, num(value)));
       list.appendChild(item);
     });
@@ -294,7 +321,7 @@ const SCRIPT = `
     var row = el('tr');
     row.appendChild(el('th', { scope: 'col' }, TEXT[lang].fields.branchId));
     row.appendChild(el('th', { scope: 'col' }, TEXT[lang].fields.provinceCode));
-    COLUMNS.forEach(function (name) { row.appendChild(el('th', { scope: 'col' }, TEXT[lang].fields[name])); });
+    COLUMNS.forEach(function (name) { row.appendChild(el('th', { scope: 'col' }, label(name))); });
     head.appendChild(row);
     var body = $('branches-body');
     body.textContent = '';
@@ -322,14 +349,15 @@ const SCRIPT = `
     sessionStorage.setItem('dashboard.token', token);
     $('token').value = '';
     $('login-error').textContent = '';
-    $('error').textContent = '';
+    setError('');
     $('status').textContent = t('loading');
     load();
   });
   $('filters').addEventListener('submit', function (event) {
     event.preventDefault();
     filters = { province: ascii($('f-province').value.trim()), branch: ascii($('f-branch').value.trim()), period: ascii($('f-period').value.trim()) };
-    $('error').textContent = '';
+    filterNotice = '';
+    setError('');
     shownKey = '';
     load();
   });
@@ -386,7 +414,8 @@ export function renderDashboardPage(nonce: string, { tokenHint }: { tokenHint: b
       <button type="submit" data-i18n="apply">اعمال</button>
       <button id="sign-out" type="button" class="secondary" data-i18n="signOut">خروج</button>
     </form>
-    <p id="status" role="status" aria-live="polite"></p>
+    <p id="status"></p>
+    <p id="announce" class="sr-only" aria-live="polite"></p>
     <section aria-labelledby="totals-heading">
       <h2 id="totals-heading" data-i18n="totals">خلاصه</h2>
       <dl id="totals" class="cards"></dl>
