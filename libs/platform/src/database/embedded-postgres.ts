@@ -57,7 +57,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const user = USER;
   const fresh = !hasCluster(dataDir);
   const kept = fresh ? undefined : (await readFile(join(dataDir, PASSWORD_FILE), 'utf8').catch(() => '')).trim() || undefined;
-  // A cluster made before its password was kept gets one now (set once the server is up, below).
+  // A new cluster, or one made before its password was kept, gets one now: set once the server is up.
   const password = kept ?? randomBytes(24).toString('hex');
   const settings = { listen_addresses: '127.0.0.1', ...options.settings };
 
@@ -67,7 +67,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     databaseDir: dataDir,
     port,
     user,
-    password,
+    // What initdb gives the role: the legacy password, replaced by `ensurePassword` at the first
+    // start. A random one here would be lost with a start killed before it was kept (and the
+    // package leaves its password file in /tmp when killed).
+    password: LEGACY_PASSWORD,
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: true,
@@ -98,7 +101,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     // The package rejects with `undefined` when the server exits during start-up.
     throw new Error(`PostgreSQL did not start on port ${port} with data in ${dataDir}`, { cause: error });
   }
-  if (!fresh) await ensurePassword(port, password, dataDir, log);
+  await ensurePassword(port, password, dataDir, log);
 
   // Who runs this server: a later start finds it left running by a service that is gone.
   await writeFile(join(dataDir, OWNER_FILE), `${process.pid}\n`);
@@ -138,8 +141,8 @@ const USER = 'postgres';
 const LEGACY_PASSWORD = 'postgres';
 
 /**
- * The role has the kept password, or is given it: a cluster made before passwords were kept (or a
- * start that died between keeping one and setting it) still has the legacy one.
+ * The role has the kept password, or is given it: a new cluster, one made before passwords were
+ * kept, or one whose start died between keeping its password and setting it, has the legacy one.
  */
 async function ensurePassword(port: number, password: string, dataDir: string, log: (message: string) => void): Promise<void> {
   const login = async (secret: string) => {
@@ -165,7 +168,7 @@ async function ensurePassword(port: number, password: string, dataDir: string, l
   } finally {
     await legacy.end();
   }
-  log(`embedded PostgreSQL: the ${USER} role's default password replaced by the one kept in ${join(dataDir, PASSWORD_FILE)}`);
+  log(`embedded PostgreSQL: the ${USER} role's password is the one kept in ${join(dataDir, PASSWORD_FILE)}`);
 }
 
 /**
