@@ -61,6 +61,9 @@ export async function rebuild(options: RebuildOptions): Promise<{ position: bigi
     if (live && !options.fromAnotherStore) await refuseStoreBehind(options.eventStore, projection.name, live.position);
     const next = `${schema}_next`;
     await pool.query(`DROP SCHEMA IF EXISTS ${next} CASCADE`);
+    // Left by a rebuild stopped after its swap, while its drop waited for the old tables' readers:
+    // the swap below renames the live schema to this name.
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema}_retired CASCADE`);
     await withTransaction(pool, (tx) => createProjectionSchema(tx, projection, next));
     const replayed = await replayInto({ ...options, schema: next, signal: lockLost.signal });
     const position = await withTransaction(pool, async (tx) => {

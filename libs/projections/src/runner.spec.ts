@@ -199,6 +199,18 @@ describe('projection runner', () => {
     }
   });
 
+  it('rebuilds after one stopped between its swap and the drop of the old tables (their schema left behind)', async () => {
+    await appendContracts(eventStore, 3);
+    await rebuild({ pool: db.pool, eventStore, projection: billingProjection });
+    await db.pool.query(`CREATE SCHEMA ${liveSchema('billing')}_retired`);
+    await db.pool.query(`CREATE TABLE ${liveSchema('billing')}_retired.contracts (stale int)`);
+    await appendContracts(eventStore, 2);
+    await rebuild({ pool: db.pool, eventStore, projection: billingProjection });
+    expect(await dumpSchema(db.pool, liveSchema('billing'))).toEqual(await cleanReplay(billingProjection));
+    const { rows } = await db.pool.query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'projection_billing%' ORDER BY 1`);
+    expect(rows.map((r) => r.nspname)).toEqual(['projection_billing', 'projection_billing_clean']);
+  });
+
   it('refuses to rebuild from a store that ends before the live checkpoint (a wrong or empty store), changing nothing', async () => {
     await appendContracts(eventStore, 3);
     const runner = startRunner(billingProjection);
