@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import { Client, type PoolClient } from 'pg';
 import { InMemoryEventStore, PostgresEventStore, type RecordedEvent } from '@app/event-store';
 import { ManualClock, type Clock } from '@app/platform';
 import { createTestDatabase, untilBlockedOnLock, type TestDatabase } from '../../../test/support/database';
@@ -95,6 +95,20 @@ describe('projection runner', () => {
     unreachable = false;
     await waitFor(async () => (await runner.status()).failures === 0, 'the failures to clear with nothing to apply');
     expect(await runner.status()).toMatchObject({ caughtUp: true, position: '0', lastError: null });
+  });
+
+  it("has the server probe its lease session after 10 s idle, so a lost owner's lease goes in seconds, not hours", async () => {
+    const query = jest.spyOn(Client.prototype, 'query');
+    try {
+      const runner = startRunner(billingProjection);
+      await waitFor(async () => (await runner.status()).role === 'owner', 'the lease');
+      const at = query.mock.calls.findIndex(([sql]) => typeof sql === 'string' && sql.includes('pg_try_advisory_lock'));
+      const lease = query.mock.contexts[at] as Client;
+      const { rows } = await lease.query('SELECT current_setting($1) AS idle, current_setting($2) AS count', ['tcp_keepalives_idle', 'tcp_keepalives_count']);
+      expect(rows[0]).toEqual({ idle: '10', count: '3' });
+    } finally {
+      query.mockRestore();
+    }
   });
 
   it('gives one process the projection; a standby takes over when the owner stops', async () => {

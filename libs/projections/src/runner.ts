@@ -246,6 +246,9 @@ export class ProjectionRunner {
       client.on('end', () => this.leaseLost(client));
       this.lease = client;
       await client.connect();
+      // The server releases the lease only once it finds this session gone: with its default
+      // keepalive (2 h idle) a standby waited that long after the owner's host was lost.
+      await client.query('SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3');
     }
     const { rows } = await this.lease.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [
       LEASE_LOCK_CLASS,

@@ -1,9 +1,9 @@
-import { createServer, type Socket } from 'node:net';
+import { createServer, Socket } from 'node:net';
 import { types } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
-import { createPool } from './pool';
+import { createPool, KEEPALIVE_IDLE_MS } from './pool';
 
-describe('createPool: how values come back', () => {
+describe('createPool: how values come back, and how a connection is kept', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -39,6 +39,19 @@ describe('createPool: how values come back', () => {
     } finally {
       types.setTypeParser(114, replaced.json);
       types.setTypeParser(3802, replaced.jsonb);
+    }
+  });
+
+  it('asks the OS to probe a connection idle for 10 s: a server that vanished without a word is found dead', async () => {
+    const keepAlive = jest.spyOn(Socket.prototype, 'setKeepAlive');
+    const pool = createPool(db.url);
+    try {
+      await pool.query('SELECT 1');
+      expect(keepAlive).toHaveBeenCalledWith(true, KEEPALIVE_IDLE_MS);
+      expect(KEEPALIVE_IDLE_MS).toBe(10_000);
+    } finally {
+      keepAlive.mockRestore();
+      await pool.end();
     }
   });
 });

@@ -58,6 +58,7 @@ export interface PoolOptions {
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
+export const KEEPALIVE_IDLE_MS = 10_000;
 
 /** A connection pool with this project's type parsing; the caller ends it. */
 export function createPool(url: string, options: PoolOptions = {}): Pool {
@@ -67,6 +68,10 @@ export function createPool(url: string, options: PoolOptions = {}): Pool {
     // A server that accepts the socket but never answers (hung, its host paused) must not hold a
     // connection attempt, and the request behind it, for good.
     connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    // A connection whose server vanished without a word (its host lost, a NAT's state dropped)
+    // otherwise waits for an answer for good: probes after 10 s idle find it dead.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
     types: { getTypeParser: parserFor as CustomTypesConfig['getTypeParser'] },
   };
   if (options.applicationName) config.application_name = options.applicationName;
