@@ -2,14 +2,14 @@ import type { FastifyRequest } from 'fastify';
 import { migrate } from '@app/platform';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import type { Actor } from '../auth';
-import { ProblemException } from '../http/problem';
+import { ProblemException, TransientRefusal } from '../http/problem';
 import { PostgresIdempotencyStore, requestHash } from '../infrastructure/idempotency';
 import { apiMigrations } from '../infrastructure/migrations';
 import { CommandResponder, type HttpResult, type IdempotencyOptions } from './command-response';
 import { idempotencyScope } from './idempotency-scope';
 
-/** One key's layer of idempotency after a 5xx, whose append may or may not have happened. */
-describe('CommandResponder after a 5xx', () => {
+/** One key's layer of idempotency: what it keeps after a refusal or a 5xx (whose append may or may not have happened). */
+describe('CommandResponder: what a key keeps', () => {
   let db: TestDatabase;
   let responder: CommandResponder;
   const bank: Actor = { sub: 'gateway', role: 'bank', bankId: 'mellat' };
@@ -43,6 +43,22 @@ describe('CommandResponder after a 5xx', () => {
     expect(await codeOf(responder.answer(payment('K2', 'REF-2'), bank, paid, outer))).toBe('IDEMPOTENCY_KEY_REUSED');
     // The same request takes the key over (its reference's own layer then finds what the first did).
     expect(await responder.answer(payment('K2', 'REF-1'), bank, paid, outer)).toEqual({ status: 201, body: { paid: true } });
+  });
+
+  it('keeps a refusal as the key\'s answer, but not a transient one: its retry is decided again', async () => {
+    const applicant: Actor = { sub: 'portal', role: 'applicant', nationalCode: '0089216091' };
+    const open = (key: string) => ({ method: 'POST', url: '/v1/contracts', headers: { 'idempotency-key': key }, body: { n: 1 } }) as unknown as FastifyRequest;
+    const opened = async (): Promise<HttpResult> => ({ status: 201, body: { id: 'c-2' } });
+    const refuse = (error: ProblemException) => async (): Promise<HttpResult> => {
+      throw error;
+    };
+    // A contract still being opened (or crashed) holds the person: refused now, decided again later.
+    expect(await codeOf(responder.answer(open('T1'), applicant, refuse(new TransientRefusal('ACTIVE_CONTRACT_EXISTS', { contractId: 'c-1' }))))).toBe('ACTIVE_CONTRACT_EXISTS');
+    expect(await responder.answer(open('T1'), applicant, opened)).toEqual({ status: 201, body: { id: 'c-2' } });
+    // A contract that exists holds the person: the refusal is the key's answer.
+    expect(await codeOf(responder.answer(open('T2'), applicant, refuse(new ProblemException('ACTIVE_CONTRACT_EXISTS', { contractId: 'c-1' }))))).toBe('ACTIVE_CONTRACT_EXISTS');
+    const replayed = await responder.answer(open('T2'), applicant, opened);
+    expect([replayed.status, replayed.headers?.['Idempotent-Replayed']]).toEqual([409, 'true']);
   });
 
   it('replays an answer a version up to 21059bf kept under the identity hashed with its If-Match', async () => {

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { deterministicId } from '@app/event-store';
 import type { Actor } from '../auth';
-import { invalidField, PROBLEM_CONTENT_TYPE, ProblemException } from '../http/problem';
+import { invalidField, PROBLEM_CONTENT_TYPE, ProblemException, TransientRefusal } from '../http/problem';
 import { problemOf } from '../http/problem.filter';
 import { IDEMPOTENCY, requestHash, type IdempotencyStore, type StoredResponse } from '../infrastructure/idempotency';
 import type { CommandContext } from '@app/contracts-app';
@@ -159,7 +159,7 @@ export class CommandResponder {
       // A 5xx or a lost race says nothing about the request itself: the client is told to retry,
       // so a retry with this key must run again instead of replaying the conflict forever (after a
       // 5xx, once the lease has run out where the key does not name the command).
-      if (problem.code === 'CONCURRENCY_CONFLICT' || (problem.status >= 500 && options.keyNamesCommand !== false)) {
+      if (problem.code === 'CONCURRENCY_CONFLICT' || error instanceof TransientRefusal || (problem.status >= 500 && options.keyNamesCommand !== false)) {
         await this.idempotency.release(scope, key, claim.token);
       } else if (problem.status < 500) {
         await this.idempotency.complete(scope, key, claim.token, { status: problem.status, body: problem }, identity?.hash);

@@ -1,5 +1,5 @@
 import { InMemoryEventStore } from '@app/event-store';
-import { ProblemException } from '../http/problem';
+import { ProblemException, TransientRefusal } from '../http/problem';
 import { Reservations, reservationStream, type ContractLiveness } from './reservations';
 
 const PERSON = '0012345678';
@@ -75,6 +75,18 @@ describe('Reservations after a crash between the reservation and ContractOpened'
     await reserve('A', later);
     await expect(reserve('B', new Date(later.getTime() + 30_000))).rejects.toEqual(refused);
     expect(await latest()).toEqual(['A']);
+  });
+
+  it('refuses another open for good only once the contract it names exists: while that is still being opened, the refusal is transient', async () => {
+    const { reserve, contracts } = setup();
+    await reserve('A', t0);
+    const whileOpening = await reserve('B', new Date(t0.getTime() + 1_000)).catch((error: unknown) => error);
+    expect(whileOpening).toBeInstanceOf(TransientRefusal);
+    expect(whileOpening).toEqual(expect.objectContaining({ code: 'ACTIVE_CONTRACT_EXISTS', details: { contractId: 'A' } }));
+    contracts.set('A', 'active');
+    const onceOpened = await reserve('B', new Date(t0.getTime() + 2_000)).catch((error: unknown) => error);
+    expect(onceOpened).toEqual(refused);
+    expect(onceOpened).not.toBeInstanceOf(TransientRefusal);
   });
 
   it('two runs of the same crashed open at once (a retry racing a stalled one): both go on', async () => {

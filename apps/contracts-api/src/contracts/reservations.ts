@@ -1,4 +1,4 @@
-import { ProblemException } from '../http/problem';
+import { ProblemException, TransientRefusal } from '../http/problem';
 import { ConcurrencyError, deterministicId, type EventStore, type EventMetadata, type RecordedEvent } from '@app/event-store';
 
 /**
@@ -86,7 +86,7 @@ export class Reservations {
     if (latest && latest.contractId !== contractId) {
       const state = await liveness(latest.contractId);
       const abandoned = state === 'missing' && now.getTime() - latest.reservedAt.getTime() > ABANDONED_AFTER_MS;
-      if (state === 'active' || (state === 'missing' && !abandoned)) throw activeContractExists(latest.contractId);
+      if (state === 'active' || (state === 'missing' && !abandoned)) throw activeContractExists(latest.contractId, state);
     }
     // Also when the latest is this contract (a retry whose contract is missing): reserving it again
     // with the revision read makes an open that took the reservation over as abandoned conflict with
@@ -101,7 +101,7 @@ export class Reservations {
     const again = await this.read(nationalCode);
     const winner = again.reservations[again.reservations.length - 1]?.contractId;
     if (winner === contractId) return;
-    throw activeContractExists(winner);
+    throw activeContractExists(winner, winner === undefined ? 'missing' : await liveness(winner));
   }
 }
 
@@ -109,6 +109,9 @@ export class Reservations {
  * Names the contract held (the person's own, or one being opened for them this minute): a portal
  * whose 201 was lost and that retried under a new key finds it without another query.
  */
-function activeContractExists(contractId: string | undefined): ProblemException {
-  return new ProblemException('ACTIVE_CONTRACT_EXISTS', contractId === undefined ? {} : { contractId });
+function activeContractExists(contractId: string | undefined, state: ContractLiveness): ProblemException {
+  const details = contractId === undefined ? {} : { contractId };
+  // A contract still being opened (or whose open crashed: it stops counting after a minute) may
+  // never be: the refusal is not kept as the key's answer, so a retry is decided again.
+  return state === 'missing' ? new TransientRefusal('ACTIVE_CONTRACT_EXISTS', details) : new ProblemException('ACTIVE_CONTRACT_EXISTS', details);
 }

@@ -62,6 +62,12 @@ export class ProblemException extends HttpException {
   }
 }
 
+/**
+ * A refusal that may not hold for long, answered but never kept as an Idempotency-Key's answer
+ * (`CommandResponder`): a retry under the key is decided again.
+ */
+export class TransientRefusal extends ProblemException {}
+
 /** A 400 VALIDATION_FAILED about one field, said in English and Persian. */
 export function invalidField(field: string, message: string, messageFa: string): ProblemException {
   return new ProblemException('VALIDATION_FAILED', {}, [{ field, message, messageFa }]);
