@@ -301,13 +301,12 @@ describe('e2e: the command table', () => {
     expect(view.body.paidThrough).toBe(first.body.paidThrough);
   });
 
-  it('POST /v1/payments: after a 5xx whose payment was recorded, its Idempotency-Key is held: a new reference under it is not a second payment', async () => {
-    const { contract } = await openOnline(t, people.next().nationalCode);
-    const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
-    const send = (bankReference: string) =>
-      t.http().post('/v1/payments').set(bank).set('Idempotency-Key', 'held-1').send({ contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference, paidAt: t.clock.now().toISOString() });
-    // The payment is appended, then the store stops answering about the contract (its re-reads
-    // too, which would otherwise find the payment and answer it): 503.
+  /**
+   * Sends `request` while the payment's append is made and its answer lost: the store then stops
+   * answering about the contract (its re-reads too, which would otherwise find the payment and
+   * answer it). Gives the status and whether the append was made.
+   */
+  async function withAnswerLost(contract: ContractView, request: () => Promise<{ status: number }>): Promise<[number, boolean]> {
     const store = t.runtime.eventStore;
     const stream = `contract-${contract.id}`;
     let appended = false;
@@ -327,19 +326,43 @@ describe('e2e: the command table', () => {
       jest.spyOn(store, 'readFoldable').mockImplementation((id, options) => (id === stream && appended ? unavailable() : readFoldable(id, options))),
     ];
     try {
-      expect([(await send('LOST-1')).status, appended]).toEqual([503, true]);
+      return [(await request()).status, appended];
     } finally {
       for (const spy of spies) spy.mockRestore();
     }
+  }
+
+  it('POST /v1/payments: after a 5xx whose payment was recorded, its Idempotency-Key is held: a new reference under it is not a second payment', async () => {
+    const { contract } = await openOnline(t, people.next().nationalCode);
+    const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
+    const send = (bankReference: string) =>
+      t.http().post('/v1/payments').set(bank).set('Idempotency-Key', 'held-1').send({ contractId: contract.id, periods: 1, amount: contract.monthlyPremium, bankReference, paidAt: t.clock.now().toISOString() });
+    expect(await withAnswerLost(contract, () => send('LOST-1'))).toEqual([503, true]);
     // A new reference per attempt under the same key: refused (in progress, then reused), never booked.
     expect(expectProblem(await send('LOST-2'), 409, 'CONCURRENCY_CONFLICT').reason).toBe('idempotency_key_in_progress');
-    await t.db.pool.query(`UPDATE idempotency_keys SET claimed_at = now() - interval '1 minute' WHERE key = 'held-1'`); // the lease runs out
+    await t.db.pool.query(`UPDATE idempotency_keys SET claimed_at = now() - interval '1 minute' WHERE key IN ('held-1', 'LOST-1')`); // the leases run out
     expectProblem(await send('LOST-2'), 409, 'IDEMPOTENCY_KEY_REUSED');
     // The same request takes the key over: its reference's own layer answers the payment it made.
     const again = await send('LOST-1');
     expect([again.status, again.body.bankReference]).toEqual([200, 'LOST-1']);
     const view = await t.http().get(`/v1/contracts/${contract.id}`).set(bearer(t.token({ role: 'auditor' }))).expect(200);
     expect(view.body.paidThrough).toBe('2026-12-21'); // one period paid, not two
+  });
+
+  it('POST /v1/payments: after a 5xx whose payment was recorded, its bankReference sent for another contract pays nothing', async () => {
+    const [{ contract }, { contract: other }] = [await openOnline(t, people.next().nationalCode), await openOnline(t, people.next().nationalCode)];
+    const bank = bearer(t.token({ role: 'bank', bankId: 'mellat' }));
+    const pay = (target: ContractView) =>
+      t.http().post('/v1/payments').set(bank).send({ contractId: target.id, periods: 1, amount: target.monthlyPremium, bankReference: 'LOST-9', paidAt: t.clock.now().toISOString() });
+    expect(await withAnswerLost(contract, () => pay(contract))).toEqual([503, true]);
+    expect(expectProblem(await pay(other), 409, 'CONCURRENCY_CONFLICT').reason).toBe('idempotency_key_in_progress');
+    await t.db.pool.query(`UPDATE idempotency_keys SET claimed_at = now() - interval '1 minute' WHERE key = 'LOST-9'`); // the lease runs out
+    expectProblem(await pay(other), 409, 'IDEMPOTENCY_KEY_REUSED');
+    const auditor = bearer(t.token({ role: 'auditor' }));
+    expect((await t.http().get(`/v1/contracts/${other.id}`).set(auditor).expect(200)).body.paidThrough).toBeNull();
+    // The payment itself, sent again, is the one recorded.
+    const again = await pay(contract);
+    expect([again.status, again.body.bankReference]).toEqual([200, 'LOST-9']);
   });
 
   it('POST /v1/contracts/{id}/exam/referral issues the referral form: 201 { referralNumber }', async () => {

@@ -80,7 +80,10 @@ export class ConfirmPaymentController {
   async confirm(@CurrentActor() actor: Actor, @Body() body: ConfirmPaymentDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     // The payment as the bank means it: the same instant however written (IsId lowercased the id).
     const identity = { ...body, paidAt: new Date(body.paidAt).toISOString() };
-    const idempotency = { key: body.bankReference, scope: bankReferenceScope(String(actor.bankId)), replayStatus: 200, identity };
+    // Held after a 5xx too (keyNamesCommand): the reference names the payment, but its events name
+    // the contract as well, so a 5xx whose append was made, then the reference sent for another
+    // contract, would pay that one too. The same payment takes the reference over once the lease ends.
+    const idempotency = { key: body.bankReference, scope: bankReferenceScope(String(actor.bankId)), replayStatus: 200, identity, keyNamesCommand: false };
     const record = async (): Promise<HttpResult> => {
       const context = this.responder.context(request, actor, 'bank', idempotency);
       const paymentId = deterministicId('payment', String(actor.bankId), body.bankReference);
