@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createServer } from 'node:net';
 import { Client } from 'pg';
 
 /**
@@ -21,7 +22,7 @@ const CHILD = `${PRELUDE}
 const { Client } = require('pg');
 const { startEmbeddedPostgres, NON_DURABLE_SETTINGS } = require(process.argv[1]);
 (async () => {
-  const server = await startEmbeddedPostgres({ dataDir: process.argv[2], port: 0, settings: NON_DURABLE_SETTINGS });
+  const server = await startEmbeddedPostgres({ dataDir: process.argv[2], port: Number(process.env.PG_PORT || 0), settings: NON_DURABLE_SETTINGS });
   const client = new Client({ connectionString: server.url });
   await client.connect();
   const result = await client.query(process.argv[3]);
@@ -31,9 +32,10 @@ const { startEmbeddedPostgres, NON_DURABLE_SETTINGS } = require(process.argv[1])
 })().catch((error) => { console.error(error); process.exit(1); });
 `;
 
-async function startAndQuery(dataDir: string, sql: string): Promise<unknown> {
+async function startAndQuery(dataDir: string, sql: string, port = 0): Promise<unknown> {
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', CHILD, join(__dirname, 'embedded-postgres.ts'), dataDir, sql], {
     cwd: process.cwd(),
+    env: { ...process.env, PG_PORT: String(port) },
   });
   return JSON.parse(stdout);
 }
@@ -146,6 +148,19 @@ describe('embedded PostgreSQL', () => {
       expect(await loginWith(port, replaced)).toBe('in');
     });
     expect(await startAndQuery(dataDir, 'SELECT note FROM kept')).toEqual([{ note: 'سلام' }]);
+  });
+
+  it("says why the server did not start, in the server's own words", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as { port: number };
+      await expect(startAndQuery(dataDir, 'SELECT 1', port)).rejects.toThrow(
+        new RegExp(`PostgreSQL did not start on port ${port} with data in .*: .*(FATAL|ERROR).*`),
+      );
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('starts over a stale postmaster.pid whose pid now belongs to another process of its user', async () => {

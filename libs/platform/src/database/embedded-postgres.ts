@@ -61,7 +61,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const password = kept ?? randomBytes(24).toString('hex');
   const settings = { listen_addresses: '127.0.0.1', ...options.settings };
 
-  const log = options.onLog ?? (() => undefined);
+  // The server's last lines, to say why it did not start (a port taken, an old server's shared memory).
+  const lastLines: string[] = [];
+  const log = (message: string) => {
+    lastLines.push(...String(message).split('\n').filter((line) => line.trim() !== ''));
+    lastLines.splice(0, Math.max(0, lastLines.length - 20));
+    options.onLog?.(message);
+  };
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -99,7 +105,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await server.start();
   } catch (error) {
     // The package rejects with `undefined` when the server exits during start-up.
-    throw new Error(`PostgreSQL did not start on port ${port} with data in ${dataDir}`, { cause: error });
+    const said = lastLines.filter((line) => /FATAL|PANIC|ERROR/.test(line));
+    const why = (said.length > 0 ? said : lastLines.slice(-3)).join('; ');
+    throw new Error(`PostgreSQL did not start on port ${port} with data in ${dataDir}${why ? `: ${why}` : ''}`, { cause: error });
   }
   await ensurePassword(port, password, dataDir, log);
 
