@@ -3,6 +3,7 @@ import { InMemoryEventStore, deterministicId } from '@app/event-store';
 import { deadlineId } from '@app/projections';
 import { ManualClock } from '@app/platform';
 import { CONTRACT_NOW, facts, openOnline, pay } from '../../../../../libs/contracts-domain/src/testing/fixtures';
+import { TransientRefusal } from '../../http/problem';
 import { Reservations } from '../reservations';
 import type { OpenContractDto } from './open-contract.dto';
 import { OpenContractCommand, OpenContractHandler } from './open-contract.handler';
@@ -161,6 +162,22 @@ describe('OpenContractHandler', () => {
     await handler().execute(new OpenContractCommand(facts(), body, officer));
     const [reserved] = await store.readStream('insured-' + facts().nationalCode);
     expect(reserved!.metadata).toMatchObject({ branchId: '1201', actor: { role: 'branch_officer' }, schemaVersion: 1 });
+  });
+
+  it('an open refused by another still under way (its contract not written yet) is refused for now only, online or at a branch', async () => {
+    const { store, handler } = setup();
+    const held = deterministicId('contract', 'crashed');
+    const at = new Date(CONTRACT_NOW);
+    const metadata = { eventId: 'r-0', commandId: 'c-0', correlationId: 'c', actor: { sub: 's', role: 'applicant' }, channel: 'online', occurredAt: at.toISOString() };
+    await new Reservations(store).reserve(facts().nationalCode, held, 'r-0', metadata, at, async () => 'missing');
+    const officer = { ...context, actor: { sub: 'officer-1', role: 'branch_officer' }, channel: 'branch', branchId: '1201' };
+    const online = new OpenContractCommand(facts(), body, context);
+    const atBranch = new OpenContractCommand(facts(), { ...body, nationalCode: facts().nationalCode, documents: [] } as never, officer, '1201');
+    for (const command of [online, atBranch]) {
+      const refusal = await handler().execute(command).catch((error: unknown) => error);
+      expect(refusal).toBeInstanceOf(TransientRefusal);
+      expect(refusal).toMatchObject({ code: 'ACTIVE_CONTRACT_EXISTS' });
+    }
   });
 
   it('an open whose contract does not exist is still refused by the check', async () => {

@@ -5,7 +5,7 @@ import { CLOCK, type Clock } from '@app/platform';
 import { recordDeadline } from '@app/projections';
 import { CONTRACT_NUMBERS, type ContractNumberAllocator } from '../../infrastructure/contract-numbers';
 import { ContractStreams, commandMetadata, type CommandContext, type CommandOutcome } from '@app/contracts-app';
-import { ProblemException } from '../../http/problem';
+import { ProblemException, TransientRefusal } from '../../http/problem';
 import { RESERVATION_FRESH_MS, Reservations } from '../reservations';
 import type { BranchOpenContractDto, OpenContractDto } from './open-contract.dto';
 import { deterministicId } from '@app/event-store';
@@ -45,7 +45,8 @@ export class OpenContractHandler implements ICommandHandler<OpenContractCommand,
     if (branchId === undefined || !(error instanceof ProblemException) || error.code !== 'ACTIVE_CONTRACT_EXISTS') return error;
     const held = error.details.contractId;
     if (typeof held !== 'string' || (await this.streams.load(held)).state?.branchId === branchId) return error;
-    return new ProblemException('ACTIVE_CONTRACT_EXISTS');
+    // Still transient when it was: a contract not written yet may never be.
+    return error instanceof TransientRefusal ? new TransientRefusal('ACTIVE_CONTRACT_EXISTS') : new ProblemException('ACTIVE_CONTRACT_EXISTS');
   }
 
   async execute({ facts, body, context: asSent, branchId }: OpenContractCommand): Promise<CommandOutcome> {
