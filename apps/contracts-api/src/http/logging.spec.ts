@@ -189,9 +189,12 @@ describe('scrubbing', () => {
   it("redacts a personal query field after stray question marks, and the eligibility route's national code however it is written", () => {
     expect(scrubUrl('/v1/contracts??lastName=Bagheri&x=1')).toBe('/v1/contracts??lastName=[redacted]&x=1');
     expect(scrubUrl('/v1/terms?a?mobile=0912-345-6789')).toBe('/v1/terms?a?mobile=[redacted]');
+    expect(scrubUrl('/v1/contracts?x=1?lastName=Bagheri')).toBe('/v1/contracts?x=1?lastName=[redacted]');
     // A check digit one off is no national code to scrubText, but this segment is always one.
     expect(scrubUrl('/v1/eligibility/0089216092?asOf=2026-12-01')).toBe('/v1/eligibility/[redacted]?asOf=2026-12-01');
     expect(scrubUrl('/v1/eligibility/')).toBe('/v1/eligibility/');
+    // Other spellings the router answers 404 are logged too.
+    expect(scrubUrl('//V1/Eligibility/0089216092')).toBe('//V1/Eligibility/[redacted]');
   });
 
   it('replaces personal fields at any depth and leaves the input untouched', () => {

@@ -120,12 +120,13 @@ function decodeEscapes(url: string): string {
 }
 
 /**
- * A query field: its name stops at the next `?` too, else a URL of many `?` made each one scan to
- * the end (quadratic: 16,000 of them held the event loop for a third of a second, without a token).
+ * A query field: its name and value stop at the next `?` too, else a URL of many `?` made each one
+ * scan to the end (quadratic: 16,000 of them held the event loop for a third of a second, without a
+ * token), and a value swallowed the personal field after it.
  */
-const QUERY_FIELD = /([?&])([^=&#?]+)=[^&#]*/g;
+const QUERY_FIELD = /([?&])([^=&#?]+)=[^&#?]*/g;
 /** Routes whose path parameter is a national code. */
-const PERSONAL_PATH = /^(\/v1\/eligibility\/)[^/?#]+/;
+const PERSONAL_PATH = /^(\/+v1\/+eligibility\/+)[^/?#]+/i;
 
 /** A client's id is kept when it is a sane token (it goes into every log line), else we make one. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
