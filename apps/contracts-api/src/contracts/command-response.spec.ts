@@ -27,7 +27,6 @@ describe('CommandResponder: what a key keeps', () => {
     throw new ProblemException('SERVICE_UNAVAILABLE');
   };
   const codeOf = (answer: Promise<unknown>) => answer.then(() => 'answered', (error: ProblemException) => error.problem().code);
-  const leaseOver = (key: string) => db.pool.query(`UPDATE idempotency_keys SET claimed_at = now() - interval '1 minute' WHERE key = $1`, [key]);
 
   it('frees a key that names its command at once: the retry runs again and appends nothing new', async () => {
     expect(await codeOf(responder.answer(payment('K1', 'REF-1'), bank, failing))).toBe('SERVICE_UNAVAILABLE');
@@ -37,9 +36,8 @@ describe('CommandResponder: what a key keeps', () => {
   it('holds a key around another that names the command: another request under it is refused, never run', async () => {
     const outer: IdempotencyOptions = { keyNamesCommand: false };
     expect(await codeOf(responder.answer(payment('K2', 'REF-1'), bank, failing, outer))).toBe('SERVICE_UNAVAILABLE');
-    // A new reference per attempt under the same key: told to wait while the lease runs, then refused for good.
-    expect(await codeOf(responder.answer(payment('K2', 'REF-2'), bank, paid, outer))).toBe('CONCURRENCY_CONFLICT');
-    await leaseOver('K2');
+    // A new reference per attempt under the same key: refused at once, and for good.
+    expect(await codeOf(responder.answer(payment('K2', 'REF-2'), bank, paid, outer))).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await codeOf(responder.answer(payment('K2', 'REF-2'), bank, paid, outer))).toBe('IDEMPOTENCY_KEY_REUSED');
     // The same request takes the key over (its reference's own layer then finds what the first did).
     expect(await responder.answer(payment('K2', 'REF-1'), bank, paid, outer)).toEqual({ status: 201, body: { paid: true } });

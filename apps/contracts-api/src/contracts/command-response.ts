@@ -76,11 +76,12 @@ export interface IdempotencyOptions {
    */
   identity?: unknown;
   /**
-   * Whether a retry under this key runs the same command again (its id derives from the key, the
-   * default), so a 5xx may free the key at once: the retry appends nothing new. A key around
-   * another that names the command (a payment's Idempotency-Key around its bankReference) is held
-   * after a 5xx, whose append may have happened, until its lease runs out: then the same request
-   * takes it over and another is refused, never booked as a second command.
+   * Whether any request under this key runs the same command, whatever else it says (its id
+   * derives from the key alone, the default), so a 5xx may free the key at once: a retry appends
+   * nothing new. Otherwise (a payment's Idempotency-Key around its bankReference; the reference,
+   * whose events also name the contract) the key is held after a 5xx, whose append may have
+   * happened, for that request (`IdempotencyStore.hold`): the same request takes it over at once,
+   * another is refused, never booked as a second command.
    */
   keyNamesCommand?: boolean;
 }
@@ -158,11 +159,13 @@ export class CommandResponder {
       const problem = problemOf(error);
       // A 5xx or a lost race says nothing about the request itself: the client is told to retry,
       // so a retry with this key must run again instead of replaying the conflict forever (after a
-      // 5xx, once the lease has run out where the key does not name the command).
+      // 5xx, where the key does not name the command, only the same request: `hold`).
       if (problem.code === 'CONCURRENCY_CONFLICT' || error instanceof TransientRefusal || (problem.status >= 500 && options.keyNamesCommand !== false)) {
         await this.idempotency.release(scope, key, claim.token);
       } else if (problem.status < 500) {
         await this.idempotency.complete(scope, key, claim.token, { status: problem.status, body: problem }, identity?.hash);
+      } else {
+        await this.idempotency.hold(scope, key, claim.token);
       }
       throw error;
     }

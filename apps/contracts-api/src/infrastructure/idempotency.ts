@@ -31,6 +31,12 @@ export interface IdempotencyStore {
   complete(scope: string, key: string, token: string, response: StoredResponse, identityHash?: string): Promise<void>;
   /** The first attempt failed without an answer worth keeping (e.g. 5xx): let a retry run again. */
   release(scope: string, key: string, token: string): Promise<void>;
+  /**
+   * The first attempt ended in a 5xx after which its command may have been done, by a key that does
+   * not name the command: the key stays with that request, decided at once for the next (the same
+   * request takes it over; another is refused, `reused`), rather than held for the rest of its lease.
+   */
+  hold(scope: string, key: string, token: string): Promise<void>;
 }
 
 export const IDEMPOTENCY = Symbol('IDEMPOTENCY');
@@ -153,6 +159,14 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     await this.pool.query(
       `UPDATE idempotency_keys SET response = $4, completed_at = now(), identity_hash = COALESCE($5, identity_hash) WHERE scope = $1 AND key = $2 AND claim_token = $3`,
       [scope, key, token, JSON.stringify(response), identityHash ?? null],
+    );
+  }
+
+  async hold(scope: string, key: string, token: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE idempotency_keys SET claimed_at = now() - interval '${IN_PROGRESS_LEASE}' - interval '1 second'
+        WHERE scope = $1 AND key = $2 AND response IS NULL AND claim_token = $3`,
+      [scope, key, token],
     );
   }
 
