@@ -7,6 +7,7 @@ import {
   USAGE,
   checkpointFile,
   compareStores,
+  describeMismatch,
   main,
   migrateAndVerify,
   MAX_RUN_BYTES,
@@ -170,6 +171,14 @@ describe('migrate-events', () => {
     const compared = await compareStores(source, target);
     expect(compared.events).toBe(29);
     expect(compared.mismatch).toMatchObject({ index: 29, source: undefined, target: { streamId: 'contract-z' } });
+  });
+
+  it('says which events differ and in which parts, never their data (names, national codes)', () => {
+    const event = { id: 'e-1', streamId: 'contract-a', revision: 0, type: 'ContractOpened', version: 1, data: { applicant: { nationalCode: '0089216091' } }, metadata: { eventId: 'e-1', correlationId: 'c', actor: { sub: 's', role: 'applicant' }, channel: 'online', occurredAt: 'x' } };
+    const changed = { ...event, data: { applicant: { nationalCode: '0084575948' } } };
+    const said = describeMismatch({ index: 3, source: event, target: changed });
+    expect(said).toBe('source ContractOpened v1 e-1 (contract-a@0), target ContractOpened v1 e-1 (contract-a@0); they differ in data');
+    expect(describeMismatch({ index: 3, source: undefined, target: event })).toBe('source none, target ContractOpened v1 e-1 (contract-a@0)');
   });
 
   it('verifies a copy into PostgreSQL, whose JSONB orders keys its own way, as equal (the KurrentDB → PostgreSQL direction)', async () => {

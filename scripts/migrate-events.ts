@@ -252,6 +252,16 @@ export interface Comparison {
 type Comparable = Pick<RecordedEvent, 'id' | 'streamId' | 'revision' | 'type' | 'version' | 'data' | 'metadata'>;
 
 /**
+ * Which events differ, and in which parts, without their data or metadata: those hold people's
+ * names, national codes and addresses, and this line goes to a terminal or a log.
+ */
+export function describeMismatch({ source, target }: Mismatch): string {
+  const name = (event: Comparable | undefined) => (event ? `${event.type} v${event.version} ${event.id} (${event.streamId}@${event.revision})` : 'none');
+  const parts = source && target ? (['id', 'streamId', 'revision', 'type', 'version', 'data', 'metadata'] as const).filter((part) => canonicalJson(source[part]) !== canonicalJson(target[part])) : [];
+  return `source ${name(source)}, target ${name(target)}${parts.length ? `; they differ in ${parts.join(', ')}` : ''}`;
+}
+
+/**
  * Reads both stores in global order and compares every event (positions and recording times
  * differ between stores by design). Events are compared as JSON values, whatever the order of
  * their keys (`canonicalJson` sorts them): PostgreSQL's JSONB orders an object's keys its own way,
@@ -313,7 +323,7 @@ export async function migrateAndVerify(options: MigrateOptions & { out: (line: s
   const state = await migrateEvents(options);
   out(`copied ${state.events} events; last source position ${state.sourcePosition} = target position ${state.targetPosition}${options.checkpoint.name ? ` (checkpoint ${options.checkpoint.name})` : ''}`);
   const compared = await compareStores(source, target, { pageSize: options.batchSize, sourceUpTo: state.sourcePosition });
-  if (compared.mismatch) throw new Error(`Stores differ at event #${compared.mismatch.index}: ${JSON.stringify(compared.mismatch)}`);
+  if (compared.mismatch) throw new Error(`Stores differ at event #${compared.mismatch.index}: ${describeMismatch(compared.mismatch)}`);
   out(`verified: both stores hold the same ${compared.events} events in the same order, up to source position ${state.sourcePosition}`);
   if (compared.newer === 0) return 0;
   out(`${compared.newer} newer events not yet copied (the source is still being written): run again to copy them`);
