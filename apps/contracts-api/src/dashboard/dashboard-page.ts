@@ -231,7 +231,8 @@ const SCRIPT = `
     $('status').textContent = t('serviceDay') + ' ' + digits(body.todayJalali) + ' — ' + t('checked') + ' ' + checkedAt.toLocaleTimeString(lang === 'fa' ? 'fa-IR' : 'en-GB') + ' — ' + t('position') + ' ' + digits(body.checkpoint);
     if (!force && key === shownKey) return;
     var first = $('board').hidden;
-    if (!first && !force) $('announce').textContent = t('updated');
+    // With the position: the same words twice are not read out again.
+    if (!first && !force) $('announce').textContent = t('updated') + ' ' + t('position') + ' ' + digits(body.checkpoint);
     shownKey = key;
     $('login').hidden = true;
     $('board').hidden = false;

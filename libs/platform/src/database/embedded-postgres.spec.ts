@@ -132,6 +132,8 @@ describe('embedded PostgreSQL', () => {
     const first = await kept();
     expect(first).toMatch(/^[0-9a-f]{48}$/);
     expect((await stat(join(dataDir, 'service.password'))).mode & 0o777).toBe(0o600);
+    // The folder's owner's (as root: the server's user, so that a base backup can read it).
+    expect((await stat(join(dataDir, 'service.password'))).uid).toBe((await stat(dataDir)).uid);
     // Loosened by hand: made private again at the next start.
     await chmod(join(dataDir, 'service.password'), 0o644);
     await whileRunning(async (port) => {

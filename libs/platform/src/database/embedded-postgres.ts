@@ -167,6 +167,12 @@ async function keptPassword(dataDir: string): Promise<string> {
   try {
     await handle.writeFile(`${randomBytes(24).toString('hex')}\n`);
     await handle.sync();
+    // As root, the folder is the server's user's: so is the file, or a base backup (which the
+    // server reads) would stop at it. Root reads it anyway.
+    if (process.getuid?.() === 0) {
+      const owner = await stat(dataDir);
+      await handle.chown(owner.uid, owner.gid);
+    }
   } finally {
     await handle.close();
   }
