@@ -15,10 +15,17 @@ function sourceFiles(dir: string): string[] {
 
 /**
  * Where the code may read the clock: `Date` as anything but `new Date(<something>)`, `Date.UTC`,
- * `Date.parse`, a type or `instanceof Date` (so `Date()`, `new Date()`, `Date.now()`, an alias, a
- * `Reflect.construct(Date, [])`); any use of `process`, `performance` or `globalThis`; and a
- * `format()` / `formatToParts()` without a date (Intl formats now).
+ * `Date.parse`, a type or `instanceof Date` (so `Date()`, `new Date()`, `new Date(...args)`,
+ * `Date.now()`, an alias, a `Reflect.construct(Date, [])`); any use of `process`, `performance`,
+ * `globalThis`, `global`, `window` or `self`; and a `format()` / `formatToParts()` without a date
+ * (Intl formats now), or taken off its formatter to be called later.
  */
+/** Whether a call is sure to pass something: not none, a spread (of what may be empty), or `undefined`. */
+function givesAnArgument(args: ts.NodeArray<ts.Expression> | undefined): boolean {
+  const first = args?.[0];
+  return first !== undefined && !ts.isSpreadElement(first) && !(ts.isIdentifier(first) && first.text === 'undefined') && first.kind !== ts.SyntaxKind.VoidExpression;
+}
+
 export function clockReads(fileName: string, text: string): string[] {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true);
   const found: string[] = [];
@@ -27,16 +34,20 @@ export function clockReads(fileName: string, text: string): string[] {
     const parent = node.parent;
     const isName = parent && ts.isPropertyAccessExpression(parent) && parent.name === node;
     if (ts.isIdentifier(node) && !isName && !(parent && (ts.isTypeReferenceNode(parent) || ts.isImportSpecifier(parent)))) {
-      if (['process', 'performance', 'globalThis'].includes(node.text)) at(node.text);
+      if (['process', 'performance', 'globalThis', 'global', 'window', 'self'].includes(node.text)) at(node.text);
       if (node.text === 'Date') {
         const allowed =
-          (ts.isNewExpression(parent) && parent.expression === node && (parent.arguments?.length ?? 0) > 0) ||
+          (ts.isNewExpression(parent) && parent.expression === node && givesAnArgument(parent.arguments)) ||
           (ts.isPropertyAccessExpression(parent) && parent.expression === node && ['UTC', 'parse'].includes(parent.name.text)) ||
           (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.InstanceOfKeyword && parent.right === node);
         if (!allowed) at(parent.getText());
       }
     }
-    if (ts.isCallExpression(node) && node.arguments.length === 0 && ts.isPropertyAccessExpression(node.expression) && ['format', 'formatToParts'].includes(node.expression.name.text)) {
+    if (ts.isCallExpression(node) && !givesAnArgument(node.arguments) && ts.isPropertyAccessExpression(node.expression) && ['format', 'formatToParts'].includes(node.expression.name.text)) {
+      at(node.getText());
+    }
+    // A formatter's method taken off it, called later without a date.
+    if (ts.isPropertyAccessExpression(node) && ['format', 'formatToParts'].includes(node.name.text) && !(parent && ts.isCallExpression(parent) && parent.expression === node)) {
       at(node.getText());
     }
     ts.forEachChild(node, visit);
@@ -57,6 +68,10 @@ describe('architecture: the domain never reads the clock', () => {
       'process.uptime()',
       'process.hrtime.bigint()',
       'performance.now()',
+      'global.Date.now()',
+      'new Date(...[])',
+      'fmt.format(undefined)',
+      'const f = fmt.format; f()',
     ];
     for (const probe of probes) expect({ probe, found: clockReads('x.ts', probe).length > 0 }).toEqual({ probe, found: true });
     expect(clockReads('x.ts', 'const a = new Date(t); const b = Date.UTC(2026, 0, 1); const c = Date.parse(s); let d: Date; x instanceof Date; f.format(a)')).toEqual([]);
