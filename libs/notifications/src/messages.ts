@@ -103,7 +103,8 @@ export function reminderAt(deadline: IsoDate, days: number): Date {
 
 /**
  * Why a reminder or the exam overdue notice no longer applies at `now` (paid, exam passed or
- * decided, contract closed, deadline gone), or null while it does. Checked against the contract's current events just before sending.
+ * decided, contract closed, deadline gone), or null while it does. Checked against the contract's
+ * current events just before sending.
  */
 export function reminderObsolete(template: Template, state: ContractState | undefined, now: Date): string | null {
   if (state === undefined) return 'contract not found';

@@ -241,19 +241,17 @@ export class ProjectionRunner {
   private async acquireLease(): Promise<boolean> {
     if (this.leased) return true;
     if (!this.lease) {
-      const client = new Client({ ...this.options.pool.options, keepAlive: true });
+      // The server releases the lease only once it finds this session gone: with its default
+      // keepalive (2 h idle) a standby waited that long after the owner's host was lost. Set at
+      // connection, so no session holds a lease without them. (Through a pooler or proxy the
+      // server probes that, not the owner.)
+      const probed = '-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3';
+      const { options } = this.options.pool.options;
+      const client = new Client({ ...this.options.pool.options, keepAlive: true, options: options ? `${options} ${probed}` : probed });
       client.on('error', () => this.leaseLost(client));
       client.on('end', () => this.leaseLost(client));
       this.lease = client;
       await client.connect();
-      // The server releases the lease only once it finds this session gone: with its default
-      // keepalive (2 h idle) a standby waited that long after the owner's host was lost. (Through
-      // a pooler or proxy the server probes that, not the owner.) A session that could not be set
-      // so is dropped, and the next attempt opens another.
-      await client.query('SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3').catch(async (error: unknown) => {
-        await client.end().catch(() => undefined);
-        throw error;
-      });
     }
     const { rows } = await this.lease.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [
       LEASE_LOCK_CLASS,

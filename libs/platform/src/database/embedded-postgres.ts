@@ -54,7 +54,6 @@ export const NON_DURABLE_SETTINGS: Readonly<Record<string, string>> = {
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const dataDir = resolve(options.dataDir);
   const port = options.port || (await freePort());
-  const user = USER;
   const fresh = !hasCluster(dataDir);
   const settings = { listen_addresses: '127.0.0.1', ...options.settings };
 
@@ -69,7 +68,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
-    user,
+    user: USER,
     // What initdb gives the role: the legacy password, replaced by `ensurePassword` at the first
     // start. A random one here would be lost with a start killed before it was kept (and the
     // package leaves its password file in /tmp when killed).
@@ -123,7 +122,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (!stopping) options.onUnexpectedExit?.({ code, signal });
   });
   return {
-    url: embeddedUrl(user, password, port),
+    url: embeddedUrl(USER, password, port),
     port,
     pid: child.pid!,
     async stop() {

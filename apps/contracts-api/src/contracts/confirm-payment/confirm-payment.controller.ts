@@ -82,7 +82,7 @@ export class ConfirmPaymentController {
     const identity = { ...body, paidAt: new Date(body.paidAt).toISOString() };
     // Held after a 5xx too (keyNamesCommand): the reference names the payment, but its events name
     // the contract as well, so a 5xx whose append was made, then the reference sent for another
-    // contract, would pay that one too. The same payment takes the reference over once the lease ends.
+    // contract, would pay that one too. The same payment takes the reference over at once.
     const idempotency = { key: body.bankReference, scope: bankReferenceScope(String(actor.bankId)), replayStatus: 200, identity, keyNamesCommand: false };
     const record = async (): Promise<HttpResult> => {
       const context = this.responder.context(request, actor, 'bank', idempotency);
