@@ -13,7 +13,8 @@
  *     service; with PROFILE_DIR set the service runs under --cpu-prof and writes its profile there;
  *     PRELOAD=<file.js> is required into the service first (count-queries.js counts its statements);
  *     with LAG=1 the projector runs apart (as the bench's judged rows) and its lag is sampled as the bench does
- *     (LAG=inline: sampled with the projector inside the API, as `npm start` runs it)
+ *     (LAG=inline: sampled with the projector inside the API, as `npm start` runs it);
+ *     PG_STATEMENTS=1: the statements PostgreSQL spent longest on during the measured run (pg_stat_statements)
  * Both print their figure, so two builds can be compared back to back on the same busy machine.
  */
 import { randomBytes } from 'node:crypto';
@@ -21,7 +22,7 @@ import { readdir, readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { fold } from '@app/contracts-app';
 import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
 import { createPool } from '@app/platform';
@@ -75,7 +76,8 @@ async function postgresCpuMs(): Promise<number | undefined> {
 async function main([mode = 'catchup', first, second, third]: string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-profile-'));
   const pgDir = await mkdtemp(join(tmpdir(), 'bench-pg-'));
-  const { server, urlOf } = await startBenchPostgres(pgDir, ['subject']);
+  const statements = process.env.PG_STATEMENTS === '1';
+  const { server, urlOf } = await startBenchPostgres(pgDir, ['subject'], statements ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all', 'pg_stat_statements.track_planning': 'on' } : {});
   const contractDate = new Date().toISOString().slice(0, 10);
   try {
     if (mode === 'catchup') {
@@ -189,6 +191,7 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
         let person = 0;
         const mix = (connections: number, seconds: number) => runMix({ baseUrl: service.baseUrl, connections, seconds, people, nextPerson: () => person++, env });
         await mix(4, 2);
+        if (statements) await withPool(env.DATABASE_URL, (pool) => pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()'));
         const lag = lagged ? sampleLag(env.DATABASE_URL) : undefined;
         const result = await mix(Number(first ?? 16), Number(second ?? 10)).catch(async (error: unknown) => {
           await lag?.stop().catch(() => undefined);
@@ -197,6 +200,7 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
         const lagMs = await lag?.stop();
         const lagLine = lagMs ? `; lag p50 ${percentile(lagMs, 50).toFixed(0)} / p99 ${percentile(lagMs, 99).toFixed(0)} / max ${Math.max(...lagMs).toFixed(0)} ms over ${lagMs.length} samples` : '';
         say(`http ${first ?? 16}: ${result.opsPerSec.toFixed(0)} commands/s, commands' p99 ${result.commandP99Ms.toFixed(1)} ms, the mix's p50 ${result.p50Ms} / p99 ${result.p99Ms} ms, ${result.errors} errors${lagLine}`);
+        if (statements) await withPool(env.DATABASE_URL, sayTopStatements);
       } finally {
         await projector?.stop();
         await service.stop();
@@ -205,6 +209,28 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
   } finally {
     await server.stop();
     await Promise.all([dir, pgDir].map((folder) => rm(folder, { recursive: true, force: true })));
+  }
+}
+
+async function withPool<T>(url: string, work: (pool: Pool) => Promise<T>): Promise<T> {
+  const pool = createPool(url, { max: 1 });
+  try {
+    return await work(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Where the server's time went, statement by statement (execution only: commits' WAL flushes are not in it). */
+async function sayTopStatements(pool: Pool): Promise<void> {
+  const { rows } = await pool.query<{ calls: number; total: number; plan: number; query: string }>(
+    `SELECT calls::float8 AS calls, total_exec_time AS total, total_plan_time AS plan, regexp_replace(query, '\\s+', ' ', 'g') AS query
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+      ORDER BY total_exec_time + total_plan_time DESC LIMIT 20`,
+  );
+  say('PostgreSQL time by statement (top 20), planning apart: ms executing, ms planning, calls, ms per call in all');
+  for (const row of rows) {
+    say(`${row.total.toFixed(0).padStart(6)} ${row.plan.toFixed(0).padStart(6)} ${String(row.calls).padStart(6)} ${((row.total + row.plan) / row.calls).toFixed(3).padStart(7)}  ${row.query.slice(0, 110)}`);
   }
 }
 

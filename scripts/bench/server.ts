@@ -9,9 +9,13 @@ import { createPool, freePort, startEmbeddedPostgres, type RunningPostgres } fro
  * unlike the test clusters: the bench measures what a durable append costs. Each subject gets its
  * own database on this one server, so they share its disk and WAL as in production.
  */
-export async function startBenchPostgres(dataDir: string, databases: readonly string[]): Promise<{ server: RunningPostgres; urlOf(database: string): string }> {
+export async function startBenchPostgres(
+  dataDir: string,
+  databases: readonly string[],
+  settings: Record<string, string> = {},
+): Promise<{ server: RunningPostgres; urlOf(database: string): string }> {
   // Room for the service's pool, its read side, and 64 connections of a subject at a time.
-  const server = await startEmbeddedPostgres({ dataDir, settings: { max_connections: '200' } });
+  const server = await startEmbeddedPostgres({ dataDir, settings: { max_connections: '200', ...settings } });
   const admin = createPool(server.url, { max: 1 });
   try {
     for (const database of databases) await admin.query(`CREATE DATABASE ${database}`);
