@@ -54,20 +54,26 @@ const VISIBLE_BELOW = `(SELECT (pg_snapshot_xmin(pg_current_snapshot())::text::b
 const COLUMNS = `position, stream_id, revision, event_id, type, version, data, metadata, (extract(epoch FROM recorded_at) * 1000)::float8`;
 
 /**
- * One stream's events from $2 to $3 (revisions) as of $4. The range as one BETWEEN (not
- * `$3 IS NULL OR …`) lets the planner see how few rows the index returns: it scans them in order
- * instead of a bitmap scan and a Sort. "As of" is the stream's prefix before its first event
- * after $4 (port.ts), found once (an InitPlan, not run without $4). It reads
- * `metadata.occurredAt`, which the audit chain hashes, as the other adapters do, not the
- * `occurred_at` column: an edit of that column alone would change an auditor's answer with the
- * chain still verifying.
+ * One stream's events from $2 to $3 (revisions), as of $4 when asked. The range as one BETWEEN
+ * (not `$3 IS NULL OR …`) lets the planner see how few rows the index returns: it scans them in
+ * order instead of a bitmap scan and a Sort. "As of" is the stream's prefix before its first event
+ * after $4 (port.ts), found once (an InitPlan). It reads `metadata.occurredAt`, which the audit
+ * chain hashes, as the other adapters do, not the `occurred_at` column: an edit of that column
+ * alone would change an auditor's answer with the chain still verifying.
+ *
+ * Two statements, not one with `$4 IS NULL OR …`: PostgreSQL planned that one again at every call
+ * (a custom plan without the subquery always looked cheaper than the generic plan with it), which
+ * cost a command's read six times what running it did (docs/performance.md, session 19).
  */
-const STREAM_RANGE = `stream_id = $1 AND revision BETWEEN $2 AND COALESCE($3::int, 2147483647)
-                      AND ($4::timestamptz IS NULL OR revision < (SELECT COALESCE(min(later.revision), 2147483647) FROM events later
-                                                                  WHERE later.stream_id = $1 AND (later.metadata->>'occurredAt')::timestamptz > $4))`;
+const STREAM_RANGE = 'stream_id = $1 AND revision BETWEEN $2 AND COALESCE($3::int, 2147483647)';
+const BEFORE_AS_OF = `revision < (SELECT COALESCE(min(later.revision), 2147483647) FROM events later
+                                  WHERE later.stream_id = $1 AND (later.metadata->>'occurredAt')::timestamptz > $4)`;
 
-function streamRange(streamId: string, options: ReadStreamOptions): unknown[] {
-  return [streamId, options.fromRevision ?? 0, options.toRevision ?? null, options.asOf ?? null];
+/** The statement's name (`prefix`, `_as_of` with asOf), its WHERE clause and values ($1–$3 or $1–$4). */
+function streamRange(prefix: string, streamId: string, options: ReadStreamOptions): { name: string; where: string; values: unknown[] } {
+  const values: unknown[] = [streamId, options.fromRevision ?? 0, options.toRevision ?? null];
+  if (options.asOf === undefined) return { name: prefix, where: STREAM_RANGE, values };
+  return { name: `${prefix}_as_of`, where: `${STREAM_RANGE} AND ${BEFORE_AS_OF}`, values: [...values, options.asOf] };
 }
 
 /**
@@ -217,12 +223,8 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query<EventRow>({
-      name: 'event_store_read_stream',
-      rowMode: 'array',
-      text: `SELECT ${COLUMNS} FROM events WHERE ${STREAM_RANGE} ORDER BY revision`,
-      values: streamRange(streamId, options),
-    });
+    const { name, where, values } = streamRange('event_store_read_stream', streamId, options);
+    const { rows } = await this.pool.query<EventRow>({ name, rowMode: 'array', text: `SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY revision`, values });
     return assertContiguous(streamId, options.fromRevision ?? 0, rows.map((row) => this.toRecorded(row)));
   }
 
@@ -232,13 +234,14 @@ export class PostgresEventStore implements EventStore {
    * an upcaster applies (it may read it).
    */
   async readFoldable(streamId: string, options: ReadStreamOptions = {}): Promise<FoldableEvent[]> {
+    const { name, where, values } = streamRange('event_store_read_foldable', streamId, options);
     const { rows } = await this.pool.query<FoldableRow>({
-      name: 'event_store_read_foldable',
+      name,
       rowMode: 'array',
       text: `SELECT revision, type, version, data, metadata->>'commandId',
-                    CASE WHEN type || '@' || version = ANY($5::text[]) THEN metadata END
-             FROM events WHERE ${STREAM_RANGE} ORDER BY revision`,
-      values: [...streamRange(streamId, options), this.upcasters.keys()],
+                    CASE WHEN type || '@' || version = ANY($${values.length + 1}::text[]) THEN metadata END
+             FROM events WHERE ${where} ORDER BY revision`,
+      values: [...values, this.upcasters.keys()],
     });
     const events = rows.map(([revision, type, version, data, commandId, metadata]) => {
       const current = metadata === null ? { type, version, data } : this.upcasters.upcast({ type, version, data, metadata });

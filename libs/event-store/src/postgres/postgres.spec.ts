@@ -283,6 +283,32 @@ describe('PostgreSQL event store', () => {
     await expect(store.readStream('contract-1')).rejects.toThrow(/no event at revision 0 \(read 2 there\)/);
   });
 
+  it('keeps its stream reads planned once per connection, not again at every call (a read cost six times its run in planning)', async () => {
+    const single = await createTestDatabase({ max: 1 }); // one connection: its prepared statements are the ones asked about
+    const reader = await PostgresEventStore.create({ pool: single.pool });
+    try {
+      await reader.append('contract-planned', [newEvent('A'), newEvent('B')], 'no_stream');
+      for (let read = 0; read < 8; read++) {
+        await reader.readFoldable('contract-planned', { fromRevision: read % 2 });
+        await reader.readStream('contract-planned');
+      }
+      await reader.readStream('contract-planned', { asOf: new Date() }); // the auditors' statement is another one
+      const { rows } = await single.pool.query<{ name: string; generic: number; custom: number }>(
+        `SELECT name, generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE 'event_store_read_%' ORDER BY name`,
+      );
+      // PostgreSQL plans a statement's first five runs for their values, then keeps a generic plan
+      // unless those looked cheaper (as they always did when one statement also took asOf).
+      expect(rows).toEqual([
+        { name: 'event_store_read_foldable', generic: 3, custom: 5 },
+        { name: 'event_store_read_stream', generic: 3, custom: 5 },
+        { name: 'event_store_read_stream_as_of', generic: 0, custom: 1 },
+      ]);
+    } finally {
+      await reader.close();
+      await single.drop();
+    }
+  });
+
   it('creates its schema once, however many stores start', async () => {
     await Promise.all([PostgresEventStore.create({ pool: db.pool }), PostgresEventStore.create({ pool: db.pool })]);
     const { rows } = await db.pool.query("SELECT id FROM schema_migrations WHERE component = 'event-store'");
