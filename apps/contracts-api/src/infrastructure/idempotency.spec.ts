@@ -199,6 +199,27 @@ describe('PostgresIdempotencyStore', () => {
       client.release();
     }
   });
+
+  it('claims and completes through statements each connection plans once, not at every command', async () => {
+    const single = await createTestDatabase({ max: 1 }); // one connection: its prepared statements are the ones asked about
+    try {
+      await migrate(single.pool, 'contracts-api', apiMigrations);
+      const onOne = new PostgresIdempotencyStore(single.pool);
+      for (let command = 0; command < 8; command++) {
+        const claim = await onOne.claim('applicant:a', `K-${command}`, 'h');
+        if (claim.kind !== 'new') throw new Error(`claim ${command}: ${claim.kind}`);
+        await onOne.complete('applicant:a', `K-${command}`, claim.token, { status: 201, body: {} });
+      }
+      const { rows } = await single.pool.query(`SELECT name, generic_plans::int AS generic FROM pg_prepared_statements ORDER BY name`);
+      // Five runs planned for their values, then PostgreSQL's generic plan: no parse, no planning.
+      expect(rows).toEqual([
+        { name: 'idempotency_claim', generic: 3 },
+        { name: 'idempotency_complete', generic: 3 },
+      ]);
+    } finally {
+      await single.drop();
+    }
+  });
 });
 
 describe('IdempotencyRetention: purges at start and on its timer, never fails the process', () => {

@@ -95,6 +95,10 @@ export const PURGE_UNANSWERED_BATCH_SQL = `
            FOR UPDATE SKIP LOCKED) old
    WHERE k.scope = old.scope AND k.key = old.key AND k.completed_at IS NULL`;
 
+/**
+ * Every command claims and completes a key: both statements are named, so each connection parses
+ * and plans them once (unnamed, planning them cost more than running them: performance.md, session 19).
+ */
 export class PostgresIdempotencyStore implements IdempotencyStore {
   constructor(private readonly pool: Pool) {}
 
@@ -112,8 +116,9 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     const token = randomUUID();
     const identity = meaning?.hash ?? null;
     const meansTheSame = (stored: string | null) => stored !== null && meaning !== undefined && (stored === meaning.hash || (meaning.earlier ?? []).includes(stored));
-    const { rows } = await this.pool.query<{ request_hash: string; identity_hash: string | null; response: StoredResponse | null; inserted: boolean; stale: boolean }>(
-      `WITH ins AS (
+    const { rows } = await this.pool.query<{ request_hash: string; identity_hash: string | null; response: StoredResponse | null; inserted: boolean; stale: boolean }>({
+      name: 'idempotency_claim',
+      text: `WITH ins AS (
          INSERT INTO idempotency_keys (scope, key, request_hash, identity_hash, claim_token) VALUES ($1, $2, $3, $5, $4)
          ON CONFLICT (scope, key) DO NOTHING
          RETURNING request_hash, identity_hash, response, true AS inserted, false AS stale)
@@ -121,8 +126,8 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
        UNION ALL
        SELECT request_hash, identity_hash, response, false, claimed_at < now() - interval '${IN_PROGRESS_LEASE}'
          FROM idempotency_keys WHERE scope = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
-      [scope, key, hash, token, identity],
-    );
+      values: [scope, key, hash, token, identity],
+    });
     const row = rows[0];
     if (!row) return undefined;
     if (row.inserted) return { kind: 'new', token };
@@ -156,10 +161,11 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   }
 
   async complete(scope: string, key: string, token: string, response: StoredResponse, identityHash?: string): Promise<void> {
-    await this.pool.query(
-      `UPDATE idempotency_keys SET response = $4, completed_at = now(), identity_hash = COALESCE($5, identity_hash) WHERE scope = $1 AND key = $2 AND claim_token = $3`,
-      [scope, key, token, JSON.stringify(response), identityHash ?? null],
-    );
+    await this.pool.query({
+      name: 'idempotency_complete',
+      text: `UPDATE idempotency_keys SET response = $4, completed_at = now(), identity_hash = COALESCE($5, identity_hash) WHERE scope = $1 AND key = $2 AND claim_token = $3`,
+      values: [scope, key, token, JSON.stringify(response), identityHash ?? null],
+    });
   }
 
   async hold(scope: string, key: string, token: string): Promise<void> {
