@@ -82,6 +82,19 @@ export const OUTBOX_MIGRATIONS: Migration[] = [
       CREATE TRIGGER sms_outbox_counted_delete AFTER DELETE ON sms_outbox
         REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION sms_outbox_counted();`,
   },
+  {
+    // PostgreSQL 17 plans a SQL function's statements again at every call; a PL/pgSQL one keeps
+    // its plan for the session. The counts move on every outbox write (tuning log, session 19).
+    id: '003_sms_outbox_counts_planned_once',
+    sql: `
+      CREATE OR REPLACE FUNCTION sms_outbox_add_counts(branch_ids TEXT[], province_codes TEXT[], statuses TEXT[], deltas INT[]) RETURNS VOID LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO public.sms_outbox_counts AS c (branch_id, province_code, status, count)
+        SELECT b, p, s, sum(d) FROM unnest(branch_ids, province_codes, statuses, deltas) AS t(b, p, s, d)
+        GROUP BY 1, 2, 3 HAVING sum(d) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (branch_id, province_code, status) DO UPDATE SET count = c.count + EXCLUDED.count;
+      END $$;`,
+  },
 ];
 
 /** Creates or updates the outbox table; every process that writes or reads it calls this first. */
