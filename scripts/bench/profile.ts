@@ -119,6 +119,7 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
           handles: projection.handles.bind(projection),
           apply: (tx: PoolClient, batch: readonly RecordedEvent[]) => timed(`apply ${projection.name}`, () => projection.apply(tx, batch)),
         }));
+        if (statements) await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
         const [cpuBefore, postgresBefore] = [process.cpuUsage(), await postgresCpuMs()];
         const catchUp = await cpuProfiled(process.env.CPU_PROFILE, () => measureCatchUp(pool, store, events, projections));
         const [cpu, postgresAfter] = [process.cpuUsage(cpuBefore), await postgresCpuMs()];
@@ -127,6 +128,7 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
         const postgres = postgresBefore === undefined || postgresAfter === undefined ? 'not measured' : `${(postgresAfter - postgresBefore).toFixed(0)} ms`;
         say(`events read from the store: ${parsed} (${(parsed / events).toFixed(1)} × the store); this process's CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, PostgreSQL's: ${postgres}`);
         say(`catch-up${only.length > 0 ? ` of ${second}` : ''}: ${events} events in ${catchUp.seconds.toFixed(2)} s, ${catchUp.eventsPerSec.toFixed(0)} events/s`);
+        if (statements) await sayTopStatements(pool);
       } finally {
         await store.close();
         await pool.end();
