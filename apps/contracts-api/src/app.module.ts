@@ -19,6 +19,7 @@ import { ContractQueriesController } from './contracts/read/contract-queries.con
 import { TermsController } from './contracts/read/terms.controller';
 import { Reservations } from './contracts/reservations';
 import { TestClockController } from './clock/test-clock.controller';
+import { AppendWatch } from './health/append-watch';
 import { HealthController } from './health/health.controller';
 import { NotificationsController } from './notifications/notifications.controller';
 import { EligibilityController } from './projections/eligibility.controller';
@@ -39,6 +40,9 @@ import { APP_CONFIG, PG_POOL, PROJECTOR, type Runtime } from './runtime';
 export class AppModule {
   /** The whole HTTP app over a runtime (database, event store, clock, registry) built outside. */
   static forRuntime(runtime: Runtime, env: NodeJS.ProcessEnv = process.env): DynamicModule {
+    // The commands' appends, timed for readiness (the read side's own appends are the projector's to watch).
+    const appends = new AppendWatch();
+    const eventStore = appends.watch(runtime.eventStore);
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],
@@ -64,12 +68,13 @@ export class AppModule {
         ...authProviders(env),
         { provide: APP_CONFIG, useValue: runtime.config },
         { provide: PG_POOL, useValue: runtime.pool },
-        { provide: EVENT_STORE, useValue: runtime.eventStore },
+        { provide: EVENT_STORE, useValue: eventStore },
+        { provide: AppendWatch, useValue: appends },
         { provide: CLOCK, useValue: runtime.clock },
         { provide: REGISTRY, useValue: runtime.registry },
         { provide: PROJECTOR, useValue: runtime.projector ?? null },
-        { provide: ContractStreams, useFactory: () => new ContractStreams(runtime.eventStore, runtime.clock, runtime.snapshots) },
-        { provide: Reservations, useFactory: () => new Reservations(runtime.eventStore) },
+        { provide: ContractStreams, useFactory: () => new ContractStreams(eventStore, runtime.clock, runtime.snapshots) },
+        { provide: Reservations, useFactory: () => new Reservations(eventStore) },
         { provide: CONTRACT_NUMBERS, useFactory: () => new PostgresContractNumberAllocator(runtime.pool) },
         { provide: IDEMPOTENCY, useFactory: () => new PostgresIdempotencyStore(runtime.pool) },
         Applicants,

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     expect(registryFileFor(config)).toBe(DEFAULT_REGISTRY_FILE);
     expect(config.projector).toBe(true);
     expect(config.requestTimeoutMs).toBe(30_000);
+    expect(config.appendStallMs).toBe(10_000);
     expect(config.idempotencyTtlHours).toBe(72);
   });
 
@@ -31,6 +32,11 @@ describe('loadConfig', () => {
   it('reads the request timeout in milliseconds', () => {
     expect(loadConfig({ REQUEST_TIMEOUT_MS: '5000' }).requestTimeoutMs).toBe(5_000);
     expect(loadConfig({ REQUEST_TIMEOUT_MS: '' }).requestTimeoutMs).toBe(30_000); // empty is unset
+  });
+
+  it('reads how long an append may wait before readiness answers 503, in milliseconds', () => {
+    expect(loadConfig({ APPEND_STALL_MS: '2500' }).appendStallMs).toBe(2_500);
+    expect(loadConfig({ APPEND_STALL_MS: '' }).appendStallMs).toBe(10_000); // empty is unset
   });
 
   it('reads how many hours idempotent answers are kept (an empty value is the default)', () => {
@@ -57,6 +63,8 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ REQUEST_TIMEOUT_MS: '0' }, /REQUEST_TIMEOUT_MS/],
     [{ REQUEST_TIMEOUT_MS: '30s' }, /REQUEST_TIMEOUT_MS/],
+    [{ APPEND_STALL_MS: '0' }, /APPEND_STALL_MS/],
+    [{ APPEND_STALL_MS: '10s' }, /APPEND_STALL_MS/],
     [{ IDEMPOTENCY_TTL_HOURS: '0' }, /IDEMPOTENCY_TTL_HOURS/],
     [{ IDEMPOTENCY_TTL_HOURS: '1.5' }, /IDEMPOTENCY_TTL_HOURS/],
     [{ IDEMPOTENCY_TTL_HOURS: '3d' }, /IDEMPOTENCY_TTL_HOURS/],

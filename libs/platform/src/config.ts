@@ -19,6 +19,8 @@ export interface AppConfig {
   projector: boolean;
   /** How long a client may take to send a whole request (headers and body) before a 408. */
   requestTimeoutMs: number;
+  /** Readiness answers 503 while a command's append has waited longer than this for the event store. */
+  appendStallMs: number;
   /** How long a command's answer is kept for replays of its Idempotency-Key; older ones are purged. */
   idempotencyTtlHours: number;
 }
@@ -111,6 +113,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { defaultPort =
     throw new ConfigError(`REQUEST_TIMEOUT_MS must be a positive number of milliseconds, got "${env.REQUEST_TIMEOUT_MS}"`);
   }
 
+  const appendStallMs = Number(env.APPEND_STALL_MS || 10_000);
+  if (!Number.isInteger(appendStallMs) || appendStallMs < 1) {
+    throw new ConfigError(`APPEND_STALL_MS must be a positive number of milliseconds, got "${env.APPEND_STALL_MS}"`);
+  }
+
   const idempotencyTtlHours = Number(env.IDEMPOTENCY_TTL_HOURS || 72);
   if (!Number.isInteger(idempotencyTtlHours) || idempotencyTtlHours < 1) {
     throw new ConfigError(`IDEMPOTENCY_TTL_HOURS must be a whole number of hours ≥ 1, got "${env.IDEMPOTENCY_TTL_HOURS}"`);
@@ -130,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, { defaultPort =
     logLevel,
     projector: projector === 'inline',
     requestTimeoutMs,
+    appendStallMs,
     idempotencyTtlHours,
   };
 }

@@ -3,11 +3,12 @@ import { ApiOkResponse, ApiOperation, ApiTags, type SchemaObject } from '@nestjs
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Pool } from 'pg';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
-import { READINESS_CHECK_MS, answeredWithin } from '@app/platform';
+import { READINESS_CHECK_MS, answeredWithin, type AppConfig } from '@app/platform';
 import { Public } from '../auth';
 import { ApiProblems } from '../http/openapi';
 import { holdsBackReadiness, readinessDetails, type Projector } from '@app/projections';
-import { PG_POOL, PROJECTOR } from '../runtime';
+import { APP_CONFIG, PG_POOL, PROJECTOR } from '../runtime';
+import { AppendWatch } from './append-watch';
 
 const STATUS: Record<string, SchemaObject> = { status: { type: 'string', enum: ['up', 'down'] }, message: { type: 'string', description: 'Why it is down' } };
 
@@ -50,6 +51,8 @@ export class HealthController {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly eventStore: EventStore,
     @Inject(PROJECTOR) private readonly projector: Projector | null,
+    private readonly appends: AppendWatch,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get('live')
@@ -62,7 +65,7 @@ export class HealthController {
   @Get('ready')
   // Terminus would document its report as the 503 body; the problem filter answers that 503 like any other.
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
-  @ApiOperation({ summary: 'Ready to serve: read store and event store answer, no projection failing (503 otherwise); each projection’s position and lag' })
+  @ApiOperation({ summary: 'Ready to serve: read store and event store answer, no command’s append waiting past APPEND_STALL_MS, no projection failing (503 otherwise); each projection’s position and lag' })
   @ApiOkResponse({
     description: "Terminus's report: each indicator (readStore, eventStore, projections) with its details",
     schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, info: INDICATORS, error: INDICATORS, details: INDICATORS } },
@@ -81,6 +84,11 @@ export class HealthController {
       },
       async () => {
         const indicator = this.indicators.check('eventStore');
+        // Reads may still answer while no append can finish (a stalled commit, a lock held).
+        const waitedMs = this.appends.oldestWaitMs();
+        if (waitedMs > this.config.appendStallMs) {
+          return indicator.down({ message: `an append has waited ${(waitedMs / 1000).toFixed(1)} s for the event store (APPEND_STALL_MS ${this.config.appendStallMs})` });
+        }
         try {
           const head = await answeredWithin(this.eventStore.headPosition(), READINESS_CHECK_MS);
           return indicator.up({ headPosition: head.toString() });

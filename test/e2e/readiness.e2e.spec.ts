@@ -1,0 +1,34 @@
+import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
+import { bearer, expectProblem, openBody } from './support/scenario';
+
+describe('GET /health/ready while no command can append', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ APPEND_STALL_MS: '300' });
+  });
+  afterAll(() => t?.close());
+
+  it("answers 503 once a command's append has waited past APPEND_STALL_MS, and 200 again once it is through", async () => {
+    const { token, body } = await openBody(t, PEOPLE.walkthrough);
+    await t.http().get('/health/ready').expect(200);
+    const blocker = await t.db.pool.connect();
+    try {
+      // Reads of the events go on under this lock; no INSERT can (a commit that never returns looks the same).
+      await blocker.query('BEGIN; LOCK TABLE events IN EXCLUSIVE MODE');
+      const open = t.http().post('/v1/contracts').set(bearer(token)).send(body).then((res) => res);
+      // The open reaches its append at some point after it is sent: ask until the wait shows.
+      let ready = await t.http().get('/health/ready');
+      for (const until = Date.now() + 10_000; ready.status === 200 && Date.now() < until; ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        ready = await t.http().get('/health/ready');
+      }
+      expectProblem(ready, 503, 'SERVICE_UNAVAILABLE');
+      await blocker.query('COMMIT');
+      expect((await open).status).toBe(201);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+    }
+    await t.http().get('/health/ready').expect(200);
+  });
+});
