@@ -8,7 +8,7 @@ describe('GET /health/ready while no command can append', () => {
   });
   afterAll(() => t?.close());
 
-  it("answers 503 once a command's append has waited past APPEND_STALL_MS, and 200 again once it is through", async () => {
+  it("answers 503 once a command's append has waited past APPEND_STALL_MS (and /metrics shows the wait), and 200 again once it is through", async () => {
     const { token, body } = await openBody(t, PEOPLE.walkthrough);
     await t.http().get('/health/ready').expect(200);
     const blocker = await t.db.pool.connect();
@@ -23,6 +23,8 @@ describe('GET /health/ready while no command can append', () => {
         ready = await t.http().get('/health/ready');
       }
       expectProblem(ready, 503, 'SERVICE_UNAVAILABLE');
+      const waited = /^event_store_oldest_append_seconds (\S+)$/m.exec((await t.http().get('/metrics').expect(200)).text);
+      expect(Number(waited?.[1])).toBeGreaterThan(0.3);
       await blocker.query('COMMIT');
       expect((await open).status).toBe(201);
     } finally {
@@ -30,5 +32,6 @@ describe('GET /health/ready while no command can append', () => {
       blocker.release();
     }
     await t.http().get('/health/ready').expect(200);
+    expect((await t.http().get('/metrics').expect(200)).text).toMatch(/^event_store_oldest_append_seconds 0$/m);
   });
 });

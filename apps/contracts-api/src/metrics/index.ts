@@ -1,12 +1,13 @@
 import type { Provider } from '@nestjs/common';
 import { SMS_COUNTS, type SmsCountsSource } from '../dashboard/sms-counts';
+import { AppendWatch } from '../health/append-watch';
 import { HttpMetrics } from './http-metrics';
 import { ApiMetrics, DEADLINE_BACKLOG, PROJECTION_STATUS, SMS_BACKLOG, type BacklogSource, type ProjectionStatusSource } from './metrics';
 
 export { ApiMetrics, DEADLINE_BACKLOG, PROJECTION_STATUS, SMS_BACKLOG, type ProjectionStatusSource } from './metrics';
 export { MetricsController } from './metrics.controller';
 
-/** The registry (with projection, SMS and deadline gauges when their sources are provided) and the HTTP hooks. */
+/** The registry (with projection, SMS, deadline and append-wait gauges when their sources are provided) and the HTTP hooks. */
 export const metricsProviders: Provider[] = [
   {
     provide: ApiMetrics,
@@ -15,9 +16,10 @@ export const metricsProviders: Provider[] = [
       { token: SMS_COUNTS, optional: true },
       { token: SMS_BACKLOG, optional: true },
       { token: DEADLINE_BACKLOG, optional: true },
+      { token: AppendWatch, optional: true },
     ],
-    useFactory: (projections?: ProjectionStatusSource, smsCounts?: SmsCountsSource, smsBacklog?: BacklogSource, deadlineBacklog?: BacklogSource) =>
-      new ApiMetrics({ projections, smsCounts, smsBacklog, deadlineBacklog }),
+    useFactory: (projections?: ProjectionStatusSource, smsCounts?: SmsCountsSource, smsBacklog?: BacklogSource, deadlineBacklog?: BacklogSource, appends?: AppendWatch) =>
+      new ApiMetrics({ projections, smsCounts, smsBacklog, deadlineBacklog, appends }),
   },
   HttpMetrics,
 ];

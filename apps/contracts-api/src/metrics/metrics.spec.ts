@@ -30,3 +30,14 @@ describe('SMS backlog metrics', () => {
     expect(text).not.toMatch(/^sms_due_messages/m);
   });
 });
+
+describe('Append wait metric', () => {
+  it("given a command's append under way, reports how long it has waited, in seconds; without a watch, no such gauge", async () => {
+    let waitedMs = 2_500;
+    const metrics = new ApiMetrics({ appends: { oldestWaitMs: () => waitedMs } });
+    expect(await metrics.registry.metrics()).toMatch(/^event_store_oldest_append_seconds 2\.5$/m);
+    waitedMs = 0;
+    expect(await metrics.registry.metrics()).toMatch(/^event_store_oldest_append_seconds 0$/m);
+    expect(await new ApiMetrics().registry.metrics()).not.toMatch(/event_store_oldest_append_seconds/);
+  });
+});
