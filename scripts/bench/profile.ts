@@ -119,7 +119,7 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
           handles: projection.handles.bind(projection),
           apply: (tx: PoolClient, batch: readonly RecordedEvent[]) => timed(`apply ${projection.name}`, () => projection.apply(tx, batch)),
         }));
-        if (statements) await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
+        if (statements) await resetStatements(pool);
         const [cpuBefore, postgresBefore] = [process.cpuUsage(), await postgresCpuMs()];
         const catchUp = await cpuProfiled(process.env.CPU_PROFILE, () => measureCatchUp(pool, store, events, projections));
         const [cpu, postgresAfter] = [process.cpuUsage(cpuBefore), await postgresCpuMs()];
@@ -193,7 +193,7 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
         let person = 0;
         const mix = (connections: number, seconds: number) => runMix({ baseUrl: service.baseUrl, connections, seconds, people, nextPerson: () => person++, env });
         await mix(4, 2);
-        if (statements) await withPool(env.DATABASE_URL, (pool) => pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()'));
+        if (statements) await withPool(env.DATABASE_URL, resetStatements);
         const lag = lagged ? sampleLag(env.DATABASE_URL) : undefined;
         const result = await mix(Number(first ?? 16), Number(second ?? 10)).catch(async (error: unknown) => {
           await lag?.stop().catch(() => undefined);
@@ -223,7 +223,12 @@ async function withPool<T>(url: string, work: (pool: Pool) => Promise<T>): Promi
   }
 }
 
-/** Where the server's time went, statement by statement (execution only: commits' WAL flushes are not in it). */
+/** Starts the count of `sayTopStatements` afresh (PG_STATEMENTS=1 preloads the extension). */
+async function resetStatements(pool: Pool): Promise<void> {
+  await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
+}
+
+/** Where the server's time went, statement by statement: executing and planning (commits' WAL flushes are in neither). */
 async function sayTopStatements(pool: Pool): Promise<void> {
   const { rows } = await pool.query<{ calls: number; total: number; plan: number; query: string }>(
     `SELECT calls::float8 AS calls, total_exec_time AS total, total_plan_time AS plan, regexp_replace(query, '\\s+', ' ', 'g') AS query

@@ -1,3 +1,4 @@
+import { eventually } from '../../libs/event-store/src/contract-suite';
 import { PEOPLE, startTestApp, type TestApp } from './support/test-app';
 import { bearer, expectProblem, openBody } from './support/scenario';
 
@@ -17,12 +18,7 @@ describe('GET /health/ready while no command can append', () => {
       await blocker.query('BEGIN; LOCK TABLE events IN EXCLUSIVE MODE');
       const open = t.http().post('/v1/contracts').set(bearer(token)).send(body).then((res) => res);
       // The open reaches its append at some point after it is sent: ask until the wait shows.
-      let ready = await t.http().get('/health/ready');
-      for (const until = Date.now() + 10_000; ready.status === 200 && Date.now() < until; ) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        ready = await t.http().get('/health/ready');
-      }
-      expectProblem(ready, 503, 'SERVICE_UNAVAILABLE');
+      await eventually(async () => void expectProblem(await t.http().get('/health/ready'), 503, 'SERVICE_UNAVAILABLE'), 10_000);
       const waited = /^event_store_oldest_append_seconds (\S+)$/m.exec((await t.http().get('/metrics').expect(200)).text);
       expect(Number(waited?.[1])).toBeGreaterThan(0.3);
       await blocker.query('COMMIT');
