@@ -19,16 +19,12 @@ export class AppendWatch {
       this.pending.set(id, this.nowMs());
       return store.append(...args).finally(() => this.pending.delete(id));
     };
-    // Each method bound once, not at every call: reads and appends pass here on every command.
-    const bound = new Map<PropertyKey, unknown>([['append', append]]);
     return new Proxy(store, {
       get(target, property) {
-        if (bound.has(property)) return bound.get(property);
+        if (property === 'append') return append;
+        // Looked up at each call, not kept: a method replaced on the store (a test's spy) is the one called.
         const value: unknown = Reflect.get(target, property, target);
-        if (typeof value !== 'function') return value;
-        const method: unknown = value.bind(target);
-        bound.set(property, method);
-        return method;
+        return typeof value === 'function' ? value.bind(target) : value;
       },
     });
   }
