@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { PostgresEventStore, type RecordedEvent } from '@app/event-store';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/database';
 import { ContractStreams } from '@app/contracts-app';
@@ -8,7 +9,7 @@ import { appendContracts, context } from '../testing/contracts';
 import { dumpSchema, project } from '../testing/harness';
 import { auditChainProjection } from './audit-chain.projection';
 import { auditRow, readAuditHead, walkChain } from './audit-chain.queries';
-import { GENESIS_HASH, chainHash } from './chain-hash';
+import { GENESIS_HASH, chainHash, hashedDocument } from './chain-hash';
 import { verifyChain } from './verify';
 
 describe('audit chain: the hash as docs/operations.md defines it, computed without the code under test', () => {
@@ -47,6 +48,26 @@ describe('audit chain: the hash as docs/operations.md defines it, computed witho
     expect(chainHash(GENESIS_HASH, event)).toBe(sha256(`${'0'.repeat(64)}${document}`));
     const prev = 'a1'.repeat(32);
     expect(chainHash(prev, event)).toBe(sha256(`${prev}${document}`));
+  });
+
+  it('writes the same document as the canonical JSON of hashedDocument, for any event (strings that need escaping included)', () => {
+    const text = fc.string({ unit: fc.constantFrom('"', '\\', '\n', '\u0000', '\u2028', '\ud800', 'a', 'ی', '-') });
+    const recorded = fc.record({
+      id: text,
+      streamId: text,
+      revision: fc.nat(),
+      position: fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }),
+      type: text,
+      version: fc.nat(),
+      data: fc.dictionary(text, fc.jsonValue()),
+      metadata: fc.dictionary(text, fc.jsonValue()),
+      recordedAt: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }),
+    }) as fc.Arbitrary<RecordedEvent>;
+    fc.assert(
+      fc.property(recorded, fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }), (any, prev) => {
+        expect(chainHash(prev, any)).toBe(sha256(`${prev}${canonicalJson(hashedDocument(any))}`));
+      }),
+    );
   });
 });
 

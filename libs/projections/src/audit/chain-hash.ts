@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RecordedEvent } from '@app/event-store';
 import { canonicalJson } from '@app/platform';
 
@@ -20,7 +20,16 @@ export function hashedDocument(event: RecordedEvent) {
   };
 }
 
-/** hash = sha256(prevHash ‖ canonical JSON of the event and its metadata), lowercase hex. */
+/**
+ * hash = sha256(prevHash ‖ canonical JSON of the event and its metadata), lowercase hex. The
+ * document's top level is written in its sorted key order here rather than built as an object
+ * and sorted (a test holds it to `canonicalJson(hashedDocument(event))`), and hashed in one call:
+ * every event of a catch-up or rebuild goes through it (tuning log, session 20).
+ */
 export function chainHash(prevHash: string, event: RecordedEvent): string {
-  return createHash('sha256').update(prevHash).update(canonicalJson(hashedDocument(event))).digest('hex');
+  const document =
+    `{"data":${canonicalJson(event.data)},"id":${canonicalJson(event.id)},"metadata":${canonicalJson(event.metadata)},` +
+    `"position":"${event.position}","recordedAt":"${event.recordedAt.toISOString()}","revision":${event.revision},` +
+    `"streamId":${canonicalJson(event.streamId)},"type":${canonicalJson(event.type)},"version":${event.version}}`;
+  return hash('sha256', prevHash + document, 'hex');
 }
