@@ -14,7 +14,7 @@
  *     PRELOAD=<file.js> is required into the service first (count-queries.js counts its statements);
  *     with LAG=1 the projector runs apart (as the bench's judged rows) and its lag is sampled as the bench does
  *     (LAG=inline: sampled with the projector inside the API, as `npm start` runs it);
- *     PG_STATEMENTS=1: the statements PostgreSQL spent longest on during the measured run (pg_stat_statements)
+ *     PG_STATEMENTS=1 (http, catchup, rebuild): the statements PostgreSQL spent longest on during the measured run (pg_stat_statements)
  * Both print their figure, so two builds can be compared back to back on the same busy machine.
  */
 import { randomBytes } from 'node:crypto';
@@ -144,12 +144,17 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
         const rounds = Number(third ?? 1);
         if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`rounds must be a positive integer, got ${third}`);
         for (const projection of Array.from({ length: rounds }, () => named).flat()) {
+          if (statements) await resetStatements(pool);
           const cpuBefore = process.cpuUsage();
+          const postgresBefore = await postgresCpuMs();
           const started = performance.now();
           const rebuilt = await cpuProfiled(process.env.CPU_PROFILE, () => rebuild({ pool, eventStore: store, projection }));
           const seconds = (performance.now() - started) / 1000;
           const cpu = process.cpuUsage(cpuBefore);
-          say(`rebuild of ${projection.name}: ${rebuilt.events} of ${events} events in ${seconds.toFixed(2)} s, ${(rebuilt.events / seconds).toFixed(0)} events/s; this process's CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
+          const postgresAfter = await postgresCpuMs();
+          const postgres = postgresBefore === undefined || postgresAfter === undefined ? '' : `, PostgreSQL's: ${(postgresAfter - postgresBefore).toFixed(0)} ms`;
+          say(`rebuild of ${projection.name}: ${rebuilt.events} of ${events} events in ${seconds.toFixed(2)} s, ${(rebuilt.events / seconds).toFixed(0)} events/s; this process's CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms${postgres}`);
+          if (statements) await sayTopStatements(pool);
         }
       } finally {
         await store.close();
