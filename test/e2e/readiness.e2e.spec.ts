@@ -18,7 +18,7 @@ describe('GET /health/ready while no command can append', () => {
       await blocker.query('BEGIN; LOCK TABLE events IN EXCLUSIVE MODE');
       const open = t.http().post('/v1/contracts').set(bearer(token)).send(body).then((res) => res);
       // The open reaches its append at some point after it is sent: ask until the wait shows.
-      await eventually(async () => void expectProblem(await t.http().get('/health/ready'), 503, 'SERVICE_UNAVAILABLE'), 10_000);
+      await eventually(async () => expect((await expectProblem(await t.http().get('/health/ready'), 503, 'SERVICE_UNAVAILABLE')).failing).toEqual(['eventStore']), 10_000);
       const waited = /^event_store_oldest_append_seconds (\S+)$/m.exec((await t.http().get('/metrics').expect(200)).text);
       expect(Number(waited?.[1])).toBeGreaterThan(0.3);
       await blocker.query('COMMIT');

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags, type SchemaObject } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Pool } from 'pg';
@@ -6,6 +6,7 @@ import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { READINESS_CHECK_MS, answeredWithin, type AppConfig } from '@app/platform';
 import { Public } from '../auth';
 import { ApiProblems } from '../http/openapi';
+import { ProblemException } from '../http/problem';
 import { holdsBackReadiness, readinessDetails, type Projector } from '@app/projections';
 import { APP_CONFIG, PG_POOL, PROJECTOR } from '../runtime';
 import { AppendWatch } from './append-watch';
@@ -71,7 +72,19 @@ export class HealthController {
     schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, info: INDICATORS, error: INDICATORS, details: INDICATORS } },
   })
   @ApiProblems('SERVICE_UNAVAILABLE')
-  ready() {
+  async ready() {
+    try {
+      return await this.checks();
+    } catch (error) {
+      // Terminus's 503 names the checks that are down: so does the problem, without their
+      // messages (a driver's may name hosts and ports; Terminus logs them).
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const report = error.getResponse() as { error?: Record<string, unknown> };
+      throw new ProblemException('SERVICE_UNAVAILABLE', { failing: Object.keys(report.error ?? {}) });
+    }
+  }
+
+  private checks() {
     return this.health.check([
       async () => {
         const indicator = this.indicators.check('readStore');

@@ -60,6 +60,7 @@ export const PROBLEM_SCHEMA: SchemaObject = {
     latestRevision: { type: 'integer', description: 'NOT_FOUND of `state?revision=`: the newest revision' },
     position: { type: 'string', description: 'AUDIT_CHAIN_BROKEN' },
     checkpoint: { type: 'string', description: 'AUDIT_CHAIN_BROKEN' },
+    failing: { type: 'array', items: { type: 'string', enum: ['readStore', 'eventStore', 'projections'] }, description: 'SERVICE_UNAVAILABLE of `/health/ready`: the checks that are down' },
   },
   additionalProperties: true,
 };
