@@ -79,8 +79,8 @@ export class HealthController {
       // Terminus's 503 names the checks that are down: so does the problem, without their
       // messages (a driver's may name hosts and ports; Terminus logs them).
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      const report = error.getResponse() as { error?: Record<string, unknown> };
-      throw new ProblemException('SERVICE_UNAVAILABLE', { failing: Object.keys(report.error ?? {}) });
+      const failing = Object.keys((error.getResponse() as { error?: Record<string, unknown> }).error ?? {});
+      throw new ProblemException('SERVICE_UNAVAILABLE', failing.length > 0 ? { failing } : {}); // none: shutting down
     }
   }
 
