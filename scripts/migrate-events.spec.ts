@@ -158,10 +158,29 @@ describe('migrate-events', () => {
     expect(progress[2]!.position).toBe(head);
   });
 
-  it('stops with a conflict when the target already holds other events in a stream', async () => {
+  it('refuses, before writing anything, a first run into a target that holds events of another store', async () => {
     const target = new InMemoryEventStore();
-    await target.append('contract-a', [newEvent('elsewhere', 0)], 'no_stream');
-    await expect(migrateEvents({ source, target, checkpoint: memoryCheckpoint() })).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT', streamId: 'contract-a' });
+    await target.append('contract-z', [newEvent('contract-z', 0)], 'no_stream');
+    const checkpoint = memoryCheckpoint();
+    await expect(migrateEvents({ source, target, checkpoint })).rejects.toThrow(/already holds events that are not a copy of this source .*nothing was copied/);
+    expect((await target.readAll()).map((event) => event.streamId)).toEqual(['contract-z']);
+    expect(checkpoint.saved).toEqual([]);
+  });
+
+  it('copies into a target that begins with what an earlier copy wrote before it saved a checkpoint, recognising those events', async () => {
+    const target = new InMemoryEventStore();
+    const [first] = await source.readAll({ limit: 1 });
+    await target.append(first!.streamId, [first!].map(({ id, type, version, data, metadata }) => ({ id, type, version, data, metadata })), 'no_stream');
+    await migrateEvents({ source, target, checkpoint: memoryCheckpoint() });
+    expect(await compareStores(source, target)).toEqual({ events: 29, newer: 0 });
+  });
+
+  it('stops with a conflict when the target, begun as a copy, holds other events in a stream', async () => {
+    const target = new InMemoryEventStore();
+    const [first] = await source.readAll({ limit: 1 });
+    await target.append(first!.streamId, [first!].map(({ id, type, version, data, metadata }) => ({ id, type, version, data, metadata })), 'no_stream');
+    await target.append('contract-b', [newEvent('elsewhere', 0)], 'no_stream');
+    await expect(migrateEvents({ source, target, checkpoint: memoryCheckpoint() })).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT', streamId: 'contract-b' });
   });
 
   it('compareStores names the first event that differs', async () => {

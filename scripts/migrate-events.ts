@@ -10,7 +10,8 @@
  *
  * The source is only read: a PostgreSQL source is opened without creating anything, and one
  * without an event store is refused (a wrong DATABASE_URL must not "copy 0 events, verified"), as
- * is a source with no events at all. The checkpoint records the addresses of both stores
+ * is a source with no events at all. A first run (no checkpoint) refuses a target that holds
+ * events unless it begins with the source's first event (`assertTargetFresh`). The checkpoint records the addresses of both stores
  * (without credentials) and the last copied event: a run refuses a checkpoint written for other
  * stores, or one whose last event either store does not hold at the recorded position.
  *
@@ -144,6 +145,7 @@ export async function migrateEvents(options: MigrateOptions): Promise<MigrationS
   const elapsedMs = options.elapsedMs ?? (() => performance.now());
   const saved = await checkpoint.load();
   if (saved) await assertResumable(source, target, saved, checkpoint.name);
+  else await assertTargetFresh(source, target);
   let state: MigrationState = saved ?? { sourcePosition: 0n, targetPosition: 0n, events: 0 };
   const started = { ms: elapsedMs(), position: state.sourcePosition, events: state.events };
   for (;;) {
@@ -185,6 +187,24 @@ async function assertResumable(source: EventStore, target: EventStore, state: Mi
   if (inTarget[0]?.id !== id || inTarget[0].position !== state.targetPosition) {
     throw new Error(`Checkpoint ${name}: the target does not hold its last copied ${event} at position ${state.targetPosition}; it was written for another target`);
   }
+}
+
+/**
+ * Without a checkpoint, the target must be empty or begin with this source's first event (a copy
+ * stopped before it saved a checkpoint, or one whose checkpoint was deleted: its appends are
+ * recognised by their ids). Another store's events would end up interleaved with the copy, which
+ * the verification would only report once everything was written.
+ */
+async function assertTargetFresh(source: EventStore, target: EventStore): Promise<void> {
+  const [targetFirst] = await target.readAll({ fromPosition: 0n, limit: 1 });
+  if (!targetFirst) return;
+  const [sourceFirst] = await source.readAll({ fromPosition: 0n, limit: 1 });
+  if (sourceFirst?.id === targetFirst.id) return;
+  // Not its stream: a stream id may name a person (reservations), and this line goes to a log.
+  throw new Error(
+    `The target already holds events that are not a copy of this source (its first, at position ${targetFirst.position}: ${targetFirst.type} ${targetFirst.id}); ` +
+      'nothing was copied. Copy into an empty store, or resume the copy that wrote them with its --checkpoint',
+  );
 }
 
 /**
