@@ -70,6 +70,18 @@ describe('browser: the /dashboard page', () => {
       expect(await row.locator('td[data-field="contracts"]').getAttribute('data-value')).toBe(String(branch.contracts));
       expect(await row.locator('td[data-field="openedToday"]').getAttribute('data-value')).toBe(String(branch.openedToday));
     }
+    // A row per province, each the sum of its branches' rows.
+    const provinces = body.provinces as { provinceCode: string; contracts: number; byStatus: { active: number } }[];
+    expect(provinces.length).toBeGreaterThan(0);
+    expect(await page.locator('#provinces-body tr').count()).toBe(provinces.length);
+    for (const province of provinces) {
+      const row = page.locator(`tr[data-province="${province.provinceCode}"]`);
+      expect(await row.locator('th').textContent()).toBe(province.provinceCode.replace(/[0-9]/g, (d) => String.fromCharCode(0x06f0 + Number(d))));
+      expect(await row.locator('td[data-field="contracts"]').getAttribute('data-value')).toBe(String(province.contracts));
+      expect(await row.locator('td[data-field="active"]').getAttribute('data-value')).toBe(String(province.byStatus.active));
+      const branches = (body.branches as { provinceCode: string; contracts: number }[]).filter((b) => b.provinceCode === province.provinceCode);
+      expect(province.contracts).toBe(branches.reduce((sum, b) => sum + b.contracts, 0));
+    }
     expect(await page.locator('#chart rect[data-date="2026-12-01"]').getAttribute('data-count')).toBe(String(body.totals.openedToday));
     expect(await page.locator('#chart rect').count()).toBe(30);
   });
@@ -101,8 +113,10 @@ describe('browser: the /dashboard page', () => {
     for (const input of inputs) expect(await page.locator(`label[for="${await input.getAttribute('id')}"]`).count()).toBe(1);
     expect(await page.locator('#chart').getAttribute('role')).toBe('img');
     expect((await page.locator('#chart-desc').textContent())!.length).toBeGreaterThan(10);
-    // The table's region is reachable by Tab.
-    expect(await page.locator('.table-wrap').getAttribute('tabindex')).toBe('0');
+    // The tables' regions (provinces, branches) are reachable by Tab.
+    const regions = await page.locator('.table-wrap').all();
+    expect(regions).toHaveLength(2);
+    for (const region of regions) expect(await region.getAttribute('tabindex')).toBe('0');
   });
 
   it("draws the chart's axis inside the chart, its middle line a whole number", async () => {

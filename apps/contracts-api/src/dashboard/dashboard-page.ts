@@ -45,7 +45,7 @@ const STYLE = `
   th, td { padding: .4rem .6rem; border-bottom: 1px solid var(--line); text-align: start; white-space: nowrap; }
   thead th { background: var(--panel); }
   /* The branch stays in view while the counts scroll sideways. */
-  #branches th:first-child { position: sticky; inset-inline-start: 0; z-index: 1; background: var(--panel); }
+  #provinces th:first-child, #branches th:first-child { position: sticky; inset-inline-start: 0; z-index: 1; background: var(--panel); }
   td.num { font-variant-numeric: tabular-nums; }
   [hidden] { display: none !important; }
 `;
@@ -60,6 +60,7 @@ const SCRIPT = `
       tokenLabel: 'توکن دسترسی (نقش ops یا کارمند شعبه)', tokenHelp: 'توکن آزمایشی: npm run -s token -- --role ops',
       show: 'نمایش داشبورد', signOut: 'خروج', filters: 'فیلترها', province: 'کد استان', branch: 'کد شعبه',
       period: 'ماه انعقاد (مثلاً \u20661405-09\u2069)', apply: 'اعمال', totals: 'خلاصه', chart: 'قراردادهای منعقدشده در هر روز',
+      provinces: 'استان‌ها', provincesCaption: 'تعداد قراردادها به تفکیک استان (جمع شعب آن)',
       branches: 'شعب', branchesCaption: 'تعداد قراردادها به تفکیک شعبه (بدون اطلاعات شخصی)',
       serviceDay: 'روز سرویس', checked: 'آخرین بررسی', position: 'موقعیت رویداد', loading: 'در حال بارگیری…',
       badToken: 'توکن پذیرفته نشد؛ توکن معتبر ops یا کارمند شعبه وارد کنید.', failed: 'خطا در دریافت داده‌ها؛ دوباره تلاش می‌شود.',
@@ -79,6 +80,7 @@ const SCRIPT = `
       tokenLabel: 'Access token (ops or branch officer role)', tokenHelp: 'A dev token: npm run -s token -- --role ops',
       show: 'Show dashboard', signOut: 'Sign out', filters: 'Filters', province: 'Province code', branch: 'Branch code',
       period: 'Month concluded (e.g. 1405-09)', apply: 'Apply', totals: 'Summary', chart: 'Contracts opened per day',
+      provinces: 'Provinces', provincesCaption: 'Contract counts per province (the sum of its branches)',
       branches: 'Branches', branchesCaption: 'Contract counts per branch (no personal data)',
       serviceDay: 'Service day', checked: 'last checked', position: 'event position', loading: 'Loading…',
       badToken: 'Token refused: enter a valid ops or branch-officer token.', failed: 'Could not load data; retrying.',
@@ -239,7 +241,8 @@ const SCRIPT = `
     $('board').setAttribute('data-checkpoint', body.checkpoint);
     renderTotals(body.totals);
     renderChart(body.openedPerDay);
-    renderBranches(body.branches);
+    renderTable('provinces', body.provinces, ['provinceCode']);
+    renderTable('branches', body.branches, ['branchId', 'provinceCode']);
     if (first) $('main').focus(); // after signing in, the keyboard starts at the board, not at the page's end
   }
 
@@ -316,27 +319,30 @@ const SCRIPT = `
     $('chart-desc').textContent = summary;
   }
 
-  function renderBranches(branches) {
-    var head = $('branches-head');
+  /**
+   * A table of counts, a row per item: its place (the first column heads the row, and names it in
+   * data-branch or data-province), then COLUMNS.
+   */
+  function renderTable(id, items, places) {
+    var head = $(id + '-head');
     head.textContent = '';
     var row = el('tr');
-    row.appendChild(el('th', { scope: 'col' }, TEXT[lang].fields.branchId));
-    row.appendChild(el('th', { scope: 'col' }, TEXT[lang].fields.provinceCode));
+    places.forEach(function (name) { row.appendChild(el('th', { scope: 'col' }, TEXT[lang].fields[name])); });
     COLUMNS.forEach(function (name) { row.appendChild(el('th', { scope: 'col' }, label(name))); });
     head.appendChild(row);
-    var body = $('branches-body');
+    var body = $(id + '-body');
     body.textContent = '';
-    if (branches.length === 0) {
+    if (items.length === 0) {
       var none = el('tr');
-      none.appendChild(el('td', { colspan: String(COLUMNS.length + 2) }, t('noBranches')));
+      none.appendChild(el('td', { colspan: String(COLUMNS.length + places.length) }, t('noBranches')));
       body.appendChild(none);
     }
-    branches.forEach(function (b) {
-      var tr = el('tr', { 'data-branch': b.branchId });
-      tr.appendChild(el('th', { scope: 'row' }, digits(b.branchId)));
-      tr.appendChild(el('td', {}, digits(b.provinceCode)));
+    items.forEach(function (item) {
+      var tr = el('tr');
+      tr.setAttribute(places[0] === 'branchId' ? 'data-branch' : 'data-province', item[places[0]]);
+      places.forEach(function (name, i) { tr.appendChild(el(i === 0 ? 'th' : 'td', i === 0 ? { scope: 'row' } : {}, digits(item[name]))); });
       COLUMNS.forEach(function (name) {
-        var value = field(b, name);
+        var value = field(item, name);
         tr.appendChild(el('td', { class: 'num', 'data-field': name, 'data-value': String(value) }, num(value)));
       });
       body.appendChild(tr);
@@ -376,6 +382,20 @@ const SCRIPT = `
   if (token) load(); else showLogin('');
 })();
 `;
+
+/** A table of counts that `renderTable` fills, in a region reachable by Tab (it scrolls sideways). */
+function countsTable(id: 'provinces' | 'branches', heading: string): string {
+  return `    <section aria-labelledby="${id}-heading">
+      <h2 id="${id}-heading" data-i18n="${id}">${heading}</h2>
+      <div class="table-wrap" role="region" aria-labelledby="${id}-heading" tabindex="0">
+        <table id="${id}">
+          <caption data-i18n="${id}Caption"></caption>
+          <thead id="${id}-head"></thead>
+          <tbody id="${id}-body"></tbody>
+        </table>
+      </div>
+    </section>`;
+}
 
 export function renderDashboardPage(nonce: string, { tokenHint }: { tokenHint: boolean }): string {
   return `<!doctype html>
@@ -428,16 +448,8 @@ export function renderDashboardPage(nonce: string, { tokenHint }: { tokenHint: b
         <figcaption id="chart-desc"></figcaption>
       </figure>
     </section>
-    <section aria-labelledby="branches-heading">
-      <h2 id="branches-heading" data-i18n="branches">شعب</h2>
-      <div class="table-wrap" role="region" aria-labelledby="branches-heading" tabindex="0">
-        <table id="branches">
-          <caption data-i18n="branchesCaption"></caption>
-          <thead id="branches-head"></thead>
-          <tbody id="branches-body"></tbody>
-        </table>
-      </div>
-    </section>
+${countsTable('provinces', 'استان‌ها')}
+${countsTable('branches', 'شعب')}
   </section>
 </main>
 <script nonce="${nonce}">${SCRIPT}</script>
