@@ -256,4 +256,21 @@ describe('browser: the /dashboard page', () => {
     await page.locator('#board').waitFor();
     expect([await page.locator('#error').textContent(), await page.getByLabel('Month concluded (e.g. 1405-09)').inputValue()]).toEqual(['', '']);
   });
+
+  it('says how old the figures are, and frames them, while the service does not answer; both go once it does', async () => {
+    await page.route('**/v1/dashboard/branches**', (route) => route.abort('connectionrefused'));
+    try {
+      await page.getByRole('alert').filter({ hasText: 'Could not load data; retrying. The figures shown are from ' }).waitFor({ timeout: 10_000 });
+      // The time of the last answer, which the status line says too (no answer has come since).
+      const checked = /last checked (\S+)/.exec((await page.locator('#status').textContent())!)![1]!;
+      expect(await page.locator('#error').textContent()).toBe(`Could not load data; retrying. The figures shown are from ${checked}.`);
+      expect(await page.locator('#board').getAttribute('data-stale')).toBe('');
+      expect(await page.locator('#totals div').first().evaluate((node) => getComputedStyle(node).borderTopStyle)).toBe('dashed');
+    } finally {
+      await page.unroute('**/v1/dashboard/branches**');
+    }
+    await page.locator('#board:not([data-stale])').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#error').textContent()).toBe('');
+    expect(await page.locator('#totals div').first().evaluate((node) => getComputedStyle(node).borderTopStyle)).toBe('solid');
+  });
 });

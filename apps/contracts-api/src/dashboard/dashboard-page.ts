@@ -32,6 +32,8 @@ const STYLE = `
   .help { color: var(--muted); font-size: .9rem; margin: .25rem 0; }
   .error { color: var(--bad); font-weight: 600; min-height: 1.5em; }
   #status { color: var(--muted); }
+  /* Figures from an earlier answer while the service does not answer: framed in the error's colour, text left as readable as ever. */
+  #board[data-stale] dl.cards div, #board[data-stale] figure, #board[data-stale] .table-wrap { border: 2px dashed var(--bad); }
   dl.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .75rem; margin: 0; }
   dl.cards div { background: var(--panel); border: 1px solid var(--line); border-radius: .4rem; padding: .6rem .8rem; }
   dl.cards dt { color: var(--muted); font-size: .9rem; }
@@ -63,7 +65,7 @@ const SCRIPT = `
       provinces: 'استان‌ها', provincesCaption: 'تعداد قراردادها به تفکیک استان (جمع شعب آن)',
       branches: 'شعب', branchesCaption: 'تعداد قراردادها به تفکیک شعبه (بدون اطلاعات شخصی)',
       serviceDay: 'روز سرویس', checked: 'آخرین بررسی', position: 'موقعیت رویداد', loading: 'در حال بارگیری…',
-      badToken: 'توکن پذیرفته نشد؛ توکن معتبر ops یا کارمند شعبه وارد کنید.', failed: 'خطا در دریافت داده‌ها؛ دوباره تلاش می‌شود.',
+      badToken: 'توکن پذیرفته نشد؛ توکن معتبر ops یا کارمند شعبه وارد کنید.', failed: 'خطا در دریافت داده‌ها؛ دوباره تلاش می‌شود.', staleSince: 'ارقام نمایش‌داده‌شده مربوط به {time} است.',
       forbidden: 'این فیلتر برای توکن شما مجاز نیست (کارمند شعبه فقط شعبه خود را می‌بیند).', badFilter: 'فیلتر نادرست است: ', keptFilters: 'داشبورد همچنان با فیلترهای پیشین به‌روز می‌شود.', updated: 'داشبورد به‌روز شد.',
       noBranches: 'قراردادی با این فیلترها نیست.',
       chartSummary: 'مجموع {total} قرارداد در {days} روز؛ بیشترین {max} در {day}.', noData: 'قراردادی نیست',
@@ -83,7 +85,7 @@ const SCRIPT = `
       provinces: 'Provinces', provincesCaption: 'Contract counts per province (the sum of its branches)',
       branches: 'Branches', branchesCaption: 'Contract counts per branch (no personal data)',
       serviceDay: 'Service day', checked: 'last checked', position: 'event position', loading: 'Loading…',
-      badToken: 'Token refused: enter a valid ops or branch-officer token.', failed: 'Could not load data; retrying.',
+      badToken: 'Token refused: enter a valid ops or branch-officer token.', failed: 'Could not load data; retrying.', staleSince: 'The figures shown are from {time}.',
       forbidden: 'This filter is not allowed for your token (a branch officer sees their own branch only).', badFilter: 'Invalid filter: ', keptFilters: 'The board keeps showing, and refreshing, the previous filters.', updated: 'Dashboard updated.',
       noBranches: 'No contracts match these filters.',
       chartSummary: '{total} contracts over {days} days; at most {max} on {day}.', noData: 'no contracts',
@@ -122,6 +124,7 @@ const SCRIPT = `
   function digits(text) { return lang === 'fa' ? String(text).replace(/[0-9]/g, function (d) { return String.fromCharCode(0x06f0 + Number(d)); }) : String(text); }
   // The table shows Persian digits, so a filter may be typed with them (or Arabic-Indic ones).
   function ascii(text) { return String(text).replace(/[\u06f0-\u06f9\u0660-\u0669]/g, function (d) { return String((d.charCodeAt(0) & 0xf) % 10); }); }
+  function clock(date) { return date.toLocaleTimeString(lang === 'fa' ? 'fa-IR' : 'en-GB'); }
   function num(value) { return value === null || value === undefined ? '—' : new Intl.NumberFormat(lang === 'fa' ? 'fa-IR' : 'en-US').format(value); }
   function field(counts, key) {
     if (key === 'online') return counts.byChannel.online;
@@ -153,6 +156,7 @@ const SCRIPT = `
     generation++; // an answer still on its way belongs to the ended session
     if (inflight) inflight.abort();
     sessionStorage.removeItem('dashboard.token');
+    $('board').removeAttribute('data-stale');
     token = '';
     latest = null;
     shownKey = '';
@@ -210,6 +214,7 @@ const SCRIPT = `
         return res.json().then(function (body) {
           if (mine !== generation) return;
           setError(filterNotice);
+          $('board').removeAttribute('data-stale');
           accepted = true;
           acceptedFilters = filters;
           checkedAt = new Date();
@@ -219,7 +224,10 @@ const SCRIPT = `
       })
       .catch(function (error) {
         if (mine !== generation) return;
-        setError(t('failed'));
+        // The board keeps the last answer: say how old it is, and mark it, until a poll succeeds.
+        var shown = !$('board').hidden && checkedAt;
+        setError(t('failed') + (shown ? ' ' + t('staleSince').replace('{time}', clock(checkedAt)) : ''));
+        if (shown) $('board').setAttribute('data-stale', '');
         var wait = Number(error && error.message);
         again(wait > REFRESH_MS ? wait : REFRESH_MS);
       })
@@ -230,7 +238,7 @@ const SCRIPT = `
     var key = body.checkpoint + '|' + body.today + '|' + JSON.stringify(body.filters) + '|' + body.totals.smsFailures;
     latest = body;
     // Said on every answer, changed or not: a quiet system is told apart from a stalled page.
-    $('status').textContent = t('serviceDay') + ' ' + digits(body.todayJalali) + ' — ' + t('checked') + ' ' + checkedAt.toLocaleTimeString(lang === 'fa' ? 'fa-IR' : 'en-GB') + ' — ' + t('position') + ' ' + digits(body.checkpoint);
+    $('status').textContent = t('serviceDay') + ' ' + digits(body.todayJalali) + ' — ' + t('checked') + ' ' + clock(checkedAt) + ' — ' + t('position') + ' ' + digits(body.checkpoint);
     if (!force && key === shownKey) return;
     var first = $('board').hidden;
     // With the position: the same words twice are not read out again.
