@@ -65,6 +65,7 @@ describe('browser: the /dashboard page', () => {
     // "This month" is the service's month, whatever the filter: the card names it.
     expect(body.month).toBe('1405-09');
     expect(await page.locator('#label-openedThisMonth').textContent()).toBe('منعقدشده در این ماه (۱۴۰۵/۰۹)');
+    expect(await page.locator('#viewer').textContent()).toBe('واردشده: کاربر عملیات (همه شعب)');
     for (const branch of body.branches as { branchId: string; contracts: number; openedToday: number }[]) {
       const row = page.locator(`tr[data-branch="${branch.branchId}"]`);
       expect(await row.locator('td[data-field="contracts"]').getAttribute('data-value')).toBe(String(branch.contracts));
@@ -193,6 +194,7 @@ describe('browser: the /dashboard page', () => {
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByRole('alert').filter({ hasText: 'not allowed for your token' }).waitFor();
     expect(await page.locator('#board').isVisible()).toBe(true);
+    expect(await page.locator('#viewer').textContent()).toBe(`Signed in: branch officer, branch ${own!.branchId}`);
   });
 
   it('drops an answer still on its way when signing out: the board does not come back, no refusal shows', async () => {

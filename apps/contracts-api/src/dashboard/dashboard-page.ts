@@ -65,7 +65,7 @@ const SCRIPT = `
       provinces: 'استان‌ها', provincesCaption: 'تعداد قراردادها به تفکیک استان (جمع شعب آن)',
       branches: 'شعب', branchesCaption: 'تعداد قراردادها به تفکیک شعبه (بدون اطلاعات شخصی)',
       serviceDay: 'روز سرویس', checked: 'آخرین بررسی', position: 'موقعیت رویداد', loading: 'در حال بارگیری…',
-      badToken: 'توکن پذیرفته نشد؛ توکن معتبر ops یا کارمند شعبه وارد کنید.', failed: 'خطا در دریافت داده‌ها؛ دوباره تلاش می‌شود.', staleSince: 'ارقام نمایش‌داده‌شده مربوط به {time} است.',
+      badToken: 'توکن پذیرفته نشد؛ توکن معتبر ops یا کارمند شعبه وارد کنید.', viewerOps: 'واردشده: کاربر عملیات (همه شعب)', viewerOfficer: 'واردشده: کارمند شعبه {branch}', failed: 'خطا در دریافت داده‌ها؛ دوباره تلاش می‌شود.', staleSince: 'ارقام نمایش‌داده‌شده مربوط به {time} است.',
       forbidden: 'این فیلتر برای توکن شما مجاز نیست (کارمند شعبه فقط شعبه خود را می‌بیند).', badFilter: 'فیلتر نادرست است: ', keptFilters: 'داشبورد همچنان با فیلترهای پیشین به‌روز می‌شود.', updated: 'داشبورد به‌روز شد.',
       noBranches: 'قراردادی با این فیلترها نیست.',
       chartSummary: 'مجموع {total} قرارداد در {days} روز؛ بیشترین {max} در {day}.', noData: 'قراردادی نیست',
@@ -85,7 +85,7 @@ const SCRIPT = `
       provinces: 'Provinces', provincesCaption: 'Contract counts per province (the sum of its branches)',
       branches: 'Branches', branchesCaption: 'Contract counts per branch (no personal data)',
       serviceDay: 'Service day', checked: 'last checked', position: 'event position', loading: 'Loading…',
-      badToken: 'Token refused: enter a valid ops or branch-officer token.', failed: 'Could not load data; retrying.', staleSince: 'The figures shown are from {time}.',
+      badToken: 'Token refused: enter a valid ops or branch-officer token.', viewerOps: 'Signed in: operations (every branch)', viewerOfficer: 'Signed in: branch officer, branch {branch}', failed: 'Could not load data; retrying.', staleSince: 'The figures shown are from {time}.',
       forbidden: 'This filter is not allowed for your token (a branch officer sees their own branch only).', badFilter: 'Invalid filter: ', keptFilters: 'The board keeps showing, and refreshing, the previous filters.', updated: 'Dashboard updated.',
       noBranches: 'No contracts match these filters.',
       chartSummary: '{total} contracts over {days} days; at most {max} on {day}.', noData: 'no contracts',
@@ -238,6 +238,7 @@ const SCRIPT = `
     var key = body.checkpoint + '|' + body.today + '|' + JSON.stringify(body.filters) + '|' + body.totals.smsFailures;
     latest = body;
     // Said on every answer, changed or not: a quiet system is told apart from a stalled page.
+    $('viewer').textContent = viewer();
     $('status').textContent = t('serviceDay') + ' ' + digits(body.todayJalali) + ' — ' + t('checked') + ' ' + clock(checkedAt) + ' — ' + t('position') + ' ' + digits(body.checkpoint);
     if (!force && key === shownKey) return;
     var first = $('board').hidden;
@@ -252,6 +253,22 @@ const SCRIPT = `
     renderTable('provinces', body.provinces, ['provinceCode']);
     renderTable('branches', body.branches, ['branchId', 'provinceCode']);
     if (first) $('main').focus(); // after signing in, the keyboard starts at the board, not at the page's end
+  }
+
+  /**
+   * Who the board is for, from the token's claims (read, not checked: the API has just accepted
+   * the token, and this only says which scope its answers have).
+   */
+  function viewer() {
+    try {
+      var part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      var bytes = atob(part);
+      var claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(bytes, function (c) { return c.charCodeAt(0); })));
+      if (claims.role === 'branch_officer') return t('viewerOfficer').replace('{branch}', digits(claims.branchId));
+      return claims.role === 'ops' ? t('viewerOps') : '';
+    } catch (e) {
+      return '';
+    }
   }
 
   /** A column's or card's name; "this month" says which (the service's month, whatever the filter). */
@@ -443,6 +460,7 @@ export function renderDashboardPage(nonce: string, { tokenHint }: { tokenHint: b
       <button type="submit" data-i18n="apply">اعمال</button>
       <button id="sign-out" type="button" class="secondary" data-i18n="signOut">خروج</button>
     </form>
+    <p id="viewer"></p>
     <p id="status"></p>
     <p id="announce" class="sr-only" aria-live="polite"></p>
     <section aria-labelledby="totals-heading">
