@@ -108,6 +108,33 @@ describe('browser: the /dashboard page', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-en.png'), fullPage: true });
   });
 
+  it("keeps the chart's text readable on a phone: drawn for its width, every tenth day named", async () => {
+    const before = page.viewportSize()!;
+    const tickHeight = async () => (await page.locator('#chart text.tick').first().boundingBox())!.height;
+    // Functions, not strings: the page's CSP allows no eval. (No DOM types here.)
+    const drawnFor = (width: number) =>
+      page.waitForFunction(
+        (w) => (globalThis as unknown as { document: { getElementById(id: string): { getAttribute(name: string): string } } }).document.getElementById('chart').getAttribute('viewBox') === `0 0 ${w} 220`,
+        width,
+      );
+    const fullWidth = (await page.locator('#chart').getAttribute('viewBox'))!.split(' ')[2];
+    expect(fullWidth).toBe('720');
+    expect(await tickHeight()).toBeGreaterThan(11);
+    await page.setViewportSize({ width: 375, height: 812 });
+    try {
+      const narrow = Math.round((await page.locator('#chart').boundingBox())!.width);
+      expect(narrow).toBeLessThan(400);
+      await drawnFor(narrow);
+      // 13 units of text: drawn at the full 720 units it would be ~6 px high on this screen.
+      expect(await tickHeight()).toBeGreaterThan(11);
+      expect(await page.locator('#chart text:not(.tick)').count()).toBe(4); // days 1, 11, 21 and the last
+    } finally {
+      await page.setViewportSize(before);
+    }
+    await drawnFor(720);
+    expect(await page.locator('#chart text:not(.tick)').count()).toBe(7);
+  });
+
   it('labels every form field and gives the chart a text alternative', async () => {
     const inputs = await page.locator('input').all();
     expect(inputs.length).toBe(4);
