@@ -46,7 +46,7 @@ const STYLE = `
   caption { text-align: start; padding: .4rem .6rem; color: var(--muted); }
   th, td { padding: .4rem .6rem; border-bottom: 1px solid var(--line); text-align: start; white-space: nowrap; }
   thead th { background: var(--panel); }
-  /* The branch stays in view while the counts scroll sideways. */
+  /* The row's province or branch stays in view while the counts scroll sideways. */
   #provinces th:first-child, #branches th:first-child { position: sticky; inset-inline-start: 0; z-index: 1; background: var(--panel); }
   td.num { font-variant-numeric: tabular-nums; }
   [hidden] { display: none !important; }
