@@ -110,7 +110,14 @@ describe('browser: the /dashboard page', () => {
 
   it("keeps the chart's text readable on a phone: drawn for its width, every tenth day named", async () => {
     const before = page.viewportSize()!;
-    const tickHeight = async () => (await page.locator('#chart text.tick').first().boundingBox())!.height;
+    // Found and measured in one step in the page: a poll's redraw may replace the element between two.
+    const tickHeight = () =>
+      page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { querySelector(selector: string): { getBoundingClientRect(): { height: number } } } }).document
+            .querySelector('#chart text.tick')
+            .getBoundingClientRect().height,
+      );
     // Functions, not strings: the page's CSP allows no eval. (No DOM types here.)
     const drawnFor = (width: number) =>
       page.waitForFunction(
@@ -287,12 +294,12 @@ describe('browser: the /dashboard page', () => {
   });
 
   it('says how old the figures are, and frames them, while the service does not answer; both go once it does', async () => {
-    // Run in the page (this project's TypeScript has no DOM types).
+    // Found and read in one step in the page, as a redraw may replace the card (no DOM types here).
     const cardBorder = () =>
-      page
-        .locator('#totals div')
-        .first()
-        .evaluate((node) => (globalThis as unknown as { getComputedStyle(node: unknown): { borderTopStyle: string } }).getComputedStyle(node).borderTopStyle);
+      page.evaluate(() => {
+        const window = globalThis as unknown as { document: { querySelector(selector: string): unknown }; getComputedStyle(node: unknown): { borderTopStyle: string } };
+        return window.getComputedStyle(window.document.querySelector('#totals div')).borderTopStyle;
+      });
     await page.route('**/v1/dashboard/branches**', (route) => route.abort('connectionrefused'));
     try {
       await page.getByRole('alert').filter({ hasText: 'Could not load data; retrying. The figures shown are from ' }).waitFor({ timeout: 10_000 });
