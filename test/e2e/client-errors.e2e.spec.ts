@@ -135,6 +135,14 @@ describe('e2e: the request timeout (REQUEST_TIMEOUT_MS) and other refusals befor
     expect(head).toMatchObject({ status: 431, body: '' });
   });
 
+  it('CONNECT (a tunnel) is answered 400 problem+json, as an unknown method is, not dropped unanswered', async () => {
+    const responses = await exchange(port, 'CONNECT 127.0.0.1:443 HTTP/1.1\r\nHost: 127.0.0.1:443\r\n\r\n');
+    expect(responses).toHaveLength(1);
+    const [answer] = responses;
+    expectProblem({ status: answer!.status, headers: answer!.headers, body: JSON.parse(answer!.body) }, 400, 'BAD_REQUEST');
+    expect([answer!.headers.connection, answer!.headers['cache-control'], answer!.headers['x-content-type-options']]).toEqual(['close', 'no-store', 'nosniff']);
+  });
+
   it('an idle keep-alive connection is not cut by it: the next request on it is served', async () => {
     const token = t.token({ role: 'applicant', nationalCode: people.next().nationalCode });
     const get = `GET /v1/terms HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n`;

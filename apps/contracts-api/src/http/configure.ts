@@ -2,8 +2,9 @@ import { HttpException } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import { isUtf8 } from 'node:buffer';
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ANSWER_DEADLINE_MS, answerWithin } from './answer-deadline';
 import type { ApiErrorCode } from './error-catalog';
 import { requestId } from './logging';
@@ -51,6 +52,7 @@ export function configureHttp(app: NestFastifyApplication, { answerDeadlineMs = 
     if (API_PATH.test(request.url) && !reply.hasHeader('Cache-Control')) reply.header('Cache-Control', 'no-store');
   });
   answerWrongMethods(fastify);
+  fastify.server.on('connect', refuseTunnel);
   answerWithin(fastify, answerDeadlineMs);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
@@ -121,18 +123,32 @@ function clientError(error: ConnectionError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
   if (socket.writable && !inFlight?.headersSent) {
-    const problem = problemFor(CLIENT_ERRORS[error.code] ?? 'BAD_REQUEST');
-    const body = JSON.stringify(problem);
-    // The headers every answer carries; the request id once fastify gave the request one (a body that stalled).
+    // The request id once fastify gave the request one (a body that stalled).
     const id = inFlight?.getHeader('x-request-id');
-    socket.write(
-      `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-        `${typeof id === 'string' ? `X-Request-Id: ${id}\r\n` : ''}Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${isHead(error, inFlight) ? '' : body}`,
-    );
+    socket.write(rawProblem(CLIENT_ERRORS[error.code] ?? 'BAD_REQUEST', { requestId: typeof id === 'string' ? id : undefined, head: isHead(error, inFlight) }));
   }
   // The unread rest of the body goes with the connection: the handler waiting for it never runs.
   socket.destroy(error);
+}
+
+/**
+ * CONNECT (a proxy's tunnel) never reaches fastify: Node hands it to the server's 'connect'
+ * listeners, and with none closes the socket unanswered. This service tunnels nothing: it answers
+ * as it does a method it does not know, 400, and closes the connection.
+ */
+function refuseTunnel(_request: IncomingMessage, socket: Duplex): void {
+  socket.end(rawProblem('BAD_REQUEST', { head: false }));
+}
+
+/** A whole HTTP/1.1 answer carrying a problem and the headers every answer carries, closing the connection. */
+function rawProblem(code: ApiErrorCode, { requestId, head }: { requestId?: string; head: boolean }): string {
+  const problem = problemFor(code);
+  const body = JSON.stringify(problem);
+  return (
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+    `${requestId === undefined ? '' : `X-Request-Id: ${requestId}\r\n`}Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`
+  );
 }
 
 /**
