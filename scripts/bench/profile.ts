@@ -2,7 +2,7 @@
  * A short, single-subject run to profile with, not a measurement to report:
  *   node --cpu-prof dist/scripts/bench/profile.js catchup [events] [each]   projections from 0 in this
  *     process (`each`: first every projection alone;
- *     a projection's name: that one only)
+ *     a projection's name: that one only; `without:<name>`: every other one)
  *     (CPU_PROFILE=<file.cpuprofile>: a CPU profile of the catch-up or rebuilds alone)
  *   node dist/scripts/bench/profile.js rebuild [events] [projection] [rounds]   `rebuild` of each projection
  *     (or the one named; `all`: each) over a store of that many events, one after another, `rounds` times (from
@@ -113,8 +113,11 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
           if (options?.limit !== 1) parsed += page.length;
           return page;
         };
-        const only = service.filter((projection) => projection.name === second);
-        const projections = (only.length > 0 ? only : service).map((projection) => ({
+        // A name: that projection alone; `without:<name>`: all the others (which one sets the pace).
+        const left = second?.startsWith('without:') ? second.slice('without:'.length) : undefined;
+        if (left !== undefined && !service.some((projection) => projection.name === left)) throw new Error(`no projection named ${left}`);
+        const chosen = left !== undefined ? service.filter((projection) => projection.name !== left) : service.filter((projection) => projection.name === second);
+        const projections = (chosen.length > 0 ? chosen : service).map((projection) => ({
           ...projection,
           handles: projection.handles.bind(projection),
           apply: (tx: PoolClient, batch: readonly RecordedEvent[]) => timed(`apply ${projection.name}`, () => projection.apply(tx, batch)),
@@ -127,7 +130,7 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
         // CPU time scatters less than wall time on a busy machine.
         const postgres = postgresBefore === undefined || postgresAfter === undefined ? 'not measured' : `${(postgresAfter - postgresBefore).toFixed(0)} ms`;
         say(`events read from the store: ${parsed} (${(parsed / events).toFixed(1)} × the store); this process's CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, PostgreSQL's: ${postgres}`);
-        say(`catch-up${only.length > 0 ? ` of ${second}` : ''}: ${events} events in ${catchUp.seconds.toFixed(2)} s, ${catchUp.eventsPerSec.toFixed(0)} events/s`);
+        say(`catch-up${chosen.length > 0 ? ` of ${chosen.map((projection) => projection.name).join(', ')}` : ''}: ${events} events in ${catchUp.seconds.toFixed(2)} s, ${catchUp.eventsPerSec.toFixed(0)} events/s`);
         if (statements) await sayTopStatements(pool);
       } finally {
         await store.close();
