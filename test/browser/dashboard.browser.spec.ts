@@ -135,6 +135,16 @@ describe('browser: the /dashboard page', () => {
       // 13 units of text: drawn at the full 720 units it would be ~6 px high on this screen.
       expect(await tickHeight()).toBeGreaterThan(11);
       expect(await page.locator('#chart text:not(.tick)').count()).toBe(4); // days 1, 11, 21 and the last
+      // Every day's label inside the chart (the newest one, at its edge, ran past it).
+      const outside = await page.evaluate(() => {
+        type Box = { left: number; right: number };
+        const chart = (globalThis as unknown as { document: { getElementById(id: string): { getBoundingClientRect(): Box; querySelectorAll(selector: string): Iterable<{ getBoundingClientRect(): Box; textContent: string }> } } }).document.getElementById('chart');
+        const box = chart.getBoundingClientRect();
+        return [...chart.querySelectorAll('text:not(.tick)')].filter((label) => label.getBoundingClientRect().left < box.left || label.getBoundingClientRect().right > box.right).map((label) => label.textContent);
+      });
+      expect(outside).toEqual([]);
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-phone-en.png'), fullPage: true });
     } finally {
       await page.setViewportSize(before);
     }

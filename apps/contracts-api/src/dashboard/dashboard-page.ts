@@ -339,8 +339,12 @@ const SCRIPT = `
       svg.appendChild(bar);
       if (i % labelEvery === 0 || i === days.length - 1) {
         var label = document.createElementNS(SVG, 'text');
-        label.setAttribute('x', x + slot / 2); label.setAttribute('y', height - bottom + 16);
-        label.setAttribute('font-size', '13'); label.setAttribute('text-anchor', 'middle'); label.setAttribute('fill', '#4a4a4a');
+        // Centred under its day, but the newest day's, at the chart's edge, ends with its bar
+        // rather than run past the edge (on a phone half of it did). Laid out left to right, as the ticks.
+        var edge = i === days.length - 1;
+        label.setAttribute('x', edge ? (rtl ? x + slot * 0.15 : x + slot * 0.85) : x + slot / 2); label.setAttribute('y', height - bottom + 16);
+        label.setAttribute('direction', 'ltr');
+        label.setAttribute('font-size', '13'); label.setAttribute('text-anchor', edge ? (rtl ? 'start' : 'end') : 'middle'); label.setAttribute('fill', '#4a4a4a');
         label.textContent = digits(day.dateJalali.slice(5));
         svg.appendChild(label);
       }
