@@ -143,6 +143,9 @@ describe('browser: the /dashboard page', () => {
         return [...chart.querySelectorAll('text:not(.tick)')].filter((label) => label.getBoundingClientRect().left < box.left || label.getBoundingClientRect().right > box.right).map((label) => label.textContent);
       });
       expect(outside).toEqual([]);
+      // The summary's cards two abreast, not fifteen screens of one.
+      const [first, second] = await page.locator('#totals div').evaluateAll((cards) => cards.slice(0, 2).map((card) => (card as unknown as { getBoundingClientRect(): { top: number } }).getBoundingClientRect().top));
+      expect(second).toBe(first);
       await mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'dashboard-phone-en.png'), fullPage: true });
     } finally {

@@ -34,7 +34,7 @@ const STYLE = `
   #status { color: var(--muted); }
   /* Figures from an earlier answer while the service does not answer: framed in the error's colour, text left as readable as ever. */
   #board[data-stale] dl.cards div, #board[data-stale] figure, #board[data-stale] .table-wrap { border: 2px dashed var(--bad); }
-  dl.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .75rem; margin: 0; }
+  dl.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: .75rem; margin: 0; }
   dl.cards div { background: var(--panel); border: 1px solid var(--line); border-radius: .4rem; padding: .6rem .8rem; }
   dl.cards dt { color: var(--muted); font-size: .9rem; }
   dl.cards dd { margin: 0; font-size: 1.5rem; font-weight: 700; }
