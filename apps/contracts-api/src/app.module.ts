@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
-import { EVENT_STORE } from '@app/event-store';
+import { AppendWatch, EVENT_STORE } from '@app/event-store';
 import { CLOCK } from '@app/platform';
 import { REGISTRY } from '@app/registry';
 import { authProviders } from './auth';
@@ -19,7 +19,6 @@ import { ContractQueriesController } from './contracts/read/contract-queries.con
 import { TermsController } from './contracts/read/terms.controller';
 import { Reservations } from './contracts/reservations';
 import { TestClockController } from './clock/test-clock.controller';
-import { AppendWatch } from './health/append-watch';
 import { HealthController } from './health/health.controller';
 import { NotificationsController } from './notifications/notifications.controller';
 import { EligibilityController } from './projections/eligibility.controller';

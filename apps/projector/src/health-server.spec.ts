@@ -11,6 +11,9 @@ describe("the standalone projector's health and metrics", () => {
   let eventStore: PostgresEventStore;
   let projector: Projector;
   let health: HealthServer;
+  /** How long this process's oldest append has waited, as its AppendWatch would say. */
+  let appendWaitMs = 0;
+  const appends = { oldestWaitMs: () => appendWaitMs };
 
   beforeEach(async () => {
     db = await createTestDatabase();
@@ -26,7 +29,8 @@ describe("the standalone projector's health and metrics", () => {
 
   async function start() {
     projector = await startProjector({ pool: db.pool, eventStore, clock: new ManualClock(new Date()), log: () => undefined, projections: [billingProjection], deadlines: false, standbyPollMs: 50 });
-    health = await startHealthServer({ port: 0, host: '127.0.0.1', pool: db.pool, eventStore, projector });
+    appendWaitMs = 0;
+    health = await startHealthServer({ port: 0, host: '127.0.0.1', pool: db.pool, eventStore, projector, appends, appendStallMs: 10_000 });
   }
   const get = async (path: string, method = 'GET') => {
     const response = await fetch(`${health.url}${path}`, { method });
@@ -106,6 +110,19 @@ describe("the standalone projector's health and metrics", () => {
     expect(ready.status).toBe(200);
   });
 
+  it("is not ready while one of its appends (a deadline's) has waited past APPEND_STALL_MS, and shows the wait in /metrics", async () => {
+    await start();
+    await waitFor(async () => (await projector.status())[0]!.caughtUp, 'billing to catch up');
+    appendWaitMs = 12_500;
+    const stalled = await get('/health/ready');
+    expect(stalled.status).toBe(503);
+    expect(JSON.parse(stalled.text)).toMatchObject({ status: 'error', details: { database: { up: true }, eventStore: { up: false, details: { appendStalled: true } }, projections: { up: true } } });
+    expect((await get('/metrics')).text).toMatch(/^event_store_oldest_append_seconds 12\.5$/m);
+    appendWaitMs = 0;
+    expect((await get('/health/ready')).status).toBe(200);
+    expect((await get('/metrics')).text).toMatch(/^event_store_oldest_append_seconds 0$/m);
+  });
+
   /** Runs `probe` with the readiness checks' calls answered by `checks` (the runner's own statements go through). */
   async function withChecks<T>(checks: Record<'database' | 'eventStore' | 'projections', () => unknown>, probe: () => Promise<T>): Promise<T> {
     const original = db.pool.query.bind(db.pool) as (...args: unknown[]) => unknown;
@@ -124,7 +141,7 @@ describe("the standalone projector's health and metrics", () => {
   it('refuses a port already taken as configuration (HOST, PORT), not with a stack trace', async () => {
     await start();
     const port = Number(new URL(health.url).port);
-    const second = startHealthServer({ port, host: '127.0.0.1', pool: db.pool, eventStore, projector });
+    const second = startHealthServer({ port, host: '127.0.0.1', pool: db.pool, eventStore, projector, appends, appendStallMs: 10_000 });
     await expect(second).rejects.toThrow(ConfigError);
     await expect(second).rejects.toThrow(`cannot listen on 127.0.0.1:${port} (HOST, PORT)`);
   });

@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { EventStore } from '@app/event-store';
+import type { AppendWatch, EventStore } from '@app/event-store';
 import { READINESS_CHECK_MS, answeredWithin, hostPort, listenError } from '@app/platform';
-import { holdsBackReadiness, readinessDetails, registerProjectionMetrics, type Projector } from '@app/projections';
+import { holdsBackReadiness, readinessDetails, registerAppendWaitMetric, registerProjectionMetrics, type Projector } from '@app/projections';
 
 export interface HealthServer {
   url: string;
@@ -14,15 +14,26 @@ export interface HealthServer {
 /**
  * The standalone projector's only HTTP: what an orchestrator and Prometheus ask of it, on the
  * same paths as the API. `/health/live`; `/health/ready` (503 while the read store or the event
- * store does not answer, or a projection this process owns keeps failing or was superseded);
+ * store does not answer, one of its appends has waited past APPEND_STALL_MS, or a projection this
+ * process owns keeps failing or was superseded);
  * `/metrics` (projection progress, Node's process metrics). No token: it carries counts and
  * positions only, and the port is meant for the cluster's network.
  */
-export async function startHealthServer(options: { port: number; host: string; pool: Pool; eventStore: EventStore; projector: Projector }): Promise<HealthServer> {
-  const { pool, eventStore, projector } = options;
+export async function startHealthServer(options: {
+  port: number;
+  host: string;
+  pool: Pool;
+  eventStore: EventStore;
+  projector: Projector;
+  /** This process's appends, timed (`AppendWatch.watch` on `eventStore`), and how long one may wait. */
+  appends: Pick<AppendWatch, 'oldestWaitMs'>;
+  appendStallMs: number;
+}): Promise<HealthServer> {
+  const { pool, eventStore, projector, appends, appendStallMs } = options;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registerProjectionMetrics(registry, () => projector.status());
+  registerAppendWaitMetric(registry, appends);
 
   const ready = async () => {
     /** `what` says whether it is up, with its details; throwing means down, with no text: driver messages name hosts and ports, and this port answers anyone. */
@@ -39,7 +50,11 @@ export async function startHealthServer(options: { port: number; host: string; p
         await pool.query('SELECT 1');
         return { up: true, details: {} };
       }),
-      check(async () => ({ up: true, details: { headPosition: (await eventStore.headPosition()).toString() } })),
+      check(async () => {
+        // Reads may still answer while no append can finish (a stalled commit, a lock held).
+        if (appends.oldestWaitMs() > appendStallMs) return { up: false, details: { appendStalled: true } };
+        return { up: true, details: { headPosition: (await eventStore.headPosition()).toString() } };
+      }),
       check(async () => {
         const statuses = await projector.status();
         return { up: !statuses.some(holdsBackReadiness), details: readinessDetails(statuses) };

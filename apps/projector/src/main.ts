@@ -1,4 +1,4 @@
-import { openEventStore } from '@app/event-store';
+import { AppendWatch, openEventStore } from '@app/event-store';
 import { ConfigError, SystemClock, checkDatabaseReachable, createPool, loadConfig, runProcess } from '@app/platform';
 import { createLogger, readSideLog } from '../../contracts-api/src/http/logging';
 import { startHealthServer } from './health-server';
@@ -19,9 +19,11 @@ runProcess(async (onSignal) => {
   if (!config.databaseUrl) throw new ConfigError('DATABASE_URL is required to run the projector on its own');
   const pool = createPool(config.databaseUrl, { max: 10, applicationName: 'projector' });
   await checkDatabaseReachable(pool, config.databaseUrl);
-  const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
+  // Its appends (the deadlines it records) timed, as the API's are, for readiness and /metrics.
+  const appends = new AppendWatch();
+  const eventStore = appends.watch(await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl }));
   const readSide = await startReadSide({ pool, eventStore, clock: new SystemClock(), config, log, actOnTime: config.clock.mode === 'system' });
-  const health = await startHealthServer({ port: config.port, host: config.host, pool, eventStore, projector: readSide.projector });
+  const health = await startHealthServer({ port: config.port, host: config.host, pool, eventStore, projector: readSide.projector, appends, appendStallMs: config.appendStallMs });
   log({ level: 'info', msg: `projector started; health and metrics on ${health.url}` });
 
   onSignal(async (signal) => {

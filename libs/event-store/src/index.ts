@@ -7,3 +7,4 @@ export { InMemoryEventStore, type InMemoryEventStoreOptions } from './in-memory/
 export { PostgresEventStore, type PostgresEventStoreOptions } from './postgres/postgres-event-store';
 export { KurrentDbEventStore, type KurrentDbEventStoreOptions, type KurrentDbClient } from './kurrentdb/kurrentdb-event-store';
 export { openEventStore, SERVICE_STREAM_PREFIXES } from './open-event-store';
+export { AppendWatch } from './append-watch';

@@ -1,4 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
+import type { AppendWatch } from '@app/event-store';
 import type { ProjectionStatus } from './runner';
 
 /**
@@ -30,4 +31,20 @@ export function registerProjectionMetrics(registry: Registry, status: () => Prom
   // A process that only reports progress (`elsewhere`) never sees the owner's failures.
   gauge('projection_failures', 'Consecutive failed attempts of the projection', (s) => (s.role === 'elsewhere' ? undefined : s.failures));
   gauge('projection_owner', '1 when this process owns (applies) the projection', (s) => (s.role === 'owner' ? 1 : 0));
+}
+
+/**
+ * event_store_oldest_append_seconds: how long the oldest append under way in this process has
+ * waited for the event store (0 when none). Alert on it before readiness (APPEND_STALL_MS) turns
+ * the process away. The API's appends are its commands', the projector's its deadlines'.
+ */
+export function registerAppendWaitMetric(registry: Registry, appends: Pick<AppendWatch, 'oldestWaitMs'>): void {
+  new Gauge({
+    name: 'event_store_oldest_append_seconds',
+    help: 'How long the oldest append under way in this process has waited for the event store (0 when none)',
+    registers: [registry],
+    collect() {
+      this.set(appends.oldestWaitMs() / 1000);
+    },
+  });
 }

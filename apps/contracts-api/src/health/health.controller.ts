@@ -2,14 +2,13 @@ import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/co
 import { ApiOkResponse, ApiOperation, ApiTags, type SchemaObject } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { Pool } from 'pg';
-import { EVENT_STORE, type EventStore } from '@app/event-store';
+import { AppendWatch, EVENT_STORE, type EventStore } from '@app/event-store';
 import { READINESS_CHECK_MS, answeredWithin, type AppConfig } from '@app/platform';
 import { Public } from '../auth';
 import { ApiProblems } from '../http/openapi';
 import { ProblemException } from '../http/problem';
 import { holdsBackReadiness, readinessDetails, type Projector } from '@app/projections';
 import { APP_CONFIG, PG_POOL, PROJECTOR } from '../runtime';
-import { AppendWatch } from './append-watch';
 
 const STATUS: Record<string, SchemaObject> = { status: { type: 'string', enum: ['up', 'down'] }, message: { type: 'string', description: 'Why it is down' } };
 

@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { SMS_COUNTS, type SmsCountsSource } from '../dashboard/sms-counts';
-import { AppendWatch } from '../health/append-watch';
+import { AppendWatch } from '@app/event-store';
 import { HttpMetrics } from './http-metrics';
 import { ApiMetrics, DEADLINE_BACKLOG, PROJECTION_STATUS, SMS_BACKLOG, type BacklogSource, type ProjectionStatusSource } from './metrics';
 

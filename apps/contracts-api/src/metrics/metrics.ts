@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { registerProjectionMetrics, type ProjectionStatus } from '@app/projections';
+import { registerAppendWaitMetric, registerProjectionMetrics, type ProjectionStatus } from '@app/projections';
 import type { SmsCountsSource } from '../dashboard/sms-counts';
-import type { AppendWatch } from '../health/append-watch';
+import type { AppendWatch } from '@app/event-store';
 
 export const PROJECTION_STATUS = Symbol('PROJECTION_STATUS');
 /** Each projection's checkpoint, head and lag (the projector's `status`). */
@@ -48,17 +48,7 @@ export class ApiMetrics {
     collectDefaultMetrics({ register: this.registry });
     if (sources.projections) registerProjectionMetrics(this.registry, sources.projections);
     const { smsCounts, smsBacklog, deadlineBacklog, appends } = sources;
-    if (appends) {
-      // Alert on it before readiness (APPEND_STALL_MS) turns the process away.
-      new Gauge({
-        name: 'event_store_oldest_append_seconds',
-        help: "How long the oldest command's append under way has waited for the event store (0 when none)",
-        registers: [this.registry],
-        collect() {
-          this.set(appends.oldestWaitMs() / 1000);
-        },
-      });
-    }
+    if (appends) registerAppendWaitMetric(this.registry, appends);
     if (smsCounts) {
       new Gauge({
         name: 'sms_messages',

@@ -1,4 +1,4 @@
-import type { EventStore } from '@app/event-store';
+import type { EventStore } from './port';
 import { AppendWatch } from './append-watch';
 
 /** A store whose appends settle only when the test says, and one more member to delegate. */

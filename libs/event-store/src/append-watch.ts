@@ -1,9 +1,9 @@
-import type { EventStore } from '@app/event-store';
+import type { EventStore } from './port';
 
 /**
- * Times the commands' appends under way, so readiness can tell a write path that hangs from one
- * that works: a commit the server never answers (its disk stalled) or a lock never released leaves
- * every read answering while no command can finish, each one answered 503 only at its deadline.
+ * Times the appends under way (the API's commands, the projector's deadlines), so readiness can
+ * tell a write path that hangs from one that works: a commit the server never answers (its disk
+ * stalled) or a lock never released leaves every read answering while no append can finish.
  */
 export class AppendWatch {
   /** When each append under way began, oldest first (a Map keeps insertion order). */
