@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { PostgresEventStore } from '@app/event-store';
 import { ConfigError, ManualClock } from '@app/platform';
 import { billingProjection, startProjector, type Projector } from '@app/projections';
@@ -50,6 +51,16 @@ describe("the standalone projector's health and metrics", () => {
     expect((await get('/v1/contracts')).status).toBe(404);
     const post = await fetch(`${health.url}/health/ready`, { method: 'POST' });
     expect({ status: post.status, allow: post.headers.get('allow') }).toEqual({ status: 405, allow: 'GET, HEAD' });
+    // CONNECT never reaches the request handler: answered all the same, not dropped.
+    const tunnel = await new Promise<string>((resolve) => {
+      const { hostname, port } = new URL(health.url);
+      const socket = connect(Number(port), hostname, () => socket.write(`CONNECT ${hostname}:443 HTTP/1.1\r\nHost: ${hostname}:443\r\n\r\n`));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(text));
+    });
+    expect(tunnel).toMatch(/^HTTP\/1\.1 405 Method Not Allowed\r\n(.*\r\n)*Allow: GET, HEAD\r\n(.*\r\n)*\r\nGET only\n$/);
   });
 
   it('is not ready while a projection stands aside for newer code (its live tables are of a newer version)', async () => {

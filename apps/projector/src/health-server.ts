@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Pool } from 'pg';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppendWatch, EventStore } from '@app/event-store';
@@ -83,6 +84,11 @@ export async function startHealthServer(options: {
       );
     }
     reply(404, 'text/plain', 'the projector serves /health/live, /health/ready and /metrics\n');
+  });
+  // Node hands CONNECT to 'connect' listeners, not to the handler above, and with none drops the
+  // socket unanswered: the same 405 as any other method.
+  server.on('connect', (_request, socket: Duplex) => {
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD\r\nContent-Type: text/plain\r\nContent-Length: 9\r\nConnection: close\r\n\r\nGET only\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => reject(listenError(error, options.host, options.port)));
