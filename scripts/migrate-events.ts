@@ -8,12 +8,13 @@
  * --checkpoint <file> (default DATA_DIR/migrate-events-<from>-<to>.json), --batch-size (500),
  * --stream-prefixes contract-,insured- (the streams a KurrentDB store reads from $all).
  *
- * The source is only read: a PostgreSQL source is opened without creating anything, and one
- * without an event store is refused (a wrong DATABASE_URL must not "copy 0 events, verified"), as
- * is a source with no events at all. A first run (no checkpoint) refuses a target that holds
- * events unless it begins with the source's first event (`assertTargetFresh`). The checkpoint records the addresses of both stores
- * (without credentials) and the last copied event: a run refuses a checkpoint written for other
- * stores, or one whose last event either store does not hold at the recorded position.
+ * The source is only read: a PostgreSQL source is opened without creating anything, and one without
+ * an event store is refused (a wrong DATABASE_URL must not "copy 0 events, verified"), as is a
+ * source with no events at all. A first run (no checkpoint) refuses a target that holds events
+ * unless it begins with the source's first event (`assertTargetFresh`). The checkpoint records the
+ * addresses of both stores (without credentials) and the last copied event: a run refuses a
+ * checkpoint written for other stores, or one whose last event either store does not hold at the
+ * recorded position.
  *
  * Verification covers the events up to the position the copy reached. The source may still be
  * written (the bulk copy runs while the service does): events after that position are reported as
