@@ -73,6 +73,20 @@ async function postgresCpuMs(): Promise<number | undefined> {
   }
 }
 
+/**
+ * Starts counting this process's CPU and PostgreSQL's; the function returned says how much each
+ * used since (CPU time scatters less than wall time on a busy machine).
+ */
+async function cpuSince(): Promise<() => Promise<string>> {
+  const [process0, postgres0] = [process.cpuUsage(), await postgresCpuMs()];
+  return async () => {
+    const used = process.cpuUsage(process0);
+    const postgres1 = await postgresCpuMs();
+    const postgres = postgres0 === undefined || postgres1 === undefined ? 'not measured' : `${(postgres1 - postgres0).toFixed(0)} ms`;
+    return `this process's CPU: ${((used.user + used.system) / 1000).toFixed(0)} ms, PostgreSQL's: ${postgres}`;
+  };
+}
+
 async function main([mode = 'catchup', first, second, third]: string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'bench-profile-'));
   const pgDir = await mkdtemp(join(tmpdir(), 'bench-pg-'));
@@ -123,13 +137,11 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
           apply: (tx: PoolClient, batch: readonly RecordedEvent[]) => timed(`apply ${projection.name}`, () => projection.apply(tx, batch)),
         }));
         if (statements) await resetStatements(pool);
-        const [cpuBefore, postgresBefore] = [process.cpuUsage(), await postgresCpuMs()];
+        const cpu = await cpuSince();
         const catchUp = await cpuProfiled(process.env.CPU_PROFILE, () => measureCatchUp(pool, store, events, projections));
-        const [cpu, postgresAfter] = [process.cpuUsage(cpuBefore), await postgresCpuMs()];
+        const cpuSpent = await cpu();
         say([...spent].map(([what, ms]) => `${what}: ${ms.toFixed(0)} ms`).join(', '));
-        // CPU time scatters less than wall time on a busy machine.
-        const postgres = postgresBefore === undefined || postgresAfter === undefined ? 'not measured' : `${(postgresAfter - postgresBefore).toFixed(0)} ms`;
-        say(`events read from the store: ${parsed} (${(parsed / events).toFixed(1)} × the store); this process's CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, PostgreSQL's: ${postgres}`);
+        say(`events read from the store: ${parsed} (${(parsed / events).toFixed(1)} × the store); ${cpuSpent}`);
         say(`catch-up${chosen.length > 0 ? ` of ${chosen.map((projection) => projection.name).join(', ')}` : ''}: ${events} events in ${catchUp.seconds.toFixed(2)} s, ${catchUp.eventsPerSec.toFixed(0)} events/s`);
         if (statements) await sayTopStatements(pool);
       } finally {
@@ -148,15 +160,11 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
         if (!Number.isSafeInteger(rounds) || rounds < 1) throw new Error(`rounds must be a positive integer, got ${third}`);
         for (const projection of Array.from({ length: rounds }, () => named).flat()) {
           if (statements) await resetStatements(pool);
-          const cpuBefore = process.cpuUsage();
-          const postgresBefore = await postgresCpuMs();
+          const cpu = await cpuSince();
           const started = performance.now();
           const rebuilt = await cpuProfiled(process.env.CPU_PROFILE, () => rebuild({ pool, eventStore: store, projection }));
           const seconds = (performance.now() - started) / 1000;
-          const cpu = process.cpuUsage(cpuBefore);
-          const postgresAfter = await postgresCpuMs();
-          const postgres = postgresBefore === undefined || postgresAfter === undefined ? '' : `, PostgreSQL's: ${(postgresAfter - postgresBefore).toFixed(0)} ms`;
-          say(`rebuild of ${projection.name}: ${rebuilt.events} of ${events} events in ${seconds.toFixed(2)} s, ${(rebuilt.events / seconds).toFixed(0)} events/s; this process's CPU: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms${postgres}`);
+          say(`rebuild of ${projection.name}: ${rebuilt.events} of ${events} events in ${seconds.toFixed(2)} s, ${(rebuilt.events / seconds).toFixed(0)} events/s; ${await cpu()}`);
           if (statements) await sayTopStatements(pool);
         }
       } finally {
