@@ -39,10 +39,7 @@ import { APP_CONFIG, PG_POOL, PROJECTOR, type Runtime } from './runtime';
 export class AppModule {
   /** The whole HTTP app over a runtime (database, event store, clock, registry) built outside. */
   static forRuntime(runtime: Runtime, env: NodeJS.ProcessEnv = process.env): DynamicModule {
-    // The commands' appends, timed for readiness. Not the read side's: a standalone projector times
-    // its own (apps/projector); the inline one's deadlines go to the store unwatched.
-    const appends = new AppendWatch();
-    const eventStore = appends.watch(runtime.eventStore);
+    const { eventStore, appends } = runtime;
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],

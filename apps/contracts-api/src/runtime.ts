@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { PostgresSnapshots, type SnapshotStore } from '@app/contracts-app';
-import { openEventStore, type EventStore } from '@app/event-store';
+import { AppendWatch, openEventStore, type EventStore } from '@app/event-store';
 import { isSupportedNow } from '@app/contracts-domain';
 import {
   CLOCK,
@@ -36,7 +36,10 @@ export { CLOCK };
 export interface Runtime {
   config: AppConfig;
   pool: Pool;
+  /** The store, its appends timed by `appends`: the commands' and, with the read side inline, its deadlines'. */
   eventStore: EventStore;
+  /** For readiness (APPEND_STALL_MS) and /metrics: how long this process's oldest append under way has waited. */
+  appends: AppendWatch;
   /** Snapshots of long contracts, in PostgreSQL whichever store holds the events. */
   snapshots: SnapshotStore;
   clock: Clock;
@@ -104,7 +107,9 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
     if (!embedded) await checkDatabaseReachable(pool, url);
     for (const id of await migrate(pool, 'contracts-api', apiMigrations)) log({ level: 'info', msg: `migration applied: ${id}` });
     retention.start();
-    const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
+    // Watched before the read side gets it: an inline projector's deadline appends stall readiness as a command's do.
+    const appends = new AppendWatch();
+    const eventStore = appends.watch(await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl }));
     if (clock instanceof ManualClock) {
       const note = await resumeManualClock(pool, clock, {
         clockStartGiven: config.clock.mode === 'manual' && config.clock.start !== undefined,
@@ -124,6 +129,7 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
       config,
       pool,
       eventStore,
+      appends,
       snapshots,
       clock,
       registry,

@@ -19,7 +19,7 @@ export interface AppConfig {
   projector: boolean;
   /** How long a client may take to send a whole request (headers and body) before a 408. */
   requestTimeoutMs: number;
-  /** Readiness answers 503 while an append (a command's; in the projector, a deadline's) has waited longer than this for the event store. */
+  /** Readiness answers 503 while an append (a command's or a deadline's) of this process has waited longer than this for the event store. */
   appendStallMs: number;
   /** How long a command's answer is kept for replays of its Idempotency-Key; older ones are purged. */
   idempotencyTtlHours: number;

@@ -65,7 +65,7 @@ export class HealthController {
   @Get('ready')
   // Terminus would document its report as the 503 body; the problem filter answers that 503 like any other.
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
-  @ApiOperation({ summary: 'Ready to serve: read store and event store answer, no command’s append waiting past APPEND_STALL_MS, no projection failing (503 otherwise); each projection’s position and lag' })
+  @ApiOperation({ summary: 'Ready to serve: read store and event store answer, no append (a command’s, or an inline read side’s deadline) waiting past APPEND_STALL_MS, no projection failing (503 otherwise); each projection’s position and lag' })
   @ApiOkResponse({
     description: "Terminus's report: each indicator (readStore, eventStore, projections) with its details",
     schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, info: INDICATORS, error: INDICATORS, details: INDICATORS } },
