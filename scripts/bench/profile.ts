@@ -52,38 +52,54 @@ async function cpuProfiled<T>(file: string | undefined, work: () => Promise<T>):
   }
 }
 
+/** utime + stime + cutime + cstime of a /proc/<pid>/stat line, in ms (USER_HZ is 100 on Linux). */
+function cpuMsOf(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10;
+}
+
 /**
  * CPU time (ms) of every PostgreSQL process so far, from /proc (Linux; undefined elsewhere): the
  * server's side of the work, which `process.cpuUsage` does not see. Exited backends count through
  * the postmaster's reaped-children time.
  */
 async function postgresCpuMs(): Promise<number | undefined> {
-  const msPerTick = 1000 / 100; // USER_HZ is 100 on Linux
   try {
-    let ticks = 0;
+    let ms = 0;
     for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
       const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]); // utime stime cutime cstime
+      if (stat.includes('(postgres)')) ms += cpuMsOf(stat);
     }
-    return ticks * msPerTick;
+    return ms;
   } catch {
     return undefined;
   }
 }
 
+/** CPU time (ms) of one process so far (a child: the service, the projector), undefined where /proc cannot tell. */
+async function processCpuMs(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  return readFile(`/proc/${pid}/stat`, 'utf8').then(cpuMsOf, () => undefined);
+}
+
 /**
- * Starts counting this process's CPU and PostgreSQL's; the function returned says how much each
- * used since (CPU time scatters less than wall time on a busy machine).
+ * Starts counting this process's CPU, PostgreSQL's and the named children's; the function returned
+ * says how much each used since (CPU time scatters less than wall time on a busy machine), per
+ * `per.count` of `per.what` when given.
  */
-async function cpuSince(): Promise<() => Promise<string>> {
-  const [process0, postgres0] = [process.cpuUsage(), await postgresCpuMs()];
-  return async () => {
+async function cpuSince(children: Record<string, number | undefined> = {}): Promise<(per?: { count: number; what: string }) => Promise<string>> {
+  const others = { ...children, PostgreSQL: undefined };
+  const sample = () => Promise.all(Object.entries(others).map(([name, pid]) => (name === 'PostgreSQL' ? postgresCpuMs() : processCpuMs(pid))));
+  const [process0, others0] = [process.cpuUsage(), await sample()];
+  return async (per) => {
     const used = process.cpuUsage(process0);
-    const postgres1 = await postgresCpuMs();
-    const postgres = postgres0 === undefined || postgres1 === undefined ? 'not measured' : `${(postgres1 - postgres0).toFixed(0)} ms`;
-    return `this process's CPU: ${((used.user + used.system) / 1000).toFixed(0)} ms, PostgreSQL's: ${postgres}`;
+    const others1 = await sample();
+    const share = (ms: number) => (per ? `${(ms / per.count).toFixed(2)} ms a ${per.what}` : `${ms.toFixed(0)} ms`);
+    const parts = Object.keys(others).map((name, i) => {
+      const [before, after] = [others0[i], others1[i]];
+      return `${name}'s: ${before === undefined || after === undefined ? 'not measured' : share(after - before)}`;
+    });
+    return `this process's CPU: ${share((used.user + used.system) / 1000)}, ${parts.join(', ')}`;
   };
 }
 
@@ -211,6 +227,7 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
         await mix(4, 2);
         if (statements) await withPool(env.DATABASE_URL, resetStatements);
         const lag = lagged ? sampleLag(env.DATABASE_URL) : undefined;
+        const cpu = await cpuSince({ 'the service': service.pid, ...(projector ? { 'the projector': projector.pid } : {}) });
         const result = await mix(Number(first ?? 16), Number(second ?? 10)).catch(async (error: unknown) => {
           await lag?.stop().catch(() => undefined);
           throw error;
@@ -218,6 +235,8 @@ async function main([mode = 'catchup', first, second, third]: string[]): Promise
         const lagMs = await lag?.stop();
         const lagLine = lagMs ? `; lag p50 ${percentile(lagMs, 50).toFixed(0)} / p99 ${percentile(lagMs, 99).toFixed(0)} / max ${Math.max(...lagMs).toFixed(0)} ms over ${lagMs.length} samples` : '';
         say(`http ${first ?? 16}: ${result.opsPerSec.toFixed(0)} commands/s, commands' p99 ${result.commandP99Ms.toFixed(1)} ms, the mix's p50 ${result.p50Ms} / p99 ${result.p99Ms} ms, ${result.errors} errors${lagLine}`);
+        // Where the two cores went (the load generator is this process): CPU per command.
+        say(await cpu({ count: result.opsPerSec * Number(second ?? 10), what: 'command' }));
         if (statements) await withPool(env.DATABASE_URL, sayTopStatements);
       } finally {
         await projector?.stop();
@@ -246,14 +265,14 @@ async function resetStatements(pool: Pool): Promise<void> {
 
 /** Where the server's time went, statement by statement: executing and planning (commits' WAL flushes are in neither). */
 async function sayTopStatements(pool: Pool): Promise<void> {
-  const { rows } = await pool.query<{ calls: number; total: number; plan: number; query: string }>(
-    `SELECT calls::float8 AS calls, total_exec_time AS total, total_plan_time AS plan, regexp_replace(query, '\\s+', ' ', 'g') AS query
+  const { rows } = await pool.query<{ calls: number; rows: number; total: number; plan: number; query: string }>(
+    `SELECT calls::float8 AS calls, rows::float8 AS rows, total_exec_time AS total, total_plan_time AS plan, regexp_replace(query, '\\s+', ' ', 'g') AS query
        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
       ORDER BY total_exec_time + total_plan_time DESC LIMIT 20`,
   );
-  say('PostgreSQL time by statement (top 20), planning apart: ms executing, ms planning, calls, ms per call in all');
+  say('PostgreSQL time by statement (top 20), planning apart: ms executing, ms planning, calls, rows, ms per call in all');
   for (const row of rows) {
-    say(`${row.total.toFixed(0).padStart(6)} ${row.plan.toFixed(0).padStart(6)} ${String(row.calls).padStart(6)} ${((row.total + row.plan) / row.calls).toFixed(3).padStart(7)}  ${row.query.slice(0, 110)}`);
+    say(`${row.total.toFixed(0).padStart(6)} ${row.plan.toFixed(0).padStart(6)} ${String(row.calls).padStart(6)} ${String(row.rows).padStart(7)} ${((row.total + row.plan) / row.calls).toFixed(3).padStart(7)}  ${row.query.slice(0, 100)}`);
   }
 }
 

@@ -32,6 +32,8 @@ export async function startBenchPostgres(
 
 export interface RunningService {
   baseUrl: string;
+  /** The child process's (for its CPU time in /proc). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -46,17 +48,17 @@ export async function startService(env: Record<string, string>, log: (line: stri
     fetch(`${baseUrl}/health/ready`).then((res) => res.ok, () => false),
   );
   log(`service ready on ${baseUrl} (pid ${child.pid})`);
-  return { baseUrl, stop: child.stop };
+  return { baseUrl, pid: child.pid, stop: child.stop };
 }
 
 /** apps/projector as a child process on the given database (as docker-compose runs it beside an API with PROJECTOR=off). */
-export async function startProjector(env: Record<string, string>, log: (line: string) => void): Promise<{ stop(): Promise<void> }> {
+export async function startProjector(env: Record<string, string>, log: (line: string) => void): Promise<{ pid: number | undefined; stop(): Promise<void> }> {
   // Ready when its own readiness probe says so: its log is at warn here, so no start line to wait for.
   const port = await freePort();
   const ready = () => fetch(`http://127.0.0.1:${port}/health/ready`).then((answer) => answer.ok, () => false);
   const child = await startChild('the projector', ['apps', 'projector', 'src', 'main.js'], { ...env, PORT: String(port), HOST: '127.0.0.1' }, [], ready);
   log(`projector started (pid ${child.pid})`);
-  return { stop: child.stop };
+  return { pid: child.pid, stop: child.stop };
 }
 
 /** The issue's HTTP reference (scripts/bench/nest-floor.ts) as a child process on the given database. */
@@ -65,7 +67,7 @@ export async function startNestFloor(databaseUrl: string, event: NewEvent, log: 
   const env = { DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', FLOOR_EVENT: JSON.stringify(event) };
   const child = await startChild('Nest + Fastify + one INSERT', ['scripts', 'bench', 'nest-floor.js'], env, [], (output) => output.includes('nest floor listening'));
   log(`Nest + Fastify + one INSERT ready (pid ${child.pid})`);
-  return { baseUrl: `http://127.0.0.1:${port}`, stop: child.stop };
+  return { baseUrl: `http://127.0.0.1:${port}`, pid: child.pid, stop: child.stop };
 }
 
 /** A built script (under dist/) as a child process, once `ready` says so (polled with its recent output). */
