@@ -61,7 +61,8 @@ describe('shared reader', () => {
 
     expect((await reader.read(0n, 3)).events.map((e) => e.position)).toEqual(all.slice(0, 3));
     expect(await reader.read(all[3]!, 5)).toMatchObject({ full: true });
-    expect((await reader.read(all[3]!, 5)).events.map((e) => e.position)).toEqual(all.slice(4, 6));
+    // From inside one kept page on into the next, in one batch.
+    expect((await reader.read(all[3]!, 5)).events.map((e) => e.position)).toEqual(all.slice(4, 9));
     expect(reads).toEqual([]);
   });
 
@@ -105,7 +106,7 @@ describe('shared reader', () => {
       expect(await settled(next)).toBe(false);
       expect(reads).toEqual([]);
 
-      expect((await together.read(all[0]!, 5, behind)).events.map((e) => e.position)).toEqual(all.slice(1, 3));
+      expect((await together.read(all[0]!, 5, behind)).events.map((e) => e.position)).toEqual(all.slice(1, 6));
       expect((await next).events.map((e) => e.position)).toEqual(all.slice(6, 9));
       // The store was read once, for the new page; the first page went once nobody needed it.
       expect(reads).toEqual([{ fromPosition: all[5], limit: 3 }]);
@@ -120,7 +121,7 @@ describe('shared reader', () => {
         await Promise.all([tight.read(0n, 3, ahead), tight.read(0n, 1, behind)]);
         await tight.read(all[2]!, 3, ahead);
         reads.length = 0;
-        expect((await tight.read(all[0]!, 5, behind)).events.map((e) => e.position)).toEqual(all.slice(1, 3));
+        expect((await tight.read(all[0]!, 5, behind)).events.map((e) => e.position)).toEqual(all.slice(1, 6));
         expect(reads).toEqual([]);
       } finally {
         await tight.stop();
@@ -148,13 +149,32 @@ describe('shared reader', () => {
     });
   });
 
-  it('never keeps a short page: the next read sees what was appended since', async () => {
+  it('keeps a short page too, and reads only what came after it: the next read sees what was appended since', async () => {
+    const all = await positions();
     const short = await reader.read(0n, 50);
     expect(short).toMatchObject({ full: false });
     expect(short.events).toHaveLength(10);
     await store.append('b', events('2', 2), 'no_stream');
-    expect((await reader.read(0n, 50)).events).toHaveLength(12);
-    expect(reads).toHaveLength(2);
+    const later = await reader.read(all[3]!, 50); // a runner that woke later, from inside it
+    expect(later.events.map((e) => e.position)).toEqual([...all.slice(4), ...(await positions()).slice(10)]);
+    expect(later.full).toBe(false);
+    expect(reads).toEqual([
+      { fromPosition: 0n, limit: 50 },
+      { fromPosition: all[9], limit: 44 },
+    ]);
+  });
+
+  it('hands a runner that woke later what other runners read since, in one batch, then what the store has after it', async () => {
+    const all = await positions();
+    await reader.read(0n, 50);
+    await store.append('b', events('2', 2), 'no_stream');
+    await reader.read(all[9]!, 50); // another runner read on from its end
+    const grown = await positions();
+    reads.length = 0;
+    const page = await reader.read(all[3]!, 50);
+    expect(page.events.map((e) => e.position)).toEqual(grown.slice(4));
+    expect(page.full).toBe(false);
+    expect(reads).toEqual([{ fromPosition: grown[11], limit: 42 }]);
   });
 
   it('shares a head query and the lag read between runners asking at the same time', async () => {

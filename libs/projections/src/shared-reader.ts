@@ -19,7 +19,7 @@ interface Stored {
   events: RecordedEvent[];
 }
 
-/** How many events of recent full pages stay in memory for runners a little behind (default). */
+/** How many events of recent pages stay in memory for runners a little behind (default). */
 const KEEP_EVENTS = 20_000;
 /** Longest wait at the head without news. */
 const IDLE_POLL_MS = 5_000;
@@ -31,11 +31,12 @@ const STALL_MS = 2_000;
 
 /**
  * The event store read once per process for all its projection runners. Runners at the same
- * position share one `readAll` in flight, and recent full pages are kept for runners a little
- * behind: a full page is final (the PostgreSQL adapter returns only events below every open
- * transaction, so nothing can appear inside a returned range later). A short page may grow, so it
- * is shared only while its read is in flight. The page after a full one is read ahead while the
- * runners apply. Runners that say who they are (`read`'s `runner`) are kept together: a page one
+ * position share one `readAll` in flight, and recent pages are kept for runners a little behind:
+ * a page is final up to its last event (the PostgreSQL adapter returns only events below every
+ * open transaction, so nothing can appear inside a returned range later). A short page, read at
+ * the head, may have more after it: a runner reading from inside it gets the rest of it and what
+ * the store has after it, so runners that wake at different moments still read each event from the
+ * store once, not once each. The page after a full one is read ahead while the runners apply. Runners that say who they are (`read`'s `runner`) are kept together: a page one
  * of them still needs stays while it reads on, and the runner furthest ahead waits for it when
  * the kept pages are full, so the store is read and parsed once however many runners there are.
  * A runner that has not read for `stallMs` holds nothing; it falls behind the kept pages and reads
@@ -44,7 +45,7 @@ const STALL_MS = 2_000;
  */
 export class SharedReader {
   private readonly inFlight = new Map<bigint, { limit: number; read: Promise<RecordedEvent[]> }>();
-  /** Full pages, oldest first. */
+  /** Pages read, oldest first. */
   private readonly kept: Stored[] = [];
   private keptEvents = 0;
   /** Highest position any read has returned. */
@@ -119,13 +120,23 @@ export class SharedReader {
   }
 
   private async lookUp(from: bigint, limit: number): Promise<Page> {
-    const kept = this.fromKept(from, limit);
-    if (kept) return { events: kept, full: true };
-    const shared = this.inFlight.get(from) ?? { limit, read: this.start(from, limit) };
+    // Kept pages first, one after another: a runner that woke later than others gets what they
+    // read in one batch (a batch per page cost a transaction each).
+    const kept: RecordedEvent[] = [];
+    let at = from;
+    for (let part = this.fromKept(at, limit); part; part = this.fromKept(at, limit - kept.length)) {
+      kept.push(...part);
+      at = part[part.length - 1]!.position;
+      if (kept.length === limit) return { events: kept, full: true };
+    }
+    // Then the store, after what was kept (a short page may have more after it by now).
+    const shared = this.inFlight.get(at) ?? { limit: limit - kept.length, read: this.start(at, limit - kept.length) };
     const events = await shared.read;
     // A page as long as either limit is final up to its end; only a short one is "the head".
-    const full = events.length >= Math.min(limit, shared.limit);
-    return { events: events.length > limit ? events.slice(0, limit) : events, full };
+    const wanted = limit - kept.length;
+    const full = events.length >= Math.min(wanted, shared.limit);
+    const read = events.length > wanted ? events.slice(0, wanted) : events;
+    return { events: kept.length === 0 ? read : kept.concat(read), full };
   }
 
   private start(from: bigint, limit: number): Promise<RecordedEvent[]> {
@@ -222,11 +233,11 @@ export class SharedReader {
     return false;
   }
 
-  private settled(from: bigint, shared: { limit: number }, events: RecordedEvent[]): void {
+  private settled(from: bigint, shared: object, events: RecordedEvent[]): void {
     if (this.inFlight.get(from) === shared) this.inFlight.delete(from);
     if (events.length === 0) return;
     this.advance(events[events.length - 1]!.position);
-    if (events.length < shared.limit) return;
+    // Short pages too: a page is final up to its last event, however short (see the class's comment).
     this.kept.push({ from, events });
     this.keptEvents += events.length;
     // Over the budget a page a runner still needs stays, up to twice the budget (a leader waits
