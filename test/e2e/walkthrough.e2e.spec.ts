@@ -113,6 +113,9 @@ describe('e2e: the manual clock', () => {
     const auditor = { Authorization: `Bearer ${t.token({ role: 'auditor' })}` };
     await t.http().put('/v1/_test/clock').set(auditor).send({ now: '2027-01-01T00:00:00Z' }).expect(403);
     expect(t.clock.now().toISOString()).toBe('2026-12-22T08:00:00.000Z');
+    // Back too, while nothing is recorded (a quote appends nothing).
+    await t.http().put('/v1/_test/clock').set(ops).send({ now: '2026-12-01T08:00:00Z' }).expect(200);
+    expect(t.clock.now().toISOString()).toBe('2026-12-01T08:00:00.000Z');
   });
 
   it('does not exist in system mode', async () => {
@@ -166,6 +169,11 @@ describe('e2e: deadlines fire when the manual clock moves', () => {
     const history = await t.http().get(`/v1/contracts/${id}/events`).set(auth).expect(200);
     const lapse = history.body.items.at(-1);
     expect(lapse).toMatchObject({ type: 'ContractLapsed', metadata: { channel: 'system' } });
+
+    // Not back before the lapse: the next event would be recorded before it.
+    const back = await t.http().put('/v1/_test/clock').set(ops).send({ now: '2026-12-21T20:29:00Z' });
+    expect([back.status, back.body.code, back.body.errors?.[0]?.field]).toEqual([400, 'VALIDATION_FAILED', 'now']);
+    expect(t.clock.now().toISOString()).toBe('2026-12-21T20:31:00.000Z');
 
     // A lapsed contract no longer blocks a new one, and refuses payments.
     const quote2 = await t.http().post('/v1/quotes').set(auth).send({ requestedMonthlyPremium: 30_000_000 }).expect(200);

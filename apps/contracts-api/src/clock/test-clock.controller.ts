@@ -7,6 +7,7 @@ import type { Pool } from 'pg';
 import { PG_POOL, PROJECTOR } from '../runtime';
 import { Roles } from '../auth';
 import { NoAnswerDeadline } from '../http/answer-deadline';
+import { invalidField } from '../http/problem';
 import { AUTH_PROBLEMS, ApiProblems, BODY_PROBLEMS } from '../http/openapi';
 import { IsSupportedNow } from '../http/validation';
 import { storeManualClock } from './stored-clock';
@@ -52,12 +53,24 @@ export class TestClockController {
   @Put()
   @NoAnswerDeadline() // it answers once what fell due has fired, however many deadlines that is
   @Roles('ops')
-  @ApiOperation({ summary: 'Move the manual clock (forwards or backwards; a restart resumes it); answers once due deadlines have fired' })
+  @ApiOperation({
+    summary: 'Move the manual clock (a restart resumes it); answers once due deadlines have fired',
+    description: 'Backwards only while the store holds no event: later events stamped before earlier ones would put a contract’s history out of order for good (400 otherwise).',
+  })
   @ApiOkResponse({ type: ClockResponse })
   @ApiProblems(...BODY_PROBLEMS, ...AUTH_PROBLEMS, 'SERVICE_UNAVAILABLE')
   async set(@Body() body: SetClockDto): Promise<ClockResponse> {
-    if (this.projector) await this.projectedUpToNow(this.projector);
     const now = new Date(body.now);
+    const current = this.clock.now();
+    // Events are stamped by this clock and never rewritten: going back would record the next ones before them.
+    if (now < current && (await this.eventStore.headPosition()) > 0n) {
+      throw invalidField(
+        'now',
+        `now must not be before the clock's current instant (${current.toISOString()}) once events are recorded: they would be followed by earlier ones`,
+        `«now» پس از ثبت رویدادها نباید پیش از زمان کنونی ساعت (${current.toISOString()}) باشد: رویدادهای بعدی پیش از آن‌ها ثبت می‌شدند`,
+      );
+    }
+    if (this.projector) await this.projectedUpToNow(this.projector);
     await storeManualClock(this.pool, now); // first: a clock that could not be kept has not moved
     (this.clock as ManualClock).set(now);
     if (this.projector) await this.projector.runDueDeadlines(); // so the answer shows what fell due
