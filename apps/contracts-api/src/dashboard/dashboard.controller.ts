@@ -14,6 +14,8 @@ import { DashboardResponse } from './dashboard.response';
 import { SMS_COUNTS, type SmsCounts, type SmsCountsSource } from './sms-counts';
 
 const CODE = /^[0-9A-Za-z-]{1,20}$/;
+/** As the registry gives them (`REGISTRY_FILE`): a mistyped code would otherwise look like a province without contracts. */
+const PROVINCE_CODE = /^\d{1,4}$/;
 
 /** Counts only: ops see every branch, a branch officer only their own. */
 @ApiTags('operations')
@@ -34,7 +36,7 @@ export class DashboardController {
       '`period` (Jalali `YYYY-MM`) keeps only contracts concluded in that month and charts its days; without it, all contracts and the last 30 days. ' +
       'Day-relative counts use the service clock’s Iran day. SMS failures are per branch and province, over all time (null when the outbox is not available).',
   })
-  @ApiQuery({ name: 'province', required: false, description: 'Province code' })
+  @ApiQuery({ name: 'province', required: false, description: 'Province code, as the registry gives it (1–4 digits)', schema: { type: 'string', pattern: '^\\d{1,4}$' } })
   @ApiQuery({ name: 'branch', required: false, description: 'Branch id (a branch officer may only give their own)' })
   @ApiQuery({ name: 'period', required: false, description: 'Jalali month, e.g. 1405-09' })
   @ApiOkResponse({ type: DashboardResponse, headers: { 'X-Checkpoint': CHECKPOINT_HEADER } })
@@ -88,7 +90,9 @@ export class DashboardController {
 
 function parseFilter(province?: string, branch?: string, period?: string): DashboardFilter {
   const errors: FieldError[] = [];
-  if (province !== undefined && !CODE.test(province)) errors.push({ field: 'province', message: 'province must be a province code', messageFa: '«province» باید کد یک استان باشد' });
+  if (province !== undefined && !PROVINCE_CODE.test(province)) {
+    errors.push({ field: 'province', message: 'province must be a province code (1 to 4 digits)', messageFa: '«province» باید کد یک استان (۱ تا ۴ رقم) باشد' });
+  }
   if (branch !== undefined && !CODE.test(branch)) errors.push({ field: 'branch', message: 'branch must be a branch id', messageFa: '«branch» باید شناسه یک شعبه باشد' });
   if (period !== undefined && !isPeriodKey(period)) {
     errors.push({ field: 'period', message: 'period must be a Jalali month YYYY-MM', messageFa: '«period» باید یک ماه خورشیدی به شکل YYYY-MM باشد' });

@@ -97,8 +97,9 @@ describe('GET /v1/dashboard/branches', () => {
 
   it('refuses bad filters, other roles and no token', async () => {
     const ops = t.token({ role: 'ops' });
-    const bad = await get(ops, '?period=1405-13&branch=%3Cscript%3E').expect(400);
-    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['branch', 'period']);
+    const bad = await get(ops, '?period=1405-13&branch=%3Cscript%3E&province=abc').expect(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['branch', 'period', 'province']);
+    await get(ops, '?province=12345').expect(400);
     await get(t.token({ role: 'auditor' })).expect(403);
     await get(t.token({ role: 'applicant', nationalCode: '0089216091' })).expect(403);
     await t.http().get('/v1/dashboard/branches').expect(401);
