@@ -242,6 +242,16 @@ describe('e2e: every error code', () => {
     it('an unknown route', async () => {
       expectProblem(await t.http().get('/v1/nothing-here').set(bearer(t.token({ role: 'auditor' }))), 404, 'NOT_FOUND');
     });
+    it('a person the registry does not know, said so', async () => {
+      const notInRegistry = '0000000019'; // a valid national code, nobody's in the sample registry
+      const quote = await t.http().post('/v1/quotes').set(applicant(notInRegistry)).send({ requestedMonthlyPremium: 30_000_000 });
+      expect(expectProblem(quote, 404, 'NOT_FOUND')).toMatchObject({ reason: 'not_in_registry', detail: 'No person with this national code is in the civil registry.' });
+      const officer = bearer(t.token({ role: 'branch_officer', branchId: '1299' }));
+      const open = await t.http().post('/v1/branch/contracts').set(officer).send({ nationalCode: notInRegistry, requestedMonthlyPremium: 30_000_000, acceptTerms: { version: 'x' }, confirm: { premiumRate: 0.14, wageBasis: 1, startDate: '2026-12-01' }, documents: [] });
+      expect(expectProblem(open, 404, 'NOT_FOUND')).toMatchObject({ reason: 'not_in_registry' });
+      // A missing contract is not a missing person.
+      expect(expectProblem(await t.http().get(`/v1/contracts/${unknownId}`).set(bearer(t.token({ role: 'auditor' }))), 404, 'NOT_FOUND').reason).toBeUndefined();
+    });
   });
 
   describe('405 METHOD_NOT_ALLOWED names the methods the path has', () => {

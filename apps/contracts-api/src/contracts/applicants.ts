@@ -10,7 +10,7 @@ export class Applicants {
 
   async facts(nationalCode: string | undefined): Promise<ApplicantFacts> {
     const facts = nationalCode ? await this.registry.findByNationalCode(nationalCode) : undefined;
-    if (!facts) throw new ProblemException('NOT_FOUND');
+    if (!facts) throw new ProblemException('NOT_FOUND', { reason: 'not_in_registry' });
     return facts;
   }
 }

@@ -358,8 +358,9 @@ export const ERROR_CATALOG: Record<PublicErrorCode, CatalogEntry> = {
   NOT_FOUND: {
     status: 404,
     title: 'Not found',
-    detail: 'The resource does not exist.',
-    detailFa: 'منبع موردنظر وجود ندارد.',
+    // `reason: not_in_registry`: the person, not a contract or route, is what is missing.
+    detail: (d) => (d.reason === 'not_in_registry' ? 'No person with this national code is in the civil registry.' : 'The resource does not exist.'),
+    detailFa: (d) => (d.reason === 'not_in_registry' ? 'فردی با این کد ملی در ثبت احوال یافت نشد.' : 'منبع موردنظر وجود ندارد.'),
   },
   METHOD_NOT_ALLOWED: {
     status: 405,
