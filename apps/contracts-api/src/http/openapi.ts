@@ -181,7 +181,8 @@ export const CHECKPOINT_HEADER: HeaderObject = {
 export const NATIONAL_CODE_PARAMETER = {
   required: true,
   description: '10 digits (Persian or Arabic digits are read too) with a valid check digit',
-  schema: { type: 'string', pattern: '^\\d{10}$' },
+  // The pattern admits what is read: ASCII, Persian (U+06F0–9) and Arabic-Indic (U+0660–9) digits.
+  schema: { type: 'string', pattern: '^[0-9\\u06F0-\\u06F9\\u0660-\\u0669]{10}$' },
 } as const;
 
 /** Money: integer rial everywhere. */
