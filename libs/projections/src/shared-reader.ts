@@ -36,9 +36,10 @@ const STALL_MS = 2_000;
  * open transaction, so nothing can appear inside a returned range later). A short page, read at
  * the head, may have more after it: a runner reading from inside it gets the rest of it and what
  * the store has after it, so runners that wake at different moments still read each event from the
- * store once, not once each. The page after a full one is read ahead while the runners apply. Runners that say who they are (`read`'s `runner`) are kept together: a page one
- * of them still needs stays while it reads on, and the runner furthest ahead waits for it when
- * the kept pages are full, so the store is read and parsed once however many runners there are.
+ * store once, not once each. The page after a full one is read ahead while the runners apply.
+ * Runners that say who they are (`read`'s `runner`) are kept together: a page one of them still
+ * needs stays while it reads on, and the runner furthest ahead waits for it when the kept pages
+ * are full, so the store is read and parsed once however many runners there are.
  * A runner that has not read for `stallMs` holds nothing; it falls behind the kept pages and reads
  * for itself through the same call, so a slow or failing projection never holds the others back.
  * Waiting at the head is one short-lived store subscription for all runners (`waitBeyond`).
@@ -122,10 +123,10 @@ export class SharedReader {
   private async lookUp(from: bigint, limit: number): Promise<Page> {
     // Kept pages first, one after another: a runner that woke later than others gets what they
     // read in one batch (a batch per page cost a transaction each).
-    const kept: RecordedEvent[] = [];
+    let kept: RecordedEvent[] = [];
     let at = from;
     for (let part = this.fromKept(at, limit); part; part = this.fromKept(at, limit - kept.length)) {
-      kept.push(...part);
+      kept = kept.length === 0 ? part : kept.concat(part); // not push(...part): a catch-up page may be too long to spread
       at = part[part.length - 1]!.position;
       if (kept.length === limit) return { events: kept, full: true };
     }
