@@ -39,7 +39,8 @@ import { APP_CONFIG, PG_POOL, PROJECTOR, type Runtime } from './runtime';
 export class AppModule {
   /** The whole HTTP app over a runtime (database, event store, clock, registry) built outside. */
   static forRuntime(runtime: Runtime, env: NodeJS.ProcessEnv = process.env): DynamicModule {
-    const { eventStore, appends } = runtime;
+    const { appends } = runtime;
+    const eventStore = appends.watch(runtime.eventStore);
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot(), TerminusModule],

@@ -36,9 +36,12 @@ export { CLOCK };
 export interface Runtime {
   config: AppConfig;
   pool: Pool;
-  /** The store, its appends timed by `appends`: the commands' and, with the read side inline, its deadlines'. */
   eventStore: EventStore;
-  /** For readiness (APPEND_STALL_MS) and /metrics: how long this process's oldest append under way has waited. */
+  /**
+   * Times this process's appends, for readiness (APPEND_STALL_MS) and /metrics: the HTTP app's
+   * (`appends.watch(eventStore)`) and, with the read side inline, its deadlines'. `eventStore`
+   * itself stays unwrapped, so a test's spy on it is what both call.
+   */
   appends: AppendWatch;
   /** Snapshots of long contracts, in PostgreSQL whichever store holds the events. */
   snapshots: SnapshotStore;
@@ -107,9 +110,8 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
     if (!embedded) await checkDatabaseReachable(pool, url);
     for (const id of await migrate(pool, 'contracts-api', apiMigrations)) log({ level: 'info', msg: `migration applied: ${id}` });
     retention.start();
-    // Watched before the read side gets it: an inline projector's deadline appends stall readiness as a command's do.
+    const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl });
     const appends = new AppendWatch();
-    const eventStore = appends.watch(await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl }));
     if (clock instanceof ManualClock) {
       const note = await resumeManualClock(pool, clock, {
         clockStartGiven: config.clock.mode === 'manual' && config.clock.start !== undefined,
@@ -119,7 +121,7 @@ export async function startRuntime(config: AppConfig): Promise<Runtime> {
     }
     const snapshots = await PostgresSnapshots.create(pool);
     const readSide = config.projector
-      ? await startReadSide({ pool, eventStore, clock, config, log })
+      ? await startReadSide({ pool, eventStore: appends.watch(eventStore), clock, config, log }) // its deadlines stall readiness as a command's append does
       : undefined;
     if (!readSide && config.clock.mode === 'manual') {
       // apps/projector acts on the system clock only: nothing follows this one (tests of reads use it).
