@@ -88,14 +88,15 @@ async function processCpuMs(pid: number | undefined): Promise<number | undefined
  * `per.count` of `per.what` when given.
  */
 async function cpuSince(children: Record<string, number | undefined> = {}): Promise<(per?: { count: number; what: string }) => Promise<string>> {
-  const others = { ...children, PostgreSQL: undefined };
-  const sample = () => Promise.all(Object.entries(others).map(([name, pid]) => (name === 'PostgreSQL' ? postgresCpuMs() : processCpuMs(pid))));
+  type Sampler = readonly [name: string, cpuMs: () => Promise<number | undefined>];
+  const others: Sampler[] = [...Object.entries(children).map(([name, pid]): Sampler => [name, () => processCpuMs(pid)]), ['PostgreSQL', postgresCpuMs]];
+  const sample = () => Promise.all(others.map(([, cpuMs]) => cpuMs()));
   const [process0, others0] = [process.cpuUsage(), await sample()];
   return async (per) => {
     const used = process.cpuUsage(process0);
     const others1 = await sample();
     const share = (ms: number) => (per ? `${(ms / per.count).toFixed(2)} ms a ${per.what}` : `${ms.toFixed(0)} ms`);
-    const parts = Object.keys(others).map((name, i) => {
+    const parts = others.map(([name], i) => {
       const [before, after] = [others0[i], others1[i]];
       return `${name}'s: ${before === undefined || after === undefined ? 'not measured' : share(after - before)}`;
     });

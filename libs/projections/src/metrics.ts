@@ -36,7 +36,8 @@ export function registerProjectionMetrics(registry: Registry, status: () => Prom
 /**
  * event_store_oldest_append_seconds: how long the oldest append under way in this process has
  * waited for the event store (0 when none). Alert on it before readiness (APPEND_STALL_MS) turns
- * the process away. The API's appends are its commands', the projector's its deadlines'.
+ * the process away. The API's appends are its commands' (and its inline read side's deadlines'),
+ * the standalone projector's its deadlines'.
  */
 export function registerAppendWaitMetric(registry: Registry, appends: Pick<AppendWatch, 'oldestWaitMs'>): void {
   new Gauge({

@@ -85,6 +85,9 @@ type Check = (value: unknown) => boolean;
 const nonEmptyString: Check = (v) => typeof v === 'string' && v.trim().length > 0;
 const boolean: Check = (v) => typeof v === 'boolean';
 
+/** A province code as the registry gives it (the dashboard's filter takes the same). */
+export const PROVINCE_CODE = /^\d{1,4}$/;
+
 /** Each field, and what it must be (messages name the field, never its value: it is personal). */
 const FIELDS: Record<keyof ApplicantFacts, [Check, string]> = {
   nationalCode: [(v) => typeof v === 'string' && isValidNationalCode(v), 'must be a valid 10-digit national code'],
@@ -96,7 +99,7 @@ const FIELDS: Record<keyof ApplicantFacts, [Check, string]> = {
   mobile: [(v) => typeof v === 'string' && normaliseMobile(v) !== null, 'must be an Iranian mobile number (09xxxxxxxxx, +989…, 00989…, +98 09…)'],
   address: [nonEmptyString, 'must be a non-empty string'],
   branchId: [(v) => typeof v === 'string' && /^\d{1,10}$/.test(v), 'must be a string of digits'],
-  provinceCode: [(v) => typeof v === 'string' && /^\d{1,4}$/.test(v), 'must be a string of digits'],
+  provinceCode: [(v) => typeof v === 'string' && PROVINCE_CODE.test(v), 'must be a string of digits'],
   contributionDays: [(v) => Number.isSafeInteger(v) && (v as number) >= 0, 'must be a non-negative integer'],
   lastContributionDate: [(v) => v === null || isIsoDate(v), 'must be an ISO date or null'],
   currentlyInsured: [boolean, 'must be true or false'],

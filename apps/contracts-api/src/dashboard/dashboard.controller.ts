@@ -12,10 +12,9 @@ import { fromReadModel } from '../projections/read-model-response';
 import { PG_POOL } from '../runtime';
 import { DashboardResponse } from './dashboard.response';
 import { SMS_COUNTS, type SmsCounts, type SmsCountsSource } from './sms-counts';
+import { PROVINCE_CODE } from '@app/registry';
 
 const CODE = /^[0-9A-Za-z-]{1,20}$/;
-/** As the registry gives them (`REGISTRY_FILE`): a mistyped code would otherwise look like a province without contracts. */
-const PROVINCE_CODE = /^\d{1,4}$/;
 
 /** Counts only: ops see every branch, a branch officer only their own. */
 @ApiTags('operations')
@@ -90,6 +89,7 @@ export class DashboardController {
 
 function parseFilter(province?: string, branch?: string, period?: string): DashboardFilter {
   const errors: FieldError[] = [];
+  // As the registry gives them: a mistyped code would otherwise look like a province without contracts.
   if (province !== undefined && !PROVINCE_CODE.test(province)) {
     errors.push({ field: 'province', message: 'province must be a province code (1 to 4 digits)', messageFa: '«province» باید کد یک استان (۱ تا ۴ رقم) باشد' });
   }
