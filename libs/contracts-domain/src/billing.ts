@@ -5,7 +5,7 @@
 import { awaitedExamDeadline, behavesAsClosed, examOverdueOn } from './deadlines';
 import { IsoDate, PeriodKey, addPeriods, formatPeriodJalali, gregorianToJalali, iranDayStart, periodKeyOf, periodsBetween } from './jalali';
 import { Policy } from './policy';
-import { ContractState, beyondExamWindow, examSettled, firstUnpaidPeriod, periodEndIso } from './state';
+import { ContractSummary, beyondExamWindow, examSettled, firstUnpaidPeriod, periodEndIso } from './state';
 
 export type SlipStatus = 'open' | 'paid' | 'blocked' | 'void';
 
@@ -23,7 +23,7 @@ export interface Slip {
  * closed contract one void slip, also once its lapse or cancellation is due and not yet recorded
  * (`decide` refuses the payment from then on).
  */
-export function slipsOf(state: ContractState, asOf: IsoDate, policy: Policy): Slip[] {
+export function slipsOf(state: ContractSummary, asOf: IsoDate, policy: Policy): Slip[] {
   const current = periodKeyOf(gregorianToJalali(asOf));
   const firstUnpaid = firstUnpaidPeriod(state);
   const closed = closedOn(state, asOf, policy);
@@ -60,7 +60,7 @@ export interface Coverage {
  * (payments blocked, beyond the exam window) through the last paid day only. Cancelled and terminated contracts have none. Inpatient cover before a required exam
  * is passed follows the policy; when it is not covered it shows as pending.
  */
-export function coverageOn(state: ContractState, day: IsoDate, policy: Policy): Coverage {
+export function coverageOn(state: ContractSummary, day: IsoDate, policy: Policy): Coverage {
   const through = closedOn(state, day, policy) ? null : coveredThrough(state, day);
   const covered = through !== null && day <= through;
   let inpatient: InpatientCover = 'not_covered';
@@ -77,7 +77,7 @@ export function coverageOn(state: ContractState, day: IsoDate, policy: Policy): 
  * uncovered on its first 14, and a first payment made on time for a month already over would
  * cover nothing at all, against rule 5's "at once".
  */
-function coveredThrough(state: ContractState, day: IsoDate): IsoDate | null {
+function coveredThrough(state: ContractSummary, day: IsoDate): IsoDate | null {
   const paidThrough = state.paidThrough;
   if (paidThrough === null) return null;
   const next = firstUnpaidPeriod(state);
@@ -91,11 +91,11 @@ function coveredThrough(state: ContractState, day: IsoDate): IsoDate | null {
 }
 
 /** Deadlines fall due at the start of an Iran day, so the day's start tells whether one is due on it. */
-function closedOn(state: ContractState, day: IsoDate, policy: Policy): boolean {
+function closedOn(state: ContractSummary, day: IsoDate, policy: Policy): boolean {
   return behavesAsClosed(state, iranDayStart(day), policy);
 }
 
-function unpaidStatus(state: ContractState, period: PeriodKey, asOf: IsoDate): SlipStatus {
+function unpaidStatus(state: ContractSummary, period: PeriodKey, asOf: IsoDate): SlipStatus {
   if (state.status === 'payments_blocked' || examOverdueOn(state, asOf) || beyondExamWindow(state, period)) return 'blocked';
   return 'open';
 }

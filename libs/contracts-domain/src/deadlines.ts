@@ -8,7 +8,7 @@ import { DeadlineCommand } from './commands';
 import { IsoDate, addDays, addJalaliMonthsIso, addPeriods, iranDayStart, jalaliToGregorian, periodStart } from './jalali';
 import { ContractEvent } from './events';
 import { Policy, policyAt } from './policy';
-import { ContractState, evolve, isClosed } from './state';
+import { ContractState, ContractSummary, evolve, isClosed } from './state';
 
 export interface PendingDeadline {
   readonly command: DeadlineCommand['type'];
@@ -17,12 +17,12 @@ export interface PendingDeadline {
 }
 
 /** First payment: due the day after paymentDeadline while nothing is paid. */
-export function lapseDueAt(state: ContractState): Date | null {
+export function lapseDueAt(state: ContractSummary): Date | null {
   return state.status === 'awaiting_payment' ? dayAfter(state.paymentDeadline) : null;
 }
 
 /** Exam: due the day after the exam deadline while the exam is required and not passed or cleared. */
-export function examOverdueDueAt(state: ContractState): Date | null {
+export function examOverdueDueAt(state: ContractSummary): Date | null {
   const deadline = awaitedExamDeadline(state);
   return deadline === null ? null : dayAfter(deadline);
 }
@@ -31,13 +31,13 @@ export function examOverdueDueAt(state: ContractState): Date | null {
  * Whether the exam deadline has passed by this Iran day with the exam still awaited: payments are
  * blocked from then on, whether or not ExamOverdue has been recorded yet.
  */
-export function examOverdueOn(state: ContractState, day: IsoDate): boolean {
+export function examOverdueOn(state: ContractSummary, day: IsoDate): boolean {
   const deadline = awaitedExamDeadline(state);
   return deadline !== null && day > deadline;
 }
 
 /** The exam deadline while the exam is still awaited (pending, referred or failed without a determination). */
-export function awaitedExamDeadline(state: ContractState): IsoDate | null {
+export function awaitedExamDeadline(state: ContractSummary): IsoDate | null {
   const waiting = ['pending', 'referred', 'failed'].includes(state.exam.status);
   return isClosed(state) || !waiting ? null : state.exam.deadline;
 }
@@ -50,7 +50,7 @@ export function awaitedExamDeadline(state: ContractState): IsoDate | null {
  * from then on whether or not ExamOverdue is recorded yet, so the outcome does not depend on
  * which of the two the deadline runner happens to fire first.
  */
-export function cancellationDueAt(state: ContractState, policy: Policy): Date | null {
+export function cancellationDueAt(state: ContractSummary, policy: Policy): Date | null {
   if (state.status !== 'active' || state.lastPaidPeriod === null) return null;
   const months = policy.nonPaymentCancelMonths;
   const afterPaid = jalaliToGregorian(periodStart(addPeriods(state.lastPaidPeriod, months + 1)));
@@ -65,7 +65,7 @@ export function cancellationDueAt(state: ContractState, policy: Policy): Date | 
  * whether or not the deadline runner has recorded it yet (commands refuse it, and the person's
  * one active-contract slot is free again).
  */
-export function behavesAsClosed(state: ContractState, now: Date, policy: Policy): boolean {
+export function behavesAsClosed(state: ContractSummary, now: Date, policy: Policy): boolean {
   return isClosed(state) || isPastDue(lapseDueAt(state), now) || isPastDue(cancellationDueAt(state, policy), now);
 }
 
@@ -73,7 +73,7 @@ export function isPastDue(due: Date | null, now: Date): boolean {
   return due !== null && now >= due;
 }
 
-export function pendingDeadlines(state: ContractState, policy: Policy): PendingDeadline[] {
+export function pendingDeadlines(state: ContractSummary, policy: Policy): PendingDeadline[] {
   const candidates: [DeadlineCommand['type'], Date | null][] = [
     ['MarkLapsed', lapseDueAt(state)],
     ['MarkExamOverdue', examOverdueDueAt(state)],

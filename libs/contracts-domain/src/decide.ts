@@ -21,7 +21,7 @@ import { MAX_JALALI_YEAR, addDays, addJalaliMonthsIso, addPeriods, gregorianToJa
 import { choosePremium } from './money';
 import { POLICY_TABLE, Policy, PolicyTable, policyAt } from './policy';
 import { assessApplication, priceApplication } from './quote';
-import { ContractState, assertNever, beyondExamWindow, firstUnpaidPeriod, periodEndIso, repeatsPayment } from './state';
+import { ContractState, ContractSummary, assertNever, beyondExamWindow, firstUnpaidPeriod, periodEndIso, repeatsPayment } from './state';
 import { isIsoInstant, isPositiveRial, normaliseMobile } from './validation';
 
 /** Banks' clocks and ours disagree a little: a paidAt this far past `now` is skew, not a payment from the future. */
@@ -59,7 +59,7 @@ export function decide(
 }
 
 /** The policy a command is decided under: the one in force on the contract date, or today for a new contract. */
-export function policyFor(state: ContractState | undefined, now: Date, table: PolicyTable = POLICY_TABLE): Policy {
+export function policyFor(state: ContractSummary | undefined, now: Date, table: PolicyTable = POLICY_TABLE): Policy {
   return policyAt(state?.contractDate ?? iranDate(now), table);
 }
 

@@ -2,7 +2,7 @@ import { coverageOn, slipsOf } from './billing';
 import { ContractCommand } from './commands';
 import { deadlineCause, pendingDeadlines } from './deadlines';
 import { POLICY_1403 } from './policy';
-import { ContractState, replay } from './state';
+import { ContractState, foldSummary, replay, summaryOf } from './state';
 import { CONTRACT_ID, CONTRACT_NOW, factsNeedingExam, historyOf, jalali, openOnline, pay } from './testing/fixtures';
 import { contractView } from './view';
 
@@ -54,6 +54,41 @@ describe('evolve', () => {
     ]);
     // Terminated; the exam stays as it stood (overdue), with the determination beside it.
     expect([rejected.status, rejected.exam.status, rejected.exam.determination, rejected.exam.clearedOn]).toEqual(['terminated', 'overdue', 'rejected', null]);
+  });
+});
+
+describe("the read side's summary (the state without its payment records)", () => {
+  // Payments, a wage change, an exam's whole course and a closing: every kind of event evolve folds.
+  const opened: [ContractCommand, string][] = [
+    [openOnline({ facts: factsNeedingExam() }), CONTRACT_NOW],
+    [{ type: 'ChangeWage', data: { requestedMonthlyPremium: 31_000_000 } }, '2026-12-02T08:00:00Z'],
+  ];
+  const premium = replay(historyOf(opened))!.monthlyPremium;
+  const payOne = (bankReference: string) => pay(1, { bankReference, amount: premium });
+  const history = historyOf([
+    ...opened,
+    [payOne('BR-1'), FIRST_PAYMENT_AT],
+    [payOne('BR-2'), '2026-12-20T08:00:00Z'],
+    [{ type: 'MarkExamOverdue', data: {} }, '2027-01-31T10:00:00Z'],
+    [{ type: 'MakeExamDetermination', data: { outcome: 'cleared', note: 'ok' } }, '2027-02-02T08:00:00Z'],
+    [payOne('BR-3'), '2027-02-03T08:00:00Z'],
+    [{ type: 'CancelForNonPayment', data: {} }, '2027-06-22T08:00:00Z'],
+  ]);
+
+  it('given a history folded on from its summary at any point, when the next events are folded, then the summary is that of the whole state', () => {
+    expect(new Set(history.map((event) => event.type)).size).toBeGreaterThanOrEqual(6);
+    expect(summaryOf(replay(history)!)).not.toHaveProperty('payments');
+    // After every event, from a summary taken after any earlier one.
+    for (let end = 1; end <= history.length; end++) {
+      const whole = summaryOf(replay(history.slice(0, end))!);
+      for (let split = 0; split <= end; split++) {
+        expect(foldSummary(foldSummary(undefined, history.slice(0, split)), history.slice(split, end))).toEqual(whole);
+      }
+    }
+  });
+
+  it('given no ContractOpened, when folded, then there is no summary', () => {
+    expect(foldSummary(undefined, [])).toBeUndefined();
   });
 });
 

@@ -58,6 +58,27 @@ export interface ContractState
   readonly exam: ExamState;
 }
 
+/**
+ * The contract without its payment records: everything the read side asks of it. Only deciding a
+ * payment reads the records (a bank's retry, or another payment reusing its reference); the paid
+ * run is `lastPaidPeriod` and `paidThrough`. The read models keep this, so a stored state does not
+ * grow with every month paid. Functions that take it cannot reach the records by mistake.
+ */
+export type ContractSummary = Omit<ContractState, 'payments'>;
+
+export function summaryOf({ payments: _records, ...summary }: ContractState): ContractSummary {
+  return summary;
+}
+
+/**
+ * Folds events on from a summary. `evolve` only appends to the payment records and reads nothing
+ * from them, so folding from an empty list of records gives the summary of the whole history.
+ */
+export function foldSummary(summary: ContractSummary | undefined, events: readonly ContractEvent[]): ContractSummary | undefined {
+  const state = events.reduce<ContractState | undefined>(evolve, summary && { ...summary, payments: [] });
+  return state && summaryOf(state);
+}
+
 /** No stream yet: the state before ContractOpened. */
 export const initialState: ContractState | undefined = undefined;
 
@@ -101,7 +122,7 @@ export function replay(events: readonly ContractEvent[]): ContractState | undefi
   return events.reduce<ContractState | undefined>(evolve, initialState);
 }
 
-export function isClosed(state: ContractState): boolean {
+export function isClosed(state: ContractSummary): boolean {
   return state.status === 'lapsed' || state.status === 'cancelled' || state.status === 'terminated';
 }
 
@@ -111,7 +132,7 @@ export function examSettled(exam: ExamState): boolean {
 }
 
 /** The next period a payment would cover. */
-export function firstUnpaidPeriod(state: ContractState): PeriodKey {
+export function firstUnpaidPeriod(state: ContractSummary): PeriodKey {
   return state.lastPaidPeriod === null ? state.firstPeriod : addPeriods(state.lastPaidPeriod, 1);
 }
 
@@ -120,7 +141,7 @@ export function periodEndIso(period: PeriodKey): IsoDate {
 }
 
 /** The day a period's cover begins: its first day, or the start date for the first period. */
-export function coverageStart(state: ContractState, period: PeriodKey): IsoDate {
+export function coverageStart(state: ContractSummary, period: PeriodKey): IsoDate {
   const start = jalaliToGregorian(periodStart(period));
   return start < state.startDate ? state.startDate : start;
 }
@@ -129,7 +150,7 @@ export function coverageStart(state: ContractState, period: PeriodKey): IsoDate 
  * Until the exam is passed or cleared, only periods starting by the exam deadline can be paid
  * (the directive: slips only for periods within 2 months of the contract date).
  */
-export function beyondExamWindow(state: ContractState, period: PeriodKey): boolean {
+export function beyondExamWindow(state: ContractSummary, period: PeriodKey): boolean {
   if (examSettled(state.exam) || state.exam.deadline === null) return false;
   return coverageStart(state, period) > state.exam.deadline;
 }

@@ -2,7 +2,7 @@
 import { ExamRequirement } from './eligibility';
 import { Channel, ExamOutcome, ExamResult } from './events';
 import { IsoDate, jalaliOfIso } from './jalali';
-import { ContractState, ContractStatus, ExamStatus } from './state';
+import { ContractStatus, ContractSummary, ExamStatus } from './state';
 
 export interface ContractView {
   readonly id: string;
@@ -35,7 +35,7 @@ export interface ContractView {
 }
 
 /** `revision` is the 0-based stream revision of the last event folded into `state`. */
-export function contractView(state: ContractState, revision: number): ContractView {
+export function contractView(state: ContractSummary, revision: number): ContractView {
   return {
     id: state.id,
     contractNumber: state.contractNumber,

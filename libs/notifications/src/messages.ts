@@ -2,7 +2,7 @@
  * Which messages an event calls for — a pure function of the event, so the outbox projection
  * gives the same messages on any replay — and whether a reminder still applies when it is due.
  */
-import { addDays, assertNever, cancellationDueAt, iranDate, iranDayStart, isClosed, isPastDue, lapseDueAt, policyFor, type ContractEvent, type ContractState, type IsoDate } from '@app/contracts-domain';
+import { addDays, assertNever, cancellationDueAt, iranDate, iranDayStart, isClosed, isPastDue, lapseDueAt, policyFor, type ContractEvent, type ContractSummary, type IsoDate } from '@app/contracts-domain';
 import { texts, type Template } from './templates';
 
 export interface ReminderSettings {
@@ -106,7 +106,7 @@ export function reminderAt(deadline: IsoDate, days: number): Date {
  * decided, contract closed, deadline gone), or null while it does. Checked against the contract's
  * current events just before sending.
  */
-export function reminderObsolete(template: Template, state: ContractState | undefined, now: Date): string | null {
+export function reminderObsolete(template: Template, state: ContractSummary | undefined, now: Date): string | null {
   if (state === undefined) return 'contract not found';
   if (isClosed(state)) return `contract ${state.status}`;
   // Due but not recorded yet (the deadline runner behind or failing): decide already treats the

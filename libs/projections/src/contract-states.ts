@@ -1,15 +1,17 @@
 import type { PoolClient } from 'pg';
-import { evolve, isContractEventType, type ContractState } from '@app/contracts-domain';
+import { foldSummary, isContractEventType, type ContractSummary } from '@app/contracts-domain';
 import { toDomainEvent } from '@app/contracts-app';
 import type { RecordedEvent } from '@app/event-store';
 
 const CONTRACT_STREAM = 'contract-';
 
 /**
- * The contract as its events fold it, one row per contract. The read models keep the whole state
- * because the domain's own functions (`slipsOf`, `coverageOn`, `pendingDeadlines`) answer from
- * it: slips and cover depend on the day they are asked about, so they are computed at query time
- * from the state, never re-derived here.
+ * The contract as its events fold it, one row per contract. The read models keep its summary (the
+ * state without the payment records) because the domain's own functions (`slipsOf`, `coverageOn`,
+ * `pendingDeadlines`) answer from it: slips and cover depend on the day they are asked about, so
+ * they are computed at query time from the state, never re-derived here. Without the records a
+ * state stays ~1 kB however long the contract runs (with them a 20-payment contract's was ~4 kB,
+ * compressed on every write, and a 360-payment one's ~50 kB, rewritten on each payment).
  */
 export const CONTRACTS_TABLE = `
   CREATE TABLE contracts (
@@ -26,7 +28,7 @@ export const CONTRACTS_TABLE = `
 
 export interface FoldedContract {
   contractId: string;
-  state: ContractState;
+  state: ContractSummary;
   revision: number;
   position: bigint;
   /** When the last folded event happened (its metadata): "now" for decisions about it. */
@@ -43,7 +45,7 @@ export function handlesContractEvent(type: string): boolean {
  * process share the event objects, see `SharedReader`), and a contract's state after an event is
  * a function of its events alone. Keyed by the event object, so it lives as long as the page.
  */
-const foldedThrough = new WeakMap<RecordedEvent, { state: ContractState; json: string }>();
+const foldedThrough = new WeakMap<RecordedEvent, { state: ContractSummary; json: string }>();
 
 /** Folds the batch into the `contracts` table; returns the contracts that changed. */
 export async function foldContracts(tx: PoolClient, events: readonly RecordedEvent[]): Promise<FoldedContract[]> {
@@ -60,7 +62,7 @@ export async function foldContracts(tx: PoolClient, events: readonly RecordedEve
   // The stored state is only needed for contracts not already folded through their last event.
   const ids = [...byContract.keys()];
   const known = ids.filter((contractId) => foldedThrough.has(lastOf(byContract.get(contractId)!)));
-  const { rows } = await tx.query<{ contract_id: string; revision: number; state: ContractState | null }>(
+  const { rows } = await tx.query<{ contract_id: string; revision: number; state: ContractSummary | null }>(
     `SELECT contract_id, revision, CASE WHEN contract_id = ANY($2::uuid[]) THEN NULL ELSE state END AS state
        FROM contracts WHERE contract_id = ANY($1::uuid[])`,
     [ids, known],
@@ -74,8 +76,8 @@ export async function foldContracts(tx: PoolClient, events: readonly RecordedEve
     if (before && before.revision >= last.revision) continue; // replayed: already folded in
     let folded = foldedThrough.get(last);
     if (!folded) {
-      let state = before?.state ?? undefined;
-      for (const event of stream) if (event.revision > (before?.revision ?? -1)) state = evolve(state, toDomainEvent(event));
+      const after = stream.filter((event) => event.revision > (before?.revision ?? -1)).map(toDomainEvent);
+      const state = foldSummary(before?.state ?? undefined, after);
       if (!state) continue; // a stream that does not start with ContractOpened: nothing to show
       folded = { state, json: JSON.stringify(state) };
       foldedThrough.set(last, folded);

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { fold } from '@app/contracts-app';
-import { jalaliOfIso, type ContractState } from '@app/contracts-domain';
+import { jalaliOfIso, type ContractSummary } from '@app/contracts-domain';
 import { EVENT_STORE, type EventStore } from '@app/event-store';
 import { CLOCK, type Clock } from '@app/platform';
 import { readSlips } from '@app/projections';
@@ -43,7 +43,7 @@ export class SlipsController {
   ): Promise<SlipsResponse> {
     // Banks pay any contract's slips; everyone else as for the contract itself. Unknown and
     // not-yours look alike (404), also in how long they take: not-yours is never waited for.
-    const mayRead = (state: ContractState | undefined) => state !== undefined && (actor.role === 'bank' || canRead(actor, state));
+    const mayRead = (state: ContractSummary | undefined) => state !== undefined && (actor.role === 'bank' || canRead(actor, state));
     const { checkpoint, contract } = await readingYourWrites(
       reply,
       this.eventStore,

@@ -1,17 +1,17 @@
 import type { Pool } from 'pg';
-import { iranDate, policyFor, slipsOf, type ContractState, type Slip } from '@app/contracts-domain';
+import { iranDate, policyFor, slipsOf, type ContractSummary, type Slip } from '@app/contracts-domain';
 import { queryReadModel } from '../read-model';
 
 export interface SlipsAnswer {
   /** Position of the last event the read model includes. */
   checkpoint: bigint;
   /** Undefined when the read model has no such contract (yet). */
-  contract?: { state: ContractState; revision: number; slips: Slip[] };
+  contract?: { state: ContractSummary; revision: number; slips: Slip[] };
 }
 
 /** The contract's slips as of `now` (Iran day), with the checkpoint they were read at. */
 export async function readSlips(pool: Pool, contractId: string, now: Date): Promise<SlipsAnswer> {
-  const rows = await queryReadModel<{ checkpoint: bigint; state: ContractState | null; revision: number | null }>(
+  const rows = await queryReadModel<{ checkpoint: bigint; state: ContractSummary | null; revision: number | null }>(
     pool,
     'billing',
     `SELECT {checkpoint} AS checkpoint, c.state, c.revision

@@ -17,7 +17,8 @@ export const dashboardProjection: Projection = {
   //    province, which the index by place (province first) cannot serve.
   // 4: all-time counts kept in branch_totals; indexes by day (alone and within a province) and on
   //    the deadlines of first payments awaited, so a dashboard read no longer scans every contract.
-  version: 4,
+  // 5: the folded state is stored without its payment records (ContractSummary).
+  version: 5,
   tables: [
     CONTRACTS_TABLE,
     `CREATE TABLE branch_contracts (

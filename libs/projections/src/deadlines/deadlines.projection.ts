@@ -16,7 +16,9 @@ export function deadlineId(contractId: string, command: string, dueAt: string): 
  */
 export const deadlinesProjection: Projection = {
   name: 'deadlines',
-  version: 2, // 2: the folded state is stored as JSON, no longer JSONB
+  // 2: the folded state is stored as JSON, no longer JSONB.
+  // 3: the state is stored without its payment records (ContractSummary).
+  version: 3,
   tables: [
     CONTRACTS_TABLE,
     `CREATE TABLE schedule (

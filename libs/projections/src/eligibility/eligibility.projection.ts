@@ -7,7 +7,9 @@ import type { Projection } from '../projection';
  */
 export const eligibilityProjection: Projection = {
   name: 'eligibility',
-  version: 2, // 2: the folded state is stored as JSON, no longer JSONB
+  // 2: the folded state is stored as JSON, no longer JSONB.
+  // 3: the state is stored without its payment records (ContractSummary).
+  version: 3,
   tables: [CONTRACTS_TABLE, 'CREATE INDEX contracts_by_person ON contracts (national_code, position)'],
   handles: handlesContractEvent,
   async apply(tx, events) {

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { coverageOn, iranDate, policyFor, type ContractState, type Coverage } from '@app/contracts-domain';
+import { coverageOn, iranDate, policyFor, type ContractSummary, type Coverage } from '@app/contracts-domain';
 import { queryReadModel } from '../read-model';
 
 export interface EligibilityAnswer extends Coverage {
@@ -16,7 +16,7 @@ export interface EligibilityAnswer extends Coverage {
  * but earlier closed ones stay on record: the person is covered if any contract covers the day.
  */
 export async function readEligibility(pool: Pool, nationalCode: string, now: Date): Promise<EligibilityAnswer> {
-  const rows = await queryReadModel<{ checkpoint: bigint; contract_id: string | null; state: ContractState | null; revision: number }>(
+  const rows = await queryReadModel<{ checkpoint: bigint; contract_id: string | null; state: ContractSummary | null; revision: number }>(
     pool,
     'eligibility',
     `SELECT {checkpoint} AS checkpoint, c.contract_id, c.state, c.revision

@@ -42,6 +42,11 @@ export class History {
     return recorded;
   }
 
+  /** The contract's whole state after the events run so far (what the aggregate holds). */
+  stateOf(contractId: string): ContractState | undefined {
+    return this.states.get(contractId)?.state;
+  }
+
   /** An event of another kind of stream, which projections must skip. */
   other(streamId: string, type: string): RecordedEvent {
     this.transaction += 3n;
