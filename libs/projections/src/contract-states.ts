@@ -11,7 +11,7 @@ const CONTRACT_STREAM = 'contract-';
  * `pendingDeadlines`) answer from it: slips and cover depend on the day they are asked about, so
  * they are computed at query time from the state, never re-derived here. Without the records a
  * state stays ~1 kB however long the contract runs (with them a 20-payment contract's was ~4 kB,
- * compressed on every write, and a 360-payment one's ~50 kB, rewritten on each payment).
+ * compressed on every write, and a 360-payment one's ~60 kB, rewritten on each payment).
  */
 export const CONTRACTS_TABLE = `
   CREATE TABLE contracts (
