@@ -159,6 +159,20 @@ describe('audit chain: hash = sha256(prevHash ‖ canonical JSON of the event an
     expect((await dumpSchema(db.pool, 'projection_audit_chain')).chain).toHaveLength(events.length - 1);
   });
 
+  it('fails a chain cut back to or before where a verification from a position starts', async () => {
+    const cut = events.slice(-2);
+    for (const { position } of cut) {
+      await db.pool.query('DELETE FROM events WHERE position = $1', [position]);
+      await db.pool.query('DELETE FROM projection_audit_chain.chain WHERE position = $1', [position]);
+    }
+    const last = events.at(-3)!.position;
+    const cutShort = { ok: false, position: events.at(-1)!.position, reason: expect.stringContaining(`ends at position ${last}, before its checkpoint`) };
+    for (const from of [events.at(-1)!.position, cut[0]!.position, last, last + 1n]) expect(await verify(from)).toMatchObject(cutShort);
+    // An intact chain from its newest link: nothing after it to verify, and its hash is the head.
+    await db.pool.query('UPDATE projection_audit_chain.checkpoint SET position = $1', [last]);
+    expect(await verify(last)).toEqual({ ok: true, events: 0, position: last, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
   it('fails at the position of an event slipped into the events table after hashing, without a link', async () => {
     // Between two chained events: positions step by transaction (xid << 16), so there is room.
     const slipped = events[4]!.position + 1n;

@@ -11,7 +11,7 @@ export type VerifyResult =
 export interface VerifyOptions {
   pool: Pool;
   eventStore: EventStore;
-  /** Start after this position, trusting the stored link there (default 0: from the genesis). */
+  /** Start after this position, trusting the stored link at or before it (default 0: from the genesis). */
   from?: bigint;
   onProgress?: (progress: RebuildProgress) => void;
   elapsedMs?: () => number;
@@ -29,8 +29,11 @@ export async function verifyChain(options: VerifyOptions): Promise<VerifyResult>
   const startedAt = elapsedMs();
   const from = options.from ?? 0n;
   const total = await chainCheckpoint(pool);
-  let prev = (await linkAtOrBefore(pool, from)).hash;
-  let position = from;
+  // From the stored link the walk starts after, not from `from` itself: a chain cut back to or
+  // before `from` must still end short of its checkpoint.
+  const start = await linkAtOrBefore(pool, from);
+  let prev = start.hash;
+  let position = start.position;
   let events = 0;
   let lastReport = startedAt;
 
