@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryEventStore, PostgresEventStore, deterministicId, type EventStore, type NewEvent, type RecordedEvent } from '@app/event-store';
@@ -11,6 +11,7 @@ import {
   main,
   migrateAndVerify,
   MAX_RUN_BYTES,
+  NotACopy,
   migrateEvents,
   parseMigrateArgs,
   storeAddress,
@@ -180,7 +181,11 @@ describe('migrate-events', () => {
     const [first] = await source.readAll({ limit: 1 });
     await target.append(first!.streamId, [first!].map(({ id, type, version, data, metadata }) => ({ id, type, version, data, metadata })), 'no_stream');
     await target.append('contract-b', [newEvent('elsewhere', 0)], 'no_stream');
-    await expect(migrateEvents({ source, target, checkpoint: memoryCheckpoint() })).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT', streamId: 'contract-b' });
+    await expect(migrateEvents({ source, target, checkpoint: memoryCheckpoint() })).rejects.toThrow(NotACopy);
+    const refused = (await migrateEvents({ source, target, checkpoint: memoryCheckpoint() }).catch((error: unknown) => error)) as Error;
+    expect(refused.message).toMatch(/^The target is not a copy of this source: the stream of event \S+ \(source position \d+\) holds other events there/);
+    expect(refused.message).not.toContain('contract-b');
+    expect(refused.cause).toMatchObject({ code: 'CONCURRENCY_CONFLICT', streamId: 'contract-b' });
   });
 
   it('compareStores names the first event that differs', async () => {
@@ -196,8 +201,8 @@ describe('migrate-events', () => {
     const event = { id: 'e-1', streamId: 'contract-a', revision: 0, type: 'ContractOpened', version: 1, data: { applicant: { nationalCode: '0089216091' } }, metadata: { eventId: 'e-1', correlationId: 'c', actor: { sub: 's', role: 'applicant' }, channel: 'online', occurredAt: 'x' } };
     const changed = { ...event, data: { applicant: { nationalCode: '0084575948' } } };
     const said = describeMismatch({ index: 3, source: event, target: changed });
-    expect(said).toBe('source ContractOpened v1 e-1 (contract-a@0), target ContractOpened v1 e-1 (contract-a@0); they differ in data');
-    expect(describeMismatch({ index: 3, source: undefined, target: event })).toBe('source none, target ContractOpened v1 e-1 (contract-a@0)');
+    expect(said).toBe('source ContractOpened v1 e-1 (revision 0), target ContractOpened v1 e-1 (revision 0); they differ in data');
+    expect(describeMismatch({ index: 3, source: undefined, target: event })).toBe('source none, target ContractOpened v1 e-1 (revision 0)');
   });
 
   it('verifies a copy into PostgreSQL, whose JSONB orders keys its own way, as equal (the KurrentDB → PostgreSQL direction)', async () => {
@@ -280,6 +285,8 @@ describe('migrate-events', () => {
       const path = join(dir, 'checkpoint.json');
       await checkpointFile(path, pair).save({ sourcePosition: 5n, targetPosition: 7n, events: 1 });
       expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ ...pair, sourcePosition: '5', targetPosition: '7', events: 1 });
+      // Readable by its owner only: the last event's stream id may name a person.
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
     });
 
     it('refuses a checkpoint written for another source or target, naming the file', async () => {

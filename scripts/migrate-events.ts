@@ -119,7 +119,8 @@ export function checkpointFile(path: string, stores: StorePair): CheckpointStore
         sourcePosition: state.sourcePosition.toString(),
         targetPosition: state.targetPosition.toString(),
       };
-      await writeFile(`${path}.tmp`, `${JSON.stringify(saved)}\n`);
+      // Owner only: its last event's stream id may name a person (reservations).
+      await writeFile(`${path}.tmp`, `${JSON.stringify(saved)}\n`, { mode: 0o600 });
       await rename(`${path}.tmp`, path);
     },
   };
@@ -181,7 +182,8 @@ async function assertResumable(source: EventStore, target: EventStore, state: Mi
   const { streamId, revision, id } = state.last;
   const range = { fromRevision: revision, toRevision: revision };
   const [inSource, inTarget] = await Promise.all([source.readStream(streamId, range), target.readStream(streamId, range)]);
-  const event = `event ${id} (${streamId} revision ${revision})`;
+  // Not its stream: a stream id may name a person (reservations), and this line goes to a log.
+  const event = `event ${id} (revision ${revision})`;
   if (inSource[0]?.id !== id || inSource[0].position !== state.sourcePosition) {
     throw new Error(`Checkpoint ${name}: the source does not hold its last copied ${event} at position ${state.sourcePosition}; it was written for another source`);
   }
@@ -223,8 +225,23 @@ async function copyRun(target: EventStore, run: RecordedEvent[]): Promise<Append
     if (!(error instanceof ConcurrencyError)) throw error;
     const present = await target.readStream(first.streamId, { fromRevision: first.revision, toRevision: run[run.length - 1]!.revision });
     const copied = present.findIndex((event, i) => event.id !== run[i]!.id) === -1 ? present.length : 0;
-    if (copied === 0 || copied === run.length) throw error;
+    if (copied === 0 || copied === run.length) throw new NotACopy(first, error);
     return append(run.slice(copied), present[copied - 1]!.revision);
+  }
+}
+
+/**
+ * The target's stream holds other events where the source's next ones go. Said without the stream,
+ * which may name a person (the conflict's own message names it), and with the event instead.
+ */
+export class NotACopy extends Error {
+  constructor(event: RecordedEvent, conflict: ConcurrencyError) {
+    super(
+      `The target is not a copy of this source: the stream of event ${event.id} (source position ${event.position}) holds other events there ` +
+        `(expected revision ${String(conflict.expected)}, found ${String(conflict.actual)}); copy into an empty store, or resume the copy that wrote them with its --checkpoint`,
+      { cause: conflict },
+    );
+    this.name = 'NotACopy';
   }
 }
 
@@ -273,11 +290,12 @@ export interface Comparison {
 type Comparable = Pick<RecordedEvent, 'id' | 'streamId' | 'revision' | 'type' | 'version' | 'data' | 'metadata'>;
 
 /**
- * Which events differ, and in which parts, without their data or metadata: those hold people's
- * names, national codes and addresses, and this line goes to a terminal or a log.
+ * Which events differ, and in which parts, without their data, metadata or streams: those hold
+ * people's names, national codes and addresses, and this line goes to a terminal or a log.
  */
 export function describeMismatch({ source, target }: Mismatch): string {
-  const name = (event: Comparable | undefined) => (event ? `${event.type} v${event.version} ${event.id} (${event.streamId}@${event.revision})` : 'none');
+  // Not their streams either: a stream id may name a person (reservations).
+  const name = (event: Comparable | undefined) => (event ? `${event.type} v${event.version} ${event.id} (revision ${event.revision})` : 'none');
   const parts = source && target ? (['id', 'streamId', 'revision', 'type', 'version', 'data', 'metadata'] as const).filter((part) => canonicalJson(source[part]) !== canonicalJson(target[part])) : [];
   return `source ${name(source)}, target ${name(target)}${parts.length ? `; they differ in ${parts.join(', ')}` : ''}`;
 }
