@@ -72,6 +72,7 @@ describe('projections CLI', () => {
     const { code, stderr } = await cli('rebuild', 'dashbord');
     expect(code).toBe(2);
     expect(stderr).toMatch(/^projections rebuild: unknown projection "dashbord"; one of: .*dashboard/);
+    expect(stderr.split('\n')[0]).not.toContain('audit_chain'); // which it refuses to rebuild
     expect(opened()).toEqual([loadConfig]);
   });
 
@@ -96,7 +97,7 @@ describe('projections CLI', () => {
     expect(opened()).toEqual([loadConfig]);
   });
 
-  it('says status of a read model ahead of the event store (its newest events gone), and exits 1, rather than "caught up"', async () => {
+  it('says the live tables\' version, and status of a read model ahead of the event store (its newest events gone), and exits 1, rather than "caught up"', async () => {
     // Found by an ops drill: with the newest event deleted, every projection read "caught up", exit 0.
     const db = await createTestDatabase();
     const store = await PostgresEventStore.create({ pool: db.pool });
@@ -115,7 +116,16 @@ describe('projections CLI', () => {
           write.mockRestore();
         }
       };
-      expect(await status()).toMatchObject({ code: 0, stdout: expect.stringMatching(/^billing .* caught up$/m) });
+      expect(await status()).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^billing +v${billingProjection.version} .* caught up$`, 'm')) });
+      expect((await status()).stdout).toMatch(/^eligibility +v- +position 0 .* no tables yet \(this code's v\d+\)$/m);
+      // The live tables' version, not the code's: an upgrade not applied yet, a rollback's newer tables.
+      await db.pool.query('UPDATE projection_billing.checkpoint SET version = $1', [billingProjection.version - 1]);
+      expect((await status()).stdout).toMatch(
+        new RegExp(`^billing +v${billingProjection.version - 1} .* caught up  OLDER than this code's v${billingProjection.version}: rebuilt from position 0 when this version runs it`, 'm'),
+      );
+      await db.pool.query('UPDATE projection_billing.checkpoint SET version = $1', [billingProjection.version + 1]);
+      expect((await status()).stdout).toMatch(new RegExp(`^billing +v${billingProjection.version + 1} .* NEWER than this code's v${billingProjection.version}: left to the code that made it`, 'm'));
+      await db.pool.query('UPDATE projection_billing.checkpoint SET version = $1', [billingProjection.version]);
       await db.pool.query('DELETE FROM events WHERE position = (SELECT max(position) FROM events)');
       const { code, stdout } = await status();
       expect(code).toBe(1);

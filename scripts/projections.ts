@@ -1,5 +1,5 @@
 /**
- * `npm run projections -- status` prints each projection's checkpoint, head and lag;
+ * `npm run projections -- status` prints each projection's live version, checkpoint, head and lag;
  * `npm run projections -- rebuild <name>` replays one projection from position 0 into fresh
  * tables and swaps them in, while the service keeps serving (and applying to) the old ones.
  * The read-model database as `openReadModelDatabase` (./cli.ts) finds it. It refuses to rebuild
@@ -7,7 +7,7 @@
  */
 import { openEventStore } from '@app/event-store';
 import { SystemClock, createPool, loadConfig } from '@app/platform';
-import { ProjectionRunner, auditChainProjection, rebuild } from '@app/projections';
+import { ProjectionRunner, auditChainProjection, liveSchema, readCheckpoint, rebuild } from '@app/projections';
 import { readSideProjections } from '../apps/projector/src/read-side';
 import { UsageError, openReadModelDatabase, progressLine, runCli } from './cli';
 
@@ -35,7 +35,10 @@ export async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const projections = readSideProjections(config, config.clock.mode === 'system' ? new SystemClock() : undefined);
   const projection = projections.find((p) => p.name === name);
-  if (command === 'rebuild' && !projection) throw new UsageError(`projections rebuild: unknown projection "${name}"; one of: ${projections.map((p) => p.name).join(', ')}`);
+  if (command === 'rebuild' && !projection) {
+    const rebuildable = projections.filter((p) => p.name !== auditChainProjection.name);
+    throw new UsageError(`projections rebuild: unknown projection "${name}"; one of: ${rebuildable.map((p) => p.name).join(', ')}`);
+  }
 
   const database = await openReadModelDatabase(config, 'projections');
   const pool = createPool(database.url, { max: 4, applicationName: 'projections-cli' });
@@ -51,7 +54,17 @@ export async function main(argv: string[]): Promise<number> {
         const isAhead = BigInt(status.position) > BigInt(status.head);
         if (isAhead) ahead += 1;
         const state = isAhead ? '  AHEAD of the event store: events gone, or another store (npm run audit -- verify)' : status.caughtUp ? '  caught up' : '';
-        process.stdout.write(`${p.name.padEnd(width)} v${p.version}  position ${status.position}  head ${status.head}  lag ${status.lagSeconds.toFixed(1)}s${state}\n`);
+        // The live tables' version, not this code's: during an upgrade or a rollback they differ.
+        const live = (await readCheckpoint(pool, liveSchema(p.name)))?.version;
+        const version =
+          live === undefined
+            ? `  no tables yet (this code's v${p.version})`
+            : live < p.version
+              ? `  OLDER than this code's v${p.version}: rebuilt from position 0 when this version runs it (or npm run projections -- rebuild ${p.name})`
+              : live > p.version
+                ? `  NEWER than this code's v${p.version}: left to the code that made it; to roll back, npm run projections -- rebuild ${p.name}`
+                : '';
+        process.stdout.write(`${p.name.padEnd(width)} v${live ?? '-'}  position ${status.position}  head ${status.head}  lag ${status.lagSeconds.toFixed(1)}s${state}${version}\n`);
       }
       return ahead > 0 ? 1 : 0;
     }
