@@ -37,8 +37,16 @@ describe('npm run token', () => {
     expect(() => tokenFor(['--role', 'admin'], {}, NOW)).toThrow(UsageError);
     expect(() => tokenFor(['--role', 'applicant'], {}, NOW)).toThrow(/needs --nationalCode/);
     expect(() => tokenFor(['--role', 'branch_officer'], {}, NOW)).toThrow(/needs --branchId/);
-    expect(() => tokenFor(['--role', 'applicant', '--nationalCode', '0089216092'], {}, NOW)).toThrow(new UsageError('token: invalid token: nationalCode is not valid'));
+    expect(() => tokenFor(['--role', 'applicant', '--nationalCode', '0089216092'], {}, NOW)).toThrow(new UsageError('token: the API would refuse it: nationalCode is not valid'));
     expect(() => tokenFor(['--role', 'auditor', '--ttl', '-5'], {}, NOW)).toThrow(/--ttl/);
+    for (const ttl of ['0', '1e3', '2.5', '9007199254740991', String(366 * 24 * 3600 + 1)]) {
+      expect(() => tokenFor(['--role', 'auditor', '--ttl', ttl], {}, NOW)).toThrow(new UsageError(`--ttl must be a whole number of seconds from 1 to 31622400 (366 days), got "${ttl}"`));
+    }
+    const longest = tokenFor(['--role', 'auditor', '--ttl', '31622400'], {}, NOW);
+    expect(JSON.parse(Buffer.from(longest.split('.')[1]!, 'base64url').toString()).exp).toBe(Math.floor(NOW.getTime() / 1000) + 31_622_400);
+    // Another role's claim is refused, not dropped.
+    expect(() => tokenFor(['--role', 'ops', '--bankId', 'x'], {}, NOW)).toThrow(new UsageError('--role ops takes no scope claim, not --bankId'));
+    expect(() => tokenFor(['--role', 'bank', '--bankId', 'mellat', '--branchId', '1002'], {}, NOW)).toThrow(new UsageError('--role bank takes --bankId, not --branchId'));
     expect(() => tokenFor(['--role', 'auditor', '--colour', 'red'], {}, NOW)).toThrow(UsageError);
   });
 

@@ -17,11 +17,13 @@ import { resolveJwtSecret, resolveTokenExpectations } from '../apps/contracts-ap
 import { UsageError, runCli } from './cli';
 
 const DEFAULT_TTL_SECONDS = 3600;
+/** A dev token for a year at most: its `exp` stays an ordinary date. */
+const MAX_TTL_SECONDS = 366 * 24 * 3600;
 
 export const USAGE = [
   'usage: token --role <role> [--sub <sub>] [--nationalCode <code> | --branchId <id> | --bankId <id>] [--ttl <seconds>]',
   `  roles: ${ROLES.map((role) => (SCOPE_CLAIM[role] ? `${role} (--${SCOPE_CLAIM[role]})` : role)).join(', ')}`,
-  `  --ttl: seconds until it expires (default ${DEFAULT_TTL_SECONDS}); --sub: the caller's id (default: the role and its claim)`,
+  `  --ttl: seconds until it expires (default ${DEFAULT_TTL_SECONDS}, at most ${MAX_TTL_SECONDS}); --sub: the caller's id (default: the role and its claim)`,
   '  sample applicants and their branches: libs/registry/sample/README.md; --bankId: any bank\'s id (e.g. mellat)',
 ].join('\n');
 
@@ -41,12 +43,15 @@ export function tokenFor(args: string[], env: NodeJS.ProcessEnv, now: Date): str
   }));
   const role = values.role;
   if (!isRole(role)) throw new UsageError(`--role must be one of: ${ROLES.join(', ')}`);
-  const ttl = values.ttl === undefined ? DEFAULT_TTL_SECONDS : Number(values.ttl);
-  if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new UsageError('--ttl must be a positive number of seconds');
+  const ttl = values.ttl === undefined ? DEFAULT_TTL_SECONDS : /^\d{1,9}$/.test(values.ttl) ? Number(values.ttl) : NaN;
+  if (!(ttl >= 1 && ttl <= MAX_TTL_SECONDS)) throw new UsageError(`--ttl must be a whole number of seconds from 1 to ${MAX_TTL_SECONDS} (366 days), got "${values.ttl}"`);
 
   const scope = SCOPE_CLAIM[role];
   const scopeValue = scope ? values[scope] : undefined;
   if (scope && !scopeValue) throw new UsageError(`--role ${role} needs --${scope}${hint(role)}`);
+  // A claim of another role would be dropped without a word, and the token not be what was asked for.
+  const foreign = (['nationalCode', 'branchId', 'bankId'] as const).filter((claim) => claim !== scope && values[claim] !== undefined);
+  if (foreign.length > 0) throw new UsageError(`--role ${role} takes ${scope ? `--${scope}` : 'no scope claim'}, not ${foreign.map((claim) => `--${claim}`).join(', ')}`);
 
   const iat = Math.floor(now.getTime() / 1000);
   const claims: TokenClaims = {
@@ -67,7 +72,7 @@ export function tokenFor(args: string[], env: NodeJS.ProcessEnv, now: Date): str
   try {
     verifyToken(token, secret, now, expected);
   } catch (error) {
-    throw new UsageError(`token: ${(error as Error).message}`);
+    throw new UsageError(`token: the API would refuse it: ${(error as Error).message.replace(/^invalid token: /, '')}`);
   }
   return token;
 }
