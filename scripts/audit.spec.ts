@@ -46,6 +46,7 @@ describe('npm run audit -- verify', () => {
     expect(progress.at(-1)).toContain(`${positions.at(-1)}/${positions.at(-1)}`);
     const head = await readAuditHead(db.pool);
     expect((await audit('verify', '--head', `${head.position}:${head.hash}`)).code).toBe(0);
+    expect((await audit('verify', '--head', `${head.position}:${head.hash!.toUpperCase()}`)).code).toBe(0); // hex in either case
     expect((await audit('verify', '--from', String(positions[2])))).toMatchObject({ code: 0, out: expect.stringContaining('3 events verified') });
   });
 

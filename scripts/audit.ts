@@ -33,8 +33,9 @@ export function parseAuditArgs(argv: string[]): { from: bigint; head?: string } 
   if (unknown.length > 0) throw new UsageError(`audit verify: unknown option ${unknown.map((k) => `"${k}"`).join(' ')}`);
   const from = options.get('--from') ?? '0';
   if (!/^\d{1,19}$/.test(from)) throw new UsageError(`audit verify: --from needs a position, got "${from}"`);
-  const head = options.get('--head');
-  if (head !== undefined && !/^\d{1,19}:[0-9a-f]{64}$/.test(head)) throw new UsageError(`audit verify: --head needs <position>:<64 hex digits>, got "${head}"`);
+  // Hex in either case (a copy kept elsewhere may have been upper-cased); compared as stored, lowercase.
+  const head = options.get('--head')?.toLowerCase();
+  if (head !== undefined && !/^\d{1,19}:[0-9a-f]{64}$/.test(head)) throw new UsageError(`audit verify: --head needs <position>:<64 hex digits>, got "${options.get('--head')}"`);
   return head === undefined ? { from: BigInt(from) } : { from: BigInt(from), head };
 }
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addDays, addJalaliMonthsIso, ageOn, type ApplicantFacts } from '@app/contracts-domain';
 import { parseRegistry } from '@app/registry';
-import { concludedOn, generateSample, REFERENCE_DATE, renderReadme, renderRegistry, SAMPLE_DIR, type Expectation } from './generate-registry';
+import { runCli } from './cli';
+import { concludedOn, generateSample, main, REFERENCE_DATE, renderReadme, renderRegistry, SAMPLE_DIR, USAGE, type Expectation } from './generate-registry';
 
 const root = join(__dirname, '..');
 const committed = (name: string) => readFileSync(join(root, SAMPLE_DIR, name), 'utf8');
@@ -12,6 +13,20 @@ describe('the sample registry', () => {
     const people = generateSample();
     expect(committed('registry.json')).toBe(renderRegistry(people));
     expect(committed('README.md')).toBe(renderReadme(people));
+  });
+
+  it('prints its usage for --help and refuses arguments, writing nothing (--help used to regenerate the files)', async () => {
+    const out: string[] = [];
+    const io = { stdout: (text: string) => out.push(`out:${text}`), stderr: (text: string) => out.push(`err:${text}`) };
+    const write = jest.spyOn(process.stdout, 'write');
+    try {
+      expect(await runCli(USAGE, main, ['--help'], io)).toBe(0);
+      expect(await runCli(USAGE, main, ['--out', 'x'], io)).toBe(2);
+      expect(write).not.toHaveBeenCalledWith(expect.stringMatching(/^wrote /));
+    } finally {
+      write.mockRestore();
+    }
+    expect(out).toEqual([`out:${USAGE}\n`, `err:registry:generate: unexpected "--out" "x"\n${USAGE}\n`]);
   });
 
   // Everything below reads the committed file and asks the domain, not the generator's labels.

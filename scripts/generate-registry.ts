@@ -7,6 +7,7 @@
  * against the domain's own `assess` before anything is written: a generator bug fails loudly.
  *
  *   npm run registry:generate            (or: node dist/scripts/generate-registry.js after a build)
+ * Exit status and `--help` as every CLI here (./cli.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,7 @@ import {
   type IneligibilityReason,
   type IsoDate,
 } from '@app/contracts-domain';
+import { UsageError, runCli } from './cli';
 
 /**
  * Ages, "months since the last contribution" and boundaries are exact on this contract date.
@@ -501,9 +503,18 @@ export function renderReadme(people: readonly SamplePerson[]): string {
   ].join('\n');
 }
 
-if (require.main === module) {
+export const USAGE = `usage: registry:generate   (no options: rewrites ${SAMPLE_DIR}/registry.json and README.md)`;
+
+/** Writes the sample, or refuses any argument before writing (`--help` is runCli's: nothing written). */
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length > 0) throw new UsageError(`registry:generate: unexpected ${argv.map((arg) => `"${arg}"`).join(' ')}`);
   const people = generateSample();
   writeFileSync(join(SAMPLE_DIR, 'registry.json'), renderRegistry(people));
   writeFileSync(join(SAMPLE_DIR, 'README.md'), renderReadme(people));
   process.stdout.write(`wrote ${people.length} people to ${SAMPLE_DIR}\n`);
+  return 0;
+}
+
+if (require.main === module) {
+  void runCli(USAGE, main, process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -300,6 +300,12 @@ describe('migrate-events', () => {
       expect(await checkpointFile(path, pair).load()).toEqual({ sourcePosition: 5n, targetPosition: 7n, events: 1 });
     });
 
+    it('refuses a checkpoint that is not JSON, naming the file', async () => {
+      const path = join(dir, 'checkpoint.json');
+      await writeFile(path, '{"source": "postgres://db-a:5432/contr');
+      await expect(checkpointFile(path, pair).load()).rejects.toThrow(new RegExp(`^Checkpoint ${path} is not JSON \\(.*\\): delete it to start over`));
+    });
+
     it('refuses a checkpoint that does not say which stores it belongs to', async () => {
       const path = join(dir, 'old.json');
       await writeFile(path, JSON.stringify({ sourcePosition: '5', targetPosition: '7', events: 1 }));

@@ -93,8 +93,13 @@ export function checkpointFile(path: string, stores: StorePair): CheckpointStore
         throw error;
       });
       if (text === undefined) return undefined;
-      const saved = JSON.parse(text) as SavedCheckpoint;
       const startOver = 'delete it to start over (events already copied are recognised by their ids)';
+      let saved: SavedCheckpoint;
+      try {
+        saved = JSON.parse(text) as SavedCheckpoint;
+      } catch (error) {
+        throw new Error(`Checkpoint ${path} is not JSON (${(error as Error).message}): ${startOver}`, { cause: error });
+      }
       if (saved.source === undefined || saved.target === undefined) {
         throw new Error(`Checkpoint ${path} does not say which stores it was written for (an older migrate-events wrote it): ${startOver}`);
       }
