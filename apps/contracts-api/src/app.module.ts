@@ -103,8 +103,8 @@ export class AppModule {
 
 /**
  * Each projection's progress for /metrics: from the projector in this process, or else (PROJECTOR=off,
- * the compose layout) read from the checkpoints and the store's head, so lag stays visible where
- * the projector itself serves no HTTP.
+ * the compose layout) read from the checkpoints and the store's head, so the API's /metrics shows the
+ * lag in either layout (a projector apart serves its own health and metrics too).
  */
 function projectionStatus(runtime: Runtime): ProjectionStatusSource {
   if (runtime.projector) return () => runtime.projector!.status();
