@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -184,6 +184,18 @@ describe('embedded PostgreSQL', () => {
     } finally {
       reused.kill();
     }
+  });
+
+  it('leaves a new postmaster.pid without a pid alone (a server starting there now), and starts over an old one', async () => {
+    // Found by an operator-tools audit: two tools starting together, the second removed the file
+    // the first's server was writing (and PostgreSQL's own refusal came out as raw server text).
+    const pidFile = join(dataDir, 'postmaster.pid');
+    await writeFile(pidFile, '');
+    await expect(startAndQuery(dataDir, 'SELECT 1')).rejects.toThrow(`ConfigError: PostgreSQL is being started on ${dataDir} by another process`);
+    expect(await readFile(pidFile, 'utf8')).toBe('');
+    const crashed = new Date(Date.now() - 60_000);
+    await utimes(pidFile, crashed, crashed); // a crash's leftover, cut short while being written
+    expect(await startAndQuery(dataDir, 'SELECT count(*)::int AS n FROM kept')).toEqual([{ n: 1 }]);
   });
 
   it('stops the server a killed service left running on the folder, then starts on it (its data kept)', async () => {

@@ -100,6 +100,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } catch (error) {
     // The package rejects with `undefined` when the server exits during start-up.
     const said = lastLines.filter((line) => /FATAL|PANIC|ERROR/.test(line));
+    // Another process started a server on the folder between our check and our start.
+    if (said.some((line) => line.includes('lock file "postmaster.pid"'))) throw startingElsewhere(dataDir);
     const why = (said.length > 0 ? said : lastLines.slice(-3)).join('; ');
     throw new Error(`PostgreSQL did not start on port ${port} with data in ${dataDir}${why ? `: ${why}` : ''}`, { cause: error });
   }
@@ -259,6 +261,12 @@ async function removeStalePidFile(dataDir: string, log: (message: string) => voi
     return;
   }
   const pid = Number.parseInt(content.split('\n')[0] ?? '', 10);
+  const ageMs = await stat(pidFile).then((file) => Date.now() - file.mtimeMs, () => Infinity);
+  if (!(Number.isInteger(pid) && pid > 0) && ageMs < STARTING_PID_FILE_MS) {
+    // Empty or cut short, and new: a server starting on this folder right now (another service or
+    // tool) is writing it. Removed, a second server could start on the same files.
+    throw startingElsewhere(dataDir);
+  }
   if (Number.isInteger(pid) && pid > 0 && (await isServerOn(pid, dataDir)) && (await ownerGone(dataDir))) {
     log(`embedded PostgreSQL: stopping the server (pid ${pid}) a killed service left running on ${dataDir}`);
     try {
@@ -283,6 +291,16 @@ async function removeStalePidFile(dataDir: string, log: (message: string) => voi
     );
   }
   await rm(pidFile, { force: true });
+}
+
+/** How new a `postmaster.pid` without a pid may be and still be a server starting (older: a crash's leftover). */
+const STARTING_PID_FILE_MS = 10_000;
+
+function startingElsewhere(dataDir: string): ConfigError {
+  return new ConfigError(
+    `PostgreSQL is being started on ${dataDir} by another process (a service or a tool using this DATA_DIR): ` +
+      'wait until it is up, then run this again (a tool is then told how to use that server), or stop it first',
+  );
 }
 
 /** The connection string of the embedded server: its database `postgres` on loopback. */
