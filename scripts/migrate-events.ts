@@ -197,6 +197,8 @@ async function assertResumable(source: EventStore, target: EventStore, state: Mi
   }
 }
 
+const NOT_A_COPY_WAY_OUT = 'Copy into an empty store, or resume the copy that wrote them with its --checkpoint';
+
 /**
  * Without a checkpoint, the target must be empty or begin with this source's first event (a copy
  * stopped before it saved a checkpoint, or one whose checkpoint was deleted: its appends are
@@ -211,7 +213,7 @@ async function assertTargetFresh(source: EventStore, target: EventStore): Promis
   // Not its stream: a stream id may name a person (reservations), and this line goes to a log.
   throw new Error(
     `The target already holds events that are not a copy of this source (its first, at position ${targetFirst.position}: ${targetFirst.type} ${targetFirst.id}); ` +
-      'nothing was copied. Copy into an empty store, or resume the copy that wrote them with its --checkpoint',
+      `nothing was copied. ${NOT_A_COPY_WAY_OUT}`,
   );
 }
 
@@ -243,7 +245,7 @@ export class NotACopy extends Error {
   constructor(event: RecordedEvent, conflict: ConcurrencyError) {
     super(
       `The target is not a copy of this source: the stream of event ${event.id} (source position ${event.position}) holds other events there ` +
-        `(expected revision ${String(conflict.expected)}, found ${String(conflict.actual)}); copy into an empty store, or resume the copy that wrote them with its --checkpoint`,
+        `(expected revision ${String(conflict.expected)}, found ${String(conflict.actual)}). ${NOT_A_COPY_WAY_OUT}`,
       { cause: conflict },
     );
     this.name = 'NotACopy';

@@ -50,7 +50,8 @@ export function tokenFor(args: string[], env: NodeJS.ProcessEnv, now: Date): str
   const scopeValue = scope ? values[scope] : undefined;
   if (scope && !scopeValue) throw new UsageError(`--role ${role} needs --${scope}${hint(role)}`);
   // A claim of another role would be dropped without a word, and the token not be what was asked for.
-  const foreign = (['nationalCode', 'branchId', 'bankId'] as const).filter((claim) => claim !== scope && values[claim] !== undefined);
+  const scopeClaims = new Set(Object.values(SCOPE_CLAIM).filter((claim) => claim !== undefined));
+  const foreign = [...scopeClaims].filter((claim) => claim !== scope && values[claim] !== undefined);
   if (foreign.length > 0) throw new UsageError(`--role ${role} takes ${scope ? `--${scope}` : 'no scope claim'}, not ${foreign.map((claim) => `--${claim}`).join(', ')}`);
 
   const iat = Math.floor(now.getTime() / 1000);
