@@ -8,12 +8,15 @@
 import { openEventStore } from '@app/event-store';
 import { SystemClock, createPool, loadConfig } from '@app/platform';
 import { ProjectionRunner, auditChainProjection, liveSchema, readCheckpoint, rebuild } from '@app/projections';
-import { readSideProjections } from '../apps/projector/src/read-side';
+import { readSideProjectionNames, readSideProjections } from '../apps/projector/src/read-side';
 import { UsageError, openReadModelDatabase, progressLine, runCli } from './cli';
 
 export const USAGE = 'usage: projections status | projections rebuild <name> [--from-another-store]';
 
-/** The command and projection name, or an error before anything is read, opened or changed. */
+/**
+ * The command and projection name, or an error before anything is read, opened or changed: the
+ * configuration included, so a mistyped command line exits 2 whatever the environment says.
+ */
 export function parseArgs(argv: string[]): { command: 'status' | 'rebuild'; name?: string; fromAnotherStore: boolean } {
   const [command, name] = argv;
   if (command !== 'status' && command !== 'rebuild') throw new UsageError(command === undefined ? 'projections: no command' : `projections: unknown command "${command}"`);
@@ -27,6 +30,10 @@ export function parseArgs(argv: string[]): { command: 'status' | 'rebuild'; name
       `refusing to rebuild "${name}": it would re-hash whatever the events table holds now and so hide tampering; see docs/operations.md (Audit hash chain)`,
     );
   }
+  const rebuildable = readSideProjectionNames().filter((known) => known !== auditChainProjection.name);
+  if (command === 'rebuild' && !rebuildable.includes(name!)) {
+    throw new UsageError(`projections rebuild: unknown projection "${name}"; one of: ${rebuildable.join(', ')}`);
+  }
   return { command, name, fromAnotherStore };
 }
 
@@ -35,10 +42,6 @@ export async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const projections = readSideProjections(config, config.clock.mode === 'system' ? new SystemClock() : undefined);
   const projection = projections.find((p) => p.name === name);
-  if (command === 'rebuild' && !projection) {
-    const rebuildable = projections.filter((p) => p.name !== auditChainProjection.name);
-    throw new UsageError(`projections rebuild: unknown projection "${name}"; one of: ${rebuildable.map((p) => p.name).join(', ')}`);
-  }
 
   const database = await openReadModelDatabase(config, 'projections');
   const pool = createPool(database.url, { max: 4, applicationName: 'projections-cli' });

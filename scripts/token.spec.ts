@@ -53,4 +53,11 @@ describe('npm run token', () => {
   it('will not sign with the dev secret in production', () => {
     expect(() => tokenFor(['--role', 'auditor'], { NODE_ENV: 'production' }, NOW)).toThrow(/AUTH_JWT_SECRET/);
   });
+
+  it('refuses a claim the API would refuse as a usage error, even where the secret is refused too', () => {
+    // A mistyped command line exits 2 with the usage whatever the environment (scripts/cli.ts).
+    expect(() => tokenFor(['--role', 'applicant', '--nationalCode', '0089216092'], { NODE_ENV: 'production' }, NOW)).toThrow(
+      new UsageError('token: the API would refuse it: nationalCode is not valid'),
+    );
+  });
 });

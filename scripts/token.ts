@@ -9,7 +9,7 @@
  * Only the token goes to stdout, so `TOKEN=$(npm run -s token -- --role ops)` works. Exit status
  * and `--help` as every CLI here (./cli.ts).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { isRole, ROLES, SCOPE_CLAIM, type Role } from '../apps/contracts-api/src/auth/actor';
 import { signToken, verifyToken, type TokenClaims } from '../apps/contracts-api/src/auth/jwt';
@@ -19,6 +19,8 @@ import { UsageError, runCli } from './cli';
 const DEFAULT_TTL_SECONDS = 3600;
 /** A dev token for a year at most: its `exp` stays an ordinary date. */
 const MAX_TTL_SECONDS = 366 * 24 * 3600;
+/** Signs only the check of a token's claims before the secret is read; never a token that is printed. */
+const CHECK_KEY = randomBytes(32).toString('hex');
 
 export const USAGE = [
   'usage: token --role <role> [--sub <sub>] [--nationalCode <code> | --branchId <id> | --bankId <id>] [--ttl <seconds>]',
@@ -66,16 +68,15 @@ export function tokenFor(args: string[], env: NodeJS.ProcessEnv, now: Date): str
   const expected = resolveTokenExpectations(env);
   if (expected.issuer) claims.iss = expected.issuer;
   if (expected.audience) claims.aud = expected.audience;
-  const secret = resolveJwtSecret(env);
-  const token = signToken(claims, secret);
   // The API would refuse what we cannot verify ourselves (e.g. an invalid national code): say so
-  // now, as the command line's fault (exit 2 with the usage).
+  // now, as the command line's fault (exit 2 with the usage). Checked with a key of our own before
+  // the secret is read, so that a refused AUTH_JWT_SECRET does not hide a mistyped claim.
   try {
-    verifyToken(token, secret, now, expected);
+    verifyToken(signToken(claims, CHECK_KEY), CHECK_KEY, now, expected);
   } catch (error) {
     throw new UsageError(`token: the API would refuse it: ${(error as Error).message.replace(/^invalid token: /, '')}`);
   }
-  return token;
+  return signToken(claims, resolveJwtSecret(env));
 }
 
 /**

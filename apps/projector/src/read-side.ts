@@ -10,7 +10,19 @@ import { PROJECTIONS, startProjector, type Log, type Projection, type Projector 
  */
 export function readSideProjections(config: Pick<AppConfig, 'dataDir' | 'smsGatewayUrl'>, businessClock?: Clock): Projection[] {
   const { reminders, maxAgeMs } = loadNotificationConfig(config);
-  return [...PROJECTIONS, notificationsProjection({ reminders, maxAgeMs, clock: businessClock })];
+  return withNotifications(notificationsProjection({ reminders, maxAgeMs, clock: businessClock }));
+}
+
+/**
+ * Their names, which no setting changes: the rebuild CLI checks the name it is given against them
+ * before it reads the configuration, so a mistyped one is a usage error whatever the environment.
+ */
+export function readSideProjectionNames(): string[] {
+  return withNotifications(notificationsProjection()).map((projection) => projection.name);
+}
+
+function withNotifications(notifications: Projection): Projection[] {
+  return [...PROJECTIONS, notifications];
 }
 
 export interface ReadSide {
