@@ -10,7 +10,7 @@
  */
 import type { Pool } from 'pg';
 import { openEventStore, type EventStore } from '@app/event-store';
-import { createPool, loadConfig } from '@app/platform';
+import { loadConfig } from '@app/platform';
 import { linkAtOrBefore, readAuditHead, verifyChain } from '@app/projections';
 import { UsageError, openReadModelDatabase, progressLine, runCli } from './cli';
 
@@ -67,8 +67,8 @@ export async function runAudit({ from, head }: ReturnType<typeof parseAuditArgs>
 export async function main(argv: string[]): Promise<number> {
   const args = parseAuditArgs(argv); // a typo must not start (or initialise) the embedded PostgreSQL
   const config = loadConfig();
-  const database = await openReadModelDatabase(config, 'audit');
-  const pool = createPool(database.url, { max: 4, applicationName: 'audit-cli' });
+  const database = await openReadModelDatabase(config, 'audit', { max: 4, applicationName: 'audit-cli' });
+  const pool = database.pool;
   // No upcasters: the chain covers events as stored.
   const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl, readOnly: true });
   let progressOpen = false;
@@ -90,7 +90,6 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     if (progressOpen) process.stderr.write('\n');
     await eventStore.close();
-    await pool.end();
     await database.close();
   }
 }

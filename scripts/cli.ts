@@ -8,7 +8,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmbeddedPostgres, type AppConfig } from '@app/platform';
+import type { Pool } from 'pg';
+import { checkDatabaseReachable, createPool, startEmbeddedPostgres, type AppConfig, type PoolOptions } from '@app/platform';
 import type { RebuildProgress } from '@app/projections';
 
 export function progressLine(p: RebuildProgress): string {
@@ -69,17 +70,26 @@ export async function runCli(usage: string, main: (argv: string[]) => Promise<nu
 }
 
 /**
- * The service's read-model database: DATABASE_URL, or else the embedded PostgreSQL under DATA_DIR
- * (only while the API is not running: that server belongs to the API process). With
+ * A pool on the service's read-model database: DATABASE_URL, or else the embedded PostgreSQL under
+ * DATA_DIR (only while the API is not running: that server belongs to the API process). With
  * EVENT_STORE=kurrentdb or NODE_ENV=production it refuses rather than start that server: there the
  * read models live in the service's own PostgreSQL, and an embedded one would read as empty (or
- * take a rebuild meant for the service).
+ * take a rebuild meant for the service). A DATABASE_URL whose server cannot be reached is one line
+ * naming it, as at the service's start. `close` ends the pool, and the embedded server if started.
  */
 export async function openReadModelDatabase(
   config: Pick<AppConfig, 'databaseUrl' | 'dataDir' | 'eventStore' | 'production'>,
   tool: string,
-): Promise<{ url: string; close(): Promise<void> }> {
-  if (config.databaseUrl) return { url: config.databaseUrl, close: async () => undefined };
+  poolOptions: PoolOptions,
+): Promise<{ pool: Pool; close(): Promise<void> }> {
+  if (config.databaseUrl) {
+    const pool = createPool(config.databaseUrl, poolOptions);
+    await checkDatabaseReachable(pool, config.databaseUrl).catch(async (error: unknown) => {
+      await pool.end();
+      throw error;
+    });
+    return { pool, close: () => pool.end() };
+  }
   if (config.eventStore === 'kurrentdb' || config.production) {
     throw new Error(
       `${tool} needs DATABASE_URL (the service's read-model database) with ${config.eventStore === 'kurrentdb' ? 'EVENT_STORE=kurrentdb' : 'NODE_ENV=production'}: ` +
@@ -92,5 +102,12 @@ export async function openReadModelDatabase(
     throw new Error(`${tool}: no embedded PostgreSQL under ${dataDir} (is DATA_DIR the service's?); give DATABASE_URL to use another database`);
   }
   const embedded = await startEmbeddedPostgres({ dataDir });
-  return { url: embedded.url, close: () => embedded.stop() };
+  const pool = createPool(embedded.url, poolOptions);
+  return {
+    pool,
+    async close() {
+      await pool.end();
+      await embedded.stop();
+    },
+  };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryEventStore, PostgresEventStore, deterministicId, type EventStore, type NewEvent, type RecordedEvent } from '@app/event-store';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
+import { closedPort } from '../test/support/ports';
 import {
   USAGE,
   checkpointFile,
@@ -365,6 +366,19 @@ describe('migrate-events', () => {
       } finally {
         await Promise.all([wrong.drop(), targetDb.drop()]);
       }
+    });
+
+    it('names the setting and server of a PostgreSQL store nothing listens for, never the password, in one line', async () => {
+      const port = await closedPort();
+      const unreachable = `postgres://app:s3cret@127.0.0.1:${port}/contracts`;
+      const asTarget = await cli('--from', 'postgres', '--to', 'postgres', '--from-url', sourceDb.url, '--to-url', unreachable, '--checkpoint', join(dir, 'c.json'));
+      expect(asTarget).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(new RegExp(`^--to-url \\(the target\\): cannot use 127\\.0\\.0\\.1:${port}/contracts: connect ECONNREFUSED [^\\n]*\\n$`)) });
+      expect(asTarget.stderr).not.toContain('s3cret');
+      // A URL from DATABASE_URL is named so.
+      expect(parseMigrateArgs(['--from', 'postgres', '--to', 'kurrentdb'], { DATABASE_URL: unreachable, KURRENTDB_URL: 'kurrentdb://kdb:2113' })).toMatchObject({
+        fromUrlSetting: 'DATABASE_URL',
+        toUrlSetting: 'KURRENTDB_URL',
+      });
     });
 
     it('refuses a source that holds no events', async () => {

@@ -39,7 +39,7 @@ import {
   type ExpectedRevision,
   type RecordedEvent,
 } from '@app/event-store';
-import { canonicalJson, createPool } from '@app/platform';
+import { ConfigError, canonicalJson, checkDatabaseReachable, createPool } from '@app/platform';
 import type { RebuildProgress } from '@app/projections';
 import { UsageError, progressLine, runCli } from './cli';
 
@@ -387,6 +387,9 @@ export interface MigrateArgs {
   to: StoreKind;
   fromUrl: string;
   toUrl: string;
+  /** Where each URL was given (`--from-url`, DATABASE_URL, …), for a message about it. */
+  fromUrlSetting: string;
+  toUrlSetting: string;
   checkpointPath: string;
   batchSize: number;
   streamPrefixes: string[];
@@ -414,9 +417,11 @@ export function parseMigrateArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   }
   const from = storeKind(values.from, '--from');
   const to = storeKind(values.to, '--to');
-  const defaultUrl = (kind: StoreKind) => (kind === 'postgres' ? env.DATABASE_URL : env.KURRENTDB_URL) || undefined;
-  const fromUrl = values['from-url'] ?? defaultUrl(from);
-  const toUrl = values['to-url'] ?? (from === to ? undefined : defaultUrl(to));
+  const defaultSetting = (kind: StoreKind) => (kind === 'postgres' ? 'DATABASE_URL' : 'KURRENTDB_URL');
+  const fromUrlSetting = values['from-url'] === undefined ? defaultSetting(from) : '--from-url';
+  const toUrlSetting = values['to-url'] === undefined ? defaultSetting(to) : '--to-url';
+  const fromUrl = values['from-url'] ?? (env[defaultSetting(from)] || undefined);
+  const toUrl = values['to-url'] ?? (from === to ? undefined : env[defaultSetting(to)] || undefined);
   if (!fromUrl || !toUrl) throw new UsageError('migrate-events: give --from-url and --to-url (or DATABASE_URL / KURRENTDB_URL); copying within one kind needs both');
   if (storeAddress(fromUrl) === storeAddress(toUrl)) throw new UsageError('migrate-events: the source and the target are the same store');
   const batchSize = Number(values['batch-size']);
@@ -424,7 +429,7 @@ export function parseMigrateArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   const streamPrefixes = values['stream-prefixes'].split(',').filter(Boolean);
   if (streamPrefixes.length === 0) throw new UsageError('migrate-events: --stream-prefixes needs at least one prefix');
   const checkpointPath = resolve(values.checkpoint ?? join(env.DATA_DIR ?? '.data', `migrate-events-${from}-${to}.json`));
-  return { from, to, fromUrl, toUrl, checkpointPath, batchSize, streamPrefixes };
+  return { from, to, fromUrl, toUrl, fromUrlSetting, toUrlSetting, checkpointPath, batchSize, streamPrefixes };
 }
 
 function storeKind(value: string | undefined, flag: string): StoreKind {
@@ -437,14 +442,18 @@ interface OpenStore {
   close(): Promise<void>;
 }
 
-/** The source is opened read-only: a PostgreSQL one without an event store is refused, not created. */
-async function openStore(role: 'source' | 'target', kind: StoreKind, url: string, streamPrefixes: string[]): Promise<OpenStore> {
+/**
+ * The source is opened read-only: a PostgreSQL one without an event store is refused, not created.
+ * A PostgreSQL server that cannot be reached is one line naming the setting its URL came from.
+ */
+async function openStore(role: 'source' | 'target', kind: StoreKind, url: string, setting: string, streamPrefixes: string[]): Promise<OpenStore> {
   if (kind === 'kurrentdb') {
     const store = KurrentDbEventStore.connect(url, { streamPrefixes });
     return { store, close: () => store.close() };
   }
   const pool: Pool = createPool(url, { max: 4, applicationName: 'migrate-events' });
   try {
+    await checkDatabaseReachable(pool, url, `${setting} (the ${role})`);
     const store = role === 'source' ? await PostgresEventStore.open({ pool }) : await PostgresEventStore.create({ pool });
     return {
       store,
@@ -455,6 +464,7 @@ async function openStore(role: 'source' | 'target', kind: StoreKind, url: string
     };
   } catch (error) {
     await pool.end();
+    if (error instanceof ConfigError) throw error; // already says which store, and why
     throw new Error(`${role} ${storeAddress(url)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
@@ -475,8 +485,8 @@ const processIo: MigrateIo = {
 export async function main(argv: string[], io: MigrateIo = processIo): Promise<number> {
   const args = parseMigrateArgs(argv);
   const stores: StorePair = { source: storeAddress(args.fromUrl), target: storeAddress(args.toUrl) };
-  const source = await openStore('source', args.from, args.fromUrl, args.streamPrefixes);
-  const target = await openStore('target', args.to, args.toUrl, args.streamPrefixes).catch(async (error: unknown) => {
+  const source = await openStore('source', args.from, args.fromUrl, args.fromUrlSetting, args.streamPrefixes);
+  const target = await openStore('target', args.to, args.toUrl, args.toUrlSetting, args.streamPrefixes).catch(async (error: unknown) => {
     await source.close();
     throw error;
   });

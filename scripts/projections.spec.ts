@@ -2,6 +2,7 @@ import { createPool, loadConfig, startEmbeddedPostgres, type AppConfig } from '@
 import { PostgresEventStore } from '@app/event-store';
 import { billingProjection } from '@app/projections';
 import { createTestDatabase } from '../test/support/database';
+import { closedPort } from '../test/support/ports';
 import { appendContracts } from '../libs/projections/src/testing/contracts';
 import { project } from '../libs/projections/src/testing/harness';
 import { UsageError, progressLine, runCli } from './cli';
@@ -86,6 +87,17 @@ describe('projections CLI', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(`projections needs DATABASE_URL (the service's read-model database) with ${setting}`);
     expect(opened()).toEqual([loadConfig]);
+  });
+
+  it('names DATABASE_URL and its server, never the password, in one line when nothing listens there', async () => {
+    // Found by an operator check: it printed a bare `connect ECONNREFUSED 127.0.0.1:5432`.
+    const port = await closedPort();
+    jest.mocked(loadConfig).mockReturnValue(actualPlatform.loadConfig({ DATABASE_URL: `postgres://app:s3cret@127.0.0.1:${port}/contracts` }));
+    jest.mocked(createPool).mockImplementation(actualPlatform.createPool);
+    const { code, stderr } = await cli('status');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(new RegExp(`^DATABASE_URL: cannot use 127\\.0\\.0\\.1:${port}/contracts: connect ECONNREFUSED [^\\n]*\\n$`));
+    expect(stderr).not.toContain('s3cret');
   });
 
   it('refuses a DATA_DIR without the embedded cluster instead of creating an empty one', async () => {

@@ -6,7 +6,7 @@
  * the audit hash chain. Exit status and `--help` as every CLI here (./cli.ts).
  */
 import { openEventStore } from '@app/event-store';
-import { SystemClock, createPool, loadConfig } from '@app/platform';
+import { SystemClock, loadConfig } from '@app/platform';
 import { ProjectionRunner, auditChainProjection, liveSchema, readCheckpoint, rebuild } from '@app/projections';
 import { readSideProjectionNames, readSideProjections } from '../apps/projector/src/read-side';
 import { UsageError, openReadModelDatabase, progressLine, runCli } from './cli';
@@ -43,8 +43,8 @@ export async function main(argv: string[]): Promise<number> {
   const projections = readSideProjections(config, config.clock.mode === 'system' ? new SystemClock() : undefined);
   const projection = projections.find((p) => p.name === name);
 
-  const database = await openReadModelDatabase(config, 'projections');
-  const pool = createPool(database.url, { max: 4, applicationName: 'projections-cli' });
+  const database = await openReadModelDatabase(config, 'projections', { max: 4, applicationName: 'projections-cli' });
+  const pool = database.pool;
   const eventStore = await openEventStore({ kind: config.eventStore, pool, kurrentDbUrl: config.kurrentDbUrl, readOnly: true });
   try {
     if (command === 'status') {
@@ -83,7 +83,6 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } finally {
     await eventStore.close();
-    await pool.end();
     await database.close();
   }
 }

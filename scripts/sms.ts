@@ -12,7 +12,7 @@ import { isUUID } from 'class-validator';
 import type { Pool } from 'pg';
 import { failedMessages, resendFailed, withoutGatewayBody } from '@app/notifications';
 import { isIsoInstant } from '@app/contracts-domain';
-import { createPool, loadConfig } from '@app/platform';
+import { loadConfig } from '@app/platform';
 import { UsageError, openReadModelDatabase, runCli } from './cli';
 
 export const USAGE = 'usage: sms failed [--since <ISO-8601 instant>] | sms resend (<messageId>... | --since <ISO-8601 instant>)';
@@ -69,12 +69,10 @@ const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 export async function main(argv: string[]): Promise<number> {
   const command = parseSmsArgs(argv); // a typo must not start (or initialise) the embedded PostgreSQL
-  const database = await openReadModelDatabase(loadConfig(), 'sms');
-  const pool = createPool(database.url, { max: 2, applicationName: 'sms-cli' });
+  const database = await openReadModelDatabase(loadConfig(), 'sms', { max: 2, applicationName: 'sms-cli' });
   try {
-    return await runSms(command, { pool, out: (line) => process.stdout.write(`${line}\n`) });
+    return await runSms(command, { pool: database.pool, out: (line) => process.stdout.write(`${line}\n`) });
   } finally {
-    await pool.end();
     await database.close();
   }
 }
