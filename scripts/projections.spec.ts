@@ -150,6 +150,28 @@ describe('projections CLI', () => {
     }
   });
 
+  it('rebuilds notifications on a database the service has not started on yet, creating the SMS outbox first as the service does', async () => {
+    // Found by an operator check: it failed with `relation "public.sms_outbox" does not exist`.
+    const db = await createTestDatabase();
+    const store = await PostgresEventStore.create({ pool: db.pool });
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await appendContracts(store, 2);
+      jest.mocked(loadConfig).mockReturnValue(actualPlatform.loadConfig({ DATABASE_URL: db.url }) as AppConfig);
+      jest.mocked(createPool).mockImplementation(actualPlatform.createPool);
+      expect(await cli('rebuild', 'notifications')).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(stdout).toHaveBeenCalledWith(expect.stringMatching(/^notifications: rebuilt from \d+ events/));
+      const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM public.sms_outbox');
+      expect(rows[0]!.n).toBeGreaterThan(0);
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+      await store.close();
+      await db.drop();
+    }
+  });
+
   it('refuses a database without an event store, and creates nothing in it', async () => {
     const db = await createTestDatabase();
     try {

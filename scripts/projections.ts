@@ -3,9 +3,11 @@
  * `npm run projections -- rebuild <name>` replays one projection from position 0 into fresh
  * tables and swaps them in, while the service keeps serving (and applying to) the old ones.
  * The read-model database as `openReadModelDatabase` (./cli.ts) finds it. It refuses to rebuild
- * the audit hash chain. Exit status and `--help` as every CLI here (./cli.ts).
+ * the audit hash chain; rebuilding notifications creates or updates the SMS outbox first, as the
+ * service does at its start. Exit status and `--help` as every CLI here (./cli.ts).
  */
 import { openEventStore } from '@app/event-store';
+import { migrateOutbox, notificationsProjection } from '@app/notifications';
 import { SystemClock, loadConfig } from '@app/platform';
 import { ProjectionRunner, auditChainProjection, liveSchema, readCheckpoint, rebuild } from '@app/projections';
 import { readSideProjectionNames, readSideProjections } from '../apps/projector/src/read-side';
@@ -71,6 +73,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       return ahead > 0 ? 1 : 0;
     }
+    // It fills the SMS outbox, which the service creates before running it (startReadSide): so
+    // does its rebuild, on a database the service has not started on yet.
+    if (projection!.name === notificationsProjection().name) await migrateOutbox(pool);
     const result = await rebuild({
       pool,
       eventStore,
