@@ -354,6 +354,28 @@ describe('migrate-events', () => {
       }
     });
 
+    it('refuses a second run on the same checkpoint while the first runs, naming the lock file and how to clear a stale one', async () => {
+      // Found by an operator check: two runs at once ended in a raw `rename … ENOENT` from one of them.
+      const targetDb = await createTestDatabase();
+      try {
+        const checkpoint = join(dir, 'checkpoint.json');
+        const run = () => cli('--from', 'postgres', '--to', 'postgres', '--from-url', sourceDb.url, '--to-url', targetDb.url, '--checkpoint', checkpoint, '--batch-size', '3');
+        const runs = await Promise.all([run(), run()]);
+        expect(runs.map((r) => r.code).sort()).toEqual([0, 1]);
+        const refused = runs.find((r) => r.code === 1)!;
+        expect(refused.stderr).toBe(
+          `Checkpoint ${checkpoint} is in use by another migrate-events run (process ${process.pid}): its lock file ${checkpoint}.lock exists. ` +
+            `Let that run finish; if none is running (one was killed), delete ${checkpoint}.lock and run again\n`,
+        );
+        expect(JSON.parse(await readFile(checkpoint, 'utf8'))).toMatchObject({ events: 29 });
+        // Released at the end, refused or not: the next run resumes.
+        await expect(stat(`${checkpoint}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+        expect((await run()).code).toBe(0);
+      } finally {
+        await targetDb.drop();
+      }
+    });
+
     it('refuses a source database without an event store (a wrong DATABASE_URL), creating nothing in either database', async () => {
       const [wrong, targetDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
       try {

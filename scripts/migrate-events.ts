@@ -14,7 +14,8 @@
  * unless it begins with the source's first event (`assertTargetFresh`). The checkpoint records the
  * addresses of both stores (without credentials) and the last copied event: a run refuses a
  * checkpoint written for other stores, or one whose last event either store does not hold at the
- * recorded position.
+ * recorded position. A run holds `<checkpoint>.lock` while it runs: a second run on the same
+ * checkpoint is refused (`lockCheckpoint`).
  *
  * Verification covers the events up to the position the copy reached. The source may still be
  * written (the bulk copy runs while the service does): events after that position are reported as
@@ -26,7 +27,8 @@
  * prints the usage on stdout (0).
  * Cut-over procedure: docs/scaling.md, "Moving the events to KurrentDB".
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Pool } from 'pg';
@@ -128,6 +130,40 @@ export function checkpointFile(path: string, stores: StorePair): CheckpointStore
       await writeFile(`${path}.tmp`, `${JSON.stringify(saved)}\n`, { mode: 0o600 });
       await rename(`${path}.tmp`, path);
     },
+  };
+}
+
+/**
+ * Held for a whole run beside its checkpoint (`<checkpoint>.lock`, created only if absent): a
+ * second run on the same checkpoint is refused, naming the file, instead of racing the first
+ * (their appends to the same streams would read as "not a copy", their checkpoint writes collide).
+ * Resolves to its release. A run stopped by SIGINT or SIGTERM removes it too; one killed outright
+ * leaves it behind, and the refusal says how to clear it.
+ */
+export async function lockCheckpoint(path: string): Promise<() => Promise<void>> {
+  const lock = `${path}.lock`;
+  await mkdir(dirname(lock), { recursive: true });
+  try {
+    await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const holder = (await readFile(lock, 'utf8').catch(() => '')).trim();
+    throw new Error(
+      `Checkpoint ${path} is in use by another migrate-events run${holder ? ` (process ${holder})` : ''}: its lock file ${lock} exists. ` +
+        `Let that run finish; if none is running (one was killed), delete ${lock} and run again`,
+    );
+  }
+  // Removed before the signal's default ending (re-raised once this listener is gone).
+  const onSignal = (signal: NodeJS.Signals) => {
+    rmSync(lock, { force: true });
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return async () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await rm(lock, { force: true });
   };
 }
 
@@ -484,6 +520,16 @@ const processIo: MigrateIo = {
 /** Runs the command line; resolves to the exit status (see the header), throws for status 1. */
 export async function main(argv: string[], io: MigrateIo = processIo): Promise<number> {
   const args = parseMigrateArgs(argv);
+  const unlock = await lockCheckpoint(args.checkpointPath);
+  try {
+    return await copyWithStores(args, io);
+  } finally {
+    await unlock();
+  }
+}
+
+/** Opens both stores, copies and verifies, and closes them whatever happened. */
+async function copyWithStores(args: MigrateArgs, io: MigrateIo): Promise<number> {
   const stores: StorePair = { source: storeAddress(args.fromUrl), target: storeAddress(args.toUrl) };
   const source = await openStore('source', args.from, args.fromUrl, args.fromUrlSetting, args.streamPrefixes);
   const target = await openStore('target', args.to, args.toUrl, args.toUrlSetting, args.streamPrefixes).catch(async (error: unknown) => {
