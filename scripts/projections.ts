@@ -7,7 +7,7 @@
  * service does at its start. Exit status and `--help` as every CLI here (./cli.ts).
  */
 import { openEventStore } from '@app/event-store';
-import { migrateOutbox, notificationsProjection } from '@app/notifications';
+import { NOTIFICATIONS_PROJECTION, migrateOutbox } from '@app/notifications';
 import { SystemClock, loadConfig } from '@app/platform';
 import { ProjectionRunner, auditChainProjection, liveSchema, readCheckpoint, rebuild } from '@app/projections';
 import { readSideProjectionNames, readSideProjections } from '../apps/projector/src/read-side';
@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     // It fills the SMS outbox, which the service creates before running it (startReadSide): so
     // does its rebuild, on a database the service has not started on yet.
-    if (projection!.name === notificationsProjection().name) await migrateOutbox(pool);
+    if (projection!.name === NOTIFICATIONS_PROJECTION) await migrateOutbox(pool);
     const result = await rebuild({
       pool,
       eventStore,

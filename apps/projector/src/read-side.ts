@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { EventStore } from '@app/event-store';
-import { loadNotificationConfig, migrateOutbox, notificationsProjection, startSmsDispatcher } from '@app/notifications';
+import { NOTIFICATIONS_PROJECTION, loadNotificationConfig, migrateOutbox, notificationsProjection, startSmsDispatcher } from '@app/notifications';
 import type { AppConfig, Clock } from '@app/platform';
 import { PROJECTIONS, startProjector, type Log, type Projection, type Projector } from '@app/projections';
 
@@ -10,7 +10,7 @@ import { PROJECTIONS, startProjector, type Log, type Projection, type Projector 
  */
 export function readSideProjections(config: Pick<AppConfig, 'dataDir' | 'smsGatewayUrl'>, businessClock?: Clock): Projection[] {
   const { reminders, maxAgeMs } = loadNotificationConfig(config);
-  return withNotifications(notificationsProjection({ reminders, maxAgeMs, clock: businessClock }));
+  return [...PROJECTIONS, notificationsProjection({ reminders, maxAgeMs, clock: businessClock })];
 }
 
 /**
@@ -18,11 +18,7 @@ export function readSideProjections(config: Pick<AppConfig, 'dataDir' | 'smsGate
  * before it reads the configuration, so a mistyped one is a usage error whatever the environment.
  */
 export function readSideProjectionNames(): string[] {
-  return withNotifications(notificationsProjection()).map((projection) => projection.name);
-}
-
-function withNotifications(notifications: Projection): Projection[] {
-  return [...PROJECTIONS, notifications];
+  return [...PROJECTIONS.map((projection) => projection.name), NOTIFICATIONS_PROJECTION];
 }
 
 export interface ReadSide {

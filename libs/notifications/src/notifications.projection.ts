@@ -22,6 +22,8 @@ interface Recipient {
 
 const CONTRACT_STREAM = 'contract-';
 
+export const NOTIFICATIONS_PROJECTION = 'notifications';
+
 export interface NotificationSettings {
   reminders: ReminderSettings;
   /** A message queued more than this after its time (`notBefore`) is queued cancelled, never sent. */
@@ -44,7 +46,7 @@ export interface NotificationSettings {
 export function notificationsProjection(settings: Partial<NotificationSettings> = {}): Projection {
   const { reminders = DEFAULT_REMINDERS, maxAgeMs = DEFAULT_MAX_AGE_MS, clock } = settings;
   return {
-    name: 'notifications',
+    name: NOTIFICATIONS_PROJECTION,
     version: 1,
     tables: [
       `CREATE TABLE recipients (
